@@ -1,0 +1,27 @@
+# Developer shortcuts. `make test` is the same command CI runs.
+.PHONY: help run demo sim test lint bench build
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/staas
+	go build -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o bin/staas ./cmd/staas
+
+run: ## run the server (needs STAAS_* variables, see README)
+	go run ./cmd/staas serve
+
+sim: ## run the ostor gateway simulator with demo data on 127.0.0.1:9000
+	go run ./cmd/staas sim -seed
+
+demo: ## the demo (for now: the seeded simulator; the WHMCS stand-in comes with the admin panel)
+	go run ./cmd/staas sim -seed
+
+test: ## every test, as CI runs it (installs missing tools when run as root)
+	./scripts/test.sh
+
+lint: ## go vet and staticcheck
+	go vet ./...
+	go tool staticcheck ./...
+
+bench: ## the benchmarks whose figures the README quotes
+	go test -run='^$$' -bench=. -benchmem ./internal/...

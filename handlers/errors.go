@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"staas"
+)
+
+// statusOf maps each error code to its HTTP status, in one place.
+var statusOf = map[string]int{
+	staas.EINVALID:      http.StatusBadRequest,
+	staas.ENOTFOUND:     http.StatusNotFound,
+	staas.ECONFLICT:     http.StatusConflict,
+	staas.EKEYLIMIT:     http.StatusConflict,
+	staas.ELIMITSOFF:    http.StatusConflict,
+	staas.EFORBIDDEN:    http.StatusForbidden,
+	staas.EUNAUTHORIZED: http.StatusBadGateway, // our credentials were refused upstream: not the caller's fault
+	staas.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	staas.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// publicMessage is what a caller may see of err.
+func publicMessage(err error) string {
+	return staas.ErrorMessage(err)
+}
+
+// errorHandler is echo's one error handler: it maps typed errors to a
+// status and an admin-safe message, logs server-side failures with their
+// cause, and never shows raw error text for internal errors.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			msg, _ := he.Message.(string)
+			if msg == "" {
+				msg = http.StatusText(he.Code)
+			}
+			_ = c.JSON(he.Code, map[string]string{"error": msg})
+			return
+		}
+		code := staas.ErrorCode(err)
+		status, ok := statusOf[code]
+		if !ok {
+			status = http.StatusInternalServerError
+		}
+		if log != nil {
+			level := slog.LevelWarn
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.Log(c.Request().Context(), level, "request failed",
+				"method", c.Request().Method, "path", c.Request().URL.Path,
+				"status", status, "code", code, "err", err)
+		}
+		_ = c.JSON(status, map[string]string{"error": publicMessage(err), "code": code})
+	}
+}

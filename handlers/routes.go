@@ -1,0 +1,31 @@
+// Package handlers holds staas's HTTP handlers. Handlers are thin: they
+// parse, call a service and render; the services they need are declared
+// here as small interfaces, next to the handlers that use them.
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Deps are what the routes need. A nil field leaves its routes out.
+type Deps struct {
+	Logger *slog.Logger
+	// Checks run on /readyz; each names one dependency (the gateway, the store).
+	Checks []ReadinessCheck
+}
+
+// New returns the echo instance with every route registered and the one
+// error handler installed. The route table is here and nowhere else.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(d.Logger)
+
+	// Health: for load balancers and orchestrators; no authentication.
+	e.GET("/healthz", handleHealthz)
+	e.GET("/readyz", readyzHandler(d.Checks))
+	return e
+}

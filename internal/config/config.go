@@ -1,0 +1,210 @@
+// Package config reads staas's configuration from environment variables.
+//
+// Every variable has a NAME_FILE twin that names a file holding the value,
+// so secrets can come from Docker or systemd credentials instead of the
+// environment. Values are validated at start-up, and every message names
+// the variable at fault.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Secret is a string that never prints: fmt, slog and JSON all see
+// "[redacted]". Use Reveal where the value itself is needed.
+type Secret string
+
+const redacted = "[redacted]"
+
+func (s Secret) String() string               { return redacted }
+func (s Secret) GoString() string             { return redacted }
+func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted) }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+func (s Secret) Reveal() string               { return string(s) }
+
+// Cluster describes one ostor S3 cluster's admin endpoint.
+type Cluster struct {
+	Endpoint  string
+	AccessKey string
+	SecretKey Secret
+	// Signature is "v2" (what the vendor guide signs with) or "v4".
+	Signature string
+	Region    string
+	// UnsignedPayloadHeader adds the x-amz-content-sha256 header that newer
+	// editions of the vendor guide send and sign with SigV2.
+	UnsignedPayloadHeader bool
+	Timeout               time.Duration
+}
+
+// Config is the whole configuration of a staas process. It is built once in
+// cmd and passed down; nothing reads the environment after Load.
+type Config struct {
+	ListenAddr      string
+	LogFormat       string // "text" or "json"
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	Ostor           Cluster
+}
+
+// Var documents one environment variable. The README's table is checked
+// against this list by a test, so the two cannot drift.
+type Var struct {
+	Name     string
+	Default  string
+	Secret   bool
+	Required bool
+	Doc      string
+	set      func(c *Config, v string) error
+}
+
+// Vars lists every variable staas reads, in the order the README shows them.
+var Vars = []Var{
+	{Name: "STAAS_LISTEN_ADDR", Default: "127.0.0.1:8080", Doc: "Address the HTTP server listens on.",
+		set: func(c *Config, v string) error {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("want host:port, e.g. 127.0.0.1:8080")
+			}
+			c.ListenAddr = v
+			return nil
+		}},
+	{Name: "STAAS_LOG_FORMAT", Default: "text", Doc: "Log format: `text` or `json`.",
+		set: func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("want text or json")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+	{Name: "STAAS_LOG_LEVEL", Default: "info", Doc: "Lowest level logged: `debug`, `info`, `warn` or `error`.",
+		set: func(c *Config, v string) error {
+			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+	{Name: "STAAS_SHUTDOWN_TIMEOUT", Default: "10s", Doc: "How long a graceful shutdown waits for requests in flight.",
+		set: func(c *Config, v string) (err error) {
+			c.ShutdownTimeout, err = positiveDuration(v)
+			return err
+		}},
+	{Name: "STAAS_OSTOR_ENDPOINT", Required: true, Doc: "URL of the ostor S3 gateway's admin API, e.g. `https://s3.example.com`.",
+		set: func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want an http:// or https:// URL with a host")
+			}
+			if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				return fmt.Errorf("want a URL without credentials, query or fragment")
+			}
+			c.Ostor.Endpoint = strings.TrimRight(v, "/")
+			return nil
+		}},
+	{Name: "STAAS_OSTOR_ACCESS_KEY", Required: true, Doc: "Access key id of the cluster's S3 system user (`ostor-s3-admin create-user -S`).",
+		set: func(c *Config, v string) error {
+			if strings.ContainsAny(v, " \t\r\n:") {
+				return fmt.Errorf("must not contain spaces or colons")
+			}
+			c.Ostor.AccessKey = v
+			return nil
+		}},
+	{Name: "STAAS_OSTOR_SECRET_KEY", Required: true, Secret: true, Doc: "Secret key of that system user.",
+		set: func(c *Config, v string) error {
+			c.Ostor.SecretKey = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_OSTOR_SIGNATURE", Default: "v2", Doc: "Request signing: `v2` (as the vendor guide signs) or `v4`.",
+		set: func(c *Config, v string) error {
+			if v != "v2" && v != "v4" {
+				return fmt.Errorf("want v2 or v4")
+			}
+			c.Ostor.Signature = v
+			return nil
+		}},
+	{Name: "STAAS_OSTOR_REGION", Default: "us-east-1", Doc: "Region signed into SigV4 requests.",
+		set: func(c *Config, v string) error {
+			if strings.ContainsAny(v, " /\t") {
+				return fmt.Errorf("must not contain spaces or slashes")
+			}
+			c.Ostor.Region = v
+			return nil
+		}},
+	{Name: "STAAS_OSTOR_UNSIGNED_PAYLOAD_HEADER", Default: "false", Doc: "`true` sends and signs `x-amz-content-sha256: UNSIGNED-PAYLOAD` with SigV2, as newer guides do.",
+		set: func(c *Config, v string) (err error) {
+			c.Ostor.UnsignedPayloadHeader, err = strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			return nil
+		}},
+	{Name: "STAAS_OSTOR_TIMEOUT", Default: "15s", Doc: "Time limit of one call to the gateway (each retry gets its own).",
+		set: func(c *Config, v string) (err error) {
+			c.Ostor.Timeout, err = positiveDuration(v)
+			return err
+		}},
+}
+
+func positiveDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a positive duration such as 10s or 2m")
+	}
+	return d, nil
+}
+
+// Load builds a Config from lookup (os.LookupEnv in production). It reports
+// every bad or missing variable at once, each message naming its variable.
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	var c Config
+	var errs []error
+	for _, v := range Vars {
+		val, ok, err := value(lookup, v.Name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !ok || val == "" {
+			if v.Required {
+				errs = append(errs, fmt.Errorf("%s is required: %s", v.Name, v.Doc))
+				continue
+			}
+			val = v.Default
+		}
+		if err := v.set(&c, val); err != nil {
+			shown := strconv.Quote(val)
+			if v.Secret {
+				shown = redacted
+			}
+			errs = append(errs, fmt.Errorf("%s=%s: %v", v.Name, shown, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+// value reads NAME or NAME_FILE; setting both is an error because it is
+// never clear which one the operator meant.
+func value(lookup func(string) (string, bool), name string) (string, bool, error) {
+	direct, hasDirect := lookup(name)
+	path, hasFile := lookup(name + "_FILE")
+	switch {
+	case hasDirect && hasFile:
+		return "", false, fmt.Errorf("%s and %s_FILE are both set: set only one", name, name)
+	case hasFile:
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", false, fmt.Errorf("%s_FILE: %v", name, err)
+		}
+		// Files written by editors and `echo` end in a newline that is
+		// never part of a key.
+		return strings.TrimRight(string(b), "\r\n"), true, nil
+	default:
+		return direct, hasDirect, nil
+	}
+}
