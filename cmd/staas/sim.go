@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"staas/internal/ostorsim"
+)
+
+// sim runs the ostor gateway simulator as a standalone server, for the demo,
+// for trying the guide's curl recipes, and for pointing a staas at.
+func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:9000", "address to listen on (loopback unless you mean otherwise)")
+	email := fs.String("system-email", "system@staas.local", "email of the system user")
+	accessKey := fs.String("access-key", "", "access key id of the system user (default: generated)")
+	secretKey := fs.String("secret-key", "", "secret key of the system user (default: generated)")
+	seed := fs.Bool("seed", false, "create demo users, buckets and a day of traffic")
+	wrapped := fs.Bool("wrapped-user-list", false, `answer the user list as {"Users":[…]} instead of a bare array`)
+	latency := fs.Duration("latency", 0, "delay added to every answer")
+	errorRate := fs.Float64("error-rate", 0, "share of requests answered 503, 0..1")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *errorRate < 0 || *errorRate > 1 {
+		return fmt.Errorf("-error-rate must be between 0 and 1")
+	}
+	if (*accessKey == "") != (*secretKey == "") {
+		return fmt.Errorf("-access-key and -secret-key go together")
+	}
+
+	s := ostorsim.New(ostorsim.Options{
+		Start:            time.Now().UTC(),
+		SystemEmail:      *email,
+		SystemAccessKey:  *accessKey,
+		SystemSecretKey:  *secretKey,
+		ListUsersWrapped: *wrapped,
+	})
+	s.SetFaults(ostorsim.Faults{Latency: *latency, ErrorRate: *errorRate})
+	if *seed {
+		if err := s.SeedDemo(); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	creds := s.SystemCredentials()
+	// The keys are printed on purpose: the simulator's system user exists
+	// only so that a person or a test can sign requests with it.
+	fmt.Fprintf(stdout, "ostor simulator listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "system user: %s\nS3AccessKeyId: %s\nS3SecretAccessKey: %s\n", creds.Email, creds.AccessKey, creds.SecretKey)
+
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: readHeaderTimeout}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	// The simulator keeps its own clock so tests can move it; standalone,
+	// it follows the wall clock so signed Date headers stay within the
+	// gateway's 15-minute window and usage periods close on time.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case now := <-tick.C:
+			s.Advance(now.Sub(last))
+			last = now
+		case <-ctx.Done():
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(shutdownCtx); err != nil {
+				return err
+			}
+			if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+}
