@@ -23,6 +23,9 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Logger)
+	if d.Logger != nil {
+		e.Use(requestLogger(d.Logger))
+	}
 
 	// Health: for load balancers and orchestrators; no authentication.
 	e.GET("/healthz", handleHealthz)
