@@ -1,0 +1,33 @@
+package ostor
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+)
+
+// Buckets lists every bucket in the cluster with its size accounting.
+func (c *Client) Buckets(ctx context.Context) ([]Bucket, error) {
+	return c.buckets(ctx, "list buckets", newQuery("buckets"))
+}
+
+// BucketsOf lists the buckets a user owns.
+func (c *Client) BucketsOf(ctx context.Context, ref UserRef) ([]Bucket, error) {
+	const op = "list user buckets"
+	if err := ref.validate(op); err != nil {
+		return nil, err
+	}
+	return c.buckets(ctx, op, ref.addTo(newQuery("buckets")))
+}
+
+func (c *Client) buckets(ctx context.Context, op string, q *query) ([]Bucket, error) {
+	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true})
+	if err != nil {
+		return nil, err
+	}
+	b, err := DecodeBuckets(bytes.NewReader(body))
+	if err != nil {
+		return nil, malformed(op, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,233 @@
+package ostor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+
+	"staas"
+)
+
+// UserRef names a user by email or by id. Build it with ByEmail or ByID;
+// the zero value names nobody and fails validation.
+type UserRef struct {
+	email, id string
+}
+
+// ByEmail names a user by email address.
+func ByEmail(email string) UserRef { return UserRef{email: email} }
+
+// ByID names a user by its 16-hex-digit id.
+func ByID(id string) UserRef { return UserRef{id: id} }
+
+func (r UserRef) String() string {
+	if r.id != "" {
+		return "id " + r.id
+	}
+	return r.email
+}
+
+func (r UserRef) validate(op string) error {
+	switch {
+	case r.email != "" && r.id != "":
+		return invalid(op, "a user reference names either an email or an id")
+	case r.id != "":
+		return validUserID(op, r.id)
+	case r.email != "":
+		return validEmail(op, r.email)
+	}
+	return invalid(op, "user reference is empty: use ByEmail or ByID")
+}
+
+// addTo adds the selector parameter: emailAddress=E or id=I.
+func (r UserRef) addTo(q *query) *query {
+	if r.id != "" {
+		return q.set("id", r.id)
+	}
+	return q.set("emailAddress", r.email)
+}
+
+// CreateUser creates a user with one key pair.
+//
+// It is never retried blindly: a second PUT after a lost answer would meet
+// "User already exists" although our first call created the user. Instead,
+// after an ambiguous failure (connection error, time-out, 5xx) it asks the
+// gateway for the user; if the user now exists, its keys (which a query
+// returns) are returned as if the creation had answered. If the user does
+// not exist the error is EUNAVAILABLE and the caller may try again. One
+// window remains: a creation still in flight when the query runs; the next
+// CreateUser then gets ECONFLICT and the caller finds the user with User.
+func (c *Client) CreateUser(ctx context.Context, email string) (*UserKeys, error) {
+	const op = "create user"
+	if err := validEmail(op, email); err != nil {
+		return nil, err
+	}
+	r := request{op: op, method: http.MethodPut, query: newQuery("users").set("emailAddress", email).String()}
+	o, err := c.run(ctx, r, false)
+	if err == nil {
+		keys, err := DecodeUserKeys(bytes.NewReader(o.body))
+		if err != nil {
+			return nil, malformed(op, err)
+		}
+		if len(keys.Keys) == 0 {
+			return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer has no key pair", op)
+		}
+		return keys, nil
+	}
+	if !ambiguous(o) || ctx.Err() != nil {
+		return nil, err
+	}
+	u, qerr := c.User(ctx, ByEmail(email))
+	switch {
+	case qerr == nil:
+		return &UserKeys{Email: u.Email, ID: u.ID, Keys: u.Keys}, nil
+	case staas.ErrorCode(qerr) == staas.ENOTFOUND:
+		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (the user was not created)", Err: err}
+	default:
+		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (whether the user was created is unknown)", Err: errors.Join(err, qerr)}
+	}
+}
+
+// ambiguous says whether a failed call may have taken effect on the
+// gateway: the request may have arrived although no answer came back, or
+// the gateway failed part-way (5xx).
+func ambiguous(o outcome) bool {
+	return o.err != nil || o.status >= 500
+}
+
+// Users lists all users (without keys). Both list shapes are accepted,
+// see DecodeUsers.
+func (c *Client) Users(ctx context.Context) ([]User, error) {
+	return c.users(ctx, "list users", newQuery("users"))
+}
+
+// UsersWithSpace lists all users with their space accounting in Space.
+// The shape of that block is not documented; it is read like a bucket's
+// size (see Size).
+func (c *Client) UsersWithSpace(ctx context.Context) ([]User, error) {
+	return c.users(ctx, "list users with space", newQuery("users").flag("space"))
+}
+
+func (c *Client) users(ctx context.Context, op string, q *query) ([]User, error) {
+	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true})
+	if err != nil {
+		return nil, err
+	}
+	users, err := DecodeUsers(bytes.NewReader(body))
+	if err != nil {
+		return nil, malformed(op, err)
+	}
+	return users, nil
+}
+
+// User returns one user with its key pairs (secrets included) and accounts.
+func (c *Client) User(ctx context.Context, ref UserRef) (*User, error) {
+	const op = "get user"
+	if err := ref.validate(op); err != nil {
+		return nil, err
+	}
+	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: ref.addTo(newQuery("users")).String(), idempotent: true})
+	if err != nil {
+		return nil, err
+	}
+	u, err := DecodeUser(bytes.NewReader(body))
+	if err != nil {
+		return nil, malformed(op, err)
+	}
+	return u, nil
+}
+
+// DisableUser disables a user: its keys stop working, its data stays.
+// Disabling twice is harmless, so the call is retried.
+func (c *Client) DisableUser(ctx context.Context, email string) error {
+	return c.userAction(ctx, "disable user", email, "disable")
+}
+
+// EnableUser enables a disabled user.
+func (c *Client) EnableUser(ctx context.Context, email string) error {
+	return c.userAction(ctx, "enable user", email, "enable")
+}
+
+func (c *Client) userAction(ctx context.Context, op, email, action string) error {
+	if err := validEmail(op, email); err != nil {
+		return err
+	}
+	q := newQuery("users").set("emailAddress", email).flag(action)
+	_, err := c.do(ctx, request{op: op, method: http.MethodPost, query: q.String(), idempotent: true})
+	return err
+}
+
+// DeleteUser deletes a user. A user who owns buckets cannot be deleted:
+// that is ECONFLICT. Deleting is retried; a 404 after an attempt whose
+// answer was lost counts as success, because that attempt may well have
+// deleted the user, and the caller's goal (no such user) is met.
+func (c *Client) DeleteUser(ctx context.Context, ref UserRef) error {
+	const op = "delete user"
+	if err := ref.validate(op); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, request{
+		op: op, method: http.MethodDelete, query: ref.addTo(newQuery("users")).String(),
+		idempotent: true, goneIsDone: true, on400: staas.ECONFLICT,
+	})
+	return err
+}
+
+// GenerateKey creates a new key pair for a user and returns it. A user has
+// at most two pairs; a third is EKEYLIMIT.
+//
+// It is not retried at all: if an answer is lost, a retry would create a
+// second pair (or fail on the limit) and the first would be orphaned with
+// its secret never seen. After such a failure (EUNAVAILABLE) list the
+// user's keys with User before deciding what to do.
+func (c *Client) GenerateKey(ctx context.Context, email string) (*KeyPair, error) {
+	const op = "generate key"
+	if err := validEmail(op, email); err != nil {
+		return nil, err
+	}
+	q := newQuery("users").set("emailAddress", email).flag("genKey")
+	return c.generateKey(ctx, op, q)
+}
+
+func (c *Client) generateKey(ctx context.Context, op string, q *query) (*KeyPair, error) {
+	o, err := c.run(ctx, request{op: op, method: http.MethodPost, query: q.String(), on400: staas.EKEYLIMIT, on409: staas.EKEYLIMIT}, false)
+	if err != nil {
+		if ambiguous(o) && ctx.Err() == nil {
+			return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (a key pair may have been created: check the keys)", Err: err}
+		}
+		return nil, err
+	}
+	keys, err := DecodeUserKeys(bytes.NewReader(o.body))
+	if err != nil {
+		return nil, malformed(op, err)
+	}
+	if len(keys.Keys) == 0 {
+		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer has no key pair", op)
+	}
+	// The answer holds the new pair only; were it to list all pairs, the
+	// new one would be the last.
+	k := keys.Keys[len(keys.Keys)-1]
+	return &k, nil
+}
+
+// RevokeKey deletes one of a user's key pairs. It is retried; a 404 after
+// an attempt whose answer was lost counts as success (see DeleteUser).
+func (c *Client) RevokeKey(ctx context.Context, email, accessKeyID string) error {
+	const op = "revoke key"
+	if err := validEmail(op, email); err != nil {
+		return err
+	}
+	if err := validAccessKeyID(op, accessKeyID); err != nil {
+		return err
+	}
+	q := newQuery("users").set("emailAddress", email).set("revokeKey", accessKeyID)
+	_, err := c.do(ctx, request{op: op, method: http.MethodPost, query: q.String(), idempotent: true, goneIsDone: true})
+	return err
+}
+
+// malformed reports an answer that did not decode: the gateway said yes
+// but not in the documented shape.
+func malformed(op string, err error) error {
+	return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + op + ": malformed answer", Err: err}
+}
