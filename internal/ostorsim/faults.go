@@ -1,0 +1,130 @@
+package ostorsim
+
+import (
+	mrand "math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Faults make the simulated gateway misbehave. They apply to every request
+// before authentication, as a flaky network or an overloaded gateway would.
+type Faults struct {
+	// Latency delays every answer; a request whose context ends first gets
+	// no answer.
+	Latency time.Duration
+	// ErrorRate is the probability (0..1) of answering 503 Slow Down.
+	ErrorRate float64
+	// Burst5xx answers the next N requests with 500.
+	Burst5xx int
+	// DropNext closes the connection of the next N requests without an
+	// answer.
+	DropNext int
+	// DropRate is the probability (0..1) of closing the connection without
+	// an answer.
+	DropRate float64
+}
+
+type faultState struct {
+	f   Faults
+	rng *mrand.Rand
+}
+
+// SetFaults replaces the fault settings (the zero Faults turns them off).
+// Decisions are drawn from a stream of the seed, so a seeded simulator
+// fails the same requests of the same sequence every run.
+func (s *Sim) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.f = f
+}
+
+// Faults returns the current settings, with the Burst5xx and DropNext
+// counters as far as they are used up.
+func (s *Sim) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults.f
+}
+
+type faultKind int
+
+const (
+	faultNone faultKind = iota
+	faultDrop
+	faultBurst
+	faultUnavailable
+)
+
+// decideFault draws the fate of one request. Caller holds s.mu.
+func (fs *faultState) decide() faultKind {
+	f := &fs.f
+	switch {
+	case f.DropNext > 0:
+		f.DropNext--
+		return faultDrop
+	case f.Burst5xx > 0:
+		f.Burst5xx--
+		return faultBurst
+	}
+	// Always draw both numbers so that changing one rate does not shift
+	// the decisions the other rate makes.
+	drop, fail := fs.rng.Float64(), fs.rng.Float64()
+	switch {
+	case drop < f.DropRate:
+		return faultDrop
+	case fail < f.ErrorRate:
+		return faultUnavailable
+	}
+	return faultNone
+}
+
+// injectFault applies the configured faults to one request and reports
+// whether it has been dealt with.
+func (s *Sim) injectFault(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	latency := s.faults.f.Latency
+	kind := faultNone
+	if s.faults.f != (Faults{}) {
+		kind = s.faults.decide()
+	}
+	s.mu.Unlock()
+
+	if latency > 0 {
+		timer := time.NewTimer(latency)
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			timer.Stop()
+			return true // the client is gone; nobody to answer
+		}
+	}
+	requestID := w.Header().Get("x-amz-request-id")
+	switch kind {
+	case faultDrop:
+		dropConnection(w)
+		return true
+	case faultBurst:
+		writeError(w, requestID, &apiError{http.StatusInternalServerError, "InternalError", "injected fault: internal error"})
+		return true
+	case faultUnavailable:
+		w.Header().Set("Retry-After", strconv.Itoa(1))
+		writeError(w, requestID, &apiError{http.StatusServiceUnavailable, "SlowDown", "injected fault: service unavailable"})
+		return true
+	}
+	return false
+}
+
+// dropConnection closes the client's connection without writing anything.
+// Where hijacking is impossible (HTTP/2, recorders) it aborts the handler,
+// which net/http turns into a reset stream or closed connection.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	// net/http recognises ErrAbortHandler by identity, not errors.Is.
+	panic(http.ErrAbortHandler)
+}

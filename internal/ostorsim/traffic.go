@@ -1,0 +1,175 @@
+package ostorsim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Traffic is S3 traffic of one user, recorded into the open usage period.
+type Traffic struct {
+	// Email or UserID names the user who made the requests (one is enough;
+	// if both are given they must name the same user).
+	Email  string
+	UserID string
+	// Bucket is the bucket used, "" for user-level operations (list buckets).
+	Bucket string
+	Tag    string
+
+	Put, Get, List, Other uint64 // operations
+	Uploaded, Downloaded  uint64 // bytes
+}
+
+func (t Traffic) counters() Counters {
+	return Counters{Put: t.Put, Get: t.Get, List: t.List, Other: t.Other, Uploaded: t.Uploaded, Downloaded: t.Downloaded}
+}
+
+// AddTraffic records traffic into the open period. With several services,
+// successive calls go to the services in turn, so that one (user, bucket)
+// can appear in several objects of the same period and a collector has to
+// add them up.
+func (s *Sim) AddTraffic(t Traffic) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.st
+
+	var u *user
+	switch {
+	case t.UserID != "":
+		u = st.users[t.UserID]
+		if u != nil && t.Email != "" && u.email != t.Email {
+			return fmt.Errorf("ostorsim: user %s is not %q", t.UserID, t.Email)
+		}
+	case t.Email != "":
+		u = st.userByEmail(t.Email)
+	default:
+		return errors.New("ostorsim: traffic needs Email or UserID")
+	}
+	if u == nil {
+		return fmt.Errorf("%w: %q%q", ErrNoSuchUser, t.Email, t.UserID)
+	}
+	key := itemKey{bucket: t.Bucket, userID: u.id, tag: t.Tag}
+	if t.Bucket != "" {
+		b, ok := st.buckets[t.Bucket]
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrNoSuchBucket, t.Bucket)
+		}
+		key.epoch = b.epoch
+	}
+	c := t.counters()
+	if c.isZero() {
+		return nil // ostor writes no item without counts
+	}
+
+	us := &st.usage
+	if us.open == nil {
+		us.open = make([]map[itemKey]*Counters, len(s.opts.ServiceIDs))
+	}
+	i := us.nextService % len(s.opts.ServiceIDs)
+	us.nextService++
+	if us.open[i] == nil {
+		us.open[i] = map[itemKey]*Counters{}
+	}
+	if us.open[i][key] == nil {
+		us.open[i][key] = &Counters{}
+	}
+	us.open[i][key].add(c)
+
+	tk := UsageKey{UserID: u.id, Bucket: t.Bucket}
+	total := us.truth[tk]
+	total.add(c)
+	us.truth[tk] = total
+	return nil
+}
+
+// demoSpan is how much history SeedDemo simulates.
+const demoSpan = 24 * time.Hour
+
+// SeedDemo fills the simulator for manual exploration: three customers (one
+// disabled, one with a sub-account), buckets with sizes that grow, limits,
+// quotas, and a day of traffic, so that every listing has rows. It moves the
+// clock through the simulated day; with WallClock it stops at the wall clock
+// (New starts a wall-clock simulator a day in the past for this reason).
+// It fails if the demo users already exist.
+func (s *Sim) SeedDemo() error {
+	type customer struct {
+		email   string
+		buckets []string
+		size    uint64
+	}
+	customers := []customer{
+		{"alice@example.com", []string{"alice-photos", "alice-backup"}, 5 << 30},
+		{"bob@example.com", []string{"bob-data"}, 120 << 20},
+		{"carol@example.com", []string{"carol-archive"}, 1 << 40},
+	}
+
+	s.mu.Lock()
+	st := &s.st
+	for _, c := range customers {
+		if st.userByEmail(c.email) != nil {
+			s.mu.Unlock()
+			return fmt.Errorf("ostorsim: demo user %s already exists", c.email)
+		}
+	}
+	for _, c := range customers {
+		if _, err := st.createUser(c.email, false); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+	}
+	alice := st.userByEmail("alice@example.com")
+	acc := &account{name: "backup-agent"}
+	acc.keys = []keyPair{st.newKeyPair(keyOwner{userID: alice.id, account: acc.name})}
+	alice.accounts = append(alice.accounts, acc)
+	alice.limits.set("ops", "get", "3600")
+	alice.limits.set("bandwidth", "out", "100")
+	st.userByEmail("bob@example.com").quota = 50
+	st.userByEmail("carol@example.com").enabled = false
+	st.defaultQuotas["bucket"] = 1000
+	s.mu.Unlock()
+
+	for _, c := range customers {
+		for _, b := range c.buckets {
+			if err := s.CreateBucket(c.email, b); err != nil {
+				return err
+			}
+			if err := s.SetBucketSize(b, c.size); err != nil {
+				return err
+			}
+		}
+	}
+
+	steps := int(demoSpan / s.opts.UsagePeriod)
+	if s.opts.WallClock {
+		room := time.Now().Sub(s.Now())
+		steps = min(steps, max(0, int(room/s.opts.UsagePeriod)))
+	}
+	for step := 0; step <= steps; step++ {
+		for _, c := range customers {
+			if c.email == "carol@example.com" {
+				continue // disabled: no traffic
+			}
+			s.mu.Lock()
+			r := st.rng
+			n := uint64(r.IntN(50) + 1)
+			s.mu.Unlock()
+			if err := s.AddTraffic(Traffic{Email: c.email, List: 1}); err != nil {
+				return err
+			}
+			for _, b := range c.buckets {
+				t := Traffic{Email: c.email, Bucket: b, Put: n, Get: 3 * n, List: n / 2, Other: 1,
+					Uploaded: n << 20, Downloaded: 3 * n << 20}
+				if err := s.AddTraffic(t); err != nil {
+					return err
+				}
+				if err := s.GrowBucket(b, int64(n<<20)); err != nil {
+					return err
+				}
+			}
+		}
+		if step < steps { // the last step's traffic stays in the open period
+			s.Advance(s.opts.UsagePeriod)
+		}
+	}
+	return nil
+}
