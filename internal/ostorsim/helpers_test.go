@@ -145,9 +145,13 @@ func newHarness(t *testing.T, opts ostorsim.Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &harness{t: t, sim: sim, srv: newServer(t, sim), creds: sim.SystemCredentials()}
+}
+
+func newServer(t *testing.T, sim *ostorsim.Sim) *httptest.Server {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, sim: sim, srv: srv, creds: sim.SystemCredentials()}
+	return srv
 }
 
 type response struct {
