@@ -105,8 +105,7 @@ type Client struct {
 	hc              *http.Client
 	now             func() time.Time
 
-	// Backoff before retry n (0-based) is a random duration in
-	// [d/2, d] with d = min(backoffBase<<n, backoffMax). Tests shorten it.
+	// See backoff. Tests shorten them.
 	backoffBase, backoffMax time.Duration
 }
 
@@ -357,14 +356,7 @@ func retryable(o outcome) bool {
 // sleep waits before retry n with jittered exponential backoff. The jitter
 // spreads the retries of many concurrent callers after a gateway restart.
 func (c *Client) sleep(ctx context.Context, n int) error {
-	d := c.backoffMax
-	if n < 16 && c.backoffBase<<n < c.backoffMax {
-		d = c.backoffBase << n
-	}
-	if d > 0 {
-		d = d/2 + rand.N(d/2+1)
-	}
-	t := time.NewTimer(d)
+	t := time.NewTimer(c.backoff(n))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -372,6 +364,19 @@ func (c *Client) sleep(ctx context.Context, n int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// backoff is the pause before retry n (0-based): a random duration in
+// [d/2, d] with d = min(backoffBase·2^n, backoffMax).
+func (c *Client) backoff(n int) time.Duration {
+	d := c.backoffMax
+	if n < 16 && c.backoffBase<<n < c.backoffMax {
+		d = c.backoffBase << n
+	}
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
 }
 
 // attempt sends r once.
