@@ -26,7 +26,10 @@ import (
 // testSignV2 signs like the vendor's s3_curl: the resource is "/" plus the
 // query up to the first '&'; x-amz-* headers are listed before it.
 func testSignV2(r *http.Request, accessKey, secret string) {
-	resource := "/" + "?" + strings.SplitN(r.URL.RawQuery, "&", 2)[0]
+	resource := "/"
+	if r.URL.RawQuery != "" {
+		resource += "?" + strings.SplitN(r.URL.RawQuery, "&", 2)[0]
+	}
 	var amz []string
 	for name, vs := range r.Header {
 		if l := strings.ToLower(name); strings.HasPrefix(l, "x-amz-") {
@@ -152,6 +155,13 @@ func newServer(t *testing.T, sim *ostorsim.Sim) *httptest.Server {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// in returns the harness reporting to t (a subtest).
+func (h *harness) in(t *testing.T) *harness {
+	c := *h
+	c.t = t
+	return &c
 }
 
 type response struct {
