@@ -78,8 +78,6 @@ func (c *call) value(name string) (string, bool) {
 	return p.value, ok
 }
 
-func (c *call) flag(name string) bool { return c.has(name) }
-
 // only refuses any parameter not listed, a value parameter without '=' and a
 // flag with a value ("genKey=" is tolerated: some signers append '=').
 func (c *call) only(values, flags []string) error {

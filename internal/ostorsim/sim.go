@@ -79,9 +79,10 @@ type Options struct {
 	Region string
 
 	// SystemEmail, SystemAccessKey and SystemSecretKey fix the first system
-	// user; empty fields are generated. A fixed access key must be the
-	// generated form's shape only if the test wants it to be; any non-empty
-	// string without ':' or '/' is accepted.
+	// user (so that a standalone simulator keeps its keys across restarts);
+	// empty fields are generated. A fixed access key need not have the
+	// generated shape, only no spaces, ':' or '/', which would break the
+	// Authorization header.
 	SystemEmail     string
 	SystemAccessKey string
 	SystemSecretKey string

@@ -254,7 +254,7 @@ func (s *Sim) handleUsers(c *call) (reply, error) {
 		if err := c.only(nil, []string{"space"}); err != nil {
 			return reply{}, err
 		}
-		return ok(s.listUsers(c.flag("space"))), nil
+		return ok(s.listUsers(c.has("space"))), nil
 
 	case http.MethodPut:
 		if err := c.only([]string{"emailAddress"}, nil); err != nil {
