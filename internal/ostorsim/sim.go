@@ -52,8 +52,7 @@ type Options struct {
 	Seed uint64
 
 	// Start sets the simulator's clock. Zero means DefaultStart, or, with
-	// WallClock, one day before the wall clock (so that SeedDemo's simulated
-	// day ends about now).
+	// WallClock, the wall clock.
 	Start time.Time
 
 	// WallClock makes the clock follow time.Now: before each HTTP request the
@@ -170,7 +169,7 @@ func New(opts Options) (*Sim, error) {
 	if opts.Start.IsZero() {
 		opts.Start = DefaultStart
 		if opts.WallClock {
-			opts.Start = time.Now().Add(-24 * time.Hour)
+			opts.Start = time.Now()
 		}
 	}
 	opts.Start = opts.Start.UTC()

@@ -85,12 +85,13 @@ func (s *Sim) AddTraffic(t Traffic) error {
 // demoSpan is how much history SeedDemo simulates.
 const demoSpan = 24 * time.Hour
 
-// SeedDemo fills the simulator for manual exploration: three customers (one
-// disabled, one with a sub-account), buckets with sizes that grow, limits,
-// quotas, and a day of traffic, so that every listing has rows. It moves the
-// clock through the simulated day; with WallClock it stops at the wall clock
-// (New starts a wall-clock simulator a day in the past for this reason).
-// It fails if the demo users already exist.
+// SeedDemo fills a fresh simulator for manual exploration: three customers
+// (one disabled, one with a sub-account), buckets whose sizes grow, limits,
+// quotas, and a day of traffic, so that every listing has rows. The day is
+// the one before the current clock: SeedDemo winds the clock back a day and
+// replays it, so the clock ends where it was and a simulator that follows
+// real time keeps accepting real Date headers. It fails on a simulator that
+// already has buckets or usage, whose history cannot be rewritten.
 func (s *Sim) SeedDemo() error {
 	type customer struct {
 		email   string
@@ -105,12 +106,21 @@ func (s *Sim) SeedDemo() error {
 
 	s.mu.Lock()
 	st := &s.st
+	us := &st.usage
+	if len(st.buckets) > 0 || len(us.objects) > 0 || len(us.truth) > 0 {
+		s.mu.Unlock()
+		return errors.New("ostorsim: SeedDemo needs a simulator without buckets or usage")
+	}
 	for _, c := range customers {
 		if st.userByEmail(c.email) != nil {
 			s.mu.Unlock()
 			return fmt.Errorf("ostorsim: demo user %s already exists", c.email)
 		}
 	}
+	end := st.now
+	// Safe only because nothing depends on the clock yet (checked above).
+	st.now = end.Add(-demoSpan)
+	us.periodStart = st.now
 	for _, c := range customers {
 		if _, err := st.createUser(c.email, false); err != nil {
 			s.mu.Unlock()
@@ -121,8 +131,8 @@ func (s *Sim) SeedDemo() error {
 	acc := &account{name: "backup-agent"}
 	acc.keys = []keyPair{st.newKeyPair(keyOwner{userID: alice.id, account: acc.name})}
 	alice.accounts = append(alice.accounts, acc)
-	alice.limits.set("ops", "get", "3600")
-	alice.limits.set("bandwidth", "out", "100")
+	alice.limits.opsCenti = map[string]uint64{"get": 3600 * 100}
+	alice.limits.bandwidthOut = 100
 	st.userByEmail("bob@example.com").quota = 50
 	st.userByEmail("carol@example.com").enabled = false
 	st.defaultQuotas["bucket"] = 1000
@@ -139,19 +149,18 @@ func (s *Sim) SeedDemo() error {
 		}
 	}
 
+	// One round of traffic per period; the last lands in the open period.
 	steps := int(demoSpan / s.opts.UsagePeriod)
-	if s.opts.WallClock {
-		room := time.Now().Sub(s.Now())
-		steps = min(steps, max(0, int(room/s.opts.UsagePeriod)))
-	}
 	for step := 0; step <= steps; step++ {
+		if step > 0 {
+			s.Advance(s.opts.UsagePeriod)
+		}
 		for _, c := range customers {
 			if c.email == "carol@example.com" {
 				continue // disabled: no traffic
 			}
 			s.mu.Lock()
-			r := st.rng
-			n := uint64(r.IntN(50) + 1)
+			n := uint64(st.rng.IntN(50) + 1)
 			s.mu.Unlock()
 			if err := s.AddTraffic(Traffic{Email: c.email, List: 1}); err != nil {
 				return err
@@ -167,9 +176,10 @@ func (s *Sim) SeedDemo() error {
 				}
 			}
 		}
-		if step < steps { // the last step's traffic stays in the open period
-			s.Advance(s.opts.UsagePeriod)
-		}
 	}
+	// Back to where the clock was, when the period does not divide a day.
+	s.mu.Lock()
+	s.advanceTo(end)
+	s.mu.Unlock()
 	return nil
 }

@@ -226,8 +226,15 @@ func TestUsageSeveralServices(t *testing.T) {
 
 func TestSeedDemo(t *testing.T) {
 	h := newHarness(t, ostorsim.Options{})
+	before := h.sim.Now()
 	if err := h.sim.SeedDemo(); err != nil {
 		t.Fatal(err)
+	}
+	if !h.sim.Now().Equal(before) {
+		t.Errorf("SeedDemo moved the clock from %s to %s", before, h.sim.Now())
+	}
+	if !strings.Contains(h.must(200, "GET", "ostor-buckets").body, before.Add(-24*time.Hour).Format("2006-01-02T15:04:05.000Z")) {
+		t.Error("demo buckets were not created a day back")
 	}
 	if err := h.sim.SeedDemo(); err == nil {
 		t.Error("second SeedDemo succeeded")
