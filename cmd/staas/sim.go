@@ -36,13 +36,19 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-access-key and -secret-key go together")
 	}
 
-	s := ostorsim.New(ostorsim.Options{
-		Start:            time.Now().UTC(),
+	// The simulator keeps its own clock so tests can move it; standalone,
+	// it follows the wall clock so signed Date headers stay within the
+	// gateway's 15-minute window and usage periods close on time.
+	s, err := ostorsim.New(ostorsim.Options{
+		WallClock:        true,
 		SystemEmail:      *email,
 		SystemAccessKey:  *accessKey,
 		SystemSecretKey:  *secretKey,
 		ListUsersWrapped: *wrapped,
 	})
+	if err != nil {
+		return err
+	}
 	s.SetFaults(ostorsim.Faults{Latency: *latency, ErrorRate: *errorRate})
 	if *seed {
 		if err := s.SeedDemo(); err != nil {
@@ -64,29 +70,18 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	// The simulator keeps its own clock so tests can move it; standalone,
-	// it follows the wall clock so signed Date headers stay within the
-	// gateway's 15-minute window and usage periods close on time.
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	last := time.Now()
-	for {
-		select {
-		case err := <-errc:
-			return err
-		case now := <-tick.C:
-			s.Advance(now.Sub(last))
-			last = now
-		case <-ctx.Done():
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(shutdownCtx); err != nil {
-				return err
-			}
-			if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
 	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
