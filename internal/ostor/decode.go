@@ -34,6 +34,12 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 type flexUint uint64
 
 func (u *flexUint) UnmarshalJSON(b []byte) error {
+	// Fast path for the common case, a plain JSON number: no string is
+	// allocated, which matters for usage objects with millions of counters.
+	if v, ok := parseDigits(b); ok {
+		*u = flexUint(v)
+		return nil
+	}
 	s, null, err := literal(b)
 	if err != nil || null {
 		return err
@@ -44,6 +50,25 @@ func (u *flexUint) UnmarshalJSON(b []byte) error {
 	}
 	*u = flexUint(v)
 	return nil
+}
+
+// parseDigits parses b if it is 1 to 20 ASCII digits fitting in uint64.
+func parseDigits(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
 }
 
 // flexFloat is a finite, non-negative decimal sent as a JSON number or

@@ -403,3 +403,16 @@ func TestDecodeRejectsOtherShapes(t *testing.T) {
 		t.Error("bad creation_date decoded")
 	}
 }
+
+func TestParseDigits(t *testing.T) {
+	for in, want := range map[string]uint64{"0": 0, "7": 7, "18446744073709551615": 18446744073709551615, "00012": 12} {
+		if v, ok := parseDigits([]byte(in)); !ok || v != want {
+			t.Errorf("parseDigits(%q) = %d, %t", in, v, ok)
+		}
+	}
+	for _, in := range []string{"", "18446744073709551616", "99999999999999999999", "-1", "1.0", `"1"`, "123456789012345678901"} {
+		if _, ok := parseDigits([]byte(in)); ok {
+			t.Errorf("parseDigits(%q) accepted", in)
+		}
+	}
+}
