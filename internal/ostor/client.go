@@ -5,6 +5,18 @@
 // request is built, so an EINVALID error means nothing was sent. Every
 // failure is a *staas.Error whose Err wraps a *GatewayError when the
 // gateway answered.
+//
+// Where the vendor's documents are silent or disagree, one function holds
+// the decision so a real cluster can overturn it in one place:
+//   - status → error code: classify (errors.go); the message is taken from
+//     X-Amz-Err-Message, else an XML or JSON body, else the body itself
+//     (gatewayMessage).
+//   - user list shape, bare array or {"Users":[…]}: wireUserList (decode.go).
+//   - limit units: numbers pass through unchanged, ops read as per second
+//     and bandwidth as KB/s (SetOpsLimit, Limits).
+//   - quota units and type: GB, "user"/"bucket" or 0/1 (DecodeQuota).
+//   - the bucket size block: Size (types.go).
+//   - SigV4 sends the query in its original order after signing (signV4).
 package ostor
 
 import (
@@ -347,6 +359,9 @@ func (c *Client) run(ctx context.Context, r request, stream bool) (outcome, erro
 // connection failures, time-outs, 5xx and 429 (throttling) may; other
 // statuses are the gateway's considered answer.
 func retryable(o outcome) bool {
+	if errors.Is(o.err, errNotSent) || errors.Is(o.err, errTooLarge) {
+		return false // the same request would fail the same way
+	}
 	if o.err != nil {
 		return true
 	}
@@ -391,12 +406,12 @@ func (c *Client) attempt(ctx context.Context, r request, stream bool) outcome {
 	req, err := http.NewRequestWithContext(actx, r.method, c.base+"/?"+r.query, nil)
 	if err != nil {
 		done()
-		return outcome{err: err}
+		return outcome{err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	req.Header.Set("User-Agent", "staas-ostor/1")
 	if err := c.sign(actx, req); err != nil {
 		done()
-		return outcome{err: err}
+		return outcome{err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -437,7 +452,12 @@ func (c *Client) attempt(ctx context.Context, r request, stream bool) outcome {
 	return o
 }
 
-var errTooLarge = errors.New("answer larger than 256 MiB")
+var (
+	errTooLarge = errors.New("answer larger than 256 MiB")
+	// errNotSent marks a request that could not be built or signed: a bug
+	// or a bad configuration, not the gateway's doing.
+	errNotSent = errors.New("request not sent")
+)
 
 // cancelOnClose releases the attempt's context when the caller closes the
 // streamed body.
@@ -454,8 +474,8 @@ func (b *cancelOnClose) Close() error {
 
 // failure turns the last attempt into a *staas.Error.
 func (c *Client) failure(r request, o outcome) error {
-	if errors.Is(o.err, errTooLarge) {
-		return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + r.op + ": answer too large", Err: o.err}
+	if errors.Is(o.err, errTooLarge) || errors.Is(o.err, errNotSent) {
+		return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + r.op + ": " + o.err.Error(), Err: o.err}
 	}
 	if o.err != nil {
 		return &staas.Error{Code: staas.EUNAVAILABLE, Message: "ostor: " + r.op + ": gateway unreachable", Err: o.err}
