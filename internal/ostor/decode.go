@@ -270,7 +270,7 @@ type wireUsageItem struct {
 // Conversions from wire to public types.
 
 func (w wireKey) pair() KeyPair {
-	return KeyPair{AccessKeyID: w.AccessKeyID, SecretAccessKey: w.SecretAccessKey}
+	return KeyPair(w)
 }
 
 func pairs(w []wireKey) []KeyPair {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // Every decoder is fuzzed: it must never panic, and whatever it accepts
@@ -74,8 +75,12 @@ func FuzzDecodeUsers(f *testing.F) {
 		}
 		var wire []map[string]any
 		for _, u := range users {
+			// Any last_ts, however absurd, gives a time at or after the
+			// epoch or the zero time, never a panic or a negative hour.
 			if u.Space != nil {
-				u.Space.LastUpdate()
+				if lu := u.Space.LastUpdate(); !lu.IsZero() && lu.Before(time.Unix(0, 0)) {
+					t.Fatalf("last_ts %d gave %v", u.Space.LastTS, lu)
+				}
 			}
 			wire = append(wire, userJSON(u))
 		}
@@ -242,7 +247,11 @@ func FuzzDecodeUsageObject(f *testing.F) {
 				t.Fatalf("service id %q accepted", obj.ServiceID)
 			}
 		}
-		obj.Start()
-		obj.PeriodDuration()
+		if st := obj.Start(); !st.IsZero() && st.Before(time.Unix(0, 0)) {
+			t.Fatalf("start_ts %d gave %v", obj.StartTS, st)
+		}
+		if obj.PeriodDuration() < 0 {
+			t.Fatalf("period %d gave a negative duration", obj.Period)
+		}
 	})
 }
