@@ -52,5 +52,5 @@ check "delete user"        'HTTP 204'                          DELETE 'ostor-use
 check "user gone"          'HTTP 404'                          GET  'ostor-users&emailAddress=client@example.com'
 S3_SECRET=wrong check "wrong secret refused" 'HTTP 403'        GET  'ostor-users'
 
-echo "guide recipe: $passed passed, $failed failed"
+echo "guide recipe: $passed of $((passed + failed)) checks passed"
 [ "$failed" -eq 0 ]

@@ -22,6 +22,10 @@ need() { # need <command> <debian package>
 	command -v "$1" >/dev/null 2>&1 || { echo "test.sh: installing $2 did not provide '$1'" >&2; exit 1; }
 }
 
+# The Go toolchain of this machine kind lives in /usr/local/go; a bare
+# Debian's golang-go is older than go.mod asks for, and then `go` fetches the
+# right toolchain from the module proxy by itself (GOTOOLCHAIN=auto).
+[ -d /usr/local/go/bin ] && PATH="/usr/local/go/bin:$PATH"
 need go golang-go
 need openssl openssl # SigV2 vectors are cross-checked against openssl's HMAC
 need curl curl       # the guide's curl recipe is run against the simulator
@@ -40,7 +44,17 @@ echo "== staticcheck"
 go tool staticcheck ./...
 
 echo "== go test"
-go test -race -count=1 ./...
+# -v so every test and subtest can be counted for the closing line; the
+# verbose log is shown only when something fails.
+gotest_log=$(mktemp)
+if ! go test -race -count=1 -v ./... >"$gotest_log" 2>&1; then
+	cat "$gotest_log"
+	echo "go test failed" >&2
+	exit 1
+fi
+grep -E '^(ok|FAIL|\?) ' "$gotest_log"
+go_passed=$(grep -cE '^\s*--- PASS' "$gotest_log" || true)
+go_failed=$(grep -cE '^\s*--- FAIL' "$gotest_log" || true)
 
 echo "== fuzz (each target for $FUZZTIME)"
 # Every Fuzz target in the tree gets a short run, so a new target is fuzzed
@@ -57,6 +71,9 @@ grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . | 
 done
 
 echo "== the vendor's curl recipe against staas sim"
-scripts/guide-recipe-check.sh
+recipe_out=$(scripts/guide-recipe-check.sh)
+echo "$recipe_out"
+recipe_passed=$(sed -nE 's/^guide recipe: ([0-9]+) of [0-9]+ checks passed$/\1/p' <<<"$recipe_out")
 
 echo "== all tests passed"
+echo "total: $((go_passed + recipe_passed)) passed, $go_failed failed"
