@@ -1,7 +1,6 @@
 package ostor
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 )
@@ -21,13 +20,5 @@ func (c *Client) BucketsOf(ctx context.Context, ref UserRef) ([]Bucket, error) {
 }
 
 func (c *Client) buckets(ctx context.Context, op string, q *query) ([]Bucket, error) {
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	b, err := DecodeBuckets(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return b, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true}, DecodeBuckets)
 }

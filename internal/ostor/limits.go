@@ -1,7 +1,6 @@
 package ostor
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -85,15 +84,7 @@ func (c *Client) Limits(ctx context.Context, subject LimitSubject) (*Limits, err
 	if err := subject.validate(op); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: subject.query().String(), idempotent: true, on400: staas.ELIMITSOFF})
-	if err != nil {
-		return nil, err
-	}
-	l, err := DecodeLimits(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return l, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: subject.query().String(), idempotent: true, on400: staas.ELIMITSOFF}, DecodeLimits)
 }
 
 // DeleteLimits sets all of a subject's limits back to unlimited. Doing it

@@ -1,7 +1,6 @@
 package ostor
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -85,15 +84,7 @@ func (c *Client) Quota(ctx context.Context, subject QuotaSubject) (*Quota, error
 	if err := subject.validate(op); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: subject.query().String(), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	quota, err := DecodeQuota(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return quota, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: subject.query().String(), idempotent: true}, DecodeQuota)
 }
 
 // DeleteQuota removes a quota. It is retried; a 404 after an attempt whose

@@ -1,7 +1,6 @@
 package ostor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -36,15 +35,7 @@ func (c *Client) UsagePage(ctx context.Context, after string, limit int) (*Usage
 	if limit > 0 {
 		q.set("limit", strconv.Itoa(limit))
 	}
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	l, err := DecodeUsageList(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return l, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true}, DecodeUsageList)
 }
 
 // EachUsageObject calls fn with every statistics object name, page by
@@ -88,15 +79,7 @@ func (c *Client) UsageObject(ctx context.Context, name string) (*UsageObject, er
 	if err := validUsageName(op, name); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: newQuery("usage").set("obj", name).String(), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	obj, err := DecodeUsageObject(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return obj, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: newQuery("usage").set("obj", name).String(), idempotent: true}, DecodeUsageObject)
 }
 
 // StreamUsageObject reads a statistics object and calls fn with each item

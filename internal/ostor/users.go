@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 
 	"staas"
@@ -110,15 +111,7 @@ func (c *Client) UsersWithSpace(ctx context.Context) ([]User, error) {
 }
 
 func (c *Client) users(ctx context.Context, op string, q *query) ([]User, error) {
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	users, err := DecodeUsers(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return users, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true}, DecodeUsers)
 }
 
 // User returns one user with its key pairs (secrets included) and accounts.
@@ -127,15 +120,7 @@ func (c *Client) User(ctx context.Context, ref UserRef) (*User, error) {
 	if err := ref.validate(op); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, request{op: op, method: http.MethodGet, query: ref.addTo(newQuery("users")).String(), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	u, err := DecodeUser(bytes.NewReader(body))
-	if err != nil {
-		return nil, malformed(op, err)
-	}
-	return u, nil
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: ref.addTo(newQuery("users")).String(), idempotent: true}, DecodeUser)
 }
 
 // DisableUser disables a user: its keys stop working, its data stays.
@@ -230,4 +215,20 @@ func (c *Client) RevokeKey(ctx context.Context, email, accessKeyID string) error
 // but not in the documented shape.
 func malformed(op string, err error) error {
 	return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + op + ": malformed answer", Err: err}
+}
+
+// getJSON runs a read call and decodes its answer; an answer that does not
+// decode is a malformed one, whatever its status.
+func getJSON[T any](ctx context.Context, c *Client, r request, decode func(io.Reader) (T, error)) (T, error) {
+	body, err := c.do(ctx, r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := decode(bytes.NewReader(body))
+	if err != nil {
+		var zero T
+		return zero, malformed(r.op, err)
+	}
+	return v, nil
 }
