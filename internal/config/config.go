@@ -98,8 +98,10 @@ var Vars = []Var{
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				return fmt.Errorf("want an http:// or https:// URL with a host")
 			}
-			if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-				return fmt.Errorf("want a URL without credentials, query or fragment")
+			if u.RawQuery != "" || u.Fragment != "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+				// The admin API lives at the gateway's root: SigV2 signs
+				// "/?ostor-…", so a path would break every signature.
+				return fmt.Errorf("want a URL without credentials, path, query or fragment")
 			}
 			c.Ostor.Endpoint = strings.TrimRight(v, "/")
 			return nil
