@@ -61,6 +61,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now replaces time.Now when signing (tests).
 	Now func() time.Time
+	// Observe, when set, is told of every finished call: its operation
+	// ("create user"), how many attempts it took, how long it took in all,
+	// and its error (nil on success). It feeds metrics; it must not block.
+	Observe func(op string, attempts int, elapsed time.Duration, err error)
 }
 
 const redactedSecret = "[redacted]"
@@ -116,6 +120,7 @@ type Client struct {
 	maxRetries      int
 	hc              *http.Client
 	now             func() time.Time
+	observe         func(op string, attempts int, elapsed time.Duration, err error)
 
 	// See backoff. Tests shorten them.
 	backoffBase, backoffMax time.Duration
@@ -170,6 +175,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries:      cfg.MaxRetries,
 		hc:              cfg.HTTPClient,
 		now:             cfg.Now,
+		observe:         cfg.Observe,
 		backoffBase:     100 * time.Millisecond,
 		backoffMax:      2 * time.Second,
 	}
@@ -323,28 +329,40 @@ func (c *Client) open(ctx context.Context, r request) (io.ReadCloser, error) {
 }
 
 func (c *Client) run(ctx context.Context, r request, stream bool) (outcome, error) {
+	start := time.Now()
+	o, tries, err := c.retry(ctx, r, stream)
+	if c.observe != nil {
+		c.observe(r.op, tries, time.Since(start), err)
+	}
+	return o, err
+}
+
+// retry runs the attempts of one call and says how many it made.
+func (c *Client) retry(ctx context.Context, r request, stream bool) (outcome, int, error) {
 	attempts := 1
 	if r.idempotent {
 		attempts += c.maxRetries
 	}
 	var last outcome
 	unknown := false // an earlier attempt may have taken effect
-	for n := 0; n < attempts; n++ {
-		if n > 0 {
-			if err := c.sleep(ctx, n-1); err != nil {
-				return last, c.canceled(r.op, err)
+	tries := 0
+	for tries < attempts {
+		if tries > 0 {
+			if err := c.sleep(ctx, tries-1); err != nil {
+				return last, tries, c.canceled(r.op, err)
 			}
 		}
+		tries++
 		o := c.attempt(ctx, r, stream)
 		if o.err == nil && o.status/100 == 2 {
-			return o, nil
+			return o, tries, nil
 		}
 		if o.err == nil && o.status == http.StatusNotFound && r.goneIsDone && unknown {
-			return outcome{status: http.StatusNoContent}, nil
+			return outcome{status: http.StatusNoContent}, tries, nil
 		}
 		if o.err != nil && ctx.Err() != nil {
 			// The caller gave up; that is not the gateway's fault.
-			return o, c.canceled(r.op, context.Cause(ctx))
+			return o, tries, c.canceled(r.op, context.Cause(ctx))
 		}
 		last = o
 		if !retryable(o) {
@@ -352,7 +370,7 @@ func (c *Client) run(ctx context.Context, r request, stream bool) (outcome, erro
 		}
 		unknown = unknown || o.ambiguous || o.status >= 500
 	}
-	return last, c.failure(r, last)
+	return last, tries, c.failure(r, last)
 }
 
 // retryable says whether another attempt may get a different answer:

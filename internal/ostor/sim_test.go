@@ -630,3 +630,39 @@ func loseFirstAnswer(sim http.Handler, method string) http.Handler {
 		sim.ServeHTTP(w, r)
 	})
 }
+
+// Observe hears of every call once, with the attempts it took, so metrics
+// can count retries and failures per operation.
+func TestObserve(t *testing.T) {
+	type seen struct {
+		op       string
+		attempts int
+		code     string
+	}
+	var got []seen
+	e := newSimEnv(t, ostorsim.Options{}, func(c *Config) {
+		c.Observe = func(op string, attempts int, elapsed time.Duration, err error) {
+			if elapsed <= 0 {
+				t.Errorf("%s: elapsed %v", op, elapsed)
+			}
+			got = append(got, seen{op, attempts, staas.ErrorCode(err)})
+		}
+	})
+	ctx := context.Background()
+
+	e.sim.SetFaults(ostorsim.Faults{Burst5xx: 2})
+	if _, err := e.c.Users(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.User(ctx, ByEmail("nobody@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("User of nobody: %v", err)
+	}
+	// Bad input is refused before any call: nothing to observe.
+	if _, err := e.c.User(ctx, ByEmail("not an email")); staas.ErrorCode(err) != staas.EINVALID {
+		t.Fatalf("User with a bad email: %v", err)
+	}
+	want := []seen{{"list users", 3, ""}, {"get user", 1, staas.ENOTFOUND}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("observed %+v, want %+v", got, want)
+	}
+}
