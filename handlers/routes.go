@@ -14,6 +14,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Checks run on /readyz; each names one dependency (the gateway, the store).
 	Checks []ReadinessCheck
+	// Metrics, when set, records every request and is served on /metrics.
+	Metrics RequestMetrics
 }
 
 // New returns the echo instance with every route registered and the one
@@ -23,12 +25,17 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Logger)
-	if d.Logger != nil {
-		e.Use(requestLogger(d.Logger))
+	if d.Logger != nil || d.Metrics != nil {
+		e.Use(observeRequests(d.Logger, d.Metrics))
 	}
 
 	// Health: for load balancers and orchestrators; no authentication.
 	e.GET("/healthz", handleHealthz)
 	e.GET("/readyz", readyzHandler(d.Checks))
+	if d.Metrics != nil {
+		// Prometheus scrapes this; like the health routes it is meant for
+		// the operator's network, not the internet.
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	}
 	return e
 }

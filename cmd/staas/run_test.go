@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -118,6 +119,26 @@ func TestServe(t *testing.T) {
 		t.Errorf("/readyz with the gateway failing = %d %v", code, body)
 	}
 	sim.SetFaults(ostorsim.Faults{})
+
+	// /metrics counts served requests by route and gateway calls by result,
+	// retries included: the failing /readyz made 1+3 attempts.
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`staas_http_requests_total{method="GET",route="/readyz",status="200"} 1`,
+		`staas_http_requests_total{method="GET",route="/readyz",status="503"} 1`,
+		`staas_ostor_calls_total{op="ping",result="ok"} 1`,
+		`staas_ostor_calls_total{op="ping",result="unavailable"} 1`,
+		`staas_ostor_retries_total{op="ping"} 3`,
+	} {
+		if !strings.Contains(string(scrape), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 
 	if err := stop(); err != nil {
 		t.Fatalf("graceful shutdown returned %v", err)

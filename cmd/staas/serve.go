@@ -11,6 +11,7 @@ import (
 
 	"staas/handlers"
 	"staas/internal/config"
+	"staas/internal/metrics"
 	"staas/internal/ostor"
 )
 
@@ -27,14 +28,18 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 
-	gateway, err := ostor.New(ostorConfig(cfg.Ostor))
+	m := metrics.New()
+	ocfg := ostorConfig(cfg.Ostor)
+	ocfg.Observe = m.ObserveOstor
+	gateway, err := ostor.New(ocfg)
 	if err != nil {
 		return fmt.Errorf("ostor client: %w", err)
 	}
 
 	e := handlers.New(handlers.Deps{
-		Logger: log,
-		Checks: []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}},
+		Logger:  log,
+		Metrics: m,
+		Checks:  []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}},
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
