@@ -26,11 +26,15 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	wrapped := fs.Bool("wrapped-user-list", false, `answer the user list as {"Users":[…]} instead of a bare array`)
 	latency := fs.Duration("latency", 0, "delay added to every answer")
 	errorRate := fs.Float64("error-rate", 0, "share of requests answered 503, 0..1")
+	dropRate := fs.Float64("drop-rate", 0, "share of connections closed without an answer, 0..1")
+	loseRate := fs.Float64("lose-answer-rate", 0, "share of requests that take effect but whose answer is lost, 0..1")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *errorRate < 0 || *errorRate > 1 {
-		return fmt.Errorf("-error-rate must be between 0 and 1")
+	for name, rate := range map[string]float64{"error-rate": *errorRate, "drop-rate": *dropRate, "lose-answer-rate": *loseRate} {
+		if rate < 0 || rate > 1 {
+			return fmt.Errorf("-%s must be between 0 and 1", name)
+		}
 	}
 	if (*accessKey == "") != (*secretKey == "") {
 		return fmt.Errorf("-access-key and -secret-key go together")
@@ -49,7 +53,7 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s.SetFaults(ostorsim.Faults{Latency: *latency, ErrorRate: *errorRate})
+	s.SetFaults(ostorsim.Faults{Latency: *latency, ErrorRate: *errorRate, DropRate: *dropRate, LoseAnswerRate: *loseRate})
 	if *seed {
 		if err := s.SeedDemo(); err != nil {
 			return fmt.Errorf("seed: %w", err)

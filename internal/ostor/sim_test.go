@@ -558,10 +558,9 @@ func TestSimRetries(t *testing.T) {
 		}
 	})
 	t.Run("create user whose answer was lost", func(t *testing.T) {
-		sim := ostorsim.MustNew(ostorsim.Options{Seed: 1})
-		srv := httptest.NewServer(loseFirstAnswer(sim, http.MethodPut))
-		t.Cleanup(srv.Close)
-		c := simClient(t, sim, srv.URL)
+		e := newSimEnv(t, ostorsim.Options{})
+		c := e.c
+		e.sim.SetFaults(ostorsim.Faults{LoseAnswerNext: 1})
 		k, err := c.CreateUser(ctx, customer)
 		if err != nil {
 			t.Fatalf("CreateUser after a lost answer: %v", err)
@@ -585,13 +584,12 @@ func TestSimRetries(t *testing.T) {
 		}
 	})
 	t.Run("delete whose answer was lost", func(t *testing.T) {
-		sim := ostorsim.MustNew(ostorsim.Options{Seed: 1})
-		srv := httptest.NewServer(loseFirstAnswer(sim, http.MethodDelete))
-		t.Cleanup(srv.Close)
-		c := simClient(t, sim, srv.URL)
+		e := newSimEnv(t, ostorsim.Options{})
+		c := e.c
 		if _, err := c.CreateUser(ctx, customer); err != nil {
 			t.Fatal(err)
 		}
+		e.sim.SetFaults(ostorsim.Faults{LoseAnswerNext: 1})
 		if err := c.DeleteUser(ctx, ByEmail(customer)); err != nil {
 			t.Fatalf("DeleteUser after a lost answer: %v", err)
 		}
@@ -610,24 +608,6 @@ func TestSimRetries(t *testing.T) {
 		if n := e.sim.Requests() - before; n != 1 {
 			t.Fatalf("%d requests, want 1", n)
 		}
-	})
-}
-
-// loseFirstAnswer lets the simulator handle the first request with the
-// given method, then closes the connection instead of answering: the
-// gateway acted, the client never hears of it.
-func loseFirstAnswer(sim http.Handler, method string) http.Handler {
-	lost := false
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == method && !lost {
-			lost = true
-			sim.ServeHTTP(httptest.NewRecorder(), r)
-			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-				conn.Close()
-			}
-			return
-		}
-		sim.ServeHTTP(w, r)
 	})
 }
 

@@ -23,6 +23,12 @@ type Faults struct {
 	// DropRate is the probability (0..1) of closing the connection without
 	// an answer.
 	DropRate float64
+	// LoseAnswerNext lets the next N requests take effect, then closes
+	// their connections without an answer: the gateway acted and the
+	// client cannot know.
+	LoseAnswerNext int
+	// LoseAnswerRate is the probability (0..1) of that.
+	LoseAnswerRate float64
 }
 
 type faultState struct {
@@ -54,6 +60,7 @@ const (
 	faultDrop
 	faultBurst
 	faultUnavailable
+	faultLoseAnswer
 )
 
 // decideFault draws the fate of one request. Caller holds s.mu.
@@ -66,22 +73,28 @@ func (fs *faultState) decide() faultKind {
 	case f.Burst5xx > 0:
 		f.Burst5xx--
 		return faultBurst
+	case f.LoseAnswerNext > 0:
+		f.LoseAnswerNext--
+		return faultLoseAnswer
 	}
-	// Always draw both numbers so that changing one rate does not shift
-	// the decisions the other rate makes.
-	drop, fail := fs.rng.Float64(), fs.rng.Float64()
+	// Always draw every number so that changing one rate does not shift
+	// the decisions the other rates make.
+	drop, fail, lose := fs.rng.Float64(), fs.rng.Float64(), fs.rng.Float64()
 	switch {
 	case drop < f.DropRate:
 		return faultDrop
 	case fail < f.ErrorRate:
 		return faultUnavailable
+	case lose < f.LoseAnswerRate:
+		return faultLoseAnswer
 	}
 	return faultNone
 }
 
 // injectFault applies the configured faults to one request and reports
-// whether it has been dealt with.
-func (s *Sim) injectFault(w http.ResponseWriter, r *http.Request) bool {
+// whether it has been dealt with, or whether its answer is to be lost
+// after it has taken effect.
+func (s *Sim) injectFault(w http.ResponseWriter, r *http.Request) (handled, loseAnswer bool) {
 	s.mu.Lock()
 	latency := s.faults.f.Latency
 	kind := faultNone
@@ -96,23 +109,23 @@ func (s *Sim) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		case <-timer.C:
 		case <-r.Context().Done():
 			timer.Stop()
-			return true // the client is gone; nobody to answer
+			return true, false // the client is gone; nobody to answer
 		}
 	}
 	requestID := w.Header().Get("x-amz-request-id")
 	switch kind {
 	case faultDrop:
 		dropConnection(w)
-		return true
+		return true, false
 	case faultBurst:
 		writeError(w, requestID, &apiError{http.StatusInternalServerError, "InternalError", "injected fault: internal error"})
-		return true
+		return true, false
 	case faultUnavailable:
 		w.Header().Set("Retry-After", strconv.Itoa(1))
 		writeError(w, requestID, &apiError{http.StatusServiceUnavailable, "SlowDown", "injected fault: service unavailable"})
-		return true
+		return true, false
 	}
-	return false
+	return false, kind == faultLoseAnswer
 }
 
 // dropConnection closes the client's connection without writing anything.

@@ -136,3 +136,24 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("gets %d, want 160", got.Get)
 	}
 }
+
+// A lost answer is the worst case for a client: the gateway acted, but the
+// client saw only a broken connection.
+func TestFaultLoseAnswer(t *testing.T) {
+	h := newHarness(t, ostorsim.Options{})
+	h.sim.SetFaults(ostorsim.Faults{LoseAnswerNext: 1})
+	r := h.newRequest(http.MethodPut, q("ostor-users", "emailAddress", "lost@example.com"))
+	testSignV2(r, h.creds.AccessKey, h.creds.SecretKey)
+	if res, err := h.srv.Client().Do(r); err == nil {
+		res.Body.Close()
+		t.Fatalf("the lost answer arrived: %d", res.StatusCode)
+	}
+	// ...and yet the user exists.
+	res := h.must(200, http.MethodGet, q("ostor-users", "emailAddress", "lost@example.com"))
+	if !strings.Contains(res.body, `"UserEmail":"lost@example.com"`) {
+		t.Fatalf("user not created: %s", res.body)
+	}
+	if f := h.sim.Faults(); f.LoseAnswerNext != 0 {
+		t.Errorf("LoseAnswerNext not used up: %+v", f)
+	}
+}

@@ -159,9 +159,22 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := strconv.FormatUint(s.reqSeq.Add(1), 16)
 	w.Header().Set("x-amz-request-id", requestID)
 
-	if s.injectFault(w, r) {
+	handled, loseAnswer := s.injectFault(w, r)
+	if handled {
 		return
 	}
+	if loseAnswer {
+		// The gateway acts on the request, then the answer never arrives:
+		// the case that tells a client which calls are safe to retry.
+		s.serve(discardWriter{header: http.Header{}}, r, requestID)
+		dropConnection(w)
+		return
+	}
+	s.serve(w, r, requestID)
+}
+
+// serve authenticates r, runs its service and writes the answer to w.
+func (s *Sim) serve(w http.ResponseWriter, r *http.Request, requestID string) {
 	s.mu.Lock()
 	s.followWallClock()
 	s.mu.Unlock()
@@ -205,6 +218,13 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(rep.status)
 	w.Write(body)
 }
+
+// discardWriter swallows an answer that is to be lost.
+type discardWriter struct{ header http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.header }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
 
 // encodeJSON writes compact JSON without HTML escaping, so that an email
 // with '&' reads back as typed.
