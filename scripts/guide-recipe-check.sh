@@ -21,9 +21,13 @@ base=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/sim.out" | head -n1)
 [ -n "$base" ] || { cat "$work/sim.out" >&2; echo "sim did not start" >&2; exit 1; }
 
 passed=0 failed=0
-check() { # check <description> <expected substring> <method> <query>
+# check_with <client> <description> <expected substring> <method> <query>: sends
+# the request with <client> (a command taking METHOD URL) and looks for the
+# expected text in what it prints.
+check_with() {
 	local out
-	out=$(scripts/ostor-curl.sh "$3" "$base/?$4")
+	out=$("$1" "$4" "$base/?$5")
+	shift
 	# Compare without blanks: the gateway may indent its JSON or not.
 	if grep -qF -- "${2// /}" <<<"${out// /}"; then
 		passed=$((passed + 1))
@@ -32,6 +36,7 @@ check() { # check <description> <expected substring> <method> <query>
 		printf 'FAIL %s: want %q in:\n%s\n' "$1" "$2" "$out" >&2
 	fi
 }
+check() { check_with scripts/ostor-curl.sh "$@"; }
 
 check "create user"        '"UserEmail": "client@example.com"' PUT  'ostor-users&emailAddress=client@example.com'
 check "create answers 200" 'HTTP 200'                          PUT  'ostor-users&emailAddress=other@example.com'
@@ -66,16 +71,10 @@ sed -n '/^# s3 login variables\./,/^}$/p' "$guide" >"$work/guide_env.sh"
 grep -qF '/${s3_query}%&*' "$work/guide_env.sh" || { echo "FAIL: the guide's s3_curl is not where or what it was" >&2; exit 1; }
 sed -i -e 's|/${s3_query}%&\*|/${s3_query%%\&*}|' \
 	-e "s|^s3_key=.*|s3_key=\"$S3_KEY\"|" -e "s|^s3_secret=.*|s3_secret=\"$S3_SECRET\"|" "$work/guide_env.sh"
-guide_check() { # guide_check <description> <expected substring> <method> <query>
-	local out
-	out=$(bash -c 'source "$1"; s3_curl "$2" "$3"; echo; echo "exit $?"' _ "$work/guide_env.sh" "$3" "$base/?$4" 2>/dev/null)
-	if grep -qF -- "${2// /}" <<<"${out// /}"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		printf 'FAIL guide s3_curl %s: want %q in:\n%s\n' "$1" "$2" "$out" >&2
-	fi
+guide_curl() { # runs the guide's s3_curl in a shell of its own
+	bash -c 'source "$1"; s3_curl "$2" "$3"; echo; echo "exit $?"' _ "$work/guide_env.sh" "$1" "$2" 2>/dev/null
 }
+guide_check() { check_with guide_curl "guide s3_curl $1" "${@:2}"; }
 guide_check "create user" '"UserEmail":"guide@example.com"' PUT 'ostor-users&emailAddress=guide@example.com'
 guide_check "query user"  '"State":"enabled"'                GET 'ostor-users&emailAddress=guide@example.com'
 guide_check "set limit"   'exit 0'                           PUT 'ostor-limits&emailAddress=guide@example.com&limit-type=ops&limit-resource=get&limit-value=3600'
