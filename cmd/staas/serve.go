@@ -48,7 +48,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: readHeaderTimeout}
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),
-		"ostor_endpoint", cfg.Ostor.Endpoint, "ostor_signature", cfg.Ostor.Signature, "ostor_secret_key", cfg.Ostor.SecretKey)
+		"ostor_endpoint", cfg.Ostor.Endpoint, "ostor_signature", cfg.Ostor.Signature)
 	fmt.Fprintf(stdout, "staas listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)
