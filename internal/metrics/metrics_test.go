@@ -1,0 +1,54 @@
+package metrics
+
+import (
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"staas"
+)
+
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+func TestObserveOstor_ResultsAndRetries(t *testing.T) {
+	m := New()
+	m.ObserveOstor("create user", 1, 10*time.Millisecond, nil)
+	m.ObserveOstor("create user", 2, 30*time.Millisecond, &staas.Error{Code: staas.ECONFLICT, Message: "exists"})
+	m.ObserveOstor("get user", 4, time.Second, errors.New("not an application error"))
+	out := scrape(t, m)
+	for _, want := range []string{
+		`staas_ostor_calls_total{op="create user",result="ok"} 1`,
+		`staas_ostor_calls_total{op="create user",result="conflict"} 1`,
+		`staas_ostor_calls_total{op="get user",result="internal"} 1`,
+		`staas_ostor_retries_total{op="create user"} 1`,
+		`staas_ostor_retries_total{op="get user"} 3`,
+		`staas_ostor_call_duration_seconds_count{op="create user"} 2`,
+		`go_goroutines`, // the runtime collectors are registered too
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+}
+
+// Two instances keep separate registries, so tests and several servers in
+// one process do not panic on duplicate registration or mix counts.
+func TestNew_IndependentRegistries(t *testing.T) {
+	a, b := New(), New()
+	a.ObserveHTTP("GET", "/healthz", 200, time.Millisecond)
+	if out := scrape(t, b); strings.Contains(out, `route="/healthz"`) {
+		t.Fatal("a request observed by one instance shows in the other")
+	}
+	if out := scrape(t, a); !strings.Contains(out, `staas_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Fatalf("scrape lacks the request:\n%s", out)
+	}
+}
