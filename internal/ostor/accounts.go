@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-
-	"staas"
 )
 
 // CreateAccount creates a sub-account of a user and returns it with its
@@ -14,10 +12,7 @@ import (
 // ambiguous failure it looks the account up in the user's query answer.
 func (c *Client) CreateAccount(ctx context.Context, email, name string) (*Account, error) {
 	const op = "create account"
-	if err := validEmail(op, email); err != nil {
-		return nil, err
-	}
-	if err := validAccountName(op, name); err != nil {
+	if err := validAccount(op, email, name); err != nil {
 		return nil, err
 	}
 	q := newQuery("accounts").set("emailAddress", email).set("accountName", name)
@@ -39,19 +34,16 @@ func (c *Client) CreateAccount(ctx context.Context, email, name string) (*Accoun
 				return &a, nil
 			}
 		}
-		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (the account was not created)", Err: err}
+		return nil, unavailable(err, "the account was not created")
 	}
-	return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (whether the account was created is unknown)", Err: errors.Join(err, qerr)}
+	return nil, unavailable(errors.Join(err, qerr), "whether the account was created is unknown")
 }
 
 // DeleteAccount deletes a sub-account. It is retried; a 404 after an
 // attempt whose answer was lost counts as success (see DeleteUser).
 func (c *Client) DeleteAccount(ctx context.Context, email, name string) error {
 	const op = "delete account"
-	if err := validEmail(op, email); err != nil {
-		return err
-	}
-	if err := validAccountName(op, name); err != nil {
+	if err := validAccount(op, email, name); err != nil {
 		return err
 	}
 	q := newQuery("accounts").set("emailAddress", email).set("accountName", name)
@@ -63,10 +55,7 @@ func (c *Client) DeleteAccount(ctx context.Context, email, name string) error {
 // the reason given at GenerateKey.
 func (c *Client) GenerateAccountKey(ctx context.Context, email, name string) (*KeyPair, error) {
 	const op = "generate account key"
-	if err := validEmail(op, email); err != nil {
-		return nil, err
-	}
-	if err := validAccountName(op, name); err != nil {
+	if err := validAccount(op, email, name); err != nil {
 		return nil, err
 	}
 	q := newQuery("users").set("emailAddress", email).set("accountName", name).flag("genKey")
@@ -77,10 +66,7 @@ func (c *Client) GenerateAccountKey(ctx context.Context, email, name string) (*K
 // RevokeKey.
 func (c *Client) RevokeAccountKey(ctx context.Context, email, name, accessKeyID string) error {
 	const op = "revoke account key"
-	if err := validEmail(op, email); err != nil {
-		return err
-	}
-	if err := validAccountName(op, name); err != nil {
+	if err := validAccount(op, email, name); err != nil {
 		return err
 	}
 	if err := validAccessKeyID(op, accessKeyID); err != nil {
@@ -89,4 +75,12 @@ func (c *Client) RevokeAccountKey(ctx context.Context, email, name, accessKeyID 
 	q := newQuery("users").set("emailAddress", email).set("accountName", name).set("revokeKey", accessKeyID)
 	_, err := c.do(ctx, request{op: op, method: http.MethodPost, query: q.String(), idempotent: true, goneIsDone: true})
 	return err
+}
+
+// validAccount checks the owner's email and the account's name.
+func validAccount(op, email, name string) error {
+	if err := validEmail(op, email); err != nil {
+		return err
+	}
+	return validAccountName(op, name)
 }

@@ -84,10 +84,16 @@ func (c *Client) CreateUser(ctx context.Context, email string) (*UserKeys, error
 	case qerr == nil:
 		return &UserKeys{Email: u.Email, ID: u.ID, Keys: u.Keys}, nil
 	case staas.ErrorCode(qerr) == staas.ENOTFOUND:
-		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (the user was not created)", Err: err}
+		return nil, unavailable(err, "the user was not created")
 	default:
-		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (whether the user was created is unknown)", Err: errors.Join(err, qerr)}
+		return nil, unavailable(errors.Join(err, qerr), "whether the user was created is unknown")
 	}
+}
+
+// unavailable reports a failed call that was not plainly refused, adding
+// to the first error's admin-safe message what is known of its effect.
+func unavailable(err error, note string) error {
+	return &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (" + note + ")", Err: err}
 }
 
 // ambiguous says whether a failed call may have taken effect on the
@@ -179,7 +185,7 @@ func (c *Client) generateKey(ctx context.Context, op string, q *query) (*KeyPair
 	o, err := c.run(ctx, request{op: op, method: http.MethodPost, query: q.String(), on400: staas.EKEYLIMIT, on409: staas.EKEYLIMIT}, false)
 	if err != nil {
 		if ambiguous(o) && ctx.Err() == nil {
-			return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (a key pair may have been created: check the keys)", Err: err}
+			return nil, unavailable(err, "a key pair may have been created: check the keys")
 		}
 		return nil, err
 	}
