@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -29,9 +30,10 @@ type readiness struct {
 }
 
 // readyzHandler answers GET /readyz: 200 when every check passes, 503
-// naming the ones that failed. The failure text is the admin-safe message,
-// never the raw error, which could hold a URL with details.
-func readyzHandler(checks []ReadinessCheck) echo.HandlerFunc {
+// naming the ones that failed. The answer carries the admin-safe message,
+// never the raw error, which could hold a URL with details; the raw error
+// goes to the log, so the operator can still see why.
+func readyzHandler(log *slog.Logger, checks []ReadinessCheck) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
 		defer cancel()
@@ -39,6 +41,9 @@ func readyzHandler(checks []ReadinessCheck) echo.HandlerFunc {
 		code := http.StatusOK
 		for _, chk := range checks {
 			if err := chk.Ping(ctx); err != nil {
+				if log != nil {
+					log.Warn("readiness check failed", "check", chk.Name, "err", err)
+				}
 				out.Status = "not ready"
 				out.Checks[chk.Name] = publicMessage(err)
 				code = http.StatusServiceUnavailable

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -49,7 +51,9 @@ func TestReadyz(t *testing.T) {
 		}
 	})
 	t.Run("GatewayDown", func(t *testing.T) {
-		rec, body := get(t, New(Deps{Checks: []ReadinessCheck{ok, down, broken}}), "/readyz")
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		rec, body := get(t, New(Deps{Logger: log, Checks: []ReadinessCheck{ok, down, broken}}), "/readyz")
 		if rec.Code != http.StatusServiceUnavailable {
 			t.Fatalf("status = %d, want 503", rec.Code)
 		}
@@ -59,6 +63,10 @@ func TestReadyz(t *testing.T) {
 		}
 		if s := rec.Body.String(); strings.Contains(s, "secret-detail") || strings.Contains(s, "hunter2") {
 			t.Fatalf("readyz leaked an internal error: %s", s)
+		}
+		// The operator still learns the cause, from the log.
+		if !strings.Contains(logs.String(), "check=other") || !strings.Contains(logs.String(), "driver detail") {
+			t.Fatalf("the failed check's cause is not logged:\n%s", logs.String())
 		}
 	})
 }

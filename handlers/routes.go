@@ -31,7 +31,7 @@ func New(d Deps) *echo.Echo {
 
 	// Health: for load balancers and orchestrators; no authentication.
 	e.GET("/healthz", handleHealthz)
-	e.GET("/readyz", readyzHandler(d.Checks))
+	e.GET("/readyz", readyzHandler(d.Logger, d.Checks))
 	if d.Metrics != nil {
 		// Prometheus scrapes this; like the health routes it is meant for
 		// the operator's network, not the internet.
