@@ -11,10 +11,10 @@ run: ## run the server (needs STAAS_* variables, see README)
 	go run ./cmd/staas serve
 
 sim: ## run the ostor gateway simulator with demo data on 127.0.0.1:9000
-	go run ./cmd/staas sim -seed
+	go run ./cmd/staas sim -demo
 
 demo: ## the demo (for now: the seeded simulator; the WHMCS stand-in comes with the admin panel)
-	go run ./cmd/staas sim -seed
+	go run ./cmd/staas sim -demo
 
 test: ## every test, as CI runs it (installs missing tools when run as root)
 	./scripts/test.sh

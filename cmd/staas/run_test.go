@@ -169,9 +169,9 @@ func TestServe_BadConfigNamesTheVariable(t *testing.T) {
 }
 
 // The standalone simulator prints keys that a client can sign with, and
-// -seed gives every listing rows.
+// -demo gives every listing rows.
 func TestSim(t *testing.T) {
-	base, stop, _ := start(t, []string{"sim", "-addr", "127.0.0.1:0", "-seed",
+	base, stop, _ := start(t, []string{"sim", "-addr", "127.0.0.1:0", "-demo",
 		"-access-key", "a14040e0b2ef8b28FZZ8", "-secret-key", "dbwTnQTW602aAAdq8DQVFzB6yrTCFTNiGB8C8RFA"}, nil)
 	c, err := ostor.New(ostor.Config{Endpoint: base, AccessKey: "a14040e0b2ef8b28FZZ8", SecretKey: "dbwTnQTW602aAAdq8DQVFzB6yrTCFTNiGB8C8RFA"})
 	if err != nil {

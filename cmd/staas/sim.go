@@ -22,7 +22,7 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	email := fs.String("system-email", "system@staas.local", "email of the system user")
 	accessKey := fs.String("access-key", "", "access key id of the system user (default: generated)")
 	secretKey := fs.String("secret-key", "", "secret key of the system user (default: generated)")
-	seed := fs.Bool("seed", false, "create demo users, buckets and a day of traffic")
+	demo := fs.Bool("demo", false, "create demo users, buckets and a day of traffic")
 	wrapped := fs.Bool("wrapped-user-list", false, `answer the user list as {"Users":[…]} instead of a bare array`)
 	latency := fs.Duration("latency", 0, "delay added to every answer")
 	errorRate := fs.Float64("error-rate", 0, "share of requests answered 503, 0..1")
@@ -54,7 +54,7 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s.SetFaults(ostorsim.Faults{Latency: *latency, ErrorRate: *errorRate, DropRate: *dropRate, LoseAnswerRate: *loseRate})
-	if *seed {
+	if *demo {
 		if err := s.SeedDemo(); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
