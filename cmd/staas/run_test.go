@@ -96,12 +96,17 @@ func TestServe(t *testing.T) {
 	creds := sim.SystemCredentials()
 
 	env := map[string]string{
-		"STAAS_LISTEN_ADDR":      "127.0.0.1:0",
-		"STAAS_LOG_FORMAT":       "json",
-		"STAAS_OSTOR_ENDPOINT":   gw.URL,
-		"STAAS_OSTOR_ACCESS_KEY": creds.AccessKey,
-		"STAAS_OSTOR_SECRET_KEY": creds.SecretKey,
-		"STAAS_OSTOR_TIMEOUT":    "2s",
+		"STAAS_LISTEN_ADDR":          "127.0.0.1:0",
+		"STAAS_LOG_FORMAT":           "json",
+		"STAAS_OSTOR_ENDPOINT":       gw.URL,
+		"STAAS_OSTOR_ACCESS_KEY":     creds.AccessKey,
+		"STAAS_OSTOR_SECRET_KEY":     creds.SecretKey,
+		"STAAS_OSTOR_TIMEOUT":        "2s",
+		"STAAS_SHIM_SECRET":          "test-shim-secret-0123456789abcdef0123",
+		"STAAS_WHMCS_MODE":           "api",
+		"STAAS_WHMCS_API_URL":        "http://127.0.0.1:1/includes/api.php",
+		"STAAS_WHMCS_API_IDENTIFIER": "id",
+		"STAAS_WHMCS_API_SECRET":     "whmcs-secret",
 	}
 	base, stop, stderr := start(t, []string{"serve"}, env)
 

@@ -52,6 +52,29 @@ type Config struct {
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	Ostor           Cluster
+	Store           Store
+	// ShimSecret is the HMAC key shared with the PHP shim in WHMCS.
+	ShimSecret Secret
+	WHMCS      WHMCS
+}
+
+// Store says where staas keeps its own state.
+type Store struct {
+	Driver string // "sqlite" or "mysql"
+	// DSN is a file path for sqlite, a go-sql-driver/mysql DSN for mysql.
+	DSN Secret
+}
+
+// WHMCS says how staas reaches WHMCS to read clients and write notes.
+type WHMCS struct {
+	// Mode is "api" (WHMCS's external API) or "mysql" (WHMCS's database).
+	Mode          string
+	APIURL        string // .../includes/api.php
+	APIIdentifier string
+	APISecret     Secret
+	APIAccessKey  Secret // optional; bypasses WHMCS's API IP allow list
+	DBDSN         Secret // go-sql-driver/mysql DSN of WHMCS's database
+	Timeout       time.Duration
 }
 
 // Var documents one environment variable. The README's table is checked
@@ -148,6 +171,72 @@ var Vars = []Var{
 			c.Ostor.Timeout, err = positiveDuration(v)
 			return err
 		}},
+	{Name: "STAAS_STORE_DRIVER", Default: "sqlite", Doc: "Where staas keeps its own state: `sqlite` (embedded) or `mysql` (MySQL/MariaDB, for several replicas).",
+		set: func(c *Config, v string) error {
+			if v != "sqlite" && v != "mysql" {
+				return fmt.Errorf("want sqlite or mysql")
+			}
+			c.Store.Driver = v
+			return nil
+		}},
+	{Name: "STAAS_STORE_DSN", Default: "staas.db", Secret: true, Doc: "For `sqlite` a file path; for `mysql` a DSN such as `staas:pw@tcp(127.0.0.1:3306)/staas`.",
+		set: func(c *Config, v string) error {
+			c.Store.DSN = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_SHIM_SECRET", Required: true, Secret: true, Doc: "HMAC key shared with the PHP shim in WHMCS; at least 32 characters (`openssl rand -hex 32`).",
+		set: func(c *Config, v string) error {
+			if len(v) < 32 {
+				return fmt.Errorf("want at least 32 characters")
+			}
+			c.ShimSecret = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_MODE", Default: "api", Doc: "How staas reads clients and writes client notes: `api` (WHMCS API) or `mysql` (WHMCS's database). See \"Client notes\".",
+		set: func(c *Config, v string) error {
+			if v != "api" && v != "mysql" {
+				return fmt.Errorf("want api or mysql")
+			}
+			c.WHMCS.Mode = v
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_API_URL", Doc: "WHMCS API endpoint, e.g. `https://billing.example.com/includes/api.php` (mode `api`).",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want an http:// or https:// URL with a host")
+			}
+			c.WHMCS.APIURL = v
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_API_IDENTIFIER", Doc: "API credential identifier (Setup > Staff Management > Manage API Credentials).",
+		set: func(c *Config, v string) error {
+			c.WHMCS.APIIdentifier = v
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_API_SECRET", Secret: true, Doc: "API credential secret.",
+		set: func(c *Config, v string) error {
+			c.WHMCS.APISecret = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_API_ACCESS_KEY", Secret: true, Doc: "Optional `$api_access_key` of WHMCS's configuration.php, instead of allow-listing staas's IP.",
+		set: func(c *Config, v string) error {
+			c.WHMCS.APIAccessKey = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_DB_DSN", Secret: true, Doc: "DSN of WHMCS's MySQL database (mode `mysql`), e.g. `whmcs:pw@tcp(127.0.0.1:3306)/whmcs`.",
+		set: func(c *Config, v string) error {
+			c.WHMCS.DBDSN = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_WHMCS_TIMEOUT", Default: "15s", Doc: "Time limit of one call to WHMCS (API or database).",
+		set: func(c *Config, v string) (err error) {
+			c.WHMCS.Timeout, err = positiveDuration(v)
+			return err
+		}},
 }
 
 func positiveDuration(v string) (time.Duration, error) {
@@ -184,6 +273,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s=%s: %v", v.Name, shown, err))
 		}
 	}
+	errs = append(errs, c.WHMCS.check()...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
@@ -209,4 +299,29 @@ func value(lookup func(string) (string, bool), name string) (string, bool, error
 	default:
 		return direct, hasDirect, nil
 	}
+}
+
+// check reports the variables the chosen WHMCS mode needs but lacks.
+func (w WHMCS) check() []error {
+	var errs []error
+	missing := func(name string) {
+		errs = append(errs, fmt.Errorf("%s is required when STAAS_WHMCS_MODE=%s", name, w.Mode))
+	}
+	switch w.Mode {
+	case "api":
+		if w.APIURL == "" {
+			missing("STAAS_WHMCS_API_URL")
+		}
+		if w.APIIdentifier == "" {
+			missing("STAAS_WHMCS_API_IDENTIFIER")
+		}
+		if w.APISecret == "" {
+			missing("STAAS_WHMCS_API_SECRET")
+		}
+	case "mysql":
+		if w.DBDSN == "" {
+			missing("STAAS_WHMCS_DB_DSN")
+		}
+	}
+	return errs
 }

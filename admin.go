@@ -1,0 +1,77 @@
+package staas
+
+import (
+	"slices"
+	"time"
+)
+
+// WHMCS admin permission names, as WHMCS's admin_perms and
+// Admin::hasPermission spell them. The shim passes the permissions of the
+// logged-in admin; staas never trusts a browser for them.
+const (
+	// PermViewClientSummary lets an admin look: read-only actions and panels.
+	PermViewClientSummary = "View Clients Summary"
+	// PermServerOperations lets an admin change things on the cluster.
+	PermServerOperations = "Perform Server Operations"
+)
+
+// Admin is the WHMCS admin on whose behalf the shim calls staas.
+type Admin struct {
+	ID          int64    `json:"id"`
+	Permissions []string `json:"permissions"`
+}
+
+// Can reports whether the admin holds the named WHMCS permission.
+func (a Admin) Can(permission string) bool {
+	return slices.Contains(a.Permissions, permission)
+}
+
+// Client is a WHMCS client as staas needs it.
+type Client struct {
+	ID          int64
+	Email       string
+	FirstName   string
+	LastName    string
+	CompanyName string
+	Status      string // Active, Inactive or Closed
+}
+
+// S3User maps a WHMCS client (and, for services, one of its services) to
+// the S3 user staas created for it on a cluster. Email is the address the
+// user was created with; it stays when the client changes email in WHMCS.
+type S3User struct {
+	ClientID  int64
+	ServiceID int64 // 0 for the client-level user of the admin panel
+	Cluster   string
+	UserID    string // ostor's hex user id
+	Email     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AuditEntry records one admin action: who, on which client, what, with
+// which parameters (never secrets), and how it ended.
+type AuditEntry struct {
+	ID       int64
+	At       time.Time
+	AdminID  int64
+	ClientID int64
+	Action   string
+	Params   map[string]string
+	// Result is "ok" or the error code; Message is what the admin was told.
+	Result  string
+	Message string
+}
+
+// Flash kinds, matching the alert styles of WHMCS's admin theme.
+const (
+	FlashSuccess = "success"
+	FlashError   = "error"
+	FlashInfo    = "info"
+)
+
+// Flash is a one-time message for one admin on one client's page.
+type Flash struct {
+	Kind    string
+	Message string
+}
