@@ -75,3 +75,12 @@ type Flash struct {
 	Kind    string
 	Message string
 }
+
+// S3Note is the client note the vendor guide writes in WHMCS for a key
+// pair, one line each: "UserId: …", "AWSAccessKeyId: …",
+// "AWSSecretAccessKey: …".
+type S3Note struct {
+	UserID          string
+	AccessKeyID     string
+	SecretAccessKey string
+}
