@@ -1,0 +1,250 @@
+// Package views renders what WHMCS shows of staas: the action links and the
+// summary panels of a client's page in the WHMCS admin area. The markup
+// uses WHMCS's own admin classes (clientssummarybox, clientssummarystats) so
+// it sits natively on the page. Components take the view models below,
+// shaped like the screen; handlers build them from the provisioning
+// service's results.
+package views
+
+import (
+	"time"
+
+	"staas"
+)
+
+// Form is what every form rendered into WHMCS needs: where it posts (the
+// shim's admin action endpoint inside WHMCS), WHMCS's CSRF token (sent back
+// as the field "token") and the client it acts on (sent as "userid", the
+// name WHMCS uses for a client id).
+type Form struct {
+	ActionURL string
+	Token     string
+	ClientID  int64
+}
+
+// Action names: the value of the "action" field a button posts. The shim
+// forwards it to POST /shim/v1/admin/actions/{action}.
+const (
+	ActCreateUser    = "create-user"
+	ActDeleteUser    = "delete-user"
+	ActEnableUser    = "enable-user"
+	ActDisableUser   = "disable-user"
+	ActGenerateKey   = "generate-key"
+	ActRevokeKey     = "revoke-key"     // params: access_key
+	ActRevealSecret  = "reveal-secret"  // params: access_key
+	ActToggleUser    = "toggle-user"    // the guide's "Query User (on/off)"
+	ActToggleUsers   = "toggle-users"   // the guide's "List Users (on/off)"
+	ActUsersPage     = "users-page"     // params: q, page
+	ActToggleBuckets = "toggle-buckets" // the client's buckets with sizes
+	ActToggleStats   = "toggle-stats"   // the guide's "List Statistics Objects (on/off)"
+	ActStatsPage     = "stats-page"     // params: after
+	ActHidePanel     = "hide-panel"     // params: panel
+	ActCancel        = "cancel"         // drops a pending confirmation
+
+	ActUserLimitsSet      = "user-limits-set" // params: ops-name, ops-value, bandwidth-name, bandwidth-value
+	ActUserLimitsGet      = "user-limits-get"
+	ActUserLimitsDelete   = "user-limits-delete"
+	ActBucketLimitsSet    = "bucket-limits-set" // same params plus bucket
+	ActBucketLimitsGet    = "bucket-limits-get"
+	ActBucketLimitsDelete = "bucket-limits-delete"
+
+	ActQuotaSet    = "quota-set"    // params: bucket ("" = the user), quota-gb
+	ActQuotaGet    = "quota-get"    // params: bucket
+	ActQuotaDelete = "quota-delete" // params: bucket
+
+	ActStatsGet    = "stats-get"    // params: object
+	ActStatsDelete = "stats-delete" // params: object
+)
+
+// Panel names, as toggled per admin and client.
+const (
+	PanelUsers        = "users"
+	PanelUser         = "user"
+	PanelBuckets      = "buckets"
+	PanelStats        = "stats"
+	PanelUserLimits   = "user-limits"
+	PanelBucketLimits = "bucket-limits"
+	PanelObject       = "object"
+	PanelQuotas       = "quotas"
+)
+
+// LinksVM is the "Other Actions" part of the client summary page.
+type LinksVM struct {
+	Form
+	// CanChange is false when the admin lacks "Perform Server Operations":
+	// change buttons are shown disabled with the reason.
+	CanChange bool
+	// HasUser says whether the client has an S3 user yet; UserState is
+	// "enabled" or "disabled" when it does.
+	HasUser   bool
+	UserState string
+	// On says which toggled panels are showing, so a link reads "(on)".
+	On map[string]bool
+	// Buckets of the client, offered as suggestions in bucket fields.
+	Buckets []string
+
+	UserLimits   LimitsForm
+	BucketLimits LimitsForm
+	Quota        QuotaForm
+	Object       ObjectForm
+}
+
+// FieldErrors maps a form field name to what is wrong with it.
+type FieldErrors map[string]string
+
+// LimitsForm is the limits form of the guide: one ops limit and one
+// bandwidth limit, and for buckets the bucket name. Values are what the
+// admin typed last, so a form with an error keeps them.
+type LimitsForm struct {
+	OpsName        string // default, get, put, list, delete
+	OpsValue       string
+	BandwidthName  string // out
+	BandwidthValue string
+	Bucket         string
+	Errors         FieldErrors
+}
+
+// QuotaForm sets, shows or deletes the quota of the user or of a bucket.
+type QuotaForm struct {
+	Bucket string // "" means the user
+	SizeGB string
+	Errors FieldErrors
+}
+
+// ObjectForm names a statistics object to show or delete.
+type ObjectForm struct {
+	Object string
+	Errors FieldErrors
+}
+
+// PanelsVM is the summary-panels part of the page: only the panels the
+// admin has toggled on for this client are non-nil.
+type PanelsVM struct {
+	Form
+	CanChange bool
+	Flashes   []staas.Flash
+	// Confirm is a destructive action waiting for the admin's yes.
+	Confirm *ConfirmVM
+
+	Users        *UsersVM
+	User         *UserVM
+	Buckets      *BucketsVM
+	Stats        *StatsVM
+	UserLimits   *LimitsVM
+	BucketLimits *LimitsVM
+	Object       *ObjectVM
+	Quotas       *QuotasVM
+}
+
+// ConfirmVM asks "are you sure?" before a destructive action. Confirm posts
+// Action with Params and confirm=yes; Cancel posts ActCancel.
+type ConfirmVM struct {
+	Action   string
+	Question string
+	Params   map[string]string
+}
+
+// UsersVM is the guide's "S3 Users List", paged and searchable because a
+// cluster can hold 100,000 users.
+type UsersVM struct {
+	Query    string
+	Page     int // 1-based
+	PageSize int
+	Total    int // users matching Query
+	Rows     []UserRow
+}
+
+// UserRow is one S3 user of the cluster.
+type UserRow struct {
+	UserID string
+	Email  string
+	State  string
+	Keys   int
+}
+
+// UserVM is the guide's "S3 Information for User": the client's S3 user
+// and its key pairs, secrets masked unless revealed.
+type UserVM struct {
+	UserID string
+	Email  string
+	State  string
+	Flags  []string
+	Keys   []KeyRow
+}
+
+// KeyRow is one access key pair. Secret is the masked form unless Revealed.
+type KeyRow struct {
+	AccessKeyID string
+	Secret      string
+	Revealed    bool
+}
+
+// BucketsVM lists the client's buckets with their sizes.
+type BucketsVM struct {
+	Rows       []BucketRow
+	TotalBytes uint64
+}
+
+// BucketRow is one bucket.
+type BucketRow struct {
+	Name      string
+	Bytes     uint64
+	CreatedAt time.Time
+}
+
+// StatsVM is the guide's "S3 Statistics List", paged with the gateway's
+// after/truncated cursor.
+type StatsVM struct {
+	After string // the page starts after this name ("" = first page)
+	Next  string // the name to pass as after for the next page; "" = last page
+	Items []string
+}
+
+// LimitsVM is the guide's "S3 Limits for User" / "S3 Limits for Bucket".
+type LimitsVM struct {
+	Bucket string // "" for the user's limits
+	Rows   []LimitRow
+}
+
+// LimitRow is one limit as the guide shows it: type, name, value.
+type LimitRow struct {
+	Type  string // ops or bandwidth
+	Name  string // default, get, put, list, delete; out
+	Value string // as the gateway stores it, e.g. "3600.00"
+}
+
+// ObjectVM is the guide's "S3 Statistics for Object" table.
+type ObjectVM struct {
+	Name       string
+	FmtVersion uint64
+	ServiceID  string
+	StartTS    uint64
+	Period     uint64
+	Rows       []ObjectRow
+	// TotalRows is the number of items in the object; Rows may hold fewer
+	// (the panel shows the first ones and says so).
+	TotalRows int
+}
+
+// ObjectRow is one usage item.
+type ObjectRow struct {
+	Bucket                string
+	Epoch                 uint64
+	UserID                string
+	Tag                   string
+	Put, Get, List, Other uint64
+	Uploaded, Downloaded  uint64
+}
+
+// QuotasVM shows the user's quota and the quotas of the client's buckets.
+type QuotasVM struct {
+	User    QuotaRow
+	Buckets []QuotaRow
+}
+
+// QuotaRow is one quota; Set is false when none is set (unlimited).
+type QuotaRow struct {
+	Bucket string // "" for the user
+	SizeGB uint64
+	Set    bool
+}
