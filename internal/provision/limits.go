@@ -1,0 +1,256 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"staas"
+	"staas/internal/ostor"
+)
+
+// LimitsInput is the guide's limits form as the admin filled it in. Either
+// part may be left empty; at least one must be given.
+type LimitsInput struct {
+	OpsName        string // default, get, put, list, delete
+	OpsValue       string // operations per second, decimals allowed; 0 = unlimited
+	BandwidthName  string // out
+	BandwidthValue string // KB/s, whole number; 0 = unlimited
+}
+
+// maxOps and maxBandwidth bound what a typo can set; both are far above
+// any real cluster's capacity.
+const (
+	maxOps       = 1e9
+	maxBandwidth = 1 << 40
+)
+
+type parsedLimits struct {
+	opsName   string
+	ops       float64
+	hasOps    bool
+	bandwidth uint64
+	hasBw     bool
+}
+
+func (in LimitsInput) parse() (parsedLimits, error) {
+	var p parsedLimits
+	f := FieldErrors{}
+	opsValue, bwValue := strings.TrimSpace(in.OpsValue), strings.TrimSpace(in.BandwidthValue)
+	if opsValue != "" {
+		name := in.OpsName
+		if name == "" {
+			name = "default"
+		}
+		if !slices.Contains(ostor.OpsResources, name) {
+			f["ops-name"] = "Pick one of default, get, put, list or delete."
+		}
+		v, err := strconv.ParseFloat(opsValue, 64)
+		switch {
+		case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+			f["ops-value"] = "Enter a number of operations per second, e.g. 100 or 0.5."
+		case v < 0:
+			f["ops-value"] = "A limit cannot be negative; 0 means unlimited."
+		case v > maxOps:
+			f["ops-value"] = fmt.Sprintf("At most %g operations per second.", float64(maxOps))
+		}
+		p.opsName, p.ops, p.hasOps = name, v, true
+	}
+	if bwValue != "" {
+		if name := in.BandwidthName; name != "" && name != "out" {
+			f["bandwidth-name"] = "ostor limits outgoing bandwidth only: pick out."
+		}
+		v, err := strconv.ParseUint(bwValue, 10, 64)
+		switch {
+		case err != nil:
+			f["bandwidth-value"] = "Enter a whole number of KB/s, e.g. 1024; 0 means unlimited."
+		case v > maxBandwidth:
+			f["bandwidth-value"] = "That is more bandwidth than any link carries."
+		}
+		p.bandwidth, p.hasBw = v, true
+	}
+	if !p.hasOps && !p.hasBw {
+		f["ops-value"] = "Enter an ops limit, a bandwidth limit, or both."
+	}
+	return p, fieldsError(f)
+}
+
+// Subject of limits and quotas: the client's user when Bucket is "", else
+// one of the client's buckets.
+func (s *Service) limitSubject(ctx context.Context, a Actor, bucket string) (ostor.LimitSubject, error) {
+	if bucket != "" {
+		if err := s.ownBucket(ctx, a, bucket); err != nil {
+			return ostor.LimitSubject{}, err
+		}
+		return ostor.BucketLimits(bucket), nil
+	}
+	m, err := s.mapping(ctx, a.ClientID)
+	if err != nil {
+		return ostor.LimitSubject{}, err
+	}
+	return ostor.UserLimits(ostor.ByID(m.UserID)), nil
+}
+
+// SetLimits sets the ops and/or bandwidth limit of the client's user
+// (bucket "") or of one of its buckets, and returns the limits as the
+// gateway now stores them.
+func (s *Service) SetLimits(ctx context.Context, a Actor, bucket string, in LimitsInput) (*ostor.Limits, error) {
+	if err := allow(a, change); err != nil {
+		return nil, err
+	}
+	p, err := in.parse()
+	if err != nil {
+		return nil, err
+	}
+	subject, err := s.limitSubject(ctx, a, bucket)
+	if err != nil {
+		return nil, err
+	}
+	if p.hasOps {
+		if err := s.gw.SetOpsLimit(ctx, subject, p.opsName, p.ops); err != nil {
+			return nil, err
+		}
+	}
+	if p.hasBw {
+		if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+			return nil, err
+		}
+	}
+	return s.gw.Limits(ctx, subject)
+}
+
+// Limits returns the limits of the client's user (bucket "") or bucket.
+func (s *Service) Limits(ctx context.Context, a Actor, bucket string) (*ostor.Limits, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	subject, err := s.limitSubject(ctx, a, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return s.gw.Limits(ctx, subject)
+}
+
+// DeleteLimits removes every limit of the client's user or bucket.
+func (s *Service) DeleteLimits(ctx context.Context, a Actor, bucket string) error {
+	if err := allow(a, change); err != nil {
+		return err
+	}
+	subject, err := s.limitSubject(ctx, a, bucket)
+	if err != nil {
+		return err
+	}
+	return s.gw.DeleteLimits(ctx, subject)
+}
+
+func (s *Service) quotaSubject(ctx context.Context, a Actor, bucket string) (ostor.QuotaSubject, error) {
+	if bucket != "" {
+		if err := s.ownBucket(ctx, a, bucket); err != nil {
+			return ostor.QuotaSubject{}, err
+		}
+		return ostor.BucketQuota(bucket), nil
+	}
+	m, err := s.mapping(ctx, a.ClientID)
+	if err != nil {
+		return ostor.QuotaSubject{}, err
+	}
+	return ostor.UserQuota(ostor.ByID(m.UserID)), nil
+}
+
+// maxQuotaGB is 1 EB: a bound against typos, not a policy.
+const maxQuotaGB = 1 << 30
+
+// SetQuota sets the storage quota in GB of the client's user (bucket "")
+// or of one of its buckets.
+func (s *Service) SetQuota(ctx context.Context, a Actor, bucket, sizeGB string) (*ostor.Quota, error) {
+	if err := allow(a, change); err != nil {
+		return nil, err
+	}
+	gb, perr := strconv.ParseUint(strings.TrimSpace(sizeGB), 10, 64)
+	if perr != nil || gb == 0 || gb > maxQuotaGB {
+		return nil, fieldsError(FieldErrors{"quota-gb": "Enter a whole number of GB, at least 1 (Delete removes the quota)."})
+	}
+	subject, err := s.quotaSubject(ctx, a, bucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.gw.SetQuota(ctx, subject, gb); err != nil {
+		return nil, err
+	}
+	return s.gw.Quota(ctx, subject)
+}
+
+// Quota returns the quota of the client's user or bucket; nil when none is
+// set.
+func (s *Service) Quota(ctx context.Context, a Actor, bucket string) (*ostor.Quota, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	subject, err := s.quotaSubject(ctx, a, bucket)
+	if err != nil {
+		return nil, err
+	}
+	q, err := s.gw.Quota(ctx, subject)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, nil
+	}
+	return q, err
+}
+
+// DeleteQuota removes the quota of the client's user or bucket.
+func (s *Service) DeleteQuota(ctx context.Context, a Actor, bucket string) error {
+	if err := allow(a, change); err != nil {
+		return err
+	}
+	subject, err := s.quotaSubject(ctx, a, bucket)
+	if err != nil {
+		return err
+	}
+	return s.gw.DeleteQuota(ctx, subject)
+}
+
+// Quotas is the quota of the client's user and of each of its buckets.
+type Quotas struct {
+	User    *ostor.Quota
+	Buckets map[string]*ostor.Quota // nil value: no quota
+	Names   []string                // bucket names in the gateway's order
+}
+
+// AllQuotas returns the quotas of the client's user and buckets.
+func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	m, err := s.mapping(ctx, a.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	out := &Quotas{Buckets: map[string]*ostor.Quota{}}
+	if out.User, err = s.quotaOrNil(ctx, ostor.UserQuota(ostor.ByID(m.UserID))); err != nil {
+		return nil, err
+	}
+	buckets, err := s.bucketsOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range buckets {
+		q, err := s.quotaOrNil(ctx, ostor.BucketQuota(b.Name))
+		if err != nil {
+			return nil, err
+		}
+		out.Buckets[b.Name] = q
+		out.Names = append(out.Names, b.Name)
+	}
+	return out, nil
+}
+
+func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error) {
+	q, err := s.gw.Quota(ctx, subject)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, nil
+	}
+	return q, err
+}

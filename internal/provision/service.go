@@ -1,0 +1,209 @@
+// Package provision says what each admin action on a client's S3 storage
+// means end to end: which permission it needs, what it asks the gateway,
+// what it records in staas's store, which WHMCS note it writes or removes,
+// and what the admin is told. Handlers stay thin: they decode a request,
+// call one method here and render.
+package provision
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"staas"
+	"staas/internal/ostor"
+)
+
+// Gateway is the part of the ostor admin API the actions use
+// (*ostor.Client).
+type Gateway interface {
+	CreateUser(ctx context.Context, email string) (*ostor.UserKeys, error)
+	User(ctx context.Context, ref ostor.UserRef) (*ostor.User, error)
+	Users(ctx context.Context) ([]ostor.User, error)
+	EnableUser(ctx context.Context, email string) error
+	DisableUser(ctx context.Context, email string) error
+	DeleteUser(ctx context.Context, ref ostor.UserRef) error
+	GenerateKey(ctx context.Context, email string) (*ostor.KeyPair, error)
+	RevokeKey(ctx context.Context, email, accessKeyID string) error
+	BucketsOf(ctx context.Context, ref ostor.UserRef) ([]ostor.Bucket, error)
+
+	SetOpsLimit(ctx context.Context, subject ostor.LimitSubject, resource string, perSecond float64) error
+	SetBandwidthLimit(ctx context.Context, subject ostor.LimitSubject, kbPerSecond uint64) error
+	Limits(ctx context.Context, subject ostor.LimitSubject) (*ostor.Limits, error)
+	DeleteLimits(ctx context.Context, subject ostor.LimitSubject) error
+
+	SetQuota(ctx context.Context, subject ostor.QuotaSubject, gb uint64) error
+	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
+	DeleteQuota(ctx context.Context, subject ostor.QuotaSubject) error
+
+	UsagePage(ctx context.Context, after string, limit int) (*ostor.UsageList, error)
+	UsageObject(ctx context.Context, name string) (*ostor.UsageObject, error)
+	DeleteUsageObject(ctx context.Context, name string) error
+}
+
+// Store is the part of staas's own state the actions use (*store.Store).
+type Store interface {
+	SaveS3User(ctx context.Context, u staas.S3User) error
+	S3User(ctx context.Context, clientID, serviceID int64) (*staas.S3User, error)
+	S3UserByUserID(ctx context.Context, cluster, userID string) (*staas.S3User, error)
+	DeleteS3User(ctx context.Context, clientID, serviceID int64) error
+	AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error)
+	AddFlash(ctx context.Context, adminID, clientID int64, f staas.Flash) error
+}
+
+// WHMCS is how staas reads a client and keeps the guide's client notes
+// (whmcsbridge, over the WHMCS API or WHMCS's database).
+type WHMCS interface {
+	Client(ctx context.Context, id int64) (*staas.Client, error)
+	AddS3Note(ctx context.Context, clientID, adminID int64, n staas.S3Note) error
+	RemoveS3Notes(ctx context.Context, clientID, adminID int64, userID, accessKeyID string) (removed int, manual bool, err error)
+}
+
+// Actor is who acts on whom: the WHMCS admin (as the shim vouches for them)
+// and the WHMCS client whose page they are on.
+type Actor struct {
+	Admin    staas.Admin
+	ClientID int64
+}
+
+// Config assembles a Service.
+type Config struct {
+	Gateway Gateway
+	Store   Store
+	WHMCS   WHMCS
+	// Cluster names the gateway in the client mapping ("default" when empty).
+	Cluster string
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// UserListTTL is how long the cluster's user list is reused for paging
+	// and searching (a cluster can hold 100,000 users; listing them on
+	// every click would load the gateway). Default 30s.
+	UserListTTL time.Duration
+}
+
+// Service carries out admin actions. It is safe for concurrent use.
+type Service struct {
+	gw      Gateway
+	store   Store
+	whmcs   WHMCS
+	cluster string
+	log     *slog.Logger
+	now     func() time.Time
+	ttl     time.Duration
+
+	mu        sync.Mutex
+	users     []ostor.User // sorted by email
+	usersTime time.Time
+}
+
+// New returns a Service.
+func New(c Config) *Service {
+	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL}
+	if s.cluster == "" {
+		s.cluster = "default"
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.ttl == 0 {
+		s.ttl = 30 * time.Second
+	}
+	return s
+}
+
+// Permission levels of actions.
+const (
+	view   = staas.PermViewClientSummary
+	change = staas.PermServerOperations
+)
+
+// allow checks the admin's WHMCS permission and the client id.
+func allow(a Actor, permission string) error {
+	if a.Admin.ID <= 0 {
+		return staas.Errorf(staas.EUNAUTHORIZED, "No WHMCS admin is logged in.")
+	}
+	if a.ClientID <= 0 {
+		return staas.Errorf(staas.EINVALID, "No WHMCS client was given.")
+	}
+	if !a.Admin.Can(permission) {
+		return staas.Errorf(staas.EFORBIDDEN, "Your WHMCS role lacks the permission %q.", permission)
+	}
+	return nil
+}
+
+// Record writes the audit row of an action and leaves the admin a flash:
+// success shows okMessage (no flash when it is ""), failure shows the
+// error's admin-safe message. Params must not hold secrets. Recording is
+// best effort: a store failure is logged and never hides the action's own
+// result.
+func (s *Service) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
+	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, ClientID: a.ClientID,
+		Action: action, Params: params, Result: "ok", Message: okMessage}
+	flash := staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
+	if err != nil {
+		entry.Result = staas.ErrorCode(err)
+		entry.Message = staas.ErrorMessage(err)
+		flash = staas.Flash{Kind: staas.FlashError, Message: entry.Message}
+		if entry.Result == staas.EINTERNAL {
+			s.log.Error("action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "err", err)
+		}
+	}
+	// A cancelled request still gets its audit row and flash.
+	ctx = context.WithoutCancel(ctx)
+	if a.Admin.ID > 0 && a.ClientID > 0 {
+		if _, aerr := s.store.AddAudit(ctx, entry); aerr != nil {
+			s.log.Error("audit row not written", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "err", aerr)
+		}
+		if flash.Message != "" {
+			if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
+				s.log.Error("flash not written", "action", action, "err", ferr)
+			}
+		}
+	}
+}
+
+// Info leaves the admin an informational flash (a warning that does not
+// make the action fail).
+func (s *Service) Info(ctx context.Context, a Actor, message string) {
+	if err := s.store.AddFlash(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, staas.Flash{Kind: staas.FlashInfo, Message: message}); err != nil {
+		s.log.Error("flash not written", "err", err)
+	}
+}
+
+// mapping returns the client's S3 user or a clear ENOTFOUND.
+func (s *Service) mapping(ctx context.Context, clientID int64) (*staas.S3User, error) {
+	u, err := s.store.S3User(ctx, clientID, 0)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, staas.Errorf(staas.ENOTFOUND, "This client has no S3 user yet: use Create User first.")
+	}
+	return u, err
+}
+
+// FieldErrors says which form fields are wrong and why. It travels inside
+// an EINVALID *staas.Error so handlers can show each message by its field.
+type FieldErrors map[string]string
+
+func (f FieldErrors) Error() string { return "invalid form fields" }
+
+// fieldsError wraps field errors as the one application error type.
+func fieldsError(f FieldErrors) error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &staas.Error{Code: staas.EINVALID, Message: "Please correct the marked fields.", Err: f}
+}
+
+// Fields returns the field errors inside err, or nil.
+func Fields(err error) FieldErrors {
+	var f FieldErrors
+	if errors.As(err, &f) {
+		return f
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package provision
+
+import (
+	"context"
+	"strings"
+
+	"staas"
+	"staas/internal/ostor"
+)
+
+// Statistics objects belong to the cluster, not to a client: the guide
+// shows them on every client page, and so does staas.
+
+// StatsPageSize is how many object names one page of the list shows.
+const StatsPageSize = 50
+
+// StatsPage lists statistics object names after the given one.
+func (s *Service) StatsPage(ctx context.Context, a Actor, after string) (*ostor.UsageList, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	l, err := s.gw.UsagePage(ctx, after, StatsPageSize)
+	if staas.ErrorCode(err) == staas.EINVALID {
+		return nil, fieldsError(FieldErrors{"after": staas.ErrorMessage(err)})
+	}
+	return l, err
+}
+
+// StatsObject returns one statistics object, as the guide's table shows it.
+func (s *Service) StatsObject(ctx context.Context, a Actor, name string) (*ostor.UsageObject, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	if err := objectName(name); err != nil {
+		return nil, err
+	}
+	o, err := s.gw.UsageObject(ctx, name)
+	return o, objectError(err)
+}
+
+// DeleteStatsObject deletes one statistics object from the gateway.
+func (s *Service) DeleteStatsObject(ctx context.Context, a Actor, name string) error {
+	if err := allow(a, change); err != nil {
+		return err
+	}
+	if err := objectName(name); err != nil {
+		return err
+	}
+	return objectError(s.gw.DeleteUsageObject(ctx, name))
+}
+
+func objectName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return fieldsError(FieldErrors{"object": "Enter a statistics object name, e.g. s3-usage-…"})
+	}
+	return nil
+}
+
+// objectError puts the client's validation message (the name's format) by
+// the form's object field.
+func objectError(err error) error {
+	if staas.ErrorCode(err) == staas.EINVALID {
+		return fieldsError(FieldErrors{"object": staas.ErrorMessage(err)})
+	}
+	return err
+}
