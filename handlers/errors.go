@@ -28,6 +28,15 @@ func publicMessage(err error) string {
 	return staas.ErrorMessage(err)
 }
 
+// errorBody is every error answer: the shim protocol's envelope
+// ({"result":"error","message":…}), so the PHP shim can hand the message
+// to WHMCS as it is, plus the code for programs.
+type errorBody struct {
+	Result  string `json:"result"`
+	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
+}
+
 // errorHandler is echo's one error handler: it maps typed errors to a
 // status and an admin-safe message, logs server-side failures with their
 // cause, and never shows raw error text for internal errors.
@@ -42,7 +51,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			if msg == "" {
 				msg = http.StatusText(he.Code)
 			}
-			_ = c.JSON(he.Code, map[string]string{"error": msg})
+			_ = c.JSON(he.Code, errorBody{Result: "error", Message: msg})
 			return
 		}
 		code := staas.ErrorCode(err)
@@ -59,6 +68,6 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				"method", c.Request().Method, "path", c.Request().URL.Path,
 				"status", status, "code", code, "err", err)
 		}
-		_ = c.JSON(status, map[string]string{"error": publicMessage(err), "code": code})
+		_ = c.JSON(status, errorBody{Result: "error", Message: publicMessage(err), Code: code})
 	}
 }

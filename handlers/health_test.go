@@ -88,7 +88,7 @@ func TestErrorHandler_MapsCodes(t *testing.T) {
 		e := New(Deps{})
 		e.GET("/boom", func(echo.Context) error { return tt.err })
 		rec, body := get(t, e, "/boom")
-		if rec.Code != tt.status || body["error"] != tt.msg {
+		if rec.Code != tt.status || body["message"] != tt.msg {
 			t.Errorf("%v: got %d %v, want %d %q", tt.err, rec.Code, body, tt.status, tt.msg)
 		}
 	}

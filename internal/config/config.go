@@ -247,37 +247,57 @@ func positiveDuration(v string) (time.Duration, error) {
 	return d, nil
 }
 
+// LoadStore reads only the STAAS_STORE_* variables, for commands such as
+// `staas migrate` that need nothing else.
+func LoadStore(lookup func(string) (string, bool)) (Store, error) {
+	var c Config
+	var errs []error
+	for _, v := range Vars {
+		if strings.HasPrefix(v.Name, "STAAS_STORE_") {
+			errs = append(errs, load(&c, v, lookup)...)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Store{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c.Store, nil
+}
+
 // Load builds a Config from lookup (os.LookupEnv in production). It reports
 // every bad or missing variable at once, each message naming its variable.
 func Load(lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	var errs []error
 	for _, v := range Vars {
-		val, ok, err := value(lookup, v.Name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !ok || val == "" {
-			if v.Required {
-				errs = append(errs, fmt.Errorf("%s is required: %s", v.Name, v.Doc))
-				continue
-			}
-			val = v.Default
-		}
-		if err := v.set(&c, val); err != nil {
-			shown := strconv.Quote(val)
-			if v.Secret {
-				shown = redacted
-			}
-			errs = append(errs, fmt.Errorf("%s=%s: %v", v.Name, shown, err))
-		}
+		errs = append(errs, load(&c, v, lookup)...)
 	}
 	errs = append(errs, c.WHMCS.check()...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// load sets one variable into c, returning what is wrong with it.
+func load(c *Config, v Var, lookup func(string) (string, bool)) []error {
+	val, ok, err := value(lookup, v.Name)
+	if err != nil {
+		return []error{err}
+	}
+	if !ok || val == "" {
+		if v.Required {
+			return []error{fmt.Errorf("%s is required: %s", v.Name, v.Doc)}
+		}
+		val = v.Default
+	}
+	if err := v.set(c, val); err != nil {
+		shown := strconv.Quote(val)
+		if v.Secret {
+			shown = redacted
+		}
+		return []error{fmt.Errorf("%s=%s: %v", v.Name, shown, err)}
+	}
+	return nil
 }
 
 // value reads NAME or NAME_FILE; setting both is an error because it is
