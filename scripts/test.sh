@@ -33,6 +33,12 @@ need() { # need <command> <debian package>
 need go golang-go
 need openssl openssl # SigV2 vectors are cross-checked against openssl's HMAC
 need curl curl       # the guide's curl recipe is run against the simulator
+# internal/store and whmcsbridge test against a private MariaDB server
+# (internal/mariadbtest); Debian installs mariadbd in /usr/sbin, which a
+# non-root PATH often lacks.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
+need mariadbd mariadb-server
+need mariadb-install-db mariadb-server
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
