@@ -1,0 +1,199 @@
+// Package whmcssim is a stand-in for WHMCS: a faithful subset of its
+// database tables (tblclients, tblnotes) on SQLite or MySQL/MariaDB, and
+// its external API (includes/api.php) for the four commands staas uses.
+// Tests use it as the API's test double and `staas demo` as the WHMCS the
+// demo's pages stand in for.
+//
+// It does not import whmcsbridge: it follows WHMCS's documentation
+// (developers.whmcs.com, api-reference) on its own, so a misreading in the
+// client is not mirrored here. Deliberate differences from WHMCS: the API
+// answers only POST (WHMCS also takes GET, which would put credentials in
+// URLs and logs) and only responsetype=json; an access key, when one is
+// configured, stands in for WHMCS's IP allow list.
+package whmcssim
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the demo's WHMCS database
+
+	"staas"
+)
+
+// Dialect is the SQL flavour of a database.
+type Dialect string
+
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql" // MySQL and MariaDB
+)
+
+// DialectOf tells the dialect from db's driver: go-sql-driver/mysql or
+// modernc.org/sqlite.
+func DialectOf(db *sql.DB) (Dialect, error) {
+	name := strings.ToLower(fmt.Sprintf("%T", db.Driver()))
+	switch {
+	case strings.Contains(name, "mysql"):
+		return MySQL, nil
+	case strings.Contains(name, "sqlite"):
+		return SQLite, nil
+	}
+	return "", fmt.Errorf("whmcssim: unsupported database driver %s", name)
+}
+
+// OpenSQLite opens (creating it if needed) a SQLite database file for the
+// stand-in, with the settings it needs: times written as WHMCS writes
+// them ("2006-01-02 15:04:05"), and a busy time-out instead of immediate
+// "database is locked" errors.
+func OpenSQLite(path string) (*sql.DB, error) {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", "file:"+path+sep+"_time_format=datetime&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// The tables, as WHMCS 8.12's install schema has them, less the columns
+// staas never reads (card, bank and security-question fields and such).
+// MySQL keeps WHMCS's utf8 (3-byte) character set on purpose: text WHMCS
+// cannot store must fail here as it would there.
+var schema = map[Dialect][]string{
+	MySQL: {
+		`CREATE TABLE IF NOT EXISTS tblclients (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  uuid varchar(255) NOT NULL DEFAULT '',
+  firstname text NOT NULL,
+  lastname text NOT NULL,
+  companyname text NOT NULL,
+  email text NOT NULL,
+  address1 text NOT NULL,
+  address2 text NOT NULL,
+  city text NOT NULL,
+  state text NOT NULL,
+  postcode text NOT NULL,
+  country text NOT NULL,
+  phonenumber text NOT NULL,
+  currency int(10) NOT NULL DEFAULT 0,
+  credit decimal(16,2) NOT NULL DEFAULT 0.00,
+  datecreated date NOT NULL,
+  notes text NOT NULL,
+  groupid int(10) NOT NULL DEFAULT 0,
+  status enum('Active','Inactive','Closed') NOT NULL DEFAULT 'Active',
+  language text NOT NULL,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY firstname_lastname (firstname(32), lastname(32)),
+  KEY email (email(64)),
+  KEY client_status_id (status, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblnotes (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  userid int(10) NOT NULL,
+  adminid int(10) NOT NULL DEFAULT 0,
+  created datetime NOT NULL,
+  modified datetime NOT NULL,
+  note text NOT NULL,
+  sticky int(1) NOT NULL DEFAULT 0,
+  PRIMARY KEY (id),
+  KEY userid (userid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+	},
+	SQLite: {
+		`CREATE TABLE IF NOT EXISTS tblclients (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid varchar(255) NOT NULL DEFAULT '',
+  firstname text NOT NULL,
+  lastname text NOT NULL,
+  companyname text NOT NULL,
+  email text NOT NULL,
+  address1 text NOT NULL,
+  address2 text NOT NULL,
+  city text NOT NULL,
+  state text NOT NULL,
+  postcode text NOT NULL,
+  country text NOT NULL,
+  phonenumber text NOT NULL,
+  currency int(10) NOT NULL DEFAULT 0,
+  credit decimal(16,2) NOT NULL DEFAULT 0.00,
+  datecreated date NOT NULL,
+  notes text NOT NULL,
+  groupid int(10) NOT NULL DEFAULT 0,
+  status varchar(8) NOT NULL DEFAULT 'Active' CHECK (status IN ('Active','Inactive','Closed')),
+  language text NOT NULL,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL
+)`,
+		`CREATE INDEX IF NOT EXISTS tblclients_email ON tblclients (email)`,
+		`CREATE INDEX IF NOT EXISTS tblclients_client_status_id ON tblclients (status, id)`,
+		`CREATE TABLE IF NOT EXISTS tblnotes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  userid int(10) NOT NULL,
+  adminid int(10) NOT NULL DEFAULT 0,
+  created datetime NOT NULL,
+  modified datetime NOT NULL,
+  note text NOT NULL,
+  sticky int(1) NOT NULL DEFAULT 0
+)`,
+		`CREATE INDEX IF NOT EXISTS tblnotes_userid ON tblnotes (userid)`,
+	},
+}
+
+// CreateSchema creates tblclients and tblnotes unless they exist.
+func CreateSchema(ctx context.Context, db *sql.DB) error {
+	d, err := DialectOf(db)
+	if err != nil {
+		return err
+	}
+	for _, stmt := range schema[d] {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("whmcssim: create schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// SeedClients inserts clients into tblclients, with their ids when set
+// (else the next free ids) and status Active when unset.
+func SeedClients(ctx context.Context, db *sql.DB, clients []staas.Client) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, c := range clients {
+		status := c.Status
+		if status == "" {
+			status = "Active"
+		}
+		cols := "uuid, firstname, lastname, companyname, email, address1, address2, city, state, postcode, country, phonenumber, datecreated, notes, status, language, created_at, updated_at"
+		marks := "?, ?, ?, ?, ?, '', '', '', '', '', '', '', ?, '', ?, '', ?, ?"
+		args := []any{newUUID(), c.FirstName, c.LastName, c.CompanyName, c.Email, now.Format(time.DateOnly), status, now, now}
+		if c.ID > 0 {
+			cols, marks = "id, "+cols, "?, "+marks
+			args = append([]any{c.ID}, args...)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO tblclients ("+cols+") VALUES ("+marks+")", args...); err != nil {
+			return fmt.Errorf("whmcssim: seed client %q: %w", c.Email, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
