@@ -1,0 +1,128 @@
+package views
+
+import "github.com/a-h/templ"
+
+// ActionLinks returns the "Other Actions" groups of the client summary
+// page in the guide's order, one component per group, because WHMCS puts
+// each element of the hook's array in a list item of its own:
+// user management, user limits, bucket limits, quotas, usage statistics.
+//
+// Every action is a button in a POST form to vm.ActionURL carrying the
+// CSRF token and the client id; nothing acts through a link. Actions that
+// make no sense for the client's state are left out (Create User once the
+// user exists, Enable User when it is enabled, forms that need a user
+// before there is one). Without "Perform Server Operations" the change
+// buttons are shown disabled with the reason; read-only ones stay enabled.
+func ActionLinks(vm LinksVM) []templ.Component {
+	return []templ.Component{
+		userActions(vm),
+		userLimitsGroup(vm),
+		bucketLimitsGroup(vm),
+		quotaGroup(vm),
+		statsGroup(vm),
+	}
+}
+
+// Field names of the forms, as the handlers read them and as FieldErrors
+// keys them.
+const (
+	fieldOpsName        = "ops-name"
+	fieldOpsValue       = "ops-value"
+	fieldBandwidthName  = "bandwidth-name"
+	fieldBandwidthValue = "bandwidth-value"
+	fieldBucket         = "bucket"
+	fieldQuotaGB        = "quota-gb"
+	fieldObject         = "object"
+)
+
+// opsNames and bandwidthNames are the limit names the gateway knows, in
+// the guide's order; the first is the default.
+var (
+	opsNames       = []string{"default", "get", "put", "list", "delete"}
+	bandwidthNames = []string{"out"}
+)
+
+// selected returns v if it is one of names, else the first name.
+func selected(v string, names []string) string {
+	for _, n := range names {
+		if n == v {
+			return v
+		}
+	}
+	return names[0]
+}
+
+// userButtons are the user management actions that fit the client's state.
+func userButtons(vm LinksVM) []button {
+	change := func(action, label string) button {
+		return button{Action: action, Label: label, Class: "btn btn-link btn-sm", Change: true}
+	}
+	var bs []button
+	if !vm.HasUser {
+		bs = append(bs, change(ActCreateUser, "Create User"))
+	} else {
+		del := change(ActDeleteUser, "Delete User")
+		del.Class = "btn btn-link btn-sm text-danger"
+		bs = append(bs, del)
+		if vm.UserState != "enabled" {
+			bs = append(bs, change(ActEnableUser, "Enable User"))
+		}
+		if vm.UserState != "disabled" {
+			bs = append(bs, change(ActDisableUser, "Disable User"))
+		}
+		bs = append(bs, change(ActGenerateKey, "Generate Access Key"))
+	}
+	return bs
+}
+
+// revokeKey is "Revoke Access Key": the admin picks the pair in the user's
+// key list, so the button opens that list (the guide revoked whichever
+// pair came first). When the list is already showing, the item points to it.
+func revokeKey() button {
+	return button{
+		Action: ActToggleUser,
+		Label:  "Revoke Access Key",
+		Class:  "btn btn-link btn-sm",
+		Hint:   "Opens the user's key pairs; revoke one there",
+		Change: true,
+	}
+}
+
+// toggles are the panel toggles that fit the client's state.
+func toggles(vm LinksVM) []button {
+	var bs []button
+	if vm.HasUser {
+		bs = append(bs, toggle(ActToggleUser, "Query User", vm.On[PanelUser]))
+	}
+	bs = append(bs, toggle(ActToggleUsers, "List Users", vm.On[PanelUsers]))
+	if vm.HasUser {
+		bs = append(bs, toggle(ActToggleBuckets, "Buckets", vm.On[PanelBuckets]))
+	}
+	return bs
+}
+
+// formButtons are the Set/Get/Delete buttons of a limits or quota form.
+func formButtons(set, get, del string) []button {
+	return []button{
+		{Action: set, Label: "Set", Class: "btn btn-default btn-sm", Change: true},
+		{Action: get, Label: "Get", Class: "btn btn-default btn-sm"},
+		{Action: del, Label: "Delete", Class: "btn btn-danger btn-sm", Change: true},
+	}
+}
+
+// inputClass is the class of a field's wrapper: Bootstrap's has-error
+// when the field has a message.
+func groupClass(errs FieldErrors, field string) string {
+	if errs[field] != "" {
+		return "form-group has-error"
+	}
+	return "form-group"
+}
+
+// describedBy is the aria-describedby of a field: its error, if any.
+func describedBy(errs FieldErrors, field, id string) string {
+	if errs[field] != "" {
+		return id + "-error"
+	}
+	return ""
+}
