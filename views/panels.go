@@ -1,0 +1,166 @@
+package views
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// hasContent says whether the panels part shows anything at all; when it
+// does not, Panels renders nothing, so WHMCS's page gets no empty box.
+func (vm PanelsVM) hasContent() bool {
+	return len(vm.Flashes) > 0 || vm.Confirm != nil ||
+		vm.Users != nil || vm.User != nil || vm.Buckets != nil || vm.Stats != nil ||
+		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil
+}
+
+// alertClass maps a flash kind to WHMCS's (Bootstrap 3's) alert style; an
+// unknown kind is shown as information.
+func alertClass(kind string) string {
+	switch kind {
+	case "success":
+		return "alert alert-success"
+	case "error":
+		return "alert alert-danger"
+	default:
+		return "alert alert-info"
+	}
+}
+
+// alertRole makes screen readers announce errors at once.
+func alertRole(kind string) string {
+	if kind == "error" {
+		return "alert"
+	}
+	return "status"
+}
+
+// confirmButtons are the two buttons of a confirmation: the action with
+// its parameters and confirm=yes, and Cancel.
+func confirmButtons(c ConfirmVM) (yes, no button) {
+	keys := slices.Sorted(maps.Keys(c.Params))
+	params := make([]param, 0, len(keys))
+	for _, k := range keys {
+		params = append(params, param{k, c.Params[k]})
+	}
+	yes = button{Action: c.Action, Label: "Confirm", Class: "btn btn-danger btn-sm", Change: true, Params: params}
+	no = button{Action: ActCancel, Label: "Cancel", Class: "btn btn-default btn-sm"}
+	return yes, no
+}
+
+// hideButton is the small × in a panel's title.
+func hideButton(panel, title string) button {
+	return button{
+		Action:    ActHidePanel,
+		Label:     "×",
+		Class:     "close",
+		Hint:      "Hide this panel",
+		AriaLabel: "Hide " + title,
+		Params:    []param{{"panel", panel}},
+	}
+}
+
+// pageRange is the 1-based range of users a page shows, its page number
+// (at least 1) and whether there are pages before and after it.
+type pageRange struct {
+	First, Last, Total int
+	Page               int
+	Prev, Next         bool
+}
+
+func usersRange(u UsersVM) pageRange {
+	page := max(u.Page, 1)
+	size := u.PageSize
+	if size <= 0 {
+		size = max(len(u.Rows), 1)
+	}
+	r := pageRange{Total: u.Total, Page: page}
+	if len(u.Rows) > 0 {
+		r.First = (page-1)*size + 1
+		r.Last = r.First + len(u.Rows) - 1
+	}
+	r.Prev = page > 1
+	r.Next = page*size < u.Total
+	return r
+}
+
+// showing is the pager's "showing X–Y of Total".
+func (r pageRange) showing() string {
+	if r.First == 0 {
+		return "showing 0 of " + strconv.Itoa(r.Total)
+	}
+	return "showing " + strconv.Itoa(r.First) + "–" + strconv.Itoa(r.Last) + " of " + strconv.Itoa(r.Total)
+}
+
+func usersPage(q string, page int, label string) button {
+	return button{
+		Action: ActUsersPage,
+		Label:  label,
+		Class:  "btn btn-default btn-xs",
+		Params: []param{{"q", q}, {"page", strconv.Itoa(page)}},
+	}
+}
+
+// flags is how a user's flags read.
+func flags(fs []string) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	return strings.Join(fs, ", ")
+}
+
+// exactBytes is a size in bytes, for a title next to FormatBytes.
+func exactBytes(n uint64) string {
+	return strconv.FormatUint(n, 10) + " bytes"
+}
+
+// created is a bucket's creation time, in UTC so every admin reads the
+// same; the zero time (unknown) reads "unknown".
+func created(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func datetime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
+
+// plural is "1 bucket" or "2 buckets".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// quota is how a quota reads.
+func quota(q QuotaRow) string {
+	if !q.Set {
+		return "unlimited"
+	}
+	return strconv.FormatUint(q.SizeGB, 10) + " GB"
+}
+
+// objectColumns are the columns of the guide's "S3 Statistics for Object".
+var objectColumns = []string{
+	"fmt_version", "service_id", "start_ts", "period", "bucket", "epoch", "user_id", "tag",
+	"put", "get", "list", "other", "uploaded", "downloaded",
+}
+
+// firstOf is "showing the first N of M items" when the object panel shows
+// fewer items than the object holds.
+func firstOf(o ObjectVM) string {
+	if o.TotalRows <= len(o.Rows) {
+		return ""
+	}
+	return "showing the first " + strconv.Itoa(len(o.Rows)) + " of " + strconv.Itoa(o.TotalRows) + " items"
+}
+
+// bucketLimitsTitle is the title of the bucket limits panel.
+func bucketLimitsTitle(l LimitsVM) string {
+	return "S3 Limits for Bucket: " + l.Bucket
+}
