@@ -1,0 +1,65 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// goldenPage is what one fixture renders: the "Other Actions" groups and
+// the panels, each under a comment naming it.
+func goldenPage(t *testing.T, links LinksVM, panels PanelsVM) string {
+	t.Helper()
+	var b strings.Builder
+	for i, g := range renderLinks(t, links) {
+		b.WriteString("<!-- ActionLinks[" + strconv.Itoa(i) + "] -->" + reversible(t, g) + "\n")
+	}
+	b.WriteString("<!-- Panels -->" + reversible(t, render(t, Panels(panels))) + "\n")
+	return b.String()
+}
+
+// TestGolden renders representative view models and compares them with
+// testdata/*.golden.html exactly. Update with: go test ./views/... -update
+func TestGolden(t *testing.T) {
+	noPerm := func() (LinksVM, PanelsVM) {
+		l, p := fullLinks(), fullPanels()
+		l.CanChange, p.CanChange = false, false
+		return l, p
+	}
+	withErrors := func() (LinksVM, PanelsVM) {
+		l := fullLinks()
+		l.On = nil
+		l.UserLimits = LimitsForm{
+			OpsName: "put", OpsValue: "-5", BandwidthName: "out", BandwidthValue: "fast",
+			Errors: FieldErrors{
+				fieldOpsValue:       "Enter a number of operations per second, 0 or more.",
+				fieldBandwidthValue: "Enter a bandwidth in KB/s, 0 or more.",
+			},
+		}
+		l.BucketLimits = LimitsForm{
+			OpsName: "get", OpsValue: "10", Bucket: "No_Such!",
+			Errors: FieldErrors{fieldBucket: "Bucket names have 3 to 63 lowercase letters, digits, dots and hyphens."},
+		}
+		l.Quota = QuotaForm{Bucket: "photos", SizeGB: "ten", Errors: FieldErrors{fieldQuotaGB: "Enter a whole number of GB."}}
+		l.Object = ObjectForm{Object: "../etc", Errors: FieldErrors{fieldObject: "Not a statistics object name."}}
+		p := PanelsVM{Form: testForm, CanChange: true}
+		return l, p
+	}
+	cases := []struct {
+		name  string
+		build func() (LinksVM, PanelsVM)
+	}{
+		{"empty-client", func() (LinksVM, PanelsVM) {
+			return LinksVM{Form: testForm, CanChange: true}, PanelsVM{Form: testForm, CanChange: true}
+		}},
+		{"full", func() (LinksVM, PanelsVM) { return fullLinks(), fullPanels() }},
+		{"no-permission", noPerm},
+		{"form-errors", withErrors},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, p := c.build()
+			checkGolden(t, c.name, goldenPage(t, l, p))
+		})
+	}
+}
