@@ -39,6 +39,31 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// flexString is a string that PHP may send as a number or null, as WHMCS
+// does for some text fields.
+type flexString string
+
+func (s *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		*s = ""
+	case len(b) > 0 && b[0] == '"':
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = flexString(v)
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+		*s = flexString(b)
+	case bytes.Equal(b, []byte("true")), bytes.Equal(b, []byte("false")):
+		*s = flexString(b)
+	default:
+		return fmt.Errorf("not a string: %.40q", b)
+	}
+	return nil
+}
+
 // isEmptyPHPArray reports whether raw is how PHP's json_encode writes an
 // empty array, an empty string or null: PHP encodes an empty associative
 // array as [], and WHMCS answers "products": "" when there are none.
