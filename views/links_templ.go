@@ -936,7 +936,7 @@ func quotaGroup(vm LinksVM) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = bucketField("staas-q", vm.Quota.Bucket, "bucket (empty: the user)", vm.Buckets, vm.Quota.Errors).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = bucketField("staas-q", vm.Quota.Bucket, "bucket (blank: user)", vm.Buckets, vm.Quota.Errors).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
