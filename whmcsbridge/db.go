@@ -1,0 +1,326 @@
+package whmcsbridge
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"staas"
+)
+
+// DB reads and writes WHMCS's own tables (tblclients, tblnotes). Its SQL
+// is portable between MySQL/MariaDB and SQLite (the demo's WHMCS stand-in):
+// ? placeholders, times passed as parameters, no dialect functions, every
+// value a parameter.
+type DB struct {
+	db      *sql.DB
+	timeout time.Duration
+	// now stamps notes' created and modified; tests replace it.
+	now func() time.Time
+}
+
+// Note is a client note (a tblnotes row).
+type Note struct {
+	ID       int64
+	ClientID int64 // tblnotes.userid
+	AdminID  int64 // 0: no admin
+	Created  time.Time
+	Modified time.Time
+	Text     string
+	Sticky   bool
+}
+
+// OpenMySQL opens WHMCS's MySQL/MariaDB database. dsn is a
+// go-sql-driver/mysql DSN ("user:pw@tcp(host:3306)/whmcs"); parseTime is
+// turned on, and times are written and read in UTC unless the DSN names
+// another loc= (set it to the zone WHMCS's database keeps its times in,
+// so notes show the right time in WHMCS). timeout bounds connecting and
+// each call. Nothing is connected yet: a wrong password shows on the
+// first call (as EUNAUTHORIZED).
+func OpenMySQL(dsn string, timeout time.Duration) (*DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		// The driver's message may quote parts of the DSN: not shown.
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS database: the DSN is not valid (want user:password@tcp(host:3306)/dbname)")
+	}
+	cfg.ParseTime = true
+	if cfg.Loc == nil {
+		cfg.Loc = time.UTC
+	}
+	if timeout > 0 {
+		cfg.Timeout = timeout
+		cfg.ReadTimeout = timeout
+		cfg.WriteTimeout = timeout
+	}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS database: the DSN is not valid")
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(4)
+	// Below MySQL's default wait_timeout, so the server never closes a
+	// connection the pool still holds.
+	db.SetConnMaxLifetime(3 * time.Minute)
+	d := NewDB(db)
+	d.timeout = timeout
+	return d, nil
+}
+
+// NewDB wraps an open database: MySQL/MariaDB (go-sql-driver/mysql) or
+// SQLite (modernc.org/sqlite), holding WHMCS's tables.
+func NewDB(db *sql.DB) *DB {
+	return &DB{db: db, now: time.Now}
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.db.Close() }
+
+func (d *DB) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.timeout > 0 {
+		return context.WithTimeout(ctx, d.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// dbError maps a database failure to a *staas.Error. The message names
+// what failed and a likely cause; the driver's error stays in Err for the
+// logs (drivers do not put passwords in their errors).
+func dbError(op string, err error) error {
+	var se *staas.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	fail := func(code, format string, args ...any) error {
+		return &staas.Error{Code: code, Message: fmt.Sprintf("WHMCS database: "+op+": "+format, args...), Err: err}
+	}
+	var me *mysql.MySQLError
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return fail(staas.EUNAVAILABLE, "no answer in time")
+	case errors.As(err, &me):
+		switch me.Number {
+		case 1044, 1045: // access denied to the database / for the user
+			return fail(staas.EUNAUTHORIZED, "the database refused staas's credentials: %s", me.Message)
+		case 1142, 1143: // command or column denied
+			return fail(staas.EUNAUTHORIZED, "staas's database user lacks a privilege: %s", me.Message)
+		case 1366, 1406: // incorrect string value (4-byte UTF-8 in utf8mb3), data too long
+			return fail(staas.EINVALID, "WHMCS's table cannot store this text: %s", me.Message)
+		case 1146: // no such table
+			return fail(staas.EINTERNAL, "%s: is the DSN WHMCS's database?", me.Message)
+		case 1040, 1053, 1205, 1213, 2006, 2013: // too many connections, shutdown, lock wait, deadlock, gone away
+			return fail(staas.EUNAVAILABLE, "%s", me.Message)
+		}
+		return fail(staas.EINTERNAL, "unexpected database error %d", me.Number)
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn), errors.As(err, &ne):
+		return fail(staas.EUNAVAILABLE, "the database could not be reached")
+	case strings.Contains(err.Error(), "database is locked"), strings.Contains(err.Error(), "SQLITE_BUSY"):
+		return fail(staas.EUNAVAILABLE, "the database is busy")
+	}
+	return fail(staas.EINTERNAL, "unexpected database error")
+}
+
+// Client reads one client from tblclients; ENOTFOUND when there is none.
+func (d *DB) Client(ctx context.Context, id int64) (*staas.Client, error) {
+	if err := checkID("client", id); err != nil {
+		return nil, err
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	var first, last, company, email, status sql.NullString
+	err := d.db.QueryRowContext(ctx,
+		`SELECT firstname, lastname, companyname, email, status FROM tblclients WHERE id = ?`, id).
+		Scan(&first, &last, &company, &email, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, staas.Errorf(staas.ENOTFOUND, "WHMCS: no client %d", id)
+	}
+	if err != nil {
+		return nil, dbError("read client", err)
+	}
+	return &staas.Client{
+		ID: id, FirstName: first.String, LastName: last.String, CompanyName: company.String,
+		Email: email.String, Status: status.String,
+	}, nil
+}
+
+// AddClientNote adds a note to an existing client (ENOTFOUND otherwise),
+// attributed to adminID (0: no admin), and returns its id.
+func (d *DB) AddClientNote(ctx context.Context, clientID, adminID int64, note string) (int64, error) {
+	if err := checkIDs(clientID, adminID); err != nil {
+		return 0, err
+	}
+	if err := checkNote(note); err != nil {
+		return 0, err
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	// WHMCS's datetime columns hold whole seconds.
+	now := d.now().UTC().Truncate(time.Second)
+	var id int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM tblclients WHERE id = ?`, clientID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return staas.Errorf(staas.ENOTFOUND, "WHMCS: no client %d", clientID)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO tblnotes (userid, adminid, created, modified, note, sticky) VALUES (?, ?, ?, ?, ?, ?)`,
+			clientID, adminID, now, now, note, 0)
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return 0, dbError("add client note", err)
+	}
+	return id, nil
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func clientNotes(ctx context.Context, q querier, clientID int64) ([]Note, error) {
+	rows, err := q.QueryContext(ctx,
+		`SELECT id, userid, adminid, created, modified, note, sticky FROM tblnotes WHERE userid = ? ORDER BY id`, clientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Note
+	for rows.Next() {
+		var n Note
+		var created, modified any
+		var text sql.NullString
+		var sticky sql.NullInt64
+		if err := rows.Scan(&n.ID, &n.ClientID, &n.AdminID, &created, &modified, &text, &sticky); err != nil {
+			return nil, err
+		}
+		n.Created, n.Modified = toTime(created), toTime(modified)
+		n.Text, n.Sticky = text.String, sticky.Int64 != 0
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// toTime reads a datetime column whatever the driver made of it: a
+// time.Time (MySQL with parseTime, SQLite for DATETIME columns) or text.
+// WHMCS's zero date, and anything unreadable, is the zero time.
+func toTime(v any) time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		return t
+	case []byte:
+		return parseDatetime(string(t))
+	case string:
+		return parseDatetime(t)
+	}
+	return time.Time{}
+}
+
+func parseDatetime(s string) time.Time {
+	for _, layout := range []string{"2006-01-02 15:04:05", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// ClientNotes lists a client's notes, oldest first.
+func (d *DB) ClientNotes(ctx context.Context, clientID int64) ([]Note, error) {
+	if err := checkID("client", clientID); err != nil {
+		return nil, err
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	notes, err := clientNotes(ctx, d.db, clientID)
+	if err != nil {
+		return nil, dbError("list client notes", err)
+	}
+	return notes, nil
+}
+
+// DeleteNote deletes one note of the client; ENOTFOUND when the client
+// has no such note (a note of another client is never touched).
+func (d *DB) DeleteNote(ctx context.Context, clientID, noteID int64) error {
+	if err := checkID("client", clientID); err != nil {
+		return err
+	}
+	if err := checkID("note", noteID); err != nil {
+		return err
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	res, err := d.db.ExecContext(ctx, `DELETE FROM tblnotes WHERE id = ? AND userid = ?`, noteID, clientID)
+	if err != nil {
+		return dbError("delete client note", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError("delete client note", err)
+	} else if n == 0 {
+		return staas.Errorf(staas.ENOTFOUND, "WHMCS: client %d has no note %d", clientID, noteID)
+	}
+	return nil
+}
+
+// removeNotes deletes, in one transaction, the client's notes that parse
+// as S3 notes matching q, by id, and says how many went.
+func (d *DB) removeNotes(ctx context.Context, clientID int64, q noteQuery) (int, error) {
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	removed := 0
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		removed = 0
+		notes, err := clientNotes(ctx, tx, clientID)
+		if err != nil {
+			return err
+		}
+		for _, n := range notes {
+			parsed, ok := ParseS3Note(n.Text)
+			if !ok || !q.matches(parsed) {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM tblnotes WHERE id = ? AND userid = ?`, n.ID, clientID)
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			removed += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, dbError("remove S3 notes", err)
+	}
+	return removed, nil
+}
