@@ -7,6 +7,8 @@ import (
 	"log/slog"
 
 	"github.com/labstack/echo/v4"
+
+	"staas/internal/provision"
 )
 
 // Deps are what the routes need. A nil field leaves its routes out.
@@ -16,6 +18,12 @@ type Deps struct {
 	Checks []ReadinessCheck
 	// Metrics, when set, records every request and is served on /metrics.
 	Metrics RequestMetrics
+
+	// Shim verifies the PHP shim's signed requests; with Provision and
+	// Panels it enables the /shim/v1/admin routes.
+	Shim      ShimVerifier
+	Provision *provision.Service
+	Panels    PanelStore
 }
 
 // New returns the echo instance with every route registered and the one
@@ -36,6 +44,17 @@ func New(d Deps) *echo.Echo {
 		// Prometheus scrapes this; like the health routes it is meant for
 		// the operator's network, not the internet.
 		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	}
+
+	// The WHMCS admin area, through the PHP shim: every route is signed.
+	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
+		ui := &adminUI{svc: d.Provision, panels: d.Panels}
+		shim := e.Group("/shim/v1", shimAuth(d.Shim))
+		shim.POST("/admin/links", ui.links)
+		shim.POST("/admin/panels", ui.panelsHTML)
+		for name, act := range adminActions {
+			shim.POST("/admin/actions/"+name, ui.action(name, act))
+		}
 	}
 	return e
 }

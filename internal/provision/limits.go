@@ -193,11 +193,7 @@ func (s *Service) Quota(ctx context.Context, a Actor, bucket string) (*ostor.Quo
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.gw.Quota(ctx, subject)
-	if staas.ErrorCode(err) == staas.ENOTFOUND {
-		return nil, nil
-	}
-	return q, err
+	return s.quotaOrNil(ctx, subject)
 }
 
 // DeleteQuota removes the quota of the client's user or bucket.
@@ -247,9 +243,11 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 	return out, nil
 }
 
+// quotaOrNil reads a quota; none set, or a size of 0 (what the gateway
+// reports after a delete), is nil: no quota, unlimited.
 func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error) {
 	q, err := s.gw.Quota(ctx, subject)
-	if staas.ErrorCode(err) == staas.ENOTFOUND {
+	if staas.ErrorCode(err) == staas.ENOTFOUND || (err == nil && q.SizeGB == 0) {
 		return nil, nil
 	}
 	return q, err

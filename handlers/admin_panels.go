@@ -1,0 +1,339 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"staas"
+	"staas/internal/ostor"
+	"staas/internal/provision"
+	"staas/views"
+	"staas/whmcsbridge"
+)
+
+// PanelStore keeps each admin's panel toggles, pending forms and flashes
+// per client (*store.Store), so they survive restarts and work across
+// several staas replicas.
+type PanelStore interface {
+	Panels(ctx context.Context, adminID, clientID int64) (map[string]string, error)
+	SetPanel(ctx context.Context, adminID, clientID int64, panel, params string) error
+	HidePanel(ctx context.Context, adminID, clientID int64, panel string) error
+	TakeFlashes(ctx context.Context, adminID, clientID int64) ([]staas.Flash, error)
+}
+
+// adminUI serves the WHMCS admin area's S3 links, panels and actions.
+type adminUI struct {
+	svc    *provision.Service
+	panels PanelStore
+}
+
+// State keys besides the panel names: a destructive action awaiting its
+// confirmation, and the last input of each form with its errors.
+const (
+	stateConfirm      = "confirm"
+	formUserLimits    = "form:user-limits"
+	formBucketLimits  = "form:bucket-limits"
+	formQuota         = "form:quota"
+	formObject        = "form:object"
+	fieldErrorPrefix  = "err."
+	maskedSecretShown = 4 // leading characters of a masked secret
+)
+
+func actor(admin staas.Admin, clientID int64) provision.Actor {
+	return provision.Actor{Admin: admin, ClientID: clientID}
+}
+
+func formOf(r whmcsbridge.AdminRequest) views.Form {
+	return views.Form{ActionURL: r.ActionURL, Token: r.Token, ClientID: r.ClientID}
+}
+
+// links answers the AdminAreaClientSummaryActionLinks hook.
+func (h *adminUI) links(c echo.Context) error {
+	var req whmcsbridge.AdminRequest
+	if err := decodeShim(c, &req); err != nil {
+		return err
+	}
+	if !req.Admin.Can(staas.PermViewClientSummary) {
+		// WHMCS shows nothing rather than buttons the admin may not press.
+		return c.JSON(http.StatusOK, whmcsbridge.LinksResponse{Result: whmcsbridge.Result{Result: "success"}, Links: []string{}})
+	}
+	ctx := c.Request().Context()
+	a := actor(req.Admin, req.ClientID)
+	state, err := h.panels.Panels(ctx, req.Admin.ID, req.ClientID)
+	if err != nil {
+		return err
+	}
+	vm := views.LinksVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), On: map[string]bool{}}
+	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats} {
+		_, vm.On[p] = state[p]
+	}
+	if u, err := h.svc.QueryUser(ctx, a); err == nil {
+		vm.HasUser, vm.UserState = true, u.State
+		if buckets, err := h.svc.Buckets(ctx, a); err == nil {
+			for _, b := range buckets {
+				vm.Buckets = append(vm.Buckets, b.Name)
+			}
+		}
+	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
+		// The gateway is down: links still render; the panels say why.
+		if _, mapped := h.svc.S3User(ctx, a); mapped == nil {
+			vm.HasUser = true
+		}
+	}
+	vm.UserLimits = limitsForm(state[formUserLimits])
+	vm.BucketLimits = limitsForm(state[formBucketLimits])
+	q := parseState(state[formQuota])
+	vm.Quota = views.QuotaForm{Bucket: q.Get("bucket"), SizeGB: q.Get("quota-gb"), Errors: fieldErrors(q)}
+	o := parseState(state[formObject])
+	vm.Object = views.ObjectForm{Object: o.Get("object"), Errors: fieldErrors(o)}
+
+	links, err := views.RenderLinks(ctx, vm)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, whmcsbridge.LinksResponse{Result: whmcsbridge.Result{Result: "success"}, Links: links})
+}
+
+func parseState(s string) url.Values {
+	v, _ := url.ParseQuery(s)
+	return v
+}
+
+func fieldErrors(v url.Values) views.FieldErrors {
+	var f views.FieldErrors
+	for k := range v {
+		if name, ok := cutPrefix(k, fieldErrorPrefix); ok {
+			if f == nil {
+				f = views.FieldErrors{}
+			}
+			f[name] = v.Get(k)
+		}
+	}
+	return f
+}
+
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+func limitsForm(state string) views.LimitsForm {
+	v := parseState(state)
+	return views.LimitsForm{OpsName: v.Get("ops-name"), OpsValue: v.Get("ops-value"),
+		BandwidthName: v.Get("bandwidth-name"), BandwidthValue: v.Get("bandwidth-value"),
+		Bucket: v.Get("bucket"), Errors: fieldErrors(v)}
+}
+
+// panelsHTML answers the AdminAreaClientSummaryPage hook: the flashes, a
+// pending confirmation, and every panel the admin has on for this client,
+// each read fresh from the gateway. A panel whose data cannot be read
+// shows why instead of failing the whole page.
+func (h *adminUI) panelsHTML(c echo.Context) error {
+	var req whmcsbridge.AdminRequest
+	if err := decodeShim(c, &req); err != nil {
+		return err
+	}
+	ok := whmcsbridge.Result{Result: "success"}
+	if !req.Admin.Can(staas.PermViewClientSummary) {
+		return c.JSON(http.StatusOK, whmcsbridge.PanelsResponse{Result: ok})
+	}
+	ctx := c.Request().Context()
+	a := actor(req.Admin, req.ClientID)
+	state, err := h.panels.Panels(ctx, req.Admin.ID, req.ClientID)
+	if err != nil {
+		return err
+	}
+	flashes, err := h.panels.TakeFlashes(ctx, req.Admin.ID, req.ClientID)
+	if err != nil {
+		return err
+	}
+	vm := views.PanelsVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), Flashes: flashes}
+	failed := func(panel string, err error) {
+		vm.Flashes = append(vm.Flashes, staas.Flash{Kind: staas.FlashError, Message: panel + ": " + staas.ErrorMessage(err)})
+	}
+	if s, on := state[stateConfirm]; on {
+		vm.Confirm = confirmVM(s)
+	}
+	if s, on := state[views.PanelUsers]; on {
+		v := parseState(s)
+		page, _ := strconv.Atoi(v.Get("page"))
+		p, err := h.svc.ListUsers(ctx, a, v.Get("q"), page, usersPageSize)
+		if err != nil {
+			failed("S3 Users List", err)
+		} else {
+			vm.Users = usersVM(p, v.Get("q"), max(page, 1))
+		}
+	}
+	if s, on := state[views.PanelUser]; on {
+		if u, err := h.svc.QueryUser(ctx, a); err != nil {
+			failed("S3 Information for User", err)
+		} else {
+			vm.User = userVM(u, parseState(s).Get("reveal"))
+		}
+	}
+	if _, on := state[views.PanelBuckets]; on {
+		if b, err := h.svc.Buckets(ctx, a); err != nil {
+			failed("S3 Buckets", err)
+		} else {
+			vm.Buckets = bucketsVM(b)
+		}
+	}
+	if s, on := state[views.PanelStats]; on {
+		after := parseState(s).Get("after")
+		if l, err := h.svc.StatsPage(ctx, a, after); err != nil {
+			failed("S3 Statistics List", err)
+		} else {
+			vm.Stats = statsVM(l, after)
+		}
+	}
+	if _, on := state[views.PanelUserLimits]; on {
+		if l, err := h.svc.Limits(ctx, a, ""); err != nil {
+			failed("S3 Limits for User", err)
+		} else {
+			vm.UserLimits = limitsVM("", l)
+		}
+	}
+	if s, on := state[views.PanelBucketLimits]; on {
+		bucket := parseState(s).Get("bucket")
+		if l, err := h.svc.Limits(ctx, a, bucket); err != nil {
+			failed("S3 Limits for Bucket", err)
+		} else {
+			vm.BucketLimits = limitsVM(bucket, l)
+		}
+	}
+	if s, on := state[views.PanelObject]; on {
+		name := parseState(s).Get("object")
+		if o, err := h.svc.StatsObject(ctx, a, name); err != nil {
+			failed("S3 Statistics for Object", err)
+		} else {
+			vm.Object = objectVM(name, o)
+		}
+	}
+	if _, on := state[views.PanelQuotas]; on {
+		if q, err := h.svc.AllQuotas(ctx, a); err != nil {
+			failed("S3 Quotas", err)
+		} else {
+			vm.Quotas = quotasVM(q)
+		}
+	}
+	html, err := views.RenderString(ctx, views.Panels(vm))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, whmcsbridge.PanelsResponse{Result: ok, HTML: html})
+}
+
+const usersPageSize = 25
+
+// maxObjectRows is how many items of a statistics object the panel shows;
+// an object can hold hundreds of thousands.
+const maxObjectRows = 500
+
+func confirmVM(state string) *views.ConfirmVM {
+	v := parseState(state)
+	action := v.Get("action")
+	params := map[string]string{}
+	for k := range v {
+		if k != "action" && k != "question" {
+			params[k] = v.Get(k)
+		}
+	}
+	return &views.ConfirmVM{Action: action, Question: v.Get("question"), Params: params}
+}
+
+func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
+	vm := &views.UsersVM{Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
+	for _, u := range p.Users {
+		vm.Rows = append(vm.Rows, views.UserRow{UserID: u.ID, Email: u.Email, State: u.State, Keys: len(u.Keys)})
+	}
+	return vm
+}
+
+func userVM(u *ostor.User, reveal string) *views.UserVM {
+	vm := &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags}
+	for _, k := range u.Keys {
+		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
+		if reveal != "" && k.AccessKeyID == reveal {
+			row.Secret, row.Revealed = k.SecretAccessKey, true
+		}
+		vm.Keys = append(vm.Keys, row)
+	}
+	return vm
+}
+
+// maskSecret shows the first characters of a secret so an admin can tell
+// two apart, and nothing an attacker could use.
+func maskSecret(s string) string {
+	if len(s) <= maskedSecretShown {
+		return "••••••••"
+	}
+	return s[:maskedSecretShown] + "••••••••••••"
+}
+
+func bucketsVM(buckets []ostor.Bucket) *views.BucketsVM {
+	vm := &views.BucketsVM{}
+	for _, b := range buckets {
+		vm.Rows = append(vm.Rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
+		vm.TotalBytes += b.Size.Current
+	}
+	return vm
+}
+
+func statsVM(l *ostor.UsageList, after string) *views.StatsVM {
+	vm := &views.StatsVM{After: after, Items: l.Items}
+	if l.Truncated && len(l.Items) > 0 {
+		vm.Next = l.Items[len(l.Items)-1]
+	}
+	return vm
+}
+
+func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
+	vm := &views.LimitsVM{Bucket: bucket}
+	ops := []struct {
+		name string
+		v    float64
+	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}}
+	for _, o := range ops {
+		if o.v != 0 {
+			vm.Rows = append(vm.Rows, views.LimitRow{Type: "ops", Name: o.name, Value: strconv.FormatFloat(o.v, 'f', 2, 64)})
+		}
+	}
+	if l.BandwidthOut != 0 {
+		vm.Rows = append(vm.Rows, views.LimitRow{Type: "bandwidth", Name: "out", Value: strconv.FormatUint(l.BandwidthOut, 10)})
+	}
+	return vm
+}
+
+func objectVM(name string, o *ostor.UsageObject) *views.ObjectVM {
+	vm := &views.ObjectVM{Name: name, FmtVersion: o.FmtVersion, ServiceID: o.ServiceID,
+		StartTS: o.StartTS, Period: o.Period, TotalRows: len(o.Items)}
+	for i, it := range o.Items {
+		if i == maxObjectRows {
+			break
+		}
+		vm.Rows = append(vm.Rows, views.ObjectRow{Bucket: it.Key.Bucket, Epoch: it.Key.Epoch, UserID: it.Key.UserID, Tag: it.Key.Tag,
+			Put: it.Ops.Put, Get: it.Ops.Get, List: it.Ops.List, Other: it.Ops.Other, Uploaded: it.Uploaded, Downloaded: it.Downloaded})
+	}
+	return vm
+}
+
+func quotasVM(q *provision.Quotas) *views.QuotasVM {
+	vm := &views.QuotasVM{}
+	if q.User != nil {
+		vm.User = views.QuotaRow{SizeGB: q.User.SizeGB, Set: true}
+	}
+	for _, name := range q.Names {
+		row := views.QuotaRow{Bucket: name}
+		if bq := q.Buckets[name]; bq != nil {
+			row.SizeGB, row.Set = bq.SizeGB, true
+		}
+		vm.Buckets = append(vm.Buckets, row)
+	}
+	return vm
+}

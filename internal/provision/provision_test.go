@@ -1,0 +1,434 @@
+package provision_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"staas"
+	"staas/internal/ostor"
+	"staas/internal/ostorsim"
+	"staas/internal/provision"
+	"staas/internal/store"
+	"staas/internal/whmcssim"
+	"staas/whmcsbridge"
+)
+
+// env is one client's world: the gateway simulator, staas's store, and a
+// WHMCS database holding the client, all real parts.
+type env struct {
+	sim   *ostorsim.Sim
+	gw    *ostor.Client
+	store *store.Store
+	whmcs *whmcsbridge.DB
+	svc   *provision.Service
+	admin provision.Actor // full permissions on client 1
+}
+
+var clients = []staas.Client{
+	{ID: 1, FirstName: "Alice", LastName: "Archer", Email: "alice@example.com", Status: "Active"},
+	{ID: 2, FirstName: "Bob", LastName: "Baker", Email: "bob@example.com", Status: "Active"},
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	sim := ostorsim.MustNew(ostorsim.Options{Seed: 1})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	creds := sim.SystemCredentials()
+	gw, err := ostor.New(ostor.Config{Endpoint: srv.URL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Now: sim.Now, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st, err := store.Open(ctx, "sqlite", filepath.Join(dir, "staas.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "whmcs.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := whmcssim.CreateSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := whmcssim.SeedClients(ctx, db, clients); err != nil {
+		t.Fatal(err)
+	}
+	w := whmcsbridge.NewDB(db)
+	svc := provision.New(provision.Config{Gateway: gw, Store: st, WHMCS: whmcsbridge.NewDBBridge(w), Now: sim.Now})
+	return &env{sim: sim, gw: gw, store: st, whmcs: w, svc: svc,
+		admin: provision.Actor{Admin: staas.Admin{ID: 7, Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}}, ClientID: 1}}
+}
+
+// notes returns the text of client id's notes.
+func (e *env) notes(t *testing.T, id int64) []string {
+	t.Helper()
+	ns, err := e.whmcs.ClientNotes(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Text)
+	}
+	return out
+}
+
+func wantCode(t *testing.T, err error, code string, msgPart string) {
+	t.Helper()
+	if got := staas.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %q, want %q", err, got, code)
+	}
+	if !strings.Contains(staas.ErrorMessage(err), msgPart) {
+		t.Fatalf("message %q does not say %q", staas.ErrorMessage(err), msgPart)
+	}
+}
+
+func TestCreateUser_MapsClientAndWritesGuideNote(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	u, err := e.svc.CreateUser(ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "alice@example.com" || u.ClientID != 1 || u.UserID == "" {
+		t.Fatalf("mapping = %+v", u)
+	}
+	saved, err := e.store.S3User(ctx, 1, 0)
+	if err != nil || saved.UserID != u.UserID {
+		t.Fatalf("stored mapping = %+v, %v", saved, err)
+	}
+	gu, err := e.gw.User(ctx, ostor.ByEmail("alice@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "UserId: " + gu.ID + "\nAWSAccessKeyId: " + gu.Keys[0].AccessKeyID + "\nAWSSecretAccessKey: " + gu.Keys[0].SecretAccessKey
+	if got := e.notes(t, 1); len(got) != 1 || got[0] != want {
+		t.Fatalf("notes = %q, want exactly the guide's note %q", got, want)
+	}
+	// A second click is refused with the user it already has.
+	_, err = e.svc.CreateUser(ctx, e.admin)
+	wantCode(t, err, staas.ECONFLICT, u.UserID)
+}
+
+func TestCreateUser_LinksAnExistingUserButNeverAnotherClients(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// The gateway already has alice (say, a creation whose answer was lost).
+	if _, err := e.gw.CreateUser(ctx, "alice@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.svc.CreateUser(ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flashes, _ := e.store.TakeFlashes(ctx, 7, 1)
+	if len(flashes) != 1 || !strings.Contains(flashes[0].Message, "already existed") {
+		t.Fatalf("flashes = %+v, want the admin told the user was linked", flashes)
+	}
+	// Client 2 now claims the same user id through the same email: refused.
+	if err := e.store.DeleteS3User(ctx, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SaveS3User(ctx, staas.S3User{ClientID: 2, Cluster: "default", UserID: u.UserID, Email: u.Email}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.CreateUser(ctx, e.admin)
+	wantCode(t, err, staas.ECONFLICT, "belongs to WHMCS client 2")
+}
+
+func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	u, err := e.svc.CreateUser(ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"alice-photos", "alice-backup"} {
+		if err := e.sim.CreateBucket("alice@example.com", b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = e.svc.DeleteUser(ctx, e.admin)
+	wantCode(t, err, staas.ECONFLICT, "alice-photos")
+	if !strings.Contains(staas.ErrorMessage(err), "alice-backup") {
+		t.Errorf("the refusal lists every bucket: %q", staas.ErrorMessage(err))
+	}
+	if _, err := e.gw.User(ctx, ostor.ByID(u.UserID)); err != nil {
+		t.Fatalf("user gone after a refused delete: %v", err)
+	}
+	if len(e.notes(t, 1)) != 1 {
+		t.Fatal("notes removed after a refused delete")
+	}
+
+	for _, b := range []string{"alice-photos", "alice-backup"} {
+		if err := e.sim.DeleteBucket(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.svc.GenerateKey(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.DeleteUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.gw.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("user still on the gateway: %v", err)
+	}
+	if n := e.notes(t, 1); len(n) != 0 {
+		t.Fatalf("notes left after delete: %q", n)
+	}
+	if _, err := e.store.S3User(ctx, 1, 0); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("mapping left after delete: %v", err)
+	}
+}
+
+func TestKeys_LimitRevokeAndNotes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.svc.GenerateKey(ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.GenerateKey(ctx, e.admin)
+	wantCode(t, err, staas.EKEYLIMIT, "two access key pairs")
+	if n := e.notes(t, 1); len(n) != 2 {
+		t.Fatalf("notes = %d, want one per key pair", len(n))
+	}
+
+	// The admin picks the second pair, not whichever comes first.
+	if err := e.svc.RevokeKey(ctx, e.admin, second.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := e.svc.QueryUser(ctx, e.admin)
+	if len(u.Keys) != 1 || u.Keys[0].AccessKeyID == second.AccessKeyID {
+		t.Fatalf("keys after revoke = %+v", u.Keys)
+	}
+	n := e.notes(t, 1)
+	if len(n) != 1 || strings.Contains(n[0], second.AccessKeyID) {
+		t.Fatalf("notes after revoke = %q, want only the first pair's", n)
+	}
+	// A key of another user is refused, and nothing is revoked.
+	other, err := e.gw.CreateUser(ctx, "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.svc.RevokeKey(ctx, e.admin, other.Keys[0].AccessKeyID)
+	wantCode(t, err, staas.ENOTFOUND, "has no access key")
+	if bob, _ := e.gw.User(ctx, ostor.ByEmail("bob@example.com")); len(bob.Keys) != 1 {
+		t.Fatal("another user's key was revoked")
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	viewer := provision.Actor{Admin: staas.Admin{ID: 8, Permissions: []string{staas.PermViewClientSummary}}, ClientID: 1}
+	nobody := provision.Actor{Admin: staas.Admin{ID: 9}, ClientID: 1}
+	before := e.sim.Requests()
+	_, err := e.svc.CreateUser(ctx, viewer)
+	wantCode(t, err, staas.EFORBIDDEN, staas.PermServerOperations)
+	_, err = e.svc.ListUsers(ctx, nobody, "", 1, 10)
+	wantCode(t, err, staas.EFORBIDDEN, staas.PermViewClientSummary)
+	if e.sim.Requests() != before {
+		t.Fatal("a refused action reached the gateway")
+	}
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.QueryUser(ctx, viewer); err != nil {
+		t.Fatalf("a viewer may query: %v", err)
+	}
+}
+
+func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.gw.CreateUser(ctx, "bob@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.CreateBucket("bob@example.com", "bob-data"); err != nil {
+		t.Fatal(err)
+	}
+
+	before := e.sim.Requests()
+	_, err := e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "get", OpsValue: "ten", BandwidthValue: "-5"})
+	f := provision.Fields(err)
+	if f["ops-value"] == "" || f["bandwidth-value"] == "" {
+		t.Fatalf("field errors = %v", f)
+	}
+	_, err = e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "get&put", OpsValue: "1"})
+	if provision.Fields(err)["ops-name"] == "" {
+		t.Fatalf("a made-up ops name: %v", err)
+	}
+	_, err = e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{})
+	if provision.Fields(err)["ops-value"] == "" {
+		t.Fatalf("an empty form: %v", err)
+	}
+	if e.sim.Requests() != before {
+		t.Fatal("bad input reached the gateway")
+	}
+
+	l, err := e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "put", OpsValue: "12.5", BandwidthName: "out", BandwidthValue: "2048"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.OpsPut != 12.5 || l.BandwidthOut != 2048 {
+		t.Fatalf("read back %+v", l)
+	}
+	if _, err := e.svc.SetLimits(ctx, e.admin, "alice-data", provision.LimitsInput{OpsValue: "100"}); err != nil {
+		t.Fatal(err)
+	}
+	// Bob's bucket is not Alice's to limit.
+	_, err = e.svc.SetLimits(ctx, e.admin, "bob-data", provision.LimitsInput{OpsValue: "1"})
+	if provision.Fields(err)["bucket"] == "" {
+		t.Fatalf("another client's bucket: %v", err)
+	}
+	if bl, _ := e.gw.Limits(ctx, ostor.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
+		t.Fatal("another client's bucket was limited")
+	}
+	if err := e.svc.DeleteLimits(ctx, e.admin, ""); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := e.svc.Limits(ctx, e.admin, ""); l.OpsPut != 0 || l.BandwidthOut != 0 {
+		t.Fatalf("limits after delete = %+v", l)
+	}
+}
+
+func TestQuotas(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SetQuota(ctx, e.admin, "", "0"); provision.Fields(err)["quota-gb"] == "" {
+		t.Fatalf("quota 0: %v", err)
+	}
+	q, err := e.svc.SetQuota(ctx, e.admin, "", "50")
+	if err != nil || q.SizeGB != 50 {
+		t.Fatalf("user quota = %+v, %v", q, err)
+	}
+	if _, err := e.svc.SetQuota(ctx, e.admin, "alice-data", "5"); err != nil {
+		t.Fatal(err)
+	}
+	all, err := e.svc.AllQuotas(ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.User == nil || all.User.SizeGB != 50 || all.Buckets["alice-data"] == nil || all.Buckets["alice-data"].SizeGB != 5 {
+		t.Fatalf("quotas = %+v", all)
+	}
+	if err := e.svc.DeleteQuota(ctx, e.admin, "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := e.svc.Quota(ctx, e.admin, "alice-data"); err != nil || q != nil {
+		t.Fatalf("bucket quota after delete = %+v, %v", q, err)
+	}
+}
+
+func TestListUsers_PagesAndSearches(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i := range 30 {
+		email := "user" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + "@example.net"
+		if _, err := e.gw.CreateUser(ctx, email); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := e.svc.ListUsers(ctx, e.admin, "", 1, provision.MaxPageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 30 customers and the cluster's system user, sorted by email.
+	if all.Total != 31 || !slices.IsSortedFunc(all.Users, func(x, y ostor.User) int { return strings.Compare(x.Email, y.Email) }) {
+		t.Fatalf("all users: total %d, sorted %v", all.Total, all.Users)
+	}
+	p, err := e.svc.ListUsers(ctx, e.admin, "", 2, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != 31 || len(p.Users) != 10 || p.Users[0].Email != all.Users[10].Email {
+		t.Fatalf("page 2 = total %d, %d rows, first %q", p.Total, len(p.Users), p.Users[0].Email)
+	}
+	p, _ = e.svc.ListUsers(ctx, e.admin, "USERAX", 1, 10)
+	if p.Total != 1 || p.Users[0].Email != "userax@example.net" {
+		t.Fatalf("search = %+v", p)
+	}
+	p, _ = e.svc.ListUsers(ctx, e.admin, "", 99, 10)
+	if p.Total != 31 || len(p.Users) != 0 {
+		t.Fatalf("past the end = %+v", p)
+	}
+}
+
+func TestRecord_AuditsWithoutSecretsAndFlashes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.svc.DeleteUser(ctx, e.admin)
+	e.svc.Record(ctx, e.admin, "delete-user", map[string]string{"confirm": "yes"}, err, "")
+	e.svc.Record(ctx, e.admin, "quota-set", map[string]string{"quota-gb": "5"}, nil, "Quota set.")
+	rows, err := e.store.Audit(ctx, store.AuditFilter{ClientID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1].Result != staas.ENOTFOUND || rows[0].Result != "ok" || rows[0].AdminID != 7 || rows[0].Params["quota-gb"] != "5" {
+		t.Fatalf("audit = %+v", rows)
+	}
+	flashes, _ := e.store.TakeFlashes(ctx, 7, 1)
+	if len(flashes) != 2 || flashes[0].Kind != staas.FlashError || flashes[1].Message != "Quota set." {
+		t.Fatalf("flashes = %+v", flashes)
+	}
+}
+
+func TestStats_ShowAndDelete(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sim.AddTraffic(ostorsim.Traffic{Email: "alice@example.com", Bucket: "alice-data", Put: 3, Uploaded: 300}); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Advance(2 * time.Hour)
+	l, err := e.svc.StatsPage(ctx, e.admin, "")
+	if err != nil || len(l.Items) == 0 {
+		t.Fatalf("stats = %+v, %v", l, err)
+	}
+	o, err := e.svc.StatsObject(ctx, e.admin, l.Items[0])
+	if err != nil || len(o.Items) == 0 {
+		t.Fatalf("object = %+v, %v", o, err)
+	}
+	if _, err := e.svc.StatsObject(ctx, e.admin, "../etc/passwd"); provision.Fields(err)["object"] == "" {
+		t.Fatalf("a bad name: %v", err)
+	}
+	if err := e.svc.DeleteStatsObject(ctx, e.admin, l.Items[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.StatsObject(ctx, e.admin, l.Items[0])
+	wantCode(t, err, staas.ENOTFOUND, "")
+}
