@@ -16,6 +16,8 @@ const usage = `staas sells S3 object storage through WHMCS.
 
 Usage:
   staas serve      run the server (configured by STAAS_* environment variables)
+  staas migrate    apply the store's database migrations and exit
+  staas demo       run staas with a simulated gateway and a WHMCS stand-in to click through
   staas sim        run the ostor gateway simulator (staas sim -h for flags)
   staas version    print the version
 
@@ -36,6 +38,10 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], lookup, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], lookup, stdout)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout, stderr)
 	case "sim":
 		return sim(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":

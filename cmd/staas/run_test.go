@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -103,6 +104,7 @@ func TestServe(t *testing.T) {
 		"STAAS_OSTOR_SECRET_KEY":     creds.SecretKey,
 		"STAAS_OSTOR_TIMEOUT":        "2s",
 		"STAAS_SHIM_SECRET":          "test-shim-secret-0123456789abcdef0123",
+		"STAAS_STORE_DSN":            filepath.Join(t.TempDir(), "staas.db"),
 		"STAAS_WHMCS_MODE":           "api",
 		"STAAS_WHMCS_API_URL":        "http://127.0.0.1:1/includes/api.php",
 		"STAAS_WHMCS_API_IDENTIFIER": "id",

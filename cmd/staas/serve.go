@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -13,6 +14,9 @@ import (
 	"staas/internal/config"
 	"staas/internal/metrics"
 	"staas/internal/ostor"
+	"staas/internal/provision"
+	"staas/internal/store"
+	"staas/whmcsbridge"
 )
 
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
@@ -36,10 +40,25 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		return fmt.Errorf("ostor client: %w", err)
 	}
 
+	st, err := store.Open(ctx, cfg.Store.Driver, cfg.Store.DSN.Reveal())
+	if err != nil {
+		return fmt.Errorf("store (STAAS_STORE_DRIVER=%s): %w", cfg.Store.Driver, err)
+	}
+	defer st.Close()
+	bridge, err := whmcsbridge.FromConfig(cfg.WHMCS)
+	if err != nil {
+		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
+	}
+	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log})
+	go purgeNonces(ctx, st, log)
+
 	e := handlers.New(handlers.Deps{
-		Logger:  log,
-		Metrics: m,
-		Checks:  []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}},
+		Logger:    log,
+		Metrics:   m,
+		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}, {Name: "store", Ping: st.Ping}},
+		Shim:      &whmcsbridge.Verifier{Secret: []byte(cfg.ShimSecret.Reveal()), Nonces: st},
+		Provision: svc,
+		Panels:    st,
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
@@ -81,6 +100,23 @@ func ostorConfig(c config.Cluster) ostor.Config {
 		Region:                c.Region,
 		UnsignedPayloadHeader: c.UnsignedPayloadHeader,
 		Timeout:               c.Timeout,
+	}
+}
+
+// purgeNonces drops expired shim nonces every few minutes, so the replay
+// cache stays as small as the 5-minute clock window allows.
+func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := st.PurgeNonces(ctx, time.Now()); err != nil {
+				log.Warn("purging shim nonces", "err", err)
+			}
+		}
 	}
 }
 

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"staas/internal/demo"
+)
+
+// runDemo runs staas with the gateway simulator and a WHMCS stand-in, all in
+// this process, until interrupted.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the WHMCS stand-in (the page to open)")
+	dir := fs.String("dir", "", "folder for the demo's SQLite databases (default: a new temporary folder, removed on exit)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		tmp, err := os.MkdirTemp("", "staas-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		*dir = tmp
+	}
+	log := newLogger(stderr, "text", slog.LevelInfo)
+	d, err := demo.Start(ctx, demo.Options{Addr: *addr, Dir: *dir, Logger: log})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer d.Close()
+	fmt.Fprintf(stdout, "staas demo: open %s (WHMCS stand-in; staas at %s, databases in %s)\n", d.URL, d.StaasURL, *dir)
+	<-ctx.Done()
+	return nil
+}

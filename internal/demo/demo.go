@@ -1,0 +1,202 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the stand-in's WHMCS database
+
+	"staas"
+	"staas/handlers"
+	"staas/internal/ostor"
+	"staas/internal/ostorsim"
+	"staas/internal/provision"
+	"staas/internal/store"
+	"staas/internal/whmcssim"
+	"staas/whmcsbridge"
+)
+
+// Options configure a demo.
+type Options struct {
+	// Addr is where the WHMCS stand-in listens (the URL to open).
+	Addr string
+	// Dir holds the two SQLite databases: staas's own and the stand-in
+	// WHMCS's.
+	Dir    string
+	Logger *slog.Logger
+}
+
+// Demo is a running demo.
+type Demo struct {
+	// URL of the WHMCS stand-in's client list.
+	URL string
+	// StaasURL is staas itself, as the shim reaches it.
+	StaasURL string
+	Sim      *ostorsim.Sim
+	Store    *store.Store
+	WHMCS    *sql.DB
+
+	servers []*http.Server
+}
+
+// Clients of the demo's WHMCS. The first three have S3 users with buckets
+// and traffic; Dave has none yet, so Create User can be tried; the last
+// one's details carry markup, to show that it is displayed, not run.
+var Clients = []staas.Client{
+	{ID: 1, FirstName: "Alice", LastName: "Archer", CompanyName: "Archer Photography", Email: "alice@example.com", Status: "Active"},
+	{ID: 2, FirstName: "Bob", LastName: "Baker", CompanyName: "Baker Data Ltd", Email: "bob@example.com", Status: "Active"},
+	{ID: 3, FirstName: "Carol", LastName: "Cole", CompanyName: "Cole Archives", Email: "carol@example.com", Status: "Active"},
+	{ID: 4, FirstName: "Dave", LastName: "Dunn", CompanyName: "", Email: "dave@example.com", Status: "Active"},
+	{ID: 5, FirstName: `<script>alert("xss")</script>`, LastName: `"><img src=x onerror=alert(1)>`, CompanyName: `Robert'); DROP TABLE tblclients;--`, Email: "mallory+test@example.com", Status: "Active"},
+}
+
+// Start runs the demo until ctx ends; Close stops it.
+func Start(ctx context.Context, o Options) (*Demo, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Demo{}
+	ok := false
+	defer func() {
+		if !ok {
+			d.Close()
+		}
+	}()
+
+	// The gateway: a simulator following the wall clock, seeded with a
+	// day of history, and enough extra users to page through.
+	sim, err := ostorsim.New(ostorsim.Options{WallClock: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := sim.SeedDemo(); err != nil {
+		return nil, err
+	}
+	d.Sim = sim
+	gwURL, err := d.listen("127.0.0.1:0", sim)
+	if err != nil {
+		return nil, err
+	}
+	creds := sim.SystemCredentials()
+	gw, err := ostor.New(ostor.Config{Endpoint: gwURL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; i <= 60; i++ {
+		if _, err := gw.CreateUser(ctx, fmt.Sprintf("user%03d@example.net", i)); err != nil {
+			return nil, fmt.Errorf("demo users: %w", err)
+		}
+	}
+
+	// staas's own store, and the stand-in WHMCS's database.
+	if d.Store, err = store.Open(ctx, "sqlite", filepath.Join(o.Dir, "staas.db")); err != nil {
+		return nil, err
+	}
+	if d.WHMCS, err = sql.Open("sqlite", "file:"+filepath.Join(o.Dir, "whmcs.db")+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"); err != nil {
+		return nil, err
+	}
+	if err := whmcssim.CreateSchema(ctx, d.WHMCS); err != nil {
+		return nil, err
+	}
+	if err := whmcssim.SeedClients(ctx, d.WHMCS, Clients); err != nil {
+		return nil, err
+	}
+	bridge := whmcsbridge.NewDBBridge(whmcsbridge.NewDB(d.WHMCS))
+
+	svc := provision.New(provision.Config{Gateway: gw, Store: d.Store, WHMCS: bridge, Logger: log})
+	if err := seedMappings(ctx, gw, d.Store, bridge); err != nil {
+		return nil, err
+	}
+
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	shimSecret := []byte(hex.EncodeToString(secret))
+	e := handlers.New(handlers.Deps{
+		Logger:    log,
+		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gw.Ping}, {Name: "store", Ping: d.Store.Ping}},
+		Shim:      &whmcsbridge.Verifier{Secret: shimSecret, Nonces: d.Store},
+		Provision: svc,
+		Panels:    d.Store,
+	})
+	if d.StaasURL, err = d.listen("127.0.0.1:0", e); err != nil {
+		return nil, err
+	}
+
+	si, err := NewStandIn(d.StaasURL, shimSecret, directory{db: d.WHMCS, bridge: whmcsbridge.NewDB(d.WHMCS)}, log)
+	if err != nil {
+		return nil, err
+	}
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if d.URL, err = d.listen(addr, si.Handler()); err != nil {
+		return nil, err
+	}
+	d.URL += "/"
+	ok = true
+	return d, nil
+}
+
+// seedMappings links the simulator's demo customers to WHMCS clients 1–3
+// and writes the guide's note for each key pair, as Create User would have.
+func seedMappings(ctx context.Context, gw *ostor.Client, st *store.Store, bridge *whmcsbridge.DBBridge) error {
+	for _, c := range Clients[:3] {
+		u, err := gw.User(ctx, ostor.ByEmail(c.Email))
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", c.Email, err)
+		}
+		now := time.Now().UTC()
+		if err := st.SaveS3User(ctx, staas.S3User{ClientID: c.ID, Cluster: "default", UserID: u.ID, Email: c.Email, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		for _, k := range u.Keys {
+			if err := bridge.AddS3Note(ctx, c.ID, 1, staas.S3Note{UserID: u.ID, AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Demo) listen(addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	d.servers = append(d.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the servers and closes the databases.
+func (d *Demo) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range d.servers {
+		_ = s.Shutdown(ctx)
+	}
+	if d.Store != nil {
+		_ = d.Store.Close()
+	}
+	if d.WHMCS != nil {
+		_ = d.WHMCS.Close()
+	}
+}

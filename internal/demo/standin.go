@@ -1,0 +1,296 @@
+// Package demo assembles `staas demo`: the ostor simulator, staas itself
+// on an embedded store, and a WHMCS stand-in whose admin pages call staas
+// exactly as the PHP shim does (signed requests, the admin's permissions,
+// CSRF-checked forms, redirect back to the client summary), so every link,
+// form and panel can be clicked in a browser with no external service.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+
+	"staas"
+	"staas/static"
+	"staas/views/standin"
+	"staas/whmcsbridge"
+)
+
+// Admin is a WHMCS admin of the stand-in, with the permissions WHMCS would
+// pass for their role.
+type Admin struct {
+	ID          int64
+	Name        string
+	Permissions []string
+}
+
+// Admins of the demo: a full administrator, a support operator who may only
+// look, and one who may not even see client summaries.
+var Admins = []Admin{
+	{ID: 1, Name: "Full Administrator", Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}},
+	{ID: 2, Name: "Support Operator (view only)", Permissions: []string{staas.PermViewClientSummary}},
+	{ID: 3, Name: "Sales Operator (no client access)", Permissions: []string{"List Clients"}},
+}
+
+// ClientDirectory is what the stand-in reads of its own WHMCS database.
+type ClientDirectory interface {
+	Clients(ctx context.Context) ([]staas.Client, error)
+	Client(ctx context.Context, id int64) (*staas.Client, error)
+	Notes(ctx context.Context, clientID int64) ([]standin.Note, error)
+}
+
+// StandIn plays WHMCS's admin area and the PHP shim's part in it.
+type StandIn struct {
+	staasURL string
+	secret   []byte
+	clients  ClientDirectory
+	sessions *sessions.CookieStore
+	http     *http.Client
+	log      *slog.Logger
+}
+
+// NewStandIn returns the stand-in admin area calling staas at staasURL
+// with the shim's shared secret.
+func NewStandIn(staasURL string, secret []byte, clients ClientDirectory, log *slog.Logger) (*StandIn, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	store := sessions.NewCookieStore(key)
+	store.Options = &sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 8 * 3600}
+	return &StandIn{staasURL: staasURL, secret: secret, clients: clients, sessions: store,
+		http: &http.Client{Timeout: 15 * time.Second}, log: log}, nil
+}
+
+const sessionName = "whmcs_standin"
+
+// Handler routes the stand-in's pages.
+func (s *StandIn) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /admin/clientssummary.php", s.summary)
+	mux.HandleFunc("POST /admin/staas-action.php", s.action)
+	mux.HandleFunc("POST /admin/login.php", s.login)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static.FS)))
+	return mux
+}
+
+// session returns the admin session, creating one logged in as the full
+// administrator, with its CSRF token (WHMCS keeps one token per session).
+func (s *StandIn) session(w http.ResponseWriter, r *http.Request) (*sessions.Session, Admin, string, error) {
+	sess, _ := s.sessions.Get(r, sessionName)
+	token, _ := sess.Values["token"].(string)
+	if token == "" {
+		b := make([]byte, 20)
+		if _, err := rand.Read(b); err != nil {
+			return nil, Admin{}, "", err
+		}
+		token = hex.EncodeToString(b)
+		sess.Values["token"] = token
+		sess.Values["admin"] = Admins[0].ID
+		if err := sess.Save(r, w); err != nil {
+			return nil, Admin{}, "", err
+		}
+	}
+	id, _ := sess.Values["admin"].(int64)
+	for _, a := range Admins {
+		if a.ID == id {
+			return sess, a, token, nil
+		}
+	}
+	return sess, Admins[0], token, nil
+}
+
+// checkToken is WHMCS's check_token: a state change must carry the
+// session's token.
+func checkToken(r *http.Request, token string) bool {
+	got := r.PostFormValue("token")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
+
+func (s *StandIn) index(w http.ResponseWriter, r *http.Request) {
+	_, admin, token, err := s.session(w, r)
+	if err != nil {
+		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	clients, err := s.clients.Clients(r.Context())
+	if err != nil {
+		http.Error(w, "clients: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	s.render(w, r, standin.ClientList(standin.ClientListVM{Clients: clients, Admin: s.adminVM(admin, token, "/")}))
+}
+
+func (s *StandIn) adminVM(a Admin, token, back string) standin.AdminVM {
+	vm := standin.AdminVM{ID: a.ID, Name: a.Name, Token: token, Back: back}
+	for _, o := range Admins {
+		vm.Choices = append(vm.Choices, standin.AdminChoice{ID: o.ID, Name: o.Name})
+	}
+	return vm
+}
+
+func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
+	_, admin, token, err := s.session(w, r)
+	if err != nil {
+		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	id, err := strconv.ParseInt(r.URL.Query().Get("userid"), 10, 64)
+	if err != nil || id <= 0 {
+		http.Error(w, "userid must be a client id", http.StatusBadRequest)
+		return
+	}
+	ctx := r.Context()
+	client, err := s.clients.Client(ctx, id)
+	if err != nil {
+		http.Error(w, staas.ErrorMessage(err), http.StatusNotFound)
+		return
+	}
+	vm := standin.ClientSummaryVM{Client: *client, Admin: s.adminVM(admin, token, r.URL.RequestURI())}
+	req := whmcsbridge.AdminRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions},
+		ClientID: id, ActionURL: "staas-action.php", Token: token}
+
+	// As the two WHMCS hooks do: a failure of staas becomes a notice on
+	// the page, never a broken page.
+	var links whmcsbridge.LinksResponse
+	if err := s.call(ctx, "/shim/v1/admin/links", req, &links); err != nil {
+		vm.Notice = "S3 actions are unavailable: " + err.Error()
+	} else {
+		vm.Links = links.Links
+	}
+	var panels whmcsbridge.PanelsResponse
+	if err := s.call(ctx, "/shim/v1/admin/panels", req, &panels); err != nil {
+		vm.Notice = "S3 panels are unavailable: " + err.Error()
+	} else {
+		vm.PanelsHTML = panels.HTML
+	}
+	if vm.Notes, err = s.clients.Notes(ctx, id); err != nil {
+		vm.Notice = "Notes could not be read: " + err.Error()
+	}
+	s.render(w, r, standin.ClientSummary(vm))
+}
+
+// action is the shim's admin action endpoint: it checks the admin session
+// and the CSRF token, forwards the click to staas with the admin's id and
+// permissions, and redirects back to the client summary (never to the
+// Referer, which an attacker controls).
+func (s *StandIn) action(w http.ResponseWriter, r *http.Request) {
+	_, admin, token, err := s.session(w, r)
+	if err != nil {
+		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	if !checkToken(r, token) {
+		http.Error(w, "Invalid CSRF Protection Token", http.StatusForbidden)
+		return
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("userid"), 10, 64)
+	if err != nil || id <= 0 {
+		http.Error(w, "userid must be a client id", http.StatusBadRequest)
+		return
+	}
+	action := r.PostFormValue("action")
+	params := map[string]string{}
+	for k, v := range r.PostForm {
+		if k != "token" && k != "userid" && k != "action" && len(v) > 0 {
+			params[k] = v[0]
+		}
+	}
+	req := whmcsbridge.ActionRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions}, ClientID: id, Params: params}
+	var res whmcsbridge.Result
+	if err := s.call(r.Context(), "/shim/v1/admin/actions/"+url.PathEscape(action), req, &res); err != nil {
+		// staas has already left the admin a flash for every failure it
+		// handled; this log line covers the ones it could not.
+		s.log.Info("staas action failed", "action", action, "client", id, "err", err)
+	}
+	http.Redirect(w, r, "clientssummary.php?userid="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+}
+
+func (s *StandIn) login(w http.ResponseWriter, r *http.Request) {
+	sess, _, token, err := s.session(w, r)
+	if err != nil {
+		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if !checkToken(r, token) {
+		http.Error(w, "Invalid CSRF Protection Token", http.StatusForbidden)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("admin"), 10, 64)
+	for _, a := range Admins {
+		if a.ID == id {
+			sess.Values["admin"] = a.ID
+		}
+	}
+	if err := sess.Save(r, w); err != nil {
+		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	back := r.PostFormValue("back")
+	if u, err := url.Parse(back); err != nil || u.IsAbs() || u.Host != "" || len(back) == 0 || back[0] != '/' || (len(back) > 1 && back[1] == '/') {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// call signs and posts one shim request, as the PHP shim's client does.
+func (s *StandIn) call(ctx context.Context, path string, payload, out any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.staasURL+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if err := whmcsbridge.SignRequest(req, s.secret, time.Now(), body); err != nil {
+		return err
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("staas cannot be reached")
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("staas's answer was cut off")
+	}
+	var env whmcsbridge.Result
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return fmt.Errorf("staas answered HTTP %d without JSON", resp.StatusCode)
+	}
+	if env.Result != "success" {
+		return fmt.Errorf("%s", env.Message)
+	}
+	return json.Unmarshal(raw, out)
+}
+
+func (s *StandIn) render(w http.ResponseWriter, r *http.Request, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		http.Error(w, "render: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = buf.WriteTo(w)
+}
