@@ -161,6 +161,9 @@ func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vm := standin.ClientSummaryVM{Client: *client, Admin: s.adminVM(admin, token, r.URL.RequestURI())}
+	if vm.Clients, err = s.clients.Clients(ctx); err != nil {
+		vm.Notice = "Clients could not be listed: " + err.Error()
+	}
 	req := whmcsbridge.AdminRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions},
 		ClientID: id, ActionURL: "staas-action.php", Token: token}
 
