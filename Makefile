@@ -13,8 +13,8 @@ run: ## run the server (needs STAAS_* variables, see README)
 sim: ## run the ostor gateway simulator with demo data on 127.0.0.1:9000
 	go run ./cmd/staas sim -demo
 
-demo: ## the demo (for now: the seeded simulator; the WHMCS stand-in comes with the admin panel)
-	go run ./cmd/staas sim -demo
+demo: ## the demo: simulator, staas and a WHMCS stand-in to click through (prints the URL)
+	go run ./cmd/staas demo
 
 test: ## every test, as CI runs it (installs missing tools when run as root)
 	./scripts/test.sh
