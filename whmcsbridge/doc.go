@@ -22,8 +22,9 @@
 // of which is a client note (tblnotes). Sources: WHMCS/developer-docs,
 // api/api-index.md and api-reference/addclientnote.md, updateadminnotes.md
 // and updateclient.md (published at developers.whmcs.com/api/api-index/).
-// The includes/api directory of WHMCS 8.12 agrees: it has addclientnote
-// and deleteticketnote but no command on client notes besides adding one.
+// A decompiled copy of WHMCS 8.12's includes/api directory (unofficial,
+// read only to confirm) agrees: addclientnote and deleteticketnote are
+// there, no other command on client notes.
 //
 // So in "mysql" mode DBBridge removes the guide's note of a revoked key or
 // deleted user itself (matching whole lines, by note id, in a
