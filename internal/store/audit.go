@@ -1,0 +1,113 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"staas"
+)
+
+// AuditFilter selects audit entries. Zero fields select everything.
+type AuditFilter struct {
+	ClientID int64 // 0 = any client
+	AdminID  int64 // 0 = any admin
+	// Before is a cursor: only entries with a smaller id, 0 = from the
+	// newest. Pass the ID of the last entry of a page to get the next.
+	Before int64
+	Limit  int // 0 = 50; more than 500 reads 500
+}
+
+// AddAudit records an admin action and returns its id. A zero At is set
+// to now; Params are kept as JSON, a nil map reading back as nil.
+func (s *Store) AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error) {
+	const op = "add audit entry"
+	if err := checkAudit(op, e); err != nil {
+		return 0, err
+	}
+	at := time.Now()
+	if !e.At.IsZero() {
+		at = e.At
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // kept readable in the database; JSON either way
+	if err := enc.Encode(e.Params); err != nil {
+		return 0, invalid(op, "parameters cannot be encoded: %v", err)
+	}
+	params := strings.TrimSuffix(buf.String(), "\n")
+	if len(params) > maxTextBytes {
+		return 0, invalid(op, "parameters are %d bytes as JSON; at most %d are kept", len(params), maxTextBytes)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO staas_audit (at, admin_id, client_id, action, params, result, message) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.dialect.timeArg(storedTime(at)), e.AdminID, e.ClientID, e.Action, params, e.Result, e.Message)
+	if err != nil {
+		return 0, dbError("save the audit entry", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, dbError("save the audit entry", err)
+	}
+	return id, nil
+}
+
+// Audit returns the entries f selects, newest first.
+func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]staas.AuditEntry, error) {
+	const op = "read audit"
+	if err := checkOwner(op, f.AdminID, f.ClientID); err != nil {
+		return nil, err
+	}
+	if err := checkID(op, "cursor", f.Before); err != nil {
+		return nil, err
+	}
+	if f.Limit < 0 {
+		return nil, invalid(op, "limit must not be negative (got %d)", f.Limit)
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = defaultAudit
+	}
+	limit = min(limit, maxAudit)
+
+	// Only fixed fragments are joined; every value is a parameter.
+	q := `SELECT id, at, admin_id, client_id, action, params, result, message FROM staas_audit WHERE 1 = 1`
+	var args []any
+	if f.ClientID != 0 {
+		q += ` AND client_id = ?`
+		args = append(args, f.ClientID)
+	}
+	if f.AdminID != 0 {
+		q += ` AND admin_id = ?`
+		args = append(args, f.AdminID)
+	}
+	if f.Before != 0 {
+		q += ` AND id < ?`
+		args = append(args, f.Before)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError("read the audit log", err)
+	}
+	defer rows.Close()
+	entries := []staas.AuditEntry{}
+	for rows.Next() {
+		var e staas.AuditEntry
+		var params string
+		if err := rows.Scan(&e.ID, dbTime{&e.At}, &e.AdminID, &e.ClientID, &e.Action, &params, &e.Result, &e.Message); err != nil {
+			return nil, dbError("read the audit log", err)
+		}
+		if err := json.Unmarshal([]byte(params), &e.Params); err != nil {
+			return nil, dbError("read the parameters of audit entry", err)
+		}
+		entries = append(entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("read the audit log", err)
+	}
+	return entries, nil
+}

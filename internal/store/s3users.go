@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"staas"
+)
+
+const s3UserColumns = `client_id, service_id, cluster, user_id, email, created_at, updated_at`
+
+// SaveS3User records which S3 user belongs to a client (ServiceID 0) or to
+// one of its services, inserting the mapping or updating its cluster, user
+// id, email and UpdatedAt. An update keeps the stored CreatedAt. Zero
+// CreatedAt and UpdatedAt mean now.
+func (s *Store) SaveS3User(ctx context.Context, u staas.S3User) error {
+	const op = "save S3 user"
+	if err := checkS3User(op, u); err != nil {
+		return err
+	}
+	now := storedTime(time.Now())
+	created, updated := now, now
+	if !u.CreatedAt.IsZero() {
+		created = storedTime(u.CreatedAt)
+	}
+	if !u.UpdatedAt.IsZero() {
+		updated = storedTime(u.UpdatedAt)
+	}
+	_, err := s.db.ExecContext(ctx, s.dialect.upsertS3User,
+		u.ClientID, u.ServiceID, u.Cluster, u.UserID, u.Email,
+		s.dialect.timeArg(created), s.dialect.timeArg(updated))
+	if err != nil {
+		return dbError("save the S3 user", err)
+	}
+	return nil
+}
+
+// S3User returns the S3 user of a client (serviceID 0) or of one of its
+// services; ENOTFOUND when there is none.
+func (s *Store) S3User(ctx context.Context, clientID, serviceID int64) (*staas.S3User, error) {
+	const op = "read S3 user"
+	if err := checkS3UserKey(op, clientID, serviceID); err != nil {
+		return nil, err
+	}
+	row := s.db.QueryRowContext(ctx, `SELECT `+s3UserColumns+` FROM staas_s3_users WHERE client_id = ? AND service_id = ?`,
+		clientID, serviceID)
+	u, err := scanS3User(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		if serviceID == 0 {
+			return nil, staas.Errorf(staas.ENOTFOUND, "store: client %d has no S3 user", clientID)
+		}
+		return nil, staas.Errorf(staas.ENOTFOUND, "store: service %d of client %d has no S3 user", serviceID, clientID)
+	}
+	if err != nil {
+		return nil, dbError("read the S3 user", err)
+	}
+	return u, nil
+}
+
+// S3UserByUserID returns the mapping of an ostor user id on a cluster;
+// ENOTFOUND when staas has none. Ids are compared exactly, case included.
+// Should several mappings name the same user, the one of the lowest
+// client and service id is returned.
+func (s *Store) S3UserByUserID(ctx context.Context, cluster, userID string) (*staas.S3User, error) {
+	const op = "read S3 user"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return nil, err
+	}
+	if err := checkKey(op, "user id", userID, maxUserIDLen); err != nil {
+		return nil, err
+	}
+	row := s.db.QueryRowContext(ctx, `SELECT `+s3UserColumns+` FROM staas_s3_users WHERE cluster = ? AND user_id = ?
+		ORDER BY client_id, service_id LIMIT 1`, cluster, userID)
+	u, err := scanS3User(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, staas.Errorf(staas.ENOTFOUND, "store: no client has S3 user %q on cluster %q", truncate(userID), truncate(cluster))
+	}
+	if err != nil {
+		return nil, dbError("read the S3 user", err)
+	}
+	return u, nil
+}
+
+// S3UsersOfClient returns every S3 user of a client, the client-level one
+// first, then by service id; an empty slice when there are none.
+func (s *Store) S3UsersOfClient(ctx context.Context, clientID int64) ([]staas.S3User, error) {
+	const op = "list S3 users"
+	if clientID <= 0 {
+		return nil, invalid(op, "client id must be positive (got %d)", clientID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+s3UserColumns+` FROM staas_s3_users WHERE client_id = ? ORDER BY service_id`, clientID)
+	if err != nil {
+		return nil, dbError("list the S3 users", err)
+	}
+	defer rows.Close()
+	users := []staas.S3User{}
+	for rows.Next() {
+		u, err := scanS3User(rows)
+		if err != nil {
+			return nil, dbError("list the S3 users", err)
+		}
+		users = append(users, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("list the S3 users", err)
+	}
+	return users, nil
+}
+
+// DeleteS3User forgets the S3 user of a client or service. Forgetting one
+// that is not there is not an error.
+func (s *Store) DeleteS3User(ctx context.Context, clientID, serviceID int64) error {
+	const op = "delete S3 user"
+	if err := checkS3UserKey(op, clientID, serviceID); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM staas_s3_users WHERE client_id = ? AND service_id = ?`, clientID, serviceID); err != nil {
+		return dbError("delete the S3 user", err)
+	}
+	return nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanS3User(row scanner) (*staas.S3User, error) {
+	var u staas.S3User
+	err := row.Scan(&u.ClientID, &u.ServiceID, &u.Cluster, &u.UserID, &u.Email,
+		dbTime{&u.CreatedAt}, dbTime{&u.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
