@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"staas/internal/provision"
+	"staas/whmcsbridge"
 )
 
 // Deps are what the routes need. A nil field leaves its routes out.
@@ -49,11 +50,11 @@ func New(d Deps) *echo.Echo {
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
 		ui := &adminUI{svc: d.Provision, panels: d.Panels}
-		shim := e.Group("/shim/v1", shimAuth(d.Shim))
-		shim.POST("/admin/links", ui.links)
-		shim.POST("/admin/panels", ui.panelsHTML)
+		signed := shimAuth(d.Shim)
+		e.POST(whmcsbridge.PathLinks, ui.links, signed)
+		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)
 		for name, act := range adminActions {
-			shim.POST("/admin/actions/"+name, ui.action(name, act))
+			e.POST(whmcsbridge.ActionPath(name), ui.action(name, act), signed)
 		}
 	}
 	return e

@@ -170,13 +170,13 @@ func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
 	// As the two WHMCS hooks do: a failure of staas becomes a notice on
 	// the page, never a broken page.
 	var links whmcsbridge.LinksResponse
-	if err := s.call(ctx, "/shim/v1/admin/links", req, &links); err != nil {
+	if err := s.call(ctx, whmcsbridge.PathLinks, req, &links); err != nil {
 		vm.Notice = "S3 actions are unavailable: " + err.Error()
 	} else {
 		vm.Links = links.Links
 	}
 	var panels whmcsbridge.PanelsResponse
-	if err := s.call(ctx, "/shim/v1/admin/panels", req, &panels); err != nil {
+	if err := s.call(ctx, whmcsbridge.PathPanels, req, &panels); err != nil {
 		vm.Notice = "S3 panels are unavailable: " + err.Error()
 	} else {
 		vm.PanelsHTML = panels.HTML
@@ -220,7 +220,7 @@ func (s *StandIn) action(w http.ResponseWriter, r *http.Request) {
 	}
 	req := whmcsbridge.ActionRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions}, ClientID: id, Params: params}
 	var res whmcsbridge.Result
-	if err := s.call(r.Context(), "/shim/v1/admin/actions/"+url.PathEscape(action), req, &res); err != nil {
+	if err := s.call(r.Context(), whmcsbridge.ActionPath(url.PathEscape(action)), req, &res); err != nil {
 		// staas has already left the admin a flash for every failure it
 		// handled; this log line covers the ones it could not.
 		s.log.Info("staas action failed", "action", action, "client", id, "err", err)
