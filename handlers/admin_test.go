@@ -3,17 +3,14 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	_ "modernc.org/sqlite"
 
 	"staas"
 	"staas/handlers"
@@ -21,7 +18,7 @@ import (
 	"staas/internal/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/whmcssim"
+	"staas/internal/testworld"
 	"staas/whmcsbridge"
 )
 
@@ -34,51 +31,19 @@ var (
 )
 
 type app struct {
-	t     *testing.T
-	srv   *httptest.Server
-	sim   *ostorsim.Sim
-	gw    *ostor.Client
-	store *store.Store
-	whmcs *whmcsbridge.DB
+	*testworld.World
+	t   *testing.T
+	srv *httptest.Server
 }
 
-func newApp(t *testing.T, clients ...staas.Client) *app {
+func newApp(t *testing.T) *app {
 	t.Helper()
-	ctx := context.Background()
-	sim := ostorsim.MustNew(ostorsim.Options{Seed: 1, WallClock: true})
-	gwSrv := httptest.NewServer(sim)
-	t.Cleanup(gwSrv.Close)
-	creds := sim.SystemCredentials()
-	gw, err := ostor.New(ostor.Config{Endpoint: gwSrv.URL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	st, err := store.Open(ctx, "sqlite", filepath.Join(dir, "staas.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "whmcs.db")+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := whmcssim.CreateSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if len(clients) == 0 {
-		clients = []staas.Client{{ID: 1, FirstName: "Alice", Email: "alice@example.com", Status: "Active"}}
-	}
-	if err := whmcssim.SeedClients(ctx, db, clients); err != nil {
-		t.Fatal(err)
-	}
-	w := whmcsbridge.NewDB(db)
-	svc := provision.New(provision.Config{Gateway: gw, Store: st, WHMCS: whmcsbridge.NewDBBridge(w)})
-	e := handlers.New(handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: st}, Provision: svc, Panels: st})
+	w := testworld.New(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}})
+	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
+	e := handlers.New(handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store}, Provision: svc, Panels: w.Store})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &app{t: t, srv: srv, sim: sim, gw: gw, store: st, whmcs: w}
+	return &app{World: w, t: t, srv: srv}
 }
 
 // call posts a request signed as the shim signs it.
@@ -177,7 +142,7 @@ func TestShimSignatureIsRequired(t *testing.T) {
 	if status, _ := a.do(stale); status != http.StatusUnauthorized {
 		t.Errorf("10 minutes old: %d, want 401", status)
 	}
-	if _, err := a.gw.User(context.Background(), ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+	if _, err := a.Gateway.User(context.Background(), ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatalf("a refused request created the user: %v", err)
 	}
 
@@ -240,7 +205,7 @@ func TestCreateRevealGenerateRevoke(t *testing.T) {
 	if status, body := a.act(fullAdmin, "create-user", nil); status != 200 {
 		t.Fatalf("create-user: %d %v", status, body)
 	}
-	u, err := a.gw.User(ctx, ostor.ByEmail("alice@example.com"))
+	u, err := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +230,7 @@ func TestCreateRevealGenerateRevoke(t *testing.T) {
 	if !strings.Contains(a.panels(fullAdmin).Text(), secret) {
 		t.Error("the secret does not show after reveal")
 	}
-	rows, _ := a.store.Audit(ctx, store.AuditFilter{ClientID: 1, Limit: 1})
+	rows, _ := a.Store.Audit(ctx, store.AuditFilter{ClientID: 1, Limit: 1})
 	if len(rows) != 1 || rows[0].Action != "reveal-secret" || rows[0].AdminID != 1 {
 		t.Errorf("the reveal is not audited: %+v", rows)
 	}
@@ -275,7 +240,7 @@ func TestCreateRevealGenerateRevoke(t *testing.T) {
 	if doc := a.panels(fullAdmin); !strings.Contains(doc.Find(".alert-danger").Text(), "two access key pairs") {
 		t.Errorf("third key: flash = %q", doc.Find(".alert").Text())
 	}
-	u, _ = a.gw.User(ctx, ostor.ByEmail("alice@example.com"))
+	u, _ = a.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
 	second := u.Keys[1].AccessKeyID
 
 	// Revoke asks first; nothing happens until the admin confirms.
@@ -288,14 +253,14 @@ func TestCreateRevealGenerateRevoke(t *testing.T) {
 	if v, _ := yes.Find(`input[name="access_key"]`).Attr("value"); v != second {
 		t.Errorf("the confirmation carries access_key %q", v)
 	}
-	if u, _ := a.gw.User(ctx, ostor.ByEmail("alice@example.com")); len(u.Keys) != 2 {
+	if u, _ := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com")); len(u.Keys) != 2 {
 		t.Fatal("revoked before confirmation")
 	}
 	a.act(fullAdmin, "revoke-key", map[string]string{"access_key": second, "confirm": "yes"})
-	if u, _ := a.gw.User(ctx, ostor.ByEmail("alice@example.com")); len(u.Keys) != 1 || u.Keys[0].AccessKeyID == second {
+	if u, _ := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com")); len(u.Keys) != 1 || u.Keys[0].AccessKeyID == second {
 		t.Fatalf("keys after revoke = %+v", u.Keys)
 	}
-	notes, _ := a.whmcs.ClientNotes(ctx, 1)
+	notes, _ := a.WHMCS.ClientNotes(ctx, 1)
 	if len(notes) != 1 || strings.Contains(notes[0].Text, second) {
 		t.Errorf("notes after revoke: %+v", notes)
 	}
@@ -307,10 +272,10 @@ func TestViewerIsRefusedChanges(t *testing.T) {
 	if status != http.StatusForbidden || !strings.Contains(body["message"].(string), staas.PermServerOperations) {
 		t.Fatalf("viewer create-user: %d %v", status, body)
 	}
-	if _, err := a.gw.User(context.Background(), ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+	if _, err := a.Gateway.User(context.Background(), ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatal("a viewer created a user")
 	}
-	rows, _ := a.store.Audit(context.Background(), store.AuditFilter{ClientID: 1})
+	rows, _ := a.Store.Audit(context.Background(), store.AuditFilter{ClientID: 1})
 	if len(rows) != 1 || rows[0].Result != staas.EFORBIDDEN || rows[0].AdminID != viewer.ID {
 		t.Errorf("refusal not audited: %+v", rows)
 	}
@@ -334,7 +299,7 @@ func TestLimitsForm_FieldErrorsKeepInput(t *testing.T) {
 	if !strings.Contains(doc.Find(".has-error").Text(), "operations per second") {
 		t.Errorf("no error by the ops field: %q", doc.Find(".has-error").Text())
 	}
-	if l, _ := a.gw.Limits(context.Background(), ostor.UserLimits(ostor.ByEmail("alice@example.com"))); l != nil && l.BandwidthOut != 0 {
+	if l, _ := a.Gateway.Limits(context.Background(), ostor.UserLimits(ostor.ByEmail("alice@example.com"))); l != nil && l.BandwidthOut != 0 {
 		t.Error("a form with an error set the other limit")
 	}
 
@@ -376,10 +341,10 @@ func TestEscapingAndInjection(t *testing.T) {
 	}
 
 	// SQL in a search and in a form changes nothing.
-	before, _ := a.store.S3User(ctx, 1, 0)
+	before, _ := a.Store.S3User(ctx, 1, 0)
 	a.act(fullAdmin, "users-page", map[string]string{"q": "' OR '1'='1' --", "page": "1"})
 	a.act(fullAdmin, "quota-set", map[string]string{"bucket": "x'; DROP TABLE staas_s3_users; --", "quota-gb": "1"})
-	after, err := a.store.S3User(ctx, 1, 0)
+	after, err := a.Store.S3User(ctx, 1, 0)
 	if err != nil || after.UserID != before.UserID {
 		t.Fatalf("mapping after injection attempts: %+v, %v", after, err)
 	}
@@ -392,7 +357,7 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	a := newApp(t)
 	ctx := context.Background()
 	a.act(fullAdmin, "create-user", nil)
-	if err := a.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+	if err := a.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
 	a.act(fullAdmin, "delete-user", nil)
@@ -406,7 +371,7 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	if doc := a.panels(fullAdmin); !strings.Contains(doc.Find(".alert-danger").Text(), "alice-data") {
 		t.Error("the refusal is not shown to the admin")
 	}
-	if err := a.sim.DeleteBucket("alice-data"); err != nil {
+	if err := a.Sim.DeleteBucket("alice-data"); err != nil {
 		t.Fatal(err)
 	}
 	// Cancel drops the pending question.
@@ -418,10 +383,10 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	if status, body := a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"}); status != 200 {
 		t.Fatalf("delete: %d %v", status, body)
 	}
-	if _, err := a.gw.User(ctx, ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+	if _, err := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatal("user still there")
 	}
-	if notes, _ := a.whmcs.ClientNotes(ctx, 1); len(notes) != 0 {
+	if notes, _ := a.WHMCS.ClientNotes(ctx, 1); len(notes) != 0 {
 		t.Errorf("notes left: %+v", notes)
 	}
 }

@@ -2,32 +2,23 @@ package provision_test
 
 import (
 	"context"
-	"database/sql"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	_ "modernc.org/sqlite"
 
 	"staas"
 	"staas/internal/ostor"
 	"staas/internal/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/whmcssim"
-	"staas/whmcsbridge"
+	"staas/internal/testworld"
 )
 
 // env is one client's world: the gateway simulator, staas's store, and a
-// WHMCS database holding the client, all real parts.
+// WHMCS database holding the clients, all real parts.
 type env struct {
-	sim   *ostorsim.Sim
-	gw    *ostor.Client
-	store *store.Store
-	whmcs *whmcsbridge.DB
+	*testworld.World
 	svc   *provision.Service
 	admin provision.Actor // full permissions on client 1
 }
@@ -39,51 +30,14 @@ var clients = []staas.Client{
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	sim := ostorsim.MustNew(ostorsim.Options{Seed: 1})
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	creds := sim.SystemCredentials()
-	gw, err := ostor.New(ostor.Config{Endpoint: srv.URL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Now: sim.Now, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	st, err := store.Open(ctx, "sqlite", filepath.Join(dir, "staas.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "whmcs.db")+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := whmcssim.CreateSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if err := whmcssim.SeedClients(ctx, db, clients); err != nil {
-		t.Fatal(err)
-	}
-	w := whmcsbridge.NewDB(db)
-	svc := provision.New(provision.Config{Gateway: gw, Store: st, WHMCS: whmcsbridge.NewDBBridge(w), Now: sim.Now})
-	return &env{sim: sim, gw: gw, store: st, whmcs: w, svc: svc,
+	w := testworld.New(t, testworld.Options{Clients: clients})
+	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge, Now: w.Sim.Now})
+	return &env{World: w, svc: svc,
 		admin: provision.Actor{Admin: staas.Admin{ID: 7, Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}}, ClientID: 1}}
 }
 
 // notes returns the text of client id's notes.
-func (e *env) notes(t *testing.T, id int64) []string {
-	t.Helper()
-	ns, err := e.whmcs.ClientNotes(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, n := range ns {
-		out = append(out, n.Text)
-	}
-	return out
-}
+func (e *env) notes(t *testing.T, id int64) []string { return e.Notes(t, id) }
 
 func wantCode(t *testing.T, err error, code string, msgPart string) {
 	t.Helper()
@@ -105,11 +59,11 @@ func TestCreateUser_MapsClientAndWritesGuideNote(t *testing.T) {
 	if u.Email != "alice@example.com" || u.ClientID != 1 || u.UserID == "" {
 		t.Fatalf("mapping = %+v", u)
 	}
-	saved, err := e.store.S3User(ctx, 1, 0)
+	saved, err := e.Store.S3User(ctx, 1, 0)
 	if err != nil || saved.UserID != u.UserID {
 		t.Fatalf("stored mapping = %+v, %v", saved, err)
 	}
-	gu, err := e.gw.User(ctx, ostor.ByEmail("alice@example.com"))
+	gu, err := e.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,22 +80,22 @@ func TestCreateUser_LinksAnExistingUserButNeverAnotherClients(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	// The gateway already has alice (say, a creation whose answer was lost).
-	if _, err := e.gw.CreateUser(ctx, "alice@example.com"); err != nil {
+	if _, err := e.Gateway.CreateUser(ctx, "alice@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	u, err := e.svc.CreateUser(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	flashes, _ := e.store.TakeFlashes(ctx, 7, 1)
+	flashes, _ := e.Store.TakeFlashes(ctx, 7, 1)
 	if len(flashes) != 1 || !strings.Contains(flashes[0].Message, "already existed") {
 		t.Fatalf("flashes = %+v, want the admin told the user was linked", flashes)
 	}
 	// Client 2 now claims the same user id through the same email: refused.
-	if err := e.store.DeleteS3User(ctx, 1, 0); err != nil {
+	if err := e.Store.DeleteS3User(ctx, 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.SaveS3User(ctx, staas.S3User{ClientID: 2, Cluster: "default", UserID: u.UserID, Email: u.Email}); err != nil {
+	if err := e.Store.SaveS3User(ctx, staas.S3User{ClientID: 2, Cluster: "default", UserID: u.UserID, Email: u.Email}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.svc.CreateUser(ctx, e.admin)
@@ -156,7 +110,7 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range []string{"alice-photos", "alice-backup"} {
-		if err := e.sim.CreateBucket("alice@example.com", b); err != nil {
+		if err := e.Sim.CreateBucket("alice@example.com", b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -165,7 +119,7 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 	if !strings.Contains(staas.ErrorMessage(err), "alice-backup") {
 		t.Errorf("the refusal lists every bucket: %q", staas.ErrorMessage(err))
 	}
-	if _, err := e.gw.User(ctx, ostor.ByID(u.UserID)); err != nil {
+	if _, err := e.Gateway.User(ctx, ostor.ByID(u.UserID)); err != nil {
 		t.Fatalf("user gone after a refused delete: %v", err)
 	}
 	if len(e.notes(t, 1)) != 1 {
@@ -173,7 +127,7 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 	}
 
 	for _, b := range []string{"alice-photos", "alice-backup"} {
-		if err := e.sim.DeleteBucket(b); err != nil {
+		if err := e.Sim.DeleteBucket(b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -183,13 +137,13 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 	if _, err := e.svc.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.gw.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) != staas.ENOTFOUND {
+	if _, err := e.Gateway.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatalf("user still on the gateway: %v", err)
 	}
 	if n := e.notes(t, 1); len(n) != 0 {
 		t.Fatalf("notes left after delete: %q", n)
 	}
-	if _, err := e.store.S3User(ctx, 1, 0); staas.ErrorCode(err) != staas.ENOTFOUND {
+	if _, err := e.Store.S3User(ctx, 1, 0); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatalf("mapping left after delete: %v", err)
 	}
 }
@@ -223,13 +177,13 @@ func TestKeys_LimitRevokeAndNotes(t *testing.T) {
 		t.Fatalf("notes after revoke = %q, want only the first pair's", n)
 	}
 	// A key of another user is refused, and nothing is revoked.
-	other, err := e.gw.CreateUser(ctx, "bob@example.com")
+	other, err := e.Gateway.CreateUser(ctx, "bob@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = e.svc.RevokeKey(ctx, e.admin, other.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.ENOTFOUND, "has no access key")
-	if bob, _ := e.gw.User(ctx, ostor.ByEmail("bob@example.com")); len(bob.Keys) != 1 {
+	if bob, _ := e.Gateway.User(ctx, ostor.ByEmail("bob@example.com")); len(bob.Keys) != 1 {
 		t.Fatal("another user's key was revoked")
 	}
 }
@@ -239,12 +193,12 @@ func TestPermissions(t *testing.T) {
 	ctx := context.Background()
 	viewer := provision.Actor{Admin: staas.Admin{ID: 8, Permissions: []string{staas.PermViewClientSummary}}, ClientID: 1}
 	nobody := provision.Actor{Admin: staas.Admin{ID: 9}, ClientID: 1}
-	before := e.sim.Requests()
+	before := e.Sim.Requests()
 	_, err := e.svc.CreateUser(ctx, viewer)
 	wantCode(t, err, staas.EFORBIDDEN, staas.PermServerOperations)
 	_, err = e.svc.ListUsers(ctx, nobody, "", 1, 10)
 	wantCode(t, err, staas.EFORBIDDEN, staas.PermViewClientSummary)
-	if e.sim.Requests() != before {
+	if e.Sim.Requests() != before {
 		t.Fatal("a refused action reached the gateway")
 	}
 	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
@@ -261,17 +215,17 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.gw.CreateUser(ctx, "bob@example.com"); err != nil {
+	if _, err := e.Gateway.CreateUser(ctx, "bob@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sim.CreateBucket("bob@example.com", "bob-data"); err != nil {
+	if err := e.Sim.CreateBucket("bob@example.com", "bob-data"); err != nil {
 		t.Fatal(err)
 	}
 
-	before := e.sim.Requests()
+	before := e.Sim.Requests()
 	_, err := e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "get", OpsValue: "ten", BandwidthValue: "-5"})
 	f := provision.Fields(err)
 	if f["ops-value"] == "" || f["bandwidth-value"] == "" {
@@ -285,7 +239,7 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	if provision.Fields(err)["ops-value"] == "" {
 		t.Fatalf("an empty form: %v", err)
 	}
-	if e.sim.Requests() != before {
+	if e.Sim.Requests() != before {
 		t.Fatal("bad input reached the gateway")
 	}
 
@@ -304,7 +258,7 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	if provision.Fields(err)["bucket"] == "" {
 		t.Fatalf("another client's bucket: %v", err)
 	}
-	if bl, _ := e.gw.Limits(ctx, ostor.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
+	if bl, _ := e.Gateway.Limits(ctx, ostor.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
 		t.Fatal("another client's bucket was limited")
 	}
 	if err := e.svc.DeleteLimits(ctx, e.admin, ""); err != nil {
@@ -321,7 +275,7 @@ func TestQuotas(t *testing.T) {
 	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.SetQuota(ctx, e.admin, "", "0"); provision.Fields(err)["quota-gb"] == "" {
@@ -354,7 +308,7 @@ func TestListUsers_PagesAndSearches(t *testing.T) {
 	ctx := context.Background()
 	for i := range 30 {
 		email := "user" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + "@example.net"
-		if _, err := e.gw.CreateUser(ctx, email); err != nil {
+		if _, err := e.Gateway.CreateUser(ctx, email); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -389,14 +343,14 @@ func TestRecord_AuditsWithoutSecretsAndFlashes(t *testing.T) {
 	_, err := e.svc.DeleteUser(ctx, e.admin)
 	e.svc.Record(ctx, e.admin, "delete-user", map[string]string{"confirm": "yes"}, err, "")
 	e.svc.Record(ctx, e.admin, "quota-set", map[string]string{"quota-gb": "5"}, nil, "Quota set.")
-	rows, err := e.store.Audit(ctx, store.AuditFilter{ClientID: 1})
+	rows, err := e.Store.Audit(ctx, store.AuditFilter{ClientID: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rows) != 2 || rows[1].Result != staas.ENOTFOUND || rows[0].Result != "ok" || rows[0].AdminID != 7 || rows[0].Params["quota-gb"] != "5" {
 		t.Fatalf("audit = %+v", rows)
 	}
-	flashes, _ := e.store.TakeFlashes(ctx, 7, 1)
+	flashes, _ := e.Store.TakeFlashes(ctx, 7, 1)
 	if len(flashes) != 2 || flashes[0].Kind != staas.FlashError || flashes[1].Message != "Quota set." {
 		t.Fatalf("flashes = %+v", flashes)
 	}
@@ -408,13 +362,13 @@ func TestStats_ShowAndDelete(t *testing.T) {
 	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sim.AddTraffic(ostorsim.Traffic{Email: "alice@example.com", Bucket: "alice-data", Put: 3, Uploaded: 300}); err != nil {
+	if err := e.Sim.AddTraffic(ostorsim.Traffic{Email: "alice@example.com", Bucket: "alice-data", Put: 3, Uploaded: 300}); err != nil {
 		t.Fatal(err)
 	}
-	e.sim.Advance(2 * time.Hour)
+	e.Sim.Advance(2 * time.Hour)
 	l, err := e.svc.StatsPage(ctx, e.admin, "")
 	if err != nil || len(l.Items) == 0 {
 		t.Fatalf("stats = %+v, %v", l, err)
