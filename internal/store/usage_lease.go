@@ -45,22 +45,22 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.T
 	now = storedTime(now)
 	expires := storedTime(now.Add(ttl))
 	d := s.dialect
+	// The row exists from the first try on, expired and owned by nobody,
+	// so that taking the lease is one UPDATE of one row: competitors
+	// queue on its lock and each sees the winner's write, where racing
+	// INSERTs would deadlock on MySQL's key locks.
+	err := s.inTx(ctx, nil, "take the lease", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, d.ensureLeaseSQL(), name, d.timeArg(minTime))
+		return err
+	})
+	if err != nil {
+		return false, "", err
+	}
 	var got bool
 	var holder string
-	err := s.inTx(ctx, nil, "take the lease", func(tx *sql.Tx) error {
-		// Insert the row if it is missing; a concurrent insert makes
-		// this one fail on the key, and the update below decides.
-		_, err := tx.ExecContext(ctx, `INSERT INTO staas_leases (name, owner, expires_at, renewals) VALUES (?, ?, ?, 0)`,
-			name, owner, d.timeArg(expires))
-		if err == nil {
-			got, holder = true, owner
-			return nil
-		}
-		if !duplicateKey(err) {
-			return err
-		}
+	err = s.inTx(ctx, nil, "take the lease", func(tx *sql.Tx) error {
 		// renewals changes on every success, so MySQL's "rows affected"
-		// (rows changed, not rows matched) counts it.
+		// (rows changed, not rows matched) counts a renewal too.
 		res, err := tx.ExecContext(ctx, `UPDATE staas_leases SET owner = ?, expires_at = ?, renewals = renewals + 1
 			WHERE name = ? AND (owner = ? OR expires_at <= ?)`, owner, d.timeArg(expires), name, owner, d.timeArg(now))
 		if err != nil {
@@ -82,6 +82,13 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.T
 	return got, holder, nil
 }
 
+func (d *dialect) ensureLeaseSQL() string {
+	if d.name == driverMySQL {
+		return `INSERT INTO staas_leases (name, owner, expires_at, renewals) VALUES (?, '', ?, 0) ON DUPLICATE KEY UPDATE name = name`
+	}
+	return `INSERT INTO staas_leases (name, owner, expires_at, renewals) VALUES (?, '', ?, 0) ON CONFLICT (name) DO NOTHING`
+}
+
 // ReleaseLease gives the lease up if owner holds it, so that another
 // replica need not wait for it to expire.
 func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
@@ -89,7 +96,7 @@ func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	if err := checkLease(op, name, owner, time.Second); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM staas_leases WHERE name = ? AND owner = ?`, name, owner); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE staas_leases SET owner = '', expires_at = ? WHERE name = ? AND owner = ?`, s.dialect.timeArg(minTime), name, owner); err != nil {
 		return dbError("release the lease", err)
 	}
 	return nil
@@ -104,7 +111,7 @@ func (s *Store) LeaseHolder(ctx context.Context, name string) (string, time.Time
 	var owner string
 	var expires time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT owner, expires_at FROM staas_leases WHERE name = ?`, name).Scan(&owner, dbTime{&expires})
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && owner == "") {
 		return "", time.Time{}, staas.Errorf(staas.ENOTFOUND, "store: nobody holds the lease %q", name)
 	}
 	if err != nil {

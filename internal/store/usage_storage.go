@@ -117,9 +117,10 @@ func (d *dialect) upsertLast(n int) string {
 	return q + ` ON CONFLICT (cluster, user_id, bucket) DO UPDATE SET at = excluded.at, current = excluded.current`
 }
 
-// StorageSamples returns a user's samples taken in from..to (to
-// excluded), and for each bucket the last sample before from, which tells
-// the size the bucket had when the period began. They are ordered by
+// StorageSamples returns a user's samples taken from from to to, both
+// included (a sample at to closes the period's h_integral), and for each
+// bucket the last sample before from, which tells the size the bucket had
+// when the period began. They are ordered by
 // bucket, then time.
 func (s *Store) StorageSamples(ctx context.Context, cluster, userID string, from, to time.Time) ([]StorageSample, error) {
 	const op = "read storage samples"
@@ -131,7 +132,7 @@ func (s *Store) StorageSamples(ctx context.Context, cluster, userID string, from
 	}
 	f, t := from.Unix(), to.Unix()
 	rows, err := s.db.QueryContext(ctx, `SELECT bucket, at, epoch, current, hmax, h_integral, last_ts FROM staas_storage_samples
-		WHERE cluster = ? AND user_id = ? AND at >= ? AND at < ?
+		WHERE cluster = ? AND user_id = ? AND at >= ? AND at <= ?
 		UNION ALL
 		SELECT s.bucket, s.at, s.epoch, s.current, s.hmax, s.h_integral, s.last_ts FROM staas_storage_samples s
 		JOIN (SELECT bucket, MAX(at) AS at FROM staas_storage_samples WHERE cluster = ? AND user_id = ? AND at < ? GROUP BY bucket) p
