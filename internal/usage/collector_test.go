@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,13 +218,15 @@ func TestOneCollectorAtATime(t *testing.T) {
 		e.seedWorld(3)
 		inside := make(chan struct{})
 		resume := make(chan struct{})
+		var once sync.Once
 		first := e.collector(func(c *Config) {
 			c.Owner = "first"
 			c.Inject = func(p Point, _ string) error {
-				if p == PointCommitted && inside != nil {
-					close(inside)
-					inside = nil
-					<-resume
+				if p == PointCommitted {
+					once.Do(func() {
+						close(inside)
+						<-resume
+					})
 				}
 				return nil
 			}

@@ -223,3 +223,7 @@ func (e *env) runUntilDone(maxRuns int) Result {
 	e.t.Fatalf("objects still listed after %d runs", maxRuns)
 	return total
 }
+
+func s3User(clientID int64, userID string) staas.S3User {
+	return staas.S3User{ClientID: clientID, Cluster: "default", UserID: userID, Email: userID + "@example.com"}
+}
