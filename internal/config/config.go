@@ -56,6 +56,17 @@ type Config struct {
 	// ShimSecret is the HMAC key shared with the PHP shim in WHMCS.
 	ShimSecret Secret
 	WHMCS      WHMCS
+	Usage      Usage
+}
+
+// Usage says how often staas collects usage statistics and samples
+// bucket sizes.
+type Usage struct {
+	Interval time.Duration // between collections of statistics objects
+	// Delete deletes each statistics object from the gateway once its
+	// counters are committed, as the vendor asks.
+	Delete         bool
+	SampleInterval time.Duration // between samplings of bucket sizes
 }
 
 // Store says where staas keeps its own state.
@@ -237,6 +248,24 @@ var Vars = []Var{
 			c.WHMCS.Timeout, err = positiveDuration(v)
 			return err
 		}},
+	{Name: "STAAS_USAGE_INTERVAL", Default: "1h", Doc: "How often `serve` collects the gateway's usage statistics objects into the ledger (see \"Usage collection\").",
+		set: func(c *Config, v string) (err error) {
+			c.Usage.Interval, err = positiveDuration(v)
+			return err
+		}},
+	{Name: "STAAS_USAGE_DELETE", Default: "true", Doc: "`true` deletes each statistics object from the gateway once it is counted, as the vendor asks; `false` leaves them.",
+		set: func(c *Config, v string) (err error) {
+			c.Usage.Delete, err = strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			return nil
+		}},
+	{Name: "STAAS_STORAGE_SAMPLE_INTERVAL", Default: "1h", Doc: "How often `serve` samples every bucket's size for storage billing.",
+		set: func(c *Config, v string) (err error) {
+			c.Usage.SampleInterval, err = positiveDuration(v)
+			return err
+		}},
 }
 
 func positiveDuration(v string) (time.Duration, error) {
@@ -261,6 +290,24 @@ func LoadStore(lookup func(string) (string, bool)) (Store, error) {
 		return Store{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c.Store, nil
+}
+
+// LoadCollect reads what `staas collect` needs: logging, the gateway, the
+// store and the usage settings, not the shim's or WHMCS's variables.
+func LoadCollect(lookup func(string) (string, bool)) (Config, error) {
+	var c Config
+	var errs []error
+	for _, v := range Vars {
+		for _, prefix := range []string{"STAAS_LOG_", "STAAS_OSTOR_", "STAAS_STORE_", "STAAS_USAGE_", "STAAS_STORAGE_"} {
+			if strings.HasPrefix(v.Name, prefix) {
+				errs = append(errs, load(&c, v, lookup)...)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
 }
 
 // Load builds a Config from lookup (os.LookupEnv in production). It reports

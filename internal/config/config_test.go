@@ -46,6 +46,36 @@ func TestLoad_Defaults(t *testing.T) {
 	if got := c.Ostor.SecretKey.Reveal(); got != "topsecretvalue-never-logged" {
 		t.Errorf("Reveal = %q", got)
 	}
+	if c.Usage != (Usage{Interval: time.Hour, Delete: true, SampleInterval: time.Hour}) {
+		t.Errorf("usage defaults = %+v", c.Usage)
+	}
+}
+
+// staas collect needs the gateway, the store and the usage settings, not
+// the shim's secret or WHMCS.
+func TestLoadCollect(t *testing.T) {
+	m := map[string]string{
+		"STAAS_OSTOR_ENDPOINT":   "http://127.0.0.1:9000",
+		"STAAS_OSTOR_ACCESS_KEY": "a14040e0b2ef8b28FZZ8",
+		"STAAS_OSTOR_SECRET_KEY": "s",
+		"STAAS_USAGE_DELETE":     "false",
+	}
+	c, err := LoadCollect(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Usage.Delete || c.Usage.Interval != time.Hour || c.Store.Driver != "sqlite" || c.Ostor.Endpoint != "http://127.0.0.1:9000" {
+		t.Errorf("config %+v", c)
+	}
+	m["STAAS_USAGE_INTERVAL"] = "0s"
+	m["STAAS_STORAGE_SAMPLE_INTERVAL"] = "soon"
+	m["STAAS_USAGE_DELETE"] = "perhaps"
+	_, err = LoadCollect(env(m))
+	for _, w := range []string{"STAAS_USAGE_INTERVAL", "STAAS_STORAGE_SAMPLE_INTERVAL", "STAAS_USAGE_DELETE"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v does not name %s", err, w)
+		}
+	}
 }
 
 func TestLoad_ErrorsNameTheVariable(t *testing.T) {
