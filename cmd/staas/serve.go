@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"staas/handlers"
@@ -16,6 +17,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
+	usagecol "staas/internal/usage"
 	"staas/whmcsbridge"
 )
 
@@ -51,6 +53,20 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	}
 	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log})
 	go purgeNonces(ctx, st, log)
+	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log}
+	collector, err := usagecol.New(ucfg)
+	if err != nil {
+		return err
+	}
+	sampler, err := usagecol.NewSampler(ucfg)
+	if err != nil {
+		return err
+	}
+	// Waited for before the store closes (deferred calls run last first).
+	var jobs sync.WaitGroup
+	defer jobs.Wait()
+	jobs.Go(func() { usagecol.Every(ctx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
+	jobs.Go(func() { usagecol.Every(ctx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
 
 	e := handlers.New(handlers.Deps{
 		Logger:    log,
