@@ -39,6 +39,7 @@ need curl curl       # the guide's curl recipe is run against the simulator
 case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
 need mariadbd mariadb-server
 need mariadb-install-db mariadb-server
+need chromium chromium # internal/demo's browser test drives the demo in headless Chromium
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -1,0 +1,1525 @@
+package demo_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"staas"
+	"staas/internal/demo"
+	"staas/internal/ostor"
+	"staas/views"
+)
+
+// The whole browser test must end within browserTimeout, so that a hang
+// fails CI instead of blocking it; one click or read gets stepTimeout.
+const (
+	browserTimeout = 3 * time.Minute
+	stepTimeout    = 20 * time.Second
+)
+
+// dialogProbe is the message of the one dialog the test opens itself, to
+// prove that the dialog watch sees dialogs at all.
+const dialogProbe = "staas-browser-test-dialog-probe"
+
+// TestBrowser drives `staas demo` in headless Chromium as a WHMCS admin
+// would: it clicks the real buttons of the stand-in's client summary page,
+// fills and submits the real forms, and reads what the page shows after
+// each redirect. Where it helps, it checks the gateway's side too. The
+// steps share one demo, one browser and one tab and build on each other,
+// so they run in order and the test stops at the first failed step.
+func TestBrowser(t *testing.T) {
+	chromium := findChromium(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	defer cancel()
+
+	d, err := demo.Start(ctx, demo.Options{Addr: "127.0.0.1:0", Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("demo.Start: %v", err)
+	}
+	defer d.Close()
+
+	// The gateway's truth, read through a server of its own over the same
+	// simulator the demo uses.
+	gwSrv := httptest.NewServer(d.Sim)
+	defer gwSrv.Close()
+	creds := d.Sim.SystemCredentials()
+	gw, err := ostor.New(ostor.Config{Endpoint: gwSrv.URL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("ostor client: %v", err)
+	}
+
+	start := time.Now()
+	b, stop := startBrowser(t, ctx, chromium)
+	defer stop()
+	b.base, b.d, b.gw, b.gctx = strings.TrimSuffix(d.URL, "/"), d, gw, ctx
+	b.probeDialogs(t)
+	t.Logf("browser ready in %v", time.Since(start).Round(time.Millisecond))
+
+	steps := []struct {
+		name string
+		run  func(t *testing.T, b *browser)
+	}{
+		{"01_QueryUserAndRevealSecret", stepQueryUserAndReveal},
+		{"02_GenerateAccessKey", stepGenerateKey},
+		{"03_RevokeAccessKey", stepRevokeKey},
+		{"04_ListUsersPagingAndSearch", stepListUsers},
+		{"05_Buckets", stepBuckets},
+		{"06_UserLimits", stepUserLimits},
+		{"07_BucketLimits", stepBucketLimits},
+		{"08_Quotas", stepQuotas},
+		{"09_Statistics", stepStatistics},
+		{"10_DisableAndEnableUser", stepDisableEnable},
+		{"11_DeleteUserWithBucketsRefused", stepDeleteUserRefused},
+		{"12_CreateAndDeleteUser", stepCreateDeleteUser},
+		{"13_HostileClientDetailsAreText", stepHostileClient},
+		{"14_AdminPermissions", stepAdminPermissions},
+		{"15_CSRFTokenRequired", stepCSRF},
+	}
+	for _, s := range steps {
+		stepStart := time.Now()
+		ok := t.Run(s.name, func(t *testing.T) {
+			defer func() {
+				if t.Failed() {
+					b.screenshot(t)
+				}
+			}()
+			s.run(t, b)
+			b.checkNoDialogs(t)
+		})
+		t.Logf("%s: %v", s.name, time.Since(stepStart).Round(time.Millisecond))
+		if !ok {
+			t.Fatalf("step %s failed; the later steps build on its state, so they were not run", s.name)
+		}
+	}
+	b.checkNoDialogs(t)
+	t.Logf("all steps in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// findChromium returns the browser to drive. A missing browser fails the
+// test: a browser test that skips is a test nobody notices is not running.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Fatal("chromium is not installed: run scripts/test.sh as root, or `apt-get install chromium`")
+	return ""
+}
+
+// browser is the one tab the steps share.
+type browser struct {
+	ctx  context.Context // the tab's chromedp context
+	gctx context.Context // for calls to the gateway
+	base string          // the stand-in's URL, without the trailing slash
+	d    *demo.Demo
+	gw   *ostor.Client
+	dlg  *dialogWatch
+	cur  *page // what the tab shows now
+}
+
+// startBrowser starts headless Chromium with one tab and watches for
+// JavaScript dialogs. stop closes the browser and waits for it.
+func startBrowser(t *testing.T, ctx context.Context, chromium string) (*browser, func()) {
+	t.Helper()
+	dir := t.TempDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		// Without these, Chromium's connections (the test's too) are
+		// refused on a machine that blocks its background traffic.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(1280, 1000),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
+	stop := func() {
+		cancelTab()
+		cancelAlloc()
+	}
+	// The first action starts the browser; its life is bound to ctx, so
+	// the overall timeout ends it too.
+	if err := chromedp.Do(tabCtx); err != nil {
+		stop()
+		t.Fatalf("starting %s: %v", chromium, err)
+	}
+	b := &browser{ctx: tabCtx, dlg: watchDialogs(tabCtx)}
+	return b, func() {
+		stop()
+		<-b.dlg.done
+	}
+}
+
+// dialogWatch records every JavaScript dialog (alert, confirm, prompt) the
+// pages open and dismisses it, so a dialog fails the test instead of
+// hanging it. Nothing in the admin area opens one: a dialog means markup
+// from client data ran as script.
+type dialogWatch struct {
+	mu     sync.Mutex
+	seen   []string
+	probes chan struct{}
+	done   chan struct{}
+}
+
+func watchDialogs(ctx context.Context) *dialogWatch {
+	w := &dialogWatch{probes: make(chan struct{}, 1), done: make(chan struct{})}
+	events := chromedp.Events(ctx, cdppage.JavascriptDialogOpening)
+	go func() {
+		defer close(w.done)
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			if ev.Message == dialogProbe {
+				select {
+				case w.probes <- struct{}{}:
+				default:
+				}
+			} else {
+				w.mu.Lock()
+				w.seen = append(w.seen, fmt.Sprintf("%s(%q) on %s", ev.Type, ev.Message, ev.URL))
+				w.mu.Unlock()
+			}
+			_, _ = chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	return w
+}
+
+// probeDialogs opens one dialog on purpose and waits until the watch sees
+// it, so "no dialog was seen" later means something.
+func (b *browser) probeDialogs(t *testing.T) {
+	t.Helper()
+	b.open(t, "/")
+	b.do(t, "open a probe dialog", chromedp.Evaluate[chromedp.Void](`setTimeout(() => alert("`+dialogProbe+`"), 0)`))
+	select {
+	case <-b.dlg.probes:
+	case <-time.After(stepTimeout):
+		t.Fatal("the dialog watch did not see the probe alert; it would miss a real one too")
+	}
+}
+
+func (b *browser) checkNoDialogs(t *testing.T) {
+	t.Helper()
+	b.dlg.mu.Lock()
+	seen := b.dlg.seen
+	b.dlg.seen = nil
+	b.dlg.mu.Unlock()
+	if len(seen) > 0 {
+		t.Errorf("JavaScript dialogs opened (markup from data ran as script): %v", seen)
+	}
+}
+
+// screenshot saves what the tab shows for a failed step, with its HTML,
+// in the step's artifact directory: a temporary one that is removed after
+// the test, or one that stays with `go test -artifacts -outputdir DIR`.
+func (b *browser) screenshot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	dir := t.ArtifactDir()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("no screenshot: %v", err)
+		return
+	}
+	shot := filepath.Join(dir, "screenshot.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Logf("no screenshot: %v", err)
+		return
+	}
+	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "page.html"), []byte(html), 0o644)
+	}
+	where := "the tab"
+	if b.cur != nil {
+		where = b.cur.url
+	}
+	t.Logf("screenshot of %s: %s (kept with go test -artifacts)", where, shot)
+}
+
+// do runs actions that do not navigate.
+func (b *browser) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// open navigates to a path of the stand-in and reads the page.
+func (b *browser) open(t *testing.T, path string) *page {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+path))
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	if resp.Status != http.StatusOK {
+		t.Fatalf("open %s: HTTP %d", path, resp.Status)
+	}
+	return b.read(t)
+}
+
+// click clicks the element sel selects (a button or link of the page the
+// tab shows), waits for the page it leads to (after the stand-in's
+// redirect back to the client summary) and reads it.
+func (b *browser) click(t *testing.T, sel string) *page {
+	t.Helper()
+	status, p := b.clickStatus(t, sel)
+	if status != http.StatusOK {
+		t.Fatalf("click %s: HTTP %d: %s", sel, status, p.text("body"))
+	}
+	return p
+}
+
+func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
+	t.Helper()
+	b.mustHave(t, sel)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+	if resp == nil {
+		t.Fatalf("click %s: no page loaded", sel)
+	}
+	return resp.Status, b.read(t)
+}
+
+// mustHave fails at once when the page lacks sel, rather than letting a
+// click wait for an element that will never come.
+func (b *browser) mustHave(t *testing.T, sel string) {
+	t.Helper()
+	if b.cur == nil || !b.cur.has(sel) {
+		url := ""
+		if b.cur != nil {
+			url = b.cur.url
+		}
+		t.Fatalf("the page %s has no %s", url, sel)
+	}
+}
+
+// fill types text into a field as the admin would, replacing what it holds.
+func (b *browser) fill(t *testing.T, sel, text string) {
+	t.Helper()
+	b.mustHave(t, sel)
+	steps := []chromedp.Action[chromedp.Void]{chromedp.Clear(chromedp.CSS(sel))}
+	if text != "" {
+		steps = append(steps, chromedp.SendKeys(chromedp.CSS(sel), text))
+	}
+	b.do(t, "fill "+sel, steps...)
+}
+
+// choose picks an option of a select.
+func (b *browser) choose(t *testing.T, sel, value string) {
+	t.Helper()
+	b.mustHave(t, sel)
+	b.do(t, "choose "+value+" in "+sel, chromedp.SetValue(chromedp.CSS(sel), value))
+}
+
+// read parses what the tab shows now.
+func (b *browser) read(t *testing.T) *page {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		t.Fatalf("read the page: %v", err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatalf("read the location: %v", err)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(html))
+	if err != nil {
+		t.Fatalf("parse the page: %v", err)
+	}
+	b.cur = &page{url: loc, doc: doc}
+	return b.cur
+}
+
+// confirm checks that the page asks the confirmation question (containing
+// want) and clicks Confirm.
+func (b *browser) confirm(t *testing.T, want string) *page {
+	t.Helper()
+	if q := b.cur.text("#staas-confirm-question"); !strings.Contains(q, want) {
+		t.Fatalf("confirmation question = %q, want it to contain %q", q, want)
+	}
+	p := b.click(t, `.staas-confirm form:has(input[name="confirm"][value="yes"]) button`)
+	if p.has(".staas-confirm") {
+		t.Fatalf("the confirmation box is still there after Confirm: %q", p.text(".staas-confirm"))
+	}
+	return p
+}
+
+// switchAdmin logs the stand-in in as another of its admins, with the top
+// bar's switcher.
+func (b *browser) switchAdmin(t *testing.T, name string) *page {
+	t.Helper()
+	id := ""
+	for _, a := range demo.Admins {
+		if a.Name == name {
+			id = fmt.Sprint(a.ID)
+		}
+	}
+	if id == "" {
+		t.Fatalf("no demo admin %q", name)
+	}
+	back := b.cur.url
+	b.choose(t, "#standin-admin", id)
+	p := b.click(t, ".standin-admin button[type=submit]")
+	if got := p.text("#standin-admin option[selected]"); got != name {
+		t.Fatalf("logged in as %q after switching, want %q", got, name)
+	}
+	if p.url != back {
+		t.Fatalf("switching admins went to %s, want back to %s", p.url, back)
+	}
+	return p
+}
+
+// page is one loaded page, parsed.
+type page struct {
+	url string
+	doc *goquery.Document
+}
+
+// squash collapses runs of white space, as a reader sees text.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (p *page) has(sel string) bool { return p.doc.Find(sel).Length() > 0 }
+
+// text is the text of the first element sel selects.
+func (p *page) text(sel string) string { return squash(p.doc.Find(sel).First().Text()) }
+
+// texts is the text of every element sel selects.
+func (p *page) texts(sel string) []string {
+	var out []string
+	p.doc.Find(sel).Each(func(_ int, s *goquery.Selection) { out = append(out, squash(s.Text())) })
+	return out
+}
+
+func (p *page) attr(sel, name string) (string, bool) {
+	return p.doc.Find(sel).First().Attr(name)
+}
+
+// flashes are the messages staas left the admin, of one kind: "success"
+// or "danger".
+func (p *page) flashes(kind string) []string {
+	return p.texts("#standin-addons .alert-" + kind)
+}
+
+// cells are the rows of a table, each as the text of its cells.
+func (p *page) cells(rowSel string) [][]string {
+	var out [][]string
+	p.doc.Find(rowSel).Each(func(_ int, tr *goquery.Selection) {
+		var row []string
+		tr.Find("td").Each(func(_ int, td *goquery.Selection) { row = append(row, squash(td.Text())) })
+		out = append(out, row)
+	})
+	return out
+}
+
+// rowsAsText joins each row's cells, for comparing tables.
+func rowsAsText(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r, " | "))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// notes are the texts of the client's notes, as written (lines kept).
+func (p *page) notes() []string {
+	var out []string
+	p.doc.Find("#standin-notes .standin-note-text").Each(func(_ int, s *goquery.Selection) { out = append(out, s.Text()) })
+	return out
+}
+
+// s3Note is a note in the guide's three-line format.
+type s3Note struct{ userID, accessKey, secret string }
+
+func parseNote(text string) (s3Note, bool) {
+	lines := strings.Split(text, "\n")
+	if len(lines) != 3 {
+		return s3Note{}, false
+	}
+	var n s3Note
+	for i, f := range []struct {
+		prefix string
+		dst    *string
+	}{{"UserId: ", &n.userID}, {"AWSAccessKeyId: ", &n.accessKey}, {"AWSSecretAccessKey: ", &n.secret}} {
+		v, ok := strings.CutPrefix(lines[i], f.prefix)
+		if !ok || v == "" {
+			return s3Note{}, false
+		}
+		*f.dst = v
+	}
+	return n, true
+}
+
+// s3Notes are the client's notes in the guide's format.
+func (p *page) s3Notes() []s3Note {
+	var out []s3Note
+	for _, text := range p.notes() {
+		if n, ok := parseNote(text); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// keyRow is one key pair of the "S3 Information for User" panel.
+type keyRow struct {
+	accessKey, secret string
+	revealed          bool
+}
+
+func (p *page) keys() []keyRow {
+	var out []keyRow
+	p.doc.Find("#staas-panel-user table.staas-keys tr.altrow").Each(func(_ int, tr *goquery.Selection) {
+		codes := tr.Find("code")
+		if codes.Length() < 2 {
+			return
+		}
+		sec := codes.Eq(1)
+		out = append(out, keyRow{accessKey: squash(codes.Eq(0).Text()), secret: squash(sec.Text()), revealed: sec.HasClass("staas-secret-revealed")})
+	})
+	return out
+}
+
+// field is a row of a two-column table ("State" → "enabled").
+func (p *page) field(tableSel, name string) string {
+	v := ""
+	p.doc.Find(tableSel + " tr").EachWithBreak(func(_ int, tr *goquery.Selection) bool {
+		if squash(tr.Find("th").First().Text()) == name {
+			v = squash(tr.Find("td").First().Text())
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+// Selectors of the page's controls.
+const (
+	btnQueryUser   = `#staas-links-user button[value="toggle-user"][aria-pressed]`
+	btnListUsers   = `#staas-links-user button[value="toggle-users"]`
+	btnBuckets     = `#staas-links-user button[value="toggle-buckets"]`
+	btnGenerateKey = `#staas-links-user button[value="generate-key"]`
+	btnCreateUser  = `#staas-links-user button[value="create-user"]`
+	btnDeleteUser  = `#staas-links-user button[value="delete-user"]`
+	btnDisableUser = `#staas-links-user button[value="disable-user"]`
+	btnEnableUser  = `#staas-links-user button[value="enable-user"]`
+	btnStats       = `#staas-links-stats button[value="toggle-stats"]`
+)
+
+// keyButton is a button of one key pair's row in the user panel.
+func keyButton(accessKey, action string) string {
+	return fmt.Sprintf(`#staas-panel-user form:has(input[name="access_key"][value=%q]) button[value=%q]`, accessKey, action)
+}
+
+// statsButton is a button of one object's row in the statistics list.
+func statsButton(object, action string) string {
+	return fmt.Sprintf(`#staas-panel-stats form:has(input[name="object"][value=%q]) button[value=%q]`, object, action)
+}
+
+// hideButton is the × of a panel.
+func hideButton(panel string) string {
+	return "#staas-panel-" + panel + " .title button.close"
+}
+
+func (b *browser) gwUser(t *testing.T, email string) *ostor.User {
+	t.Helper()
+	u, err := b.gw.User(b.gctx, ostor.ByEmail(email))
+	if err != nil {
+		t.Fatalf("gateway: user %s: %v", email, err)
+	}
+	return u
+}
+
+func (b *browser) gwLimits(t *testing.T, subject ostor.LimitSubject) ostor.Limits {
+	t.Helper()
+	l, err := b.gw.Limits(b.gctx, subject)
+	if err != nil {
+		t.Fatalf("gateway: limits: %v", err)
+	}
+	return *l
+}
+
+func (b *browser) gwQuota(t *testing.T, subject ostor.QuotaSubject) uint64 {
+	t.Helper()
+	q, err := b.gw.Quota(b.gctx, subject)
+	if err != nil {
+		t.Fatalf("gateway: quota: %v", err)
+	}
+	return q.SizeGB
+}
+
+func accessKeys(u *ostor.User) []string {
+	var out []string
+	for _, k := range u.Keys {
+		out = append(out, k.AccessKeyID)
+	}
+	return out
+}
+
+func panelKeys(p *page) []string {
+	var out []string
+	for _, k := range p.keys() {
+		out = append(out, k.accessKey)
+	}
+	return out
+}
+
+// wantOneFlash checks that the page shows exactly one message of the kind
+// ("success" or "danger"), containing want, and no message of another kind.
+func wantOneFlash(t *testing.T, p *page, kind, want string) {
+	t.Helper()
+	got := p.flashes(kind)
+	all := append(p.flashes("success"), p.flashes("danger")...)
+	if len(got) != 1 || len(all) != 1 || !strings.Contains(got[0], want) {
+		t.Fatalf("messages = %q, want one %s message containing %q", all, kind, want)
+	}
+}
+
+// limitRows are limits as the limits panels show them (sorted, as
+// rowsAsText gives them): ops per second with two decimals, as the
+// gateway stores them, bandwidth in whole KB/s.
+func limitRows(l ostor.Limits) []string {
+	var out []string
+	for _, op := range []struct {
+		name string
+		v    float64
+	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}} {
+		if op.v != 0 {
+			out = append(out, fmt.Sprintf("ops | %s | %.2f", op.name, op.v))
+		}
+	}
+	if l.BandwidthOut != 0 {
+		out = append(out, fmt.Sprintf("bandwidth | out | %d", l.BandwidthOut))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func wantNoFlash(t *testing.T, p *page) {
+	t.Helper()
+	if got := append(p.flashes("success"), p.flashes("danger")...); len(got) > 0 {
+		t.Fatalf("unexpected messages: %q", got)
+	}
+}
+
+// 1. The client list → Alice; Query User shows her key pairs with the
+// secrets masked; Reveal shows one in full, the same as in her note.
+func stepQueryUserAndReveal(t *testing.T, b *browser) {
+	p := b.open(t, "/")
+	if got := len(p.doc.Find(".datatable tr td a").Nodes); got != len(demo.Clients) {
+		t.Fatalf("the client list links %d clients, want %d", got, len(demo.Clients))
+	}
+	p = b.click(t, `.datatable a[href="/admin/clientssummary.php?userid=1"]`)
+	if got := p.text("h1"); got != "Client Profile: Alice Archer" {
+		t.Fatalf("heading = %q", got)
+	}
+	if got := p.text(btnQueryUser); got != "Query User (off)" {
+		t.Fatalf("toggle reads %q before the click", got)
+	}
+	if p.has("#staas-panel-user") {
+		t.Fatal("the user panel shows before Query User")
+	}
+
+	p = b.click(t, btnQueryUser)
+	if got := p.text(btnQueryUser); got != "Query User (on)" {
+		t.Errorf("toggle reads %q after the click, want Query User (on)", got)
+	}
+	alice := b.gwUser(t, "alice@example.com")
+	if got, want := p.text("#staas-panel-user .title"), "S3 Information for User: "+alice.ID; !strings.Contains(got, want) {
+		t.Fatalf("user panel title = %q, want %q", got, want)
+	}
+	if got := p.field("#staas-panel-user", "UserEmail"); got != "alice@example.com" {
+		t.Errorf("UserEmail = %q", got)
+	}
+	if got := p.field("#staas-panel-user", "State"); got != "enabled" {
+		t.Errorf("State = %q", got)
+	}
+	if got, want := panelKeys(p), accessKeys(alice); !slices.Equal(got, want) || len(got) == 0 {
+		t.Fatalf("keys in the panel = %v, gateway has %v", got, want)
+	}
+	notes := p.s3Notes()
+	secretOf := map[string]string{}
+	for _, n := range notes {
+		if n.userID != alice.ID {
+			t.Errorf("note for user %s on Alice's page", n.userID)
+		}
+		secretOf[n.accessKey] = n.secret
+	}
+	panelText := p.text("#staas-panel-user")
+	for _, k := range p.keys() {
+		full := secretOf[k.accessKey]
+		if full == "" {
+			t.Fatalf("no note holds the key %s; notes: %q", k.accessKey, p.notes())
+		}
+		if k.revealed || !strings.Contains(k.secret, "•") || strings.Contains(panelText, full) {
+			t.Errorf("secret of %s is not masked: %q", k.accessKey, k.secret)
+		}
+	}
+
+	key := alice.Keys[0]
+	p = b.click(t, keyButton(key.AccessKeyID, "reveal-secret"))
+	var shown *keyRow
+	for _, k := range p.keys() {
+		if k.accessKey == key.AccessKeyID {
+			shown = &k
+		}
+	}
+	if shown == nil || !shown.revealed {
+		t.Fatalf("after Reveal the key rows are %+v", p.keys())
+	}
+	if shown.secret != secretOf[key.AccessKeyID] || shown.secret != key.SecretAccessKey {
+		t.Errorf("revealed secret %q; the note says %q, the gateway %q", shown.secret, secretOf[key.AccessKeyID], key.SecretAccessKey)
+	}
+	if p.has(keyButton(key.AccessKeyID, "reveal-secret")) {
+		t.Error("the revealed key still offers Reveal")
+	}
+}
+
+// 2. Generate Access Key writes a note and lists the key; a third pair is
+// refused with a message.
+func stepGenerateKey(t *testing.T, b *browser) {
+	before := b.gwUser(t, "alice@example.com")
+	if len(before.Keys) != 1 {
+		t.Fatalf("Alice starts with %d key pairs, want 1", len(before.Keys))
+	}
+	notesBefore := len(b.cur.notes())
+
+	p := b.click(t, btnGenerateKey)
+	after := b.gwUser(t, "alice@example.com")
+	if len(after.Keys) != 2 {
+		t.Fatalf("the gateway has %d key pairs after Generate, want 2", len(after.Keys))
+	}
+	var added ostor.KeyPair
+	for _, k := range after.Keys {
+		if k.AccessKeyID != before.Keys[0].AccessKeyID {
+			added = k
+		}
+	}
+	wantOneFlash(t, p, "success", "Access key "+added.AccessKeyID+" generated")
+	if got := len(p.notes()); got != notesBefore+1 {
+		t.Errorf("%d notes after Generate, want %d", got, notesBefore+1)
+	}
+	want := s3Note{userID: after.ID, accessKey: added.AccessKeyID, secret: added.SecretAccessKey}
+	if !slices.Contains(p.s3Notes(), want) {
+		t.Errorf("no note %+v among %q", want, p.notes())
+	}
+	if got := panelKeys(p); !slices.Contains(got, added.AccessKeyID) || len(got) != 2 {
+		t.Errorf("keys in the panel = %v, want both pairs", got)
+	}
+
+	p = b.click(t, btnGenerateKey)
+	wantOneFlash(t, p, "danger", "two access key pairs")
+	if got := len(b.gwUser(t, "alice@example.com").Keys); got != 2 {
+		t.Errorf("the gateway has %d key pairs after the refused Generate", got)
+	}
+	if got := len(p.notes()); got != notesBefore+1 {
+		t.Errorf("%d notes after the refused Generate, want %d", got, notesBefore+1)
+	}
+	if got := len(p.keys()); got != 2 {
+		t.Errorf("%d keys in the panel after the refused Generate", got)
+	}
+}
+
+// 3. Revoke one pair from the user panel: Cancel leaves it, Confirm removes
+// the key and its note and keeps the other.
+func stepRevokeKey(t *testing.T, b *browser) {
+	u := b.gwUser(t, "alice@example.com")
+	if len(u.Keys) != 2 {
+		t.Fatalf("Alice has %d key pairs, want 2", len(u.Keys))
+	}
+	victim, kept := u.Keys[0].AccessKeyID, u.Keys[1].AccessKeyID
+
+	p := b.click(t, keyButton(victim, "revoke-key"))
+	if !strings.Contains(p.text("#staas-confirm-question"), victim) {
+		t.Fatalf("the confirmation does not name the key: %q", p.text(".staas-confirm"))
+	}
+	p = b.click(t, `.staas-confirm button[value="cancel"]`)
+	if p.has(".staas-confirm") {
+		t.Fatal("the confirmation box stays after Cancel")
+	}
+	if got := len(b.gwUser(t, "alice@example.com").Keys); got != 2 {
+		t.Fatalf("Cancel revoked a key: %d left", got)
+	}
+
+	b.click(t, keyButton(victim, "revoke-key"))
+	p = b.confirm(t, victim)
+	wantOneFlash(t, p, "success", "Access key "+victim+" revoked.")
+	if got := panelKeys(p); !slices.Equal(got, []string{kept}) {
+		t.Errorf("keys in the panel = %v, want only %s", got, kept)
+	}
+	var noteKeys []string
+	for _, n := range p.s3Notes() {
+		noteKeys = append(noteKeys, n.accessKey)
+	}
+	if !slices.Equal(noteKeys, []string{kept}) {
+		t.Errorf("notes name the keys %v, want only %s", noteKeys, kept)
+	}
+	if got := accessKeys(b.gwUser(t, "alice@example.com")); !slices.Equal(got, []string{kept}) {
+		t.Errorf("the gateway has the keys %v, want only %s", got, kept)
+	}
+}
+
+// 4. List Users: the first page of many, the next page, a search by part of
+// an email, and the panel's hide button.
+func stepListUsers(t *testing.T, b *browser) {
+	all, err := b.gw.Users(b.gctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := len(all)
+	if total <= 50 {
+		t.Fatalf("the gateway has only %d users; the demo seeds 60 extra ones to page through", total)
+	}
+
+	p := b.click(t, btnListUsers)
+	if got := p.text(btnListUsers); got != "List Users (on)" {
+		t.Errorf("toggle reads %q", got)
+	}
+	if got := p.text("#staas-panel-users .title"); !strings.Contains(got, "S3 Users List") {
+		t.Fatalf("users panel title = %q", got)
+	}
+	emailsOf := func(p *page) []string {
+		var out []string
+		for _, r := range p.cells("#staas-panel-users tr.altrow") {
+			if len(r) == 4 {
+				out = append(out, r[1])
+			}
+		}
+		return out
+	}
+	page1 := emailsOf(p)
+	if len(page1) != 25 {
+		t.Errorf("first page has %d users, want 25", len(page1))
+	}
+	if got, want := p.text("#staas-panel-users .staas-showing"), fmt.Sprintf("showing 1–25 of %d", total); got != want {
+		t.Errorf("pager says %q, want %q", got, want)
+	}
+	known := map[string]bool{}
+	for _, u := range all {
+		known[u.Email] = true
+	}
+	for _, e := range page1 {
+		if !known[e] {
+			t.Errorf("the list shows %q, which the gateway does not have", e)
+		}
+	}
+
+	p = b.click(t, `#staas-panel-users .staas-pager form:has(input[name="page"][value="2"]) button`)
+	page2 := emailsOf(p)
+	if got, want := p.text("#staas-panel-users .staas-showing"), fmt.Sprintf("showing 26–50 of %d", total); got != want {
+		t.Errorf("pager says %q on page 2, want %q", got, want)
+	}
+	if len(page2) != 25 {
+		t.Errorf("page 2 has %d users, want 25", len(page2))
+	}
+	for _, e := range page2 {
+		if slices.Contains(page1, e) {
+			t.Errorf("%s is on both pages", e)
+		}
+	}
+	if !p.has(`#staas-panel-users .staas-pager form:has(input[name="page"][value="1"]) button`) {
+		t.Error("page 2 has no Previous page button")
+	}
+
+	const q = "user05"
+	b.fill(t, `#staas-panel-users input[name="q"]`, q)
+	p = b.click(t, `#staas-panel-users .staas-search button[value="users-page"]`)
+	var want []string
+	for _, u := range all {
+		if strings.Contains(u.Email, q) {
+			want = append(want, u.Email)
+		}
+	}
+	got := emailsOf(p)
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("search %q shows %v, want %v", q, got, want)
+	}
+	if v, _ := p.attr(`#staas-panel-users input[name="q"]`, "value"); v != q {
+		t.Errorf("the search box holds %q after searching, want %q", v, q)
+	}
+	if got, want := p.text("#staas-panel-users .staas-showing"), fmt.Sprintf("showing 1–%d of %d", len(want), len(want)); got != want {
+		t.Errorf("pager says %q for the search, want %q", got, want)
+	}
+
+	p = b.click(t, hideButton("users"))
+	if p.has("#staas-panel-users") {
+		t.Error("the users panel stays after its hide button")
+	}
+	if got := p.text(btnListUsers); got != "List Users (off)" {
+		t.Errorf("toggle reads %q after hiding", got)
+	}
+}
+
+// 5. Buckets: Alice's buckets with the gateway's sizes.
+func stepBuckets(t *testing.T, b *browser) {
+	p := b.click(t, btnBuckets)
+	if got := p.text(btnBuckets); got != "Buckets (on)" {
+		t.Errorf("toggle reads %q", got)
+	}
+	buckets, err := b.gw.BucketsOf(b.gctx, ostor.ByEmail("alice@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	var total uint64
+	for _, bk := range buckets {
+		want = append(want, bk.Name+" | "+views.FormatBytes(bk.Size.Current))
+		total += bk.Size.Current
+	}
+	slices.Sort(want)
+	var got []string
+	for _, r := range p.cells("#staas-panel-buckets tr.altrow") {
+		if len(r) != 3 {
+			t.Fatalf("bucket row %q", r)
+		}
+		got = append(got, r[0]+" | "+r[1])
+	}
+	slices.Sort(got)
+	if len(want) != 2 || !slices.Equal(got, want) {
+		t.Errorf("buckets panel shows %q, the gateway has %q", got, want)
+	}
+	if got, want := p.texts("#staas-panel-buckets .staas-total th"), []string{"2 buckets", views.FormatBytes(total), ""}; !slices.Equal(got, want) {
+		t.Errorf("total row = %q, want %q", got, want)
+	}
+}
+
+// 6. User limits: a bad value is marked on its field and kept; good values
+// are set and shown; Get shows them again; Delete (confirmed) clears them.
+func stepUserLimits(t *testing.T, b *browser) {
+	const (
+		form   = "#staas-links-user-limits"
+		set    = form + ` button[value="user-limits-set"]`
+		get    = form + ` button[value="user-limits-get"]`
+		del    = form + ` button[value="user-limits-delete"]`
+		ops    = "#staas-ul-ops-value"
+		bw     = "#staas-ul-bandwidth-value"
+		opName = form + ` select[name="ops-name"]`
+		panel  = "#staas-panel-user-limits"
+	)
+	alice := ostor.UserLimits(ostor.ByEmail("alice@example.com"))
+	seeded := b.gwLimits(t, alice)
+
+	p := b.click(t, get)
+	if got := p.text(panel + " .title"); !strings.Contains(got, "S3 Limits for User") {
+		t.Fatalf("limits panel title = %q", got)
+	}
+	if got, want := rowsAsText(p.cells(panel+" tr.altrow")), limitRows(seeded); len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("the demo's seeded limits show as %q, want %q", got, want)
+	}
+
+	b.fill(t, ops, "12abc")
+	b.choose(t, opName, "put")
+	p = b.click(t, set)
+	if len(p.flashes("danger")) == 0 {
+		t.Error("no error message for a bad ops value")
+	}
+	if msg := p.text("#staas-ul-ops-value-error"); msg == "" {
+		t.Error("no error next to the ops field")
+	}
+	if v, _ := p.attr(ops, "value"); v != "12abc" {
+		t.Errorf("the ops field holds %q after the error, want the typed 12abc", v)
+	}
+	if v, _ := p.attr(ops, "aria-invalid"); v != "true" {
+		t.Error("the ops field is not marked invalid")
+	}
+	if !p.doc.Find(ops).Parent().HasClass("has-error") {
+		t.Error("the ops field's group is not marked has-error")
+	}
+	if v, _ := p.attr(opName+" option[selected]", "value"); v != "put" {
+		t.Errorf("the operation select shows %q after the error, want put", v)
+	}
+	if got := b.gwLimits(t, alice); got != seeded {
+		t.Errorf("a bad value changed the limits: %+v → %+v", seeded, got)
+	}
+
+	b.fill(t, ops, "250")
+	b.choose(t, opName, "put")
+	b.fill(t, bw, "300")
+	p = b.click(t, set)
+	wantOneFlash(t, p, "success", "The S3 user's limits were set.")
+	wantLimits := seeded
+	wantLimits.OpsPut, wantLimits.BandwidthOut = 250, 300
+	if l := b.gwLimits(t, alice); l != wantLimits {
+		t.Errorf("gateway limits = %+v, want %+v", l, wantLimits)
+	}
+	want := limitRows(wantLimits)
+	got := rowsAsText(p.cells(panel + " tr.altrow"))
+	if !slices.Equal(got, want) {
+		t.Errorf("limits panel shows %q, want %q", got, want)
+	}
+	if !slices.Contains(got, "ops | put | 250.00") || !slices.Contains(got, "bandwidth | out | 300") {
+		t.Errorf("limits panel shows %q, want the typed 250 as 250.00 ops/s and 300 KB/s", got)
+	}
+	if p.has("#staas-ul-ops-value-error") {
+		t.Error("the field error stays after a good value")
+	}
+
+	p = b.click(t, hideButton("user-limits"))
+	if p.has(panel) {
+		t.Fatal("the limits panel stays after its hide button")
+	}
+	p = b.click(t, get)
+	if got := rowsAsText(p.cells(panel + " tr.altrow")); !slices.Equal(got, want) {
+		t.Errorf("Get shows %q, want %q", got, want)
+	}
+
+	b.click(t, del)
+	p = b.confirm(t, "Delete every limit")
+	wantOneFlash(t, p, "success", "limits were deleted")
+	if got := p.text(panel + " tr.altrow"); got != "no limits set" {
+		t.Errorf("limits panel after Delete = %q", got)
+	}
+	if l := b.gwLimits(t, alice); l != (ostor.Limits{}) {
+		t.Errorf("gateway limits after Delete = %+v", l)
+	}
+}
+
+// 7. Bucket limits on one of Alice's buckets; another client's bucket is
+// refused on the bucket field.
+func stepBucketLimits(t *testing.T, b *browser) {
+	const (
+		form   = "#staas-links-bucket-limits"
+		set    = form + ` button[value="bucket-limits-set"]`
+		get    = form + ` button[value="bucket-limits-get"]`
+		del    = form + ` button[value="bucket-limits-delete"]`
+		ops    = "#staas-bl-ops-value"
+		bw     = "#staas-bl-bandwidth-value"
+		bucket = "#staas-bl-bucket"
+		opName = form + ` select[name="ops-name"]`
+		panel  = "#staas-panel-bucket-limits"
+	)
+	photos := ostor.BucketLimits("alice-photos")
+
+	b.fill(t, ops, "40")
+	b.choose(t, opName, "list")
+	b.fill(t, bw, "500")
+	b.fill(t, bucket, "alice-photos")
+	p := b.click(t, set)
+	wantOneFlash(t, p, "success", "The limits of bucket alice-photos were set.")
+	if got := p.text(panel + " .title"); !strings.Contains(got, "S3 Limits for Bucket: alice-photos") {
+		t.Fatalf("bucket limits panel title = %q", got)
+	}
+	want := []string{"bandwidth | out | 500", "ops | list | 40.00"}
+	if got := rowsAsText(p.cells(panel + " tr.altrow")); !slices.Equal(got, want) {
+		t.Errorf("bucket limits panel shows %q, want %q", got, want)
+	}
+	if l := b.gwLimits(t, photos); l.OpsList != 40 || l.BandwidthOut != 500 {
+		t.Errorf("gateway limits of alice-photos = %+v", l)
+	}
+
+	p = b.click(t, hideButton("bucket-limits"))
+	if p.has(panel) {
+		t.Fatal("the bucket limits panel stays after its hide button")
+	}
+	b.fill(t, bucket, "alice-photos")
+	p = b.click(t, get)
+	if got := p.text(panel + " .title"); !strings.Contains(got, "S3 Limits for Bucket: alice-photos") {
+		t.Fatalf("Get shows the panel %q", got)
+	}
+	if got := rowsAsText(p.cells(panel + " tr.altrow")); !slices.Equal(got, want) {
+		t.Errorf("Get shows %q, want %q", got, want)
+	}
+
+	b.fill(t, bucket, "alice-photos")
+	b.click(t, del)
+	p = b.confirm(t, "alice-photos")
+	wantOneFlash(t, p, "success", "The limits of bucket alice-photos were deleted.")
+	if got := p.text(panel + " tr.altrow"); got != "no limits set" {
+		t.Errorf("bucket limits panel after Delete = %q", got)
+	}
+	if l := b.gwLimits(t, photos); l != (ostor.Limits{}) {
+		t.Errorf("gateway limits of alice-photos after Delete = %+v", l)
+	}
+
+	bob := ostor.BucketLimits("bob-data")
+	bobBefore := b.gwLimits(t, bob)
+	b.fill(t, ops, "5")
+	b.fill(t, bw, "")
+	b.fill(t, bucket, "bob-data")
+	p = b.click(t, set)
+	if len(p.flashes("danger")) == 0 {
+		t.Error("no error message for another client's bucket")
+	}
+	if msg := p.text("#staas-bl-bucket-error"); !strings.Contains(msg, "bob-data") {
+		t.Errorf("the bucket field's error = %q, want it to name bob-data", msg)
+	}
+	if v, _ := p.attr(bucket, "value"); v != "bob-data" {
+		t.Errorf("the bucket field holds %q after the error", v)
+	}
+	if v, _ := p.attr(ops, "value"); v != "5" {
+		t.Errorf("the ops field holds %q after the error, want 5", v)
+	}
+	if got := b.gwLimits(t, bob); got != bobBefore {
+		t.Errorf("Bob's bucket limits changed: %+v → %+v", bobBefore, got)
+	}
+}
+
+// 8. Quotas of the user and of a bucket, shown; the bucket's deleted.
+func stepQuotas(t *testing.T, b *browser) {
+	const (
+		form   = "#staas-links-quota"
+		set    = form + ` button[value="quota-set"]`
+		del    = form + ` button[value="quota-delete"]`
+		bucket = "#staas-q-bucket"
+		gb     = "#staas-q-quota-gb"
+		panel  = "#staas-panel-quotas"
+	)
+	quotas := func(p *page) map[string]string {
+		m := map[string]string{}
+		for _, r := range p.cells(panel + " tr.altrow") {
+			if len(r) == 2 {
+				m[r[0]] = r[1]
+			}
+		}
+		return m
+	}
+
+	b.fill(t, bucket, "")
+	b.fill(t, gb, "100")
+	p := b.click(t, set)
+	wantOneFlash(t, p, "success", "The quota of the S3 user is now 100 GB.")
+	if got := quotas(p)["(user)"]; got != "100 GB" {
+		t.Errorf("user quota shows %q, want 100 GB (panel: %v)", got, quotas(p))
+	}
+	if got := b.gwQuota(t, ostor.UserQuota(ostor.ByEmail("alice@example.com"))); got != 100 {
+		t.Errorf("gateway user quota = %d GB", got)
+	}
+
+	b.fill(t, bucket, "alice-backup")
+	b.fill(t, gb, "20")
+	p = b.click(t, set)
+	wantOneFlash(t, p, "success", "The quota of bucket alice-backup is now 20 GB.")
+	if got := quotas(p); got["alice-backup"] != "20 GB" || got["(user)"] != "100 GB" {
+		t.Errorf("quotas panel = %v", got)
+	}
+	if got := b.gwQuota(t, ostor.BucketQuota("alice-backup")); got != 20 {
+		t.Errorf("gateway quota of alice-backup = %d GB", got)
+	}
+
+	b.fill(t, bucket, "alice-backup")
+	b.fill(t, gb, "")
+	b.click(t, del)
+	p = b.confirm(t, "Delete the quota of bucket alice-backup")
+	wantOneFlash(t, p, "success", "The quota of bucket alice-backup was deleted.")
+	if got := quotas(p); got["alice-backup"] != "unlimited" || got["(user)"] != "100 GB" {
+		t.Errorf("quotas panel after Delete = %v", got)
+	}
+	if got := b.gwQuota(t, ostor.BucketQuota("alice-backup")); got != 0 {
+		t.Errorf("gateway quota of alice-backup after Delete = %d GB", got)
+	}
+}
+
+// 9. Statistics: the list of objects, one object's table, and Delete.
+func stepStatistics(t *testing.T, b *browser) {
+	p := b.click(t, btnStats)
+	if got := p.text(btnStats); got != "List Statistics Objects (on)" {
+		t.Errorf("toggle reads %q", got)
+	}
+	if got := p.text("#staas-panel-stats .title"); !strings.Contains(got, "S3 Statistics List") {
+		t.Fatalf("statistics panel title = %q", got)
+	}
+	items := p.texts("#staas-panel-stats code.staas-key")
+	if len(items) < 2 {
+		t.Fatalf("the statistics list shows %v; the demo seeds a day of traffic", items)
+	}
+	onGateway := b.d.Sim.UsageObjectNames()
+	for _, it := range items {
+		if !slices.Contains(onGateway, it) {
+			t.Errorf("the list shows %q, which the gateway does not have", it)
+		}
+	}
+
+	obj := items[1]
+	p = b.click(t, statsButton(obj, "stats-get"))
+	if got := p.text("#staas-panel-object .title"); !strings.Contains(got, "S3 Statistics for Object: "+obj) {
+		t.Fatalf("object panel title = %q", got)
+	}
+	cols := []string{"fmt_version", "service_id", "start_ts", "period", "bucket", "epoch", "user_id", "tag", "put", "get", "list", "other", "uploaded", "downloaded"}
+	if got := p.texts("#staas-panel-object th"); !slices.Equal(got, cols) {
+		t.Errorf("object columns = %q, want the guide's %q", got, cols)
+	}
+	gwObj, err := b.gw.UsageObject(b.gctx, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := p.cells("#staas-panel-object tr.altrow")
+	if len(rows) == 0 || (!p.has(".staas-first-of") && len(rows) != len(gwObj.Items)) {
+		t.Errorf("the object panel has %d rows; the object holds %d items", len(rows), len(gwObj.Items))
+	}
+	head := []string{fmt.Sprint(gwObj.FmtVersion), gwObj.ServiceID, fmt.Sprint(gwObj.StartTS), fmt.Sprint(gwObj.Period)}
+	var buckets []string
+	for _, r := range rows {
+		if len(r) != len(cols) {
+			t.Fatalf("object row %q has %d cells, want %d", r, len(r), len(cols))
+		}
+		if !slices.Equal(r[:4], head) {
+			t.Errorf("row starts %q, want the object's header %q", r[:4], head)
+		}
+		buckets = append(buckets, r[4])
+	}
+	if !slices.Contains(buckets, "alice-photos") {
+		t.Errorf("no row for alice-photos among the buckets %q", buckets)
+	}
+
+	b.click(t, statsButton(obj, "stats-delete"))
+	p = b.confirm(t, obj)
+	wantOneFlash(t, p, "success", "Statistics object "+obj+" deleted.")
+	if slices.Contains(p.texts("#staas-panel-stats code.staas-key"), obj) {
+		t.Errorf("%s is still listed after Delete", obj)
+	}
+	if p.has("#staas-panel-object") {
+		t.Error("the deleted object's panel is still shown")
+	}
+	if slices.Contains(b.d.Sim.UsageObjectNames(), obj) {
+		t.Errorf("the gateway still has %s", obj)
+	}
+
+	p = b.click(t, btnStats)
+	if p.has("#staas-panel-stats") {
+		t.Error("the statistics list stays after toggling it off")
+	}
+}
+
+// 10. Disable User (confirmed), then Enable User.
+func stepDisableEnable(t *testing.T, b *browser) {
+	b.click(t, btnDisableUser)
+	p := b.confirm(t, "Disable this client's S3 user?")
+	wantOneFlash(t, p, "success", "disabled")
+	if got := p.field("#staas-panel-user", "State"); got != "disabled" {
+		t.Errorf("State = %q after Disable", got)
+	}
+	if !p.has(btnEnableUser) || p.has(btnDisableUser) {
+		t.Error("after Disable the page should offer Enable User and not Disable User")
+	}
+	if u := b.gwUser(t, "alice@example.com"); u.Enabled() {
+		t.Error("the gateway still has Alice enabled")
+	}
+
+	p = b.click(t, btnEnableUser)
+	wantOneFlash(t, p, "success", "enabled")
+	if got := p.field("#staas-panel-user", "State"); got != "enabled" {
+		t.Errorf("State = %q after Enable", got)
+	}
+	if p.has(btnEnableUser) || !p.has(btnDisableUser) {
+		t.Error("after Enable the page should offer Disable User and not Enable User")
+	}
+	if u := b.gwUser(t, "alice@example.com"); !u.Enabled() {
+		t.Error("the gateway still has Alice disabled")
+	}
+}
+
+// 11. Delete User for a user who still owns buckets is refused, naming them.
+func stepDeleteUserRefused(t *testing.T, b *browser) {
+	notes := b.cur.notes()
+	b.click(t, btnDeleteUser)
+	p := b.confirm(t, "Delete this client's S3 user?")
+	got := p.flashes("danger")
+	if len(got) != 1 || !strings.Contains(got[0], "alice-backup") || !strings.Contains(got[0], "alice-photos") {
+		t.Errorf("error messages = %q, want one naming alice-backup and alice-photos", got)
+	}
+	b.gwUser(t, "alice@example.com") // still there
+	if !slices.Equal(p.notes(), notes) {
+		t.Errorf("notes changed: %q → %q", notes, p.notes())
+	}
+	if !p.has("#staas-panel-user") {
+		t.Error("the user panel went away although the user stays")
+	}
+}
+
+// 12. Dave has no S3 user: Create User writes one note in the guide's
+// format; Delete User (confirmed) removes the user and the note.
+func stepCreateDeleteUser(t *testing.T, b *browser) {
+	p := b.click(t, `.standin-sidebar a[href="/admin/clientssummary.php?userid=4"]`)
+	if got := p.text("h1"); got != "Client Profile: Dave Dunn" {
+		t.Fatalf("heading = %q", got)
+	}
+	if len(p.notes()) != 0 || p.text("#standin-notes .standin-none") != "No notes" {
+		t.Fatalf("Dave starts with notes: %q", p.notes())
+	}
+	if p.has(btnDeleteUser) || !strings.Contains(p.text("#staas-links-user-limits"), "No S3 user yet") {
+		t.Error("before Create User the page should offer no user actions and say there is no user")
+	}
+
+	p = b.click(t, btnCreateUser)
+	u := b.gwUser(t, "dave@example.com")
+	if len(u.Keys) != 1 {
+		t.Fatalf("the gateway gave Dave %d key pairs, want 1", len(u.Keys))
+	}
+	k := u.Keys[0]
+	wantOneFlash(t, p, "success", "S3 user "+u.ID+" created for dave@example.com")
+	if got := p.text("#staas-panel-user .title"); !strings.Contains(got, "S3 Information for User: "+u.ID) {
+		t.Errorf("user panel title = %q", got)
+	}
+	if got := panelKeys(p); !slices.Equal(got, []string{k.AccessKeyID}) {
+		t.Errorf("keys in the panel = %v, want %s", got, k.AccessKeyID)
+	}
+	wantNote := "UserId: " + u.ID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + k.SecretAccessKey
+	if got := p.notes(); len(got) != 1 || got[0] != wantNote {
+		t.Errorf("notes = %q, want exactly [%q]", got, wantNote)
+	}
+	if p.has(btnCreateUser) || !p.has(btnDeleteUser) {
+		t.Error("after Create User the page should offer Delete User and not Create User")
+	}
+
+	b.click(t, btnDeleteUser)
+	p = b.confirm(t, "Delete this client's S3 user?")
+	wantOneFlash(t, p, "success", "S3 user "+u.ID+" (dave@example.com) deleted.")
+	if p.has("#staas-panel-user") {
+		t.Error("the user panel stays after Delete User")
+	}
+	if got := p.notes(); len(got) != 0 {
+		t.Errorf("notes after Delete User = %q, want none", got)
+	}
+	if !p.has(btnCreateUser) {
+		t.Error("Create User is not offered again")
+	}
+	if _, err := b.gw.User(b.gctx, ostor.ByEmail("dave@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Errorf("gateway lookup of Dave after Delete: %v, want not found", err)
+	}
+}
+
+// 13. A client whose name and company hold markup: shown as text, never
+// run (the dialog watch fails the step if anything opens a dialog).
+func stepHostileClient(t *testing.T, b *browser) {
+	c := demo.Clients[4]
+	name := squash(c.FirstName + " " + c.LastName)
+	link := `.datatable a[href="/admin/clientssummary.php?userid=5"]`
+
+	p := b.open(t, "/")
+	if got := p.text(link); got != name {
+		t.Errorf("client list shows %q, want the text %q", got, name)
+	}
+	p = b.click(t, link)
+	if got := p.text("h1"); got != "Client Profile: "+name {
+		t.Errorf("heading = %q", got)
+	}
+	if got := p.text(".standin-sidebar li.active a"); got != name {
+		t.Errorf("sidebar shows %q", got)
+	}
+	var details []string
+	for _, r := range p.cells("#standin-client tr") {
+		details = append(details, strings.Join(r, ": "))
+	}
+	for _, want := range []string{"Name: " + name, "Company Name: " + c.CompanyName, "Email Address: " + c.Email} {
+		if !slices.Contains(details, want) {
+			t.Errorf("client details %q lack %q", details, want)
+		}
+	}
+	if n := p.doc.Find("main img, main script, [onerror]").Length(); n > 0 {
+		t.Errorf("the client's details became %d elements", n)
+	}
+	if !p.has(btnCreateUser) {
+		t.Error("staas's actions are missing for this client")
+	}
+}
+
+// 14. A view-only admin sees the change buttons disabled but can still
+// toggle panels, and a re-enabled button is refused by staas; an admin
+// without client access sees no S3 actions at all.
+func stepAdminPermissions(t *testing.T, b *browser) {
+	b.open(t, "/admin/clientssummary.php?userid=1")
+	keysBefore := accessKeys(b.gwUser(t, "alice@example.com"))
+
+	p := b.switchAdmin(t, "Support Operator (view only)")
+	change := map[string]bool{
+		views.ActCreateUser: true, views.ActDeleteUser: true, views.ActEnableUser: true, views.ActDisableUser: true,
+		views.ActGenerateKey: true, views.ActRevokeKey: true,
+		views.ActUserLimitsSet: true, views.ActUserLimitsDelete: true,
+		views.ActBucketLimitsSet: true, views.ActBucketLimitsDelete: true,
+		views.ActQuotaSet: true, views.ActQuotaDelete: true, views.ActStatsDelete: true,
+	}
+	checkButtons := func(p *page) {
+		t.Helper()
+		disabled := 0
+		p.doc.Find(`#standin-other-actions button[name="action"], #standin-addons button[name="action"]`).Each(func(_ int, s *goquery.Selection) {
+			v, _ := s.Attr("value")
+			_, isToggle := s.Attr("aria-pressed")
+			// "Revoke Access Key" opens the key list, but is a change.
+			isChange := change[v] || (v == views.ActToggleUser && !isToggle)
+			_, off := s.Attr("disabled")
+			if isChange != off {
+				t.Errorf("button %q (%s): disabled=%v, want %v", squash(s.Text()), v, off, isChange)
+			}
+			if off {
+				disabled++
+			}
+		})
+		if disabled < 10 {
+			t.Errorf("only %d change buttons are disabled", disabled)
+		}
+	}
+	checkButtons(p)
+	if !strings.Contains(p.text("#staas-links-user .help-block"), "Perform Server Operations") {
+		t.Error("the page does not say which permission changes need")
+	}
+
+	// Panels are per admin: the support operator's start hidden.
+	if got := p.text(btnQueryUser); got != "Query User (off)" {
+		t.Errorf("toggle reads %q for the support operator", got)
+	}
+	p = b.click(t, btnQueryUser)
+	if !p.has("#staas-panel-user") {
+		t.Fatal("Query User shows nothing for the support operator")
+	}
+	p = b.click(t, btnStats)
+	if len(p.texts("#staas-panel-stats code.staas-key")) == 0 {
+		t.Error("List Statistics Objects shows nothing for the support operator")
+	}
+	checkButtons(p)
+
+	// A button enabled by hand (or a forged form) is still refused by staas.
+	b.do(t, "enable Generate Access Key by hand", chromedp.RemoveAttribute(chromedp.CSS(btnGenerateKey), "disabled"))
+	p = b.click(t, btnGenerateKey)
+	wantOneFlash(t, p, "danger", "Perform Server Operations")
+	if got := accessKeys(b.gwUser(t, "alice@example.com")); !slices.Equal(got, keysBefore) {
+		t.Errorf("the support operator changed Alice's keys: %v → %v", keysBefore, got)
+	}
+
+	p = b.switchAdmin(t, "Sales Operator (no client access)")
+	if n := p.doc.Find(`button[name="action"], .staas`).Length(); n > 0 {
+		t.Errorf("the sales operator sees %d S3 controls", n)
+	}
+	if got := p.text("#standin-other-actions"); got != "Other Actions" {
+		t.Errorf("Other Actions holds %q for the sales operator", got)
+	}
+	if got := p.text("#standin-addons"); got != "" {
+		t.Errorf("the summary shows %q for the sales operator", got)
+	}
+
+	p = b.switchAdmin(t, "Full Administrator")
+	if _, off := p.attr(btnGenerateKey, "disabled"); off || !p.has(btnGenerateKey) {
+		t.Error("the full administrator's Generate Access Key is not enabled again")
+	}
+}
+
+// 15. A state change without the session's CSRF token is refused with 403
+// and changes nothing: a forged form in the browser, and Go's client
+// carrying the browser's session cookie.
+func stepCSRF(t *testing.T, b *browser) {
+	p := b.open(t, "/admin/clientssummary.php?userid=1")
+	token, _ := p.attr(`#staas-links-user input[name="token"]`, "value")
+	if token == "" {
+		t.Fatal("no CSRF token in the page's forms")
+	}
+	if !b.gwUser(t, "alice@example.com").Enabled() {
+		t.Fatal("Alice must start enabled")
+	}
+
+	b.do(t, "inject a form without the token", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.createElement("form");
+		f.method = "post";
+		f.action = "/admin/staas-action.php";
+		for (const [k, v] of [["userid", "1"], ["action", "disable-user"], ["confirm", "yes"]]) {
+			const i = document.createElement("input");
+			i.type = "hidden"; i.name = k; i.value = v;
+			f.appendChild(i);
+		}
+		const s = document.createElement("button");
+		s.type = "submit"; s.id = "forged-submit"; s.textContent = "forged";
+		f.appendChild(s);
+		document.body.prepend(f);
+	})()`))
+	b.read(t)
+	status, p := b.clickStatus(t, "#forged-submit")
+	if status != http.StatusForbidden {
+		t.Errorf("a form without the token got HTTP %d, want 403", status)
+	}
+	if got := p.text("body"); !strings.Contains(got, "Invalid CSRF Protection Token") {
+		t.Errorf("the refusal reads %q", got)
+	}
+
+	cookies, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cookies.Cookies) == 0 {
+		t.Fatal("the browser holds no session cookie")
+	}
+	client := &http.Client{
+		Timeout:       stepTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	post := func(form url.Values) int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(b.gctx, http.MethodPost, b.base+"/admin/staas-action.php", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies.Cookies {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	forged := url.Values{"userid": {"1"}, "action": {"disable-user"}, "confirm": {"yes"}}
+	if got := post(forged); got != http.StatusForbidden {
+		t.Errorf("the session cookie without the token got HTTP %d, want 403", got)
+	}
+	forged.Set("token", strings.Repeat("0", len(token)))
+	if got := post(forged); got != http.StatusForbidden {
+		t.Errorf("the session cookie with a wrong token got HTTP %d, want 403", got)
+	}
+	// The same session with its token gets through: the refusals were
+	// about the token, not the cookie.
+	if got := post(url.Values{"userid": {"1"}, "action": {"cancel"}, "token": {token}}); got != http.StatusSeeOther {
+		t.Errorf("the session's own token got HTTP %d, want 303", got)
+	}
+
+	if !b.gwUser(t, "alice@example.com").Enabled() {
+		t.Error("a forged request disabled Alice")
+	}
+	p = b.open(t, "/admin/clientssummary.php?userid=1")
+	wantNoFlash(t, p)
+	if p.has(".staas-confirm") {
+		t.Error("a forged request left a confirmation waiting")
+	}
+	if got := p.field("#staas-panel-user", "State"); got != "enabled" {
+		t.Errorf("State = %q after the forged requests", got)
+	}
+}
