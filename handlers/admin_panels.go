@@ -95,6 +95,13 @@ func (h *adminUI) links(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A kept form shows once, like a flash: the page after the failed
+	// submit has the input and errors, a later visit a clean form.
+	for _, form := range []string{formUserLimits, formBucketLimits, formQuota, formObject} {
+		if _, kept := state[form]; kept {
+			h.hide(ctx, a, form)
+		}
+	}
 	return c.JSON(http.StatusOK, whmcsbridge.LinksResponse{Result: whmcsbridge.Result{Result: "success"}, Links: links})
 }
 
