@@ -129,7 +129,7 @@ func fullLinks() LinksVM {
 		HasUser:   true,
 		UserState: "enabled",
 		On: map[string]bool{
-			PanelUser: true, PanelUsers: true, PanelBuckets: true, PanelStats: true,
+			PanelUser: true, PanelUsers: true, PanelBuckets: true, PanelStats: true, PanelUsage: true,
 		},
 		Buckets: []string{"photos", "backups"},
 	}
@@ -194,6 +194,36 @@ func fullPanels() PanelsVM {
 			User:    QuotaRow{SizeGB: 100, Set: true},
 			Buckets: []QuotaRow{{Bucket: "photos", SizeGB: 10, Set: true}, {Bucket: "backups"}},
 		},
+		Usage: usageFixture(),
+	}
+}
+
+// usageFixture is three days of usage: a day before sampling began, a
+// day with storage but no traffic, and today so far.
+func usageFixture() *UsageVM {
+	d0 := time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC)
+	const gib = 1 << 30
+	return &UsageVM{
+		UserID: "7f3a", Days: 30, From: d0, To: d0.Add(3 * 24 * time.Hour),
+		Schedule: "staas collects usage every 1 h and samples bucket sizes every 1 h.",
+		Rows: []UsageDay{
+			{Date: d0, Traffic: Traffic{Put: 10, Get: 30, List: 5, Other: 1, Uploaded: 10 << 20, Downloaded: 30 << 20}},
+			{Date: d0.Add(24 * time.Hour), Storage: StorageFigures{AverageBytes: 5 * gib, PeakBytes: 6 * gib,
+				PeakAt: d0.Add(30 * time.Hour), Sampled: 12 * time.Hour, GBHours: 64.424509, GBMonths: 0.088253}},
+			{Date: d0.Add(48 * time.Hour), Storage: StorageFigures{AverageBytes: 6 * gib, PeakBytes: 6 * gib,
+				PeakAt: d0.Add(48 * time.Hour), Sampled: 90 * time.Minute, GBHours: 9.663676, GBMonths: 0.013238},
+				Traffic: Traffic{Put: 1, Get: 2, List: 3, Other: 4, Uploaded: 1536, Downloaded: 1 << 40}},
+		},
+		Total: UsageTotal{
+			Storage: StorageFigures{AverageBytes: 5*gib + gib/9, PeakBytes: 6 * gib, PeakAt: d0.Add(30 * time.Hour),
+				Sampled: 13*time.Hour + 30*time.Minute, GBHours: 74.088185, GBMonths: 0.101491},
+			Traffic: Traffic{Put: 11, Get: 32, List: 8, Other: 5, Uploaded: 10<<20 + 1536, Downloaded: 30<<20 + 1<<40},
+		},
+		Buckets: []UsageBucket{
+			{Bucket: "", Traffic: Traffic{List: 3}},
+			{Bucket: "photos", Storage: StorageFigures{PeakBytes: 6 * gib, Sampled: 13*time.Hour + 30*time.Minute, GBHours: 74.088185, GBMonths: 0.101491},
+				Traffic: Traffic{Put: 11, Get: 32, List: 5, Other: 5, Uploaded: 10<<20 + 1536, Downloaded: 30<<20 + 1<<40}},
+		},
 	}
 }
 
@@ -207,6 +237,7 @@ var knownActions = map[string]bool{
 	ActBucketLimitsSet: true, ActBucketLimitsGet: true, ActBucketLimitsDelete: true,
 	ActQuotaSet: true, ActQuotaGet: true, ActQuotaDelete: true,
 	ActStatsGet: true, ActStatsDelete: true,
+	ActToggleUsage: true, ActUsageDays: true,
 }
 
 // changeActions need "Perform Server Operations"; the others only read or

@@ -171,6 +171,7 @@ func TestLinksButtonsPostTheirAction(t *testing.T) {
 		"List Users (off)":              ActToggleUsers,
 		"Buckets (off)":                 ActToggleBuckets,
 		"List Statistics Objects (off)": ActToggleStats,
+		"Usage history (off)":           ActToggleUsage,
 	}
 	doc.Find("button").Each(func(_ int, b *goquery.Selection) {
 		if w, ok := want[text(b)]; ok {
@@ -215,6 +216,7 @@ func TestLinksButtonsPostTheirAction(t *testing.T) {
 func TestLinksTogglesShowOnOff(t *testing.T) {
 	labels := map[string]string{
 		PanelUser: "Query User", PanelUsers: "List Users", PanelBuckets: "Buckets", PanelStats: "List Statistics Objects",
+		PanelUsage: "Usage history",
 	}
 	for panel, label := range labels {
 		for _, on := range []bool{false, true} {

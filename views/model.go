@@ -54,6 +54,9 @@ const (
 
 	ActStatsGet    = "stats-get"    // params: object
 	ActStatsDelete = "stats-delete" // params: object
+
+	ActToggleUsage = "toggle-usage" // "Usage history (on/off)": the client's daily usage
+	ActUsageDays   = "usage-days"   // params: days (30 or 90)
 )
 
 // Panel names, as toggled per admin and client.
@@ -66,6 +69,7 @@ const (
 	PanelBucketLimits = "bucket-limits"
 	PanelObject       = "object"
 	PanelQuotas       = "quotas"
+	PanelUsage        = "usage"
 )
 
 // LinksVM is the "Other Actions" part of the client summary page.
@@ -134,6 +138,7 @@ type PanelsVM struct {
 	BucketLimits *LimitsVM
 	Object       *ObjectVM
 	Quotas       *QuotasVM
+	Usage        *UsageVM
 }
 
 // ConfirmVM asks "are you sure?" before a destructive action. Confirm posts
@@ -247,4 +252,70 @@ type QuotaRow struct {
 	Bucket string // "" for the user
 	SizeGB uint64
 	Set    bool
+}
+
+// UsageDays are the periods the usage history offers, in days; the first
+// is the default.
+var UsageDays = []int{30, 90}
+
+// UsageVM is "S3 Usage History": the client's S3 user's usage per UTC day
+// over the last Days days (today, so far, included), from staas's usage
+// ledger and bucket size samples.
+type UsageVM struct {
+	UserID string
+	Days   int // one of UsageDays
+	// From is the first day's midnight and To the midnight after the last
+	// day, UTC.
+	From, To time.Time
+	// Unavailable, when set, says why there are no figures ("usage
+	// collection is not configured"); the rest is then empty.
+	Unavailable string
+	// Schedule says when usage is collected and bucket sizes sampled, as
+	// the configuration has it; the empty state repeats it.
+	Schedule string
+	// Rows are the days, oldest first.
+	Rows  []UsageDay
+	Total UsageTotal
+	// Buckets break the period down per bucket; Bucket "" is the user
+	// level (listing buckets), which has requests but no storage.
+	Buckets []UsageBucket
+}
+
+// Traffic is requests by class and bytes in and out.
+type Traffic struct {
+	Put, Get, List, Other uint64
+	Uploaded, Downloaded  uint64 // bytes received, bytes sent
+}
+
+// StorageFigures are the stored bytes over a day or the period: the
+// time-weighted average over the Sampled part of it, and the peak. With
+// Sampled zero no sample covers the time, and nothing is known.
+type StorageFigures struct {
+	AverageBytes uint64
+	PeakBytes    uint64
+	PeakAt       time.Time
+	Sampled      time.Duration
+	// GBHours and GBMonths are the time-weighted storage in decimal GB,
+	// as billed.
+	GBHours, GBMonths float64
+}
+
+// UsageDay is one UTC day.
+type UsageDay struct {
+	Date    time.Time // midnight UTC
+	Storage StorageFigures
+	Traffic Traffic
+}
+
+// UsageTotal is the whole period.
+type UsageTotal struct {
+	Storage StorageFigures
+	Traffic Traffic
+}
+
+// UsageBucket is one bucket over the period.
+type UsageBucket struct {
+	Bucket  string
+	Storage StorageFigures
+	Traffic Traffic
 }

@@ -3,6 +3,7 @@ package views
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
@@ -29,6 +30,8 @@ var (
 		"style": true, "form": true, "input": true, "button": true, "p": true, "span": true,
 		"select": true, "option": true, "datalist": true, "table": true, "tbody": true, "tr": true,
 		"th": true, "td": true, "code": true, "em": true, "time": true, "a": true,
+		// the usage chart, inline SVG
+		"svg": true, "title": true, "g": true, "text": true, "rect": true, "line": true,
 	}
 	allowedAttrs = map[string]bool{
 		"class": true, "id": true, "method": true, "action": true, "type": true, "name": true,
@@ -36,7 +39,11 @@ var (
 		"placeholder": true, "autocomplete": true, "list": true, "selected": true, "colspan": true,
 		"cellspacing": true, "cellpadding": true, "datetime": true, "href": true, "scope": true,
 		"aria-pressed": true, "aria-label": true, "aria-invalid": true, "aria-describedby": true,
-		"aria-labelledby": true,
+		"aria-labelledby": true, "rowspan": true,
+		// the usage chart's SVG attributes
+		"viewBox": true, "focusable": true, "x": true, "y": true, "width": true, "height": true,
+		"x1": true, "y1": true, "x2": true, "y2": true, "fill": true, "stroke": true, "stroke-width": true,
+		"font-size": true, "text-anchor": true,
 	}
 )
 
@@ -105,6 +112,9 @@ func hostilePanels(p string) PanelsVM {
 		Object: &ObjectVM{Name: p, ServiceID: p, TotalRows: 5,
 			Rows: []ObjectRow{{Bucket: p, UserID: p, Tag: p}}},
 		Quotas: &QuotasVM{Buckets: []QuotaRow{{Bucket: p, SizeGB: 1, Set: true}}},
+		Usage: &UsageVM{UserID: p, Days: 30, Schedule: p,
+			Rows:    []UsageDay{{Date: time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC), Traffic: Traffic{Put: 1, Uploaded: 5}}},
+			Buckets: []UsageBucket{{Bucket: p, Traffic: Traffic{Put: 1, Uploaded: 5}}}},
 	}
 }
 
@@ -152,6 +162,7 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 				"#staas-panel-user .title", "#staas-panel-user .staas-secret-masked", "#staas-panel-buckets td",
 				"#staas-panel-stats td code", "#staas-panel-bucket-limits .title", "#staas-panel-object .title",
 				"#staas-panel-object td", "#staas-panel-quotas td",
+				"#staas-panel-usage .title", ".staas-usage-buckets td", "#staas-panel-usage .help-block",
 			} {
 				if !strings.Contains(panels.Find(sel).Text(), p) {
 					t.Errorf("%s does not show %q as text", sel, p)
