@@ -51,7 +51,7 @@ var adminActions = map[string]adminAction{
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 			u, err := h.svc.DeleteUser(ctx, a)
 			if u != nil {
-				for _, p := range []string{views.PanelUser, views.PanelBuckets, views.PanelUserLimits, views.PanelBucketLimits, views.PanelQuotas} {
+				for _, p := range []string{views.PanelUser, views.PanelBuckets, views.PanelUserLimits, views.PanelBucketLimits, views.PanelQuotas, views.PanelUsage} {
 					h.hide(ctx, a, p)
 				}
 			}
@@ -130,6 +130,17 @@ var adminActions = map[string]adminAction{
 	}},
 	views.ActToggleStats: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelStats, nil)
+	}},
+	views.ActToggleUsage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+		return "", h.toggle(ctx, a, views.PanelUsage, url.Values{"days": {strconv.Itoa(views.UsageDays[0])}})
+	}},
+	views.ActUsageDays: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		days, err := usageDays(p["days"])
+		if err != nil {
+			return "", err
+		}
+		h.showUsage(ctx, a, days)
+		return "", nil
 	}},
 	views.ActStatsPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.StatsPage(ctx, a, p["after"]); err != nil {
@@ -248,7 +259,7 @@ var adminActions = map[string]adminAction{
 }
 
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
-	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas}
+	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage}
 
 func quotaSubject(bucket string) string {
 	if bucket == "" {

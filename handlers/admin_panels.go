@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,6 +30,11 @@ type PanelStore interface {
 type adminUI struct {
 	svc    *provision.Service
 	panels PanelStore
+	// usage reads the usage ledger (nil: collection is not configured);
+	// usageSchedule says when it is filled.
+	usage         UsageReader
+	usageSchedule string
+	now           func() time.Time
 }
 
 // State keys besides the panel names: a destructive action awaiting its
@@ -68,7 +74,7 @@ func (h *adminUI) links(c echo.Context) error {
 		return err
 	}
 	vm := views.LinksVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), On: map[string]bool{}}
-	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats} {
+	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage} {
 		_, vm.On[p] = state[p]
 	}
 	if u, err := h.svc.QueryUser(ctx, a); err == nil {
@@ -227,6 +233,13 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			failed("S3 Quotas", err)
 		} else {
 			vm.Quotas = quotasVM(q)
+		}
+	}
+	if s, on := state[views.PanelUsage]; on {
+		if u, err := h.usageVM(ctx, a, s); err != nil {
+			failed("S3 Usage History", err)
+		} else {
+			vm.Usage = u
 		}
 	}
 	html, err := views.RenderString(ctx, views.Panels(vm))

@@ -36,11 +36,18 @@ type app struct {
 	srv *httptest.Server
 }
 
-func newApp(t *testing.T) *app {
+func newApp(t *testing.T) *app { return newAppWith(t, nil) }
+
+// newAppWith is newApp with the handlers' dependencies adjusted by deps.
+func newAppWith(t *testing.T, deps func(*testworld.World, *handlers.Deps)) *app {
 	t.Helper()
 	w := testworld.New(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}})
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
-	e := handlers.New(handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store}, Provision: svc, Panels: w.Store})
+	d := handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store}, Provision: svc, Panels: w.Store}
+	if deps != nil {
+		deps(w, &d)
+	}
+	e := handlers.New(d)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &app{World: w, t: t, srv: srv}

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,6 +26,11 @@ type Deps struct {
 	Shim      ShimVerifier
 	Provision *provision.Service
 	Panels    PanelStore
+	// Usage reads the usage ledger for the "S3 Usage History" panel; nil
+	// makes the panel say that usage collection is not configured.
+	// UsageSchedule says when usage is collected (see UsageSchedule).
+	Usage         UsageReader
+	UsageSchedule string
 }
 
 // New returns the echo instance with every route registered and the one
@@ -49,7 +55,7 @@ func New(d Deps) *echo.Echo {
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision, panels: d.Panels}
+		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, now: time.Now}
 		signed := shimAuth(d.Shim)
 		e.POST(whmcsbridge.PathLinks, ui.links, signed)
 		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"context"
+	"math/big"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"staas"
+	"staas/internal/provision"
+	"staas/internal/store"
+	"staas/internal/usage"
+	"staas/views"
+)
+
+// UsageReader reads what an S3 user used, per UTC day and over a period,
+// from the usage ledger and the bucket size samples (*usage.Reader).
+type UsageReader interface {
+	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
+	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+}
+
+// UsageSchedule says, for the usage history panel, how often usage is
+// collected and bucket sizes sampled: "staas collects usage every 1 h and
+// samples bucket sizes every 1 h."
+func UsageSchedule(collect, sample time.Duration) string {
+	return "staas collects usage every " + every(collect) + " and samples bucket sizes every " + every(sample) + "."
+}
+
+// every is a configured interval as a person writes it: "1 h", "30 min",
+// "1 h 30 min", "45 s".
+func every(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.FormatInt(int64(d/time.Second), 10) + " s"
+	}
+	d = d.Round(time.Minute)
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case m == 0:
+		return strconv.FormatInt(h, 10) + " h"
+	case h == 0:
+		return strconv.FormatInt(m, 10) + " min"
+	}
+	return strconv.FormatInt(h, 10) + " h " + strconv.FormatInt(m, 10) + " min"
+}
+
+// usageDays reads the days parameter of the usage history: one of
+// views.UsageDays.
+func usageDays(s string) (int, error) {
+	d, err := strconv.Atoi(s)
+	if err != nil || !slices.Contains(views.UsageDays, d) {
+		if len(s) > 20 {
+			s = s[:20] + "…"
+		}
+		return 0, staas.Errorf(staas.EINVALID, "The usage history shows the last 30 or 90 days, not %q.", s)
+	}
+	return d, nil
+}
+
+// showUsage turns the usage history on for days.
+func (h *adminUI) showUsage(ctx context.Context, a provision.Actor, days int) {
+	h.show(ctx, a, views.PanelUsage, url.Values{"days": {strconv.Itoa(days)}})
+}
+
+// usageVM reads the client's usage over the last days UTC days, today
+// included: [midnight days-1 days ago, next midnight). A client without an
+// S3 user and a staas without a usage reader get the panel with the
+// reason instead of figures.
+func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) (*views.UsageVM, error) {
+	days, err := usageDays(parseState(state).Get("days"))
+	if err != nil {
+		days = views.UsageDays[0]
+	}
+	today := h.now().UTC().Truncate(24 * time.Hour)
+	vm := &views.UsageVM{Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: h.usageSchedule}
+	m, err := h.svc.S3User(ctx, a)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		vm.Unavailable = "This client has no S3 user, so there is no usage to show."
+		return vm, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	vm.UserID = m.UserID
+	if h.usage == nil {
+		vm.Unavailable = "Usage collection is not configured in this staas, so there is no usage history."
+		return vm, nil
+	}
+	daily, err := h.usage.Daily(ctx, m.UserID, vm.From, vm.To)
+	if err != nil {
+		return nil, err
+	}
+	totals, err := h.usage.Totals(ctx, m.UserID, vm.From, vm.To)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range daily {
+		vm.Rows = append(vm.Rows, views.UsageDay{Date: d.Date, Storage: storageFigures(d.Storage), Traffic: traffic(d.Traffic)})
+	}
+	vm.Total = views.UsageTotal{Storage: storageFigures(totals.Storage), Traffic: traffic(totals.Traffic)}
+	for _, b := range totals.Buckets {
+		vm.Buckets = append(vm.Buckets, views.UsageBucket{Bucket: b.Bucket, Storage: storageFigures(b.Storage), Traffic: traffic(b.Traffic)})
+	}
+	return vm, nil
+}
+
+func traffic(c store.UsageCounters) views.Traffic {
+	return views.Traffic{Put: c.Put, Get: c.Get, List: c.List, Other: c.Other, Uploaded: c.Uploaded, Downloaded: c.Downloaded}
+}
+
+// storageFigures turns the reader's storage into the panel's: the
+// time-weighted average is the exact byte-seconds over the seconds the
+// samples cover.
+func storageFigures(s usage.Storage) views.StorageFigures {
+	f := views.StorageFigures{PeakBytes: s.PeakBytes, PeakAt: s.PeakAt, Sampled: s.Covered, GBHours: s.GBHours, GBMonths: s.GBMonths}
+	if secs := int64(s.Covered / time.Second); secs > 0 && s.ByteSeconds != nil {
+		avg := new(big.Int).Quo(s.ByteSeconds, big.NewInt(secs))
+		if avg.IsUint64() {
+			f.AverageBytes = avg.Uint64()
+		}
+	} else {
+		f.Sampled = 0
+	}
+	return f
+}
