@@ -218,15 +218,19 @@ func (s *Store) S3UserIDs(ctx context.Context, cluster string) (map[string]bool,
 	return ids, nil
 }
 
-// UsageObjectTx adds one statistics object's counters to the ledger in a
-// single transaction that also records the object's name, so that the
-// object counts once or not at all. It is used by one goroutine.
+// UsageObjectTx adds the counters of one or more statistics objects to the
+// ledger in a single transaction that also records the objects' names, so
+// that each object counts once or not at all. It is used by one goroutine.
 type UsageObjectTx struct {
 	s       *Store
 	tx      *sql.Tx
 	cluster string
-	name    string
+	name    string // the one object of BeginUsageObject; "" for BeginUsageObjects
 	done    bool
+	// Statements for full chunks, prepared once per transaction (MySQL's
+	// driver would otherwise prepare, execute and close each: three round
+	// trips; SQLite would parse each 500-row statement again).
+	readFull, upsertFull *sql.Stmt
 }
 
 // BeginUsageObject starts the transaction of one object. The caller must
@@ -234,17 +238,31 @@ type UsageObjectTx struct {
 // database's only connection: use the transaction, not the Store.
 func (s *Store) BeginUsageObject(ctx context.Context, cluster, name string) (*UsageObjectTx, error) {
 	const op = "collect usage object"
-	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+	if err := checkKey(op, "object name", name, maxUsageNameLen); err != nil {
 		return nil, err
 	}
-	if err := checkKey(op, "object name", name, maxUsageNameLen); err != nil {
+	t, err := s.BeginUsageObjects(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	t.name = name
+	return t, nil
+}
+
+// BeginUsageObjects starts a transaction for several objects, whose names
+// CommitObjects records. The caller must end it with CommitObjects or
+// Rollback. While it is open on SQLite it holds the database's only
+// connection: use the transaction, not the Store.
+func (s *Store) BeginUsageObjects(ctx context.Context, cluster string) (*UsageObjectTx, error) {
+	const op = "collect usage object"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
 		return nil, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, dbError("begin collecting a usage object", err)
 	}
-	return &UsageObjectTx{s: s, tx: tx, cluster: cluster, name: name}, nil
+	return &UsageObjectTx{s: s, tx: tx, cluster: cluster}, nil
 }
 
 // Add adds counters to their ledger cells: it reads the cells (locking
@@ -270,78 +288,133 @@ func (t *UsageObjectTx) Add(ctx context.Context, add map[UsageCell]UsageCounters
 	slices.SortFunc(cells, func(a, b UsageCell) int {
 		return cmp.Or(cmp.Compare(a.Hour, b.Hour), strings.Compare(a.UserID, b.UserID), strings.Compare(a.Bucket, b.Bucket))
 	})
+	w := chunkWork{
+		sums:  make([]UsageCounters, 0, usageRowsPerStatement),
+		index: make(map[UsageCell]int, usageRowsPerStatement),
+		args:  make([]any, 0, usageRowsPerStatement*10),
+	}
 	for start := 0; start < len(cells); start += usageRowsPerStatement {
 		chunk := cells[start:min(start+usageRowsPerStatement, len(cells))]
-		if err := t.addChunk(ctx, chunk, add); err != nil {
+		if err := t.addChunk(ctx, chunk, add, &w); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map[UsageCell]UsageCounters) error {
+// chunkWork is the scratch space of addChunk, reused across chunks.
+type chunkWork struct {
+	sums  []UsageCounters
+	index map[UsageCell]int
+	args  []any
+	dest  [8]any
+}
+
+// usageRead reads what the ledger holds for one hour's users (n of them).
+func (d *dialect) usageRead(n int) string {
+	return `SELECT user_id, bucket, ` + ledgerColumns + ` FROM staas_usage_ledger
+		WHERE cluster = ? AND hour_ts = ? AND user_id IN (` + placeholders(n) + `)` + d.forUpdate()
+}
+
+func (t *UsageObjectTx) stmt(ctx context.Context, p **sql.Stmt, q string) (*sql.Stmt, error) {
+	if *p == nil {
+		st, err := t.tx.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		*p = st
+	}
+	return *p, nil
+}
+
+func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map[UsageCell]UsageCounters, w *chunkWork) error {
 	d := t.s.dialect
-	sums := make([]UsageCounters, len(cells))
+	w.sums = w.sums[:0]
+	clear(w.index)
 	for i, c := range cells {
-		sums[i] = add[c]
+		w.sums = append(w.sums, add[c])
+		w.index[c] = i
 	}
 	// Read what the ledger holds for these cells, one query per hour
-	// (an object's items share one hour, so usually one query).
-	index := make(map[UsageCell]int, len(cells))
-	for i, c := range cells {
-		index[c] = i
-	}
+	// (cells are sorted by hour, so a chunk has one or two hours). A
+	// chunk's users are distinct per hour and sorted; the list is padded
+	// with its last user to the full size so that one prepared statement
+	// serves every read.
 	for lo := 0; lo < len(cells); {
 		hi := lo
 		for hi < len(cells) && cells[hi].Hour == cells[lo].Hour {
 			hi++
 		}
-		users := make([]any, 0, hi-lo+2)
-		users = append(users, t.cluster, cells[lo].Hour)
-		seen := map[string]bool{}
+		w.args = append(w.args[:0], t.cluster, cells[lo].Hour)
+		last := ""
 		for _, c := range cells[lo:hi] {
-			if !seen[c.UserID] {
-				seen[c.UserID] = true
-				users = append(users, c.UserID)
+			if len(w.args) == 2 || c.UserID != last {
+				w.args = append(w.args, c.UserID)
+				last = c.UserID
 			}
 		}
-		q := `SELECT user_id, bucket, ` + ledgerColumns + ` FROM staas_usage_ledger
-			WHERE cluster = ? AND hour_ts = ? AND user_id IN (` + placeholders(len(users)-2) + `)` + d.forUpdate()
-		if err := t.readCells(ctx, q, users, cells[lo].Hour, index, sums); err != nil {
+		var st *sql.Stmt
+		var err error
+		if len(w.args)-2 > usageRowsPerStatement/4 {
+			for len(w.args)-2 < usageRowsPerStatement {
+				w.args = append(w.args, last)
+			}
+			st, err = t.stmt(ctx, &t.readFull, d.usageRead(usageRowsPerStatement))
+		} else {
+			st, err = t.tx.PrepareContext(ctx, d.usageRead(len(w.args)-2))
+			if st != nil {
+				defer st.Close()
+			}
+		}
+		if err != nil {
+			return dbError("read the usage ledger", err)
+		}
+		if err := t.readCells(ctx, st, w, cells[lo].Hour); err != nil {
 			return err
 		}
 		lo = hi
 	}
-	args := make([]any, 0, len(cells)*10)
+	w.args = w.args[:0]
 	for i, c := range cells {
-		s := sums[i]
-		args = append(args, t.cluster, c.Hour, c.UserID, c.Bucket,
+		s := w.sums[i]
+		w.args = append(w.args, t.cluster, c.Hour, c.UserID, c.Bucket,
 			d.u64(s.Put), d.u64(s.Get), d.u64(s.List), d.u64(s.Other), d.u64(s.Uploaded), d.u64(s.Downloaded))
 	}
-	if _, err := t.tx.ExecContext(ctx, d.upsertLedger(len(cells)), args...); err != nil {
+	var err error
+	if len(cells) == usageRowsPerStatement {
+		var st *sql.Stmt
+		if st, err = t.stmt(ctx, &t.upsertFull, d.upsertLedger(usageRowsPerStatement)); err == nil {
+			_, err = st.ExecContext(ctx, w.args...)
+		}
+	} else {
+		_, err = t.tx.ExecContext(ctx, d.upsertLedger(len(cells)), w.args...)
+	}
+	if err != nil {
 		return dbError("write the usage ledger", err)
 	}
 	return nil
 }
 
-func (t *UsageObjectTx) readCells(ctx context.Context, q string, args []any, hour int64, index map[UsageCell]int, sums []UsageCounters) error {
-	rows, err := t.tx.QueryContext(ctx, q, args...)
+func (t *UsageObjectTx) readCells(ctx context.Context, st *sql.Stmt, w *chunkWork, hour int64) error {
+	rows, err := st.QueryContext(ctx, w.args...)
 	if err != nil {
 		return dbError("read the usage ledger", err)
 	}
 	defer rows.Close()
+	var c UsageCell
+	var have UsageCounters
+	c.Hour = hour
+	dest := append(w.dest[:0], &c.UserID, &c.Bucket)
+	dest = append(dest, have.scanDest()...)
 	for rows.Next() {
-		var c UsageCell
-		var have UsageCounters
-		c.Hour = hour
-		if err := rows.Scan(append([]any{&c.UserID, &c.Bucket}, have.scanDest()...)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return dbError("read the usage ledger", err)
 		}
-		i, ok := index[c]
+		i, ok := w.index[c]
 		if !ok {
 			continue // another bucket of the same user
 		}
-		if err := sums[i].Add(have); err != nil {
+		if err := w.sums[i].Add(have); err != nil {
 			return &staas.Error{Code: staas.EINVALID, Err: err, Message: fmt.Sprintf(
 				"store: the ledger of user %s, bucket %q, hour %s would exceed 2^64-1: refused",
 				truncate(c.UserID), truncate(c.Bucket), c.Time().Format(time.RFC3339))}
@@ -353,37 +426,72 @@ func (t *UsageObjectTx) readCells(ctx context.Context, q string, args []any, hou
 	return nil
 }
 
-// Commit records the object and commits its counters with it. An object
-// recorded already (by another collector that got there first) makes the
-// transaction roll back and Commit return ECONFLICT: nothing counted twice.
+// Commit records the object of BeginUsageObject and commits its counters
+// with it. An object recorded already (by another collector that got there
+// first) makes the transaction roll back and Commit return ECONFLICT:
+// nothing counted twice.
 func (t *UsageObjectTx) Commit(ctx context.Context, rec UsageObjectRecord) error {
+	const op = "collect usage object"
+	if !t.done && rec.Name != t.name {
+		t.done = true
+		t.tx.Rollback()
+		return invalid(op, "record of %q in the transaction of %q", truncate(rec.Name), truncate(t.name))
+	}
+	return t.CommitObjects(ctx, []UsageObjectRecord{rec})
+}
+
+// CommitObjects records the objects whose counters the transaction holds
+// and commits them all at once. If any of them was recorded already (by
+// another collector that got there first) the whole transaction rolls
+// back and CommitObjects returns ECONFLICT: nothing counted twice.
+func (t *UsageObjectTx) CommitObjects(ctx context.Context, recs []UsageObjectRecord) error {
 	const op = "collect usage object"
 	if t.done {
 		return staas.Errorf(staas.EINTERNAL, "store: %s: the transaction has ended", op)
 	}
 	t.done = true
-	if rec.Name != t.name {
-		t.tx.Rollback()
-		return invalid(op, "record of %q in the transaction of %q", truncate(rec.Name), truncate(t.name))
-	}
-	if err := checkText(op, "service id", rec.ServiceID, 0, maxServiceIDLen); err != nil {
+	fail := func(err error) error {
 		t.tx.Rollback()
 		return err
 	}
-	at := rec.CollectedAt
-	if at.IsZero() {
-		at = time.Now()
+	if len(recs) == 0 {
+		return fail(invalid(op, "no object to record"))
 	}
 	d := t.s.dialect
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO staas_usage_objects (name, cluster, service_id, start_ts, period, items, unknown_items, collected_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, rec.Name, t.cluster, rec.ServiceID, d.u64(rec.StartTS), d.u64(rec.Period),
-		d.u64(rec.Items), d.u64(rec.UnknownItems), d.timeArg(storedTime(at)))
-	if err != nil {
-		t.tx.Rollback()
-		if duplicateKey(err) {
-			return staas.Errorf(staas.ECONFLICT, "store: usage object %q was collected already", truncate(t.name))
+	now := time.Now()
+	const cols = 8
+	for start := 0; start < len(recs); start += usageRowsPerStatement {
+		chunk := recs[start:min(start+usageRowsPerStatement, len(recs))]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, rec := range chunk {
+			if err := checkKey(op, "object name", rec.Name, maxUsageNameLen); err != nil {
+				return fail(err)
+			}
+			if t.name != "" && rec.Name != t.name {
+				return fail(invalid(op, "record of %q in the transaction of %q", truncate(rec.Name), truncate(t.name)))
+			}
+			if err := checkText(op, "service id", rec.ServiceID, 0, maxServiceIDLen); err != nil {
+				return fail(err)
+			}
+			at := rec.CollectedAt
+			if at.IsZero() {
+				at = now
+			}
+			args = append(args, rec.Name, t.cluster, rec.ServiceID, d.u64(rec.StartTS), d.u64(rec.Period),
+				d.u64(rec.Items), d.u64(rec.UnknownItems), d.timeArg(storedTime(at)))
 		}
-		return dbError("record the usage object", err)
+		q := `INSERT INTO staas_usage_objects (name, cluster, service_id, start_ts, period, items, unknown_items, collected_at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", ")
+		if _, err := t.tx.ExecContext(ctx, q, args...); err != nil {
+			t.tx.Rollback()
+			if duplicateKey(err) {
+				if len(recs) == 1 {
+					return staas.Errorf(staas.ECONFLICT, "store: usage object %q was collected already", truncate(recs[0].Name))
+				}
+				return staas.Errorf(staas.ECONFLICT, "store: one of %d usage objects from %q was collected already", len(recs), truncate(recs[0].Name))
+			}
+			return dbError("record the usage object", err)
+		}
 	}
 	if err := t.tx.Commit(); err != nil {
 		return dbError("commit the usage object", err)
