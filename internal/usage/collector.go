@@ -7,6 +7,7 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -67,13 +68,23 @@ type Config struct {
 	// every third of it while the collector works. Default 2 minutes.
 	LeaseTTL time.Duration
 	// BatchCells is how many ledger cells are added up in memory before
-	// they are written to the open transaction; it bounds the memory an
-	// object of any size takes. Default 1000.
+	// they are written to the open transaction; it bounds the memory a
+	// run takes however large its objects are (roughly 150 bytes a cell).
+	// Default 20,000.
 	BatchCells int
+	// GroupObjects is how many objects at most share one transaction.
+	// Their items are added up in memory first, so the cells they share
+	// (one user and bucket in one hour, seen by several gateway services
+	// and periods) are read and written once. A group that fails is
+	// rolled back whole and its objects collected one by one. Default 50;
+	// 1 gives every object its own transaction.
+	GroupObjects int
 	// ObjectAttempts is how often an object whose read broke off is read
 	// again within one run; default 3.
 	ObjectAttempts int
 	Logger         *slog.Logger
+	// Observe, when set, is told of every run when it ends (metrics).
+	Observe func(Report)
 	// Now replaces time.Now (tests).
 	Now func() time.Time
 	// Inject, when set, is called at each Point of each object; an error
@@ -110,7 +121,10 @@ func fillDefaults(cfg *Config) {
 		cfg.LeaseTTL = 2 * time.Minute
 	}
 	if cfg.BatchCells <= 0 {
-		cfg.BatchCells = 1000
+		cfg.BatchCells = 20000
+	}
+	if cfg.GroupObjects <= 0 {
+		cfg.GroupObjects = 50
 	}
 	if cfg.ObjectAttempts <= 0 {
 		cfg.ObjectAttempts = 3
@@ -152,19 +166,42 @@ type Result struct {
 	// names up to 20 of those users.
 	UnknownItems uint64
 	UnknownUsers []string
+	// Overflows counts the objects refused (and left on the gateway)
+	// because a sum would exceed 2^64-1; they are among Failed.
+	Overflows int
+}
+
+// Report is what Config.Observe is told at the end of every run.
+type Report struct {
+	Result
+	Err     error
+	Started time.Time     // by Config.Now
+	Elapsed time.Duration // by the monotonic clock
 }
 
 const maxUnknownNamed = 20
 
+// listBatch is how many listed names are gathered, and sorted by hour,
+// before they are collected: objects of one hour from several gateway
+// services then share transactions and ledger cells.
+const listBatch = 1000
+
 // Run collects every statistics object listed once: each object's counters
 // and its name are committed in one transaction, then (unless KeepObjects)
-// the object is deleted. An object already recorded is not counted again;
-// it is only deleted. Errors of single objects do not stop the run: they
-// are joined into the error returned, and the objects stay on the gateway
-// for the next run. When another collector holds the lease, Run returns at
-// once with Result.LeaseHeldBy set and no error.
-func (c *Collector) Run(ctx context.Context) (Result, error) {
-	var res Result
+// the object is deleted. Several objects may share a transaction (see
+// Config.GroupObjects); they are then committed, or not, together. An
+// object already recorded is not counted again; it is only deleted. Errors
+// of single objects do not stop the run: they are joined into the error
+// returned, and the objects stay on the gateway for the next run. When
+// another collector holds the lease, Run returns at once with
+// Result.LeaseHeldBy set and no error.
+func (c *Collector) Run(ctx context.Context) (res Result, err error) {
+	if c.cfg.Observe != nil {
+		started, t0 := c.cfg.Now(), time.Now()
+		defer func() {
+			c.cfg.Observe(Report{Result: res, Err: err, Started: started, Elapsed: time.Since(t0)})
+		}()
+	}
 	ctx, release, holder, err := holdLease(ctx, c.cfg.Store, LeaseCollector, c.cfg.Owner, c.cfg.LeaseTTL, c.cfg.Now, c.log)
 	if err != nil {
 		return res, err
@@ -179,29 +216,34 @@ func (c *Collector) Run(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	var errs []error
-	unknown := map[string]bool{}
+	r := &run{c: c, known: known, unknown: map[string]bool{}, res: &res,
+		agg: make(map[store.UsageCell]store.UsageCounters)}
+	var stopped error
 	err = c.cfg.Gateway.EachUsageObject(ctx, func(name string) error {
 		res.Listed++
-		err := c.object(ctx, name, known, unknown, &res)
-		var stop *stopError
-		if errors.As(err, &stop) {
-			return stop.err
+		r.pending = append(r.pending, name)
+		if len(r.pending) >= listBatch {
+			stopped = r.process(ctx)
 		}
-		if err != nil {
-			res.Failed++
-			errs = append(errs, err)
-			c.log.Error("usage object not collected; it stays on the gateway for the next run", "object", name, "err", err)
-		}
-		return nil
+		return stopped
 	})
+	if stopped == nil {
+		// The names listed before the end (or a listing error).
+		if stop := r.process(ctx); stop != nil {
+			if err == nil {
+				err = stop
+			} else {
+				r.errs = append(r.errs, stop)
+			}
+		}
+	}
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", err, cause)
 		}
-		errs = append(errs, err)
+		r.errs = append(r.errs, err)
 	}
-	for id := range unknown {
+	for id := range r.unknown {
 		res.UnknownUsers = append(res.UnknownUsers, id)
 	}
 	slices.Sort(res.UnknownUsers)
@@ -212,7 +254,7 @@ func (c *Collector) Run(ctx context.Context) (Result, error) {
 		c.log.Warn("usage of S3 users no WHMCS client is mapped to: kept in the ledger, not billed until mapped",
 			"items", res.UnknownItems, "users", res.UnknownUsers)
 	}
-	return res, errors.Join(errs...)
+	return res, errors.Join(r.errs...)
 }
 
 // stopError ends the run (an injected crash, a cancelled context, a store
@@ -231,108 +273,272 @@ func (c *Collector) inject(p Point, name string) error {
 	return nil
 }
 
-// object handles one listed object.
-func (c *Collector) object(ctx context.Context, name string, known, unknown map[string]bool, res *Result) error {
-	st := c.cfg.Store
-	done, err := st.UsageObjectCollected(ctx, name)
-	if err != nil {
-		return c.fatal(ctx, err)
-	}
-	if done {
-		res.Skipped++
-		return c.remove(ctx, name, res)
-	}
-	hour, err := objectHour(name)
-	if err != nil {
-		return err
-	}
-	var header *ostor.UsageHeader
-	var n, unknownN uint64
-	for attempt := 1; ; attempt++ {
-		header, n, unknownN, err = c.ingest(ctx, name, hour, known, unknown)
-		if err == nil || attempt >= c.cfg.ObjectAttempts || staas.ErrorCode(err) != staas.EUNAVAILABLE || ctx.Err() != nil {
-			break
-		}
-		var stop *stopError
-		if errors.As(err, &stop) {
-			break
-		}
-		c.log.Warn("reading a usage object broke off; reading it again", "object", name, "attempt", attempt, "err", err)
-	}
-	if staas.ErrorCode(err) == staas.ECONFLICT {
-		res.Skipped++ // another collector got there first
-		return c.remove(ctx, name, res)
-	}
-	if err != nil {
-		return err
-	}
-	res.Collected++
-	res.Items += n
-	res.UnknownItems += unknownN
-	if h := header.Start(); !h.IsZero() && h.Unix()/3600 != hour {
-		c.log.Warn("a usage object's start_ts is in another hour than its name says; counted in the name's hour",
-			"object", name, "start_ts", header.StartTS)
-	}
-	if err := c.inject(PointCommitted, name); err != nil {
-		return err
-	}
-	return c.remove(ctx, name, res)
+// run is the state of one Run.
+type run struct {
+	c              *Collector
+	known, unknown map[string]bool
+	res            *Result
+	errs           []error
+	pending        []string // listed, not yet handled
+	// agg adds up the cells of the objects being read; at most
+	// Config.BatchCells entries.
+	agg map[store.UsageCell]store.UsageCounters
 }
 
-// ingest reads one object into one transaction and commits it. It returns
-// ECONFLICT when another collector recorded the object first.
-func (c *Collector) ingest(ctx context.Context, name string, hour int64, known, unknown map[string]bool) (*ostor.UsageHeader, uint64, uint64, error) {
-	tx, err := c.cfg.Store.BeginUsageObject(ctx, c.cfg.Cluster, name)
-	if err != nil {
-		return nil, 0, 0, c.fatal(ctx, err)
+// object is a listed object not collected yet.
+type object struct {
+	name string
+	hour int64
+}
+
+// member is an object read into a transaction.
+type member struct {
+	object
+	header   *ostor.UsageHeader
+	items    uint64
+	unknownN uint64
+}
+
+// fail accounts for an error of one object. A stopError's cause is
+// returned, to end the run; any other error is recorded and nil returned.
+func (r *run) fail(name string, err error) error {
+	if err == nil {
+		return nil
 	}
-	defer tx.Rollback()
-	batch := make(map[store.UsageCell]store.UsageCounters, c.cfg.BatchCells)
-	var n, unknownN uint64
-	flush := func() error {
-		if err := tx.Add(ctx, batch); err != nil {
-			return err
+	var stop *stopError
+	if errors.As(err, &stop) {
+		return stop.err
+	}
+	r.res.Failed++
+	if errors.Is(err, store.ErrOverflow) {
+		r.res.Overflows++
+	}
+	r.errs = append(r.errs, err)
+	r.c.log.Error("usage object not collected; it stays on the gateway for the next run", "object", name, "err", err)
+	return nil
+}
+
+// process collects the pending names: those recorded already are only
+// deleted; the others are sorted by hour and read in groups.
+func (r *run) process(ctx context.Context) error {
+	c, st := r.c, r.c.cfg.Store
+	names := r.pending
+	r.pending = nil
+	objs := make([]object, 0, len(names))
+	for _, name := range names {
+		done, err := st.UsageObjectCollected(ctx, name)
+		if err != nil {
+			if stop := r.fail(name, c.fatal(ctx, err)); stop != nil {
+				return stop
+			}
+			continue
 		}
-		clear(batch)
-		return c.inject(PointStreaming, name)
+		if done {
+			r.res.Skipped++
+			if stop := r.fail(name, c.remove(ctx, name, r.res)); stop != nil {
+				return stop
+			}
+			continue
+		}
+		hour, err := objectHour(name)
+		if err != nil {
+			r.fail(name, err)
+			continue
+		}
+		objs = append(objs, object{name, hour})
 	}
-	header, err := c.cfg.Gateway.StreamUsageObject(ctx, name, func(it ostor.UsageItem) error {
-		n++
-		if !known[it.Key.UserID] {
-			unknownN++
-			if len(unknown) < 1000 {
-				unknown[it.Key.UserID] = true
+	// Names come sorted by service, then time: sorting by hour puts
+	// the objects whose items fall in the same cells side by side.
+	slices.SortStableFunc(objs, func(a, b object) int { return cmp.Compare(a.hour, b.hour) })
+	for len(objs) > 0 {
+		members, n, err := r.group(ctx, objs, c.cfg.GroupObjects)
+		var stop *stopError
+		switch {
+		case err == nil:
+			if stop := r.committed(ctx, members); stop != nil {
+				return stop
+			}
+		case errors.As(err, &stop):
+			return stop.err
+		case n == 1:
+			if stop := r.single(ctx, objs[0], err); stop != nil {
+				return stop
+			}
+		default:
+			// Something went wrong with one of the group's objects:
+			// nothing of the group is written. Collect them one by one,
+			// so that only the faulty one is left for the next run.
+			c.log.Info("collecting a group of usage objects failed; collecting them one by one", "objects", n, "err", err)
+			for _, o := range objs[:n] {
+				if stop := r.single(ctx, o, nil); stop != nil {
+					return stop
+				}
 			}
 		}
-		cell := store.UsageCell{UserID: it.Key.UserID, Bucket: it.Key.Bucket, Hour: hour}
-		sum := batch[cell]
+		objs = objs[n:]
+	}
+	return nil
+}
+
+// single collects one object in a transaction of its own, reading it
+// again when the read broke off. err, when not nil, is the outcome of a
+// first attempt made already.
+func (r *run) single(ctx context.Context, o object, err error) error {
+	c := r.c
+	attempt := 0
+	if err != nil {
+		attempt = 1
+	} else {
+		done, err := c.cfg.Store.UsageObjectCollected(ctx, o.name)
+		if err != nil {
+			return r.fail(o.name, c.fatal(ctx, err))
+		}
+		if done {
+			r.res.Skipped++
+			return r.fail(o.name, c.remove(ctx, o.name, r.res))
+		}
+	}
+	for {
+		if err != nil {
+			var stop *stopError
+			if errors.As(err, &stop) {
+				return stop.err
+			}
+			if attempt >= c.cfg.ObjectAttempts || staas.ErrorCode(err) != staas.EUNAVAILABLE || ctx.Err() != nil {
+				break
+			}
+			c.log.Warn("reading a usage object broke off; reading it again", "object", o.name, "attempt", attempt, "err", err)
+		}
+		attempt++
+		var members []member
+		members, _, err = r.group(ctx, []object{o}, 1)
+		if err == nil {
+			return r.committed(ctx, members)
+		}
+	}
+	if staas.ErrorCode(err) == staas.ECONFLICT {
+		r.res.Skipped++ // another collector got there first
+		return r.fail(o.name, c.remove(ctx, o.name, r.res))
+	}
+	return r.fail(o.name, err)
+}
+
+// group reads up to max objects from objs into one transaction and
+// commits their counters and names together. It returns the objects
+// committed, or how many it tried (n) and why it failed: then nothing of
+// them is written. Cells are added up in memory and written when
+// BatchCells of them are held (the group then ends with the object being
+// read, so that a large object keeps its transaction to itself) and at
+// the end.
+func (r *run) group(ctx context.Context, objs []object, max int) (members []member, n int, err error) {
+	c := r.c
+	var tx *store.UsageObjectTx
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	clear(r.agg)
+	write := func() error {
+		if tx == nil {
+			if tx, err = c.cfg.Store.BeginUsageObjects(ctx, c.cfg.Cluster); err != nil {
+				return c.fatal(ctx, err)
+			}
+		}
+		if err := tx.Add(ctx, r.agg); err != nil {
+			return c.fatal(ctx, err)
+		}
+		clear(r.agg)
+		return nil
+	}
+	for _, o := range objs[:min(max, len(objs))] {
+		n++
+		m, err := r.read(ctx, o, func() error {
+			if err := write(); err != nil {
+				return err
+			}
+			return c.inject(PointStreaming, o.name)
+		})
+		if err != nil {
+			return nil, n, err
+		}
+		members = append(members, m)
+		if tx != nil {
+			break
+		}
+	}
+	if err := write(); err != nil {
+		return nil, n, err
+	}
+	recs := make([]store.UsageObjectRecord, len(members))
+	for i, m := range members {
+		if err := c.inject(PointFetched, m.name); err != nil {
+			return nil, n, err
+		}
+		recs[i] = store.UsageObjectRecord{Name: m.name, ServiceID: m.header.ServiceID, StartTS: m.header.StartTS,
+			Period: m.header.Period, Items: m.items, UnknownItems: m.unknownN, CollectedAt: c.cfg.Now()}
+	}
+	err = tx.CommitObjects(ctx, recs)
+	tx = nil
+	if err != nil {
+		return nil, n, c.fatal(ctx, err)
+	}
+	return members, n, nil
+}
+
+// read streams one object's items into r.agg, calling spill whenever it
+// holds BatchCells cells.
+func (r *run) read(ctx context.Context, o object, spill func() error) (member, error) {
+	c := r.c
+	m := member{object: o}
+	var err error
+	m.header, err = c.cfg.Gateway.StreamUsageObject(ctx, o.name, func(it ostor.UsageItem) error {
+		m.items++
+		if !r.known[it.Key.UserID] {
+			m.unknownN++
+			if len(r.unknown) < 1000 {
+				r.unknown[it.Key.UserID] = true
+			}
+		}
+		cell := store.UsageCell{UserID: it.Key.UserID, Bucket: it.Key.Bucket, Hour: o.hour}
+		sum := r.agg[cell]
 		add := store.UsageCounters{Put: it.Ops.Put, Get: it.Ops.Get, List: it.Ops.List, Other: it.Ops.Other,
 			Uploaded: it.Uploaded, Downloaded: it.Downloaded}
 		if err := sum.Add(add); err != nil {
 			return &staas.Error{Code: staas.EINVALID, Err: err, Message: fmt.Sprintf(
-				"usage: object %s: the counters of user %s, bucket %q would exceed 2^64-1: refused", name, it.Key.UserID, it.Key.Bucket)}
+				"usage: object %s: the counters of user %s, bucket %q would exceed 2^64-1: refused", o.name, it.Key.UserID, it.Key.Bucket)}
 		}
-		batch[cell] = sum
-		if len(batch) >= c.cfg.BatchCells {
-			return flush()
+		r.agg[cell] = sum
+		if len(r.agg) >= c.cfg.BatchCells {
+			return spill()
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, 0, 0, err
+	return m, err
+}
+
+// committed accounts for objects whose counters are committed, then
+// deletes them from the gateway.
+func (r *run) committed(ctx context.Context, members []member) error {
+	c, res := r.c, r.res
+	for _, m := range members {
+		res.Collected++
+		res.Items += m.items
+		res.UnknownItems += m.unknownN
+		if h := m.header.Start(); !h.IsZero() && h.Unix()/3600 != m.hour {
+			c.log.Warn("a usage object's start_ts is in another hour than its name says; counted in the name's hour",
+				"object", m.name, "start_ts", m.header.StartTS)
+		}
 	}
-	if err := flush(); err != nil {
-		return nil, 0, 0, err
+	for _, m := range members {
+		if err := c.inject(PointCommitted, m.name); err != nil {
+			return r.fail(m.name, err)
+		}
+		if stop := r.fail(m.name, c.remove(ctx, m.name, res)); stop != nil {
+			return stop
+		}
 	}
-	if err := c.inject(PointFetched, name); err != nil {
-		return nil, 0, 0, err
-	}
-	err = tx.Commit(ctx, store.UsageObjectRecord{Name: name, ServiceID: header.ServiceID, StartTS: header.StartTS,
-		Period: header.Period, Items: n, UnknownItems: unknownN, CollectedAt: c.cfg.Now()})
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	return header, n, unknownN, nil
+	return nil
 }
 
 // remove deletes a collected object from the gateway unless objects are
