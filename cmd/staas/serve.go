@@ -53,7 +53,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	}
 	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log})
 	go purgeNonces(ctx, st, log)
-	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log}
+	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
+		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
 	collector, err := usagecol.New(ucfg)
 	if err != nil {
 		return err
@@ -75,6 +76,9 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		Shim:      &whmcsbridge.Verifier{Secret: []byte(cfg.ShimSecret.Reveal()), Nonces: st},
 		Provision: svc,
 		Panels:    st,
+
+		Usage:         &usagecol.Reader{Store: st},
+		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
@@ -138,3 +142,10 @@ func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
 
 // readHeaderTimeout stops slow-loris clients from holding connections.
 const readHeaderTimeout = 10 * time.Second
+
+// usageRunMetrics turns a collector's report into what the metrics take.
+func usageRunMetrics(r usagecol.Report) metrics.UsageRun {
+	return metrics.UsageRun{LeaseHeld: r.LeaseHeldBy != "", Collected: r.Collected, Items: r.Items,
+		UnknownItems: r.UnknownItems, Overflows: r.Overflows, Err: r.Err,
+		Ended: r.Started.Add(r.Elapsed), Elapsed: r.Elapsed}
+}

@@ -21,6 +21,7 @@ import (
 	"staas/internal/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
+	"staas/internal/usage"
 	"staas/internal/whmcssim"
 	"staas/whmcsbridge"
 )
@@ -117,6 +118,15 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err := seedMappings(ctx, gw, d.Store, bridge); err != nil {
 		return nil, err
 	}
+	// One collection, so the usage history has the seeded day's traffic;
+	// the objects stay for the guide's statistics panels.
+	col, err := usage.New(usage.Config{Gateway: gw, Store: d.Store, KeepObjects: true, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := col.Run(ctx); err != nil {
+		return nil, fmt.Errorf("demo usage collection: %w", err)
+	}
 
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -129,6 +139,9 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		Shim:      &whmcsbridge.Verifier{Secret: shimSecret, Nonces: d.Store},
 		Provision: svc,
 		Panels:    d.Store,
+
+		Usage:         &usage.Reader{Store: d.Store},
+		UsageSchedule: "The demo collected usage once, when it started, and samples no bucket sizes.",
 	})
 	if d.StaasURL, err = d.listen("127.0.0.1:0", e); err != nil {
 		return nil, err
