@@ -86,6 +86,7 @@ func TestBrowser(t *testing.T) {
 		{"07_BucketLimits", stepBucketLimits},
 		{"08_Quotas", stepQuotas},
 		{"09_Statistics", stepStatistics},
+		{"09b_UsageHistory", stepUsageHistory},
 		{"10_DisableAndEnableUser", stepDisableEnable},
 		{"11_DeleteUserWithBucketsRefused", stepDeleteUserRefused},
 		{"12_CreateAndDeleteUser", stepCreateDeleteUser},
@@ -1217,6 +1218,31 @@ func stepStatistics(t *testing.T, b *browser) {
 	p = b.click(t, btnStats)
 	if p.has("#staas-panel-stats") {
 		t.Error("the statistics list stays after toggling it off")
+	}
+}
+
+// 9b. Usage history: the demo's collected day shows; 30 and 90 days.
+func stepUsageHistory(t *testing.T, b *browser) {
+	p := b.click(t, `#staas-links-stats button[value="toggle-usage"]`)
+	if got := p.text("#staas-panel-usage .title"); !strings.Contains(got, "S3 Usage History") {
+		t.Fatalf("usage panel title = %q", got)
+	}
+	rows := p.cells("#staas-panel-usage .staas-usage-days tr.altrow")
+	traffic := 0
+	for _, r := range rows {
+		if len(r) == 9 && r[3] != "0 B" {
+			traffic++
+		}
+	}
+	if len(rows) != 30 || traffic == 0 || !p.has("#staas-panel-usage svg.staas-chart rect") {
+		t.Errorf("usage table: %d rows, %d with uploads, chart %v; the demo collects a day of traffic", len(rows), traffic, p.has("svg.staas-chart"))
+	}
+	p = b.click(t, `#staas-panel-usage button[value="usage-days"][aria-pressed="false"]`)
+	if n := len(p.cells("#staas-panel-usage .staas-usage-days tr.altrow")); n != 90 {
+		t.Errorf("after 90 days: %d rows", n)
+	}
+	if p = b.click(t, `#staas-links-stats button[value="toggle-usage"]`); p.has("#staas-panel-usage") {
+		t.Error("the usage history stays after toggling it off")
 	}
 }
 
