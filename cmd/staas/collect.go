@@ -51,6 +51,9 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 	} else {
 		fmt.Fprintf(stdout, "usage: %d objects listed, %d collected, %d already collected, %d deleted, %d failed; %d items, %d of users no client is mapped to\n",
 			res.Listed, res.Collected, res.Skipped, res.Deleted, res.Failed, res.Items, res.UnknownItems)
+		if res.Overflows > 0 {
+			fmt.Fprintf(stdout, "usage: %d objects refused because a ledger sum would exceed 2^64-1 (left on the gateway)\n", res.Overflows)
+		}
 	}
 	if *storage {
 		s, err := usagecol.NewSampler(ucfg)

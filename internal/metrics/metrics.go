@@ -1,5 +1,5 @@
-// Package metrics exposes staas's Prometheus metrics: HTTP requests served
-// and calls made to the storage gateway. It owns its registry, so tests
+// Package metrics exposes staas's Prometheus metrics: HTTP requests served,
+// calls made to the storage gateway and the usage collector's runs. It owns its registry, so tests
 // and several servers in one process never collide on a global one.
 package metrics
 
@@ -23,6 +23,14 @@ type Metrics struct {
 	ostorCalls    *prometheus.CounterVec
 	ostorDuration *prometheus.HistogramVec
 	ostorRetries  *prometheus.CounterVec
+
+	usageRuns         *prometheus.CounterVec
+	usageObjects      prometheus.Counter
+	usageItems        prometheus.Counter
+	usageUnknownItems prometheus.Counter
+	usageOverflows    prometheus.Counter
+	usageLastSuccess  prometheus.Gauge
+	usageDuration     prometheus.Histogram
 }
 
 // New registers staas's collectors and Go's runtime and process ones.
@@ -51,8 +59,38 @@ func New() *Metrics {
 			Name: "staas_ostor_retries_total",
 			Help: "Attempts beyond the first made for calls to the ostor admin API, by operation.",
 		}, []string{"op"}),
+		usageRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "staas_usage_runs_total",
+			Help: "Runs of the usage collector, by result: ok, error (some objects were left for the next run) or lease_held (another staas was collecting).",
+		}, []string{"result"}),
+		usageObjects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "staas_usage_objects_collected_total",
+			Help: "Statistics objects whose counters were committed to the usage ledger.",
+		}),
+		usageItems: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "staas_usage_items_total",
+			Help: "Items of statistics objects committed to the usage ledger.",
+		}),
+		usageUnknownItems: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "staas_usage_unknown_items_total",
+			Help: "Items committed to the usage ledger whose S3 user no WHMCS client is mapped to (kept, not billed until mapped).",
+		}),
+		usageOverflows: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "staas_usage_overflows_refused_total",
+			Help: "Statistics objects refused (left on the gateway) because a ledger sum would exceed 2^64-1; counted again at each run that refuses them.",
+		}),
+		usageLastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "staas_usage_last_success_timestamp_seconds",
+			Help: "Unix time at which the last usage collection run that left no object behind ended; 0 before one has.",
+		}),
+		usageDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "staas_usage_run_duration_seconds",
+			Help:    "Time of a usage collection run that held the lease.",
+			Buckets: []float64{.1, .5, 1, 5, 15, 30, 60, 120, 300, 600, 1800},
+		}),
 	}
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.ostorCalls, m.ostorDuration, m.ostorRetries,
+		m.usageRuns, m.usageObjects, m.usageItems, m.usageUnknownItems, m.usageOverflows, m.usageLastSuccess, m.usageDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -81,4 +119,36 @@ func (m *Metrics) ObserveOstor(op string, attempts int, elapsed time.Duration, e
 	if attempts > 1 {
 		m.ostorRetries.WithLabelValues(op).Add(float64(attempts - 1))
 	}
+}
+
+// UsageRun is what one run of the usage collector did, as
+// internal/usage's Report says it (this package does not import it).
+type UsageRun struct {
+	LeaseHeld    bool // another staas held the lease: nothing done
+	Collected    int  // objects committed
+	Items        uint64
+	UnknownItems uint64
+	Overflows    int   // objects refused because a sum would exceed 2^64-1
+	Err          error // nil when no object was left behind
+	Ended        time.Time
+	Elapsed      time.Duration
+}
+
+// ObserveUsageRun records one run of the usage collector.
+func (m *Metrics) ObserveUsageRun(r UsageRun) {
+	if r.LeaseHeld {
+		m.usageRuns.WithLabelValues("lease_held").Inc()
+		return
+	}
+	m.usageObjects.Add(float64(r.Collected))
+	m.usageItems.Add(float64(r.Items))
+	m.usageUnknownItems.Add(float64(r.UnknownItems))
+	m.usageOverflows.Add(float64(r.Overflows))
+	m.usageDuration.Observe(r.Elapsed.Seconds())
+	if r.Err != nil {
+		m.usageRuns.WithLabelValues("error").Inc()
+		return
+	}
+	m.usageRuns.WithLabelValues("ok").Inc()
+	m.usageLastSuccess.Set(float64(r.Ended.UnixNano()) / 1e9)
 }

@@ -52,3 +52,32 @@ func TestNew_IndependentRegistries(t *testing.T) {
 		t.Fatalf("scrape lacks the request:\n%s", out)
 	}
 }
+
+func TestObserveUsageRun(t *testing.T) {
+	m := New()
+	if out := scrape(t, m); !strings.Contains(out, "staas_usage_last_success_timestamp_seconds 0") {
+		t.Errorf("before any run the last success is not 0:\n%s", out)
+	}
+	ended := time.Unix(1_700_000_000, 0)
+	m.ObserveUsageRun(UsageRun{Collected: 3, Items: 15000, UnknownItems: 7, Ended: ended, Elapsed: 2 * time.Second})
+	m.ObserveUsageRun(UsageRun{Collected: 1, Items: 5, Overflows: 1, Err: errors.New("refused"),
+		Ended: ended.Add(time.Hour), Elapsed: time.Second})
+	m.ObserveUsageRun(UsageRun{LeaseHeld: true, Ended: ended.Add(2 * time.Hour)})
+	out := scrape(t, m)
+	for _, want := range []string{
+		`staas_usage_objects_collected_total 4`,
+		`staas_usage_items_total 15005`,
+		`staas_usage_unknown_items_total 7`,
+		`staas_usage_overflows_refused_total 1`,
+		`staas_usage_runs_total{result="ok"} 1`,
+		`staas_usage_runs_total{result="error"} 1`,
+		`staas_usage_runs_total{result="lease_held"} 1`,
+		`staas_usage_last_success_timestamp_seconds 1.7e+09`, // the failed run and the skipped one leave it
+		`staas_usage_run_duration_seconds_count 2`,
+		`staas_usage_run_duration_seconds_sum 3`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+}

@@ -176,7 +176,11 @@ func TestPrecision(t *testing.T) {
 		// Within one object, too.
 		e.sim.PutUsageObject(name(3), objectJSON("80000000000000065", start.Add(time.Hour),
 			itemJSON("other", user, max, 0, 0, 0, 0, 0), itemJSON("other", user, 1, 0, 0, 0, 0, 0)))
-		res, err = e.collector().Run(ctx)
+		var report Report
+		res, err = e.collector(func(c *Config) { c.Observe = func(r Report) { report = r } }).Run(ctx)
+		if report.Overflows != 2 || report.Err == nil || report.Failed != 2 || report.Started.IsZero() {
+			t.Errorf("observed %+v, want the 2 overflows refused and the run's error", report)
+		}
 		if !errors.Is(err, store.ErrOverflow) || staas.ErrorCode(err) != staas.EINVALID {
 			t.Fatalf("run: %v, want an overflow refused with EINVALID", err)
 		}
