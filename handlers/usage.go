@@ -26,24 +26,7 @@ type UsageReader interface {
 // collected and bucket sizes sampled: "staas collects usage every 1 h and
 // samples bucket sizes every 1 h."
 func UsageSchedule(collect, sample time.Duration) string {
-	return "staas collects usage every " + every(collect) + " and samples bucket sizes every " + every(sample) + "."
-}
-
-// every is a configured interval as a person writes it: "1 h", "30 min",
-// "1 h 30 min", "45 s".
-func every(d time.Duration) string {
-	if d < time.Minute {
-		return strconv.FormatInt(int64(d/time.Second), 10) + " s"
-	}
-	d = d.Round(time.Minute)
-	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
-	switch {
-	case m == 0:
-		return strconv.FormatInt(h, 10) + " h"
-	case h == 0:
-		return strconv.FormatInt(m, 10) + " min"
-	}
-	return strconv.FormatInt(h, 10) + " h " + strconv.FormatInt(m, 10) + " min"
+	return "staas collects usage every " + views.FormatDuration(collect) + " and samples bucket sizes every " + views.FormatDuration(sample) + "."
 }
 
 // usageDays reads the days parameter of the usage history: one of

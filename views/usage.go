@@ -59,8 +59,12 @@ func newestFirst(rows []UsageDay) []UsageDay {
 	return out
 }
 
-// hours is a duration in whole hours and minutes: "23 h", "1 h 30 min".
-func hours(d time.Duration) string {
+// FormatDuration writes a duration as a person does: "1 h", "30 min",
+// "1 h 30 min", "45 s" (seconds only under a minute).
+func FormatDuration(d time.Duration) string {
+	if d > 0 && d < time.Minute {
+		return strconv.FormatInt(int64(d/time.Second), 10) + " s"
+	}
 	d = d.Round(time.Minute)
 	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
 	switch {
@@ -75,7 +79,7 @@ func hours(d time.Duration) string {
 // averageTitle explains an average: its exact bytes and how much of the
 // time the samples cover.
 func averageTitle(s StorageFigures) string {
-	return exactBytes(s.AverageBytes) + ", time-weighted over the " + hours(s.Sampled) + " sampled"
+	return exactBytes(s.AverageBytes) + ", time-weighted over the " + FormatDuration(s.Sampled) + " sampled"
 }
 
 // peakTitle is the exact peak and when it was sampled.
@@ -98,7 +102,7 @@ func storageSummary(s StorageFigures) string {
 		return "Storage: no bucket size sample covers the period yet."
 	}
 	return "Storage over the period: " + gb(s.GBHours) + " GB-hours = " + gb(s.GBMonths) +
-		" GB-months (decimal GB, a month of 730 h), from samples covering " + hours(s.Sampled) + "."
+		" GB-months (decimal GB, a month of 730 h), from samples covering " + FormatDuration(s.Sampled) + "."
 }
 
 // bucketName is how a bucket reads in the breakdown.

@@ -166,12 +166,12 @@ func TestPanelUsage_BucketNameIsText(t *testing.T) {
 	}
 }
 
-func TestHours(t *testing.T) {
+func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		0: "0 h", 24 * time.Hour: "24 h", 90 * time.Minute: "1 h 30 min", 20 * time.Minute: "20 min", 59*time.Minute + 50*time.Second: "1 h",
+		0: "0 h", 24 * time.Hour: "24 h", 90 * time.Minute: "1 h 30 min", 20 * time.Minute: "20 min", 59*time.Minute + 50*time.Second: "1 h", 45 * time.Second: "45 s",
 	} {
-		if got := hours(d); got != want {
-			t.Errorf("hours(%v) = %q, want %q", d, got, want)
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
