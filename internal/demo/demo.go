@@ -46,7 +46,29 @@ type Demo struct {
 	Store    *store.Store
 	WHMCS    *sql.DB
 
-	servers []*http.Server
+	servers      []*http.Server
+	stopSampling func()
+}
+
+// every runs fn now and then every interval until the returned stop is
+// called; stop waits for a run in progress.
+func (d *Demo) every(interval time.Duration, fn func(context.Context)) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // Clients of the demo's WHMCS. The first three have S3 users with buckets
@@ -127,6 +149,17 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if _, err := col.Run(ctx); err != nil {
 		return nil, fmt.Errorf("demo usage collection: %w", err)
 	}
+	// Bucket sizes are sampled every minute, so the usage history's
+	// storage columns fill in while the demo runs.
+	sampler, err := usage.NewSampler(usage.Config{Gateway: gw, Store: d.Store, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	d.stopSampling = d.every(time.Minute, func(ctx context.Context) {
+		if _, err := sampler.Run(ctx); err != nil {
+			log.Warn("demo: sampling bucket sizes", "err", err)
+		}
+	})
 
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
@@ -141,7 +174,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		Panels:    d.Store,
 
 		Usage:         &usage.Reader{Store: d.Store},
-		UsageSchedule: "The demo collected usage once, when it started, and samples no bucket sizes.",
+		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples.",
 	})
 	if d.StaasURL, err = d.listen("127.0.0.1:0", e); err != nil {
 		return nil, err
@@ -201,6 +234,9 @@ func (d *Demo) listen(addr string, h http.Handler) (string, error) {
 
 // Close stops the servers and closes the databases.
 func (d *Demo) Close() {
+	if d.stopSampling != nil {
+		d.stopSampling()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, s := range d.servers {
