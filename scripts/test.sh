@@ -48,6 +48,18 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+echo "== templ generate leaves no diff"
+# Generated *_templ.go files are committed; a .templ edited without
+# regenerating would ship views that differ from their source.
+go tool templ generate >/dev/null 2>&1 || { go tool templ generate; exit 1; }
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	stale=$( (git diff --name-only -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go') | sort -u)
+	if [ -n "$stale" ]; then
+		echo "templ generate changed or added: $stale (run go tool templ generate and commit)" >&2
+		exit 1
+	fi
+fi
+
 echo "== go vet"
 go vet ./...
 
