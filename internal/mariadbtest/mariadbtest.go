@@ -20,6 +20,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -72,6 +73,12 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if fuzzWorker() {
+		// A fuzz worker only runs the fuzz target, never a database test;
+		// starting one server per worker slows their start-up until the
+		// fuzz coordinator gives up on them ("terminated without fuzzing").
+		return m.Run()
+	}
 	removeStale()
 	srv, err := start()
 	if err != nil {
@@ -101,6 +108,16 @@ func run(m *testing.M) int {
 		srv.stop()
 	}()
 	return m.Run()
+}
+
+// fuzzWorker reports whether this process is one of `go test -fuzz`'s
+// workers rather than the test binary itself.
+func fuzzWorker() bool {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // NewDatabase creates an empty database for t on the server Main started
