@@ -142,6 +142,17 @@ var adminActions = map[string]adminAction{
 		h.showUsage(ctx, a, days)
 		return "", nil
 	}},
+	views.ActToggleAudit: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+		return "", h.toggle(ctx, a, views.PanelAudit, nil)
+	}},
+	views.ActAuditPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		before, err := auditBefore(p["before"])
+		if err != nil {
+			return "", err
+		}
+		h.showAudit(ctx, a, before)
+		return "", nil
+	}},
 	views.ActStatsPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.StatsPage(ctx, a, p["after"]); err != nil {
 			return "", err
@@ -259,7 +270,7 @@ var adminActions = map[string]adminAction{
 }
 
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
-	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage}
+	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
 
 func quotaSubject(bucket string) string {
 	if bucket == "" {

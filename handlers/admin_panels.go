@@ -34,7 +34,9 @@ type adminUI struct {
 	// usageSchedule says when it is filled.
 	usage         UsageReader
 	usageSchedule string
-	now           func() time.Time
+	// audit reads the audit log (nil: the panel says it is not available).
+	audit AuditReader
+	now   func() time.Time
 }
 
 // State keys besides the panel names: a destructive action awaiting its
@@ -74,7 +76,7 @@ func (h *adminUI) links(c echo.Context) error {
 		return err
 	}
 	vm := views.LinksVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), On: map[string]bool{}}
-	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage} {
+	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage, views.PanelAudit} {
 		_, vm.On[p] = state[p]
 	}
 	if u, err := h.svc.QueryUser(ctx, a); err == nil {
@@ -240,6 +242,13 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			failed("S3 Usage History", err)
 		} else {
 			vm.Usage = u
+		}
+	}
+	if s, on := state[views.PanelAudit]; on {
+		if l, err := h.auditVM(ctx, a, s); err != nil {
+			failed("S3 Audit Log", err)
+		} else {
+			vm.Audit = l
 		}
 	}
 	html, err := views.RenderString(ctx, views.Panels(vm))

@@ -31,6 +31,9 @@ type Deps struct {
 	// UsageSchedule says when usage is collected (see UsageSchedule).
 	Usage         UsageReader
 	UsageSchedule string
+	// Audit reads the audit log for the "S3 Audit Log" panel (*store.Store);
+	// nil makes the panel say that the audit log is not available.
+	Audit AuditReader
 }
 
 // New returns the echo instance with every route registered and the one
@@ -55,7 +58,7 @@ func New(d Deps) *echo.Echo {
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, now: time.Now}
+		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now}
 		signed := shimAuth(d.Shim)
 		e.POST(whmcsbridge.PathLinks, ui.links, signed)
 		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)

@@ -129,7 +129,7 @@ func fullLinks() LinksVM {
 		HasUser:   true,
 		UserState: "enabled",
 		On: map[string]bool{
-			PanelUser: true, PanelUsers: true, PanelBuckets: true, PanelStats: true, PanelUsage: true,
+			PanelUser: true, PanelUsers: true, PanelBuckets: true, PanelStats: true, PanelUsage: true, PanelAudit: true,
 		},
 		Buckets: []string{"photos", "backups"},
 	}
@@ -195,6 +195,22 @@ func fullPanels() PanelsVM {
 			Buckets: []QuotaRow{{Bucket: "photos", SizeGB: 10, Set: true}, {Bucket: "backups"}},
 		},
 		Usage: usageFixture(),
+		Audit: auditFixture(),
+	}
+}
+
+// auditFixture is a page of the audit log, not the newest, with an older
+// page after it.
+func auditFixture() *AuditVM {
+	at := time.Date(2024, 3, 5, 14, 30, 7, 0, time.FixedZone("CET", 3600))
+	return &AuditVM{
+		Before: 120, Older: 98,
+		Rows: []AuditRow{
+			{ID: 119, At: at, AdminID: 1, Action: ActQuotaSet, Params: map[string]string{"quota-gb": "10", "bucket": "photos"},
+				Result: "ok", Message: "The quota of bucket photos is now 10 GB."},
+			{ID: 98, At: at.Add(-time.Hour), AdminID: 2, Action: ActCreateUser, Params: map[string]string{},
+				Result: "forbidden", Message: `Your WHMCS role lacks the permission "Perform Server Operations".`},
+		},
 	}
 }
 
@@ -238,6 +254,7 @@ var knownActions = map[string]bool{
 	ActQuotaSet: true, ActQuotaGet: true, ActQuotaDelete: true,
 	ActStatsGet: true, ActStatsDelete: true,
 	ActToggleUsage: true, ActUsageDays: true,
+	ActToggleAudit: true, ActAuditPage: true,
 }
 
 // changeActions need "Perform Server Operations"; the others only read or

@@ -98,6 +98,8 @@ func toggles(vm LinksVM) []button {
 	if vm.HasUser {
 		bs = append(bs, toggle(ActToggleBuckets, "Buckets", vm.On[PanelBuckets]))
 	}
+	// The audit log is the client's, with or without an S3 user.
+	bs = append(bs, toggle(ActToggleAudit, "Audit log", vm.On[PanelAudit]))
 	return bs
 }
 

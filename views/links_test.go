@@ -136,18 +136,18 @@ func TestLinksUserActionsFitTheState(t *testing.T) {
 		vm   LinksVM
 		want []string
 	}{
-		{"no user", v["no user"], []string{"Create User", "List Users (off)"}},
+		{"no user", v["no user"], []string{"Create User", "List Users (off)", "Audit log (off)"}},
 		{"enabled user, panels off", enabledOff, []string{
 			"Delete User", "Disable User", "Generate Access Key", "Revoke Access Key",
-			"Query User (off)", "List Users (off)", "Buckets (off)",
+			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
 		}},
 		{"disabled user", v["disabled user"], []string{
 			"Delete User", "Enable User", "Generate Access Key", "Revoke Access Key",
-			"Query User (off)", "List Users (off)", "Buckets (off)",
+			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
 		}},
 		{"unknown state offers both", func() LinksVM { vm := enabledOff; vm.UserState = ""; return vm }(), []string{
 			"Delete User", "Enable User", "Disable User", "Generate Access Key", "Revoke Access Key",
-			"Query User (off)", "List Users (off)", "Buckets (off)",
+			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
 		}},
 	}
 	for _, c := range cases {
@@ -172,6 +172,7 @@ func TestLinksButtonsPostTheirAction(t *testing.T) {
 		"Buckets (off)":                 ActToggleBuckets,
 		"List Statistics Objects (off)": ActToggleStats,
 		"Usage history (off)":           ActToggleUsage,
+		"Audit log (off)":               ActToggleAudit,
 	}
 	doc.Find("button").Each(func(_ int, b *goquery.Selection) {
 		if w, ok := want[text(b)]; ok {
@@ -216,7 +217,7 @@ func TestLinksButtonsPostTheirAction(t *testing.T) {
 func TestLinksTogglesShowOnOff(t *testing.T) {
 	labels := map[string]string{
 		PanelUser: "Query User", PanelUsers: "List Users", PanelBuckets: "Buckets", PanelStats: "List Statistics Objects",
-		PanelUsage: "Usage history",
+		PanelUsage: "Usage history", PanelAudit: "Audit log",
 	}
 	for panel, label := range labels {
 		for _, on := range []bool{false, true} {

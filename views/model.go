@@ -57,6 +57,9 @@ const (
 
 	ActToggleUsage = "toggle-usage" // "Usage history (on/off)": the client's daily usage
 	ActUsageDays   = "usage-days"   // params: days (30 or 90)
+
+	ActToggleAudit = "toggle-audit" // "Audit log (on/off)": the client's audit log, newest first
+	ActAuditPage   = "audit-page"   // params: before (an entry id; "" = the newest)
 )
 
 // Panel names, as toggled per admin and client.
@@ -70,6 +73,7 @@ const (
 	PanelObject       = "object"
 	PanelQuotas       = "quotas"
 	PanelUsage        = "usage"
+	PanelAudit        = "audit"
 )
 
 // LinksVM is the "Other Actions" part of the client summary page.
@@ -139,6 +143,7 @@ type PanelsVM struct {
 	Object       *ObjectVM
 	Quotas       *QuotasVM
 	Usage        *UsageVM
+	Audit        *AuditVM
 }
 
 // ConfirmVM asks "are you sure?" before a destructive action. Confirm posts
@@ -318,4 +323,34 @@ type UsageBucket struct {
 	Bucket  string
 	Storage StorageFigures
 	Traffic Traffic
+}
+
+// AuditPageSize is how many audit entries the audit log panel shows at once.
+const AuditPageSize = 50
+
+// AuditVM is "S3 Audit Log": the admin actions on this client, newest
+// first, a page of AuditPageSize at a time.
+type AuditVM struct {
+	// Before is the cursor of the page shown: only entries with a smaller
+	// id (0 = from the newest).
+	Before int64
+	// Older is the Before of the next, older page; 0 when this page is the
+	// last.
+	Older int64
+	// Unavailable, when set, says why there is no log to show; the rest is
+	// then empty.
+	Unavailable string
+	Rows        []AuditRow
+}
+
+// AuditRow is one admin action as recorded.
+type AuditRow struct {
+	ID      int64
+	At      time.Time
+	AdminID int64
+	Action  string
+	Params  map[string]string
+	// Result is "ok" or the error code; Message is what the admin was told.
+	Result  string
+	Message string
 }

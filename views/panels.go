@@ -13,7 +13,7 @@ import (
 func (vm PanelsVM) hasContent() bool {
 	return len(vm.Flashes) > 0 || vm.Confirm != nil ||
 		vm.Users != nil || vm.User != nil || vm.Buckets != nil || vm.Stats != nil ||
-		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil
+		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil
 }
 
 // alertClass maps a flash kind to WHMCS's (Bootstrap 3's) alert style; an

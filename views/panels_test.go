@@ -39,6 +39,7 @@ func TestPanelsBoxesTitlesAndSizes(t *testing.T) {
 		{"staas-panel-quotas", "S3 Quotas", "col-lg-6"},
 		{"staas-panel-object", "S3 Statistics for Object: s3-usage-0002", "col-lg-12"},
 		{"staas-panel-usage", "S3 Usage History: 7f3a", "col-lg-12"},
+		{"staas-panel-audit", "S3 Audit Log", "col-lg-12"},
 	}
 	boxes := doc.Find(".clientssummarybox")
 	if boxes.Length() != len(want) {

@@ -115,6 +115,8 @@ func hostilePanels(p string) PanelsVM {
 		Usage: &UsageVM{UserID: p, Days: 30, Schedule: p,
 			Rows:    []UsageDay{{Date: time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC), Traffic: Traffic{Put: 1, Uploaded: 5}}},
 			Buckets: []UsageBucket{{Bucket: p, Traffic: Traffic{Put: 1, Uploaded: 5}}}},
+		Audit: &AuditVM{Before: 7, Older: 3, Rows: []AuditRow{{ID: 6, AdminID: 1, Action: p,
+			Params: map[string]string{"bucket": p, p: "x"}, Result: p, Message: p}}},
 	}
 }
 
@@ -163,6 +165,7 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 				"#staas-panel-stats td code", "#staas-panel-bucket-limits .title", "#staas-panel-object .title",
 				"#staas-panel-object td", "#staas-panel-quotas td",
 				"#staas-panel-usage .title", ".staas-usage-buckets td", "#staas-panel-usage .help-block",
+				"#staas-panel-audit td", "#staas-panel-audit .staas-result", "#staas-panel-audit td code",
 			} {
 				if !strings.Contains(panels.Find(sel).Text(), p) {
 					t.Errorf("%s does not show %q as text", sel, p)

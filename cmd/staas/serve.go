@@ -79,6 +79,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 
 		Usage:         &usagecol.Reader{Store: st},
 		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
+		Audit:         st,
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)

@@ -175,6 +175,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 
 		Usage:         &usage.Reader{Store: d.Store},
 		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples.",
+		Audit:         d.Store,
 	})
 	if d.StaasURL, err = d.listen("127.0.0.1:0", e); err != nil {
 		return nil, err

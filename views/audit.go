@@ -1,0 +1,53 @@
+package views
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// auditTime is when an action was recorded, in UTC to the second.
+func auditTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// auditParams are an entry's parameters as key=value, sorted by key.
+func auditParams(p map[string]string) []string {
+	out := make([]string, 0, len(p))
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		out = append(out, k+"="+p[k])
+	}
+	return out
+}
+
+// resultClass styles a result: ok as success, an error code as danger.
+func resultClass(result string) string {
+	if result == "ok" {
+		return "text-success staas-result"
+	}
+	return "text-danger staas-result"
+}
+
+// auditEmpty is the empty state of the audit log.
+func auditEmpty(a AuditVM) string {
+	if a.Before != 0 {
+		return "No older S3 actions recorded for this client."
+	}
+	return "No S3 actions recorded for this client yet."
+}
+
+// auditShowing says which entries the page shows.
+func auditShowing(a AuditVM) string {
+	if a.Before == 0 {
+		return "newest " + plural(len(a.Rows), "entry", "entries")
+	}
+	return plural(len(a.Rows), "entry", "entries") + " before #" + strconv.FormatInt(a.Before, 10)
+}
+
+// auditPage is a pager button of the audit log; before 0 is the newest.
+func auditPage(before int64, label string) button {
+	v := ""
+	if before > 0 {
+		v = strconv.FormatInt(before, 10)
+	}
+	return button{Action: ActAuditPage, Label: label, Class: "btn btn-default btn-xs", Params: []param{{"before", v}}}
+}
