@@ -68,6 +68,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	defer jobs.Wait()
 	jobs.Go(func() { usagecol.Every(ctx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
 	jobs.Go(func() { usagecol.Every(ctx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
+	jobs.Go(func() { deliverNotes(ctx, svc, log) })
 
 	e := handlers.New(handlers.Deps{
 		Logger:    log,
@@ -137,6 +138,31 @@ func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
 			if _, err := st.PurgeNonces(ctx, time.Now()); err != nil {
 				log.Warn("purging shim nonces", "err", err)
 			}
+		}
+	}
+}
+
+// deliverNotes makes the WHMCS note changes queued while WHMCS was
+// unreachable, at once and then every minute (provision.DeliverNotes).
+// Unlike usage.Every it logs only runs that did something or failed: a
+// line a minute would bury the log. Rows are logged by ids, never secrets.
+func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		delivered, failed, err := svc.DeliverNotes(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Error("WHMCS note delivery failed; trying again in a minute", "err", err)
+		case delivered > 0 || failed > 0:
+			log.Info("WHMCS note delivery", "delivered", delivered, "failed", failed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/internal/store"
 )
 
 // Gateway is the part of the ostor admin API the actions use
@@ -51,6 +52,15 @@ type Store interface {
 	DeleteS3User(ctx context.Context, clientID, serviceID int64) error
 	AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error)
 	AddFlash(ctx context.Context, adminID, clientID int64, f staas.Flash) error
+
+	// The note outbox (see outbox.go).
+	EnqueueNote(ctx context.Context, n store.NoteOp) (int64, error)
+	DueNotes(ctx context.Context, now time.Time, limit int) ([]store.NoteOp, error)
+	PendingNotes(ctx context.Context, clientID int64) (int, error)
+	NoteFailed(ctx context.Context, id int64, lastError string, next time.Time) error
+	DeleteNote(ctx context.Context, id int64) error
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, string, error)
+	ReleaseLease(ctx context.Context, name, owner string) error
 }
 
 // WHMCS is how staas reads a client and keeps the guide's client notes
@@ -92,6 +102,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	ttl     time.Duration
+	owner   string // this Service's name on the outbox lease
 
 	mu        sync.Mutex
 	users     []ostor.User // sorted by email
@@ -114,6 +125,7 @@ func New(c Config) *Service {
 	if s.ttl == 0 {
 		s.ttl = 30 * time.Second
 	}
+	s.owner = leaseOwner()
 	return s
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/internal/store"
 )
 
 // CreateUser creates the client's S3 user with the client's WHMCS email,
@@ -67,7 +68,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error
 		s.Info(ctx, a, fmt.Sprintf("The S3 user %s already existed on the cluster and is now linked to this client; no note was added because its secret is not new.", userID))
 		return &m, nil
 	}
-	if err := s.whmcs.AddS3Note(ctx, a.ClientID, a.Admin.ID, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
+	if err := s.addNote(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
 		return &m, partial(fmt.Sprintf("S3 user %s was created, but the WHMCS note could not be written", userID), err)
 	}
 	return &m, nil
@@ -116,8 +117,16 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 }
 
 // removeNotes removes notes and tells the admin when WHMCS's API cannot.
+// While WHMCS is unreachable, or earlier changes of the client's notes
+// still wait in the outbox, the removal is queued instead (see addNote).
 func (s *Service) removeNotes(ctx context.Context, a Actor, userID, accessKeyID string) error {
+	if s.queueing(ctx, a.ClientID) {
+		return s.enqueue(ctx, a, store.NoteRemove, userID, accessKeyID, nil)
+	}
 	_, manual, err := s.whmcs.RemoveS3Notes(ctx, a.ClientID, a.Admin.ID, userID, accessKeyID)
+	if staas.ErrorCode(err) == staas.EUNAVAILABLE {
+		return s.enqueue(ctx, a, store.NoteRemove, userID, accessKeyID, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -177,7 +186,7 @@ func (s *Service) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, err
 		return nil, err
 	}
 	s.forgetUsers()
-	if err := s.whmcs.AddS3Note(ctx, a.ClientID, a.Admin.ID, staas.S3Note{UserID: m.UserID, AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}); err != nil {
+	if err := s.addNote(ctx, a, staas.S3Note{UserID: m.UserID, AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}); err != nil {
 		return key, partial(fmt.Sprintf("Access key %s was generated, but the WHMCS note could not be written", key.AccessKeyID), err)
 	}
 	return key, nil
