@@ -42,7 +42,7 @@ var adminActions = map[string]adminAction{
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("S3 user %s created for %s; its key pair is in the client's notes.", u.UserID, u.Email), nil
+		return fmt.Sprintf("S3 user %s created for %s; its key pair goes into the client's notes.", u.UserID, u.Email), nil
 	}},
 	views.ActDeleteUser: {change: true, destructive: true, audit: true,
 		question: func(map[string]string) string {
@@ -86,7 +86,7 @@ var adminActions = map[string]adminAction{
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("Access key %s generated; the pair is in the client's notes.", k.AccessKeyID), nil
+		return fmt.Sprintf("Access key %s generated; the pair goes into the client's notes.", k.AccessKeyID), nil
 	}},
 	views.ActRevokeKey: {change: true, destructive: true, audit: true,
 		question: func(p map[string]string) string {
