@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -137,5 +138,38 @@ func TestMigrate(t *testing.T) {
 	env["STAAS_STORE_DRIVER"] = "oracle"
 	if err := run(context.Background(), []string{"migrate"}, lookup, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "STAAS_STORE_DRIVER") {
 		t.Errorf("a bad driver: %v", err)
+	}
+}
+
+// TestServe_ReturnsWhenTheAddressIsTaken: a failure after the background
+// jobs started must end serve with the error, not leave it waiting for
+// jobs that only stop when the process is told to.
+func TestServe_ReturnsWhenTheAddressIsTaken(t *testing.T) {
+	taken := httptest.NewServer(http.NotFoundHandler())
+	defer taken.Close()
+	sim := ostorsim.MustNew(ostorsim.Options{WallClock: true})
+	gw := httptest.NewServer(sim)
+	defer gw.Close()
+	creds := sim.SystemCredentials()
+	env := map[string]string{
+		"STAAS_LISTEN_ADDR":      strings.TrimPrefix(taken.URL, "http://"),
+		"STAAS_OSTOR_ENDPOINT":   gw.URL,
+		"STAAS_OSTOR_ACCESS_KEY": creds.AccessKey,
+		"STAAS_OSTOR_SECRET_KEY": creds.SecretKey,
+		"STAAS_SHIM_SECRET":      "e2e-shim-secret-0123456789abcdef0123",
+		"STAAS_STORE_DSN":        filepath.Join(t.TempDir(), "staas.db"),
+		"STAAS_WHMCS_MODE":       "mysql",
+		"STAAS_WHMCS_DB_DSN":     "whmcs:pw@tcp(127.0.0.1:1)/whmcs",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	done := make(chan error, 1)
+	go func() { done <- run(context.Background(), []string{"serve"}, lookup, io.Discard, io.Discard) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "STAAS_LISTEN_ADDR") {
+			t.Errorf("serve on a taken address = %v, want an error naming STAAS_LISTEN_ADDR", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve hangs after failing to listen")
 	}
 }

@@ -51,8 +51,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	if err != nil {
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
 	}
+	defer bridge.Close()
 	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log})
-	go purgeNonces(ctx, st, log)
 	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
 		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
 	collector, err := usagecol.New(ucfg)
@@ -63,12 +63,17 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	if err != nil {
 		return err
 	}
-	// Waited for before the store closes (deferred calls run last first).
+	// Background jobs run until serve returns, for whatever reason: their
+	// context is cancelled, then they are waited for, before the store
+	// closes (deferred calls run last first).
 	var jobs sync.WaitGroup
 	defer jobs.Wait()
-	jobs.Go(func() { usagecol.Every(ctx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
-	jobs.Go(func() { usagecol.Every(ctx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
-	jobs.Go(func() { deliverNotes(ctx, svc, log) })
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	jobs.Go(func() { purgeNonces(jobCtx, st, log) })
+	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
+	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
+	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
 
 	e := handlers.New(handlers.Deps{
 		Logger:    log,
