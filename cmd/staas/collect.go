@@ -8,7 +8,6 @@ import (
 
 	"staas/internal/config"
 	"staas/internal/ostor"
-	"staas/internal/store"
 	usagecol "staas/internal/usage"
 )
 
@@ -35,9 +34,9 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return fmt.Errorf("ostor client: %w", err)
 	}
-	st, err := store.Open(ctx, cfg.Store.Driver, cfg.Store.DSN.Reveal())
+	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
-		return fmt.Errorf("store (STAAS_STORE_DRIVER=%s): %w", cfg.Store.Driver, err)
+		return err
 	}
 	defer st.Close()
 	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log}

@@ -20,9 +20,9 @@ func migrate(ctx context.Context, args []string, lookup func(string) (string, bo
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, c.Driver, c.DSN.Reveal())
+	st, err := openStore(ctx, c)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	defer st.Close()
 	v, err := st.Version(ctx)
@@ -31,4 +31,14 @@ func migrate(ctx context.Context, args []string, lookup func(string) (string, bo
 	}
 	fmt.Fprintf(stdout, "store (%s) is at schema version %d\n", c.Driver, v)
 	return nil
+}
+
+// openStore opens (and migrates) staas's store; every command that needs
+// it opens it here, so failures read alike.
+func openStore(ctx context.Context, c config.Store) (*store.Store, error) {
+	st, err := store.Open(ctx, c.Driver, c.DSN.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("store (STAAS_STORE_DRIVER=%s): %w", c.Driver, err)
+	}
+	return st, nil
 }

@@ -42,9 +42,9 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		return fmt.Errorf("ostor client: %w", err)
 	}
 
-	st, err := store.Open(ctx, cfg.Store.Driver, cfg.Store.DSN.Reveal())
+	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
-		return fmt.Errorf("store (STAAS_STORE_DRIVER=%s): %w", cfg.Store.Driver, err)
+		return err
 	}
 	defer st.Close()
 	bridge, err := whmcsbridge.FromConfig(cfg.WHMCS)
