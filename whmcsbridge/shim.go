@@ -537,10 +537,15 @@ func (r ActionRequest) Validate() error {
 	if r.ClientID <= 0 {
 		return invalid("client_id must be a positive WHMCS client id")
 	}
-	if len(r.Params) > maxParams {
+	return validateParams(r.Params)
+}
+
+// validateParams checks the form fields an action or module call carries.
+func validateParams(params map[string]string) error {
+	if len(params) > maxParams {
 		return invalid("params has more than %d entries", maxParams)
 	}
-	for k, v := range r.Params {
+	for k, v := range params {
 		if !validKey(k, maxParamKey, false) {
 			return invalid("params key %.70q must be 1 to %d characters of a-z 0-9 _ -", k, maxParamKey)
 		}
