@@ -47,17 +47,31 @@ type S3User struct {
 	Email     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// OrphanedAt is when the WHMCS client was deleted while the user was
+	// kept (disabled, its buckets left); zero while the client exists. An
+	// orphan stays until an operator deletes it.
+	OrphanedAt time.Time
 }
 
-// AuditEntry records one admin action: who, on which client, what, with
-// which parameters (never secrets), and how it ended.
+// Who an audit entry says acted.
+const (
+	AuditActorAdmin  = "admin"  // a WHMCS admin in staas's admin panel
+	AuditActorClient = "client" // the WHMCS client on their own service page
+	AuditActorWHMCS  = "whmcs"  // WHMCS automation: module calls and hooks
+)
+
+// AuditEntry records one action: who, on which client, what, with which
+// parameters (never secrets), and how it ended.
 type AuditEntry struct {
 	ID       int64
 	At       time.Time
-	AdminID  int64
+	AdminID  int64 // the admin who acted or clicked; 0 for none
 	ClientID int64
-	Action   string
-	Params   map[string]string
+	// Actor is AuditActorAdmin, AuditActorClient or AuditActorWHMCS; ""
+	// is stored as AuditActorAdmin, what every entry was before actors.
+	Actor  string
+	Action string
+	Params map[string]string
 	// Result is "ok" or the error code; Message is what the admin was told.
 	Result  string
 	Message string

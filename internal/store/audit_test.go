@@ -46,7 +46,8 @@ func testAudit(t *testing.T, b backend) {
 	if first.At.Before(before) || first.At.After(after) || first.At.Location() != time.UTC {
 		t.Errorf("At %v: want now, in UTC, in [%v, %v]", first.At, before, after)
 	}
-	e.ID, e.At = id, first.At
+	// Written without an actor: an admin's, as every entry before actors.
+	e.ID, e.At, e.Actor = id, first.At, staas.AuditActorAdmin
 	if !reflect.DeepEqual(first, e) {
 		t.Errorf("read back %+v\nwant        %+v", first, e)
 	}
@@ -167,6 +168,8 @@ func testAuditInvalid(t *testing.T, b backend) {
 		"time before 1970":        with(func(e *staas.AuditEntry) { e.At = time.Unix(-1, 0) }),
 		"time after 2199":         with(func(e *staas.AuditEntry) { e.At = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC) }),
 		"params too long as JSON": with(func(e *staas.AuditEntry) { e.Params = map[string]string{"k": strings.Repeat("\x01", maxTextBytes/4)} }),
+		"unknown actor":           with(func(e *staas.AuditEntry) { e.Actor = "root" }),
+		"actor in capitals":       with(func(e *staas.AuditEntry) { e.Actor = "WHMCS" }),
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -186,4 +189,32 @@ func testAuditInvalid(t *testing.T, b backend) {
 		})
 	}
 	wantNothingWritten(t, s)
+}
+
+// testAuditActors: each actor reads back as written, and the WHMCS
+// automation's entries keep the admin who clicked (or none).
+func testAuditActors(t *testing.T, b backend) {
+	s := newStore(t, b)
+	ctx := ctxFor(t)
+	written := []staas.AuditEntry{
+		{AdminID: 7, ClientID: 1, Actor: staas.AuditActorAdmin, Action: "create-user", Result: "ok"},
+		{AdminID: 0, ClientID: 1, Actor: staas.AuditActorClient, Action: "client-reveal-secret", Result: "ok"},
+		{AdminID: 0, ClientID: 1, Actor: staas.AuditActorWHMCS, Action: "service-create", Result: "ok"},
+		{AdminID: 7, ClientID: 1, Actor: staas.AuditActorWHMCS, Action: "service-suspend", Result: staas.ENOTFOUND},
+	}
+	for _, e := range written {
+		_, err := s.AddAudit(ctx, e)
+		mustNil(t, err)
+	}
+	got, err := s.Audit(ctx, AuditFilter{ClientID: 1})
+	mustNil(t, err)
+	if len(got) != len(written) {
+		t.Fatalf("%d entries, want %d", len(got), len(written))
+	}
+	for i, e := range written {
+		g := got[len(got)-1-i]
+		if g.Actor != e.Actor || g.AdminID != e.AdminID || g.Action != e.Action {
+			t.Errorf("entry %d read back as actor %q admin %d action %q; want %q, %d, %q", i, g.Actor, g.AdminID, g.Action, e.Actor, e.AdminID, e.Action)
+		}
+	}
 }

@@ -147,6 +147,19 @@ func (s *Store) PendingNotes(ctx context.Context, clientID int64) (int, error) {
 	return n, nil
 }
 
+// NoteBacklog counts the queued note changes of every client and says
+// when the oldest was queued (zero when none is), for the daily report.
+func (s *Store) NoteBacklog(ctx context.Context) (n int, oldest time.Time, err error) {
+	var first any
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM staas_note_outbox`).Scan(&n, &first); err != nil {
+		return 0, time.Time{}, dbError("count the queued note changes", err)
+	}
+	if err := (nullTime{&oldest}).Scan(first); err != nil {
+		return 0, time.Time{}, dbError("count the queued note changes", err)
+	}
+	return n, oldest, nil
+}
+
 // NoteFailed records a failed attempt of row id: one more attempt, its
 // error (cut to 255 characters; it must hold no secret) and when to try
 // next. ENOTFOUND when the row is gone.

@@ -174,6 +174,11 @@ func checkAudit(op string, e staas.AuditEntry) error {
 	if err := checkText(op, "action", e.Action, 1, maxActionLen); err != nil {
 		return err
 	}
+	switch e.Actor {
+	case "", staas.AuditActorAdmin, staas.AuditActorClient, staas.AuditActorWHMCS:
+	default:
+		return invalid(op, "actor %q must be %q, %q or %q", truncate(e.Actor), staas.AuditActorAdmin, staas.AuditActorClient, staas.AuditActorWHMCS)
+	}
 	if err := checkText(op, "result", e.Result, 0, maxResultLen); err != nil {
 		return err
 	}
