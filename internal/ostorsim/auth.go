@@ -39,8 +39,9 @@ const (
 	amzDateFormat   = "20060102T150405Z"
 	scopeDateFormat = "20060102"
 	// maxHashedBody bounds how much body the SigV4 verifier reads to hash the
-	// payload; admin requests have none.
-	maxHashedBody   = 1 << 20
+	// payload. Admin requests have none; the largest data-plane body is a
+	// DeleteObjects list of 1000 keys of up to 1024 bytes each.
+	maxHashedBody   = 4 << 20
 	unsignedPayload = "UNSIGNED-PAYLOAD"
 )
 
@@ -51,6 +52,18 @@ const (
 // the path plus the first query element, as ostor's own tooling signs it.
 // It returns the access key that signed the request.
 func VerifyV2(r *http.Request, lookupSecret SecretLookup, now time.Time) (string, error) {
+	return verifyV2(r, lookupSecret, now, canonicalResourceV2(r))
+}
+
+// VerifyV2Object checks an S3 Signature Version 2 request to the data plane
+// (buckets and objects), whose canonical resource is the path plus the
+// sub-resources of the query (versions, delete, uploadId, …), sorted, as
+// S3 clients sign it. It returns the access key that signed the request.
+func VerifyV2Object(r *http.Request, lookupSecret SecretLookup, now time.Time) (string, error) {
+	return verifyV2(r, lookupSecret, now, canonicalResourceV2Object(r))
+}
+
+func verifyV2(r *http.Request, lookupSecret SecretLookup, now time.Time, resource string) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return "", ErrMissingAuth
@@ -75,7 +88,7 @@ func VerifyV2(r *http.Request, lookupSecret SecretLookup, now time.Time) (string
 		return "", fmt.Errorf("%w: signature is not base64", ErrBadSignature)
 	}
 	sts := StringToSignV2(r.Method, r.Header.Get("Content-MD5"), r.Header.Get("Content-Type"),
-		r.Header.Get("Date"), r.Header, canonicalResourceV2(r))
+		r.Header.Get("Date"), r.Header, resource)
 	if !hmac.Equal(got, hmacSHA1([]byte(secret), sts)) {
 		return "", ErrBadSignature
 	}
@@ -136,6 +149,47 @@ func canonicalResourceV2(r *http.Request) string {
 	}
 	first, _, _ := strings.Cut(r.URL.RawQuery, "&")
 	return path + "?" + first
+}
+
+// subresourcesV2 are the query parameters S3's SigV2 signs, by name.
+var subresourcesV2 = map[string]bool{
+	"acl": true, "cors": true, "delete": true, "lifecycle": true, "location": true, "logging": true,
+	"notification": true, "partNumber": true, "policy": true, "requestPayment": true, "restore": true,
+	"tagging": true, "torrent": true, "uploadId": true, "uploads": true, "versionId": true,
+	"versioning": true, "versions": true, "website": true,
+	"response-cache-control": true, "response-content-disposition": true, "response-content-encoding": true,
+	"response-content-language": true, "response-content-type": true, "response-expires": true,
+}
+
+// canonicalResourceV2Object is the escaped path and the signed
+// sub-resources, sorted by name, values decoded: "/b?uploads",
+// "/b/k?uploadId=x".
+func canonicalResourceV2Object(r *http.Request) string {
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	var subs []string
+	for _, elem := range strings.Split(r.URL.RawQuery, "&") {
+		rawName, rawValue, hasValue := strings.Cut(elem, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil || !subresourcesV2[name] {
+			continue
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			continue
+		}
+		if hasValue && value != "" {
+			name += "=" + value
+		}
+		subs = append(subs, name)
+	}
+	if len(subs) == 0 {
+		return path
+	}
+	slices.Sort(subs)
+	return path + "?" + strings.Join(subs, "&")
 }
 
 // ---------------------------------------------------------------- SigV4
@@ -480,6 +534,28 @@ func checkSkew(at, now time.Time) error {
 // authenticate accepts a request signed (V2 or V4) by an enabled user with
 // the system flag.
 func (s *Sim) authenticate(r *http.Request) error {
+	owner, err := s.verifySignature(r, VerifyV2)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.users[owner.userID]
+	if u == nil { // deleted between the check and now
+		return forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
+	}
+	if owner.account != "" || !u.system {
+		return forbidden("AccessDenied", "The key does not belong to a system user")
+	}
+	if !u.enabled {
+		return forbidden("AccessDenied", "The system user is disabled")
+	}
+	return nil
+}
+
+// verifySignature checks a request's signature (V4, or V2 with the given
+// verifier) and returns whose key signed it, or the S3 error to answer.
+func (s *Sim) verifySignature(r *http.Request, verifyV2 func(*http.Request, SecretLookup, time.Time) (string, error)) (keyOwner, error) {
 	now := s.Now()
 	lookup := func(accessKey string) (string, bool) {
 		s.mu.Lock()
@@ -507,18 +583,18 @@ func (s *Sim) authenticate(r *http.Request) error {
 			}
 		}
 	default:
-		accessKey, err = VerifyV2(r, lookup, now)
+		accessKey, err = verifyV2(r, lookup, now)
 	}
 	if err != nil {
 		switch {
 		case errors.Is(err, ErrUnknownKey):
-			return forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
+			return keyOwner{}, forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
 		case errors.Is(err, ErrBadSignature):
-			return forbidden("SignatureDoesNotMatch", "The request signature does not match")
+			return keyOwner{}, forbidden("SignatureDoesNotMatch", "The request signature does not match")
 		case errors.Is(err, ErrTimeSkewed):
-			return forbidden("RequestTimeTooSkewed", "The difference between the request time and the server's time is too large")
+			return keyOwner{}, forbidden("RequestTimeTooSkewed", "The difference between the request time and the server's time is too large")
 		default:
-			return forbidden("AccessDenied", err.Error())
+			return keyOwner{}, forbidden("AccessDenied", err.Error())
 		}
 	}
 
@@ -526,16 +602,9 @@ func (s *Sim) authenticate(r *http.Request) error {
 	defer s.mu.Unlock()
 	owner, known := s.st.keys[accessKey]
 	if !known { // revoked between the check and now
-		return forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
+		return keyOwner{}, forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
 	}
-	u := s.st.users[owner.userID]
-	if owner.account != "" || !u.system {
-		return forbidden("AccessDenied", "The key does not belong to a system user")
-	}
-	if !u.enabled {
-		return forbidden("AccessDenied", "The system user is disabled")
-	}
-	return nil
+	return owner, nil
 }
 
 func (st *state) secretOf(owner keyOwner, accessKey string) (string, bool) {

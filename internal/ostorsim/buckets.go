@@ -30,6 +30,13 @@ type bucket struct {
 	hIntegral  uint64
 	hRemainder uint64 // < nsPerHour
 	lastUpdate time.Time
+
+	// Objects (objects.go). current is always the sum of the sizes of
+	// their versions.
+	objects    map[string]*object // by key
+	uploads    map[string]*upload // by upload id
+	versioning string             // "", VersioningEnabled, VersioningSuspended
+	seq        uint64             // last version or upload sequence number
 }
 
 // sizeJSON is a bucket's "size" block and a user's "space" block.
@@ -151,11 +158,15 @@ func (s *Sim) CreateBucket(ownerEmail, name string) error {
 	// the new bucket stay apart, as ostor's (bucket, epoch) keys intend.
 	epoch := s.st.epochs[name]
 	s.st.epochs[name] = epoch + 1
-	s.st.buckets[name] = &bucket{name: name, ownerID: u.id, epoch: epoch, created: s.st.now, lastUpdate: s.st.now}
+	s.st.buckets[name] = &bucket{name: name, ownerID: u.id, epoch: epoch, created: s.st.now, lastUpdate: s.st.now,
+		objects: map[string]*object{}, uploads: map[string]*upload{}}
 	return nil
 }
 
-// SetBucketSize sets a bucket's current size in bytes.
+// SetBucketSize sets a bucket's current size in bytes by sizing its
+// synthetic object (SizeObjectKey), which it creates or, at the size of the
+// real objects, removes. A size below what the real objects hold is an
+// error and changes nothing.
 func (s *Sim) SetBucketSize(name string, bytes uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -163,13 +174,12 @@ func (s *Sim) SetBucketSize(name string, bytes uint64) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNoSuchBucket, name)
 	}
-	b.integrate(s.st.now)
-	b.setCurrent(bytes)
-	return nil
+	return s.st.setSyntheticSize(b, bytes)
 }
 
-// GrowBucket changes a bucket's size by delta bytes; shrinking below zero
-// is an error and changes nothing.
+// GrowBucket changes a bucket's size by delta bytes through its synthetic
+// object, as SetBucketSize does; shrinking below zero, or below the real
+// objects, is an error and changes nothing.
 func (s *Sim) GrowBucket(name string, delta int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,22 +201,26 @@ func (s *Sim) GrowBucket(name string, delta int64) error {
 		}
 		next = b.current - shrink
 	}
-	b.integrate(s.st.now)
-	b.setCurrent(next)
-	return nil
+	return s.st.setSyntheticSize(b, next)
 }
 
-// DeleteBucket removes a bucket (whatever its size) and its limits and quota.
+// DeleteBucket removes a bucket (whatever it holds: objects and uploads go
+// with it) and its limits and quota. S3's DeleteBucket, by contrast,
+// refuses a bucket that is not empty.
 func (s *Sim) DeleteBucket(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.st.buckets[name]; !ok {
 		return fmt.Errorf("%w: %q", ErrNoSuchBucket, name)
 	}
-	delete(s.st.buckets, name)
-	delete(s.st.bucketLimits, name)
-	delete(s.st.bucketQuotas, name)
+	s.st.removeBucket(name)
 	return nil
+}
+
+func (st *state) removeBucket(name string) {
+	delete(st.buckets, name)
+	delete(st.bucketLimits, name)
+	delete(st.bucketQuotas, name)
 }
 
 // ostor-buckets: all buckets, or one owner's (emailAddress or id), by name.

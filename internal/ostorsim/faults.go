@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// Faults make the simulated gateway misbehave. They apply to every request
-// before authentication, as a flaky network or an overloaded gateway would.
+// Faults make the simulated gateway misbehave. They apply to every request,
+// admin API and S3 data plane alike, before authentication, as a flaky
+// network or an overloaded gateway would (except FailDeleteKeys, which acts
+// inside DeleteObjects).
 type Faults struct {
 	// Latency delays every answer; a request whose context ends first gets
 	// no answer.
@@ -29,6 +31,10 @@ type Faults struct {
 	LoseAnswerNext int
 	// LoseAnswerRate is the probability (0..1) of that.
 	LoseAnswerRate float64
+	// FailDeleteKeys makes the next N objects named in DeleteObjects
+	// requests fail on their own with a per-key InternalError while the
+	// request as a whole succeeds (S3 reports errors per key).
+	FailDeleteKeys int
 }
 
 type faultState struct {
@@ -98,7 +104,7 @@ func (s *Sim) injectFault(w http.ResponseWriter, r *http.Request) (handled, lose
 	s.mu.Lock()
 	latency := s.faults.f.Latency
 	kind := faultNone
-	if s.faults.f != (Faults{}) {
+	if f := s.faults.f; f != (Faults{FailDeleteKeys: f.FailDeleteKeys}) {
 		kind = s.faults.decide()
 	}
 	s.mu.Unlock()

@@ -152,8 +152,9 @@ var services = map[string]serviceHandler{
 	"ostor-usage":    (*Sim).handleUsage,
 }
 
-// ServeHTTP serves the admin API: faults first (they model the network and
-// the gateway's health), then authentication, then the service.
+// ServeHTTP serves the admin API and the S3 data plane (s3.go): faults
+// first (they model the network and the gateway's health), then
+// authentication, then the service.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	requestID := strconv.FormatUint(s.reqSeq.Add(1), 16)
@@ -173,12 +174,17 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, requestID)
 }
 
-// serve authenticates r, runs its service and writes the answer to w.
+// serve authenticates r, runs its service (or hands it to the data plane)
+// and writes the answer to w.
 func (s *Sim) serve(w http.ResponseWriter, r *http.Request, requestID string) {
 	s.mu.Lock()
 	s.followWallClock()
 	s.mu.Unlock()
 
+	if !isAdminRequest(r) {
+		s.serveS3(w, r, requestID)
+		return
+	}
 	if err := s.authenticate(r); err != nil {
 		writeError(w, requestID, err)
 		return

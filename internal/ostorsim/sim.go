@@ -1,10 +1,12 @@
 // Package ostorsim is a stateful, in-memory simulator of the admin API of an
-// Acronis/Virtuozzo "ostor" S3 gateway, as described in docs/ostor-api.md.
+// Acronis/Virtuozzo "ostor" S3 gateway, as described in docs/ostor-api.md,
+// and of the few S3 bucket and object calls staas makes to purge a bucket
+// (s3.go).
 //
-// It exists so that the staas client (internal/ostor) can be tested end to
-// end without a cluster. It deliberately shares no code with the client: both
-// are written from the same document, so a test of one against the other is a
-// real cross-check of that document's reading.
+// It exists so that the staas clients (internal/ostor, internal/s3data) can
+// be tested end to end without a cluster. It deliberately shares no code
+// with them: both sides are written from the same document, so a test of
+// one against the other is a real cross-check of that document's reading.
 //
 // Use it as an http.Handler:
 //
@@ -13,8 +15,8 @@
 //	creds := sim.SystemCredentials()   // sign requests with these
 //
 // Besides the HTTP API, the simulator has a driving API (traffic.go, buckets.go,
-// faults.go) through which tests create buckets, grow them, record S3 traffic,
-// move the clock and inject faults.
+// objects.go, faults.go) through which tests create buckets, put objects,
+// grow buckets, record S3 traffic, move the clock and inject faults.
 package ostorsim
 
 import (

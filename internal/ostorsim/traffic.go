@@ -56,12 +56,17 @@ func (s *Sim) AddTraffic(t Traffic) error {
 		}
 		key.epoch = b.epoch
 	}
-	c := t.counters()
-	if c.isZero() {
-		return nil // ostor writes no item without counts
-	}
+	s.recordTraffic(key, t.counters())
+	return nil
+}
 
-	us := &st.usage
+// recordTraffic adds c to the open period's item key, for the next service
+// in turn, and to the ground truth. Caller holds s.mu.
+func (s *Sim) recordTraffic(key itemKey, c Counters) {
+	if c.isZero() {
+		return // ostor writes no item without counts
+	}
+	us := &s.st.usage
 	if us.open == nil {
 		us.open = make([]map[itemKey]*Counters, len(s.opts.ServiceIDs))
 	}
@@ -75,11 +80,10 @@ func (s *Sim) AddTraffic(t Traffic) error {
 	}
 	us.open[i][key].add(c)
 
-	tk := UsageKey{UserID: u.id, Bucket: t.Bucket}
+	tk := UsageKey{UserID: key.userID, Bucket: key.bucket}
 	total := us.truth[tk]
 	total.add(c)
 	us.truth[tk] = total
-	return nil
 }
 
 // demoSpan is how much history SeedDemo simulates.
