@@ -42,6 +42,10 @@ type Cluster struct {
 	// editions of the vendor guide send and sign with SigV2.
 	UnsignedPayloadHeader bool
 	Timeout               time.Duration
+	// S3Endpoint is the cluster's S3 data endpoint, where staas empties
+	// the buckets of a terminated service (terminate_buckets=purge); ""
+	// means Endpoint, as one gateway usually serves both.
+	S3Endpoint string
 }
 
 // Config is the whole configuration of a staas process. It is built once in
@@ -57,6 +61,18 @@ type Config struct {
 	ShimSecret Secret
 	WHMCS      WHMCS
 	Usage      Usage
+	Hooks      Hooks
+}
+
+// Hooks says what staas does on WHMCS's client hooks.
+type Hooks struct {
+	// CreateOnClientAdd creates a client's S3 user when WHMCS adds the
+	// client, before any service is ordered.
+	CreateOnClientAdd bool
+	// ClientDelete is what a deleted client's S3 users become: "disable"
+	// (kept disabled, marked orphaned) or "delete" (deleted when they own
+	// no bucket, else disabled and marked).
+	ClientDelete string
 }
 
 // Usage says how often staas collects usage statistics and samples
@@ -182,6 +198,22 @@ var Vars = []Var{
 			c.Ostor.Timeout, err = positiveDuration(v)
 			return err
 		}},
+	{Name: "STAAS_OSTOR_S3_ENDPOINT", Doc: "URL of the cluster's S3 data endpoint, where staas empties a terminated service's buckets (`terminate_buckets=purge`); empty means `STAAS_OSTOR_ENDPOINT`.",
+		set: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("want an http:// or https:// URL with a host")
+			}
+			if u.RawQuery != "" || u.Fragment != "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+				// Path-style S3 puts the bucket first in the path.
+				return fmt.Errorf("want a URL without credentials, path, query or fragment")
+			}
+			c.Ostor.S3Endpoint = strings.TrimRight(v, "/")
+			return nil
+		}},
 	{Name: "STAAS_STORE_DRIVER", Default: "sqlite", Doc: "Where staas keeps its own state: `sqlite` (embedded) or `mysql` (MySQL/MariaDB, for several replicas).",
 		set: func(c *Config, v string) error {
 			if v != "sqlite" && v != "mysql" {
@@ -247,6 +279,22 @@ var Vars = []Var{
 		set: func(c *Config, v string) (err error) {
 			c.WHMCS.Timeout, err = positiveDuration(v)
 			return err
+		}},
+	{Name: "STAAS_CREATE_ON_CLIENT_ADD", Default: "false", Doc: "`true` creates a client's S3 user as soon as WHMCS adds the client (hook `ClientAdd`); `false` leaves it to each service's Create.",
+		set: func(c *Config, v string) (err error) {
+			c.Hooks.CreateOnClientAdd, err = strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			return nil
+		}},
+	{Name: "STAAS_CLIENT_DELETE", Default: "disable", Doc: "What a deleted WHMCS client's S3 users become: `disable` (kept disabled, marked orphaned) or `delete` (deleted when they own no bucket, else disabled and marked).",
+		set: func(c *Config, v string) error {
+			if v != "disable" && v != "delete" {
+				return fmt.Errorf("want disable or delete")
+			}
+			c.Hooks.ClientDelete = v
+			return nil
 		}},
 	{Name: "STAAS_USAGE_INTERVAL", Default: "1h", Doc: "How often `serve` collects the gateway's usage statistics objects into the ledger (see \"Usage collection\").",
 		set: func(c *Config, v string) (err error) {

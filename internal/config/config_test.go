@@ -49,6 +49,39 @@ func TestLoad_Defaults(t *testing.T) {
 	if c.Usage != (Usage{Interval: time.Hour, Delete: true, SampleInterval: time.Hour}) {
 		t.Errorf("usage defaults = %+v", c.Usage)
 	}
+	if c.Hooks != (Hooks{CreateOnClientAdd: false, ClientDelete: "disable"}) || c.Ostor.S3Endpoint != "" {
+		t.Errorf("hooks defaults = %+v, S3 endpoint %q", c.Hooks, c.Ostor.S3Endpoint)
+	}
+}
+
+func TestLoad_HooksAndS3Endpoint(t *testing.T) {
+	m := minimal()
+	m["STAAS_CREATE_ON_CLIENT_ADD"] = "true"
+	m["STAAS_CLIENT_DELETE"] = "delete"
+	m["STAAS_OSTOR_S3_ENDPOINT"] = "https://s3-data.example.com/"
+	c, err := Load(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Hooks.CreateOnClientAdd || c.Hooks.ClientDelete != "delete" || c.Ostor.S3Endpoint != "https://s3-data.example.com" {
+		t.Errorf("hooks %+v, S3 endpoint %q", c.Hooks, c.Ostor.S3Endpoint)
+	}
+	for name, v := range map[string]string{
+		"STAAS_CREATE_ON_CLIENT_ADD": "yes please",
+		"STAAS_CLIENT_DELETE":        "purge",
+		"STAAS_OSTOR_S3_ENDPOINT":    "s3.example.com",
+	} {
+		m := minimal()
+		m[name] = v
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: error %v does not name the variable", name, v, err)
+		}
+	}
+	m = minimal()
+	m["STAAS_OSTOR_S3_ENDPOINT"] = "https://s3.example.com/bucket"
+	if _, err := Load(env(m)); err == nil {
+		t.Error("an S3 endpoint with a path was accepted")
+	}
 }
 
 // staas collect needs the gateway, the store and the usage settings, not
