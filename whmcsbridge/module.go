@@ -385,6 +385,25 @@ type ServiceUsage struct {
 // 32-bit integers.
 const MaxUsageMB = 2147483647
 
+// BytesToMB converts bytes to tblhosting's MB: 2^20 bytes, rounded up so
+// that a few bytes stored never read as none, capped at MaxUsageMB.
+func BytesToMB(n uint64) int64 {
+	mb := n >> 20
+	if n&(1<<20-1) != 0 {
+		mb++
+	}
+	return int64(min(mb, MaxUsageMB))
+}
+
+// GBToMB converts a quota in GB (the gateway's unit) to tblhosting's MB,
+// 1024 to the GB, capped at MaxUsageMB.
+func GBToMB(gb uint64) int64 {
+	if gb > MaxUsageMB/1024 {
+		return MaxUsageMB
+	}
+	return int64(gb * 1024)
+}
+
 // UsageResponse answers FuncUsageUpdate: the services staas has an S3
 // user for, in the order asked.
 type UsageResponse struct {

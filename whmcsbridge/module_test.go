@@ -277,3 +277,19 @@ func TestModulePaths(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageUnits(t *testing.T) {
+	for n, want := range map[uint64]int64{
+		0: 0, 1: 1, 1<<20 - 1: 1, 1 << 20: 1, 1<<20 + 1: 2, 5 << 30: 5120,
+		MaxUsageMB << 20: MaxUsageMB, MaxUsageMB<<20 + 1: MaxUsageMB, 1 << 62: MaxUsageMB, 1<<64 - 1: MaxUsageMB,
+	} {
+		if got := BytesToMB(n); got != want {
+			t.Errorf("BytesToMB(%d) = %d, want %d", n, got, want)
+		}
+	}
+	for gb, want := range map[uint64]int64{0: 0, 1: 1024, 100: 102400, MaxUsageMB / 1024: MaxUsageMB / 1024 * 1024, MaxUsageMB/1024 + 1: MaxUsageMB, 1<<64 - 1: MaxUsageMB} {
+		if got := GBToMB(gb); got != want {
+			t.Errorf("GBToMB(%d) = %d, want %d", gb, got, want)
+		}
+	}
+}
