@@ -28,6 +28,45 @@ const (
 	maxBandwidth = 1 << 40
 )
 
+// numProblem is what is wrong with a limit's or quota's number; each form
+// (the admin panel's, the product's module settings) words it its own way.
+type numProblem int
+
+const (
+	numOK numProblem = iota
+	numSyntax
+	numNegative
+	numTooLarge
+)
+
+// parseOps reads an ops limit: a finite number, 0 to maxOps.
+func parseOps(s string) (float64, numProblem) {
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+		return 0, numSyntax
+	case v < 0:
+		return 0, numNegative
+	case v > maxOps:
+		return 0, numTooLarge
+	}
+	return v, numOK
+}
+
+// parseWhole reads a whole number from 0 to max (bandwidth, quota).
+func parseWhole(s string, max uint64) (uint64, numProblem) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	switch {
+	case err != nil && strings.HasPrefix(s, "-"):
+		return 0, numNegative
+	case err != nil:
+		return 0, numSyntax
+	case v > max:
+		return 0, numTooLarge
+	}
+	return v, numOK
+}
+
 type parsedLimits struct {
 	opsName   string
 	ops       float64
@@ -48,13 +87,13 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 		if !slices.Contains(ostor.OpsResources, name) {
 			f["ops-name"] = "Pick one of default, get, put, list or delete."
 		}
-		v, err := strconv.ParseFloat(opsValue, 64)
-		switch {
-		case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+		v, problem := parseOps(opsValue)
+		switch problem {
+		case numSyntax:
 			f["ops-value"] = "Enter a number of operations per second, e.g. 100 or 0.5."
-		case v < 0:
+		case numNegative:
 			f["ops-value"] = "A limit cannot be negative; 0 means unlimited."
-		case v > maxOps:
+		case numTooLarge:
 			f["ops-value"] = fmt.Sprintf("At most %g operations per second.", float64(maxOps))
 		}
 		p.opsName, p.ops, p.hasOps = name, v, true
@@ -63,11 +102,11 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 		if name := in.BandwidthName; name != "" && name != "out" {
 			f["bandwidth-name"] = "ostor limits outgoing bandwidth only: pick out."
 		}
-		v, err := strconv.ParseUint(bwValue, 10, 64)
-		switch {
-		case err != nil:
+		v, problem := parseWhole(bwValue, maxBandwidth)
+		switch problem {
+		case numSyntax, numNegative:
 			f["bandwidth-value"] = "Enter a whole number of KB/s, e.g. 1024; 0 means unlimited."
-		case v > maxBandwidth:
+		case numTooLarge:
 			f["bandwidth-value"] = "That is more bandwidth than any link carries."
 		}
 		p.bandwidth, p.hasBw = v, true
@@ -169,8 +208,8 @@ func (s *Service) SetQuota(ctx context.Context, a Actor, bucket, sizeGB string) 
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
-	gb, perr := strconv.ParseUint(strings.TrimSpace(sizeGB), 10, 64)
-	if perr != nil || gb == 0 || gb > maxQuotaGB {
+	gb, problem := parseWhole(strings.TrimSpace(sizeGB), maxQuotaGB)
+	if problem != numOK || gb == 0 {
 		return nil, fieldsError(FieldErrors{"quota-gb": "Enter a whole number of GB, at least 1 (Delete removes the quota)."})
 	}
 	subject, err := s.quotaSubject(ctx, a, bucket)

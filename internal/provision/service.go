@@ -42,6 +42,9 @@ type Gateway interface {
 	UsagePage(ctx context.Context, after string, limit int) (*ostor.UsageList, error)
 	UsageObject(ctx context.Context, name string) (*ostor.UsageObject, error)
 	DeleteUsageObject(ctx context.Context, name string) error
+
+	// Ping makes the cheapest authenticated call (WHMCS's Test Connection).
+	Ping(ctx context.Context) error
 }
 
 // Store is the part of staas's own state the actions use (*store.Store).
@@ -61,6 +64,15 @@ type Store interface {
 	DeleteNote(ctx context.Context, id int64) error
 	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, string, error)
 	ReleaseLease(ctx context.Context, name, owner string) error
+
+	// WHMCS lifecycle (see lifecycle.go and events.go).
+	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
+	MoveService(ctx context.Context, serviceID, toClientID int64, at time.Time) error
+	S3UsersOfClient(ctx context.Context, clientID int64) ([]staas.S3User, error)
+	MarkOrphaned(ctx context.Context, clientID, serviceID int64, at time.Time) error
+	Orphans(ctx context.Context) ([]staas.S3User, error)
+	NoteBacklog(ctx context.Context) (n int, oldest time.Time, err error)
+	Ping(ctx context.Context) error
 }
 
 // WHMCS is how staas reads a client and keeps the guide's client notes
@@ -71,11 +83,42 @@ type WHMCS interface {
 	RemoveS3Notes(ctx context.Context, clientID, adminID int64, userID, accessKeyID string) (removed int, manual bool, err error)
 }
 
-// Actor is who acts on whom: the WHMCS admin (as the shim vouches for them)
-// and the WHMCS client whose page they are on.
+// Actor is who acts on whom: the WHMCS admin (as the shim vouches for
+// them) and the WHMCS client whose page they are on; or the client on
+// their own service page; or WHMCS's own automation.
 type Actor struct {
 	Admin    staas.Admin
 	ClientID int64
+	Kind     ActorKind
+}
+
+// ActorKind says who acts. The zero value is an admin, so that every
+// admin action built before clients and WHMCS acted stays as it was.
+type ActorKind int
+
+const (
+	// ActorAdmin is a WHMCS admin in staas's admin panel; Admin holds
+	// their id and permissions.
+	ActorAdmin ActorKind = iota
+	// ActorClient is the WHMCS client on their own service page (the
+	// client area's buttons); ClientID is that client, Admin is empty.
+	ActorClient
+	// ActorWHMCS is WHMCS itself: module calls from its cron or checkout
+	// and client hooks. Admin.ID is the admin who clicked a module button,
+	// or 0. It only ever comes from the shim's signed module and event
+	// routes, never from a payload field.
+	ActorWHMCS
+)
+
+// auditActor is how the audit log names the kind.
+func (k ActorKind) auditActor() string {
+	switch k {
+	case ActorClient:
+		return staas.AuditActorClient
+	case ActorWHMCS:
+		return staas.AuditActorWHMCS
+	}
+	return staas.AuditActorAdmin
 }
 
 // Config assembles a Service.
@@ -91,6 +134,9 @@ type Config struct {
 	// and searching (a cluster can hold 100,000 users; listing them on
 	// every click would load the gateway). Default 30s.
 	UserListTTL time.Duration
+	// Purger empties and deletes the buckets of a terminated service whose
+	// product says "purge"; nil refuses such terminations.
+	Purger BucketPurger
 }
 
 // Service carries out admin actions. It is safe for concurrent use.
@@ -103,6 +149,7 @@ type Service struct {
 	now     func() time.Time
 	ttl     time.Duration
 	owner   string // this Service's name on the outbox lease
+	purger  BucketPurger
 
 	mu        sync.Mutex
 	users     []ostor.User // sorted by email
@@ -112,7 +159,7 @@ type Service struct {
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL}
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger}
 	if s.cluster == "" {
 		s.cluster = "default"
 	}
@@ -135,8 +182,23 @@ const (
 	change = staas.PermServerOperations
 )
 
-// allow checks the admin's WHMCS permission and the client id.
+// allow checks that a may act on its client: an admin needs the WHMCS
+// permission; WHMCS's automation may do anything (it only comes from the
+// shim's signed module and event routes); a client may not use the admin
+// actions at all (their own buttons are checked by allowService).
 func allow(a Actor, permission string) error {
+	switch a.Kind {
+	case ActorAdmin:
+	case ActorWHMCS:
+		if a.ClientID <= 0 {
+			return staas.Errorf(staas.EINVALID, "No WHMCS client was given.")
+		}
+		return nil
+	case ActorClient:
+		return staas.Errorf(staas.EFORBIDDEN, "Only a WHMCS admin may do this.")
+	default:
+		return staas.Errorf(staas.EFORBIDDEN, "Unknown actor.")
+	}
 	if a.Admin.ID <= 0 {
 		return staas.Errorf(staas.EUNAUTHORIZED, "No WHMCS admin is logged in.")
 	}
@@ -149,13 +211,16 @@ func allow(a Actor, permission string) error {
 	return nil
 }
 
-// Record writes the audit row of an action and leaves the admin a flash:
-// success shows okMessage (no flash when it is ""), failure shows the
-// error's admin-safe message. Params must not hold secrets. Recording is
-// best effort: a store failure is logged and never hides the action's own
-// result.
+// Record writes the audit row of an action, naming its actor, and leaves
+// the admin who acted (Admin.ID > 0, also when they clicked a WHMCS module
+// button) a flash: success shows okMessage (no flash when it is ""),
+// failure shows the error's admin-safe message. A client, or WHMCS's cron,
+// gets the audit row but no flash: nobody would read it. An admin action
+// without an admin (refused before anything happened) is not recorded.
+// Params must not hold secrets. Recording is best effort: a store failure
+// is logged and never hides the action's own result.
 func (s *Service) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
-	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, ClientID: a.ClientID,
+	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
 		Action: action, Params: params, Result: "ok", Message: okMessage}
 	flash := staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
 	if err != nil {
@@ -168,21 +233,26 @@ func (s *Service) Record(ctx context.Context, a Actor, action string, params map
 	}
 	// A cancelled request still gets its audit row and flash.
 	ctx = context.WithoutCancel(ctx)
-	if a.Admin.ID > 0 && a.ClientID > 0 {
-		if _, aerr := s.store.AddAudit(ctx, entry); aerr != nil {
-			s.log.Error("audit row not written", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "err", aerr)
-		}
-		if flash.Message != "" {
-			if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
-				s.log.Error("flash not written", "action", action, "err", ferr)
-			}
+	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
+		return
+	}
+	if _, aerr := s.store.AddAudit(ctx, entry); aerr != nil {
+		s.log.Error("audit row not written", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", aerr)
+	}
+	if a.Admin.ID > 0 && a.Kind != ActorClient && flash.Message != "" {
+		if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
+			s.log.Error("flash not written", "action", action, "err", ferr)
 		}
 	}
 }
 
 // Info leaves the admin an informational flash (a warning that does not
-// make the action fail).
+// make the action fail). Without an admin (a client, WHMCS's cron) there
+// is nobody to tell, and nothing is written.
 func (s *Service) Info(ctx context.Context, a Actor, message string) {
+	if a.Admin.ID <= 0 || a.ClientID <= 0 || a.Kind == ActorClient {
+		return
+	}
 	if err := s.store.AddFlash(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, staas.Flash{Kind: staas.FlashInfo, Message: message}); err != nil {
 		s.log.Error("flash not written", "err", err)
 	}

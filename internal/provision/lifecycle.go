@@ -1,0 +1,751 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"staas"
+	"staas/internal/ostor"
+	"staas/internal/store"
+)
+
+// The WHMCS service lifecycle: what each function of the server module
+// (CreateAccount, SuspendAccount, …) means for a service's S3 user. Each
+// WHMCS service has its own S3 user, mapped as an S3User with ServiceID >
+// 0 (ServiceID 0 stays the admin panel's client-level user).
+//
+// Every call is idempotent: WHMCS's Module Queue retries failed calls and
+// admins click twice, so a call that finds its work done answers success,
+// and a call that failed part way leaves what a retry completes. Each call
+// writes its own audit rows, with WHMCS as the actor (and the admin who
+// clicked a module button, if one did): callers must not Record again.
+
+// ServiceRef names a WHMCS service as the module call gives it.
+type ServiceRef struct {
+	ServiceID, ClientID int64
+	// ClientEmail is the client's current email; Create makes the S3
+	// user's address from it, Terminate looks for an unlinked user by it.
+	ClientEmail string
+	// AdminID is the admin who clicked a module button; 0 when WHMCS runs
+	// the function by itself (cron, checkout).
+	AdminID int64
+}
+
+func (r ServiceRef) check() error {
+	if r.ServiceID <= 0 {
+		return staas.Errorf(staas.EINVALID, "A WHMCS service id is needed (got %d).", r.ServiceID)
+	}
+	if r.ClientID <= 0 {
+		return staas.Errorf(staas.EINVALID, "A WHMCS client id is needed (got %d).", r.ClientID)
+	}
+	if r.AdminID < 0 {
+		return staas.Errorf(staas.EINVALID, "The WHMCS admin id must not be negative (got %d).", r.AdminID)
+	}
+	return nil
+}
+
+// actor is WHMCS acting on the service's client.
+func (r ServiceRef) actor() Actor {
+	return Actor{Kind: ActorWHMCS, ClientID: r.ClientID, Admin: staas.Admin{ID: r.AdminID}}
+}
+
+func (r ServiceRef) params() map[string]string {
+	return map[string]string{"service_id": strconv.FormatInt(r.ServiceID, 10)}
+}
+
+// serviceUser returns the service's S3 user, found by service id. When
+// WHMCS has moved the service to another client, the mapping follows and
+// both clients' audit logs say so. ENOTFOUND (the store's) when the
+// service has none.
+func (s *Service) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, error) {
+	m, err := s.store.S3UserByService(ctx, ref.ServiceID)
+	if err != nil {
+		return nil, err
+	}
+	if m.ClientID == ref.ClientID {
+		return m, nil
+	}
+	from := m.ClientID
+	if err := s.store.MoveService(ctx, ref.ServiceID, ref.ClientID, s.now().UTC()); err != nil {
+		return nil, err
+	}
+	m.ClientID = ref.ClientID
+	msg := fmt.Sprintf("WHMCS moved service %d from client %d to client %d; its S3 user %s (%s) moved with it. The WHMCS notes of its keys stay with client %d.",
+		ref.ServiceID, from, ref.ClientID, m.UserID, m.Email, from)
+	params := ref.params()
+	params["from_client"] = strconv.FormatInt(from, 10)
+	params["to_client"] = strconv.FormatInt(ref.ClientID, 10)
+	params["user_id"] = m.UserID
+	s.log.Info("service moved to another client", "service", ref.ServiceID, "from_client", from, "to_client", ref.ClientID, "user_id", m.UserID)
+	for _, c := range []int64{ref.ClientID, from} {
+		a := ref.actor()
+		a.ClientID = c
+		s.Record(ctx, a, "service-moved", params, nil, msg)
+	}
+	return m, nil
+}
+
+// mappedService is serviceUser with the admin-facing ENOTFOUND message.
+func (s *Service) mappedService(ctx context.Context, ref ServiceRef, notFound string) (*staas.S3User, error) {
+	m, err := s.serviceUser(ctx, ref)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, staas.Errorf(staas.ENOTFOUND, "%s", notFound)
+	}
+	return m, err
+}
+
+const (
+	noUserRunCreate = "This service has no S3 user: run Create first."
+	noUserYet       = "This service has no S3 user yet."
+)
+
+// CreateService creates the service's S3 user with the address the
+// product's template makes, records the mapping, adds the guide's note
+// with its first key pair (queued while WHMCS is down), and applies the
+// product's limits and quota, in that order.
+//
+// A retry finishes the job: a service already mapped gets its user made
+// again if it is gone from the gateway, and its limits and quota applied
+// again, and no second note. A user that exists on the gateway with the
+// service's address but is mapped to nobody (the answer to an earlier
+// creation was lost) is linked, and noted from its first key read back
+// from the gateway, so the client gets their key once. A user mapped to
+// another client or service is never taken over. A bad product
+// configuration sends nothing to the gateway and writes nothing.
+//
+// On an error after the mapping was saved, the mapping is returned with
+// the error.
+func (s *Service) CreateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) (*staas.S3User, error) {
+	if err := ref.check(); err != nil {
+		return nil, err
+	}
+	p, err := cfg.parse()
+	if err != nil {
+		return nil, err
+	}
+	email, err := cfg.Email(ref.ClientEmail, ref.ServiceID, ref.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	a := ref.actor()
+	params := ref.params()
+	params["email"] = email
+	m, msg, err := s.createService(ctx, a, ref, p, email)
+	if m != nil {
+		params["user_id"] = m.UserID
+		params["email"] = m.Email
+	}
+	s.Record(ctx, a, "service-create", params, err, msg)
+	return m, err
+}
+
+func (s *Service) createService(ctx context.Context, a Actor, ref ServiceRef, p product, email string) (*staas.S3User, string, error) {
+	m, err := s.serviceUser(ctx, ref)
+	switch {
+	case err == nil:
+		recreated, err := s.ensureUser(ctx, a, m)
+		if err != nil {
+			return m, "", err
+		}
+		if err := s.applyProduct(ctx, m.UserID, p); err != nil {
+			return m, "", partial(fmt.Sprintf("S3 user %s exists, but the product's limits and quota could not be applied (retry Create)", m.UserID), err)
+		}
+		if recreated {
+			return m, fmt.Sprintf("The S3 user of service %d was gone from the gateway and is created again as %s (%s), with the product's limits and quota; a note has its key pair.", ref.ServiceID, m.UserID, m.Email), nil
+		}
+		return m, fmt.Sprintf("Service %d already has the S3 user %s (%s); its limits and quota are the product's.", ref.ServiceID, m.UserID, m.Email), nil
+	case staas.ErrorCode(err) != staas.ENOTFOUND:
+		return nil, "", err
+	}
+
+	userID, first, linked, err := s.createOrLink(ctx, email, ref.ClientID, ref.ServiceID)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now().UTC()
+	m = &staas.S3User{ClientID: ref.ClientID, ServiceID: ref.ServiceID, Cluster: s.cluster, UserID: userID, Email: email, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.SaveS3User(ctx, *m); err != nil {
+		// The retry finds the user on the gateway, unmapped, and links it.
+		return nil, "", partial(fmt.Sprintf("S3 user %s was created, but staas could not record that it is service %d's (retry Create)", userID, ref.ServiceID), err)
+	}
+	s.forgetUsers()
+	if err := s.noteOnce(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
+		return m, "", partial(fmt.Sprintf("S3 user %s was created, but the WHMCS note of its key pair could neither be written nor queued", userID), err)
+	}
+	if err := s.applyProduct(ctx, userID, p); err != nil {
+		return m, "", partial(fmt.Sprintf("S3 user %s was created, but the product's limits and quota could not be applied (retry Create)", userID), err)
+	}
+	if linked {
+		return m, fmt.Sprintf("The S3 user %s (%s) already existed on the gateway, linked to no service, and is now service %d's; a note has its first key pair.", userID, email, ref.ServiceID), nil
+	}
+	return m, fmt.Sprintf("S3 user %s (%s) created for service %d with the product's limits and quota; a note has its key pair.", userID, email, ref.ServiceID), nil
+}
+
+// createOrLink creates the user with email for a service (or, serviceID
+// 0, for the client), or, when the gateway has one already that no other
+// mapping names, links it. first is the key pair to note: the new one, or
+// the linked user's first (generated when it has none, since the client
+// must get one).
+func (s *Service) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
+	created, err := s.gw.CreateUser(ctx, email)
+	if err == nil {
+		if len(created.Keys) == 0 {
+			return "", nil, false, staas.Errorf(staas.EINTERNAL, "The gateway created S3 user %s without a key pair.", created.ID)
+		}
+		return created.ID, &created.Keys[0], false, nil
+	}
+	if staas.ErrorCode(err) != staas.ECONFLICT {
+		return "", nil, false, err
+	}
+	existing, lerr := s.gw.User(ctx, ostor.ByEmail(email))
+	if lerr != nil {
+		return "", nil, false, lerr
+	}
+	other, oerr := s.store.S3UserByUserID(ctx, s.cluster, existing.ID)
+	switch {
+	case oerr == nil && serviceID > 0 && other.ServiceID != serviceID:
+		return "", nil, false, staas.Errorf(staas.ECONFLICT, "The S3 user %s with email %s belongs to %s, not to service %d. Each service needs an address of its own: check the product's %q.",
+			existing.ID, email, owner(other), serviceID, "S3 user email template")
+	case oerr == nil && serviceID == 0 && (other.ServiceID != 0 || other.ClientID != clientID):
+		return "", nil, false, staas.Errorf(staas.ECONFLICT, "The S3 user %s with email %s belongs to %s.", existing.ID, email, owner(other))
+	case oerr != nil && staas.ErrorCode(oerr) != staas.ENOTFOUND:
+		return "", nil, false, oerr
+	}
+	if len(existing.Keys) > 0 {
+		return existing.ID, &existing.Keys[0], true, nil
+	}
+	key, err := s.gw.GenerateKey(ctx, email)
+	if err != nil {
+		return "", nil, false, err
+	}
+	return existing.ID, key, true, nil
+}
+
+// owner names whose S3 user m is, for a message.
+func owner(m *staas.S3User) string {
+	var who string
+	if m.ServiceID == 0 {
+		who = fmt.Sprintf("WHMCS client %d (its client-level user)", m.ClientID)
+	} else {
+		who = fmt.Sprintf("service %d of WHMCS client %d", m.ServiceID, m.ClientID)
+	}
+	if !m.OrphanedAt.IsZero() {
+		who += ", a client deleted from WHMCS"
+	}
+	return who
+}
+
+// ensureUser makes the mapped user again when it is gone from the gateway
+// (deleted by hand): the mapping's address, a new id, a note with the new
+// key pair. recreated says whether it had to.
+func (s *Service) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
+	_, err = s.gw.User(ctx, ostor.ByID(m.UserID))
+	if staas.ErrorCode(err) != staas.ENOTFOUND {
+		return false, err
+	}
+	s.log.Warn("a service's S3 user is gone from the gateway; creating it again", "service", m.ServiceID, "client", m.ClientID, "user_id", m.UserID, "email", m.Email)
+	userID, first, _, err := s.createOrLink(ctx, m.Email, m.ClientID, m.ServiceID)
+	if err != nil {
+		return false, err
+	}
+	m.UserID, m.UpdatedAt = userID, s.now().UTC()
+	if err := s.store.SaveS3User(ctx, *m); err != nil {
+		return false, partial(fmt.Sprintf("S3 user %s was created again, but staas could not record it (retry Create)", userID), err)
+	}
+	s.forgetUsers()
+	if err := s.noteOnce(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
+		return false, partial(fmt.Sprintf("S3 user %s was created again, but the WHMCS note of its key pair could neither be written nor queued", userID), err)
+	}
+	return true, nil
+}
+
+// noteOnce adds the note of a key pair that no retry will note again (the
+// mapping is saved already): when WHMCS fails for any reason, not only
+// when it is unreachable, the note goes to the outbox rather than being
+// lost. The outbox drops it later if WHMCS refuses it for good.
+func (s *Service) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
+	err := s.addNote(ctx, a, n)
+	if err == nil {
+		return nil
+	}
+	s.log.Warn("WHMCS refused a note that no retry would write; queueing it", "client", a.ClientID, "user_id", n.UserID, "access_key_id", n.AccessKeyID, "err", err)
+	return s.enqueue(ctx, a, store.NoteAdd, n.UserID, n.AccessKeyID, err)
+}
+
+// applyProduct sets the user's limits and quota to the product's. All six
+// limits are applied, zeros too (0 is unlimited on ostor), so that a
+// package change from limited to unlimited takes effect; with no limit at
+// all they are deleted. The quota is set, or deleted when the product has
+// none.
+func (s *Service) applyProduct(ctx context.Context, userID string, p product) error {
+	subject := ostor.UserLimits(ostor.ByID(userID))
+	if p.unlimited() {
+		if err := s.gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+			return err
+		}
+	} else {
+		for i, resource := range ostor.OpsResources {
+			if err := s.gw.SetOpsLimit(ctx, subject, resource, p.ops[i]); err != nil {
+				return err
+			}
+		}
+		if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+			return err
+		}
+	}
+	quota := ostor.UserQuota(ostor.ByID(userID))
+	if p.quotaGB == 0 {
+		if err := s.gw.DeleteQuota(ctx, quota); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+			return err
+		}
+		return nil
+	}
+	return s.gw.SetQuota(ctx, quota, p.quotaGB)
+}
+
+// productParams are the product's settings for the audit log.
+func productParams(params map[string]string, cfg ProductConfig) {
+	for i, set := range ProductSettings() {
+		if v := strings.TrimSpace(cfg.values()[i]); v != "" && set.Wire != SettingEmailTemplate {
+			params[set.Wire] = v
+		}
+	}
+}
+
+// SuspendService disables the service's S3 user: its keys stop working,
+// its data stays. A user disabled already is fine.
+func (s *Service) SuspendService(ctx context.Context, ref ServiceRef, reason string) error {
+	return s.setServiceEnabled(ctx, ref, false, reason)
+}
+
+// UnsuspendService enables the service's S3 user again.
+func (s *Service) UnsuspendService(ctx context.Context, ref ServiceRef) error {
+	return s.setServiceEnabled(ctx, ref, true, "")
+}
+
+func (s *Service) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, reason string) error {
+	if err := ref.check(); err != nil {
+		return err
+	}
+	a := ref.actor()
+	params := ref.params()
+	action, done := "service-unsuspend", "enabled again"
+	if !on {
+		action, done = "service-suspend", "disabled: its keys stop working, its data stays"
+		if reason = strings.TrimSpace(reason); reason != "" {
+			params["reason"] = cut(reason)
+		}
+	}
+	m, err := s.mappedService(ctx, ref, noUserRunCreate)
+	if err == nil {
+		params["user_id"] = m.UserID
+		if on {
+			err = s.gw.EnableUser(ctx, m.Email)
+		} else {
+			err = s.gw.DisableUser(ctx, m.Email)
+		}
+		if staas.ErrorCode(err) == staas.ENOTFOUND {
+			err = &staas.Error{Code: staas.ENOTFOUND, Message: fmt.Sprintf("The S3 user %s (%s) of service %d is gone from the gateway: run Create to make it again.", m.UserID, m.Email, ref.ServiceID), Err: err}
+		}
+		s.forgetUsers()
+	}
+	msg := ""
+	if err == nil {
+		msg = fmt.Sprintf("S3 user %s (%s) of service %d is %s.", m.UserID, m.Email, ref.ServiceID, done)
+	}
+	s.Record(ctx, a, action, params, err, msg)
+	return err
+}
+
+// ChangeServicePackage applies the (new) product's limits and quota to
+// the service's S3 user.
+func (s *Service) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
+	if err := ref.check(); err != nil {
+		return err
+	}
+	p, err := cfg.parse()
+	if err != nil {
+		return err
+	}
+	a := ref.actor()
+	params := ref.params()
+	productParams(params, cfg)
+	m, err := s.mappedService(ctx, ref, noUserRunCreate)
+	msg := ""
+	if err == nil {
+		params["user_id"] = m.UserID
+		if err = s.applyProduct(ctx, m.UserID, p); err == nil {
+			msg = fmt.Sprintf("The limits and quota of S3 user %s (%s) of service %d are now the product's.", m.UserID, m.Email, ref.ServiceID)
+		}
+	}
+	s.Record(ctx, a, "service-change-package", params, err, msg)
+	return err
+}
+
+// TestConnection checks that staas's store answers and that the gateway
+// answers and takes staas's credentials (WHMCS's Test Connection button).
+func (s *Service) TestConnection(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return &staas.Error{Code: staas.ErrorCode(err), Message: "staas's own database does not answer: " + staas.ErrorMessage(err), Err: err}
+	}
+	if err := s.gw.Ping(ctx); err != nil {
+		return &staas.Error{Code: staas.ErrorCode(err), Message: "The S3 gateway's admin API failed the test: " + staas.ErrorMessage(err), Err: err}
+	}
+	return nil
+}
+
+// ServiceInfo is a service's S3 user as the services tab and the client
+// area show it. Keys hold secrets: callers mask them.
+type ServiceInfo struct {
+	User    staas.S3User
+	Enabled bool
+	Keys    []ostor.KeyPair
+	Buckets []ostor.Bucket
+}
+
+// ServiceInfo returns the service's S3 user, its state, key pairs and
+// buckets; ENOTFOUND "This service has no S3 user yet." before Create.
+func (s *Service) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo, error) {
+	if err := ref.check(); err != nil {
+		return nil, err
+	}
+	m, err := s.mappedService(ctx, ref, noUserYet)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, &staas.Error{Code: staas.ENOTFOUND, Message: fmt.Sprintf("The S3 user %s (%s) of this service is gone from the gateway.", m.UserID, m.Email), Err: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	buckets, err := s.bucketsOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceInfo{User: *m, Enabled: u.Enabled(), Keys: u.Keys, Buckets: buckets}, nil
+}
+
+// TerminateService deletes the service's S3 user, its notes and its
+// mapping. While the user owns buckets, the product decides: fail (the
+// default) refuses, listing them; purge empties and deletes them first
+// through the BucketPurger, as their owner (a suspended user is enabled
+// for that, and disabled again if purging fails). A service without S3
+// user is terminated already; an unlinked user with the service's address
+// and no bucket is deleted too (an earlier creation whose answer was
+// lost).
+func (s *Service) TerminateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
+	if err := ref.check(); err != nil {
+		return err
+	}
+	p, err := cfg.parse()
+	if err != nil {
+		return err
+	}
+	a := ref.actor()
+	params := ref.params()
+	msg, err := s.terminate(ctx, a, ref, cfg, p, params)
+	s.Record(ctx, a, "service-terminate", params, err, msg)
+	return err
+}
+
+func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg ProductConfig, p product, params map[string]string) (string, error) {
+	m, err := s.serviceUser(ctx, ref)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return s.terminateUnlinked(ctx, ref, cfg, params)
+	}
+	if err != nil {
+		return "", err
+	}
+	params["user_id"] = m.UserID
+	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	gone := staas.ErrorCode(err) == staas.ENOTFOUND
+	if err != nil && !gone {
+		return "", err
+	}
+	purged := ""
+	if !gone {
+		buckets, err := s.bucketsOf(ctx, m)
+		if err != nil {
+			return "", err
+		}
+		restore := func() {}
+		if len(buckets) > 0 {
+			if !p.purge {
+				return "", staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %d bucket(s): %s. Empty them, or set the product's %q to purge.",
+					m.UserID, len(buckets), bucketNames(buckets), "Buckets left at termination")
+			}
+			var objects int64
+			restore, objects, err = s.purge(ctx, a, m, u, buckets)
+			if err != nil {
+				return "", err
+			}
+			params["buckets_purged"] = strconv.Itoa(len(buckets))
+			purged = fmt.Sprintf(" Its %d bucket(s) were emptied (%d objects) and deleted: %s.", len(buckets), objects, bucketNames(buckets))
+		}
+		if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+			restore()
+			return "", err
+		}
+		s.forgetUsers()
+	}
+	// The mapping goes last: a retry after a failure here finds the user
+	// gone and does the rest.
+	if err := s.removeNotes(ctx, a, m.UserID, ""); err != nil {
+		return "", partial(fmt.Sprintf("S3 user %s was deleted, but its WHMCS notes could not be removed (retry Terminate)", m.UserID), err)
+	}
+	if err := s.store.DeleteS3User(ctx, m.ClientID, m.ServiceID); err != nil {
+		return "", partial(fmt.Sprintf("S3 user %s was deleted, but staas could not forget it (retry Terminate)", m.UserID), err)
+	}
+	if gone {
+		return fmt.Sprintf("The S3 user %s (%s) of service %d was gone from the gateway already; its notes and mapping are removed.", m.UserID, m.Email, ref.ServiceID), nil
+	}
+	return fmt.Sprintf("S3 user %s (%s) of service %d deleted with its notes.%s", m.UserID, m.Email, ref.ServiceID, purged), nil
+}
+
+// terminateUnlinked terminates a service staas has no mapping for: done
+// already, unless the gateway has a user with the service's address that
+// nobody is mapped to (a creation whose answer was lost and was never
+// retried). That one is deleted when it owns no bucket; with buckets it is
+// left for an admin, and the log says so.
+func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg ProductConfig, params map[string]string) (string, error) {
+	nothing := fmt.Sprintf("Service %d has no S3 user: nothing to terminate.", ref.ServiceID)
+	email, err := cfg.Email(ref.ClientEmail, ref.ServiceID, ref.ClientID)
+	if err != nil {
+		return nothing, nil // no address to look for
+	}
+	u, err := s.gw.User(ctx, ostor.ByEmail(email))
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nothing, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	params["user_id"] = u.ID
+	if other, err := s.store.S3UserByUserID(ctx, s.cluster, u.ID); err == nil {
+		return fmt.Sprintf("Service %d has no S3 user. The S3 user %s with its address belongs to %s and is left alone.", ref.ServiceID, u.ID, owner(other)), nil
+	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
+		return "", err
+	}
+	buckets, err := s.gw.BucketsOf(ctx, ostor.ByID(u.ID))
+	if err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+		return "", err
+	}
+	if len(buckets) > 0 {
+		s.log.Warn("an unlinked S3 user with a terminated service's address owns buckets; left alone", "service", ref.ServiceID, "client", ref.ClientID, "user_id", u.ID, "email", email, "buckets", len(buckets))
+		return fmt.Sprintf("Service %d has no S3 user. An S3 user %s (%s) with its address, linked to nothing, owns %d bucket(s): %s; it is left for an admin to check.",
+			ref.ServiceID, u.ID, email, len(buckets), bucketNames(buckets)), nil
+	}
+	if err := s.gw.DeleteUser(ctx, ostor.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+		return "", err
+	}
+	s.forgetUsers()
+	return fmt.Sprintf("Service %d had no S3 user mapped; the unlinked S3 user %s (%s) with its address and no bucket is deleted.", ref.ServiceID, u.ID, email), nil
+}
+
+// purge empties and deletes the user's buckets through the purger, as
+// their owner. A disabled user (a suspended service) is enabled first,
+// since its keys do not work otherwise; restore disables it again, and is
+// called here when purging fails and by the caller when the deletion that
+// follows does. Each bucket's outcome is audited.
+func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket) (restore func(), objects int64, err error) {
+	restore = func() {}
+	if s.purger == nil {
+		return restore, 0, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
+	}
+	if !u.Enabled() {
+		if err := s.gw.EnableUser(ctx, m.Email); err != nil {
+			return restore, 0, partial(fmt.Sprintf("The suspended S3 user %s could not be enabled to purge its buckets", m.UserID), err)
+		}
+		s.forgetUsers()
+		restore = func() {
+			if err := s.gw.DisableUser(context.WithoutCancel(ctx), m.Email); err != nil {
+				s.log.Error("a suspended S3 user enabled for purging could not be disabled again", "user_id", m.UserID, "email", m.Email, "err", err)
+				return
+			}
+			s.forgetUsers()
+		}
+	}
+	var key ostor.KeyPair
+	if len(u.Keys) > 0 {
+		key = u.Keys[0]
+	} else {
+		// Without a key pair there is no owner to act as. The new pair
+		// stays the user's first, so a retry uses it too.
+		k, err := s.gw.GenerateKey(ctx, m.Email)
+		if err != nil {
+			restore()
+			return restore, 0, partial(fmt.Sprintf("S3 user %s has no key pair to purge its buckets with, and none could be made", m.UserID), err)
+		}
+		key = *k
+	}
+	for _, b := range buckets {
+		n, err := s.purger.PurgeBucket(ctx, key, b.Name)
+		params := map[string]string{"service_id": strconv.FormatInt(m.ServiceID, 10), "user_id": m.UserID,
+			"bucket": b.Name, "objects": strconv.FormatInt(n, 10)}
+		if err != nil {
+			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged: %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
+		}
+		s.Record(ctx, a, "service-purge-bucket", params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%d objects) and deleted.", b.Name, m.UserID, n))
+		if err != nil {
+			restore()
+			return restore, objects, err
+		}
+		s.log.Info("bucket purged", "service", m.ServiceID, "user_id", m.UserID, "bucket", b.Name, "objects", n)
+		objects += n
+	}
+	return restore, objects, nil
+}
+
+func bucketNames(buckets []ostor.Bucket) string {
+	names := make([]string, len(buckets))
+	for i, b := range buckets {
+		names[i] = b.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// allowService checks that a may use a service's key actions: the client
+// who owns the service (as WHMCS says: ref.ClientID), WHMCS itself, or an
+// admin with the permission on that client's page.
+func allowService(a Actor, ref ServiceRef, permission string) error {
+	if err := ref.check(); err != nil {
+		return err
+	}
+	switch a.Kind {
+	case ActorClient:
+		if a.ClientID <= 0 {
+			return staas.Errorf(staas.EUNAUTHORIZED, "No WHMCS client is logged in.")
+		}
+	case ActorWHMCS:
+		return nil
+	default:
+		if err := allow(a, permission); err != nil {
+			return err
+		}
+	}
+	if a.ClientID != ref.ClientID {
+		return staas.Errorf(staas.EFORBIDDEN, "This service belongs to another client.")
+	}
+	return nil
+}
+
+// serviceActor is the actor as the audit log records it: on the
+// service's client.
+func serviceActor(a Actor, ref ServiceRef) Actor {
+	if a.Kind == ActorWHMCS {
+		a.ClientID = ref.ClientID
+	}
+	return a
+}
+
+// ServiceGenerateKey adds a key pair to the service's S3 user and the
+// guide's note for it (the client's "Generate key" button). ostor allows
+// two pairs per user.
+func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
+	if err := allowService(a, ref, change); err != nil {
+		return nil, err
+	}
+	a = serviceActor(a, ref)
+	params := ref.params()
+	key, msg, err := func() (*ostor.KeyPair, string, error) {
+		m, err := s.mappedService(ctx, ref, noUserYet)
+		if err != nil {
+			return nil, "", err
+		}
+		params["user_id"] = m.UserID
+		key, err := s.gw.GenerateKey(ctx, m.Email)
+		if staas.ErrorCode(err) == staas.EKEYLIMIT {
+			return nil, "", staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		params["access_key"] = key.AccessKeyID
+		s.forgetUsers()
+		if err := s.addNote(ctx, a, staas.S3Note{UserID: m.UserID, AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}); err != nil {
+			return key, "", partial(fmt.Sprintf("Access key %s was generated, but the WHMCS note could not be written", key.AccessKeyID), err)
+		}
+		return key, fmt.Sprintf("Access key %s generated for S3 user %s.", key.AccessKeyID, m.UserID), nil
+	}()
+	s.Record(ctx, a, "service-generate-key", params, err, msg)
+	return key, err
+}
+
+// ServiceRevokeKey revokes one of the service's key pairs and removes its
+// note. The key must be the service's user's own.
+func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) error {
+	if err := allowService(a, ref, change); err != nil {
+		return err
+	}
+	a = serviceActor(a, ref)
+	params := ref.params()
+	params["access_key"] = cut(accessKeyID)
+	msg, err := func() (string, error) {
+		m, u, err := s.serviceKey(ctx, ref, accessKeyID)
+		if err != nil {
+			return "", err
+		}
+		params["user_id"] = m.UserID
+		if err := s.gw.RevokeKey(ctx, m.Email, accessKeyID); err != nil {
+			return "", err
+		}
+		s.forgetUsers()
+		if err := s.removeNotes(ctx, a, m.UserID, accessKeyID); err != nil {
+			return "", partial(fmt.Sprintf("Access key %s was revoked, but its WHMCS note could not be removed", accessKeyID), err)
+		}
+		msg := fmt.Sprintf("Access key %s of S3 user %s revoked.", accessKeyID, m.UserID)
+		if len(u.Keys) == 1 {
+			msg += " The user has no key pair left: generate one to use the storage."
+		}
+		return msg, nil
+	}()
+	s.Record(ctx, a, "service-revoke-key", params, err, msg)
+	return err
+}
+
+// ServiceRevealSecret returns the secret of one of the service's key
+// pairs, read from the gateway. The reveal is audited (never the secret).
+func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) (string, error) {
+	if err := allowService(a, ref, view); err != nil {
+		return "", err
+	}
+	a = serviceActor(a, ref)
+	params := ref.params()
+	params["access_key"] = cut(accessKeyID)
+	secret := ""
+	m, u, err := s.serviceKey(ctx, ref, accessKeyID)
+	msg := ""
+	if err == nil {
+		params["user_id"] = m.UserID
+		secret = u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
+		msg = fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID)
+	}
+	s.Record(ctx, a, "service-reveal-secret", params, err, msg)
+	return secret, err
+}
+
+// serviceKey returns the service's mapping and gateway user, checking
+// that accessKeyID is one of its key pairs: a key of another user, picked
+// on this service's page, is refused.
+func (s *Service) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
+	if accessKeyID == "" {
+		return nil, nil, fieldsError(FieldErrors{"access_key": "Pick an access key."})
+	}
+	m, err := s.mappedService(ctx, ref, noUserYet)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.ContainsFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
+		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s of this service has no access key %s.", m.UserID, cut(accessKeyID))
+	}
+	return m, u, nil
+}
