@@ -34,6 +34,23 @@ type Deps struct {
 	// Audit reads the audit log for the "S3 Audit Log" panel (*store.Store);
 	// nil makes the panel say that the audit log is not available.
 	Audit AuditReader
+
+	// The server module's functions, client actions and events run with
+	// Shim, Provision, Panels and Services (*store.Store). usage-update
+	// also needs ServiceUsage (without it, it answers unavailable);
+	// Quotas, when set, fills disk_limit_mb.
+	Services     ServiceStore
+	ServiceUsage ServiceUsageReader
+	Quotas       QuotaReader
+	// CreateOnClientAdd creates a client's S3 user on WHMCS's ClientAdd
+	// (STAAS_CREATE_ON_CLIENT_ADD); ClientDelete is what a deleted
+	// client's S3 users become (STAAS_CLIENT_DELETE; "" is
+	// provision.DeleteDisable).
+	CreateOnClientAdd bool
+	ClientDelete      provision.DeletePolicy
+	// Daily runs staas's daily work on WHMCS's daily cron; nil runs none
+	// and only reports.
+	Daily DailyFunc
 }
 
 // New returns the echo instance with every route registered and the one
@@ -64,6 +81,27 @@ func New(d Deps) *echo.Echo {
 		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)
 		for name, act := range adminActions {
 			e.POST(whmcsbridge.ActionPath(name), ui.action(name, act), signed)
+		}
+	}
+	if d.Shim != nil && d.Provision != nil && d.Panels != nil && d.Services != nil {
+		// The server module, the client's buttons and the hooks.
+		signed := shimAuth(d.Shim)
+		log := d.Logger
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		mod := &moduleAPI{svc: d.Provision, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
+			quotas: d.Quotas, log: log, now: time.Now}
+		for name, fn := range moduleFuncs {
+			e.POST(whmcsbridge.ModulePath(name), mod.function(name, fn), signed)
+		}
+		e.POST(whmcsbridge.ModulePath(whmcsbridge.FuncUsageUpdate), mod.usageUpdate, signed)
+		for name, fn := range clientActions {
+			e.POST(whmcsbridge.ClientActionPath(name), mod.clientAction(fn), signed)
+		}
+		ev := &eventAPI{svc: d.Provision, createOnAdd: d.CreateOnClientAdd, deletePolicy: d.ClientDelete, daily: d.Daily}
+		for name, fn := range eventFuncs {
+			e.POST(whmcsbridge.EventPath(name), ev.event(name, fn), signed)
 		}
 	}
 	return e

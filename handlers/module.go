@@ -1,0 +1,419 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"staas"
+	"staas/internal/ostor"
+	"staas/internal/provision"
+	"staas/internal/usage"
+	"staas/views"
+	"staas/whmcsbridge"
+)
+
+// ServiceStore finds the S3 user of a WHMCS service by its id alone, as
+// usage-update asks for a server's services without their clients
+// (*store.Store).
+type ServiceStore interface {
+	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
+}
+
+// ServiceUsageReader gives the figures WHMCS keeps per service: the
+// latest sampled storage and the traffic of a period (*usage.Reader).
+type ServiceUsageReader interface {
+	CurrentStorage(ctx context.Context, userID string) (uint64, time.Time, error)
+	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+}
+
+// QuotaReader reads an S3 user's quota from the gateway (*ostor.Client).
+type QuotaReader interface {
+	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
+}
+
+// moduleAPI serves the server module's functions and the client's own
+// buttons on the service page.
+type moduleAPI struct {
+	svc      *provision.Service
+	panels   PanelStore
+	services ServiceStore
+	usage    ServiceUsageReader
+	quotas   QuotaReader
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// moduleFunc is one module function: it gets the validated request and
+// answers the function's response.
+type moduleFunc func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error)
+
+// moduleFuncs is the table of module functions but usage-update (which
+// takes a UsageRequest); routes.go gives each its own endpoint.
+var moduleFuncs = map[string]moduleFunc{
+	whmcsbridge.FuncCreate: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		cfg, err := productConfig(r)
+		if err != nil {
+			return nil, err
+		}
+		if r.ClientEmail == "" {
+			return nil, staas.Errorf(staas.EINVALID, "The client has no email address in WHMCS; the S3 user's email is made from it.")
+		}
+		u, err := m.svc.CreateService(ctx, serviceRef(r), cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &whmcsbridge.ModuleResponse{Result: success(), ServiceFields: &whmcsbridge.ServiceFields{Domain: u.Email, Username: u.UserID}}, nil
+	},
+	whmcsbridge.FuncSuspend: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return done(m.svc.SuspendService(ctx, serviceRef(r), r.Params["suspend_reason"]))
+	},
+	whmcsbridge.FuncUnsuspend: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return done(m.svc.UnsuspendService(ctx, serviceRef(r)))
+	},
+	whmcsbridge.FuncTerminate: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		cfg, err := productConfig(r)
+		if err != nil {
+			return nil, err
+		}
+		return done(m.svc.TerminateService(ctx, serviceRef(r), cfg))
+	},
+	whmcsbridge.FuncChangePackage: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		cfg, err := productConfig(r)
+		if err != nil {
+			return nil, err
+		}
+		return done(m.svc.ChangeServicePackage(ctx, serviceRef(r), cfg))
+	},
+	whmcsbridge.FuncTestConnection: func(m *moduleAPI, ctx context.Context, _ whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return done(m.svc.TestConnection(ctx))
+	},
+	whmcsbridge.FuncServicesTab: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return m.servicesTab(ctx, r)
+	},
+	whmcsbridge.FuncClientArea: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return m.clientArea(ctx, r)
+	},
+}
+
+func success() whmcsbridge.Result { return whmcsbridge.Result{Result: whmcsbridge.ResultSuccess} }
+
+func done(err error) (*whmcsbridge.ModuleResponse, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &whmcsbridge.ModuleResponse{Result: success()}, nil
+}
+
+// serverRequest wraps test-connection's request, which carries no service.
+type serverRequest struct{ whmcsbridge.ModuleRequest }
+
+func (r *serverRequest) UnmarshalJSON(b []byte) error { return r.ModuleRequest.UnmarshalJSON(b) }
+func (r *serverRequest) Validate() error              { return r.ModuleRequest.ValidateServer() }
+
+// function serves one module function.
+func (m *moduleAPI) function(name string, fn moduleFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req whmcsbridge.ModuleRequest
+		if name == whmcsbridge.FuncTestConnection {
+			var sr serverRequest
+			if err := decodeShim(c, &sr); err != nil {
+				return err
+			}
+			req = sr.ModuleRequest
+		} else if err := decodeShim(c, &req); err != nil {
+			return err
+		}
+		res, err := fn(m, c.Request().Context(), req)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, res)
+	}
+}
+
+func serviceRef(r whmcsbridge.ModuleRequest) provision.ServiceRef {
+	return provision.ServiceRef{ServiceID: r.ServiceID, ClientID: r.ClientID, ClientEmail: r.ClientEmail, AdminID: r.AdminID}
+}
+
+// productConfig checks the product's settings before anything reaches
+// the gateway; the error names the setting at fault.
+func productConfig(r whmcsbridge.ModuleRequest) (provision.ProductConfig, error) {
+	w := r.Config
+	cfg := provision.ProductConfig{OpsDefault: w.OpsDefault, OpsGet: w.OpsGet, OpsPut: w.OpsPut, OpsList: w.OpsList,
+		OpsDelete: w.OpsDelete, BandwidthOut: w.BandwidthOut, QuotaGB: w.QuotaGB,
+		TerminateBuckets: w.TerminateBuckets, EmailTemplate: w.EmailTemplate}
+	return cfg, cfg.Validate()
+}
+
+// keyRows are the key pairs of a service with secrets masked, but the one
+// named by reveal, shown in full.
+func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
+	rows := make([]views.KeyRow, 0, len(keys))
+	for _, k := range keys {
+		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
+		if reveal != "" && k.AccessKeyID == reveal {
+			row.Secret, row.Revealed = k.SecretAccessKey, true
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func bucketRows(buckets []ostor.Bucket) ([]views.BucketRow, uint64) {
+	var rows []views.BucketRow
+	var total uint64
+	for _, b := range buckets {
+		rows = append(rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
+		total += b.Size.Current
+	}
+	return rows, total
+}
+
+// servicesTab renders the admin's services tab. A service without an S3
+// user is an answer, not an error: the tab must render for Create.
+func (m *moduleAPI) servicesTab(ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+	var vm views.ServiceTabVM
+	info, err := m.svc.ServiceInfo(ctx, serviceRef(r))
+	switch {
+	case staas.ErrorCode(err) == staas.ENOTFOUND:
+	case err != nil:
+		return nil, err
+	default:
+		vm = views.ServiceTabVM{HasUser: true, UserID: info.User.UserID, Email: info.User.Email, Enabled: info.Enabled,
+			Keys: keyRows(info.Keys, "")}
+		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
+	}
+	res := &whmcsbridge.ModuleResponse{Result: success()}
+	for _, f := range views.ServiceTabFields(vm) {
+		html, err := views.RenderString(ctx, f.Content)
+		if err != nil {
+			return nil, err
+		}
+		res.Fields = append(res.Fields, whmcsbridge.TabField{Label: f.Label, HTML: html})
+	}
+	return res, nil
+}
+
+// revealPanel is the client area's one-time state in the PanelStore,
+// under admin id 0 (admins are > 0; 0 is the client themself): the
+// access key whose secret the next render shows. Only the key id is
+// kept; the secret is read from the gateway when shown.
+func revealPanel(serviceID int64) string { return "client-area:" + strconv.FormatInt(serviceID, 10) }
+
+// clientSelf is the PanelStore's admin id of a client's own state.
+const clientSelf = 0
+
+// clientArea renders the client's view of the service. A secret the
+// client asked to reveal shows in this one render, then hides again.
+func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+	token := r.Params["token"]
+	if !whmcsbridge.ValidToken(token) {
+		return nil, staas.Errorf(staas.EINVALID, "The client area needs WHMCS's CSRF token in params.token.")
+	}
+	vm := views.ClientAreaVM{ServiceID: r.ServiceID, Token: token}
+	info, err := m.svc.ServiceInfo(ctx, serviceRef(r))
+	switch {
+	case staas.ErrorCode(err) == staas.ENOTFOUND:
+	case err != nil:
+		return nil, err
+	default:
+		state, err := m.panels.Panels(ctx, clientSelf, r.ClientID)
+		if err != nil {
+			return nil, err
+		}
+		name := revealPanel(r.ServiceID)
+		st, revealing := state[name]
+		vm.HasUser, vm.Email, vm.Enabled = true, info.User.Email, info.Enabled
+		vm.Keys = keyRows(info.Keys, parseState(st).Get("reveal"))
+		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
+		if revealing {
+			// Shown once: the next page load masks it again.
+			if err := m.panels.HidePanel(context.WithoutCancel(ctx), clientSelf, r.ClientID, name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	html, err := views.RenderString(ctx, views.ClientArea(vm))
+	if err != nil {
+		return nil, err
+	}
+	return &whmcsbridge.ModuleResponse{Result: success(), HTML: html}, nil
+}
+
+// clientAction is one of the client's buttons on the service page.
+type clientAction func(m *moduleAPI, ctx context.Context, a provision.Actor, r whmcsbridge.ModuleRequest) error
+
+// clientActions is the table of client-area actions; routes.go gives each
+// its own endpoint.
+var clientActions = map[string]clientAction{
+	whmcsbridge.ClientGenerateKey: func(m *moduleAPI, ctx context.Context, a provision.Actor, r whmcsbridge.ModuleRequest) error {
+		k, err := m.svc.ServiceGenerateKey(ctx, a, serviceRef(r))
+		if err != nil {
+			return err
+		}
+		// The client needs the new secret: it shows once, like a reveal.
+		return m.setReveal(ctx, r, k.AccessKeyID)
+	},
+	whmcsbridge.ClientRevokeKey: func(m *moduleAPI, ctx context.Context, a provision.Actor, r whmcsbridge.ModuleRequest) error {
+		key, err := accessKey(r)
+		if err != nil {
+			return err
+		}
+		return m.svc.ServiceRevokeKey(ctx, a, serviceRef(r), key)
+	},
+	whmcsbridge.ClientRevealSecret: func(m *moduleAPI, ctx context.Context, a provision.Actor, r whmcsbridge.ModuleRequest) error {
+		key, err := accessKey(r)
+		if err != nil {
+			return err
+		}
+		// Audited and checked by provision; the secret itself is read
+		// again at render time and never kept.
+		if _, err := m.svc.ServiceRevealSecret(ctx, a, serviceRef(r), key); err != nil {
+			return err
+		}
+		return m.setReveal(ctx, r, key)
+	},
+	whmcsbridge.ClientHideSecret: func(m *moduleAPI, ctx context.Context, _ provision.Actor, r whmcsbridge.ModuleRequest) error {
+		// Only the client's own view state changes.
+		return m.panels.HidePanel(ctx, clientSelf, r.ClientID, revealPanel(r.ServiceID))
+	},
+}
+
+func accessKey(r whmcsbridge.ModuleRequest) (string, error) {
+	k := r.Params["access_key"]
+	if k == "" {
+		return "", staas.Errorf(staas.EINVALID, "Choose an access key: params.access_key is empty.")
+	}
+	return k, nil
+}
+
+func (m *moduleAPI) setReveal(ctx context.Context, r whmcsbridge.ModuleRequest, key string) error {
+	return m.panels.SetPanel(context.WithoutCancel(ctx), clientSelf, r.ClientID, revealPanel(r.ServiceID), url.Values{"reveal": {key}}.Encode())
+}
+
+// clientAction serves one client-area action, acting as the client.
+func (m *moduleAPI) clientAction(fn clientAction) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req whmcsbridge.ModuleRequest
+		if err := decodeShim(c, &req); err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		// A client's own click never moves a service between clients
+		// (provision follows WHMCS's moves on module calls): a service
+		// staas knows as another client's is refused, untouched.
+		if u, err := m.services.S3UserByService(ctx, req.ServiceID); err == nil && u.ClientID != req.ClientID {
+			return staas.Errorf(staas.EFORBIDDEN, "This service belongs to another client.")
+		} else if err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+			return err
+		}
+		a := provision.Actor{ClientID: req.ClientID, Kind: provision.ActorClient}
+		if err := fn(m, ctx, a, req); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, success())
+	}
+}
+
+// usageWorkers bounds the quota reads of one usage-update: a server may
+// have 100,000 services, one gateway call each.
+const usageWorkers = 8
+
+// usageUpdate answers the daily UsageUpdate: per service with an S3
+// user, figures from staas's ledger and samples (no gateway traffic but
+// the quota read). Unknown services are left out.
+func (m *moduleAPI) usageUpdate(c echo.Context) error {
+	var req whmcsbridge.UsageRequest
+	if err := decodeShim(c, &req); err != nil {
+		return err
+	}
+	if m.services == nil || m.usage == nil {
+		return staas.Errorf(staas.EUNAVAILABLE, "Usage collection is not configured in this staas, so there are no usage figures.")
+	}
+	ctx := c.Request().Context()
+	now := m.now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+
+	var ids []int64
+	seen := make(map[int64]bool, len(req.ServiceIDs))
+	for _, id := range req.ServiceIDs {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	results := make([]*whmcsbridge.ServiceUsage, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(usageWorkers, len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i], errs[i] = m.serviceUsage(ctx, ids[i], month)
+			}
+		})
+	}
+feed:
+	for i := range ids {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	res := whmcsbridge.UsageResponse{Result: success(), Services: []whmcsbridge.ServiceUsage{}}
+	for i, u := range results {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if u != nil {
+			res.Services = append(res.Services, *u)
+		}
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// serviceUsage is one service's figures; nil when it has no S3 user.
+func (m *moduleAPI) serviceUsage(ctx context.Context, serviceID int64, month time.Time) (*whmcsbridge.ServiceUsage, error) {
+	u, err := m.services.S3UserByService(ctx, serviceID)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	stored, _, err := m.usage.CurrentStorage(ctx, u.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// The whole calendar month: hours not yet collected have no rows.
+	totals, err := m.usage.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
+	if err != nil {
+		return nil, err
+	}
+	su := &whmcsbridge.ServiceUsage{ServiceID: serviceID, DiskMB: whmcsbridge.BytesToMB(stored), BWMB: whmcsbridge.BytesToMB(totals.Traffic.Downloaded)}
+	if m.quotas != nil {
+		q, err := m.quotas.Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
+		switch {
+		case staas.ErrorCode(err) == staas.ENOTFOUND:
+		case err != nil:
+			// The figures staas has are still worth filing.
+			m.log.Warn("usage-update: quota not read; disk_limit_mb left 0", "service", serviceID, "user", u.UserID, "err", err)
+		default:
+			su.DiskLimitMB = whmcsbridge.GBToMB(q.SizeGB)
+		}
+	}
+	return su, nil
+}
