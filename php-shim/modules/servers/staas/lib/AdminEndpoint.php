@@ -1,0 +1,123 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WHMCS\Module\Server\Staas;
+
+/**
+ * The addon module page (addonmodules.php?module=staas) that takes the
+ * forms of staas's links and panels on the client summary page.
+ *
+ * POST: an admin session and WHMCS's admin CSRF token are required; the
+ * action goes to staas with the admin's id and permissions as WHMCS's
+ * session has them, then the admin is sent back to the client's summary
+ * page, where staas shows how it went. GET shows whether staas answers
+ * and changes nothing.
+ */
+final class AdminEndpoint
+{
+    /** Form fields that route the post and are not the action's parameters. */
+    private const ROUTING_FIELDS = ['token', 'module', 'action', 'userid', 'client_id'];
+
+    private readonly Guard $guard;
+    /** @var \Closure(): Config */
+    private readonly \Closure $loadConfig;
+
+    /**
+     * @param (\Closure(): Config)|null $loadConfig Config::load by default
+     */
+    public function __construct(
+        private readonly Whmcs $whmcs,
+        ?\Closure $loadConfig = null,
+        ?Logger $logger = null,
+    ) {
+        $this->guard = new Guard($logger ?? new Logger());
+        $this->loadConfig = $loadConfig ?? static fn (): Config => Config::load();
+    }
+
+    public static function fromWhmcs(): self
+    {
+        return new self(new Whmcs());
+    }
+
+    /** @param array<string, mixed> $post the request's form fields ($_POST) */
+    public function handle(string $method, array $post): Response
+    {
+        try {
+            return $this->guard->run(fn (): Response => strtoupper($method) === 'POST' ? $this->post($post) : $this->status());
+        } catch (\Throwable $e) {
+            $this->guard->logFailure('admin action page', [], $e, 'the addon page');
+
+            return $this->error($this->guard->staffMessage($e, 'the addon page'), 0, 500);
+        }
+    }
+
+    /** @param array<string, mixed> $post */
+    private function post(array $post): Response
+    {
+        $adminId = $this->whmcs->adminId();
+        if ($adminId <= 0) {
+            return $this->error('No WHMCS admin is logged in; nothing was changed.', 0, 403);
+        }
+        $clientId = Payload::id($post['userid'] ?? ($post['client_id'] ?? 0));
+        if (!$this->whmcs->checkToken('WHMCS.admin.default')) {
+            return $this->error('The form\'s security token is missing or has expired, so nothing was changed. Reload the client\'s page and try again.', $clientId, 403);
+        }
+        $action = $post['action'] ?? '';
+        if (!is_string($action) || !preg_match('/^[a-z0-9-]{1,64}$/', $action)) {
+            return $this->error('The form names no valid staas action; nothing was changed.', $clientId, 400);
+        }
+        if ($clientId <= 0) {
+            return $this->error('The form names no client; nothing was changed.', 0, 400);
+        }
+        $params = [];
+        foreach ($post as $key => $value) {
+            if (is_string($key) && !in_array($key, self::ROUTING_FIELDS, true) && is_string($value)) {
+                $params[$key] = $value;
+            }
+        }
+        $back = Response::redirect('clientssummary.php?userid=' . $clientId);
+        try {
+            $client = new Client(($this->loadConfig)(), $this->guard->logger());
+            $client->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params), 'admin action ' . $action);
+        } catch (StaasException $e) {
+            // staas answered and, for a refused action, shows the admin why
+            // on the summary page. A refused signature (401) or no answer
+            // at all leaves nothing there, so say it here.
+            if ($e->staasAnswered() && $e->httpStatus !== 401) {
+                return $back;
+            }
+            $this->guard->logFailure('admin action ' . $action, ['client_id' => $clientId], $e, 'the addon page');
+            $this->guard->logger()->activity('staas: the admin action ' . $action . ' failed: ' . $this->guard->staffMessage($e, 'the addon page'), $clientId);
+
+            return $this->error($this->guard->staffMessage($e, 'the addon page'), $clientId, 502);
+        }
+
+        return $back;
+    }
+
+    private function status(): Response
+    {
+        $html = '<p>staas\'s S3 actions and panels appear on each client\'s summary page; their forms post here.</p>';
+        try {
+            $config = ($this->loadConfig)();
+            $client = new Client($config, $this->guard->logger());
+            $client->call('/shim/v1/module/test-connection', Payload::server([], $this->whmcs->adminId()), 'test-connection');
+            $html .= '<div class="alert alert-success">staas at ' . Text::html($config->url) . ' answers, and the shared secret matches.</div>';
+        } catch (StaasException $e) {
+            $html .= '<div class="alert alert-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'the addon page')) . '</div>';
+        }
+
+        return Response::page($html);
+    }
+
+    private function error(string $message, int $clientId, int $status): Response
+    {
+        $html = '<div class="alert alert-danger">' . Text::html('staas: ' . $message) . '</div>';
+        if ($clientId > 0) {
+            $html .= '<p><a class="btn btn-default" href="' . Text::html('clientssummary.php?userid=' . $clientId) . '">Back to the client</a></p>';
+        }
+
+        return Response::page($html, $status);
+    }
+}

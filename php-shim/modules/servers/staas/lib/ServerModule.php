@@ -1,0 +1,465 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WHMCS\Module\Server\Staas;
+
+/**
+ * The server module's functions behind modules/servers/staas/staas.php.
+ *
+ * Each one turns WHMCS's call into one signed request to staas and
+ * returns what WHMCS expects: "success" or a message for staff (core
+ * functions), an array (TestConnection, tabs, client area). Nothing is
+ * thrown out of here and no PHP warning escapes.
+ */
+final class ServerModule
+{
+    /** Module functions whose failures WHMCS keeps in its Module Queue. */
+    private const QUEUED = ['create', 'suspend', 'unsuspend', 'terminate', 'change-package'];
+    /** Client-area functions (ClientAreaAllowedFunctions) → staas's client actions. */
+    public const CLIENT_ACTIONS = [
+        'generatekey' => 'generate-key',
+        'revokekey' => 'revoke-key',
+        'revealsecret' => 'reveal-secret',
+        'hidesecret' => 'hide-secret',
+    ];
+    /** How many service ids one usage-update call carries. */
+    public const USAGE_CHUNK = 1000;
+    private const MAX_USAGE_MB = 2147483647;
+
+    private readonly Guard $guard;
+    /** @var \Closure(array<string, mixed>): Config */
+    private readonly \Closure $loadConfig;
+
+    /**
+     * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
+     */
+    public function __construct(
+        private readonly Whmcs $whmcs,
+        ?\Closure $loadConfig = null,
+        ?Logger $logger = null,
+    ) {
+        $this->guard = new Guard($logger ?? new Logger());
+        $this->loadConfig = $loadConfig ?? static fn (array $params): Config => Config::load($params);
+    }
+
+    public static function fromWhmcs(): self
+    {
+        return new self(new Whmcs());
+    }
+
+    /** @return array<string, mixed> */
+    public static function metaData(): array
+    {
+        return [
+            'DisplayName' => 'staas S3 Storage',
+            'APIVersion' => '1.1',
+            'RequiresServer' => true,
+        ];
+    }
+
+    /**
+     * The product's Module Settings; WHMCS passes them back as
+     * configoption1…9 in this order (Payload::CONFIG_KEYS).
+     *
+     * @return array<string, array<string, mixed>>
+     */
+    public static function configOptions(): array
+    {
+        $ops = static fn (string $name, string $what): array => [
+            'FriendlyName' => $name,
+            'Type' => 'text',
+            'Size' => '10',
+            'Default' => '',
+            'Description' => $what . ' operations per second, up to 2 decimals; empty or 0 is unlimited',
+        ];
+
+        return [
+            'ops_default' => $ops('Ops limit: default (ops/s)', 'Any other'),
+            'ops_get' => $ops('Ops limit: GET (ops/s)', 'GET'),
+            'ops_put' => $ops('Ops limit: PUT (ops/s)', 'PUT'),
+            'ops_list' => $ops('Ops limit: LIST (ops/s)', 'LIST'),
+            'ops_delete' => $ops('Ops limit: DELETE (ops/s)', 'DELETE'),
+            'bandwidth_out' => [
+                'FriendlyName' => 'Bandwidth limit: out (KB/s)',
+                'Type' => 'text',
+                'Size' => '10',
+                'Default' => '',
+                'Description' => 'Download speed in KB/s, a whole number; empty or 0 is unlimited',
+            ],
+            'quota_gb' => [
+                'FriendlyName' => 'User quota (GB)',
+                'Type' => 'text',
+                'Size' => '10',
+                'Default' => '',
+                'Description' => 'Storage quota of the S3 user in GB, a whole number; empty or 0 is none',
+            ],
+            'terminate_buckets' => [
+                'FriendlyName' => 'Buckets left at termination',
+                'Type' => 'dropdown',
+                'Options' => [
+                    'fail' => 'Fail with a message',
+                    'purge' => 'Purge: delete every object and bucket',
+                ],
+                'Default' => 'fail',
+                'Description' => 'What Terminate does when the S3 user still owns buckets',
+            ],
+            'email_template' => [
+                'FriendlyName' => 'S3 user email template',
+                'Type' => 'text',
+                'Size' => '40',
+                'Default' => '{local}+s3-{service_id}@{domain}',
+                'Description' => 'The S3 user\'s email from the client\'s: {email}, {local}, {domain}, {service_id}, {client_id}; must contain {service_id}',
+            ],
+        ];
+    }
+
+    /** @param array<string, mixed> $params */
+    public function createAccount(array $params): string
+    {
+        return $this->core('create', $params, function (Client $client) use ($params): void {
+            $answer = $client->call('/shim/v1/module/create', Payload::module($params, $this->whmcs->adminId()), 'create');
+            $fields = $answer['service_fields'] ?? null;
+            if (is_array($fields)) {
+                $this->writeServiceFields(Payload::id($params['serviceid'] ?? 0), $fields);
+            }
+        });
+    }
+
+    /** @param array<string, mixed> $params */
+    public function suspendAccount(array $params): string
+    {
+        $reason = is_scalar($params['suspendreason'] ?? null) ? (string) $params['suspendreason'] : '';
+
+        return $this->simple('suspend', $params, $reason !== '' ? ['suspend_reason' => $reason] : []);
+    }
+
+    /** @param array<string, mixed> $params */
+    public function unsuspendAccount(array $params): string
+    {
+        return $this->simple('unsuspend', $params);
+    }
+
+    /** @param array<string, mixed> $params */
+    public function terminateAccount(array $params): string
+    {
+        return $this->simple('terminate', $params);
+    }
+
+    /** @param array<string, mixed> $params */
+    public function changePackage(array $params): string
+    {
+        return $this->simple('change-package', $params);
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     *
+     * @return array{success: bool, error: string}
+     */
+    public function testConnection(array $params): array
+    {
+        try {
+            return $this->guard->run(function () use ($params): array {
+                $client = $this->client($params);
+                $client->call('/shim/v1/module/test-connection', Payload::server($params, $this->whmcs->adminId()), 'test-connection');
+
+                return ['success' => true, 'error' => ''];
+            });
+        } catch (\Throwable $e) {
+            $this->guard->logFailure('test-connection', $this->summary($params), $e, 'TestConnection');
+
+            return ['success' => false, 'error' => $this->guard->staffMessage($e, 'TestConnection')];
+        }
+    }
+
+    /**
+     * The admin's service tab: label => HTML that staas escaped.
+     *
+     * @param array<string, mixed> $params
+     *
+     * @return array<string, string>
+     */
+    public function adminServicesTabFields(array $params): array
+    {
+        try {
+            return $this->guard->run(function () use ($params): array {
+                $answer = $this->client($params)->call('/shim/v1/module/services-tab', Payload::module($params, $this->whmcs->adminId()), 'services-tab');
+                $out = [];
+                foreach (is_array($answer['fields'] ?? null) ? $answer['fields'] : [] as $field) {
+                    if (!is_array($field) || !is_string($field['label'] ?? null) || !is_string($field['html'] ?? null)) {
+                        continue;
+                    }
+                    $label = Text::html($field['label']);
+                    for ($n = 2; isset($out[$label]); $n++) {
+                        $label = Text::html($field['label']) . ' (' . $n . ')';
+                    }
+                    $out[$label] = $field['html'];
+                }
+
+                return $out;
+            });
+        } catch (\Throwable $e) {
+            $this->guard->logFailure('services-tab', $this->summary($params), $e, 'AdminServicesTabFields');
+
+            return ['staas' => '<span class="text-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'AdminServicesTabFields')) . '</span>'];
+        }
+    }
+
+    /**
+     * The client's service page: staas's HTML in templates/clientarea.tpl,
+     * shown below WHMCS's own overview.
+     *
+     * @param array<string, mixed> $params
+     *
+     * @return array<string, mixed>
+     */
+    public function clientArea(array $params): array
+    {
+        $html = '';
+        $error = '';
+        try {
+            $html = $this->guard->run(function () use ($params): string {
+                $request = Payload::module($params, $this->whmcs->adminId(), ['token' => $this->whmcs->token()]);
+                $answer = $this->client($params)->call('/shim/v1/module/client-area', $request, 'client-area');
+
+                return is_string($answer['html'] ?? null) ? $answer['html'] : '';
+            });
+        } catch (\Throwable $e) {
+            $this->guard->logFailure('client-area', $this->summary($params), $e, 'ClientArea');
+            $error = $this->guard->clientMessage($e);
+        }
+
+        return [
+            'tabOverviewModuleOutputTemplate' => 'templates/clientarea.tpl',
+            'templateVariables' => ['staasHtml' => $html, 'staasError' => $error],
+        ];
+    }
+
+    /**
+     * A client's button on their service page (ClientAreaAllowedFunctions):
+     * checked against WHMCS's client-area CSRF token, then forwarded with
+     * the form's access key.
+     *
+     * @param array<string, mixed> $params
+     */
+    public function clientAction(string $function, array $params): string
+    {
+        $action = self::CLIENT_ACTIONS[$function] ?? '';
+        try {
+            return $this->guard->run(function () use ($function, $action, $params): string {
+                if ($action === '') {
+                    throw new StaasException('Unknown action.', StaasException::LOCAL);
+                }
+                if (!$this->whmcs->checkToken('WHMCS.default')) {
+                    throw new StaasException('This page has expired; reload it and try again.', StaasException::LOCAL);
+                }
+                $extra = [];
+                $token = $_POST['token'] ?? ($_REQUEST['token'] ?? '');
+                if (is_string($token) && $token !== '') {
+                    $extra['token'] = $token;
+                }
+                $key = $_POST['access_key'] ?? '';
+                if (is_string($key) && $key !== '') {
+                    $extra['access_key'] = $key;
+                }
+                $this->client($params)->call('/shim/v1/module/client-action/' . $action, Payload::module($params, $this->whmcs->adminId(), $extra), 'client-action ' . $function);
+
+                return 'success';
+            });
+        } catch (\Throwable $e) {
+            $this->guard->logFailure('client-action ' . $function, $this->summary($params), $e, $function);
+
+            return $this->guard->clientMessage($e);
+        }
+    }
+
+    /**
+     * The daily cron's usage figures for one server's services, written
+     * into tblhosting (MB) with lastupdate = now.
+     *
+     * @param array<string, mixed> $params
+     */
+    public function usageUpdate(array $params): string
+    {
+        try {
+            return $this->guard->run(function () use ($params): string {
+                $serverId = Payload::id($params['serverid'] ?? 0);
+                if ($serverId <= 0) {
+                    throw new StaasException('UsageUpdate was called without a server id.', StaasException::LOCAL);
+                }
+                $client = $this->client($params);
+                $ids = $this->serviceIdsOf($serverId);
+                $updated = 0;
+                $failures = [];
+                foreach (array_chunk($ids, self::USAGE_CHUNK) as $chunk) {
+                    try {
+                        $answer = $client->call('/shim/v1/module/usage-update', Payload::usage($serverId, $chunk), 'usage-update');
+                    } catch (StaasException $e) {
+                        $failures[] = $e->getMessage();
+                        continue;
+                    }
+                    $updated += $this->writeUsage($serverId, $chunk, $answer['services'] ?? []);
+                }
+                if ($failures !== []) {
+                    throw new StaasException(
+                        'Usage of ' . count($ids) . ' services on server ' . $serverId . ': ' . count($failures)
+                        . ' of ' . count(array_chunk($ids, self::USAGE_CHUNK)) . ' calls to staas failed (' . $failures[0] . '); '
+                        . $updated . ' services were updated.',
+                        StaasException::REFUSED,
+                    );
+                }
+
+                return 'success';
+            });
+        } catch (\Throwable $e) {
+            $this->guard->logFailure('usage-update', $this->summary($params), $e, 'UsageUpdate');
+
+            return $this->guard->staffMessage($e, 'UsageUpdate');
+        }
+    }
+
+    /**
+     * A module function on one service whose answer is only a result.
+     *
+     * @param array<string, mixed> $params
+     * @param array<string, string> $extra
+     */
+    private function simple(string $function, array $params, array $extra = []): string
+    {
+        return $this->core($function, $params, function (Client $client) use ($function, $params, $extra): void {
+            $client->call('/shim/v1/module/' . $function, Payload::module($params, $this->whmcs->adminId(), $extra), $function);
+        });
+    }
+
+    /**
+     * Runs a core function (Create, Suspend, …): "success" or the message
+     * WHMCS shows staff and keeps in its Module Queue.
+     *
+     * @param array<string, mixed>   $params
+     * @param callable(Client): void $work
+     */
+    private function core(string $function, array $params, callable $work): string
+    {
+        try {
+            return $this->guard->run(function () use ($params, $work): string {
+                $work($this->client($params));
+
+                return 'success';
+            });
+        } catch (\Throwable $e) {
+            $this->guard->logFailure($function, $this->summary($params), $e, $function);
+            $message = $this->guard->staffMessage($e, $function);
+            if ($e instanceof StaasException && $e->kind === StaasException::UNREACHABLE && in_array($function, self::QUEUED, true)) {
+                $message = rtrim($message, '. ') . '; WHMCS keeps the action in its Module Queue to retry.';
+            }
+
+            return $message;
+        }
+    }
+
+    /** @param array<string, mixed> $params */
+    private function client(array $params): Client
+    {
+        return new Client(($this->loadConfig)($params), $this->guard->logger());
+    }
+
+    /**
+     * What the module log shows of $params when a call fails before it
+     * reaches staas: ids only, never the server password or access hash.
+     *
+     * @param array<string, mixed> $params
+     *
+     * @return array<string, int>
+     */
+    private function summary(array $params): array
+    {
+        return [
+            'serviceid' => Payload::id($params['serviceid'] ?? 0),
+            'userid' => Payload::id($params['userid'] ?? 0),
+            'pid' => Payload::id($params['pid'] ?? 0),
+            'serverid' => Payload::id($params['serverid'] ?? 0),
+        ];
+    }
+
+    /**
+     * Writes the S3 user's email and id into the service (tblhosting
+     * domain and username), so staff see them and usage keys by domain.
+     *
+     * @param array<mixed> $fields
+     */
+    private function writeServiceFields(int $serviceId, array $fields): void
+    {
+        $update = [];
+        foreach (['domain', 'username'] as $name) {
+            if (is_string($fields[$name] ?? null) && $fields[$name] !== '') {
+                $update[$name] = Text::cut(Text::utf8($fields[$name]), 255);
+            }
+        }
+        if ($serviceId <= 0 || $update === []) {
+            return;
+        }
+        \WHMCS\Database\Capsule::table('tblhosting')->where('id', $serviceId)->update($update);
+    }
+
+    /** @return list<int> the server's Active and Suspended services */
+    private function serviceIdsOf(int $serverId): array
+    {
+        $ids = \WHMCS\Database\Capsule::table('tblhosting')
+            ->where('server', $serverId)
+            ->whereIn('domainstatus', ['Active', 'Suspended'])
+            ->pluck('id');
+        if (is_object($ids) && method_exists($ids, 'all')) {
+            $ids = $ids->all();
+        }
+        $out = [];
+        foreach (is_array($ids) ? $ids : [] as $id) {
+            $id = Payload::id($id);
+            if ($id > 0) {
+                $out[$id] = $id;
+            }
+        }
+
+        return array_values($out);
+    }
+
+    /**
+     * @param list<int> $asked
+     *
+     * @return int how many services were updated
+     */
+    private function writeUsage(int $serverId, array $asked, mixed $services): int
+    {
+        $asked = array_flip($asked);
+        $n = 0;
+        foreach (is_array($services) ? $services : [] as $s) {
+            $id = is_array($s) ? Payload::id($s['service_id'] ?? 0) : 0;
+            if ($id <= 0 || !isset($asked[$id])) {
+                continue;
+            }
+            \WHMCS\Database\Capsule::table('tblhosting')
+                ->where('id', $id)
+                ->where('server', $serverId)
+                ->update([
+                    'diskusage' => $this->mb($s['disk_mb'] ?? 0),
+                    'disklimit' => $this->mb($s['disk_limit_mb'] ?? 0),
+                    'bwusage' => $this->mb($s['bw_mb'] ?? 0),
+                    'bwlimit' => $this->mb($s['bw_limit_mb'] ?? 0),
+                    'lastupdate' => \WHMCS\Database\Capsule::raw('now()'),
+                ]);
+            $n++;
+        }
+
+        return $n;
+    }
+
+    private function mb(mixed $v): int
+    {
+        if (is_float($v)) {
+            $v = is_nan($v) || $v < 0 ? 0 : ($v >= self::MAX_USAGE_MB ? self::MAX_USAGE_MB : (int) ceil($v));
+        }
+        $n = is_int($v) ? $v : Payload::id($v);
+
+        return max(0, min(self::MAX_USAGE_MB, $n));
+    }
+}

@@ -1,0 +1,52 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WHMCS\Module\Server\Staas;
+
+/**
+ * Text helpers on PHP's core functions only (no mbstring).
+ */
+final class Text
+{
+    /** HTML-escapes $s for element content and quoted attributes. */
+    public static function html(string $s): string
+    {
+        return htmlspecialchars($s, ENT_QUOTES | ENT_SUBSTITUTE, 'UTF-8');
+    }
+
+    /** $s as valid UTF-8: invalid bytes become U+FFFD. */
+    public static function utf8(string $s): string
+    {
+        if (preg_match('//u', $s) === 1) {
+            return $s;
+        }
+
+        return htmlspecialchars_decode(htmlspecialchars($s, ENT_NOQUOTES | ENT_SUBSTITUTE, 'UTF-8'), ENT_NOQUOTES);
+    }
+
+    /** At most $bytes bytes of valid UTF-8 $s, never cutting a character in two. */
+    public static function cut(string $s, int $bytes): string
+    {
+        if (strlen($s) <= $bytes) {
+            return $s;
+        }
+        $cut = substr($s, 0, $bytes);
+        for ($i = 0; $i < 3 && $cut !== '' && preg_match('//u', $cut) !== 1; $i++) {
+            $cut = substr($cut, 0, -1);
+        }
+
+        return $cut;
+    }
+
+    /** A message on one line: valid UTF-8, no control characters, at most $bytes bytes. */
+    public static function oneLine(string $s, int $bytes = 2000): string
+    {
+        $s = trim(preg_replace('/[\x00-\x1f\x7f]+/', ' ', self::utf8($s)) ?? '');
+        if (strlen($s) <= $bytes) {
+            return $s;
+        }
+
+        return self::cut($s, $bytes) . '…';
+    }
+}

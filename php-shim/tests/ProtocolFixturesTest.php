@@ -1,0 +1,162 @@
+<?php
+
+declare(strict_types=1);
+
+namespace StaasShimTests;
+
+use PHPUnit\Framework\TestCase;
+use WHMCS\Module\Server\Staas\Payload;
+use WHMCS\Module\Server\Staas\Signer;
+
+/**
+ * The shared fixtures of whmcsbridge/testdata/shim, which the Go side
+ * tests against too: the PHP must reproduce every signature, and what it
+ * builds for a request must decode to the fixture's value.
+ */
+final class ProtocolFixturesTest extends TestCase
+{
+    private static function fixture(string $name): mixed
+    {
+        $path = StaasTestCase::env('STAAS_FIXTURES') . '/' . $name;
+        $raw = file_get_contents($path);
+        if ($raw === false) {
+            throw new \RuntimeException("fixture {$path} is missing");
+        }
+
+        return json_decode($raw, true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    /** @return array<string, array{0: array<string, mixed>}> */
+    public static function signingVectors(): array
+    {
+        $out = [];
+        foreach (self::fixture('signing.json')['vectors'] as $v) {
+            $out[$v['name']] = [$v];
+        }
+
+        return $out;
+    }
+
+    /**
+     * @dataProvider signingVectors
+     *
+     * @param array<string, mixed> $v
+     */
+    public function testSigningVector(array $v): void
+    {
+        $this->assertSame($v['body_sha256'], hash('sha256', $v['body']));
+        $this->assertSame($v['canonical'], Signer::canonical($v['method'], $v['request_uri'], $v['timestamp'], $v['nonce'], $v['body']));
+        $this->assertSame($v['signature'], Signer::sign($v['secret'], $v['method'], $v['request_uri'], $v['timestamp'], $v['nonce'], $v['body']));
+        $headers = Signer::headers($v['secret'], $v['method'], $v['request_uri'], $v['body'], $v['timestamp'], $v['nonce']);
+        $this->assertSame([
+            'X-Staas-Timestamp: ' . $v['timestamp'],
+            'X-Staas-Nonce: ' . $v['nonce'],
+            'X-Staas-Signature: ' . $v['signature'],
+        ], $headers);
+    }
+
+    public function testEveryVectorIsCovered(): void
+    {
+        $this->assertGreaterThanOrEqual(4, count(self::signingVectors()), 'signing.json lost vectors');
+    }
+
+    public function testNoncesAreFreshAndValid(): void
+    {
+        $seen = [];
+        for ($i = 0; $i < 200; $i++) {
+            $n = Signer::nonce();
+            $this->assertMatchesRegularExpression('/^[0-9a-f]{32}$/', $n);
+            $this->assertArrayNotHasKey($n, $seen);
+            $seen[$n] = true;
+        }
+    }
+
+    /** What the PHP sends, decoded as staas decodes it (JSON, not PHP arrays). */
+    private function wire(array $payload): mixed
+    {
+        return json_decode(json_encode($payload, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    public function testAdminRequest(): void
+    {
+        $want = self::fixture('admin_request.json');
+        $got = Payload::admin(1, ['View Clients Summary', 'Perform Server Operations'], 42, 'addonmodules.php?module=staas&action=act', '1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b');
+        $this->assertSame($want, $this->wire($got));
+    }
+
+    public function testAdminRequestPermissionsAreAListEvenWhenFiltered(): void
+    {
+        // array_filter leaves holes, which json_encode would turn into an
+        // object ({"0":…,"3":…}); the shim sends a list.
+        $filtered = array_filter([0 => 'View Clients Summary', 1 => '', 2 => '', 3 => 'Perform Server Operations']);
+        $got = json_encode(Payload::admin(1, $filtered, 42, 'addonmodules.php?module=staas&action=act', 'x'), JSON_THROW_ON_ERROR);
+        $this->assertStringContainsString('"permissions":["View Clients Summary","Perform Server Operations"]', $got);
+    }
+
+    public function testActionRequest(): void
+    {
+        $want = self::fixture('action_request.json');
+        $got = Payload::action(7, ['View Clients Summary', 'Perform Server Operations'], 42, [
+            'email' => 'zoë@example.com', 'limit-name' => 'ops:get', 'value_1' => '3600',
+        ]);
+        $this->assertSame($want, $this->wire($got));
+    }
+
+    public function testActionRequestWithoutParamsSendsAnEmptyParams(): void
+    {
+        $want = self::fixture('action_request_no_params.json');
+        $got = Payload::action(7, ['Perform Server Operations'], 42, []);
+        $this->assertEquals($want, $this->wire($got));
+        $this->assertStringContainsString('"params":[]', json_encode($got, JSON_THROW_ON_ERROR));
+    }
+
+    public function testActionParamsDropWhatTheProtocolRefuses(): void
+    {
+        $got = Payload::params(['ok' => 'v', 'Bad Key' => 'x', 'nested' => ['a'], 'n' => 5, 'long' => str_repeat('é', 600)]);
+        $this->assertSame(['ok', 'n', 'long'], array_keys($got));
+        $this->assertSame('5', $got['n']);
+        $this->assertLessThanOrEqual(1024, strlen($got['long']));
+        $this->assertSame(1, preg_match('//u', $got['long']), 'a cut value must stay valid UTF-8');
+    }
+
+    /** @return array<string, mixed> WHMCS's $params for the fixtures' service */
+    private function fixtureParams(string $status, string $template): array
+    {
+        return [
+            'serviceid' => '1234', 'userid' => '42', 'pid' => '3', 'serverid' => '1', 'status' => $status,
+            'clientsdetails' => ['email' => 'zoë@example.com', 'firstname' => 'Zoë'],
+            'configoption1' => '', 'configoption2' => '100', 'configoption3' => '50.5', 'configoption4' => '',
+            'configoption5' => '', 'configoption6' => '2048', 'configoption7' => '100', 'configoption8' => 'fail',
+            'configoption9' => $template,
+            'serverpassword' => 'never sent', 'serveraccesshash' => '',
+        ];
+    }
+
+    public function testModuleRequest(): void
+    {
+        $want = self::fixture('module_request.json');
+        $got = Payload::module($this->fixtureParams('Pending', '{local}+s3-{service_id}@{domain}'), 0);
+        $this->assertEquals($want, $this->wire($got));
+        $this->assertSame(Payload::CONFIG_KEYS, array_keys($got['config']), 'config keys in configoption order');
+    }
+
+    public function testModuleRequestOfAClientAction(): void
+    {
+        $want = self::fixture('module_request_client_action.json');
+        $got = Payload::module($this->fixtureParams('Active', ''), 0, [
+            'token' => '5f0e2a7c9b1d3e4f5a6b7c8d9e0f1a2b3c4d5e6f', 'access_key' => '6b2f0a9c1d3e4f50ABCD',
+        ]);
+        $this->assertEquals($want, $this->wire($got));
+    }
+
+    public function testEventRequests(): void
+    {
+        $this->assertEquals(self::fixture('event_request_client_edit.json'), $this->wire(Payload::event(42, 1, 'zoë@example.net', 'zoë@example.com')));
+        $this->assertEquals(self::fixture('event_request_daily_cron.json'), $this->wire(Payload::event(0, 0)));
+    }
+
+    public function testUsageRequest(): void
+    {
+        $this->assertEquals(self::fixture('usage_request.json'), $this->wire(Payload::usage(1, [1234, 1235, 1240])));
+    }
+}
