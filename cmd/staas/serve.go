@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"staas"
 	"staas/handlers"
 	"staas/internal/config"
 	"staas/internal/metrics"
 	"staas/internal/ostor"
 	"staas/internal/provision"
+	"staas/internal/s3data"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
 	"staas/whmcsbridge"
@@ -52,7 +54,17 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
 	}
 	defer bridge.Close()
-	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log})
+	// Terminating a service whose product says purge empties its buckets
+	// through the S3 data endpoint, as their owner.
+	s3Endpoint := cfg.Ostor.S3Endpoint
+	if s3Endpoint == "" {
+		s3Endpoint = cfg.Ostor.Endpoint
+	}
+	purger, err := s3data.New(s3data.Config{Endpoint: s3Endpoint, Region: cfg.Ostor.Region})
+	if err != nil {
+		return fmt.Errorf("S3 data endpoint (STAAS_OSTOR_S3_ENDPOINT): %w", err)
+	}
+	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger})
 	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
 		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
 	collector, err := usagecol.New(ucfg)
@@ -75,6 +87,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
 	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
 
+	reader := &usagecol.Reader{Store: st}
 	e := handlers.New(handlers.Deps{
 		Logger:    log,
 		Metrics:   m,
@@ -83,9 +96,16 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		Provision: svc,
 		Panels:    st,
 
-		Usage:         &usagecol.Reader{Store: st},
+		Usage:         reader,
 		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
 		Audit:         st,
+
+		Services:          st,
+		ServiceUsage:      reader,
+		Quotas:            gateway,
+		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
+		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
+		Daily:             dailyWork(svc, collector, sampler, log),
 	})
 
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
@@ -169,6 +189,41 @@ func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger)
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// dailyWork is what WHMCS's daily cron runs in staas (the daily-cron
+// event): deliver the queued WHMCS notes, collect usage and sample bucket
+// sizes once, now, so the day's figures are in before WHMCS's UsageUpdate
+// reads them. Each part runs whatever the others did; each gives one line
+// for WHMCS's Activity Log, a failure included.
+func dailyWork(svc *provision.Service, collector *usagecol.Collector, sampler *usagecol.Sampler, log *slog.Logger) handlers.DailyFunc {
+	return func(ctx context.Context) []string {
+		var lines []string
+		failed := func(part string, err error) {
+			log.Error("daily cron: "+part+" failed", "err", err)
+			lines = append(lines, fmt.Sprintf("staas: %s failed: %s", part, staas.ErrorMessage(err)))
+		}
+		if delivered, notYet, err := svc.DeliverNotes(ctx); err != nil {
+			failed("delivering queued WHMCS notes", err)
+		} else {
+			lines = append(lines, fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet))
+		}
+		if res, err := collector.Run(ctx); err != nil {
+			failed("usage collection", err)
+		} else if res.LeaseHeldBy != "" {
+			lines = append(lines, "staas: usage collection is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
+		} else {
+			lines = append(lines, fmt.Sprintf("staas: usage collection counted %d statistics object(s); %d left for the next run.", res.Collected, res.Failed))
+		}
+		if res, err := sampler.Run(ctx); err != nil {
+			failed("storage sampling", err)
+		} else if res.LeaseHeldBy != "" {
+			lines = append(lines, "staas: storage sampling is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
+		} else {
+			lines = append(lines, fmt.Sprintf("staas: storage sampling measured %d bucket(s).", res.Buckets))
+		}
+		return lines
 	}
 }
 
