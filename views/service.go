@@ -85,10 +85,3 @@ func (vm ClientAreaVM) ActionURL() string {
 
 // CanGenerate says whether another key pair may be generated.
 func (vm ClientAreaVM) CanGenerate() bool { return len(vm.Keys) < MaxKeyPairs }
-
-func enabledText(on bool) string {
-	if on {
-		return "enabled"
-	}
-	return "disabled"
-}
