@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -57,6 +58,8 @@ func parseOps(s string) (float64, numProblem) {
 func parseWhole(s string, max uint64) (uint64, numProblem) {
 	v, err := strconv.ParseUint(s, 10, 64)
 	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, numTooLarge
 	case err != nil && strings.HasPrefix(s, "-"):
 		return 0, numNegative
 	case err != nil:
