@@ -16,11 +16,15 @@ if (!extension_loaded('curl')) {
     fwrite(STDERR, "PHP's curl extension is missing: apt-get install php-curl\n");
     exit(1);
 }
+// The harness's values, kept before the tests point STAAS_URL elsewhere.
+$_ENV['STAAS_HARNESS'] = [];
 foreach (['STAAS_URL', 'STAAS_URL_B', 'STAAS_SHIM_SECRET', 'STAAS_CONTROL_URL', 'STAAS_DOWN_URL', 'STAAS_FIXTURES'] as $name) {
-    if (getenv($name) === false || getenv($name) === '') {
+    $value = getenv($name);
+    if ($value === false || $value === '') {
         fwrite(STDERR, "{$name} is not set: run this suite through `go test ./php-shim`, which starts staas and sets it\n");
         exit(1);
     }
+    $_ENV['STAAS_HARNESS'][$name] = $value;
 }
 
 define('WHMCS', true);

@@ -1,0 +1,272 @@
+<?php
+
+declare(strict_types=1);
+
+namespace StaasShimTests;
+
+use WHMCS\Module\Server\Staas\AdminEndpoint;
+use WHMCS\Module\Server\Staas\Whmcs;
+
+/**
+ * The client summary page (two hooks) and the addon page its forms post
+ * to, against a real staas and gateway.
+ */
+final class AdminAreaTest extends StaasTestCase
+{
+    /** @return list<string> the links every hook returned, flattened */
+    private function links(int $clientId): array
+    {
+        $out = [];
+        foreach ($this->runHook('AdminAreaClientSummaryActionLinks', ['userid' => $clientId]) as $r) {
+            $this->assertIsArray($r);
+            foreach ($r as $link) {
+                $this->assertIsString($link);
+                $out[] = $link;
+            }
+        }
+
+        return $out;
+    }
+
+    private function panels(int $clientId): string
+    {
+        $r = $this->runHook('AdminAreaClientSummaryPage', ['userid' => $clientId]);
+
+        return implode("\n", array_map(static fn ($h): string => (string) $h, $r));
+    }
+
+    private function endpoint(): AdminEndpoint
+    {
+        return AdminEndpoint::fromWhmcs();
+    }
+
+    public function testEveryHookIsRegisteredOnce(): void
+    {
+        $points = array_count_values(array_column(\WhmcsStub::$hooks, 'point'));
+        foreach (['AdminAreaClientSummaryActionLinks', 'AdminAreaClientSummaryPage', 'ClientAdd', 'ClientEdit', 'ClientClose', 'PreDeleteClient', 'DailyCronJob'] as $point) {
+            $this->assertSame(1, $points[$point] ?? 0, $point);
+        }
+        $this->assertCount(7, \WhmcsStub::$hooks);
+        foreach (\WhmcsStub::$hooks as $h) {
+            $this->assertIsCallable($h['fn']);
+        }
+    }
+
+    public function testTheSummaryPageShowsStaasLinksWithTheSessionToken(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        $links = $this->links($client['id']);
+        $this->assertNotEmpty($links, 'no S3 links on the client summary page');
+        $all = implode("\n", $links);
+        $this->assertStringContainsString('addonmodules.php?module=staas', $all);
+        $this->assertStringContainsString(\WhmcsStub::$sessionToken, $all, 'the forms must carry WHMCS\'s CSRF token');
+        $this->assertStringContainsString('create-user', $all, 'a client without S3 user is offered Create User');
+
+        // staas was told who is looking, from WHMCS's session and role.
+        $sent = \WhmcsStub::$moduleLog[0]['request']['body'];
+        $this->assertSame(['id' => 1, 'permissions' => self::PERMS_ALL], $sent['admin']);
+        $this->assertSame($client['id'], $sent['client_id']);
+        $this->assertSame('addonmodules.php?module=staas', $sent['action_url']);
+    }
+
+    public function testPermissionsComeFromWhmcsNotTheBrowser(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(2, ['View Clients Summary', 'List Clients']);
+        $_GET['permissions'] = 'Perform Server Operations';
+        $_REQUEST['permissions'] = 'Perform Server Operations';
+        $this->links($client['id']);
+        $this->assertSame(['View Clients Summary'], \WhmcsStub::$moduleLog[0]['request']['body']['admin']['permissions']);
+        $this->assertSame(['View Clients Summary'], (new Whmcs())->adminPermissions());
+    }
+
+    public function testNoAdminSessionShowsNothingAndCallsNothing(): void
+    {
+        $client = $this->newClient();
+        $this->assertSame([], $this->runHook('AdminAreaClientSummaryActionLinks', ['userid' => $client['id']]));
+        $this->assertSame([], $this->runHook('AdminAreaClientSummaryPage', ['userid' => $client['id']]));
+        $this->assertSame([], \WhmcsStub::$moduleLog, 'staas was called without an admin');
+    }
+
+    public function testAnAdminActionChangesTheGatewayAndReturnsToTheSummary(): void
+    {
+        $client = $this->newClient('erin');
+        $this->loginAdmin(1);
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id'], 'module' => 'staas']);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertTrue($r->isRedirect(), 'want a redirect; got: ' . $r->body);
+        $this->assertSame(303, $r->status);
+        $this->assertSame('clientssummary.php?userid=' . $client['id'], $r->location());
+        $this->assertContains('WHMCS.admin.default', \WhmcsStub::$tokenChecks);
+
+        $u = $this->gatewayUser($client['email']);
+        $this->assertTrue($u['exists'], 'Create User did not reach the gateway');
+        $this->assertSame('enabled', $u['state']);
+        $notes = $this->control()->notes($client['id']);
+        $this->assertNotEmpty($notes);
+        $this->assertStringContainsString('UserId: ' . $u['id'], implode("\n", $notes));
+
+        // The summary page now says so (staas's flash) and shows the user.
+        $panels = $this->panels($client['id']);
+        $this->assertStringContainsString($u['id'], $panels);
+
+        // Neither the shared secret nor the S3 secret key reached a log.
+        $this->assertNotLogged($this->secret(), 'the shared secret');
+        $this->assertNotLogged($u['keys'][0]['secret_key'], 'the S3 secret key');
+    }
+
+    public function testABadTokenChangesNothing(): void
+    {
+        $client = $this->newClient('mallory-target');
+        $this->loginAdmin(1);
+        foreach (['wrong-token-value', ''] as $token) {
+            $this->post(['action' => 'create-user', 'userid' => (string) $client['id']], $token);
+            $r = $this->endpoint()->handle('POST', $_POST);
+            $this->assertFalse($r->isRedirect());
+            $this->assertSame(403, $r->status);
+            $this->assertStringContainsString('security token', $r->body);
+            $this->assertStringContainsString('clientssummary.php?userid=' . $client['id'], $r->body, 'a way back');
+        }
+        $this->assertSame([], \WhmcsStub::$moduleLog, 'a request with a bad token was forwarded');
+        $this->assertFalse($this->gatewayUser($client['email'])['exists']);
+    }
+
+    public function testNoAdminSessionIsRefused(): void
+    {
+        $client = $this->newClient();
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertSame(403, $r->status);
+        $this->assertSame([], \WhmcsStub::$moduleLog);
+        $this->assertFalse($this->gatewayUser($client['email'])['exists']);
+    }
+
+    public function testMalformedFormsAreRefusedHere(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        foreach ([
+            ['action' => '../links', 'userid' => (string) $client['id']],
+            ['action' => 'Create-User', 'userid' => (string) $client['id']],
+            ['action' => str_repeat('a', 65), 'userid' => (string) $client['id']],
+            ['action' => ['create-user'], 'userid' => (string) $client['id']],
+            ['action' => 'create-user', 'userid' => '0'],
+            ['action' => 'create-user', 'userid' => 'x1'],
+        ] as $fields) {
+            $this->post($fields);
+            $r = $this->endpoint()->handle('POST', $_POST);
+            $this->assertSame(400, $r->status, json_encode($fields));
+        }
+        $this->assertSame([], \WhmcsStub::$moduleLog);
+    }
+
+    public function testARoleWithoutServerOperationsIsRefusedByStaas(): void
+    {
+        $client = $this->newClient('viewer');
+        $this->loginAdmin(2, ['View Clients Summary']);
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        // staas refused and keeps the reason for the summary page.
+        $this->assertSame('clientssummary.php?userid=' . $client['id'], $r->location());
+        $this->assertFalse($this->gatewayUser($client['email'])['exists']);
+        $this->assertStringContainsString('Perform Server Operations', $this->panels($client['id']));
+    }
+
+    public function testTheRedirectNeverFollowsTheReferer(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        $_SERVER['HTTP_REFERER'] = 'https://evil.example/phish';
+        $this->post(['action' => 'toggle-users', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertSame('clientssummary.php?userid=' . $client['id'], $r->location());
+        unset($_SERVER['HTTP_REFERER']);
+    }
+
+    public function testTheFormFieldsBecomeTheActionsParams(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        $this->post(['action' => 'users-page', 'userid' => (string) $client['id'], 'module' => 'staas', 'q' => 'zoë', 'page' => '2', 'Weird Key' => 'x', 'arr' => ['a']]);
+        $this->endpoint()->handle('POST', $_POST);
+        $this->assertCount(1, \WhmcsStub::$moduleLog);
+        $body = \WhmcsStub::$moduleLog[0]['request']['body'];
+        $this->assertSame(['q' => 'zoë', 'page' => '2'], $body['params']);
+        $this->assertSame(1, $body['admin']['id']);
+        $this->assertStringEndsWith('/shim/v1/admin/actions/users-page', \WhmcsStub::$moduleLog[0]['request']['url']);
+    }
+
+    public function testTheStatusPageChangesNothing(): void
+    {
+        $this->loginAdmin(1);
+        $r = $this->endpoint()->handle('GET', []);
+        $this->assertSame(200, $r->status);
+        $this->assertFalse($r->isRedirect());
+        $this->assertStringContainsString('answers', $r->body);
+        $this->assertStringContainsString(self::env('STAAS_URL'), $r->body);
+        $this->assertSame([], \WhmcsStub::$tokenChecks);
+    }
+
+    public function testTheAddonEntryPrintsTheStatusPage(): void
+    {
+        $this->loginAdmin(1);
+        $_SERVER['REQUEST_METHOD'] = 'GET';
+        ob_start();
+        staas_output(['modulelink' => 'addonmodules.php?module=staas']);
+        $html = (string) ob_get_clean();
+        $this->assertStringContainsString('alert-success', $html);
+        $this->assertSame('staas', staas_config()['name']);
+        $this->assertSame([], staas_config()['fields']);
+        $this->assertSame('success', staas_activate()['status']);
+        $this->assertSame('success', staas_deactivate()['status']);
+    }
+
+    public function testStaasDownShowsANoticeNeverABrokenPage(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        $this->staasDown();
+        $links = $this->links($client['id']);
+        $this->assertCount(1, $links);
+        $this->assertStringContainsString('staas: staas is unreachable at ' . self::env('STAAS_DOWN_URL'), $links[0]);
+        $panels = $this->panels($client['id']);
+        $this->assertStringContainsString('alert', $panels);
+        $this->assertStringContainsString('staas is unreachable', $panels);
+        $this->assertStringContainsString('failed', \WhmcsStub::activityText(), 'the failure must reach the Activity Log');
+
+        // The addon page: an escaped error and a way back, nothing lost silently.
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertFalse($r->isRedirect());
+        $this->assertStringContainsString('staas is unreachable', $r->body);
+        $this->assertStringContainsString('href="clientssummary.php?userid=' . $client['id'] . '"', $r->body);
+        $status = $this->endpoint()->handle('GET', []);
+        $this->assertStringContainsString('alert-danger', $status->body);
+    }
+
+    public function testAWrongSecretIsShownNotSwallowed(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        putenv('STAAS_SHIM_SECRET=' . str_repeat('w', 40));
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertFalse($r->isRedirect(), 'a refused signature leaves no flash in staas: the admin must see it here');
+        $this->assertStringContainsString('bad signature', $r->body);
+        $this->assertStringNotContainsString(str_repeat('w', 40), $r->body);
+        $this->assertFalse($this->gatewayUser($client['email'])['exists']);
+        $links = $this->links($client['id']);
+        $this->assertStringContainsString('bad signature', $links[0]);
+    }
+
+    public function testStaasMarkupInTheNoticeIsEscaped(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        putenv('STAAS_URL=https://<script>alert(1)</script>.example');
+        $links = $this->links($client['id']);
+        $this->assertStringNotContainsString('<script>', $links[0]);
+        $this->assertStringContainsString('staas:', $links[0]);
+    }
+}
