@@ -9,8 +9,8 @@ namespace WHMCS\Module\Server\Staas;
  *
  * logModuleCall masks by VALUE: each entry of its last argument is
  * replaced by asterisks wherever it appears. So the logger gathers the
- * values to hide (the shared secret, CSRF tokens, access and secret keys
- * seen in requests and answers), passes them to WHMCS, and also removes
+ * values to hide (the shared secret, CSRF tokens, S3 access and secret
+ * keys seen in requests and answers), passes them to WHMCS, and also removes
  * them itself before handing anything over, so nothing depends on WHMCS's
  * masking alone.
  */
@@ -24,6 +24,8 @@ final class Logger
     private const SECRET_KEYS = '/(secret|token|password|passwd|signature|access_?key|accesskeyid|accesshash)/i';
     /** How an S3 secret key looks in free text (HTML): 40 characters of base64. */
     private const SECRET_KEY_TEXT = '#(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])#';
+    /** How an ostor access key id looks: the user id (16 hex digits) and 4 more characters. */
+    private const ACCESS_KEY_TEXT = '#(?<![A-Za-z0-9])[0-9a-f]{16}[0-9A-Z]{4}(?![A-Za-z0-9])#';
 
     /** @var array<string, true> */
     private array $secrets = [];
@@ -44,7 +46,7 @@ final class Logger
 
     /**
      * Remembers the secret values found in $data: the values of secret
-     * keys, and anything shaped like an S3 secret key in text.
+     * keys, and anything shaped like an S3 access or secret key in text.
      */
     public function collect(mixed $data, string $key = ''): void
     {
@@ -61,9 +63,11 @@ final class Logger
         if ($key !== '' && preg_match(self::SECRET_KEYS, $key)) {
             $this->addSecret($data);
         }
-        if (preg_match_all(self::SECRET_KEY_TEXT, $data, $m)) {
-            foreach ($m[0] as $found) {
-                $this->addSecret($found);
+        foreach ([self::SECRET_KEY_TEXT, self::ACCESS_KEY_TEXT] as $shape) {
+            if (preg_match_all($shape, $data, $m)) {
+                foreach ($m[0] as $found) {
+                    $this->addSecret($found);
+                }
             }
         }
     }
