@@ -170,7 +170,8 @@ final class Hooks
                 $answer = $this->client()->call('/shim/v1/events/' . $event, $payload(), 'event ' . $event);
                 foreach (is_array($answer['messages'] ?? null) ? $answer['messages'] : [] as $message) {
                     if (is_string($message) && trim($message) !== '') {
-                        $this->guard->logger()->activity('staas: ' . Text::oneLine($message), $clientId);
+                        $line = Text::oneLine($message);
+                        $this->guard->logger()->activity(str_starts_with($line, 'staas:') ? $line : 'staas: ' . $line, $clientId);
                     }
                 }
             });
