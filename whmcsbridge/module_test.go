@@ -23,6 +23,8 @@ var moduleFixtureTypes = map[string]func() any{
 	"event_request_client_edit":    func() any { return new(EventRequest) },
 	"event_request_daily_cron":     func() any { return new(EventRequest) },
 	"event_response":               func() any { return new(EventResponse) },
+	// metrics.go's answer to the module's metrics call.
+	"metrics_response": func() any { return new(MetricsResponse) },
 }
 
 var fixtureConfig = ProductConfig{OpsGet: "100", OpsPut: "50.5", BandwidthOut: "2048", QuotaGB: "100",
