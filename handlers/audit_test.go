@@ -81,11 +81,11 @@ func TestAuditLog_ShowsTheClientsActions(t *testing.T) {
 	}
 	// Newest first: the viewer's refused action, then the creation.
 	refused, created := rows[0], rows[1]
-	if refused[1] != "2" || refused[2] != "disable-user" || refused[3] != "confirm=yes" || refused[4] != staas.EFORBIDDEN ||
+	if refused[1] != "admin 2" || refused[2] != "disable-user" || refused[3] != "confirm=yes" || refused[4] != staas.EFORBIDDEN ||
 		!strings.Contains(refused[5], "Perform Server Operations") {
 		t.Errorf("refused row %q", refused)
 	}
-	if created[1] != "1" || created[2] != "create-user" || created[4] != "ok" || !strings.Contains(created[5], "created") {
+	if created[1] != "admin 1" || created[2] != "create-user" || created[4] != "ok" || !strings.Contains(created[5], "created") {
 		t.Errorf("created row %q", created)
 	}
 	for _, r := range rows {

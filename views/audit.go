@@ -19,6 +19,22 @@ func auditParams(p map[string]string) []string {
 	return out
 }
 
+// auditActor says who acted: "admin 7", "client", "WHMCS (automatic)" or
+// "WHMCS (admin 7)" when an admin clicked a module button.
+func auditActor(r AuditRow) string {
+	admin := "admin " + strconv.FormatInt(r.AdminID, 10)
+	switch r.Actor {
+	case "client":
+		return "client"
+	case "whmcs":
+		if r.AdminID > 0 {
+			return "WHMCS (" + admin + ")"
+		}
+		return "WHMCS (automatic)"
+	}
+	return admin
+}
+
 // resultClass styles a result: ok as success, an error code as danger.
 func resultClass(result string) string {
 	if result == "ok" {

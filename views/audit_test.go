@@ -21,11 +21,11 @@ func auditPanelDoc(t *testing.T, a *AuditVM) *goquery.Selection {
 func TestPanelAudit_Rows(t *testing.T) {
 	box := auditPanelDoc(t, auditFixture())
 	rows := box.Find(".staas-audit tr.altrow")
-	if rows.Length() != 2 {
-		t.Fatalf("%d rows, want 2", rows.Length())
+	if rows.Length() != 5 {
+		t.Fatalf("%d rows, want 5", rows.Length())
 	}
 	// The fixture's time is 14:30:07 CET: shown in UTC to the second.
-	if got, want := rowText(rows.Eq(0)), "2024-03-05 13:30:07 UTC 1 quota-set bucket=photos quota-gb=10 ok The quota of bucket photos is now 10 GB."; got != want {
+	if got, want := rowText(rows.Eq(0)), "2024-03-05 13:30:07 UTC admin 1 quota-set bucket=photos quota-gb=10 ok The quota of bucket photos is now 10 GB."; got != want {
 		t.Errorf("row 1: %q, want %q", got, want)
 	}
 	if got := rows.Eq(0).Find("time").AttrOr("datetime", ""); got != "2024-03-05T13:30:07Z" {
@@ -39,11 +39,18 @@ func TestPanelAudit_Rows(t *testing.T) {
 	if r := rows.Eq(0).Find(".staas-result"); !r.HasClass("text-success") || text(r) != "ok" {
 		t.Errorf("ok result: %q class %q", text(r), r.AttrOr("class", ""))
 	}
-	if r := rows.Eq(1).Find(".staas-result"); !r.HasClass("text-danger") || text(r) != "forbidden" {
+	if r := rows.Eq(4).Find(".staas-result"); !r.HasClass("text-danger") || text(r) != "forbidden" {
 		t.Errorf("refused result: %q class %q", text(r), r.AttrOr("class", ""))
 	}
-	if got := text(rows.Eq(1).Find("td").Eq(1)); got != "2" {
-		t.Errorf("admin id %q", got)
+	// Who acted: an admin, WHMCS by itself, the client, WHMCS for the
+	// admin who clicked a module button, and an entry from before actors.
+	var actors []string
+	rows.Find("td.staas-actor").Each(func(_ int, c *goquery.Selection) { actors = append(actors, text(c)) })
+	if want := []string{"admin 1", "WHMCS (automatic)", "client", "WHMCS (admin 7)", "admin 2"}; !slices.Equal(actors, want) {
+		t.Errorf("actors %q, want %q", actors, want)
+	}
+	if th := text(box.Find(".staas-audit th").Eq(1)); th != "By" {
+		t.Errorf("actor column header %q", th)
 	}
 }
 

@@ -206,8 +206,14 @@ func auditFixture() *AuditVM {
 	return &AuditVM{
 		Before: 120, Older: 98,
 		Rows: []AuditRow{
-			{ID: 119, At: at, AdminID: 1, Action: ActQuotaSet, Params: map[string]string{"quota-gb": "10", "bucket": "photos"},
+			{ID: 119, At: at, AdminID: 1, Actor: "admin", Action: ActQuotaSet, Params: map[string]string{"quota-gb": "10", "bucket": "photos"},
 				Result: "ok", Message: "The quota of bucket photos is now 10 GB."},
+			{ID: 118, At: at.Add(-time.Minute), Actor: "whmcs", Action: "service-create", Params: map[string]string{"service_id": "1234"},
+				Result: "ok", Message: "S3 user 6b2f0a9c1d3e4f50 (zoe+s3-1234@example.com) created for service 1234."},
+			{ID: 117, At: at.Add(-2 * time.Minute), Actor: "client", Action: "service-reveal-secret", Params: map[string]string{"service_id": "1234", "access_key": "6b2f0a9c1d3e4f50ABCD"},
+				Result: "ok", Message: "The secret of access key 6b2f0a9c1d3e4f50ABCD was shown."},
+			{ID: 116, At: at.Add(-3 * time.Minute), AdminID: 7, Actor: "whmcs", Action: "service-suspend", Params: map[string]string{"service_id": "1234"},
+				Result: "ok", Message: "S3 user 6b2f0a9c1d3e4f50 of service 1234 is disabled."},
 			{ID: 98, At: at.Add(-time.Hour), AdminID: 2, Action: ActCreateUser, Params: map[string]string{},
 				Result: "forbidden", Message: `Your WHMCS role lacks the permission "Perform Server Operations".`},
 		},

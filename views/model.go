@@ -343,13 +343,16 @@ type AuditVM struct {
 	Rows        []AuditRow
 }
 
-// AuditRow is one admin action as recorded.
+// AuditRow is one action as recorded.
 type AuditRow struct {
 	ID      int64
 	At      time.Time
 	AdminID int64
-	Action  string
-	Params  map[string]string
+	// Actor is "admin", "client" or "whmcs" (staas.AuditEntry.Actor); ""
+	// reads as "admin".
+	Actor  string
+	Action string
+	Params map[string]string
 	// Result is "ok" or the error code; Message is what the admin was told.
 	Result  string
 	Message string
