@@ -266,12 +266,16 @@ func TestPurgeWithRevokedKey(t *testing.T) {
 func TestPurgeRetriesFaults(t *testing.T) {
 	cases := []struct {
 		name   string
+		at     string // the operation whose first attempt arms the faults; "" from the start
 		faults ostorsim.Faults
 	}{
-		{"5xx burst", ostorsim.Faults{Burst5xx: 4}},
-		{"dropped connections", ostorsim.Faults{DropNext: 4}},
-		{"lost answers", ostorsim.Faults{LoseAnswerNext: 4}},
-		{"flaky gateway", ostorsim.Faults{ErrorRate: 0.15, DropRate: 0.15, LoseAnswerRate: 0.15}},
+		{"5xx burst on listing", "ListObjectVersions", ostorsim.Faults{Burst5xx: 4}},
+		{"5xx burst on deleting", "DeleteObjects", ostorsim.Faults{Burst5xx: 4}},
+		{"dropped connections on deleting", "DeleteObjects", ostorsim.Faults{DropNext: 4}},
+		{"dropped connections on aborting", "AbortMultipartUpload", ostorsim.Faults{DropNext: 4}},
+		{"lost answers on deleting", "DeleteObjects", ostorsim.Faults{LoseAnswerNext: 4}},
+		{"lost answers on aborting", "AbortMultipartUpload", ostorsim.Faults{LoseAnswerNext: 4}},
+		{"flaky gateway", "", ostorsim.Faults{ErrorRate: 0.15, DropRate: 0.15, LoseAnswerRate: 0.15}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -281,7 +285,14 @@ func TestPurgeRetriesFaults(t *testing.T) {
 			if _, err := w.sim.StartMultipartUpload("flaky", "big"); err != nil {
 				t.Fatal(err)
 			}
-			w.sim.SetFaults(c.faults)
+			armed := false
+			arm := func(op string) {
+				if !armed && (c.at == "" || op == c.at) {
+					armed = true
+					w.sim.SetFaults(c.faults)
+				}
+			}
+			w.wire.setBefore(arm)
 			n, err := w.purge(owner, "flaky")
 			if err != nil || n != 2100 {
 				t.Fatalf("purge: %d %v", n, err)
@@ -290,10 +301,14 @@ func TestPurgeRetriesFaults(t *testing.T) {
 				t.Fatal("the bucket is still there")
 			}
 			seen := w.wire.attempts()
-			// 1 upload listing, 1 abort, 4 version listings, 3 batches, 1
-			// bucket delete: anything beyond is a retry.
-			if len(seen) <= 10 {
+			// Without faults: 1 upload listing, 1 abort, 4 version
+			// listings, 3 batches, 1 bucket delete. The 4 faults cost 4
+			// retries of the call they hit.
+			switch {
+			case c.at == "" && len(seen) <= 10:
 				t.Errorf("%d attempts: no fault was met", len(seen))
+			case c.at != "" && len(seen) != 14:
+				t.Errorf("%d attempts, want 14", len(seen))
 			}
 		})
 	}
