@@ -279,6 +279,7 @@ func TestPurgeRetriesFaults(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t)
 			owner := w.user("alice@example.com")
 			w.bucket("alice@example.com", "flaky", 2100)
