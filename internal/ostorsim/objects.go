@@ -127,15 +127,11 @@ func seqOfID(id string) (uint64, bool) {
 }
 
 // addBytes and removeBytes keep current equal to the sum of the version
-// sizes, integrating the old size up to now first.
-func (st *state) addBytes(b *bucket, n uint64) error {
-	next, carry := bits.Add64(b.current, n, 0)
-	if carry != 0 {
-		return fmt.Errorf("ostorsim: bucket %q would exceed 2^64 bytes", b.name)
-	}
+// sizes, integrating the old size up to now first. The caller has made
+// sure that adding does not overflow.
+func (st *state) addBytes(b *bucket, n uint64) {
 	b.integrate(st.now)
-	b.setCurrent(next)
-	return nil
+	b.setCurrent(b.current + n)
 }
 
 func (st *state) removeBytes(b *bucket, n uint64) {
@@ -151,25 +147,31 @@ func (st *state) putVersion(b *bucket, key string, size uint64, marker bool) (*o
 	if o == nil {
 		o = &object{}
 	}
-	v := &objectVersion{size: size, marker: marker, modified: st.now}
-	if b.versioning == VersioningEnabled {
-		v.id, v.seq = b.nextID()
-	} else {
-		i := slices.IndexFunc(o.versions, func(v *objectVersion) bool { return v.id == nullVersion })
-		if i >= 0 && o.versions[i].hold {
+	replaced := -1 // the null version this write replaces
+	if b.versioning != VersioningEnabled {
+		replaced = slices.IndexFunc(o.versions, func(v *objectVersion) bool { return v.id == nullVersion })
+	}
+	var freed uint64
+	if replaced >= 0 {
+		if o.versions[replaced].hold {
 			return nil, errHeld
 		}
-		if i >= 0 {
-			st.removeBytes(b, o.versions[i].size)
-			o.versions = slices.Delete(o.versions, i, i+1)
-		}
-		_, v.seq = b.nextID()
+		freed = o.versions[replaced].size
+	}
+	if _, carry := bits.Add64(b.current-freed, size, 0); carry != 0 {
+		return nil, fmt.Errorf("ostorsim: bucket %q would exceed 2^64 bytes", b.name)
+	}
+	if replaced >= 0 {
+		st.removeBytes(b, freed)
+		o.versions = slices.Delete(o.versions, replaced, replaced+1)
+	}
+	v := &objectVersion{size: size, marker: marker, modified: st.now}
+	v.id, v.seq = b.nextID()
+	if b.versioning != VersioningEnabled {
 		v.id = nullVersion
 		o.nullSeq = v.seq
 	}
-	if err := st.addBytes(b, size); err != nil {
-		return nil, err
-	}
+	st.addBytes(b, size) // cannot overflow: checked above
 	o.versions = append(o.versions, v)
 	b.objects[key] = o
 	return v, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -602,6 +603,19 @@ func TestObjectsDrivingAPI(t *testing.T) {
 	}
 	if id, err := sim.DeleteObject("b", "missing"); err != nil || id != "" {
 		t.Errorf("delete of a missing key unversioned: %q %v", id, err)
+	}
+	// Sizes cannot overflow; replacing the null version frees its bytes first.
+	if _, err := sim.PutObject("b", "huge", math.MaxUint64); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.PutObject("b", "more", 1); err == nil {
+		t.Error("2^64 bytes accepted")
+	}
+	if _, err := sim.PutObject("b", "huge", 5); err != nil {
+		t.Errorf("replacing the huge object: %v", err)
+	}
+	if vs := must(sim.ObjectVersions("b")); len(vs) != 1 || vs[0].Size != 5 {
+		t.Errorf("versions %+v", vs)
 	}
 	// Ids depend on nothing random: the same writes give the same ids.
 	a := ostorsim.MustNew(ostorsim.Options{Seed: 1})
