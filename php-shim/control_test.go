@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/ostorsim"
 	"staas/internal/whmcssim"
+	"staas/whmcsbridge"
 )
 
 // control is the PHP tests' window on the world staas runs in: it seeds
@@ -30,17 +32,21 @@ import (
 //	GET    /gateway/bucket?name=…                            → {exists}
 //	POST   /gateway/faults         {error_rate, drop_rate, latency_ms}
 //	DELETE /gateway/faults
+//	POST   /fake                   {status, body, delay_ms}  → how the fake staas answers
+//	GET    /fake/last                                        → the fake's last request and its signature check
 type control struct {
 	sim     *ostorsim.Sim
 	gateway *ostor.Client
 	db      *sql.DB
 
+	fake *fakeStaas
+
 	mu     sync.Mutex
 	nextID int64
 }
 
-func newControl(sim *ostorsim.Sim, gateway *ostor.Client, db *sql.DB) http.Handler {
-	c := &control{sim: sim, gateway: gateway, db: db, nextID: 100}
+func newControl(sim *ostorsim.Sim, gateway *ostor.Client, db *sql.DB, fake *fakeStaas) http.Handler {
+	c := &control{sim: sim, gateway: gateway, db: db, fake: fake, nextID: 100}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /clients", c.addClient)
 	mux.HandleFunc("POST /clients/{id}", c.editClient)
@@ -51,6 +57,8 @@ func newControl(sim *ostorsim.Sim, gateway *ostor.Client, db *sql.DB) http.Handl
 	mux.HandleFunc("GET /gateway/bucket", c.bucket)
 	mux.HandleFunc("POST /gateway/faults", c.setFaults)
 	mux.HandleFunc("DELETE /gateway/faults", c.clearFaults)
+	mux.HandleFunc("POST /fake", c.setFake)
+	mux.HandleFunc("GET /fake/last", c.fakeLast)
 	return mux
 }
 
@@ -265,4 +273,82 @@ func (c *control) setFaults(w http.ResponseWriter, r *http.Request) {
 func (c *control) clearFaults(w http.ResponseWriter, _ *http.Request) {
 	c.sim.SetFaults(ostorsim.Faults{})
 	reply(w, http.StatusOK, map[string]any{})
+}
+
+// fakeStaas answers every request as told, to show the shim answers that
+// a real staas never gives (HTML from a proxy, a 404, silence), and checks
+// the signature of what it receives with Go's verifier, apart from the
+// PHP that made it.
+type fakeStaas struct {
+	secret []byte
+
+	mu      sync.Mutex
+	status  int
+	body    string
+	delay   time.Duration
+	nonces  whmcsbridge.NonceCache
+	last    map[string]any
+	counter int
+}
+
+func (f *fakeStaas) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := readAll(r.Body)
+	v := whmcsbridge.Verifier{Secret: f.secret, Nonces: &f.nonces}
+	verdict := "ok"
+	if err := v.Verify(r.Context(), r.Method, r.RequestURI, r.Header, body); err != nil {
+		verdict = staas.ErrorMessage(err)
+	}
+	f.mu.Lock()
+	f.counter++
+	f.last = map[string]any{
+		"method": r.Method, "uri": r.RequestURI, "body": string(body), "signature": verdict,
+		"content_type": r.Header.Get("Content-Type"), "user_agent": r.UserAgent(),
+		"header_counts": map[string]int{
+			whmcsbridge.HeaderTimestamp: len(r.Header.Values(whmcsbridge.HeaderTimestamp)),
+			whmcsbridge.HeaderNonce:     len(r.Header.Values(whmcsbridge.HeaderNonce)),
+			whmcsbridge.HeaderSignature: len(r.Header.Values(whmcsbridge.HeaderSignature)),
+		},
+		"requests": f.counter,
+	}
+	status, answer, delay := f.status, f.body, f.delay
+	f.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(answer))
+}
+
+func (c *control) setFake(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Status  int    `json:"status"`
+		Body    string `json:"body"`
+		DelayMS int    `json:"delay_ms"`
+		Repeat  int    `json:"repeat"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	body := strings.Repeat(in.Body, max(in.Repeat, 1))
+	c.fake.mu.Lock()
+	c.fake.status, c.fake.body, c.fake.delay = in.Status, body, time.Duration(in.DelayMS)*time.Millisecond
+	c.fake.mu.Unlock()
+	reply(w, http.StatusOK, map[string]any{})
+}
+
+func (c *control) fakeLast(w http.ResponseWriter, _ *http.Request) {
+	c.fake.mu.Lock()
+	defer c.fake.mu.Unlock()
+	if c.fake.last == nil {
+		reply(w, http.StatusOK, map[string]any{"requests": 0})
+		return
+	}
+	reply(w, http.StatusOK, c.fake.last)
 }

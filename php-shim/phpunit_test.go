@@ -207,6 +207,7 @@ type world struct {
 	secret  string
 	a, b    *staasProcess
 	control *httptest.Server
+	fake    *httptest.Server
 	down    string
 }
 
@@ -241,7 +242,10 @@ func servers(t *testing.T) *world {
 	t.Cleanup(whmcs.Close)
 
 	w := &world{secret: "phpunit-" + randomHex(t, 24), down: closedURL(t)}
-	w.control = httptest.NewServer(newControl(sim, gateway, db))
+	fake := &fakeStaas{secret: []byte(w.secret)}
+	w.fake = httptest.NewServer(fake)
+	t.Cleanup(w.fake.Close)
+	w.control = httptest.NewServer(newControl(sim, gateway, db, fake))
 	t.Cleanup(w.control.Close)
 
 	bin := buildStaas(t)
@@ -287,6 +291,7 @@ type junitSuite struct {
 
 type junitCase struct {
 	Name       string        `xml:"name,attr"`
+	Time       float64       `xml:"time,attr"`
 	Class      string        `xml:"class,attr"`
 	ClassName  string        `xml:"classname,attr"`
 	Failures   []junitResult `xml:"failure"`
@@ -331,6 +336,7 @@ func TestPHPUnit(t *testing.T) {
 		"STAAS_SHIM_SECRET="+w.secret,
 		"STAAS_CONTROL_URL="+w.control.URL,
 		"STAAS_DOWN_URL="+w.down,
+		"STAAS_FAKE_URL="+w.fake.URL,
 		"STAAS_FIXTURES="+filepath.Join(repoRoot(t), "whmcsbridge", "testdata", "shim"),
 	)
 	out, runErr := cmd.CombinedOutput()
@@ -356,6 +362,9 @@ func TestPHPUnit(t *testing.T) {
 			class = c.ClassName
 		}
 		ok := t.Run(class+"::"+c.Name, func(t *testing.T) {
+			if c.Time > 3 {
+				t.Logf("slow: %.1fs in PHP", c.Time)
+			}
 			for _, f := range append(append(c.Failures, c.Errors...), c.Warnings...) {
 				t.Errorf("%s\n%s", f.Type, strings.TrimSpace(f.Text))
 			}

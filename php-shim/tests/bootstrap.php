@@ -18,7 +18,7 @@ if (!extension_loaded('curl')) {
 }
 // The harness's values, kept before the tests point STAAS_URL elsewhere.
 $_ENV['STAAS_HARNESS'] = [];
-foreach (['STAAS_URL', 'STAAS_URL_B', 'STAAS_SHIM_SECRET', 'STAAS_CONTROL_URL', 'STAAS_DOWN_URL', 'STAAS_FIXTURES'] as $name) {
+foreach (['STAAS_URL', 'STAAS_URL_B', 'STAAS_SHIM_SECRET', 'STAAS_CONTROL_URL', 'STAAS_DOWN_URL', 'STAAS_FAKE_URL', 'STAAS_FIXTURES'] as $name) {
     $value = getenv($name);
     if ($value === false || $value === '') {
         fwrite(STDERR, "{$name} is not set: run this suite through `go test ./php-shim`, which starts staas and sets it\n");

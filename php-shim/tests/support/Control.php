@@ -66,6 +66,18 @@ final class Control
         $this->call('DELETE', '/gateway/faults');
     }
 
+    /** How the fake staas (STAAS_FAKE_URL) answers from now on: $body repeated $repeat times. */
+    public function fake(int $status, string $body, int $delayMs = 0, int $repeat = 1): void
+    {
+        $this->call('POST', '/fake', ['status' => $status, 'body' => $body, 'delay_ms' => $delayMs, 'repeat' => $repeat]);
+    }
+
+    /** @return array<string, mixed> the fake's last request: method, uri, body, signature (Go's verdict), header_counts */
+    public function fakeLast(): array
+    {
+        return $this->call('GET', '/fake/last');
+    }
+
     /**
      * @param array<string, mixed>|null $body
      *

@@ -290,22 +290,22 @@ final class ServerModule
                 }
                 $client = $this->client($params);
                 $ids = $this->serviceIdsOf($serverId);
-                $updated = 0;
                 $failures = [];
+                $missed = 0;
                 foreach (array_chunk($ids, self::USAGE_CHUNK) as $chunk) {
                     try {
                         $answer = $client->call('/shim/v1/module/usage-update', Payload::usage($serverId, $chunk), 'usage-update');
                     } catch (StaasException $e) {
                         $failures[] = $e->getMessage();
+                        $missed += count($chunk);
                         continue;
                     }
-                    $updated += $this->writeUsage($serverId, $chunk, $answer['services'] ?? []);
+                    $this->writeUsage($serverId, $chunk, $answer['services'] ?? []);
                 }
                 if ($failures !== []) {
                     throw new StaasException(
-                        'Usage of ' . count($ids) . ' services on server ' . $serverId . ': ' . count($failures)
-                        . ' of ' . count(array_chunk($ids, self::USAGE_CHUNK)) . ' calls to staas failed (' . $failures[0] . '); '
-                        . $updated . ' services were updated.',
+                        rtrim($failures[0], '. ') . '; the usage of ' . $missed . ' of the ' . count($ids) . ' services on server '
+                        . $serverId . ' was not updated (' . count($failures) . ' failed call(s) to staas).',
                         StaasException::REFUSED,
                     );
                 }

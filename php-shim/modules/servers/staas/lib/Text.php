@@ -42,7 +42,7 @@ final class Text
     /** A message on one line: valid UTF-8, no control characters, at most $bytes bytes. */
     public static function oneLine(string $s, int $bytes = 2000): string
     {
-        $s = trim(preg_replace('/[\x00-\x1f\x7f]+/', ' ', self::utf8($s)) ?? '');
+        $s = trim(preg_replace('/\s*[\x00-\x1f\x7f]+\s*/', ' ', self::utf8($s)) ?? '');
         if (strlen($s) <= $bytes) {
             return $s;
         }
