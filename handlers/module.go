@@ -31,6 +31,8 @@ type ServiceStore interface {
 type ServiceUsageReader interface {
 	CurrentStorage(ctx context.Context, userID string) (uint64, time.Time, error)
 	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+	// Billing gives the usage-billing figures of a period (metrics).
+	Billing(ctx context.Context, userID string, p usage.BillingPeriod) (*usage.Billing, error)
 }
 
 // QuotaReader reads an S3 user's quota from the gateway (*ostor.Client).
@@ -322,9 +324,58 @@ func (m *moduleAPI) clientAction(fn clientAction) echo.HandlerFunc {
 	}
 }
 
-// usageWorkers bounds the quota reads of one usage-update: a server may
-// have 100,000 services, one gateway call each.
+// usageWorkers bounds the concurrent reads of one usage-update or
+// metrics call: a server may have 100,000 services, each a few store
+// reads (and for usage-update one gateway call).
 const usageWorkers = 8
+
+// perService runs fn for each distinct id, usageWorkers at a time, and
+// returns the non-nil results in the order asked (nil means "not a
+// service staas knows"). The first error wins.
+func perService[T any](ctx context.Context, ids []int64, fn func(context.Context, int64) (*T, error)) ([]*T, error) {
+	var distinct []int64
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			distinct = append(distinct, id)
+		}
+	}
+	results := make([]*T, len(distinct))
+	errs := make([]error, len(distinct))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(usageWorkers, len(distinct)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i], errs[i] = fn(ctx, distinct[i])
+			}
+		})
+	}
+feed:
+	for i := range distinct {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, len(distinct))
+	for i, r := range results {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
 
 // usageUpdate answers the daily UsageUpdate: per service with an S3
 // user, figures from staas's ledger and samples (no gateway traffic but
@@ -341,46 +392,15 @@ func (m *moduleAPI) usageUpdate(c echo.Context) error {
 	now := m.now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 
-	var ids []int64
-	seen := make(map[int64]bool, len(req.ServiceIDs))
-	for _, id := range req.ServiceIDs {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	results := make([]*whmcsbridge.ServiceUsage, len(ids))
-	errs := make([]error, len(ids))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(usageWorkers, len(ids)) {
-		wg.Go(func() {
-			for i := range next {
-				results[i], errs[i] = m.serviceUsage(ctx, ids[i], month)
-			}
-		})
-	}
-feed:
-	for i := range ids {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	results, err := perService(ctx, req.ServiceIDs, func(ctx context.Context, id int64) (*whmcsbridge.ServiceUsage, error) {
+		return m.serviceUsage(ctx, id, month)
+	})
+	if err != nil {
 		return err
 	}
 	res := whmcsbridge.UsageResponse{Result: success(), Services: []whmcsbridge.ServiceUsage{}}
-	for i, u := range results {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		if u != nil {
-			res.Services = append(res.Services, *u)
-		}
+	for _, u := range results {
+		res.Services = append(res.Services, *u)
 	}
 	return c.JSON(http.StatusOK, res)
 }

@@ -34,6 +34,9 @@ type Deps struct {
 	// Audit reads the audit log for the "S3 Audit Log" panel (*store.Store);
 	// nil makes the panel say that the audit log is not available.
 	Audit AuditReader
+	// Now is the clock of the usage figures (nil: time.Now); tests set it
+	// to cross a month's end.
+	Now func() time.Time
 
 	// The server module's functions, client actions and events run with
 	// Shim, Provision, Panels and Services (*store.Store). usage-update
@@ -91,11 +94,15 @@ func New(d Deps) *echo.Echo {
 			log = slog.New(slog.DiscardHandler)
 		}
 		mod := &moduleAPI{svc: d.Provision, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
-			quotas: d.Quotas, log: log, now: time.Now}
+			quotas: d.Quotas, log: log, now: d.Now}
+		if mod.now == nil {
+			mod.now = time.Now
+		}
 		for name, fn := range moduleFuncs {
 			e.POST(whmcsbridge.ModulePath(name), mod.function(name, fn), signed)
 		}
 		e.POST(whmcsbridge.ModulePath(whmcsbridge.FuncUsageUpdate), mod.usageUpdate, signed)
+		e.POST(whmcsbridge.ModulePath(whmcsbridge.FuncMetrics), mod.metrics, signed)
 		for name, fn := range clientActions {
 			e.POST(whmcsbridge.ClientActionPath(name), mod.clientAction(fn), signed)
 		}
