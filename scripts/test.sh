@@ -40,6 +40,19 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
 need mariadbd mariadb-server
 need mariadb-install-db mariadb-server
 need chromium chromium # internal/demo's browser test drives the demo in headless Chromium
+# php-shim's PHPUnit suite runs inside `go test ./php-shim` against real
+# staas servers; the shim needs PHP's curl extension.
+need php php-cli
+need phpunit phpunit
+if ! php -m | grep -qx curl; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "test.sh: PHP's curl extension is missing; install the Debian package 'php-curl' (or run this script as root)" >&2
+		exit 1
+	fi
+	[ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-curl >/dev/null
+	php -m | grep -qx curl || { echo "test.sh: installing php-curl did not give PHP its curl extension" >&2; exit 1; }
+fi
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
