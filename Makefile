@@ -1,5 +1,5 @@
 # Developer shortcuts. `make test` is the same command CI runs.
-.PHONY: help run demo sim test lint bench build
+.PHONY: help run demo sim test lint bench build shim
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ demo: ## the demo: simulator, staas and a WHMCS stand-in to click through (print
 
 test: ## every test, as CI runs it (installs missing tools when run as root)
 	./scripts/test.sh
+
+shim: ## the PHP shim's PHPUnit suite against real staas servers (needs php-cli, php-curl, phpunit)
+	go test -count=1 -v -run 'TestPHP' ./php-shim
 
 lint: ## go vet and staticcheck
 	go vet ./...
