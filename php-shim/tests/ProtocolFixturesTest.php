@@ -42,6 +42,7 @@ final class ProtocolFixturesTest extends TestCase
      *
      * @param array<string, mixed> $v
      */
+    #[\PHPUnit\Framework\Attributes\DataProvider('signingVectors')]
     public function testSigningVector(array $v): void
     {
         $this->assertSame($v['body_sha256'], hash('sha256', $v['body']));

@@ -102,8 +102,9 @@ final class AdminEndpoint
         try {
             $config = ($this->loadConfig)();
             $client = new Client($config, $this->guard->logger());
-            $client->call('/shim/v1/module/test-connection', Payload::server([], $this->whmcs->adminId()), 'test-connection');
-            $html .= '<div class="alert alert-success">staas at ' . Text::html($config->url) . ' answers, and the shared secret matches.</div>';
+            $answer = $client->call('/shim/v1/module/test-connection', Payload::server([], $this->whmcs->adminId()), 'test-connection');
+            $version = is_string($answer['version'] ?? null) && $answer['version'] !== '' ? ' (version ' . $answer['version'] . ')' : '';
+            $html .= '<div class="alert alert-success">' . Text::html('staas at ' . $config->url . $version . ' answers, and the shared secret matches; its store and the gateway respond.') . '</div>';
         } catch (StaasException $e) {
             $html .= '<div class="alert alert-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'the addon page')) . '</div>';
         }
