@@ -56,7 +56,7 @@ final class ClientAreaTest extends StaasTestCase
         $this->assertStringContainsString('photos-' . $params['serviceid'], $html);
         $this->assertStringContainsString('clientarea.php?action=productdetails&amp;id=' . $params['serviceid'], $html);
         $this->assertStringContainsString('value="' . \WhmcsStub::$sessionToken . '"', $html);
-        foreach (staas_ClientAreaAllowedFunctions() as $fn) {
+        foreach (array_values(staas_ClientAreaAllowedFunctions()) as $fn) {
             if ($fn !== 'hidesecret') {
                 $this->assertStringContainsString('value="' . $fn . '"', $html, "no {$fn} button");
             }

@@ -90,7 +90,7 @@ final class ConfigTest extends TestCase
     public function testAServerEntryWithoutHostnameDefersToTheFile(): void
     {
         $file = $this->file(['url' => 'https://file.example.com', 'secret' => self::SECRET]);
-        $c = Config::load(['serverhostname' => '', 'serverip' => '', 'serveraccesshash' => '', 'serversecure' => true], $file, []);
+        $c = Config::load(['serverhostname' => '', 'serverip' => '203.0.113.7', 'serveraccesshash' => '', 'serversecure' => true], $file, []);
         $this->assertSame('https://file.example.com', $c->url);
         $this->assertSame(self::SECRET, $c->secret);
     }

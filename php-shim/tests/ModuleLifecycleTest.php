@@ -34,7 +34,8 @@ final class ModuleLifecycleTest extends StaasTestCase
         $this->assertSame('dropdown', $options['terminate_buckets']['Type']);
         $this->assertSame(['fail' => 'Fail with a message', 'purge' => 'Purge: delete every object and bucket'], $options['terminate_buckets']['Options']);
         $this->assertSame('{local}+s3-{service_id}@{domain}', $options['email_template']['Default']);
-        $this->assertSame(['generatekey', 'revokekey', 'revealsecret', 'hidesecret'], staas_ClientAreaAllowedFunctions());
+        $this->assertSame(['generatekey', 'revokekey', 'revealsecret', 'hidesecret'], array_values(staas_ClientAreaAllowedFunctions()));
+        $this->assertSame(array_keys(\WHMCS\Module\Server\Staas\ServerModule::CLIENT_ACTIONS), array_values(staas_ClientAreaAllowedFunctions()));
         foreach (staas_ClientAreaAllowedFunctions() as $fn) {
             $this->assertTrue(function_exists('staas_' . $fn), "staas_{$fn} is allowed but missing");
         }

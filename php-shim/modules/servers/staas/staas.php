@@ -71,7 +71,7 @@ function staas_ClientArea(array $params): array
 
 function staas_ClientAreaAllowedFunctions(): array
 {
-    return array_keys(ServerModule::CLIENT_ACTIONS);
+    return ServerModule::CLIENT_FUNCTIONS;
 }
 
 function staas_generatekey(array $params): string

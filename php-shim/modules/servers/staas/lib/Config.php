@@ -168,17 +168,14 @@ final class Config
     }
 
     /**
-     * The URL of the server entry: only when the entry sets a hostname
-     * (or an IP address), so an entry left empty defers to config.php.
+     * The URL of the server entry: only when the entry sets a hostname,
+     * so an entry left empty defers to the environment and config.php.
      *
      * @param array<string, mixed> $params
      */
     private static function serverUrl(array $params): string
     {
         $host = trim(self::scalarString($params['serverhostname'] ?? ''));
-        if ($host === '') {
-            $host = trim(self::scalarString($params['serverip'] ?? ''));
-        }
         if ($host === '') {
             return '';
         }

@@ -23,6 +23,13 @@ final class ServerModule
         'revealsecret' => 'reveal-secret',
         'hidesecret' => 'hide-secret',
     ];
+    /** What ClientAreaAllowedFunctions returns: label => function, the shape of WHMCS's sample modules. */
+    public const CLIENT_FUNCTIONS = [
+        'Generate key pair' => 'generatekey',
+        'Revoke key pair' => 'revokekey',
+        'Reveal secret key' => 'revealsecret',
+        'Hide secret key' => 'hidesecret',
+    ];
     /** How many service ids one usage-update call carries. */
     public const USAGE_CHUNK = 1000;
     private const MAX_USAGE_MB = 2147483647;
