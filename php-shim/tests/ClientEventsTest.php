@@ -172,6 +172,18 @@ final class ClientEventsTest extends StaasTestCase
         $this->assertCount(5, array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => str_contains((string) print_r($e['response'], true), 'curl_error')), 'each failure is in the module log');
     }
 
+    public function testHooksTakeWhateverWhmcsPasses(): void
+    {
+        $this->staasDown();
+        foreach (\WhmcsStub::$hooks as $h) {
+            foreach ([[], [null], [['userid' => 'x']]] as $args) {
+                $r = ($h['fn'])(...$args);
+                $this->assertContains($r, [null, [], ''], $h['point']);
+            }
+        }
+        $this->assertNotEmpty(\WhmcsStub::$activity);
+    }
+
     public function testAHookWithoutClientIdIsLoggedNotSent(): void
     {
         $this->runHook('ClientClose', []);

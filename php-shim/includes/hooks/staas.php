@@ -17,28 +17,28 @@ require_once __DIR__ . '/../../modules/servers/staas/lib/autoload.php';
 use WHMCS\Module\Server\Staas\Hooks;
 
 // The client summary page: staas's S3 action links and panels.
-add_hook('AdminAreaClientSummaryActionLinks', 1, static function (array $vars): array {
-    return Hooks::fromWhmcs()->actionLinks($vars);
+add_hook('AdminAreaClientSummaryActionLinks', 1, static function ($vars = []): array {
+    return Hooks::fromWhmcs()->actionLinks(is_array($vars) ? $vars : []);
 });
-add_hook('AdminAreaClientSummaryPage', 1, static function (array $vars): string {
-    return Hooks::fromWhmcs()->summaryPage($vars);
+add_hook('AdminAreaClientSummaryPage', 1, static function ($vars = []): string {
+    return Hooks::fromWhmcs()->summaryPage(is_array($vars) ? $vars : []);
 });
 
 // Client events: staas keeps its S3 users in step with WHMCS's clients.
-add_hook('ClientAdd', 1, static function (array $vars): void {
-    Hooks::fromWhmcs()->clientAdd($vars);
+add_hook('ClientAdd', 1, static function ($vars = []): void {
+    Hooks::fromWhmcs()->clientAdd(is_array($vars) ? $vars : []);
 });
-add_hook('ClientEdit', 1, static function (array $vars): void {
-    Hooks::fromWhmcs()->clientEdit($vars);
+add_hook('ClientEdit', 1, static function ($vars = []): void {
+    Hooks::fromWhmcs()->clientEdit(is_array($vars) ? $vars : []);
 });
-add_hook('ClientClose', 1, static function (array $vars): void {
-    Hooks::fromWhmcs()->clientClose($vars);
+add_hook('ClientClose', 1, static function ($vars = []): void {
+    Hooks::fromWhmcs()->clientClose(is_array($vars) ? $vars : []);
 });
-add_hook('PreDeleteClient', 1, static function (array $vars): void {
-    Hooks::fromWhmcs()->clientDelete($vars);
+add_hook('PreDeleteClient', 1, static function ($vars = []): void {
+    Hooks::fromWhmcs()->clientDelete(is_array($vars) ? $vars : []);
 });
 
 // The end of WHMCS's daily cron: staas's daily work, reported in the Activity Log.
-add_hook('DailyCronJob', 1, static function (array $vars = []): void {
-    Hooks::fromWhmcs()->dailyCron($vars);
+add_hook('DailyCronJob', 1, static function ($vars = []): void {
+    Hooks::fromWhmcs()->dailyCron(is_array($vars) ? $vars : []);
 });
