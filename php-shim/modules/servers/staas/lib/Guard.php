@@ -34,12 +34,15 @@ final class Guard
      */
     public function run(callable $work): mixed
     {
+        // Warnings and notices only: a deprecation (a newer PHP than this
+        // code knows) must not fail a provisioning call, so it goes to
+        // WHMCS's own handling as before.
         set_error_handler(static function (int $severity, string $message, string $file = '', int $line = 0): bool {
             if ((error_reporting() & $severity) === 0) {
                 return false;
             }
             throw new \ErrorException($message, 0, $severity, $file, $line);
-        });
+        }, E_WARNING | E_NOTICE | E_USER_WARNING | E_USER_NOTICE | E_RECOVERABLE_ERROR);
         try {
             return $work();
         } finally {
