@@ -47,8 +47,10 @@ var eventFuncs = map[string]eventFunc{
 		return []string{fmt.Sprintf("staas: S3 user %s (%s) created for new client %d.", u.UserID, u.Email, r.ClientID)}, nil
 	},
 	whmcsbridge.EventClientEdit: func(h *eventAPI, ctx context.Context, r whmcsbridge.EventRequest) ([]string, error) {
-		if r.Email == r.OldEmail {
-			return nil, nil // ClientEdit fires on every save of the profile
+		if r.OldEmail == "" || r.Email == r.OldEmail {
+			// ClientEdit fires on every save of the profile; without the
+			// previous address there is no change to record.
+			return nil, nil
 		}
 		return nil, h.svc.ClientEmailChanged(ctx, r.ClientID, r.AdminID, r.OldEmail, r.Email)
 	},

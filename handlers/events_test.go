@@ -86,8 +86,13 @@ func TestEvent_ClientEditRecordsAnEmailChange(t *testing.T) {
 	}
 	// The S3 user keeps its address.
 	a.s3User(aliceS3Email)
-	if status, _, _ := a.event(whmcsbridge.EventClientEdit, whmcsbridge.EventRequest{ClientID: 1, Email: "x@example.com"}); status != http.StatusBadRequest {
-		t.Errorf("client-edit without old_email: %d", status)
+	// Without the previous address there is no change to record, and the
+	// hook must not fail the WHMCS save; without the address it is refused.
+	if status, _, _ := a.event(whmcsbridge.EventClientEdit, whmcsbridge.EventRequest{ClientID: 1, Email: "x@example.com"}); status != http.StatusOK || audits() != 1 {
+		t.Errorf("client-edit without old_email: %d, %d audit rows; want 200 and nothing recorded", status, audits())
+	}
+	if status, _, _ := a.event(whmcsbridge.EventClientEdit, whmcsbridge.EventRequest{ClientID: 1, OldEmail: "x@example.com"}); status != http.StatusBadRequest {
+		t.Errorf("client-edit without email: %d, want 400", status)
 	}
 }
 

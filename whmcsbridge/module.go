@@ -466,8 +466,8 @@ func (r EventRequest) Validate() error {
 }
 
 // ValidateEvent checks what the named event needs besides Validate: a
-// client for every event but daily-cron, the email for client-add and
-// both emails for client-edit.
+// client for every event but daily-cron and the email for client-add
+// and client-edit.
 func (r EventRequest) ValidateEvent(event string) error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -484,8 +484,10 @@ func (r EventRequest) ValidateEvent(event string) error {
 			return invalid("email is required for client-add")
 		}
 	case EventClientEdit:
-		if r.Email == "" || r.OldEmail == "" {
-			return invalid("email and old_email are required for client-edit")
+		// old_email may be empty: WHMCS's olddata has no email on some
+		// save paths, and then there is no change staas can tell.
+		if r.Email == "" {
+			return invalid("email is required for client-edit")
 		}
 	}
 	return nil
