@@ -270,3 +270,150 @@ namespace WHMCS\Database {
         }
     }
 }
+
+namespace WHMCS\UsageBilling\Contracts\Metrics {
+    /** WHMCS's metric: a name, a type, units and (once collected) usage. */
+    interface MetricInterface
+    {
+        public const TYPE_SNAPSHOT = 'snapshot';
+        public const TYPE_PERIOD_MONTH = 'month';
+
+        public function systemName();
+
+        public function displayName();
+
+        public function type();
+
+        public function units();
+
+        public function usage();
+
+        public function withUsage($usage = null);
+    }
+
+    /** What a server module's MetricProvider returns. */
+    interface ProviderInterface
+    {
+        public function metrics();
+
+        public function usage();
+
+        public function tenantUsage($tenant);
+    }
+}
+
+namespace WHMCS\UsageBilling\Metrics {
+    use WHMCS\UsageBilling\Contracts\Metrics\MetricInterface;
+
+    /** WHMCS's Metric: immutable, withUsage() answers a copy. */
+    final class Metric implements MetricInterface
+    {
+        public function __construct(
+            private $systemName,
+            private $displayName = null,
+            private $type = null,
+            private $units = null,
+            private $usage = null,
+        ) {
+        }
+
+        public function systemName()
+        {
+            return $this->systemName;
+        }
+
+        public function displayName()
+        {
+            return $this->displayName;
+        }
+
+        public function type()
+        {
+            return $this->type;
+        }
+
+        public function units()
+        {
+            return $this->units;
+        }
+
+        public function usage()
+        {
+            return $this->usage;
+        }
+
+        public function withUsage($usage = null)
+        {
+            $copy = clone $this;
+            $copy->usage = $usage;
+
+            return $copy;
+        }
+    }
+
+    /** WHMCS's Usage; a numeric collectedAt is a Unix timestamp (WHMCS makes a Carbon of it). */
+    final class Usage
+    {
+        public function __construct(private $value, private $collectedAt = null, private $startAt = null, private $endAt = null)
+        {
+        }
+
+        public function value()
+        {
+            return $this->value;
+        }
+
+        public function collectedAt()
+        {
+            return $this->collectedAt;
+        }
+
+        public function startAt()
+        {
+            return $this->startAt;
+        }
+
+        public function endAt()
+        {
+            return $this->endAt;
+        }
+    }
+}
+
+namespace WHMCS\UsageBilling\Metrics\Units {
+    /** WHMCS's base unit for counts. */
+    class WholeNumber
+    {
+        public function __construct(
+            public $name = 'Whole Number',
+            public $singlePerUnitName = null,
+            public $pluralPerUnitName = null,
+            public $prefix = null,
+            public $suffix = null,
+        ) {
+        }
+
+        public function name()
+        {
+            return $this->name;
+        }
+
+        public function suffix()
+        {
+            return $this->suffix;
+        }
+    }
+
+    /** WHMCS's base unit for decimals. */
+    class FloatingPoint extends WholeNumber
+    {
+    }
+
+    class GigaBytes extends FloatingPoint
+    {
+        public function __construct($name = 'Gigabytes', $singlePerUnitName = null, $pluralPerUnitName = null, $prefix = null, $suffix = 'GB')
+        {
+            parent::__construct($name, $singlePerUnitName, $pluralPerUnitName, $prefix, $suffix);
+        }
+    }
+}

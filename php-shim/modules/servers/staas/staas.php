@@ -98,3 +98,12 @@ function staas_UsageUpdate(array $params): string
 {
     return ServerModule::fromWhmcs()->usageUpdate($params);
 }
+
+/**
+ * WHMCS usage billing: the metrics staas bills by, per tenant (the
+ * service's domain). $params are the server's.
+ */
+function staas_MetricProvider(array $params): \WHMCS\Module\Server\Staas\MetricProvider
+{
+    return new \WHMCS\Module\Server\Staas\MetricProvider($params);
+}
