@@ -174,6 +174,23 @@ final class MetricProviderTest extends StaasTestCase
         $this->assertSame([], $provider->tenantUsage($email), 'WHMCS knows the service by its current domain only');
     }
 
+    public function testUsageAsksInChunks(): void
+    {
+        for ($i = 1; $i <= 2500; $i++) {
+            Capsule::$tables['tblhosting'][800000 + $i] = ['id' => 800000 + $i, 'server' => 70, 'domain' => 'd' . $i . '@example.com', 'domainstatus' => $i % 2 ? 'Active' : 'Suspended'];
+        }
+        $this->assertSame([], staas_MetricProvider($this->serverParams(70))->usage(), 'staas has no S3 user for any of them');
+        $calls = array_values(array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => $e['action'] === 'metrics'));
+        $this->assertSame([1000, 1000, 500], array_map(static fn (array $e): int => count($e['request']['body']['service_ids']), $calls));
+    }
+
+    public function testAServerWithoutServicesCallsNothing(): void
+    {
+        $this->assertSame([], staas_MetricProvider($this->serverParams(71))->usage());
+        $this->assertSame([], staas_MetricProvider([])->usage(), 'no server id');
+        $this->assertSame([], array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => isset($e['request']['url'])));
+    }
+
     /** @return array<string, mixed> the server params WHMCS passes staas_MetricProvider */
     private function serverParams(int $serverId): array
     {
