@@ -31,6 +31,8 @@ type ServiceStore interface {
 type ServiceUsageReader interface {
 	CurrentStorage(ctx context.Context, userID string) (uint64, time.Time, error)
 	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+	// Daily gives the client area's usage history.
+	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
 	// Billing gives the usage-billing figures of a period (metrics).
 	Billing(ctx context.Context, userID string, p usage.BillingPeriod) (*usage.Billing, error)
 }
@@ -48,8 +50,11 @@ type moduleAPI struct {
 	services ServiceStore
 	usage    ServiceUsageReader
 	quotas   QuotaReader
-	log      *slog.Logger
-	now      func() time.Time
+	// usageSchedule says when usage is collected (the client area's
+	// usage history repeats it).
+	usageSchedule string
+	log           *slog.Logger
+	now           func() time.Time
 }
 
 // moduleFunc is one module function: it gets the validated request and
@@ -191,6 +196,15 @@ func (m *moduleAPI) servicesTab(ctx context.Context, r whmcsbridge.ModuleRequest
 		vm = views.ServiceTabVM{HasUser: true, UserID: info.User.UserID, Email: info.User.Email, Enabled: info.Enabled,
 			Keys: keyRows(info.Keys, "")}
 		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
+		if m.usage != nil {
+			for _, days := range views.UsageDays {
+				u, err := lastDays(ctx, m.usage, info.User.UserID, days, m.now(), m.usageSchedule)
+				if err != nil {
+					return nil, err
+				}
+				vm.Usage = append(vm.Usage, *u)
+			}
+		}
 	}
 	res := &whmcsbridge.ModuleResponse{Result: success()}
 	for _, f := range views.ServiceTabFields(vm) {
@@ -235,6 +249,15 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		vm.HasUser, vm.Email, vm.Enabled = true, info.User.Email, info.Enabled
 		vm.Keys = keyRows(info.Keys, parseState(st).Get("reveal"))
 		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
+		if m.usage != nil {
+			for _, days := range views.UsageDays {
+				u, err := lastDays(ctx, m.usage, info.User.UserID, days, m.now(), m.usageSchedule)
+				if err != nil {
+					return nil, err
+				}
+				vm.Usage = append(vm.Usage, *u)
+			}
+		}
 		if revealing {
 			// Shown once: the next page load masks it again.
 			if err := m.panels.HidePanel(context.WithoutCancel(ctx), clientSelf, r.ClientID, name); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,3 +107,36 @@ func TestMetrics_BillsTheRightMonth(t *testing.T) {
 }
 
 func approx(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// TestClientArea_UsageHistory: the client sees their own usage on the
+// service page: the last 30 days open, with today's traffic in the daily
+// table and a chart, and the last 90 days folded below it.
+func TestClientArea_UsageHistory(t *testing.T) {
+	a := newModuleApp(t, nil)
+	alice := a.create()
+	now := time.Now().UTC()
+	seedLedger(t, a.Store, "obj-today", map[store.UsageCell]uint64{
+		{UserID: alice.ID, Bucket: "photos", Hour: now.Unix() / 3600}: 3 << 30,
+	})
+	doc := a.clientArea("tok")
+	periods := doc.Find("details.staas-client-usage")
+	if periods.Length() != 2 {
+		t.Fatalf("%d usage periods in the client area, want 30 and 90 days", periods.Length())
+	}
+	first, second := periods.Eq(0), periods.Eq(1)
+	if _, open := first.Attr("open"); !open || first.Find("summary").Text() != "Usage, last 30 days" {
+		t.Errorf("first period %q open=%v; want the last 30 days, open", first.Find("summary").Text(), open)
+	}
+	if _, open := second.Attr("open"); open || second.Find("summary").Text() != "Usage, last 90 days" {
+		t.Errorf("second period %q open=%v; want the last 90 days, folded", second.Find("summary").Text(), open)
+	}
+	today := first.Find("tbody tr").First()
+	cells := today.Find("td")
+	if today.Find("time").AttrOr("datetime", "") != now.Format("2006-01-02") || strings.NewReplacer(",", "", " ", "", "\u00a0", "").Replace(cells.Eq(4).Find("span").AttrOr("title", "")) != "3221225472bytes" ||
+		cells.Eq(6).Text() != "1" {
+		t.Errorf("today's row %q; want today's date, the 3 GiB downloaded and 1 GET", today.Text())
+	}
+	if first.Find("svg.staas-chart title").AttrOr("id", "") == second.Find("svg.staas-chart title").AttrOr("id", "") {
+		t.Error("the two charts share one title id")
+	}
+}

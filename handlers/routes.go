@@ -94,7 +94,7 @@ func New(d Deps) *echo.Echo {
 			log = slog.New(slog.DiscardHandler)
 		}
 		mod := &moduleAPI{svc: d.Provision, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
-			quotas: d.Quotas, log: log, now: d.Now}
+			quotas: d.Quotas, usageSchedule: d.UsageSchedule, log: log, now: d.Now}
 		if mod.now == nil {
 			mod.now = time.Now
 		}

@@ -71,13 +71,32 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) 
 		vm.Unavailable = "Usage collection is not configured in this staas, so there is no usage history."
 		return vm, nil
 	}
-	daily, err := h.usage.Daily(ctx, m.UserID, vm.From, vm.To)
-	if err != nil {
+	if err := fillUsage(ctx, h.usage, vm); err != nil {
 		return nil, err
 	}
-	totals, err := h.usage.Totals(ctx, m.UserID, vm.From, vm.To)
-	if err != nil {
+	return vm, nil
+}
+
+// lastDays is the usage history of vm.UserID over the last days UTC days,
+// today included: [midnight days-1 days ago, next midnight).
+func lastDays(ctx context.Context, r UsageReader, userID string, days int, now time.Time, schedule string) (*views.UsageVM, error) {
+	today := now.UTC().Truncate(24 * time.Hour)
+	vm := &views.UsageVM{UserID: userID, Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: schedule}
+	if err := fillUsage(ctx, r, vm); err != nil {
 		return nil, err
+	}
+	return vm, nil
+}
+
+// fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To).
+func fillUsage(ctx context.Context, r UsageReader, vm *views.UsageVM) error {
+	daily, err := r.Daily(ctx, vm.UserID, vm.From, vm.To)
+	if err != nil {
+		return err
+	}
+	totals, err := r.Totals(ctx, vm.UserID, vm.From, vm.To)
+	if err != nil {
+		return err
 	}
 	for _, d := range daily {
 		vm.Rows = append(vm.Rows, views.UsageDay{Date: d.Date, Storage: storageFigures(d.Storage), Traffic: traffic(d.Traffic)})
@@ -86,7 +105,7 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) 
 	for _, b := range totals.Buckets {
 		vm.Buckets = append(vm.Buckets, views.UsageBucket{Bucket: b.Bucket, Storage: storageFigures(b.Storage), Traffic: traffic(b.Traffic)})
 	}
-	return vm, nil
+	return nil
 }
 
 func traffic(c store.UsageCounters) views.Traffic {

@@ -23,6 +23,9 @@ type ServiceTabVM struct {
 	Keys       []KeyRow
 	Buckets    []BucketRow
 	TotalBytes uint64
+	// Usage is the usage history, one per UsageDays period (none when
+	// staas does not collect usage).
+	Usage []UsageVM
 }
 
 // TabField is one row of the services tab: WHMCS shows Label beside
@@ -74,6 +77,9 @@ type ClientAreaVM struct {
 	Keys       []KeyRow
 	Buckets    []BucketRow
 	TotalBytes uint64
+	// Usage is the usage history, one per UsageDays period (none when
+	// staas does not collect usage).
+	Usage []UsageVM
 }
 
 // ActionURL is where the client's forms post: the service's product

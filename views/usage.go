@@ -216,3 +216,7 @@ func joinNonEmpty(parts ...string) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// chartID names a chart's title for aria-labelledby; one per period, so
+// the client area's 30- and 90-day charts on one page stay distinct.
+func chartID(u UsageVM) string { return "staas-usage-chart-title-" + strconv.Itoa(u.Days) }
