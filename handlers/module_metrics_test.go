@@ -1,10 +1,7 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -21,22 +18,8 @@ import (
 // metrics posts the metrics call and decodes the answer.
 func (a *app) metrics(ids ...int64) (int, whmcsbridge.MetricsResponse) {
 	a.t.Helper()
-	body, _ := json.Marshal(whmcsbridge.UsageRequest{ServerID: 1, ServiceIDs: ids})
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+whmcsbridge.ModulePath(whmcsbridge.FuncMetrics), bytes.NewReader(body))
-	if err := whmcsbridge.SignRequest(req, testSecret, time.Now(), body); err != nil {
-		a.t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
 	var res whmcsbridge.MetricsResponse
-	if err := json.Unmarshal(raw, &res); err != nil {
-		a.t.Fatalf("%s: %v", raw, err)
-	}
-	return resp.StatusCode, res
+	return a.usageCall(whmcsbridge.FuncMetrics, &res, ids...), res
 }
 
 // TestMetrics_BillsTheRightMonth seeds traffic on both sides of a month's

@@ -42,11 +42,12 @@ func seedLedger(t *testing.T, st *store.Store, name string, cells map[store.Usag
 	}
 }
 
-// usageUpdate posts usage-update and returns the figures by service id.
-func (a *app) usageUpdate(ids ...int64) (int, map[int64]whmcsbridge.ServiceUsage, []int64) {
+// usageCall posts a UsageRequest for ids, signed, to fn (usage-update or
+// metrics) and decodes the answer into res.
+func (a *app) usageCall(fn string, res any, ids ...int64) int {
 	a.t.Helper()
 	body, _ := json.Marshal(whmcsbridge.UsageRequest{ServerID: 1, ServiceIDs: ids})
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+whmcsbridge.ModulePath(whmcsbridge.FuncUsageUpdate), bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+whmcsbridge.ModulePath(fn), bytes.NewReader(body))
 	if err := whmcsbridge.SignRequest(req, testSecret, time.Now(), body); err != nil {
 		a.t.Fatal(err)
 	}
@@ -56,17 +57,24 @@ func (a *app) usageUpdate(ids ...int64) (int, map[int64]whmcsbridge.ServiceUsage
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var res whmcsbridge.UsageResponse
-	if err := json.Unmarshal(raw, &res); err != nil {
+	if err := json.Unmarshal(raw, res); err != nil {
 		a.t.Fatalf("%s: %v", raw, err)
 	}
+	return resp.StatusCode
+}
+
+// usageUpdate posts usage-update and returns the figures by service id.
+func (a *app) usageUpdate(ids ...int64) (int, map[int64]whmcsbridge.ServiceUsage, []int64) {
+	a.t.Helper()
+	var res whmcsbridge.UsageResponse
+	status := a.usageCall(whmcsbridge.FuncUsageUpdate, &res, ids...)
 	out := map[int64]whmcsbridge.ServiceUsage{}
 	var order []int64
 	for _, s := range res.Services {
 		out[s.ServiceID] = s
 		order = append(order, s.ServiceID)
 	}
-	return resp.StatusCode, out, order
+	return status, out, order
 }
 
 type syncBuffer struct {

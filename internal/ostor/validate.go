@@ -76,26 +76,36 @@ func validAccountName(op, name string) error {
 
 // validBucket applies the S3 bucket naming rules that ostor follows.
 func validBucket(op, name string) error {
-	bad := func(why string) error { return invalid(op, "bucket name %q %s", truncate(name), why) }
+	if why := BucketNameProblem(name); why != "" {
+		return invalid(op, "bucket name %q %s", truncate(name), why)
+	}
+	return nil
+}
+
+// BucketNameProblem says which S3 bucket naming rule (the ones ostor
+// follows) name breaks, "" when none. Every client that puts a bucket name
+// into a request path checks it first: it also keeps "..", "/" and "?"
+// out of the path.
+func BucketNameProblem(name string) string {
 	if len(name) < 3 || len(name) > 63 {
-		return bad("must be 3 to 63 characters long")
+		return "must be 3 to 63 characters long"
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
-			return bad("may contain only lowercase letters, digits, '.' and '-'")
+			return "may contain only lowercase letters, digits, '.' and '-'"
 		}
 	}
 	if !isAlnum(name[0]) || !isAlnum(name[len(name)-1]) {
-		return bad("must start and end with a letter or digit")
+		return "must start and end with a letter or digit"
 	}
 	if strings.Contains(name, "..") {
-		return bad("must not contain \"..\"")
+		return "must not contain \"..\""
 	}
 	if net.ParseIP(name) != nil {
-		return bad("must not be an IP address")
+		return "must not be an IP address"
 	}
-	return nil
+	return ""
 }
 
 func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

@@ -1,7 +1,6 @@
 package s3data
 
 import (
-	"net"
 	"strings"
 
 	"staas"
@@ -19,23 +18,8 @@ func validBucket(name string) error {
 	bad := func(why string) error {
 		return staas.Errorf(staas.EINVALID, "s3: purge bucket %q: the name %s", truncate(name), why)
 	}
-	if len(name) < 3 || len(name) > 63 {
-		return bad("must be 3 to 63 characters long")
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(isAlnum(c) || c == '.' || c == '-') {
-			return bad("may contain only lowercase letters, digits, '.' and '-'")
-		}
-	}
-	if !isAlnum(name[0]) || !isAlnum(name[len(name)-1]) {
-		return bad("must start and end with a letter or digit")
-	}
-	if strings.Contains(name, "..") {
-		return bad("must not contain \"..\"")
-	}
-	if net.ParseIP(name) != nil {
-		return bad("must not be an IP address")
+	if why := ostor.BucketNameProblem(name); why != "" {
+		return bad(why)
 	}
 	if strings.HasSuffix(name, "--x-s3") {
 		// The SDK takes such a name for an S3 Express directory bucket
@@ -44,8 +28,6 @@ func validBucket(name string) error {
 	}
 	return nil
 }
-
-func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // validOwner checks the key pair's shape; a wrong pair is the gateway's to
 // refuse. The secret is never quoted.
