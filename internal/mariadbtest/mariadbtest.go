@@ -237,6 +237,11 @@ func startIn(dir, mariadbd, installDB string) (*server, error) {
 	args := []string{
 		"--no-defaults",
 		"--datadir=" + datadir,
+		// Its own tmpdir, as the server gets below: a mariadbd starting
+		// deletes the "#sql*" files in its tmpdir, so with a shared /tmp
+		// one test binary's bootstrap deleted another's temporary tables
+		// ("Error on delete of '/tmp/#sql-temptable-…'", seen in CI).
+		"--tmpdir=" + dir,
 		"--auth-root-authentication-method=normal", // root without a password, over TCP too
 		"--skip-test-db",
 		"--skip-name-resolve",
