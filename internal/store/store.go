@@ -362,12 +362,27 @@ func deadlock(err error) bool {
 	return errors.As(err, &myErr) && myErr.Number == erLockDeadlock
 }
 
+// txAttempts is how often a transaction that deadlocked is tried.
+const txAttempts = 6
+
 // inTx runs fn in a transaction (BEGIN IMMEDIATE on SQLite), committing
 // when it returns nil. A transaction InnoDB chose as a deadlock victim is
-// run again, up to three times in all.
+// run again after a short backoff, up to txAttempts times in all.
 func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, what string, fn func(*sql.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 0; attempt < txAttempts; attempt++ {
+		if attempt > 0 {
+			// InnoDB picks a deadlock victim and asks for a retry; retrying
+			// at once under contention (eight concurrent flash takers in
+			// a CI run) can deadlock again every time, so back off a
+			// jittered, doubling few milliseconds.
+			wait := time.Duration(rand.Int64N(int64(2*time.Millisecond) << attempt))
+			select {
+			case <-ctx.Done():
+				return dbError(what, ctx.Err())
+			case <-time.After(wait):
+			}
+		}
 		err = s.tryTx(ctx, opts, fn)
 		if err == nil || !deadlock(err) {
 			break
