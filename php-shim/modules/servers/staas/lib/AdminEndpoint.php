@@ -19,20 +19,17 @@ final class AdminEndpoint
     /** Form fields that route the post and are not the action's parameters. */
     private const ROUTING_FIELDS = ['token', 'module', 'action', 'userid', 'client_id'];
 
-    private readonly Guard $guard;
-    /** @var \Closure(): Config */
-    private readonly \Closure $loadConfig;
+    use CallsStaas;
 
     /**
-     * @param (\Closure(): Config)|null $loadConfig Config::load by default
+     * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
      */
     public function __construct(
         private readonly Whmcs $whmcs,
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
     ) {
-        $this->guard = new Guard($logger ?? new Logger());
-        $this->loadConfig = $loadConfig ?? static fn (): Config => Config::load();
+        $this->wire($loadConfig, $logger);
     }
 
     public static function fromWhmcs(): self
@@ -78,8 +75,7 @@ final class AdminEndpoint
         }
         $back = Response::redirect('clientssummary.php?userid=' . $clientId);
         try {
-            $client = new Client(($this->loadConfig)(), $this->guard->logger());
-            $client->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params), 'admin action ' . $action);
+            $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params), 'admin action ' . $action);
         } catch (StaasException $e) {
             // staas answered and, for a refused action, shows the admin why
             // on the summary page. A refused signature (401) or no answer
@@ -100,11 +96,10 @@ final class AdminEndpoint
     {
         $html = '<p>staas\'s S3 actions and panels appear on each client\'s summary page; their forms post here.</p>';
         try {
-            $config = ($this->loadConfig)();
-            $client = new Client($config, $this->guard->logger());
+            $client = $this->client();
             $answer = $client->call('/shim/v1/module/test-connection', Payload::server([], $this->whmcs->adminId()), 'test-connection');
             $version = is_string($answer['version'] ?? null) && $answer['version'] !== '' ? ' (version ' . $answer['version'] . ')' : '';
-            $html .= '<div class="alert alert-success">' . Text::html('staas at ' . $config->url . $version . ' answers, and the shared secret matches; its store and the gateway respond.') . '</div>';
+            $html .= '<div class="alert alert-success">' . Text::html('staas at ' . $client->url() . $version . ' answers, and the shared secret matches; its store and the gateway respond.') . '</div>';
         } catch (StaasException $e) {
             $html .= '<div class="alert alert-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'the addon page')) . '</div>';
         }

@@ -18,20 +18,17 @@ final class Hooks
     /** The addon module page that takes the forms' posts. */
     public const ACTION_URL = 'addonmodules.php?module=staas';
 
-    private readonly Guard $guard;
-    /** @var \Closure(): Config */
-    private readonly \Closure $loadConfig;
+    use CallsStaas;
 
     /**
-     * @param (\Closure(): Config)|null $loadConfig Config::load by default
+     * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
      */
     public function __construct(
         private readonly Whmcs $whmcs,
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
     ) {
-        $this->guard = new Guard($logger ?? new Logger());
-        $this->loadConfig = $loadConfig ?? static fn (): Config => Config::load();
+        $this->wire($loadConfig, $logger);
     }
 
     public static function fromWhmcs(): self
@@ -201,11 +198,6 @@ final class Hooks
         $class = $tag === 'div' ? 'alert alert-warning staas-notice' : 'text-danger staas-notice';
 
         return '<' . $tag . ' class="' . $class . '">' . Text::html('staas: ' . $message) . '</' . $tag . '>';
-    }
-
-    private function client(): Client
-    {
-        return new Client(($this->loadConfig)(), $this->guard->logger());
     }
 
     private function str(mixed $v): string

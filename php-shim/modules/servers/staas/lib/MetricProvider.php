@@ -28,9 +28,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
     public const COUNT_METRICS = ['requests_get', 'requests_put', 'requests_list', 'requests_other'];
     private const STATUSES = ['Active', 'Suspended'];
 
-    private readonly Guard $guard;
-    /** @var \Closure(array<string, mixed>): Config */
-    private readonly \Closure $loadConfig;
+    use CallsStaas;
 
     /**
      * @param array<string, mixed>                                $params    the server's params
@@ -41,8 +39,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
     ) {
-        $this->guard = new Guard($logger ?? new Logger());
-        $this->loadConfig = $loadConfig ?? static fn (array $params): Config => Config::load($params);
+        $this->wire($loadConfig, $logger);
     }
 
     /**
@@ -82,7 +79,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 if ($domains === []) {
                     return [];
                 }
-                $client = $this->client();
+                $client = $this->client($this->params);
                 $out = [];
                 foreach (array_chunk(array_keys($domains), ServerModule::USAGE_CHUNK) as $chunk) {
                     try {
@@ -120,7 +117,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 if ($domains === []) {
                     return [];
                 }
-                $answer = $this->client()->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains)), 'metrics');
+                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains)), 'metrics');
 
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
             });
@@ -139,11 +136,6 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
         }
 
         return $serverId;
-    }
-
-    private function client(): Client
-    {
-        return new Client(($this->loadConfig)($this->params), $this->guard->logger());
     }
 
     /** @return array<string, int> what the module log shows of the server's params */

@@ -34,9 +34,7 @@ final class ServerModule
     public const USAGE_CHUNK = 1000;
     private const MAX_USAGE_MB = 2147483647;
 
-    private readonly Guard $guard;
-    /** @var \Closure(array<string, mixed>): Config */
-    private readonly \Closure $loadConfig;
+    use CallsStaas;
 
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
@@ -46,8 +44,7 @@ final class ServerModule
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
     ) {
-        $this->guard = new Guard($logger ?? new Logger());
-        $this->loadConfig = $loadConfig ?? static fn (array $params): Config => Config::load($params);
+        $this->wire($loadConfig, $logger);
     }
 
     public static function fromWhmcs(): self
@@ -363,12 +360,6 @@ final class ServerModule
 
             return $message;
         }
-    }
-
-    /** @param array<string, mixed> $params */
-    private function client(array $params): Client
-    {
-        return new Client(($this->loadConfig)($params), $this->guard->logger());
     }
 
     /**
