@@ -658,17 +658,12 @@ func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRe
 			return nil, "", err
 		}
 		params["user_id"] = m.UserID
-		key, err := s.gw.GenerateKey(ctx, m.Email)
-		if staas.ErrorCode(err) == staas.EKEYLIMIT {
-			return nil, "", staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
+		key, err := s.generateKey(ctx, a, m)
+		if key != nil {
+			params["access_key"] = key.AccessKeyID
 		}
 		if err != nil {
-			return nil, "", err
-		}
-		params["access_key"] = key.AccessKeyID
-		s.forgetUsers()
-		if err := s.addNote(ctx, a, staas.S3Note{UserID: m.UserID, AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}); err != nil {
-			return key, "", partial(fmt.Sprintf("Access key %s was generated, but the WHMCS note could not be written", key.AccessKeyID), err)
+			return key, "", err
 		}
 		return key, fmt.Sprintf("Access key %s generated for S3 user %s.", key.AccessKeyID, m.UserID), nil
 	}()
@@ -691,12 +686,8 @@ func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef,
 			return "", err
 		}
 		params["user_id"] = m.UserID
-		if err := s.gw.RevokeKey(ctx, m.Email, accessKeyID); err != nil {
+		if err := s.revokeKey(ctx, a, m, accessKeyID); err != nil {
 			return "", err
-		}
-		s.forgetUsers()
-		if err := s.removeNotes(ctx, a, m.UserID, accessKeyID); err != nil {
-			return "", partial(fmt.Sprintf("Access key %s was revoked, but its WHMCS note could not be removed", accessKeyID), err)
 		}
 		msg := fmt.Sprintf("Access key %s of S3 user %s revoked.", accessKeyID, m.UserID)
 		if len(u.Keys) == 1 {

@@ -178,6 +178,14 @@ func (s *Service) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, err
 	if err != nil {
 		return nil, err
 	}
+	return s.generateKey(ctx, a, m)
+}
+
+// generateKey adds a key pair to m's user and writes the guide's note for
+// it on a's client; the client's Generate key and the service's share it.
+// A third pair is refused with a message saying why. When only the note
+// failed, the key is returned with the error.
+func (s *Service) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*ostor.KeyPair, error) {
 	key, err := s.gw.GenerateKey(ctx, m.Email)
 	if staas.ErrorCode(err) == staas.EKEYLIMIT {
 		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
@@ -213,6 +221,12 @@ func (s *Service) RevokeKey(ctx context.Context, a Actor, accessKeyID string) er
 	if !slices.ContainsFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
 		return staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
 	}
+	return s.revokeKey(ctx, a, m, accessKeyID)
+}
+
+// revokeKey revokes one of m's key pairs, checked to be the user's by the
+// caller, and removes its note from a's client.
+func (s *Service) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKeyID string) error {
 	if err := s.gw.RevokeKey(ctx, m.Email, accessKeyID); err != nil {
 		return err
 	}
