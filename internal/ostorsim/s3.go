@@ -223,46 +223,36 @@ func (s *Sim) handleS3(c *s3Call) (status int, body []byte, err error) {
 	return status, body, nil
 }
 
-// pageSize reads max-keys / max-uploads: default and ceiling MaxListKeys.
-func pageSize(q url.Values, name string) (int, error) {
-	v, present := q[name]
-	if !present {
-		return MaxListKeys, nil
+// listingParams reads what a version or upload listing (what) asks for:
+// the page size from sizeParam (max-keys, max-uploads; default and
+// ceiling MaxListKeys) and encoding-type=url, which enc applies to keys.
+// A delimiter is not simulated.
+func listingParams(q url.Values, sizeParam, what string) (size int, enc func(string) string, encType string, err error) {
+	if q.Has("delimiter") {
+		return 0, nil, "", &apiError{http.StatusNotImplemented, "NotImplemented", "delimiter is not simulated in " + what + " listings"}
 	}
-	n, err := strconv.Atoi(v[0])
-	if err != nil || n < 0 {
-		return 0, badRequest(fmt.Sprintf("%s must be a non-negative integer", name))
+	size = MaxListKeys
+	if v, present := q[sizeParam]; present {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 0 {
+			return 0, nil, "", badRequest(fmt.Sprintf("%s must be a non-negative integer", sizeParam))
+		}
+		size = min(n, MaxListKeys)
 	}
-	return min(n, MaxListKeys), nil
-}
-
-// listingEncoder applies encoding-type=url to the keys of a listing.
-func listingEncoder(q url.Values) (func(string) string, string, error) {
-	switch q.Get("encoding-type") {
+	switch encType = q.Get("encoding-type"); encType {
 	case "":
-		return func(s string) string { return s }, "", nil
+		return size, func(s string) string { return s }, "", nil
 	case "url":
-		return func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }, "url", nil
+		return size, func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }, "url", nil
 	}
-	return nil, "", badRequest("Invalid Encoding Method specified in Request")
-}
-
-func notSimulated(msg string) error {
-	return &apiError{http.StatusNotImplemented, "NotImplemented", msg}
+	return 0, nil, "", badRequest("Invalid Encoding Method specified in Request")
 }
 
 // listVersions is ListObjectVersions: every version and delete marker, by
 // key, newest first, resumable at key-marker (after that key) or at
 // key-marker + version-id-marker (after that version). Caller holds s.mu.
 func (s *Sim) listVersions(b *bucket, q url.Values) ([]byte, error) {
-	if q.Has("delimiter") {
-		return nil, notSimulated("delimiter is not simulated in version listings")
-	}
-	maxKeys, err := pageSize(q, "max-keys")
-	if err != nil {
-		return nil, err
-	}
-	enc, encType, err := listingEncoder(q)
+	maxKeys, enc, encType, err := listingParams(q, "max-keys", "version")
 	if err != nil {
 		return nil, err
 	}
@@ -333,14 +323,7 @@ func etag(b *bucket, seq uint64) string {
 // start, resumable at key-marker or key-marker + upload-id-marker.
 // Caller holds s.mu.
 func (s *Sim) listUploads(b *bucket, q url.Values) ([]byte, error) {
-	if q.Has("delimiter") {
-		return nil, notSimulated("delimiter is not simulated in upload listings")
-	}
-	maxUploads, err := pageSize(q, "max-uploads")
-	if err != nil {
-		return nil, err
-	}
-	enc, encType, err := listingEncoder(q)
+	maxUploads, enc, encType, err := listingParams(q, "max-uploads", "upload")
 	if err != nil {
 		return nil, err
 	}
