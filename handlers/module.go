@@ -173,14 +173,23 @@ func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
 	return rows
 }
 
-func bucketRows(buckets []ostor.Bucket) ([]views.BucketRow, uint64) {
-	var rows []views.BucketRow
-	var total uint64
-	for _, b := range buckets {
-		rows = append(rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
-		total += b.Size.Current
+// usageHistory is the client area's usage history of userID, one period
+// per views.UsageDays; none when staas does not collect usage.
+func (m *moduleAPI) usageHistory(ctx context.Context, userID string) ([]views.UsageVM, error) {
+	if m.usage == nil {
+		return nil, nil
 	}
-	return rows, total
+	now := m.now()
+	var out []views.UsageVM
+	for _, days := range views.UsageDays {
+		u := lastDays(days, now, m.usageSchedule)
+		u.UserID = userID
+		if err := fillUsage(ctx, m.usage, u); err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, nil
 }
 
 // servicesTab renders the admin's services tab. A service without an S3
@@ -195,16 +204,8 @@ func (m *moduleAPI) servicesTab(ctx context.Context, r whmcsbridge.ModuleRequest
 	default:
 		vm = views.ServiceTabVM{HasUser: true, UserID: info.User.UserID, Email: info.User.Email, Enabled: info.Enabled,
 			Keys: keyRows(info.Keys, "")}
-		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
-		if m.usage != nil {
-			for _, days := range views.UsageDays {
-				u, err := lastDays(ctx, m.usage, info.User.UserID, days, m.now(), m.usageSchedule)
-				if err != nil {
-					return nil, err
-				}
-				vm.Usage = append(vm.Usage, *u)
-			}
-		}
+		b := bucketsVM(info.Buckets)
+		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
 	}
 	res := &whmcsbridge.ModuleResponse{Result: success()}
 	for _, f := range views.ServiceTabFields(vm) {
@@ -248,15 +249,10 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		st, revealing := state[name]
 		vm.HasUser, vm.Email, vm.Enabled = true, info.User.Email, info.Enabled
 		vm.Keys = keyRows(info.Keys, parseState(st).Get("reveal"))
-		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
-		if m.usage != nil {
-			for _, days := range views.UsageDays {
-				u, err := lastDays(ctx, m.usage, info.User.UserID, days, m.now(), m.usageSchedule)
-				if err != nil {
-					return nil, err
-				}
-				vm.Usage = append(vm.Usage, *u)
-			}
+		b := bucketsVM(info.Buckets)
+		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
+		if vm.Usage, err = m.usageHistory(ctx, info.User.UserID); err != nil {
+			return nil, err
 		}
 		if revealing {
 			// Shown once: the next page load masks it again.

@@ -47,8 +47,8 @@ func (h *adminUI) showUsage(ctx context.Context, a provision.Actor, days int) {
 	h.show(ctx, a, views.PanelUsage, url.Values{"days": {strconv.Itoa(days)}})
 }
 
-// usageVM reads the client's usage over the last days UTC days, today
-// included: [midnight days-1 days ago, next midnight). A client without an
+// usageVM reads the client's usage over the last days UTC days
+// (lastDays). A client without an
 // S3 user and a staas without a usage reader get the panel with the
 // reason instead of figures.
 func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) (*views.UsageVM, error) {
@@ -56,8 +56,7 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) 
 	if err != nil {
 		days = views.UsageDays[0]
 	}
-	today := h.now().UTC().Truncate(24 * time.Hour)
-	vm := &views.UsageVM{Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: h.usageSchedule}
+	vm := lastDays(days, h.now(), h.usageSchedule)
 	m, err := h.svc.S3User(ctx, a)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		vm.Unavailable = "This client has no S3 user, so there is no usage to show."
@@ -77,15 +76,12 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) 
 	return vm, nil
 }
 
-// lastDays is the usage history of vm.UserID over the last days UTC days,
-// today included: [midnight days-1 days ago, next midnight).
-func lastDays(ctx context.Context, r UsageReader, userID string, days int, now time.Time, schedule string) (*views.UsageVM, error) {
+// lastDays is the usage history's period of the last days UTC days, today
+// included: [midnight days-1 days ago, next midnight); fillUsage reads
+// its figures.
+func lastDays(days int, now time.Time, schedule string) *views.UsageVM {
 	today := now.UTC().Truncate(24 * time.Hour)
-	vm := &views.UsageVM{UserID: userID, Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: schedule}
-	if err := fillUsage(ctx, r, vm); err != nil {
-		return nil, err
-	}
-	return vm, nil
+	return &views.UsageVM{Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: schedule}
 }
 
 // fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To).

@@ -23,9 +23,6 @@ type ServiceTabVM struct {
 	Keys       []KeyRow
 	Buckets    []BucketRow
 	TotalBytes uint64
-	// Usage is the usage history, one per UsageDays period (none when
-	// staas does not collect usage).
-	Usage []UsageVM
 }
 
 // TabField is one row of the services tab: WHMCS shows Label beside
