@@ -53,23 +53,14 @@ func (s *Service) ClientAdded(ctx context.Context, clientID, adminID int64, emai
 		if staas.ErrorCode(err) != staas.ENOTFOUND {
 			return nil, "", err
 		}
-		userID, first, linked, err := s.createOrLink(ctx, email, clientID, 0)
+		m, linked, err := s.makeUser(ctx, a, email, clientID, 0, fmt.Sprintf("client %d's", clientID))
 		if err != nil {
-			return nil, "", err
-		}
-		now := s.now().UTC()
-		m = &staas.S3User{ClientID: clientID, Cluster: s.cluster, UserID: userID, Email: email, CreatedAt: now, UpdatedAt: now}
-		if err := s.store.SaveS3User(ctx, *m); err != nil {
-			return nil, "", partial(fmt.Sprintf("S3 user %s was created, but staas could not record that it is client %d's", userID, clientID), err)
-		}
-		s.forgetUsers()
-		if err := s.noteOnce(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
-			return m, "", partial(fmt.Sprintf("S3 user %s was created, but the WHMCS note of its key pair could neither be written nor queued", userID), err)
+			return m, "", err
 		}
 		if linked {
-			return m, fmt.Sprintf("The S3 user %s (%s) already existed on the gateway, linked to nobody, and is now the client's; a note has its first key pair.", userID, email), nil
+			return m, fmt.Sprintf("The S3 user %s (%s) already existed on the gateway, linked to nobody, and is now the client's; a note has its first key pair.", m.UserID, email), nil
 		}
-		return m, fmt.Sprintf("S3 user %s (%s) created for the new client; a note has its key pair.", userID, email), nil
+		return m, fmt.Sprintf("S3 user %s (%s) created for the new client; a note has its key pair.", m.UserID, email), nil
 	}()
 	if m != nil {
 		params["user_id"] = m.UserID

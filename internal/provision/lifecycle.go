@@ -161,27 +161,41 @@ func (s *Service) createService(ctx context.Context, a Actor, ref ServiceRef, p 
 		return nil, "", err
 	}
 
-	userID, first, linked, err := s.createOrLink(ctx, email, ref.ClientID, ref.ServiceID)
+	m, linked, err := s.makeUser(ctx, a, email, ref.ClientID, ref.ServiceID, fmt.Sprintf("service %d's (retry Create)", ref.ServiceID))
 	if err != nil {
-		return nil, "", err
+		return m, "", err
+	}
+	if err := s.applyProduct(ctx, m.UserID, p); err != nil {
+		return m, "", partial(fmt.Sprintf("S3 user %s was created, but the product's limits and quota could not be applied (retry Create)", m.UserID), err)
+	}
+	if linked {
+		return m, fmt.Sprintf("The S3 user %s (%s) already existed on the gateway, linked to no service, and is now service %d's; a note has its first key pair.", m.UserID, email, ref.ServiceID), nil
+	}
+	return m, fmt.Sprintf("S3 user %s (%s) created for service %d with the product's limits and quota; a note has its key pair.", m.UserID, email, ref.ServiceID), nil
+}
+
+// makeUser creates the S3 user with email for a client (serviceID 0) or
+// one of its services, or links the unmapped one the gateway has (see
+// createOrLink), records the mapping and notes the key pair once. whose
+// ends the message when the mapping cannot be saved ("S3 user … was
+// created, but staas could not record that it is " whose): no mapping is
+// returned then, and a retry finds the user unmapped and links it. When
+// only the note failed, the mapping is returned with the error.
+func (s *Service) makeUser(ctx context.Context, a Actor, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
+	userID, first, linked, err := s.createOrLink(ctx, email, clientID, serviceID)
+	if err != nil {
+		return nil, false, err
 	}
 	now := s.now().UTC()
-	m = &staas.S3User{ClientID: ref.ClientID, ServiceID: ref.ServiceID, Cluster: s.cluster, UserID: userID, Email: email, CreatedAt: now, UpdatedAt: now}
+	m = &staas.S3User{ClientID: clientID, ServiceID: serviceID, Cluster: s.cluster, UserID: userID, Email: email, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.SaveS3User(ctx, *m); err != nil {
-		// The retry finds the user on the gateway, unmapped, and links it.
-		return nil, "", partial(fmt.Sprintf("S3 user %s was created, but staas could not record that it is service %d's (retry Create)", userID, ref.ServiceID), err)
+		return nil, false, partial(fmt.Sprintf("S3 user %s was created, but staas could not record that it is %s", userID, whose), err)
 	}
 	s.forgetUsers()
 	if err := s.noteOnce(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
-		return m, "", partial(fmt.Sprintf("S3 user %s was created, but the WHMCS note of its key pair could neither be written nor queued", userID), err)
+		return m, linked, partial(fmt.Sprintf("S3 user %s was created, but the WHMCS note of its key pair could neither be written nor queued", userID), err)
 	}
-	if err := s.applyProduct(ctx, userID, p); err != nil {
-		return m, "", partial(fmt.Sprintf("S3 user %s was created, but the product's limits and quota could not be applied (retry Create)", userID), err)
-	}
-	if linked {
-		return m, fmt.Sprintf("The S3 user %s (%s) already existed on the gateway, linked to no service, and is now service %d's; a note has its first key pair.", userID, email, ref.ServiceID), nil
-	}
-	return m, fmt.Sprintf("S3 user %s (%s) created for service %d with the product's limits and quota; a note has its key pair.", userID, email, ref.ServiceID), nil
+	return m, linked, nil
 }
 
 // createOrLink creates the user with email for a service (or, serviceID
