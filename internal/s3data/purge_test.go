@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"staas"
 	"staas/internal/ostor"
@@ -415,6 +416,25 @@ func TestPurgeStopsAtLockedObjects(t *testing.T) {
 	w.sim.SetLegalHold("held", "obj-00007", false)
 	if n, err := w.purge(owner, "held"); err != nil || n != 1 {
 		t.Fatalf("after the hold: %d %v", n, err)
+	}
+}
+
+// A long key named in an error is cut at a character boundary.
+func TestPurgeKeyInMessageStaysUTF8(t *testing.T) {
+	w := newWorld(t)
+	owner := w.user("alice@example.com")
+	w.bucket("alice@example.com", "held", 0)
+	key := strings.Repeat("é", 60) // "x"+key: byte 80 is inside an "é"
+	if _, err := w.sim.PutObject("held", "x"+key, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.sim.SetLegalHold("held", "x"+key, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.purge(owner, "held")
+	mustFail(t, err, staas.ECONFLICT, "held", owner)
+	if msg := staas.ErrorMessage(err); !utf8.ValidString(msg) || !strings.Contains(msg, `"x`+strings.Repeat("é", 39)+`…"`) {
+		t.Errorf("message %q", msg)
 	}
 }
 

@@ -2,6 +2,7 @@ package s3data
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"staas"
 	"staas/internal/ostor"
@@ -43,11 +44,16 @@ func validOwner(bucket string, k ostor.KeyPair) error {
 	return nil
 }
 
-// truncate keeps an echoed bad input short in messages.
+// truncate keeps an echoed input (a bad bucket name, an object key) short
+// in messages, cut at a character boundary so the message stays UTF-8.
 func truncate(s string) string {
 	const max = 80
 	if len(s) <= max {
 		return s
 	}
-	return s[:max] + "…"
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
