@@ -19,7 +19,7 @@ use WHMCS\UsageBilling\Metrics\Usage;
  * a tenant to a service by the service's domain (WHMCS/developer-docs
  * issue #163), so figures are keyed by tblhosting's domain, which create
  * set to the S3 user's email. Nothing is thrown out of here: a failure
- * is logged and answered with no figures.
+ * is logged (module log and Activity Log) and answered with no figures.
  */
 final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\ProviderInterface
 {
@@ -81,19 +81,28 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 }
                 $client = $this->client($this->params);
                 $out = [];
+                $failures = [];
+                $missed = 0;
                 foreach (array_chunk(array_keys($domains), ServerModule::USAGE_CHUNK) as $chunk) {
                     try {
                         $answer = $client->call('/shim/v1/module/metrics', Payload::usage($serverId, $chunk), 'metrics');
-                    } catch (StaasException) {
-                        continue; // Client logged it; the other chunks still count.
+                    } catch (StaasException $e) {
+                        // The other chunks still count; this one is reported below.
+                        $failures[] = $e;
+                        $missed += count($chunk);
+                        continue;
                     }
                     $out += $this->tenants($answer, $domains);
+                }
+                if ($failures !== []) {
+                    $this->failed($failures[0], 'MetricProvider usage', 'the usage of ' . $missed . ' of the ' . count($domains)
+                        . ' services on server ' . $serverId . ' was not fetched (' . count($failures) . ' failed call(s) to staas)');
                 }
 
                 return $out;
             });
         } catch (\Throwable $e) {
-            $this->guard->logFailure('metrics', $this->summary(), $e, 'MetricProvider usage');
+            $this->failed($e, 'MetricProvider usage');
 
             return [];
         }
@@ -122,10 +131,21 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
             });
         } catch (\Throwable $e) {
-            $this->guard->logFailure('metrics', $this->summary(), $e, 'MetricProvider tenantUsage');
+            $this->failed($e, 'MetricProvider tenantUsage');
 
             return [];
         }
+    }
+
+    /**
+     * Logs a failure for the admin: the module log (unless Client has
+     * logged the call already) and, since the module log is off unless an
+     * admin turns it on, one Activity Log line saying why figures are missing.
+     */
+    private function failed(\Throwable $e, string $where, string $consequence = 'no usage figures were fetched'): void
+    {
+        $this->guard->logFailure('metrics', $this->summary(), $e, $where);
+        $this->guard->logger()->activity('staas: ' . $where . ' failed, ' . $consequence . ': ' . $this->guard->staffMessage($e, $where));
     }
 
     private function serverId(): int
