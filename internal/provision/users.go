@@ -91,17 +91,13 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 	if err != nil {
 		return nil, err
 	}
-	buckets, err := s.gw.BucketsOf(ctx, ostor.ByID(m.UserID))
-	if err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+	buckets, err := s.bucketsOf(ctx, m)
+	if err != nil {
 		return nil, err
 	}
 	if len(buckets) > 0 {
-		names := make([]string, len(buckets))
-		for i, b := range buckets {
-			names[i] = b.Name
-		}
 		return nil, staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %d bucket(s): %s. Empty and delete them first.",
-			m.UserID, len(names), strings.Join(names, ", "))
+			m.UserID, len(buckets), bucketNames(buckets))
 	}
 	if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return nil, err
