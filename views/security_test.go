@@ -28,7 +28,7 @@ var (
 	allowedTags = map[string]bool{
 		"html": true, "head": true, "body": true, "ul": true, "li": true, "div": true, "strong": true,
 		"style": true, "form": true, "input": true, "button": true, "p": true, "span": true,
-		"select": true, "option": true, "datalist": true, "table": true, "tbody": true, "tr": true,
+		"select": true, "option": true, "datalist": true, "table": true, "thead": true, "tbody": true, "tfoot": true, "tr": true,
 		"th": true, "td": true, "code": true, "em": true, "time": true, "a": true,
 		// the usage chart, inline SVG
 		"svg": true, "title": true, "g": true, "text": true, "rect": true, "line": true,
