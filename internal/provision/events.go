@@ -216,6 +216,13 @@ func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy 
 		return who + " was gone from the gateway already; staas forgot it.", nil
 	}
 	buckets, berr := s.bucketsOf(ctx, &u)
+	owns := fmt.Sprintf("owns %d bucket(s)", len(buckets))
+	if len(buckets) > 0 {
+		owns += ": " + bucketNames(buckets)
+	}
+	if berr != nil {
+		owns = "owns buckets the gateway could not list (" + staas.ErrorMessage(berr) + ")"
+	}
 	if policy == DeleteDelete && berr == nil && len(buckets) == 0 {
 		err := s.gw.DeleteUser(ctx, ostor.ByID(u.UserID))
 		if err == nil || staas.ErrorCode(err) == staas.ENOTFOUND {
@@ -225,15 +232,10 @@ func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy 
 			return who + " owned no bucket; it is deleted.", nil
 		}
 		// Not deleted (a bucket made meanwhile, the gateway down): keep
-		// it as an orphan like one with buckets.
+		// it as an orphan like one with buckets, and say why it was not
+		// deleted, since the policy asked for that.
 		s.log.Warn("a deleted client's S3 user could not be deleted; keeping it as an orphan", "client", u.ClientID, "user_id", u.UserID, "err", err)
-	}
-	owns := fmt.Sprintf("owns %d bucket(s)", len(buckets))
-	if len(buckets) > 0 {
-		owns += ": " + bucketNames(buckets)
-	}
-	if berr != nil {
-		owns = "owns buckets the gateway could not list (" + staas.ErrorMessage(berr) + ")"
+		owns += " but could not be deleted (" + staas.ErrorMessage(err) + ")"
 	}
 	derr := s.gw.DisableUser(ctx, u.Email)
 	if merr := s.store.MarkOrphaned(ctx, u.ClientID, u.ServiceID, s.now().UTC()); merr != nil {

@@ -254,6 +254,29 @@ func TestClientDeleted_DeletePolicy(t *testing.T) {
 	wantCode(t, err, staas.EINVALID, "must be")
 }
 
+// Policy delete, and the gateway fails to delete a user without bucket:
+// it is kept as an orphan, and its message says why it was not deleted.
+func TestClientDeleted_DeleteFails(t *testing.T) {
+	fg := &failingGateway{}
+	e := newLC(t, lcOptions{gateway: func(g provision.Gateway) provision.Gateway { fg.Gateway = g; return fg }})
+	ctx := context.Background()
+	emails := aliceWithServices(t, e)
+	fg.fail("delete user", 1)
+	msgs, err := e.svc.ClientDeleted(ctx, 1, 5, provision.DeleteDelete)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := e.simUser(t, emails[0]); u.State != "disabled" {
+		t.Errorf("%s is %q, want disabled and kept", emails[0], u.State)
+	}
+	if !strings.Contains(msgs[0], "owns 0 bucket(s) but could not be deleted (ostor: delete user: the gateway did not answer); it is disabled and kept as an orphan") {
+		t.Errorf("message %q does not say why the user was not deleted", msgs[0])
+	}
+	if !strings.Contains(msgs[1], "owned no bucket; it is deleted") {
+		t.Errorf("message %q", msgs[1])
+	}
+}
+
 // The gateway down during a client delete: every user is still marked,
 // and the messages say which could not be disabled.
 func TestClientDeleted_GatewayDown(t *testing.T) {
