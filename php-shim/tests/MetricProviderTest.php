@@ -130,8 +130,8 @@ final class MetricProviderTest extends StaasTestCase
             $this->assertStringContainsString('unreachable', (string) $e['processed']);
         }
         $this->assertCount(2, \WhmcsStub::$activity, 'the module log is off unless an admin turns it on: the Activity Log says why figures are missing');
-        $this->assertStringContainsString('MetricProvider usage failed, the usage of 1 of the 1 services on server 66 was not fetched', \WhmcsStub::activityText());
-        $this->assertStringContainsString('MetricProvider tenantUsage failed, no usage figures were fetched: staas is unreachable', \WhmcsStub::activityText());
+        $this->assertStringContainsString('staas: fetching the usage of 1 of the 1 services on server 66 (1 call(s) to staas) failed: staas is unreachable', \WhmcsStub::activityText());
+        $this->assertStringContainsString('staas: fetching usage figures (MetricProvider tenantUsage) failed: staas is unreachable', \WhmcsStub::activityText());
         $this->assertNotLogged($this->secret(), 'the shared secret');
     }
 

@@ -83,10 +83,9 @@ final class AdminEndpoint
             if ($e->staasAnswered() && $e->httpStatus !== 401) {
                 return $back;
             }
-            $this->guard->logFailure('admin action ' . $action, ['client_id' => $clientId], $e, 'the addon page');
-            $this->guard->logger()->activity('staas: the admin action ' . $action . ' failed: ' . $this->guard->staffMessage($e, 'the addon page'), $clientId);
+            $message = $this->guard->report('admin action ' . $action, ['client_id' => $clientId], $e, 'the addon page', 'the admin action ' . $action, $clientId);
 
-            return $this->error($this->guard->staffMessage($e, 'the addon page'), $clientId, 502);
+            return $this->error($message, $clientId, 502);
         }
 
         return $back;

@@ -85,4 +85,20 @@ final class Guard
         }
         $this->logger->moduleCall($action, $request, get_class($e), $this->staffMessage($e, $where));
     }
+
+    /**
+     * Logs a failure where an admin will see it: the module log as
+     * logFailure does, and one Activity Log line "staas: $what failed: …",
+     * since the module log is off unless an admin turns it on.
+     *
+     * @return string the staff message
+     */
+    public function report(string $action, mixed $request, \Throwable $e, string $where, string $what, int $clientId = 0): string
+    {
+        $this->logFailure($action, $request, $e, $where);
+        $message = $this->staffMessage($e, $where);
+        $this->logger->activity('staas: ' . $what . ' failed: ' . $message, $clientId);
+
+        return $message;
+    }
 }

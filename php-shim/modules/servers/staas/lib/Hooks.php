@@ -173,9 +173,8 @@ final class Hooks
                 }
             });
         } catch (\Throwable $e) {
-            $this->guard->logFailure('event ' . $event, ['client_id' => $clientId], $e, $event . ' hook');
             $who = $clientId > 0 ? ' for client ' . $clientId : '';
-            $this->guard->logger()->activity('staas: the ' . $event . ' event' . $who . ' failed: ' . $this->guard->staffMessage($e, $event . ' hook'), $clientId);
+            $this->guard->report('event ' . $event, ['client_id' => $clientId], $e, $event . ' hook', 'the ' . $event . ' event' . $who, $clientId);
         }
     }
 
@@ -188,13 +187,7 @@ final class Hooks
     private function notice(\Throwable $e, string $action, array $vars, string $tag): string
     {
         $clientId = Payload::id($vars['userid'] ?? 0);
-        $message = $this->guard->staffMessage($e, $action . ' hook');
-        try {
-            $this->guard->logFailure($action, ['client_id' => $clientId], $e, $action . ' hook');
-            $this->guard->logger()->activity('staas: the client summary\'s ' . $action . ' failed: ' . $message, $clientId);
-        } catch (\Throwable) {
-            // Logging is best effort here; the notice below still shows.
-        }
+        $message = $this->guard->report($action, ['client_id' => $clientId], $e, $action . ' hook', 'the client summary\'s ' . $action, $clientId);
         $class = $tag === 'div' ? 'alert alert-warning staas-notice' : 'text-danger staas-notice';
 
         return '<' . $tag . ' class="' . $class . '">' . Text::html('staas: ' . $message) . '</' . $tag . '>';

@@ -95,14 +95,14 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                     $out += $this->tenants($answer, $domains);
                 }
                 if ($failures !== []) {
-                    $this->failed($failures[0], 'MetricProvider usage', 'the usage of ' . $missed . ' of the ' . count($domains)
-                        . ' services on server ' . $serverId . ' was not fetched (' . count($failures) . ' failed call(s) to staas)');
+                    $this->guard->report('metrics', $this->summary(), $failures[0], 'MetricProvider usage', 'fetching the usage of ' . $missed
+                        . ' of the ' . count($domains) . ' services on server ' . $serverId . ' (' . count($failures) . ' call(s) to staas)');
                 }
 
                 return $out;
             });
         } catch (\Throwable $e) {
-            $this->failed($e, 'MetricProvider usage');
+            $this->guard->report('metrics', $this->summary(), $e, 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)');
 
             return [];
         }
@@ -131,21 +131,10 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
             });
         } catch (\Throwable $e) {
-            $this->failed($e, 'MetricProvider tenantUsage');
+            $this->guard->report('metrics', $this->summary(), $e, 'MetricProvider tenantUsage', 'fetching usage figures (MetricProvider tenantUsage)');
 
             return [];
         }
-    }
-
-    /**
-     * Logs a failure for the admin: the module log (unless Client has
-     * logged the call already) and, since the module log is off unless an
-     * admin turns it on, one Activity Log line saying why figures are missing.
-     */
-    private function failed(\Throwable $e, string $where, string $consequence = 'no usage figures were fetched'): void
-    {
-        $this->guard->logFailure('metrics', $this->summary(), $e, $where);
-        $this->guard->logger()->activity('staas: ' . $where . ' failed, ' . $consequence . ': ' . $this->guard->staffMessage($e, $where));
     }
 
     private function serverId(): int
