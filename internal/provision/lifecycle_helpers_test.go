@@ -64,6 +64,26 @@ func newLC(t *testing.T, o lcOptions) *lcEnv {
 	return e
 }
 
+// created is Alice's service 1001, created with the limited product.
+func (e *lcEnv) created(t *testing.T) *staas.S3User {
+	t.Helper()
+	m, err := e.svc.CreateService(context.Background(), ref(1001), limited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// withBucket is created, its user owning the bucket alice-photos.
+func (e *lcEnv) withBucket(t *testing.T) *staas.S3User {
+	t.Helper()
+	m := e.created(t)
+	if err := e.Sim.CreateBucket(m.Email, "alice-photos"); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // ref is Alice's service 1001 (or another id) as WHMCS's cron calls it.
 func ref(serviceID int64) provision.ServiceRef {
 	return provision.ServiceRef{ServiceID: serviceID, ClientID: 1, ClientEmail: "alice@example.com"}

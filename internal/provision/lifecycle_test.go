@@ -31,10 +31,7 @@ func TestServiceLifecycle_CreateSuspendUnsuspendChangeTerminate(t *testing.T) {
 		}
 	}
 
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 	if m.Email != email || m.ServiceID != 1001 || m.ClientID != 1 || m.UserID == "" {
 		t.Fatalf("mapping %+v", m)
 	}
@@ -162,10 +159,7 @@ func TestCreateService_AfterALostAnswerLinksAndNotesOnce(t *testing.T) {
 		t.Fatal("a mapping was saved although the creation failed")
 	}
 
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 	if m.UserID != u.ID {
 		t.Fatalf("linked %s, want the user the lost call made, %s", m.UserID, u.ID)
 	}
@@ -228,10 +222,7 @@ func TestServiceCalls_GatewayDownThenRetry(t *testing.T) {
 	if _, err := e.Store.S3UserByService(ctx, 1001); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatalf("mapping after a failed create: %v", err)
 	}
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 
 	for _, c := range []struct {
 		name  string
@@ -378,13 +369,7 @@ func TestServiceCalls_Unmapped(t *testing.T) {
 func TestServiceInfo(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Sim.CreateBucket(m.Email, "alice-photos"); err != nil {
-		t.Fatal(err)
-	}
+	m := e.withBucket(t)
 	if err := e.svc.SuspendService(ctx, ref(1001), ""); err != nil {
 		t.Fatal(err)
 	}
@@ -404,10 +389,7 @@ func TestServiceInfo(t *testing.T) {
 func TestServiceCalls_FollowAServiceMovedToAnotherClient(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 	moved := provision.ServiceRef{ServiceID: 1001, ClientID: 2, ClientEmail: "bob@example.com"}
 	if err := e.svc.SuspendService(ctx, moved, ""); err != nil {
 		t.Fatal(err)
@@ -436,10 +418,7 @@ func TestServiceCalls_FollowAServiceMovedToAnotherClient(t *testing.T) {
 func TestTerminateService_BucketsLeftAndFail(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 	for _, b := range []string{"alice-photos", "alice-backup"} {
 		if err := e.Sim.CreateBucket(m.Email, b); err != nil {
 			t.Fatal(err)
@@ -447,7 +426,7 @@ func TestTerminateService_BucketsLeftAndFail(t *testing.T) {
 	}
 	before := e.snapshot(t, 1001, m.Email)
 	for _, cfg := range []provision.ProductConfig{limited, {TerminateBuckets: "fail"}} {
-		err = e.svc.TerminateService(ctx, ref(1001), cfg)
+		err := e.svc.TerminateService(ctx, ref(1001), cfg)
 		wantCode(t, err, staas.ECONFLICT, "The S3 user "+m.UserID+" still owns 2 bucket(s): ")
 		msg := staas.ErrorMessage(err)
 		if !strings.Contains(msg, "alice-photos") || !strings.Contains(msg, "alice-backup") || !strings.Contains(msg, `set the product's "Buckets left at termination" to purge`) {
@@ -467,10 +446,7 @@ func TestTerminateService_BucketsLeftAndFail(t *testing.T) {
 func TestTerminateService_PurgeSuspended(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 	for _, b := range []string{"alice-photos", "alice-backup"} {
 		if err := e.Sim.CreateBucket(m.Email, b); err != nil {
 			t.Fatal(err)
@@ -515,19 +491,13 @@ func TestTerminateService_PurgeSuspended(t *testing.T) {
 func TestTerminateService_PurgeFailureDisablesAgain(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Sim.CreateBucket(m.Email, "alice-photos"); err != nil {
-		t.Fatal(err)
-	}
+	m := e.withBucket(t)
 	if err := e.svc.SuspendService(ctx, ref(1001), ""); err != nil {
 		t.Fatal(err)
 	}
 	purge := provision.ProductConfig{TerminateBuckets: "purge"}
 	e.purger.failOn = "alice-photos"
-	err = e.svc.TerminateService(ctx, ref(1001), purge)
+	err := e.svc.TerminateService(ctx, ref(1001), purge)
 	wantCode(t, err, staas.EUNAVAILABLE, "Bucket alice-photos of S3 user "+m.UserID+" could not be purged")
 	if u := e.simUser(t, m.Email); u.State != "disabled" {
 		t.Fatalf("after a failed purge the user is %q, want disabled again", u.State)
@@ -553,13 +523,7 @@ func TestTerminateService_PurgeKeepsAnEnabledUserEnabled(t *testing.T) {
 	var fg *failingGateway
 	e := newLC(t, lcOptions{gateway: func(g provision.Gateway) provision.Gateway { fg = &failingGateway{Gateway: g}; return fg }})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Sim.CreateBucket(m.Email, "alice-photos"); err != nil {
-		t.Fatal(err)
-	}
+	m := e.withBucket(t)
 	fg.fail("delete user", 1)
 	wantCode(t, e.svc.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"}), staas.EUNAVAILABLE, "")
 	if u := e.simUser(t, m.Email); u.State != "enabled" {
@@ -573,14 +537,8 @@ func TestTerminateService_PurgeKeepsAnEnabledUserEnabled(t *testing.T) {
 func TestTerminateService_PurgeNotConfigured(t *testing.T) {
 	e := newLC(t, lcOptions{noPurger: true})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Sim.CreateBucket(m.Email, "alice-photos"); err != nil {
-		t.Fatal(err)
-	}
-	err = e.svc.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"})
+	m := e.withBucket(t)
+	err := e.svc.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"})
 	wantCode(t, err, staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
 	if u := e.simUser(t, m.Email); u.State != "enabled" {
 		t.Fatal("user changed")
@@ -670,10 +628,7 @@ func TestTestConnection(t *testing.T) {
 func TestServiceClientActions(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.created(t)
 	alice := provision.Actor{Kind: provision.ActorClient, ClientID: 1}
 	bob := provision.Actor{Kind: provision.ActorClient, ClientID: 2}
 
