@@ -485,13 +485,8 @@ func (r AdminRequest) Validate() error {
 	if err := validateActionURL(r.ActionURL); err != nil {
 		return err
 	}
-	if r.Token == "" || len(r.Token) > maxToken {
-		return invalid("token must be WHMCS's CSRF token (1 to %d characters)", maxToken)
-	}
-	for i := 0; i < len(r.Token); i++ {
-		if r.Token[i] < 0x21 || r.Token[i] > 0x7e {
-			return invalid("token must be printable ASCII without spaces")
-		}
+	if !ValidToken(r.Token) {
+		return invalid("token must be WHMCS's CSRF token: 1 to %d printable ASCII characters without spaces", maxToken)
 	}
 	return nil
 }
