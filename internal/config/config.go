@@ -143,18 +143,11 @@ var Vars = []Var{
 			return err
 		}},
 	{Name: "STAAS_OSTOR_ENDPOINT", Required: true, Doc: "URL of the ostor S3 gateway's admin API, e.g. `https://s3.example.com`.",
-		set: func(c *Config, v string) error {
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("want an http:// or https:// URL with a host")
-			}
-			if u.RawQuery != "" || u.Fragment != "" || u.User != nil || (u.Path != "" && u.Path != "/") {
-				// The admin API lives at the gateway's root: SigV2 signs
-				// "/?ostor-…", so a path would break every signature.
-				return fmt.Errorf("want a URL without credentials, path, query or fragment")
-			}
-			c.Ostor.Endpoint = strings.TrimRight(v, "/")
-			return nil
+		set: func(c *Config, v string) (err error) {
+			// The admin API lives at the gateway's root: SigV2 signs
+			// "/?ostor-…", so a path would break every signature.
+			c.Ostor.Endpoint, err = rootURL(v)
+			return err
 		}},
 	{Name: "STAAS_OSTOR_ACCESS_KEY", Required: true, Doc: "Access key id of the cluster's S3 system user (`ostor-s3-admin create-user -S`).",
 		set: func(c *Config, v string) error {
@@ -199,20 +192,13 @@ var Vars = []Var{
 			return err
 		}},
 	{Name: "STAAS_OSTOR_S3_ENDPOINT", Doc: "URL of the cluster's S3 data endpoint, where staas empties a terminated service's buckets (`terminate_buckets=purge`); empty means `STAAS_OSTOR_ENDPOINT`.",
-		set: func(c *Config, v string) error {
+		set: func(c *Config, v string) (err error) {
 			if v == "" {
 				return nil
 			}
-			u, err := url.Parse(v)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fmt.Errorf("want an http:// or https:// URL with a host")
-			}
-			if u.RawQuery != "" || u.Fragment != "" || u.User != nil || (u.Path != "" && u.Path != "/") {
-				// Path-style S3 puts the bucket first in the path.
-				return fmt.Errorf("want a URL without credentials, path, query or fragment")
-			}
-			c.Ostor.S3Endpoint = strings.TrimRight(v, "/")
-			return nil
+			// Path-style S3 puts the bucket first in the path.
+			c.Ostor.S3Endpoint, err = rootURL(v)
+			return err
 		}},
 	{Name: "STAAS_STORE_DRIVER", Default: "sqlite", Doc: "Where staas keeps its own state: `sqlite` (embedded) or `mysql` (MySQL/MariaDB, for several replicas).",
 		set: func(c *Config, v string) error {
@@ -314,6 +300,20 @@ var Vars = []Var{
 			c.Usage.SampleInterval, err = positiveDuration(v)
 			return err
 		}},
+}
+
+// rootURL checks an endpoint that must be a server's root: http(s), a
+// host, no credentials, path, query or fragment; the trailing "/" is
+// dropped.
+func rootURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("want an http:// or https:// URL with a host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil || (u.Path != "" && u.Path != "/") {
+		return "", fmt.Errorf("want a URL without credentials, path, query or fragment")
+	}
+	return strings.TrimRight(v, "/"), nil
 }
 
 func positiveDuration(v string) (time.Duration, error) {
