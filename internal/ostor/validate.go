@@ -1,6 +1,7 @@
 package ostor
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/mail"
@@ -23,24 +24,34 @@ func invalid(op, format string, args ...any) error {
 const maxEmail = 254
 
 func validEmail(op, email string) error {
+	if why := EmailProblem(email); why != "" {
+		return invalid(op, "%s", why)
+	}
+	return nil
+}
+
+// EmailProblem says why email is not an address ostor takes for a user,
+// "" when it is: at most 254 bytes, no control character, and a bare
+// address that net/mail reads back byte for byte (a display name or angle
+// brackets would parse, but ostor wants the address itself). Callers that
+// make an address (a product's email template) check it with the same rule.
+func EmailProblem(email string) string {
 	if email == "" {
-		return invalid(op, "email address is required")
+		return "email address is required"
 	}
 	if len(email) > maxEmail {
-		return invalid(op, "email address is longer than %d bytes", maxEmail)
+		return fmt.Sprintf("email address is longer than %d bytes", maxEmail)
 	}
 	for _, r := range email {
 		if unicode.IsControl(r) {
-			return invalid(op, "email address contains a control character")
+			return "email address contains a control character"
 		}
 	}
 	addr, err := mail.ParseAddress(email)
-	// A display name or angle brackets would parse, but ostor wants the
-	// bare address, byte for byte.
 	if err != nil || addr.Name != "" || addr.Address != email {
-		return invalid(op, "%q is not a bare email address", email)
+		return fmt.Sprintf("%q is not a bare email address", email)
 	}
-	return nil
+	return ""
 }
 
 var (

@@ -2,13 +2,12 @@ package provision
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"staas"
+	"staas/internal/ostor"
 )
 
 // ProductConfig is a WHMCS product's Module Settings (configoption1…9) as
@@ -278,17 +277,7 @@ func (c ProductConfig) Email(clientEmail string, serviceID, clientID int64) (str
 	return addr, nil
 }
 
-// maxAddress is the longest address SMTP allows, as internal/ostor checks.
-const maxAddress = 254
-
-// validAddress applies internal/ostor's rule for a user's email (its
-// check is unexported): at most 254 bytes, no control character, and a
-// bare address that net/mail reads back byte for byte (no display name,
-// no angle brackets).
-func validAddress(s string) bool {
-	if s == "" || len(s) > maxAddress || strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Name == "" && a.Address == s
-}
+// validAddress applies internal/ostor's rule for a user's email, so an
+// address staas makes is refused here, with the setting named, rather
+// than by the gateway client.
+func validAddress(s string) bool { return ostor.EmailProblem(s) == "" }
