@@ -285,15 +285,7 @@ func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 }
 
 func userVM(u *ostor.User, reveal string) *views.UserVM {
-	vm := &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags}
-	for _, k := range u.Keys {
-		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
-		if reveal != "" && k.AccessKeyID == reveal {
-			row.Secret, row.Revealed = k.SecretAccessKey, true
-		}
-		vm.Keys = append(vm.Keys, row)
-	}
-	return vm
+	return &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags, Keys: keyRows(u.Keys, reveal)}
 }
 
 // maskSecret shows the first characters of a secret so an admin can tell
