@@ -351,3 +351,31 @@ func TestOutbox_ClientGoneFromWHMCSIsDropped(t *testing.T) {
 		t.Fatalf("outbox = %+v", rows)
 	}
 }
+
+// A note removal WHMCS refuses (not an outage, so nothing is queued)
+// leaves the mapping in place, so Delete User again finishes the job
+// rather than finding no user and leaving the secret's note behind.
+func TestDeleteUser_NotesRefusedCanBeRetried(t *testing.T) {
+	e := newOutboxEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	e.whmcs.set(staas.EINTERNAL)
+	if _, err := e.svc.DeleteUser(ctx, e.admin); err == nil || !strings.Contains(staas.ErrorMessage(err), "Delete User again") {
+		t.Fatalf("DeleteUser with WHMCS refusing: %v; want the partial failure and how to retry", err)
+	}
+	if len(e.Notes(t, 1)) == 0 {
+		t.Fatal("the note is gone although WHMCS refused")
+	}
+	e.whmcs.set("")
+	if _, err := e.svc.DeleteUser(ctx, e.admin); err != nil {
+		t.Fatalf("Delete User again: %v", err)
+	}
+	if n := e.Notes(t, 1); len(n) != 0 {
+		t.Errorf("notes left after the retry: %q", n)
+	}
+	if _, err := e.Store.S3User(ctx, 1, 0); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Errorf("mapping after the retry: %v, want none", err)
+	}
+}

@@ -102,12 +102,15 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 	if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return nil, err
 	}
+	s.forgetUsers()
+	// Notes before the mapping, as Terminate does: while the mapping is
+	// there, a second Delete User finds the user (gone from the gateway
+	// is fine) and tries the notes again.
+	if err := s.removeNotes(ctx, a, m.UserID, ""); err != nil {
+		return m, partial(fmt.Sprintf("S3 user %s was deleted, but its WHMCS notes could not be removed; Delete User again to retry", m.UserID), err)
+	}
 	if err := s.store.DeleteS3User(ctx, a.ClientID, 0); err != nil {
 		return nil, fmt.Errorf("S3 user %s was deleted but its mapping was not removed: %w", m.UserID, err)
-	}
-	s.forgetUsers()
-	if err := s.removeNotes(ctx, a, m.UserID, ""); err != nil {
-		return m, partial(fmt.Sprintf("S3 user %s was deleted, but its WHMCS notes could not be removed", m.UserID), err)
 	}
 	return m, nil
 }
