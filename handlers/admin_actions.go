@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,6 +26,10 @@ type adminAction struct {
 	// when the admin confirms (params confirm=yes).
 	destructive bool
 	question    func(p map[string]string) string
+	// check, when set, runs before a destructive action asks its
+	// question: an action that would be refused is refused at once, with
+	// the reason, instead of after the admin confirmed it.
+	check func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error
 	// audit says whether the action is worth an audit row even when it
 	// only changes what the admin sees (reveal-secret is; hide-panel isn't).
 	audit bool
@@ -89,6 +94,9 @@ var adminActions = map[string]adminAction{
 		return fmt.Sprintf("Access key %s generated; the pair goes into the client's notes.", k.AccessKeyID), nil
 	}},
 	views.ActRevokeKey: {change: true, destructive: true, audit: true,
+		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {
+			return h.svc.CheckKey(ctx, a, p["access_key"])
+		},
 		question: func(p map[string]string) string {
 			return fmt.Sprintf("Revoke the access key %s? Programs using it lose access at once.", p["access_key"])
 		},
@@ -172,10 +180,10 @@ var adminActions = map[string]adminAction{
 	}},
 
 	views.ActUserLimitsSet: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-		return h.setLimits(ctx, a, "", p)
+		return h.setLimits(ctx, a, provision.UserSubject(), p)
 	}},
 	views.ActUserLimitsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		if _, err := h.svc.Limits(ctx, a, ""); err != nil {
+		if _, err := h.svc.Limits(ctx, a, provision.UserSubject()); err != nil {
 			return "", err
 		}
 		h.show(ctx, a, views.PanelUserLimits, nil)
@@ -184,17 +192,17 @@ var adminActions = map[string]adminAction{
 	views.ActUserLimitsDelete: {change: true, destructive: true, audit: true,
 		question: func(map[string]string) string { return "Delete every limit of this client's S3 user?" },
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-			if err := h.svc.DeleteLimits(ctx, a, ""); err != nil {
+			if err := h.svc.DeleteLimits(ctx, a, provision.UserSubject()); err != nil {
 				return "", err
 			}
 			h.show(ctx, a, views.PanelUserLimits, nil)
 			return "The S3 user's limits were deleted.", nil
 		}},
 	views.ActBucketLimitsSet: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-		return h.setLimits(ctx, a, p["bucket"], p)
+		return h.setLimits(ctx, a, provision.BucketSubject(p["bucket"]), p)
 	}},
 	views.ActBucketLimitsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-		if _, err := h.svc.Limits(ctx, a, p["bucket"]); err != nil {
+		if _, err := h.svc.Limits(ctx, a, provision.BucketSubject(p["bucket"])); err != nil {
 			h.keepForm(ctx, a, formBucketLimits, p, err)
 			return "", err
 		}
@@ -203,11 +211,20 @@ var adminActions = map[string]adminAction{
 		return "", nil
 	}},
 	views.ActBucketLimitsDelete: {change: true, destructive: true, audit: true,
+		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {
+			// The bucket is checked before asking: no question about a
+			// bucket that is not the client's, or about no bucket at all.
+			if _, err := h.svc.Limits(ctx, a, provision.BucketSubject(p["bucket"])); err != nil {
+				h.keepForm(ctx, a, formBucketLimits, p, err)
+				return err
+			}
+			return nil
+		},
 		question: func(p map[string]string) string {
 			return fmt.Sprintf("Delete every limit of the bucket %s?", p["bucket"])
 		},
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-			if err := h.svc.DeleteLimits(ctx, a, p["bucket"]); err != nil {
+			if err := h.svc.DeleteLimits(ctx, a, provision.BucketSubject(p["bucket"])); err != nil {
 				h.keepForm(ctx, a, formBucketLimits, p, err)
 				return "", err
 			}
@@ -216,17 +233,26 @@ var adminActions = map[string]adminAction{
 		}},
 
 	views.ActQuotaSet: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-		q, err := h.svc.SetQuota(ctx, a, p["bucket"], p["quota-gb"])
+		sub, err := quotaOf(p)
+		if err != nil {
+			h.keepForm(ctx, a, formQuota, p, err)
+			return "", err
+		}
+		q, err := h.svc.SetQuota(ctx, a, sub, p[views.FieldQuotaGB])
 		if err != nil {
 			h.keepForm(ctx, a, formQuota, p, err)
 			return "", err
 		}
 		h.hide(ctx, a, formQuota)
 		h.show(ctx, a, views.PanelQuotas, nil)
-		return fmt.Sprintf("The quota of %s is now %d GB.", quotaSubject(p["bucket"]), q.SizeGB), nil
+		return fmt.Sprintf("The quota of %s is now %d GB.", sub, q.SizeGB), nil
 	}},
 	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-		if _, err := h.svc.Quota(ctx, a, p["bucket"]); err != nil {
+		sub, err := quotaOf(p)
+		if err == nil {
+			_, err = h.svc.Quota(ctx, a, sub)
+		}
+		if err != nil {
 			h.keepForm(ctx, a, formQuota, p, err)
 			return "", err
 		}
@@ -234,16 +260,31 @@ var adminActions = map[string]adminAction{
 		return "", nil
 	}},
 	views.ActQuotaDelete: {change: true, destructive: true, audit: true,
+		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {
+			sub, err := quotaOf(p)
+			if err == nil {
+				_, err = h.svc.Quota(ctx, a, sub)
+			}
+			if err != nil {
+				h.keepForm(ctx, a, formQuota, p, err)
+			}
+			return err
+		},
 		question: func(p map[string]string) string {
-			return fmt.Sprintf("Delete the quota of %s? It becomes unlimited.", quotaSubject(p["bucket"]))
+			sub, _ := quotaOf(p)
+			return fmt.Sprintf("Delete the quota of %s? It becomes unlimited.", sub)
 		},
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-			if err := h.svc.DeleteQuota(ctx, a, p["bucket"]); err != nil {
+			sub, err := quotaOf(p)
+			if err == nil {
+				err = h.svc.DeleteQuota(ctx, a, sub)
+			}
+			if err != nil {
 				h.keepForm(ctx, a, formQuota, p, err)
 				return "", err
 			}
 			h.show(ctx, a, views.PanelQuotas, nil)
-			return fmt.Sprintf("The quota of %s was deleted.", quotaSubject(p["bucket"])), nil
+			return fmt.Sprintf("The quota of %s was deleted.", sub), nil
 		}},
 
 	views.ActStatsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
@@ -256,6 +297,13 @@ var adminActions = map[string]adminAction{
 		return "", nil
 	}},
 	views.ActStatsDelete: {change: true, destructive: true, audit: true,
+		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {
+			err := h.svc.CheckStatsObject(ctx, a, p["object"])
+			if err != nil {
+				h.keepForm(ctx, a, formObject, p, err)
+			}
+			return err
+		},
 		question: func(p map[string]string) string {
 			return fmt.Sprintf("Delete the statistics object %s from the gateway? Usage not yet collected from it is lost.", p["object"])
 		},
@@ -272,11 +320,19 @@ var adminActions = map[string]adminAction{
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
 	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
 
-func quotaSubject(bucket string) string {
-	if bucket == "" {
-		return "the S3 user"
+// quotaOf reads the quota form's choice (views.FieldQuotaOf): the S3 user
+// or one bucket, said outright. Nothing chosen is a field error, never
+// "the user".
+func quotaOf(p map[string]string) (provision.Subject, error) {
+	v := p[views.FieldQuotaOf]
+	if v == views.QuotaOfUser {
+		return provision.UserSubject(), nil
 	}
-	return "bucket " + bucket
+	if bucket, ok := strings.CutPrefix(v, views.QuotaOfBucket); ok && bucket != "" {
+		return provision.BucketSubject(bucket), nil
+	}
+	return provision.Subject{}, provision.InvalidFields(provision.FieldErrors{
+		views.FieldQuotaOf: "Choose the S3 user or one of the client's buckets."})
 }
 
 // action returns the endpoint of one admin action. The flow: the shim has
@@ -308,6 +364,12 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		}
 		h.hide(ctx, a, stateConfirm)
 		if act.destructive && params["confirm"] != "yes" {
+			if act.check != nil {
+				if err := act.check(h, ctx, a, params); err != nil {
+					h.svc.Record(ctx, a, name, auditParams(params), err, "")
+					return err
+				}
+			}
 			v := url.Values{"action": {name}, "question": {act.question(params)}}
 			for k, val := range params {
 				if k != "confirm" {
@@ -344,23 +406,23 @@ func auditParams(p map[string]string) map[string]string {
 	return out
 }
 
-func (h *adminUI) setLimits(ctx context.Context, a provision.Actor, bucket string, p map[string]string) (string, error) {
-	form, panel := formUserLimits, views.PanelUserLimits
-	if bucket != "" || p["bucket"] != "" {
-		form, panel = formBucketLimits, views.PanelBucketLimits
+func (h *adminUI) setLimits(ctx context.Context, a provision.Actor, sub provision.Subject, p map[string]string) (string, error) {
+	form, panel := formBucketLimits, views.PanelBucketLimits
+	if sub.IsUser() {
+		form, panel = formUserLimits, views.PanelUserLimits
 	}
 	in := provision.LimitsInput{OpsName: p["ops-name"], OpsValue: p["ops-value"], BandwidthName: p["bandwidth-name"], BandwidthValue: p["bandwidth-value"]}
-	if _, err := h.svc.SetLimits(ctx, a, bucket, in); err != nil {
+	if _, err := h.svc.SetLimits(ctx, a, sub, in); err != nil {
 		h.keepForm(ctx, a, form, p, err)
 		return "", err
 	}
 	h.hide(ctx, a, form)
-	if bucket == "" {
+	if sub.IsUser() {
 		h.show(ctx, a, panel, nil)
 		return "The S3 user's limits were set.", nil
 	}
-	h.show(ctx, a, panel, url.Values{"bucket": {bucket}})
-	return fmt.Sprintf("The limits of bucket %s were set.", bucket), nil
+	h.show(ctx, a, panel, url.Values{"bucket": {sub.Bucket()}})
+	return fmt.Sprintf("The limits of bucket %s were set.", sub.Bucket()), nil
 }
 
 // keepForm remembers what the admin typed and, for field errors, what is

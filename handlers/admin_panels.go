@@ -95,7 +95,7 @@ func (h *adminUI) links(c echo.Context) error {
 	vm.UserLimits = limitsForm(state[formUserLimits])
 	vm.BucketLimits = limitsForm(state[formBucketLimits])
 	q := parseState(state[formQuota])
-	vm.Quota = views.QuotaForm{Bucket: q.Get("bucket"), SizeGB: q.Get("quota-gb"), Errors: fieldErrors(q)}
+	vm.Quota = views.QuotaForm{Of: q.Get(views.FieldQuotaOf), SizeGB: q.Get(views.FieldQuotaGB), Errors: fieldErrors(q)}
 	o := parseState(state[formObject])
 	vm.Object = views.ObjectForm{Object: o.Get("object"), Errors: fieldErrors(o)}
 
@@ -208,7 +208,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if _, on := state[views.PanelUserLimits]; on {
-		if l, err := h.svc.Limits(ctx, a, ""); err != nil {
+		if l, err := h.svc.Limits(ctx, a, provision.UserSubject()); err != nil {
 			failed("S3 Limits for User", err)
 		} else {
 			vm.UserLimits = limitsVM("", l)
@@ -216,7 +216,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	}
 	if s, on := state[views.PanelBucketLimits]; on {
 		bucket := parseState(s).Get("bucket")
-		if l, err := h.svc.Limits(ctx, a, bucket); err != nil {
+		if l, err := h.svc.Limits(ctx, a, provision.BucketSubject(bucket)); err != nil {
 			failed("S3 Limits for Bucket", err)
 		} else {
 			vm.BucketLimits = limitsVM(bucket, l)

@@ -38,9 +38,9 @@ func TestGolden(t *testing.T) {
 		}
 		l.BucketLimits = LimitsForm{
 			OpsName: "get", OpsValue: "10", Bucket: "No_Such!",
-			Errors: FieldErrors{fieldBucket: "Bucket names have 3 to 63 lowercase letters, digits, dots and hyphens."},
+			Errors: FieldErrors{fieldBucket: "This client has no bucket named \"No_Such!\". Choose one of the client's buckets."},
 		}
-		l.Quota = QuotaForm{Bucket: "photos", SizeGB: "ten", Errors: FieldErrors{fieldQuotaGB: "Enter a whole number of GB."}}
+		l.Quota = QuotaForm{Of: QuotaOfBucket + "photos", SizeGB: "ten", Errors: FieldErrors{FieldQuotaGB: "Enter a whole number of GB."}}
 		l.Object = ObjectForm{Object: "../etc", Errors: FieldErrors{fieldObject: "Not a statistics object name."}}
 		p := PanelsVM{Form: testForm, CanChange: true}
 		return l, p

@@ -1,6 +1,11 @@
 package views
 
-import "github.com/a-h/templ"
+import (
+	"slices"
+	"strings"
+
+	"github.com/a-h/templ"
+)
 
 // ActionLinks returns the "Other Actions" groups of the client summary
 // page in the guide's order, one component per group, because WHMCS puts
@@ -31,8 +36,18 @@ const (
 	fieldBandwidthName  = "bandwidth-name"
 	fieldBandwidthValue = "bandwidth-value"
 	fieldBucket         = "bucket"
-	fieldQuotaGB        = "quota-gb"
 	fieldObject         = "object"
+)
+
+// The quota form's fields, as the handlers read them. FieldQuotaOf says
+// whose quota: QuotaOfUser, or QuotaOfBucket followed by a bucket's name
+// (":" is in no bucket name, so a bucket named "user" is still a bucket).
+// Nothing chosen is refused; it never means the user.
+const (
+	FieldQuotaOf  = "quota-of"
+	FieldQuotaGB  = "quota-gb"
+	QuotaOfUser   = "user"
+	QuotaOfBucket = "bucket:"
 )
 
 // opsNames and bandwidthNames are the limit names the gateway knows, in
@@ -119,6 +134,40 @@ func groupClass(errs FieldErrors, field string) string {
 		return "form-group has-error"
 	}
 	return "form-group"
+}
+
+// groupClassMsg is groupClass for a message already picked.
+func groupClassMsg(msg string) string {
+	if msg != "" {
+		return "form-group has-error"
+	}
+	return "form-group"
+}
+
+// bucketPrompt is the bucket select's first choice.
+func bucketPrompt(buckets []string) string {
+	if len(buckets) == 0 {
+		return "(the client has no buckets)"
+	}
+	return "Choose a bucket…"
+}
+
+// quotaOfKnown says whether the quota form's choice is one it offers.
+func quotaOfKnown(of string, buckets []string) bool {
+	if of == QuotaOfUser {
+		return true
+	}
+	name, ok := strings.CutPrefix(of, QuotaOfBucket)
+	return ok && slices.Contains(buckets, name)
+}
+
+// quotaOfError is the message by the quota form's choice: about the
+// choice itself, or about the bucket it names.
+func quotaOfError(errs FieldErrors) string {
+	if msg := errs[FieldQuotaOf]; msg != "" {
+		return msg
+	}
+	return errs[fieldBucket]
 }
 
 // describedBy is the aria-describedby of a field: its error, if any.

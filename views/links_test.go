@@ -303,10 +303,10 @@ func TestLinksFormsKeepValuesAndShowErrors(t *testing.T) {
 		Errors: FieldErrors{fieldOpsValue: "ops must be 0 or more"},
 	}
 	vm.BucketLimits = LimitsForm{
-		OpsValue: "1", BandwidthValue: "fast", Bucket: "Bad_Bucket",
+		OpsValue: "1", BandwidthValue: "fast", Bucket: "backups",
 		Errors: FieldErrors{fieldBandwidthValue: "bandwidth is a number", fieldBucket: "bad bucket name"},
 	}
-	vm.Quota = QuotaForm{Bucket: "photos", SizeGB: "ten", Errors: FieldErrors{fieldQuotaGB: "whole GB"}}
+	vm.Quota = QuotaForm{Of: QuotaOfBucket + "photos", SizeGB: "ten", Errors: FieldErrors{FieldQuotaGB: "whole GB"}}
 	vm.Object = ObjectForm{Object: "../x", Errors: FieldErrors{fieldObject: "bad object", "": "the gateway said no"}}
 	doc := linksDoc(t, vm)
 
@@ -316,18 +316,22 @@ func TestLinksFormsKeepValuesAndShowErrors(t *testing.T) {
 		{"#staas-links-user-limits", "bandwidth-value", "7", ""},
 		{"#staas-links-bucket-limits", "ops-value", "1", ""},
 		{"#staas-links-bucket-limits", "bandwidth-value", "fast", "bandwidth is a number"},
-		{"#staas-links-bucket-limits", "bucket", "Bad_Bucket", "bad bucket name"},
-		{"#staas-links-quota", "bucket", "photos", ""},
+		{"#staas-links-bucket-limits", "bucket", "backups", "bad bucket name"},
+		{"#staas-links-quota", "quota-of", "bucket:photos", ""},
 		{"#staas-links-quota", "quota-gb", "ten", "whole GB"},
 		{"#staas-links-stats", "object", "../x", "bad object"},
 	}
 	for _, f := range fields {
-		in := doc.Find(f.group + ` input[name="` + f.name + `"]`)
+		in := doc.Find(f.group + ` input[name="` + f.name + `"],` + f.group + ` select[name="` + f.name + `"]`)
 		if in.Length() != 1 {
 			t.Errorf("%s %s: %d inputs", f.group, f.name, in.Length())
 			continue
 		}
-		if v := in.AttrOr("value", "?"); v != f.value {
+		v := in.AttrOr("value", "?")
+		if in.Is("select") {
+			v = in.Find("option[selected]").AttrOr("value", "?")
+		}
+		if v != f.value {
 			t.Errorf("%s %s: value %q, want %q", f.group, f.name, v, f.value)
 		}
 		grp := in.Closest(".form-group")
@@ -390,14 +394,23 @@ func TestLinksLimitsFields(t *testing.T) {
 	if n := doc.Find(`#staas-links-user-limits input[name="bucket"]`).Length(); n != 0 {
 		t.Error("the user limits form has a bucket field")
 	}
-	for _, g := range []string{"#staas-links-bucket-limits", "#staas-links-quota"} {
-		in := doc.Find(g + ` input[name="bucket"]`)
-		list := doc.Find("datalist#" + in.AttrOr("list", "-"))
+	// The bucket limits form picks one of the client's buckets, from a
+	// prompt that is no bucket; the quota form picks the user or a bucket.
+	for g, want := range map[string][]string{
+		`#staas-links-bucket-limits select[name="bucket"]`: {"", "photos", "backups"},
+		`#staas-links-quota select[name="quota-of"]`:       {"", "user", "bucket:photos", "bucket:backups"},
+	} {
 		var got []string
-		list.Find("option").Each(func(_ int, o *goquery.Selection) { got = append(got, o.AttrOr("value", "")) })
-		if !slices.Equal(got, []string{"photos", "backups"}) {
-			t.Errorf("%s: bucket suggestions %q", g, got)
+		doc.Find(g + " option").Each(func(_ int, o *goquery.Selection) { got = append(got, o.AttrOr("value", "-")) })
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: options %q, want %q", g, got, want)
 		}
+		if sel := doc.Find(g+" option[selected]").AttrOr("value", "-"); sel != "" {
+			t.Errorf("%s starts on %q, want the prompt", g, sel)
+		}
+	}
+	if doc.Find(`#staas-links-bucket-limits input[name="bucket"], #staas-links-quota input[name="bucket"]`).Length() != 0 {
+		t.Error("a free-text bucket field is left")
 	}
 	if !strings.Contains(text(doc.Find("#staas-links-quota")), "GB") {
 		t.Error("the quota form does not say GB")

@@ -114,7 +114,9 @@ type LimitsForm struct {
 
 // QuotaForm sets, shows or deletes the quota of the user or of a bucket.
 type QuotaForm struct {
-	Bucket string // "" means the user
+	// Of is the choice of FieldQuotaOf: QuotaOfUser or QuotaOfBucket+name;
+	// "" is nothing chosen yet.
+	Of     string
 	SizeGB string
 	Errors FieldErrors
 }

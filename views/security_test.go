@@ -28,7 +28,7 @@ var (
 	allowedTags = map[string]bool{
 		"html": true, "head": true, "body": true, "ul": true, "li": true, "div": true, "strong": true,
 		"style": true, "form": true, "input": true, "button": true, "p": true, "span": true,
-		"select": true, "option": true, "datalist": true, "table": true, "thead": true, "tbody": true, "tfoot": true, "tr": true,
+		"select": true, "option": true, "optgroup": true, "datalist": true, "table": true, "thead": true, "tbody": true, "tfoot": true, "tr": true,
 		"th": true, "td": true, "code": true, "em": true, "time": true, "a": true,
 		// the usage chart, inline SVG
 		"svg": true, "title": true, "g": true, "text": true, "rect": true, "line": true,
@@ -39,7 +39,7 @@ var (
 		"placeholder": true, "autocomplete": true, "list": true, "selected": true, "colspan": true,
 		"cellspacing": true, "cellpadding": true, "datetime": true, "href": true, "scope": true,
 		"aria-pressed": true, "aria-label": true, "aria-invalid": true, "aria-describedby": true,
-		"aria-labelledby": true, "rowspan": true,
+		"aria-labelledby": true, "rowspan": true, "label": true,
 		// the usage chart's SVG attributes
 		"viewBox": true, "focusable": true, "x": true, "y": true, "width": true, "height": true,
 		"x1": true, "y1": true, "x2": true, "y2": true, "fill": true, "stroke": true, "stroke-width": true,
@@ -79,7 +79,7 @@ func checkNoInjection(t *testing.T, doc *goquery.Document) {
 }
 
 func hostileLinks(p string) LinksVM {
-	errs := FieldErrors{fieldOpsValue: p, fieldBucket: p, fieldQuotaGB: p, fieldObject: p, p: p}
+	errs := FieldErrors{fieldOpsValue: p, fieldBucket: p, FieldQuotaGB: p, FieldQuotaOf: p, fieldObject: p, p: p}
 	return LinksVM{
 		Form:      Form{ActionURL: p, Token: p, ClientID: 42},
 		CanChange: true,
@@ -91,7 +91,7 @@ func hostileLinks(p string) LinksVM {
 			OpsName: p, OpsValue: p, BandwidthName: p, BandwidthValue: p, Errors: errs,
 		},
 		BucketLimits: LimitsForm{OpsValue: p, Bucket: p, Errors: errs},
-		Quota:        QuotaForm{Bucket: p, SizeGB: p, Errors: errs},
+		Quota:        QuotaForm{Of: p, SizeGB: p, Errors: errs},
 		Object:       ObjectForm{Object: p, Errors: errs},
 	}
 }
@@ -151,13 +151,15 @@ func TestHostileValuesAreEscaped(t *testing.T) {
 				}
 			}
 			for _, in := range []string{
-				`#staas-links-user-limits input[name="ops-value"]`, `#staas-links-bucket-limits input[name="bucket"]`,
+				`#staas-links-user-limits input[name="ops-value"]`, `#staas-links-bucket-limits select[name="bucket"] option[selected]`,
 				`#staas-links-quota input[name="quota-gb"]`, `#staas-links-stats input[name="object"]`,
-				`#staas-links-bucket-limits datalist option`,
 			} {
 				if v := links.Find(in).AttrOr("value", ""); v != p {
 					t.Errorf("%s value %q, want %q", in, v, p)
 				}
+			}
+			if v := links.Find(`#staas-links-quota select[name="quota-of"] optgroup option`).AttrOr("value", ""); v != QuotaOfBucket+p {
+				t.Errorf("quota-of bucket option value %q, want %q", v, QuotaOfBucket+p)
 			}
 			for _, sel := range []string{
 				".alert-info", ".alert-danger", ".staas-confirm p", "#staas-panel-users td",

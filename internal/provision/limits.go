@@ -120,14 +120,46 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 	return p, fieldsError(f)
 }
 
-// Subject of limits and quotas: the client's user when Bucket is "", else
-// one of the client's buckets.
-func (s *Service) limitSubject(ctx context.Context, a Actor, bucket string) (ostor.LimitSubject, error) {
-	if bucket != "" {
-		if err := s.ownBucket(ctx, a, bucket); err != nil {
+// Subject says whose limits or quota an action is on: the client's S3
+// user, or one of its buckets. It is always said, never implied: the zero
+// Subject names neither and is refused, so an empty bucket field can never
+// reach the user's limits or quota.
+type Subject struct {
+	user   bool
+	bucket string
+}
+
+// UserSubject is the client's S3 user.
+func UserSubject() Subject { return Subject{user: true} }
+
+// BucketSubject is the client's bucket name; "" is refused with a field
+// error on the bucket field.
+func BucketSubject(name string) Subject { return Subject{bucket: name} }
+
+// IsUser says whether s is the client's S3 user.
+func (s Subject) IsUser() bool { return s.user }
+
+// Bucket is the bucket s names ("" for the user).
+func (s Subject) Bucket() string { return s.bucket }
+
+// String is how messages name s: "the S3 user" or "bucket NAME".
+func (s Subject) String() string {
+	if s.user {
+		return "the S3 user"
+	}
+	return "bucket " + s.bucket
+}
+
+// chooseBucket is the bucket field's message when it names none of the
+// client's buckets.
+const chooseBucket = "Choose one of the client's buckets."
+
+func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (ostor.LimitSubject, error) {
+	if !sub.user {
+		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
 			return ostor.LimitSubject{}, err
 		}
-		return ostor.BucketLimits(bucket), nil
+		return ostor.BucketLimits(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
@@ -136,10 +168,10 @@ func (s *Service) limitSubject(ctx context.Context, a Actor, bucket string) (ost
 	return ostor.UserLimits(ostor.ByID(m.UserID)), nil
 }
 
-// SetLimits sets the ops and/or bandwidth limit of the client's user
-// (bucket "") or of one of its buckets, and returns the limits as the
-// gateway now stores them.
-func (s *Service) SetLimits(ctx context.Context, a Actor, bucket string, in LimitsInput) (*ostor.Limits, error) {
+// SetLimits sets the ops and/or bandwidth limit of the client's user or
+// of one of its buckets, and returns the limits as the gateway now stores
+// them.
+func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*ostor.Limits, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -147,7 +179,7 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, bucket string, in Limi
 	if err != nil {
 		return nil, err
 	}
-	subject, err := s.limitSubject(ctx, a, bucket)
+	subject, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -164,12 +196,12 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, bucket string, in Limi
 	return s.gw.Limits(ctx, subject)
 }
 
-// Limits returns the limits of the client's user (bucket "") or bucket.
-func (s *Service) Limits(ctx context.Context, a Actor, bucket string) (*ostor.Limits, error) {
+// Limits returns the limits of the client's user or bucket.
+func (s *Service) Limits(ctx context.Context, a Actor, sub Subject) (*ostor.Limits, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	subject, err := s.limitSubject(ctx, a, bucket)
+	subject, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -177,23 +209,23 @@ func (s *Service) Limits(ctx context.Context, a Actor, bucket string) (*ostor.Li
 }
 
 // DeleteLimits removes every limit of the client's user or bucket.
-func (s *Service) DeleteLimits(ctx context.Context, a Actor, bucket string) error {
+func (s *Service) DeleteLimits(ctx context.Context, a Actor, sub Subject) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	subject, err := s.limitSubject(ctx, a, bucket)
+	subject, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return err
 	}
 	return s.gw.DeleteLimits(ctx, subject)
 }
 
-func (s *Service) quotaSubject(ctx context.Context, a Actor, bucket string) (ostor.QuotaSubject, error) {
-	if bucket != "" {
-		if err := s.ownBucket(ctx, a, bucket); err != nil {
+func (s *Service) quotaSubject(ctx context.Context, a Actor, sub Subject) (ostor.QuotaSubject, error) {
+	if !sub.user {
+		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
 			return ostor.QuotaSubject{}, err
 		}
-		return ostor.BucketQuota(bucket), nil
+		return ostor.BucketQuota(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
@@ -205,9 +237,9 @@ func (s *Service) quotaSubject(ctx context.Context, a Actor, bucket string) (ost
 // maxQuotaGB is 1 EB: a bound against typos, not a policy.
 const maxQuotaGB = 1 << 30
 
-// SetQuota sets the storage quota in GB of the client's user (bucket "")
-// or of one of its buckets.
-func (s *Service) SetQuota(ctx context.Context, a Actor, bucket, sizeGB string) (*ostor.Quota, error) {
+// SetQuota sets the storage quota in GB of the client's user or of one of
+// its buckets.
+func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*ostor.Quota, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -215,7 +247,7 @@ func (s *Service) SetQuota(ctx context.Context, a Actor, bucket, sizeGB string) 
 	if problem != numOK || gb == 0 {
 		return nil, fieldsError(FieldErrors{"quota-gb": "Enter a whole number of GB, at least 1 (Delete removes the quota)."})
 	}
-	subject, err := s.quotaSubject(ctx, a, bucket)
+	subject, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +259,11 @@ func (s *Service) SetQuota(ctx context.Context, a Actor, bucket, sizeGB string) 
 
 // Quota returns the quota of the client's user or bucket; nil when none is
 // set.
-func (s *Service) Quota(ctx context.Context, a Actor, bucket string) (*ostor.Quota, error) {
+func (s *Service) Quota(ctx context.Context, a Actor, sub Subject) (*ostor.Quota, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	subject, err := s.quotaSubject(ctx, a, bucket)
+	subject, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -239,11 +271,11 @@ func (s *Service) Quota(ctx context.Context, a Actor, bucket string) (*ostor.Quo
 }
 
 // DeleteQuota removes the quota of the client's user or bucket.
-func (s *Service) DeleteQuota(ctx context.Context, a Actor, bucket string) error {
+func (s *Service) DeleteQuota(ctx context.Context, a Actor, sub Subject) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	subject, err := s.quotaSubject(ctx, a, bucket)
+	subject, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return err
 	}

@@ -226,16 +226,16 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	}
 
 	before := e.Sim.Requests()
-	_, err := e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "get", OpsValue: "ten", BandwidthValue: "-5"})
+	_, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: "ten", BandwidthValue: "-5"})
 	f := provision.Fields(err)
 	if f["ops-value"] == "" || f["bandwidth-value"] == "" {
 		t.Fatalf("field errors = %v", f)
 	}
-	_, err = e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "get&put", OpsValue: "1"})
+	_, err = e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get&put", OpsValue: "1"})
 	if provision.Fields(err)["ops-name"] == "" {
 		t.Fatalf("a made-up ops name: %v", err)
 	}
-	_, err = e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{})
+	_, err = e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{})
 	if provision.Fields(err)["ops-value"] == "" {
 		t.Fatalf("an empty form: %v", err)
 	}
@@ -243,29 +243,86 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 		t.Fatal("bad input reached the gateway")
 	}
 
-	l, err := e.svc.SetLimits(ctx, e.admin, "", provision.LimitsInput{OpsName: "put", OpsValue: "12.5", BandwidthName: "out", BandwidthValue: "2048"})
+	l, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "put", OpsValue: "12.5", BandwidthName: "out", BandwidthValue: "2048"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l.OpsPut != 12.5 || l.BandwidthOut != 2048 {
 		t.Fatalf("read back %+v", l)
 	}
-	if _, err := e.svc.SetLimits(ctx, e.admin, "alice-data", provision.LimitsInput{OpsValue: "100"}); err != nil {
+	if _, err := e.svc.SetLimits(ctx, e.admin, provision.BucketSubject("alice-data"), provision.LimitsInput{OpsValue: "100"}); err != nil {
 		t.Fatal(err)
 	}
 	// Bob's bucket is not Alice's to limit.
-	_, err = e.svc.SetLimits(ctx, e.admin, "bob-data", provision.LimitsInput{OpsValue: "1"})
+	_, err = e.svc.SetLimits(ctx, e.admin, provision.BucketSubject("bob-data"), provision.LimitsInput{OpsValue: "1"})
 	if provision.Fields(err)["bucket"] == "" {
 		t.Fatalf("another client's bucket: %v", err)
 	}
 	if bl, _ := e.Gateway.Limits(ctx, ostor.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
 		t.Fatal("another client's bucket was limited")
 	}
-	if err := e.svc.DeleteLimits(ctx, e.admin, ""); err != nil {
+	if err := e.svc.DeleteLimits(ctx, e.admin, provision.UserSubject()); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := e.svc.Limits(ctx, e.admin, ""); l.OpsPut != 0 || l.BandwidthOut != 0 {
+	if l, _ := e.svc.Limits(ctx, e.admin, provision.UserSubject()); l.OpsPut != 0 || l.BandwidthOut != 0 {
 		t.Fatalf("limits after delete = %+v", l)
+	}
+}
+
+// An empty bucket names no bucket: it is a field error on the bucket
+// field, for limits and quotas alike, and never reaches the user's limits
+// or quota. Only UserSubject names the user.
+func TestLimitsAndQuotas_EmptyBucketIsNeverTheUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	user := ostor.UserLimits(ostor.ByEmail("alice@example.com"))
+	if err := e.Gateway.SetOpsLimit(ctx, user, "get", 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Gateway.SetQuota(ctx, ostor.UserQuota(ostor.ByEmail("alice@example.com")), 9); err != nil {
+		t.Fatal(err)
+	}
+	before := e.Sim.Requests()
+	wantChoose := func(what string, err error) {
+		t.Helper()
+		if msg := provision.Fields(err)["bucket"]; !strings.Contains(msg, "Choose one of the client's buckets") {
+			t.Errorf("%s with no bucket: %v (fields %v), want the bucket field to say to choose one", what, err, provision.Fields(err))
+		}
+	}
+	for _, sub := range []provision.Subject{provision.BucketSubject(""), {}} {
+		_, err := e.svc.SetLimits(ctx, e.admin, sub, provision.LimitsInput{OpsName: "get", OpsValue: "1"})
+		wantChoose("SetLimits", err)
+		_, err = e.svc.Limits(ctx, e.admin, sub)
+		wantChoose("Limits", err)
+		wantChoose("DeleteLimits", e.svc.DeleteLimits(ctx, e.admin, sub))
+		_, err = e.svc.SetQuota(ctx, e.admin, sub, "1")
+		wantChoose("SetQuota", err)
+		_, err = e.svc.Quota(ctx, e.admin, sub)
+		wantChoose("Quota", err)
+		wantChoose("DeleteQuota", e.svc.DeleteQuota(ctx, e.admin, sub))
+	}
+	if n := e.Sim.Requests() - before; n != 0 {
+		t.Errorf("%d requests reached the gateway for no bucket", n)
+	}
+	// An unknown bucket says the same, naming it.
+	_, err := e.svc.SetLimits(ctx, e.admin, provision.BucketSubject("nope"), provision.LimitsInput{OpsValue: "1"})
+	if msg := provision.Fields(err)["bucket"]; !strings.Contains(msg, `"nope"`) || !strings.Contains(msg, "Choose one of the client's buckets") {
+		t.Errorf("unknown bucket: %q", msg)
+	}
+	if l, err := e.Gateway.Limits(ctx, user); err != nil || l.OpsGet != 7 {
+		t.Errorf("the user's limits = %+v, %v; want ops get 7 untouched", l, err)
+	}
+	if q, err := e.Gateway.Quota(ctx, ostor.UserQuota(ostor.ByEmail("alice@example.com"))); err != nil || q.SizeGB != 9 {
+		t.Errorf("the user's quota = %+v, %v; want 9 GB untouched", q, err)
+	}
+	if s := provision.UserSubject().String(); s != "the S3 user" {
+		t.Errorf("UserSubject reads %q", s)
 	}
 }
 
@@ -278,14 +335,14 @@ func TestQuotas(t *testing.T) {
 	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.SetQuota(ctx, e.admin, "", "0"); provision.Fields(err)["quota-gb"] == "" {
+	if _, err := e.svc.SetQuota(ctx, e.admin, provision.UserSubject(), "0"); provision.Fields(err)["quota-gb"] == "" {
 		t.Fatalf("quota 0: %v", err)
 	}
-	q, err := e.svc.SetQuota(ctx, e.admin, "", "50")
+	q, err := e.svc.SetQuota(ctx, e.admin, provision.UserSubject(), "50")
 	if err != nil || q.SizeGB != 50 {
 		t.Fatalf("user quota = %+v, %v", q, err)
 	}
-	if _, err := e.svc.SetQuota(ctx, e.admin, "alice-data", "5"); err != nil {
+	if _, err := e.svc.SetQuota(ctx, e.admin, provision.BucketSubject("alice-data"), "5"); err != nil {
 		t.Fatal(err)
 	}
 	all, err := e.svc.AllQuotas(ctx, e.admin)
@@ -295,10 +352,10 @@ func TestQuotas(t *testing.T) {
 	if all.User == nil || all.User.SizeGB != 50 || all.Buckets["alice-data"] == nil || all.Buckets["alice-data"].SizeGB != 5 {
 		t.Fatalf("quotas = %+v", all)
 	}
-	if err := e.svc.DeleteQuota(ctx, e.admin, "alice-data"); err != nil {
+	if err := e.svc.DeleteQuota(ctx, e.admin, provision.BucketSubject("alice-data")); err != nil {
 		t.Fatal(err)
 	}
-	if q, err := e.svc.Quota(ctx, e.admin, "alice-data"); err != nil || q != nil {
+	if q, err := e.svc.Quota(ctx, e.admin, provision.BucketSubject("alice-data")); err != nil || q != nil {
 		t.Fatalf("bucket quota after delete = %+v, %v", q, err)
 	}
 }

@@ -281,6 +281,11 @@ func fieldsError(f FieldErrors) error {
 	return &staas.Error{Code: staas.EINVALID, Message: "Please correct the marked fields.", Err: f}
 }
 
+// InvalidFields is the error for a form whose fields f are wrong, as the
+// service's own checks return it; a handler uses it for a field only the
+// form knows (a select's encoding).
+func InvalidFields(f FieldErrors) error { return fieldsError(f) }
+
 // Fields returns the field errors inside err, or nil.
 func Fields(err error) FieldErrors {
 	var f FieldErrors

@@ -49,6 +49,15 @@ func (s *Service) DeleteStatsObject(ctx context.Context, a Actor, name string) e
 	return objectError(s.gw.DeleteUsageObject(ctx, name))
 }
 
+// CheckStatsObject says whether name names a statistics object at all, so
+// Delete can refuse before it asks for a confirmation.
+func (s *Service) CheckStatsObject(ctx context.Context, a Actor, name string) error {
+	if err := allow(a, view); err != nil {
+		return err
+	}
+	return objectName(name)
+}
+
 func objectName(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return fieldsError(FieldErrors{"object": "Enter a statistics object name, e.g. s3-usage-…"})

@@ -206,21 +206,43 @@ func (s *Service) RevokeKey(ctx context.Context, a Actor, accessKeyID string) er
 	if err := allow(a, change); err != nil {
 		return err
 	}
+	m, _, err := s.ownKey(ctx, a, accessKeyID)
+	if err != nil {
+		return err
+	}
+	return s.revokeKey(ctx, a, m, accessKeyID)
+}
+
+// CheckKey says whether accessKeyID is one of the client's user's key
+// pairs, so Revoke can refuse before it asks for a confirmation.
+func (s *Service) CheckKey(ctx context.Context, a Actor, accessKeyID string) error {
+	if err := allow(a, view); err != nil {
+		return err
+	}
+	_, _, err := s.ownKey(ctx, a, accessKeyID)
+	return err
+}
+
+// ownKey returns the client's mapping and its key pair accessKeyID. No
+// key picked is a field error; it never means "the first key".
+func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, ostor.KeyPair, error) {
 	if accessKeyID == "" {
-		return fieldsError(FieldErrors{"access_key": "Pick the access key to revoke."})
+		// Keys are picked by a row's button: there is no field to mark.
+		return nil, ostor.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return err
+		return nil, ostor.KeyPair{}, err
 	}
 	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
 	if err != nil {
-		return err
+		return nil, ostor.KeyPair{}, err
 	}
-	if !slices.ContainsFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
-		return staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
+	i := slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })
+	if i < 0 {
+		return nil, ostor.KeyPair{}, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
 	}
-	return s.revokeKey(ctx, a, m, accessKeyID)
+	return m, u.Keys[i], nil
 }
 
 // revokeKey revokes one of m's key pairs, checked to be the user's by the
@@ -260,16 +282,14 @@ func (s *Service) S3User(ctx context.Context, a Actor) (*staas.S3User, error) {
 // RevealSecret returns the secret of one of the client's key pairs. The
 // caller records the reveal in the audit log.
 func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string) (string, error) {
-	u, err := s.QueryUser(ctx, a)
+	if err := allow(a, view); err != nil {
+		return "", err
+	}
+	_, k, err := s.ownKey(ctx, a, accessKeyID)
 	if err != nil {
 		return "", err
 	}
-	for _, k := range u.Keys {
-		if k.AccessKeyID == accessKeyID {
-			return k.SecretAccessKey, nil
-		}
-	}
-	return "", staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", u.ID, accessKeyID)
+	return k.SecretAccessKey, nil
 }
 
 // UserPage is one page of the cluster's users.
@@ -368,7 +388,7 @@ func (s *Service) bucketsOf(ctx context.Context, m *staas.S3User) ([]ostor.Bucke
 // client's page cannot change another client's bucket.
 func (s *Service) ownBucket(ctx context.Context, a Actor, bucket string) error {
 	if bucket == "" {
-		return fieldsError(FieldErrors{"bucket": "Enter the bucket's name."})
+		return fieldsError(FieldErrors{"bucket": chooseBucket})
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
@@ -379,7 +399,7 @@ func (s *Service) ownBucket(ctx context.Context, a Actor, bucket string) error {
 		return err
 	}
 	if !slices.ContainsFunc(buckets, func(b ostor.Bucket) bool { return b.Name == bucket }) {
-		return fieldsError(FieldErrors{"bucket": fmt.Sprintf("This client has no bucket named %q.", bucket)})
+		return fieldsError(FieldErrors{"bucket": fmt.Sprintf("This client has no bucket named %q. %s", bucket, chooseBucket)})
 	}
 	return nil
 }

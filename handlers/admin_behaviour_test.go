@@ -1,0 +1,163 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"staas/internal/ostor"
+)
+
+// Bucket Limits with the bucket field left on its prompt (empty) or naming
+// a bucket that is not the client's: Set, Get and Delete are each a field
+// error on the bucket field, nothing changes on the gateway, Delete asks
+// no question, and no panel shows the user's limits as a bucket's.
+func TestBucketLimits_EmptyOrUnknownBucketIsAFieldError(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	a.act(fullAdmin, "create-user", nil)
+	if err := a.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	user := ostor.UserLimits(ostor.ByEmail("alice@example.com"))
+	if err := a.Gateway.SetOpsLimit(ctx, user, "get", 7); err != nil {
+		t.Fatal(err)
+	}
+	for _, bucket := range []string{"", "not-hers"} {
+		for _, action := range []string{"bucket-limits-set", "bucket-limits-get", "bucket-limits-delete"} {
+			status, body := a.act(fullAdmin, action, map[string]string{"bucket": bucket, "ops-name": "get", "ops-value": "1"})
+			if status != http.StatusBadRequest {
+				t.Errorf("%s with bucket %q: %d %v, want 400", action, bucket, status, body)
+			}
+			links := a.links(fullAdmin)
+			msg := links.Find("#staas-bl-bucket-error").Text()
+			if !strings.Contains(msg, "Choose one of the client's buckets") {
+				t.Errorf("%s with bucket %q: the bucket field says %q", action, bucket, msg)
+			}
+			panels := a.panels(fullAdmin)
+			if panels.Find(`input[name="confirm"]`).Length() != 0 {
+				t.Errorf("%s with bucket %q asks a question", action, bucket)
+			}
+			if panels.Find("#staas-panel-bucket-limits").Length() != 0 {
+				t.Errorf("%s with bucket %q shows a bucket limits panel: %q", action, bucket, panels.Find("#staas-panel-bucket-limits").Text())
+			}
+		}
+	}
+	if l, err := a.Gateway.Limits(ctx, user); err != nil || l.OpsGet != 7 {
+		t.Errorf("the user's limits = %+v, %v; want ops get 7 untouched", l, err)
+	}
+	if l, err := a.Gateway.Limits(ctx, ostor.BucketLimits("alice-data")); err != nil || *l != (ostor.Limits{}) {
+		t.Errorf("alice-data's limits = %+v, %v; want none", l, err)
+	}
+}
+
+// The quota form says whose quota outright: a select of "the S3 user" and
+// the client's buckets, starting on a prompt. Nothing chosen is a field
+// error, not the user's quota.
+func TestQuotaForm_ChoiceIsExplicit(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	a.act(fullAdmin, "create-user", nil)
+	if err := a.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
+		t.Fatal(err)
+	}
+	doc := a.links(fullAdmin)
+	var options []string
+	doc.Find(`#staas-links-quota select[name="quota-of"] option`).Each(func(_ int, s *goquery.Selection) {
+		v, _ := s.Attr("value")
+		options = append(options, v+"="+strings.TrimSpace(s.Text()))
+	})
+	want := []string{"=Quota of…", "user=the S3 user (all its buckets)", "bucket:alice-data=alice-data"}
+	if strings.Join(options, "|") != strings.Join(want, "|") {
+		t.Errorf("quota-of options = %q, want %q", options, want)
+	}
+	if doc.Find(`#staas-links-quota input[name="bucket"]`).Length() != 0 {
+		t.Error("the quota form still has a free bucket field")
+	}
+
+	userQuota := ostor.UserQuota(ostor.ByEmail("alice@example.com"))
+	for _, action := range []string{"quota-set", "quota-get", "quota-delete"} {
+		for _, params := range []map[string]string{{"quota-gb": "5"}, {"quota-of": "", "quota-gb": "5"}, {"bucket": "", "quota-gb": "5"}} {
+			if status, body := a.act(fullAdmin, action, params); status != http.StatusBadRequest {
+				t.Errorf("%s %v: %d %v, want 400", action, params, status, body)
+			}
+			if msg := a.links(fullAdmin).Find("#staas-q-of-error").Text(); !strings.Contains(msg, "Choose the S3 user or one of the client's buckets") {
+				t.Errorf("%s %v: the choice says %q", action, params, msg)
+			}
+			if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+				t.Errorf("%s %v asks a question", action, params)
+			}
+		}
+	}
+	if q, err := a.Gateway.Quota(ctx, userQuota); err == nil && q.SizeGB != 0 {
+		t.Errorf("the user's quota became %d GB with nothing chosen", q.SizeGB)
+	}
+
+	if status, body := a.act(fullAdmin, "quota-set", map[string]string{"quota-of": "user", "quota-gb": "50"}); status != 200 {
+		t.Fatalf("user quota: %d %v", status, body)
+	}
+	if status, body := a.act(fullAdmin, "quota-set", map[string]string{"quota-of": "bucket:alice-data", "quota-gb": "5"}); status != 200 {
+		t.Fatalf("bucket quota: %d %v", status, body)
+	}
+	if q, err := a.Gateway.Quota(ctx, userQuota); err != nil || q.SizeGB != 50 {
+		t.Errorf("user quota = %+v, %v", q, err)
+	}
+	if q, err := a.Gateway.Quota(ctx, ostor.BucketQuota("alice-data")); err != nil || q.SizeGB != 5 {
+		t.Errorf("bucket quota = %+v, %v", q, err)
+	}
+	if status, _ := a.act(fullAdmin, "quota-set", map[string]string{"quota-of": "bucket:not-hers", "quota-gb": "5"}); status != http.StatusBadRequest {
+		t.Errorf("another bucket: %d", status)
+	}
+	if msg := a.links(fullAdmin).Find("#staas-q-of-error").Text(); !strings.Contains(msg, "not-hers") {
+		t.Errorf("another bucket: the choice says %q", msg)
+	}
+	a.act(fullAdmin, "quota-delete", map[string]string{"quota-of": "bucket:alice-data"})
+	if q := a.panels(fullAdmin).Find("#staas-confirm-question").Text(); !strings.Contains(q, "Delete the quota of bucket alice-data?") {
+		t.Errorf("delete question = %q", q)
+	}
+}
+
+// The other forms with a field that could be left empty: no key picked,
+// no statistics object named. Each is refused at once with what to do,
+// before any confirmation question, and never means "the first one".
+func TestEmptyFieldsAreRefusedBeforeAsking(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	a.act(fullAdmin, "create-user", nil)
+	for _, c := range []struct {
+		action string
+		params map[string]string
+		want   string
+	}{
+		{"revoke-key", map[string]string{"access_key": ""}, "No access key was picked"},
+		{"revoke-key", map[string]string{"access_key": "NOTAKEY"}, "has no access key NOTAKEY"},
+		{"reveal-secret", map[string]string{"access_key": ""}, "No access key was picked"},
+		{"stats-delete", map[string]string{"object": ""}, "Please correct the marked fields."},
+	} {
+		status, body := a.act(fullAdmin, c.action, c.params)
+		if status == http.StatusOK {
+			t.Errorf("%s %v: %d %v, want a refusal", c.action, c.params, status, body)
+		}
+		doc := a.panels(fullAdmin)
+		if doc.Find(`input[name="confirm"]`).Length() != 0 {
+			t.Errorf("%s %v asks %q before refusing", c.action, c.params, doc.Find("#staas-confirm-question").Text())
+		}
+		if doc.Find(".staas-secret-revealed").Length() != 0 {
+			t.Errorf("%s %v revealed a secret", c.action, c.params)
+		}
+		msg := doc.Find(".alert-danger").Text()
+		if c.action == "stats-delete" {
+			msg += a.links(fullAdmin).Find("#staas-o-object-error").Text()
+			c.want = "Enter a statistics object name"
+		}
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("%s %v: the admin reads %q, want %q", c.action, c.params, msg, c.want)
+		}
+	}
+	if u, err := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com")); err != nil || len(u.Keys) != 1 {
+		t.Errorf("the user's keys after the refusals: %+v, %v", u, err)
+	}
+}
