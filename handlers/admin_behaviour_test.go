@@ -161,3 +161,26 @@ func TestEmptyFieldsAreRefusedBeforeAsking(t *testing.T) {
 		t.Errorf("the user's keys after the refusals: %+v, %v", u, err)
 	}
 }
+
+// The cluster's user list carries no key pairs: the S3 Users List must not
+// claim every user has none.
+func TestUsersList_ShowsNoMadeUpKeyCount(t *testing.T) {
+	a := newApp(t)
+	a.act(fullAdmin, "create-user", nil) // a user with one key pair
+	a.act(fullAdmin, "toggle-users", nil)
+	doc := a.panels(fullAdmin)
+	p := doc.Find("#staas-panel-users")
+	var head []string
+	p.Find("table tr").First().Find("th").Each(func(_ int, th *goquery.Selection) { head = append(head, strings.TrimSpace(th.Text())) })
+	if strings.Join(head, "|") != "UserId|UserEmail|State" {
+		t.Errorf("columns %q, want UserId, UserEmail, State", head)
+	}
+	p.Find("tr.altrow").Each(func(_ int, r *goquery.Selection) {
+		if r.Find("td").Length() != 3 {
+			t.Errorf("row %q has %d cells", r.Text(), r.Find("td").Length())
+		}
+	})
+	if !strings.Contains(p.Text(), "alice@example.com") {
+		t.Errorf("the list lacks Alice: %q", p.Text())
+	}
+}

@@ -279,7 +279,7 @@ func confirmVM(state string) *views.ConfirmVM {
 func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 	vm := &views.UsersVM{Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
 	for _, u := range p.Users {
-		vm.Rows = append(vm.Rows, views.UserRow{UserID: u.ID, Email: u.Email, State: u.State, Keys: len(u.Keys)})
+		vm.Rows = append(vm.Rows, views.UserRow{UserID: u.ID, Email: u.Email, State: u.State})
 	}
 	return vm
 }

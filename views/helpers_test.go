@@ -154,8 +154,8 @@ func fullPanels() PanelsVM {
 		Users: &UsersVM{
 			Query: "example", Page: 2, PageSize: 2, Total: 5,
 			Rows: []UserRow{
-				{UserID: "a1b2", Email: "ann@example.com", State: "enabled", Keys: 1},
-				{UserID: "c3d4", Email: "bob@example.com", State: "disabled", Keys: 2},
+				{UserID: "a1b2", Email: "ann@example.com", State: "enabled"},
+				{UserID: "c3d4", Email: "bob@example.com", State: "disabled"},
 			},
 		},
 		User: &UserVM{

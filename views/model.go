@@ -166,12 +166,12 @@ type UsersVM struct {
 	Rows     []UserRow
 }
 
-// UserRow is one S3 user of the cluster.
+// UserRow is one S3 user of the cluster, as the gateway's user list has
+// it: the list carries no key pairs (Query User shows the client's).
 type UserRow struct {
 	UserID string
 	Email  string
 	State  string
-	Keys   int
 }
 
 // UserVM is the guide's "S3 Information for User": the client's S3 user
