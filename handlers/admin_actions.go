@@ -30,6 +30,10 @@ type adminAction struct {
 	// question: an action that would be refused is refused at once, with
 	// the reason, instead of after the admin confirmed it.
 	check func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error
+	// typed, when set, is what the admin must type into the confirmation
+	// (views.FieldTypedName) for the action to run: a bucket's name
+	// before its data is deleted.
+	typed func(p map[string]string) string
 	// audit says whether the action is worth an audit row even when it
 	// only changes what the admin sees (reveal-secret is; hide-panel isn't).
 	audit bool
@@ -50,6 +54,14 @@ var adminActions = map[string]adminAction{
 		return fmt.Sprintf("S3 user %s created for %s; its key pair goes into the client's notes.", u.UserID, u.Email), nil
 	}},
 	views.ActDeleteUser: {change: true, destructive: true, audit: true,
+		check: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) error {
+			err := h.svc.CheckDeleteUser(ctx, a)
+			if staas.ErrorCode(err) == staas.ECONFLICT {
+				// The way forward is in the buckets panel: show it.
+				h.show(ctx, a, views.PanelBuckets, nil)
+			}
+			return err
+		},
 		question: func(map[string]string) string {
 			return "Delete this client's S3 user? Its access keys stop working at once and its notes are removed."
 		},
@@ -287,6 +299,23 @@ var adminActions = map[string]adminAction{
 			return fmt.Sprintf("The quota of %s was deleted.", sub), nil
 		}},
 
+	views.ActPurgeBucket: {change: true, destructive: true, audit: true,
+		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {
+			return h.svc.CheckPurgeBucket(ctx, a, p["bucket"])
+		},
+		question: func(p map[string]string) string {
+			return fmt.Sprintf("Empty and delete the bucket %s? Every object in it, with every version and unfinished upload, is deleted for good, then the bucket itself. Nothing can bring them back.", p["bucket"])
+		},
+		typed: func(p map[string]string) string { return p["bucket"] },
+		run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+			objects, err := h.svc.PurgeBucket(ctx, a, p["bucket"])
+			h.show(ctx, a, views.PanelBuckets, nil)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("Bucket %s emptied (%d objects deleted) and deleted.", p["bucket"], objects), nil
+		}},
+
 	views.ActStatsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.StatsObject(ctx, a, p["object"]); err != nil {
 			h.keepForm(ctx, a, formObject, p, err)
@@ -370,16 +399,21 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 					return err
 				}
 			}
-			v := url.Values{"action": {name}, "question": {act.question(params)}}
-			for k, val := range params {
-				if k != "confirm" {
-					v.Set(k, val)
-				}
-			}
-			if err := h.panels.SetPanel(ctx, a.Admin.ID, a.ClientID, stateConfirm, v.Encode()); err != nil {
+			if err := h.ask(ctx, a, name, act, params, ""); err != nil {
 				return err
 			}
 			return c.JSON(http.StatusOK, whmcsbridge.Result{Result: "success", Message: "Confirmation needed."})
+		}
+		if act.destructive && act.typed != nil {
+			if want := act.typed(params); want == "" || params[views.FieldTypedName] != want {
+				msg := fmt.Sprintf("Type %s exactly to confirm.", want)
+				err := staas.Errorf(staas.EINVALID, "The name typed to confirm was not %s, so nothing was deleted.", want)
+				h.svc.Record(ctx, a, name, auditParams(params), err, "")
+				if aerr := h.ask(ctx, a, name, act, params, msg); aerr != nil {
+					return aerr
+				}
+				return err
+			}
 		}
 		msg, err := act.run(h, ctx, a, params)
 		if act.audit || err != nil {
@@ -390,6 +424,27 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, whmcsbridge.Result{Result: "success", Message: msg})
 	}
+}
+
+// ask parks a destructive action's confirmation for the admin's next
+// page: its question, the parameters Confirm posts back and, for an
+// action confirmed by typing, what to type and why the last try failed.
+func (h *adminUI) ask(ctx context.Context, a provision.Actor, name string, act adminAction, params map[string]string, typedError string) error {
+	v := url.Values{confirmAction: {name}, confirmQuestion: {act.question(params)}}
+	for k, val := range params {
+		switch k {
+		case "confirm", views.FieldTypedName, confirmAction, confirmQuestion, confirmType, confirmError:
+		default:
+			v.Set(k, val)
+		}
+	}
+	if act.typed != nil {
+		v.Set(confirmType, act.typed(params))
+		if typedError != "" {
+			v.Set(confirmError, typedError)
+		}
+	}
+	return h.panels.SetPanel(ctx, a.Admin.ID, a.ClientID, stateConfirm, v.Encode())
 }
 
 // auditParams drops what must never reach the audit log. No action takes

@@ -3,12 +3,20 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"staas"
+	"staas/handlers"
 	"staas/internal/ostor"
+	"staas/internal/provision"
+	"staas/internal/s3data"
+	"staas/internal/store"
+	"staas/internal/testworld"
 )
 
 // Bucket Limits with the bucket field left on its prompt (empty) or naming
@@ -182,5 +190,169 @@ func TestUsersList_ShowsNoMadeUpKeyCount(t *testing.T) {
 	})
 	if !strings.Contains(p.Text(), "alice@example.com") {
 		t.Errorf("the list lacks Alice: %q", p.Text())
+	}
+}
+
+// newPurgingApp is newApp whose service empties buckets through the real
+// S3 data plane client (internal/s3data) against the simulator.
+func newPurgingApp(t *testing.T) *app {
+	return newAppWith(t, func(w *testworld.World, d *handlers.Deps) {
+		purger, err := s3data.New(s3data.Config{Endpoint: w.URL, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Provision = provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge, Purger: purger})
+	})
+}
+
+// Delete User for a user with buckets is refused before any question,
+// naming the buckets and the way forward, with the buckets panel open;
+// "Empty and delete" of a bucket asks for its name typed out, refuses a
+// wrong one (nothing deleted), empties and deletes it with the right one
+// (audited); then Delete User asks and goes ahead.
+func TestDeleteUser_RefusedBeforeAskingThenEmptyBucketsThenDelete(t *testing.T) {
+	a := newPurgingApp(t)
+	ctx := context.Background()
+	a.act(fullAdmin, "create-user", nil)
+	for _, b := range []string{"alice-data", "alice-logs"} {
+		if err := a.Sim.CreateBucket("alice@example.com", b); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if _, err := a.Sim.PutObject(b, "obj-"+strconv.Itoa(i), 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := a.Gateway.CreateUser(ctx, "bob@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Sim.CreateBucket("bob@example.com", "bob-data"); err != nil {
+		t.Fatal(err)
+	}
+
+	status, body := a.act(fullAdmin, "delete-user", nil)
+	if status != http.StatusConflict {
+		t.Fatalf("delete-user with buckets: %d %v, want 409 at once", status, body)
+	}
+	doc := a.panels(fullAdmin)
+	if doc.Find(`input[name="confirm"]`).Length() != 0 {
+		t.Errorf("Delete User asks %q although it would be refused", doc.Find("#staas-confirm-question").Text())
+	}
+	msg := doc.Find(".alert-danger").Text()
+	for _, want := range []string{"alice-data", "alice-logs", "Empty and delete"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the refusal %q does not say %q", msg, want)
+		}
+	}
+	if doc.Find(`#staas-panel-buckets button[value="purge-bucket"]`).Length() != 2 {
+		t.Errorf("the buckets panel with Empty and delete is not shown: %q", doc.Find("#staas-panel-buckets").Text())
+	}
+
+	// Another client's bucket is refused before asking.
+	if status, _ := a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "bob-data"}); status != http.StatusBadRequest {
+		t.Errorf("purge of bob-data: %d, want 400", status)
+	}
+	if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+		t.Error("a purge of another client's bucket asks")
+	}
+
+	// The question, with the name to type.
+	if status, _ := a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "alice-data"}); status != 200 {
+		t.Fatalf("purge-bucket: %d", status)
+	}
+	doc = a.panels(fullAdmin)
+	if q := doc.Find("#staas-confirm-question").Text(); !strings.Contains(q, "alice-data") || !strings.Contains(q, "deleted for good") {
+		t.Errorf("question %q", q)
+	}
+	if doc.Find(`.staas-confirm input[name="confirm-name"]`).Length() != 1 {
+		t.Fatal("the confirmation has no field for the bucket's name")
+	}
+	// Confirm without the right name: nothing deleted, asked again.
+	for _, typed := range []string{"", "alice-dat", "ALICE-DATA", "alice-logs"} {
+		status, _ := a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "alice-data", "confirm": "yes", "confirm-name": typed})
+		if status != http.StatusBadRequest {
+			t.Errorf("typed %q: %d, want 400", typed, status)
+		}
+		doc = a.panels(fullAdmin)
+		if e := doc.Find("#staas-confirm-name-error").Text(); !strings.Contains(e, "alice-data") {
+			t.Errorf("typed %q: the confirmation says %q", typed, e)
+		}
+	}
+	if objs, err := a.Sim.Objects("alice-data"); err != nil || len(objs) != 3 {
+		t.Fatalf("alice-data after wrong names: %v, %v", objs, err)
+	}
+	// The right name.
+	status, body = a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "alice-data", "confirm": "yes", "confirm-name": "alice-data"})
+	if status != 200 || !strings.Contains(body["message"].(string), "alice-data emptied (3 objects deleted)") {
+		t.Fatalf("purge: %d %v", status, body)
+	}
+	if a.Sim.HasBucket("alice-data") || !a.Sim.HasBucket("alice-logs") || !a.Sim.HasBucket("bob-data") {
+		t.Fatalf("buckets after the purge: alice-data %v alice-logs %v bob-data %v", a.Sim.HasBucket("alice-data"), a.Sim.HasBucket("alice-logs"), a.Sim.HasBucket("bob-data"))
+	}
+	rows, err := a.Store.Audit(ctx, store.AuditFilter{ClientID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var purges []string
+	for _, r := range rows {
+		if r.Action == "purge-bucket" {
+			purges = append(purges, r.Result+":"+r.Params["bucket"]+":"+r.Params["confirm-name"])
+		}
+	}
+	if len(purges) != 6 || purges[0] != "ok:alice-data:alice-data" {
+		t.Errorf("purge audit rows (newest first) = %q, want the refusals and the purge", purges)
+	}
+
+	a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "alice-logs"})
+	if status, body := a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "alice-logs", "confirm": "yes", "confirm-name": "alice-logs"}); status != 200 {
+		t.Fatalf("purge alice-logs: %d %v", status, body)
+	}
+	// Now Delete User asks, and goes ahead.
+	if status, _ := a.act(fullAdmin, "delete-user", nil); status != 200 {
+		t.Fatalf("delete-user without buckets: %d", status)
+	}
+	if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 1 {
+		t.Fatal("Delete User asks nothing")
+	}
+	if status, body := a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"}); status != 200 {
+		t.Fatalf("delete-user: %d %v", status, body)
+	}
+	if _, err := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Errorf("the user is still there: %v", err)
+	}
+	if !a.Sim.HasBucket("bob-data") {
+		t.Error("Bob's bucket went too")
+	}
+}
+
+// Generate Access Key at two pairs: the button is disabled with the
+// reason, and the action is still refused if posted.
+func TestGenerateKey_DisabledAtTwoPairs(t *testing.T) {
+	a := newApp(t)
+	a.act(fullAdmin, "create-user", nil)
+	b := button(a.links(fullAdmin), "generate-key")
+	if _, dis := b.Attr("disabled"); dis {
+		t.Fatal("Generate Access Key is disabled at one pair")
+	}
+	if status, body := a.act(fullAdmin, "generate-key", nil); status != 200 {
+		t.Fatalf("generate: %d %v", status, body)
+	}
+	doc := a.links(fullAdmin)
+	b = button(doc, "generate-key")
+	if _, dis := b.Attr("disabled"); !dis {
+		t.Error("Generate Access Key is enabled at two pairs")
+	}
+	if title := b.AttrOr("title", ""); !strings.Contains(title, "revoke one") {
+		t.Errorf("title %q gives no reason", title)
+	}
+	if !strings.Contains(doc.Find("#staas-links-user").Text(), "the most ostor allows") {
+		t.Error("the reason is not in words on the page")
+	}
+	if status, _ := a.act(fullAdmin, "generate-key", nil); status == 200 {
+		t.Error("a third pair was generated")
+	}
+	if u, _ := a.Gateway.User(context.Background(), ostor.ByEmail("alice@example.com")); len(u.Keys) != 2 {
+		t.Errorf("%d key pairs", len(u.Keys))
 	}
 }

@@ -42,12 +42,17 @@ type adminUI struct {
 // State keys besides the panel names: a destructive action awaiting its
 // confirmation, and the last input of each form with its errors.
 const (
-	stateConfirm      = "confirm"
-	formUserLimits    = "form:user-limits"
-	formBucketLimits  = "form:bucket-limits"
-	formQuota         = "form:quota"
-	formObject        = "form:object"
-	fieldErrorPrefix  = "err."
+	stateConfirm     = "confirm"
+	formUserLimits   = "form:user-limits"
+	formBucketLimits = "form:bucket-limits"
+	formQuota        = "form:quota"
+	formObject       = "form:object"
+	fieldErrorPrefix = "err."
+	// Keys of the confirmation's state besides the action's parameters.
+	confirmAction     = "action"
+	confirmQuestion   = "question"
+	confirmType       = "confirm.type"
+	confirmError      = "confirm.error"
 	maskedSecretShown = 4 // leading characters of a masked secret
 )
 
@@ -80,7 +85,7 @@ func (h *adminUI) links(c echo.Context) error {
 		_, vm.On[p] = state[p]
 	}
 	if u, err := h.svc.QueryUser(ctx, a); err == nil {
-		vm.HasUser, vm.UserState = true, u.State
+		vm.HasUser, vm.UserState, vm.KeyPairs = true, u.State, len(u.Keys)
 		if buckets, err := h.svc.Buckets(ctx, a); err == nil {
 			for _, b := range buckets {
 				vm.Buckets = append(vm.Buckets, b.Name)
@@ -266,14 +271,16 @@ const maxObjectRows = 500
 
 func confirmVM(state string) *views.ConfirmVM {
 	v := parseState(state)
-	action := v.Get("action")
 	params := map[string]string{}
 	for k := range v {
-		if k != "action" && k != "question" {
+		switch k {
+		case confirmAction, confirmQuestion, confirmType, confirmError:
+		default:
 			params[k] = v.Get(k)
 		}
 	}
-	return &views.ConfirmVM{Action: action, Question: v.Get("question"), Params: params}
+	return &views.ConfirmVM{Action: v.Get(confirmAction), Question: v.Get(confirmQuestion), Params: params,
+		TypeToConfirm: v.Get(confirmType), Error: v.Get(confirmError)}
 }
 
 func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {

@@ -370,11 +370,12 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	if err := a.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	a.act(fullAdmin, "delete-user", nil)
-	if doc := a.panels(fullAdmin); doc.Find(`input[name="confirm"][value="yes"]`).Length() != 1 {
-		t.Fatal("delete asks no confirmation")
+	// Refused before asking (and, if confirmed anyway, still refused).
+	status, body := a.act(fullAdmin, "delete-user", nil)
+	if status != http.StatusConflict || a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+		t.Fatalf("delete with a bucket: %d %v, and asks", status, body)
 	}
-	status, body := a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"})
+	status, body = a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"})
 	if status != http.StatusConflict || !strings.Contains(body["message"].(string), "alice-data") {
 		t.Fatalf("delete with a bucket: %d %v", status, body)
 	}
@@ -384,8 +385,11 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	if err := a.Sim.DeleteBucket("alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	// Cancel drops the pending question.
+	// Without buckets it asks; Cancel drops the pending question.
 	a.act(fullAdmin, "delete-user", nil)
+	if doc := a.panels(fullAdmin); doc.Find(`input[name="confirm"][value="yes"]`).Length() != 1 {
+		t.Fatal("delete asks no confirmation")
+	}
 	a.act(fullAdmin, "cancel", nil)
 	if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
 		t.Error("cancel left the confirmation")

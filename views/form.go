@@ -35,13 +35,19 @@ type button struct {
 	// Toggle is "on" or "off" for a panel toggle ("" for anything else).
 	Toggle string
 	Params []param
+	// Blocked, when set, disables the button whatever the admin's role
+	// and says why (Generate Access Key at the most key pairs).
+	Blocked string
 }
 
-func (b button) disabled(canChange bool) bool { return b.Change && !canChange }
+func (b button) disabled(canChange bool) bool { return b.Blocked != "" || (b.Change && !canChange) }
 
 func (b button) title(canChange bool) string {
-	if b.disabled(canChange) {
+	switch {
+	case b.Change && !canChange:
 		return permissionTitle
+	case b.Blocked != "":
+		return b.Blocked
 	}
 	return b.Hint
 }

@@ -260,7 +260,7 @@ var knownActions = map[string]bool{
 	ActQuotaSet: true, ActQuotaGet: true, ActQuotaDelete: true,
 	ActStatsGet: true, ActStatsDelete: true,
 	ActToggleUsage: true, ActUsageDays: true,
-	ActToggleAudit: true, ActAuditPage: true,
+	ActToggleAudit: true, ActAuditPage: true, ActPurgeBucket: true,
 }
 
 // changeActions need "Perform Server Operations"; the others only read or
@@ -271,5 +271,5 @@ var changeActions = map[string]bool{
 	ActGenerateKey: true, ActRevokeKey: true,
 	ActUserLimitsSet: true, ActUserLimitsDelete: true,
 	ActBucketLimitsSet: true, ActBucketLimitsDelete: true,
-	ActQuotaSet: true, ActQuotaDelete: true, ActStatsDelete: true,
+	ActQuotaSet: true, ActQuotaDelete: true, ActStatsDelete: true, ActPurgeBucket: true,
 }

@@ -2,6 +2,7 @@ package views
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -85,9 +86,33 @@ func userButtons(vm LinksVM) []button {
 		if vm.UserState != "disabled" {
 			bs = append(bs, change(ActDisableUser, "Disable User"))
 		}
-		bs = append(bs, change(ActGenerateKey, "Generate Access Key"))
+		gen := change(ActGenerateKey, "Generate Access Key")
+		gen.Blocked = keyLimitReason(vm)
+		bs = append(bs, gen)
 	}
 	return bs
+}
+
+// keyLimitReason says why Generate Access Key is disabled: the user has
+// the most key pairs ostor allows (the gateway would refuse a third).
+func keyLimitReason(vm LinksVM) string {
+	if vm.KeyPairs < MaxKeyPairs {
+		return ""
+	}
+	return "The S3 user has " + strconv.Itoa(vm.KeyPairs) + " access key pairs, the most ostor allows: revoke one to generate another."
+}
+
+// purgeBuckets is "Empty and delete buckets": the admin picks the bucket
+// in the S3 Buckets panel and types its name there, so the button opens
+// that panel (as Revoke Access Key opens the key list).
+func purgeBuckets() button {
+	return button{
+		Action: ActToggleBuckets,
+		Label:  "Empty and delete buckets",
+		Class:  "btn btn-link btn-sm text-danger",
+		Hint:   "Opens the client's buckets; empty and delete one there",
+		Change: true,
+	}
 }
 
 // revokeKey is "Revoke Access Key": the admin picks the pair in the user's

@@ -138,15 +138,15 @@ func TestLinksUserActionsFitTheState(t *testing.T) {
 	}{
 		{"no user", v["no user"], []string{"Create User", "List Users (off)", "Audit log (off)"}},
 		{"enabled user, panels off", enabledOff, []string{
-			"Delete User", "Disable User", "Generate Access Key", "Revoke Access Key",
+			"Delete User", "Disable User", "Generate Access Key", "Revoke Access Key", "Empty and delete buckets",
 			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
 		}},
 		{"disabled user", v["disabled user"], []string{
-			"Delete User", "Enable User", "Generate Access Key", "Revoke Access Key",
+			"Delete User", "Enable User", "Generate Access Key", "Revoke Access Key", "Empty and delete buckets",
 			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
 		}},
 		{"unknown state offers both", func() LinksVM { vm := enabledOff; vm.UserState = ""; return vm }(), []string{
-			"Delete User", "Enable User", "Disable User", "Generate Access Key", "Revoke Access Key",
+			"Delete User", "Enable User", "Disable User", "Generate Access Key", "Revoke Access Key", "Empty and delete buckets",
 			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
 		}},
 	}
@@ -240,7 +240,7 @@ func TestLinksTogglesShowOnOff(t *testing.T) {
 func TestLinksRevokeKeyPointsToTheOpenKeyList(t *testing.T) {
 	vm := fullLinks() // the user panel is on
 	doc := linksDoc(t, vm)
-	a := doc.Find("#staas-links-user a")
+	a := doc.Find("#staas-links-user a").First()
 	if text(a) != "Revoke Access Key" || a.AttrOr("href", "") != "#staas-panel-user" {
 		t.Errorf("Revoke Access Key with the key list open: %q -> %q", text(a), a.AttrOr("href", ""))
 	}
@@ -276,7 +276,7 @@ func checkChangeButtons(t *testing.T, doc *goquery.Document, canChange bool) {
 	t.Helper()
 	n := 0
 	doc.Find("button").Each(func(_ int, b *goquery.Selection) {
-		change := changeActions[b.AttrOr("value", "")] || text(b) == "Revoke Access Key"
+		change := changeActions[b.AttrOr("value", "")] || text(b) == "Revoke Access Key" || text(b) == "Empty and delete buckets"
 		_, disabled := b.Attr("disabled")
 		switch {
 		case change && !canChange:

@@ -52,6 +52,10 @@ const (
 	ActQuotaGet    = "quota-get"    // params: bucket
 	ActQuotaDelete = "quota-delete" // params: bucket
 
+	// ActPurgeBucket is "Empty and delete" of a bucket: params bucket and,
+	// confirmed, FieldTypedName, which must be the bucket's name.
+	ActPurgeBucket = "purge-bucket"
+
 	ActStatsGet    = "stats-get"    // params: object
 	ActStatsDelete = "stats-delete" // params: object
 
@@ -88,6 +92,9 @@ type LinksVM struct {
 	UserState string
 	// On says which toggled panels are showing, so a link reads "(on)".
 	On map[string]bool
+	// KeyPairs is how many access key pairs the client's S3 user has;
+	// at MaxKeyPairs Generate Access Key is disabled with the reason.
+	KeyPairs int
 	// Buckets of the client, offered as suggestions in bucket fields.
 	Buckets []string
 
@@ -154,7 +161,15 @@ type ConfirmVM struct {
 	Action   string
 	Question string
 	Params   map[string]string
+	// TypeToConfirm, when set, is what the admin must type (a bucket's
+	// name) into the field FieldTypedName for Confirm to act; Error says
+	// why the last try was refused.
+	TypeToConfirm string
+	Error         string
 }
+
+// FieldTypedName is the confirmation's field for the typed name.
+const FieldTypedName = "confirm-name"
 
 // UsersVM is the guide's "S3 Users List", paged and searchable because a
 // cluster can hold 100,000 users.

@@ -309,7 +309,7 @@ func TestPanelBuckets(t *testing.T) {
 	doc := panelsDoc(t, fullPanels())
 	rows := doc.Find("#staas-panel-buckets tr.altrow")
 	photos := rows.Eq(0)
-	if got := rowText(photos); got != "photos 5.0 GiB 2024-03-05 14:30 UTC" {
+	if got := rowText(photos); got != "photos 5.0 GiB 2024-03-05 14:30 UTC Empty and delete" {
 		t.Errorf("photos row %q", got)
 	}
 	if got := photos.Find("span[title]").AttrOr("title", ""); got != "5368709120 bytes" {
@@ -318,7 +318,7 @@ func TestPanelBuckets(t *testing.T) {
 	if got := photos.Find("time").AttrOr("datetime", ""); got != "2024-03-05T14:30:00Z" {
 		t.Errorf("datetime %q", got)
 	}
-	if got := rowText(rows.Eq(1)); got != "backups 1.5 KiB unknown" {
+	if got := rowText(rows.Eq(1)); got != "backups 1.5 KiB unknown Empty and delete" {
 		t.Errorf("backups row %q", got)
 	}
 	if got := rowText(doc.Find("#staas-panel-buckets tr.staas-total")); got != "2 buckets 5.0 GiB" {

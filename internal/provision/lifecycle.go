@@ -494,7 +494,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 					m.UserID, len(buckets), bucketNames(buckets), "Buckets left at termination")
 			}
 			var objects int64
-			restore, objects, err = s.purge(ctx, a, m, u, buckets)
+			restore, objects, err = s.purge(ctx, a, m, u, buckets, "service-purge-bucket")
 			if err != nil {
 				return "", err
 			}
@@ -565,8 +565,9 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 // their owner. A disabled user (a suspended service) is enabled first,
 // since its keys do not work otherwise; restore disables it again, and is
 // called here when purging fails and by the caller when the deletion that
-// follows does. Each bucket's outcome is audited.
-func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket) (restore func(), objects int64, err error) {
+// follows does. Each bucket's outcome is audited as auditAction, unless
+// that is "" (the caller records the one bucket it purged).
+func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
 	restore = func() {}
 	if s.purger == nil {
 		return restore, 0, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
@@ -604,12 +605,14 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 		if err != nil {
 			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged: %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
 		}
-		s.Record(ctx, a, "service-purge-bucket", params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%d objects) and deleted.", b.Name, m.UserID, n))
+		if auditAction != "" {
+			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%d objects) and deleted.", b.Name, m.UserID, n))
+		}
 		if err != nil {
 			restore()
 			return restore, objects, err
 		}
-		s.log.Info("bucket purged", "service", m.ServiceID, "user_id", m.UserID, "bucket", b.Name, "objects", n)
+		s.log.Info("bucket purged", "service", m.ServiceID, "user_id", m.UserID, "bucket", b.Name, "objects", n, "admin", a.Admin.ID)
 		objects += n
 	}
 	return restore, objects, nil

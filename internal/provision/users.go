@@ -81,23 +81,15 @@ func partial(done string, err error) error {
 }
 
 // DeleteUser deletes the client's S3 user, its notes and its mapping. It
-// refuses, listing them, while the user owns buckets: deleting data is not
-// something a click on a client page should do.
+// refuses, listing them, while the user owns buckets: deleting data takes
+// its own, typed confirmation (PurgeBucket), bucket by bucket.
 func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
-	m, err := s.mapping(ctx, a.ClientID)
+	m, err := s.deletable(ctx, a)
 	if err != nil {
 		return nil, err
-	}
-	buckets, err := s.bucketsOf(ctx, m)
-	if err != nil {
-		return nil, err
-	}
-	if len(buckets) > 0 {
-		return nil, staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %d bucket(s): %s. Empty and delete them first.",
-			m.UserID, len(buckets), bucketNames(buckets))
 	}
 	if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return nil, err
@@ -113,6 +105,101 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 		return nil, fmt.Errorf("S3 user %s was deleted but its mapping was not removed: %w", m.UserID, err)
 	}
 	return m, nil
+}
+
+// CheckDeleteUser says whether Delete User would go ahead, so the admin
+// panel refuses before it asks for a confirmation: the client must have
+// an S3 user, and the user must own no bucket (the refusal names them and
+// the way forward).
+func (s *Service) CheckDeleteUser(ctx context.Context, a Actor) error {
+	if err := allow(a, change); err != nil {
+		return err
+	}
+	_, err := s.deletable(ctx, a)
+	return err
+}
+
+func (s *Service) deletable(ctx context.Context, a Actor) (*staas.S3User, error) {
+	m, err := s.mapping(ctx, a.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	buckets, err := s.bucketsOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	if len(buckets) > 0 {
+		return nil, staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %s: %s. Delete User removes only a user without buckets: "+
+			"use Empty and delete in the S3 Buckets panel on each one (it deletes its data), then Delete User again.",
+			m.UserID, plural(len(buckets), "bucket", "buckets"), bucketNames(buckets))
+	}
+	return m, nil
+}
+
+// plural is "1 bucket" or "2 buckets".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// PurgeBucket empties one of the client's buckets (every object version,
+// delete marker and unfinished upload) and deletes it, through the same
+// purge Terminate uses, as the bucket's owner: a disabled user is enabled
+// for it and disabled again after; a user without a key pair gets one for
+// it, revoked again after. It returns how many objects were deleted. The
+// caller has had the admin confirm by typing the bucket's name, and
+// records the action.
+func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int64, error) {
+	if err := s.CheckPurgeBucket(ctx, a, bucket); err != nil {
+		return 0, err
+	}
+	m, err := s.mapping(ctx, a.ClientID)
+	if err != nil {
+		return 0, err
+	}
+	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	if err != nil {
+		return 0, err
+	}
+	if len(u.Keys) == 0 {
+		// The purge acts as the owner, with a key pair; one made for it
+		// goes again after, so the client has no key they never saw.
+		k, err := s.gw.GenerateKey(ctx, m.Email)
+		if err != nil {
+			return 0, partial(fmt.Sprintf("The S3 user %s has no key pair to empty its bucket with, and none could be made", m.UserID), err)
+		}
+		s.forgetUsers()
+		u.Keys = []ostor.KeyPair{*k}
+		defer func() {
+			if err := s.gw.RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
+				s.log.Error("a key pair made to empty a bucket could not be revoked", "user_id", m.UserID, "access_key", k.AccessKeyID, "err", err)
+			}
+			s.forgetUsers()
+		}()
+	}
+	restore, objects, err := s.purge(ctx, a, m, u, []ostor.Bucket{{Name: bucket}}, "")
+	if err == nil {
+		restore() // the user is left as it was: disabled again if it was (a failed purge did that already)
+	}
+	return objects, err
+}
+
+// CheckPurgeBucket says whether PurgeBucket would go ahead, so the admin
+// panel refuses before it asks for the bucket's name: the bucket must be
+// the client's, and emptying buckets must be configured.
+func (s *Service) CheckPurgeBucket(ctx context.Context, a Actor, bucket string) error {
+	if err := allow(a, change); err != nil {
+		return err
+	}
+	if err := s.ownBucket(ctx, a, bucket); err != nil {
+		return err
+	}
+	if s.purger == nil {
+		return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
+	}
+	return nil
 }
 
 // removeNotes removes notes and tells the admin when WHMCS's API cannot.

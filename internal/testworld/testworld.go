@@ -25,7 +25,9 @@ import (
 
 // World is one test's gateway, store and WHMCS.
 type World struct {
-	Sim     *ostorsim.Sim
+	Sim *ostorsim.Sim
+	// URL serves Sim: its admin API and its S3 data plane.
+	URL     string
 	Gateway *ostor.Client
 	Store   *store.Store
 	WHMCSDB *sql.DB
@@ -82,7 +84,7 @@ func New(t testing.TB, o Options) *World {
 		t.Fatal(err)
 	}
 	w := whmcsbridge.NewDB(db)
-	return &World{Sim: sim, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcsbridge.NewDBBridge(w)}
+	return &World{Sim: sim, URL: srv.URL, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcsbridge.NewDBBridge(w)}
 }
 
 // Notes returns the text of a client's notes, oldest first.
