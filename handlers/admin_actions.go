@@ -322,7 +322,7 @@ var adminActions = map[string]adminAction{
 			return "", err
 		}
 		h.hide(ctx, a, formObject)
-		h.show(ctx, a, views.PanelObject, url.Values{"object": {p["object"]}})
+		h.show(ctx, a, views.PanelObject, url.Values{"object": {p["object"]}, "scope": {objectScope(p["scope"])}})
 		return "", nil
 	}},
 	views.ActStatsDelete: {change: true, destructive: true, audit: true,
@@ -334,7 +334,7 @@ var adminActions = map[string]adminAction{
 			return err
 		},
 		question: func(p map[string]string) string {
-			return fmt.Sprintf("Delete the statistics object %s from the gateway? Usage not yet collected from it is lost.", p["object"])
+			return fmt.Sprintf("Delete the statistics object %s from the gateway? It holds the usage of every client on the cluster, not only this one: usage not yet collected from it is lost for all of them.", p["object"])
 		},
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 			if err := h.svc.DeleteStatsObject(ctx, a, p["object"]); err != nil {
@@ -348,6 +348,15 @@ var adminActions = map[string]adminAction{
 
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
 	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
+
+// objectScope is the statistics object panel's scope: this client's rows
+// unless every client's are asked for.
+func objectScope(s string) string {
+	if s == views.ScopeAll {
+		return views.ScopeAll
+	}
+	return views.ScopeClient
+}
 
 // quotaOf reads the quota form's choice (views.FieldQuotaOf): the S3 user
 // or one bucket, said outright. Nothing chosen is a field error, never

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
+	"staas/internal/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/s3data"
 	"staas/internal/store"
@@ -354,5 +356,83 @@ func TestGenerateKey_DisabledAtTwoPairs(t *testing.T) {
 	}
 	if u, _ := a.Gateway.User(context.Background(), ostor.ByEmail("alice@example.com")); len(u.Keys) != 2 {
 		t.Errorf("%d key pairs", len(u.Keys))
+	}
+}
+
+// putUsageObject stores a statistics object holding one item per user id
+// given, in the gateway's format, and returns its name.
+func putUsageObject(t *testing.T, a *app, userIDs ...string) string {
+	t.Helper()
+	start := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+	name := ostorsim.UsageObjectName("12345678901234567", start, time.Hour)
+	var items []string
+	for i, id := range userIDs {
+		items = append(items, fmt.Sprintf(`{"key":{"bucket":"b%d","epoch":1,"user_id":%q,"tag":""},"counters":{"ops":{"put":%d,"get":0,"list":0,"other":0},"net_io":{"uploaded":%d,"downloaded":0}}}`, i, id, i+1, 100*(i+1)))
+	}
+	raw := fmt.Sprintf(`{"fmt_version":1,"service_id":12345678901234567,"start_ts":%d,"period":3600,"nr_items":%d,"items":[%s]}`,
+		start.Unix(), len(items), strings.Join(items, ","))
+	a.Sim.PutUsageObject(name, []byte(raw))
+	return name
+}
+
+// Statistics objects are the whole cluster's: the panels say so, the
+// object view shows this client's users' rows unless the admin switches to
+// every client's, and Delete's question says it affects every client.
+func TestStatistics_ClusterWideLabelledAndFilteredToTheClient(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	a.act(fullAdmin, "create-user", nil)
+	alice, err := a.Store.S3User(ctx, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := a.Gateway.CreateUser(ctx, "bob@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := putUsageObject(t, a, alice.UserID, bob.ID, bob.ID)
+
+	a.act(fullAdmin, "toggle-stats", nil)
+	doc := a.panels(fullAdmin)
+	if title := doc.Find("#staas-panel-stats .title").Text(); !strings.Contains(title, "whole cluster") {
+		t.Errorf("statistics list title %q does not say it is the whole cluster's", title)
+	}
+	if !strings.Contains(a.links(fullAdmin).Find("#staas-links-stats").Text(), "whole cluster") {
+		t.Error("the statistics links do not say they are the whole cluster's")
+	}
+
+	userIDs := func() []string {
+		var ids []string
+		a.panels(fullAdmin).Find("#staas-panel-object tr.altrow").Each(func(_ int, r *goquery.Selection) {
+			ids = append(ids, strings.TrimSpace(r.Find("td").Eq(6).Text()))
+		})
+		return ids
+	}
+	if status, body := a.act(fullAdmin, "stats-get", map[string]string{"object": obj}); status != 200 {
+		t.Fatalf("stats-get: %d %v", status, body)
+	}
+	if got := userIDs(); len(got) != 1 || got[0] != alice.UserID {
+		t.Errorf("object rows by default = %q, want only Alice's %s", got, alice.UserID)
+	}
+	doc = a.panels(fullAdmin)
+	if s := doc.Find("#staas-panel-object .staas-object-scope").Text(); !strings.Contains(s, "1 of the object's 3 items") {
+		t.Errorf("the scope line says %q", s)
+	}
+	sw := doc.Find(`#staas-panel-object .staas-object-scope button[value="stats-get"]`)
+	if sw.Length() != 1 || sw.Closest("form").Find(`input[name="scope"]`).AttrOr("value", "") != "all" {
+		t.Fatalf("no switch to every client's rows: %q", doc.Find("#staas-panel-object .staas-object-scope").Text())
+	}
+	a.act(fullAdmin, "stats-get", map[string]string{"object": obj, "scope": "all"})
+	if got := userIDs(); len(got) != 3 {
+		t.Errorf("every client's rows = %q, want 3", got)
+	}
+	a.act(fullAdmin, "stats-get", map[string]string{"object": obj, "scope": "client"})
+	if got := userIDs(); len(got) != 1 {
+		t.Errorf("back to the client's rows = %q", got)
+	}
+
+	a.act(fullAdmin, "stats-delete", map[string]string{"object": obj})
+	if q := a.panels(fullAdmin).Find("#staas-confirm-question").Text(); !strings.Contains(q, "every client") {
+		t.Errorf("delete question %q does not say it affects every client", q)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -228,11 +229,17 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelObject]; on {
-		name := parseState(s).Get("object")
-		if o, err := h.svc.StatsObject(ctx, a, name); err != nil {
+		v := parseState(s)
+		name := v.Get("object")
+		o, err := h.svc.StatsObject(ctx, a, name)
+		var users []string
+		if err == nil {
+			users, err = h.svc.ClientUserIDs(ctx, a)
+		}
+		if err != nil {
 			failed("S3 Statistics for Object", err)
 		} else {
-			vm.Object = objectVM(name, o)
+			vm.Object = objectVM(name, o, users, objectScope(v.Get("scope")) == views.ScopeAll)
 		}
 	}
 	if _, on := state[views.PanelQuotas]; on {
@@ -338,12 +345,18 @@ func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
 	return vm
 }
 
-func objectVM(name string, o *ostor.UsageObject) *views.ObjectVM {
+// objectVM is a statistics object's panel: the items of the client's S3
+// users (users), or every item when all.
+func objectVM(name string, o *ostor.UsageObject, users []string, all bool) *views.ObjectVM {
 	vm := &views.ObjectVM{Name: name, FmtVersion: o.FmtVersion, ServiceID: o.ServiceID,
-		StartTS: o.StartTS, Period: o.Period, TotalRows: len(o.Items)}
-	for i, it := range o.Items {
-		if i == maxObjectRows {
-			break
+		StartTS: o.StartTS, Period: o.Period, TotalRows: len(o.Items), All: all}
+	for _, it := range o.Items {
+		mine := slices.Contains(users, it.Key.UserID)
+		if mine {
+			vm.ClientRows++
+		}
+		if (!all && !mine) || len(vm.Rows) == maxObjectRows {
+			continue
 		}
 		vm.Rows = append(vm.Rows, views.ObjectRow{Bucket: it.Key.Bucket, Epoch: it.Key.Epoch, UserID: it.Key.UserID, Tag: it.Key.Tag,
 			Put: it.Ops.Put, Get: it.Ops.Get, List: it.Ops.List, Other: it.Ops.Other, Uploaded: it.Uploaded, Downloaded: it.Downloaded})

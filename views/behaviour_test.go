@@ -79,3 +79,33 @@ func TestPanelsPurgeBucketAsksForTheTypedName(t *testing.T) {
 		t.Error("a plain confirmation asks to type a name")
 	}
 }
+
+// The object panel says whose rows it shows, of how many, and offers the
+// other scope; with none of this client's rows it says that, not "no
+// items".
+func TestPanelObjectScope(t *testing.T) {
+	o := &ObjectVM{Name: "s3-usage-1", TotalRows: 4, ClientRows: 0}
+	doc := panelsDoc(t, PanelsVM{Form: testForm, CanChange: false, Object: o})
+	scope := doc.Find("#staas-panel-object .staas-object-scope")
+	if !strings.Contains(text(scope), "0 of the object's 4 items") {
+		t.Errorf("scope %q", text(scope))
+	}
+	b := scope.Find("button")
+	if text(b) != "Show every client's rows" || b.Closest("form").Find(`input[name="scope"]`).AttrOr("value", "") != ScopeAll {
+		t.Errorf("switch %q", text(b))
+	}
+	if _, dis := b.Attr("disabled"); dis {
+		t.Error("the switch only looks: a view-only admin may use it")
+	}
+	if got := text(doc.Find("#staas-panel-object tr.altrow")); got != "no items of this client's S3 users" {
+		t.Errorf("empty row %q", got)
+	}
+	o.All = true
+	doc = panelsDoc(t, PanelsVM{Form: testForm, Object: o})
+	if b := doc.Find("#staas-panel-object .staas-object-scope button"); text(b) != "Show only this client's rows" {
+		t.Errorf("switch back %q", text(b))
+	}
+	if !strings.Contains(text(doc.Find("#staas-panel-object .title")), "whole cluster") {
+		t.Error("the object panel does not say it is the whole cluster's")
+	}
+}

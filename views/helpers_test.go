@@ -188,7 +188,7 @@ func fullPanels() PanelsVM {
 				{Bucket: "photos", Epoch: 1, UserID: "7f3a", Tag: "", Put: 3, Get: 5, List: 1, Other: 0, Uploaded: 2048, Downloaded: 4096},
 				{Bucket: "", Epoch: 1, UserID: "7f3a", Put: 1},
 			},
-			TotalRows: 3,
+			TotalRows: 3, All: true,
 		},
 		Quotas: &QuotasVM{
 			User:    QuotaRow{SizeGB: 100, Set: true},

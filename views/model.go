@@ -56,7 +56,7 @@ const (
 	// confirmed, FieldTypedName, which must be the bucket's name.
 	ActPurgeBucket = "purge-bucket"
 
-	ActStatsGet    = "stats-get"    // params: object
+	ActStatsGet    = "stats-get"    // params: object, scope (ScopeClient, the default, or ScopeAll)
 	ActStatsDelete = "stats-delete" // params: object
 
 	ActToggleUsage = "toggle-usage" // "Usage history (on/off)": the client's daily usage
@@ -240,7 +240,9 @@ type LimitRow struct {
 	Value string // as the gateway stores it, e.g. "3600.00"
 }
 
-// ObjectVM is the guide's "S3 Statistics for Object" table.
+// ObjectVM is the guide's "S3 Statistics for Object" table. A statistics
+// object holds the usage of the whole cluster: the panel shows the rows of
+// this client's S3 users unless All.
 type ObjectVM struct {
 	Name       string
 	FmtVersion uint64
@@ -248,10 +250,20 @@ type ObjectVM struct {
 	StartTS    uint64
 	Period     uint64
 	Rows       []ObjectRow
-	// TotalRows is the number of items in the object; Rows may hold fewer
-	// (the panel shows the first ones and says so).
-	TotalRows int
+	// TotalRows is the number of items in the object; ClientRows how many
+	// of them are this client's users'. Rows may hold fewer than the
+	// scope has (the panel shows the first ones and says so).
+	TotalRows  int
+	ClientRows int
+	// All says the rows are every client's, not only this client's.
+	All bool
 }
+
+// Scopes of the statistics object panel (ActStatsGet's "scope").
+const (
+	ScopeClient = "client"
+	ScopeAll    = "all"
+)
 
 // ObjectRow is one usage item.
 type ObjectRow struct {

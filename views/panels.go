@@ -151,14 +151,55 @@ var objectColumns = []string{
 	"put", "get", "list", "other", "uploaded", "downloaded",
 }
 
+// inScope is how many of the object's items the panel's scope holds.
+func (o ObjectVM) inScope() int {
+	if o.All {
+		return o.TotalRows
+	}
+	return o.ClientRows
+}
+
 // firstOf is "showing the first N of M items" when the object panel shows
-// fewer items than the object holds.
+// fewer items than its scope holds.
 func firstOf(o ObjectVM) string {
-	if o.TotalRows <= len(o.Rows) {
+	if o.inScope() <= len(o.Rows) {
 		return ""
 	}
-	return "showing the first " + strconv.Itoa(len(o.Rows)) + " of " + strconv.Itoa(o.TotalRows) + " items"
+	return "showing the first " + strconv.Itoa(len(o.Rows)) + " of " + strconv.Itoa(o.inScope()) + " items"
 }
+
+// objectScope says whose rows the object panel shows, of how many.
+func objectScope(o ObjectVM) string {
+	if o.All {
+		return "Every client's rows: " + plural(o.TotalRows, "item", "items") + "."
+	}
+	return "Only this client's S3 users' rows: " + strconv.Itoa(o.ClientRows) + " of the object's " + plural(o.TotalRows, "item", "items") + "."
+}
+
+// objectScopeButton switches the object panel between this client's rows
+// and every client's.
+func objectScopeButton(o ObjectVM) button {
+	b := button{Action: ActStatsGet, Class: "btn btn-default btn-xs"}
+	if o.All {
+		b.Label = "Show only this client's rows"
+		b.Params = []param{{"object", o.Name}, {"scope", ScopeClient}}
+	} else {
+		b.Label = "Show every client's rows"
+		b.Params = []param{{"object", o.Name}, {"scope", ScopeAll}}
+	}
+	return b
+}
+
+// objectEmpty is the one row of an object panel with no rows to show.
+func objectEmpty(o ObjectVM) string {
+	if !o.All && o.TotalRows > 0 {
+		return "no items of this client's S3 users"
+	}
+	return "no items"
+}
+
+// clusterWide is what the statistics panels say of their data.
+const clusterWide = "Statistics objects are the whole cluster's: each holds the usage of every client's S3 users, not only this client's."
 
 // bucketLimitsTitle is the title of the bucket limits panel.
 func bucketLimitsTitle(l LimitsVM) string {

@@ -32,12 +32,12 @@ func TestPanelsBoxesTitlesAndSizes(t *testing.T) {
 	want := []struct{ id, title, col string }{
 		{"staas-panel-users", "S3 Users List", "col-lg-6"},
 		{"staas-panel-user", "S3 Information for User: 7f3a", "col-lg-6"},
-		{"staas-panel-stats", "S3 Statistics List", "col-lg-6"},
+		{"staas-panel-stats", "S3 Statistics List (whole cluster)", "col-lg-6"},
 		{"staas-panel-user-limits", "S3 Limits for User", "col-lg-3"},
 		{"staas-panel-bucket-limits", "S3 Limits for Bucket: photos", "col-lg-3"},
 		{"staas-panel-buckets", "S3 Buckets", "col-lg-6"},
 		{"staas-panel-quotas", "S3 Quotas", "col-lg-6"},
-		{"staas-panel-object", "S3 Statistics for Object: s3-usage-0002", "col-lg-12"},
+		{"staas-panel-object", "S3 Statistics for Object: s3-usage-0002 (whole cluster)", "col-lg-12"},
 		{"staas-panel-usage", "S3 Usage History: 7f3a", "col-lg-12"},
 		{"staas-panel-audit", "S3 Audit Log", "col-lg-12"},
 	}

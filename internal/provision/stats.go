@@ -49,6 +49,24 @@ func (s *Service) DeleteStatsObject(ctx context.Context, a Actor, name string) e
 	return objectError(s.gw.DeleteUsageObject(ctx, name))
 }
 
+// ClientUserIDs returns the ids of the client's S3 users (the client's
+// own and its services'), so a statistics object's items can be narrowed
+// to them: the object itself is the whole cluster's.
+func (s *Service) ClientUserIDs(ctx context.Context, a Actor) ([]string, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	users, err := s.store.S3UsersOfClient(ctx, a.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(users))
+	for _, u := range users {
+		ids = append(ids, u.UserID)
+	}
+	return ids, nil
+}
+
 // CheckStatsObject says whether name names a statistics object at all, so
 // Delete can refuse before it asks for a confirmation.
 func (s *Service) CheckStatsObject(ctx context.Context, a Actor, name string) error {
