@@ -20,6 +20,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/ostorsim"
 	"staas/internal/provision"
+	"staas/internal/s3data"
 	"staas/internal/store"
 	"staas/internal/usage"
 	"staas/internal/whmcssim"
@@ -136,7 +137,13 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	bridge := whmcsbridge.NewDBBridge(whmcsbridge.NewDB(d.WHMCS))
 
-	svc := provision.New(provision.Config{Gateway: gw, Store: d.Store, WHMCS: bridge, Logger: log})
+	// "Empty and delete" of a bucket goes through the simulator's S3 data
+	// plane, as staas serve's goes through the cluster's.
+	purger, err := s3data.New(s3data.Config{Endpoint: gwURL, Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	svc := provision.New(provision.Config{Gateway: gw, Store: d.Store, WHMCS: bridge, Logger: log, Purger: purger})
 	if err := seedMappings(ctx, gw, d.Store, bridge); err != nil {
 		return nil, err
 	}
