@@ -1124,12 +1124,12 @@ func stepBucketLimits(t *testing.T, b *browser) {
 // 8. Quotas of the user and of a bucket, shown; the bucket's deleted.
 func stepQuotas(t *testing.T, b *browser) {
 	const (
-		form   = "#staas-links-quota"
-		set    = form + ` button[value="quota-set"]`
-		del    = form + ` button[value="quota-delete"]`
-		of     = "#staas-q-of"
-		gb     = "#staas-q-quota-gb"
-		panel  = "#staas-panel-quotas"
+		form  = "#staas-links-quota"
+		set   = form + ` button[value="quota-set"]`
+		del   = form + ` button[value="quota-delete"]`
+		of    = "#staas-q-of"
+		gb    = "#staas-q-quota-gb"
+		panel = "#staas-panel-quotas"
 	)
 	quotas := func(p *page) map[string]string {
 		m := map[string]string{}
