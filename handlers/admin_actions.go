@@ -313,7 +313,7 @@ var adminActions = map[string]adminAction{
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("Bucket %s emptied (%d objects deleted) and deleted.", p["bucket"], objects), nil
+			return fmt.Sprintf("Bucket %s emptied (%s deleted) and deleted.", p["bucket"], objectCount(objects)), nil
 		}},
 
 	views.ActStatsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
@@ -348,6 +348,14 @@ var adminActions = map[string]adminAction{
 
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
 	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
+
+// objectCount is "1 object" or "N objects".
+func objectCount(n int64) string {
+	if n == 1 {
+		return "1 object"
+	}
+	return strconv.FormatInt(n, 10) + " objects"
+}
 
 // objectScope is the statistics object panel's scope: this client's rows
 // unless every client's are asked for.

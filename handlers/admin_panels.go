@@ -91,6 +91,8 @@ func (h *adminUI) links(c echo.Context) error {
 			for _, b := range buckets {
 				vm.Buckets = append(vm.Buckets, b.Name)
 			}
+		} else {
+			vm.BucketsUnread = true
 		}
 	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
 		// The gateway is down: links still render; the panels say why.

@@ -109,3 +109,21 @@ func TestPanelObjectScope(t *testing.T) {
 		t.Error("the object panel does not say it is the whole cluster's")
 	}
 }
+
+// Without buckets there is nothing for bucket limits to act on: the group
+// says so instead of a form whose every submit would be refused, and says
+// when the buckets could not be read rather than that there are none.
+func TestLinksBucketLimitsWithoutBuckets(t *testing.T) {
+	vm := fullLinks()
+	vm.Buckets = nil
+	doc := linksDoc(t, vm)
+	g := doc.Find("#staas-links-bucket-limits")
+	if g.Find("form").Length() != 0 || !strings.Contains(text(g), "No buckets yet") {
+		t.Errorf("no buckets: %q", text(g))
+	}
+	vm.BucketsUnread = true
+	g = linksDoc(t, vm).Find("#staas-links-bucket-limits")
+	if g.Find("form").Length() != 0 || !strings.Contains(text(g), "could not be read") {
+		t.Errorf("buckets unread: %q", text(g))
+	}
+}

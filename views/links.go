@@ -170,12 +170,7 @@ func groupClassMsg(msg string) string {
 }
 
 // bucketPrompt is the bucket select's first choice.
-func bucketPrompt(buckets []string) string {
-	if len(buckets) == 0 {
-		return "(the client has no buckets)"
-	}
-	return "Choose a bucket…"
-}
+func bucketPrompt([]string) string { return "Choose a bucket…" }
 
 // quotaOfKnown says whether the quota form's choice is one it offers.
 func quotaOfKnown(of string, buckets []string) bool {

@@ -95,8 +95,10 @@ type LinksVM struct {
 	// KeyPairs is how many access key pairs the client's S3 user has;
 	// at MaxKeyPairs Generate Access Key is disabled with the reason.
 	KeyPairs int
-	// Buckets of the client, offered as suggestions in bucket fields.
-	Buckets []string
+	// Buckets of the client, the choices of the bucket fields;
+	// BucketsUnread says they could not be read (the gateway failed).
+	Buckets       []string
+	BucketsUnread bool
 
 	UserLimits   LimitsForm
 	BucketLimits LimitsForm
