@@ -60,6 +60,19 @@ type world struct {
 	objects []string
 }
 
+// hasSpace checks the customer's space block as the seeded world sets it.
+func hasSpace(users []User, err error) error {
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Email == customer && u.Space != nil && u.Space.Current == 12288 && u.Space.HMax == 12288 && u.Space.LastTS != 0 {
+			return nil
+		}
+	}
+	return errors.New("customer's space missing")
+}
+
 func (e *simEnv) seed(t *testing.T) world {
 	t.Helper()
 	ctx := context.Background()
@@ -116,18 +129,8 @@ func TestSimEveryCall(t *testing.T) {
 		}},
 		{name: "list users", run: func(e *simEnv, w world) error { return hasUser(e.c.Users(bg)) }},
 		{name: "list users wrapped", opts: ostorsim.Options{ListUsersWrapped: true}, run: func(e *simEnv, w world) error { return hasUser(e.c.Users(bg)) }},
-		{name: "list users with space", run: func(e *simEnv, w world) error {
-			users, err := e.c.UsersWithSpace(bg)
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				if u.Email == customer && u.Space != nil && u.Space.Current == 12288 {
-					return nil
-				}
-			}
-			return errors.New("customer's space missing")
-		}},
+		{name: "list users with space (SpaceStat)", run: func(e *simEnv, w world) error { return hasSpace(e.c.UsersWithSpace(bg)) }},
+		{name: "list users with space (size names)", opts: ostorsim.Options{UserSpaceAsSize: true}, run: func(e *simEnv, w world) error { return hasSpace(e.c.UsersWithSpace(bg)) }},
 		{name: "get user by email", run: func(e *simEnv, w world) error {
 			u, err := e.c.User(bg, ByEmail(customer))
 			if err == nil && (u.ID != w.user.ID || len(u.Keys) != 1 || u.Keys[0] != w.user.Keys[0] || !u.Enabled()) {
@@ -363,6 +366,13 @@ func TestSimEveryCall(t *testing.T) {
 		{name: "quota: too large", run: func(e *simEnv, w world) error { return e.c.SetQuota(bg, DefaultQuota("user"), 1<<62) }, code: staas.EINVALID, unsent: true},
 
 		// ostor-usage
+		{name: "usage: service_id as a string with hex digits", opts: ostorsim.Options{ServiceIDs: []string{"800000000000006a"}, ServiceIDAsString: true}, run: func(e *simEnv, w world) error {
+			obj, err := e.c.UsageObject(bg, w.objects[0])
+			if err == nil && (obj.ServiceID != "800000000000006a" || len(obj.Items) != 1) {
+				return errors.New("wrong object")
+			}
+			return err
+		}},
 		{name: "usage: list, read, stream, delete", run: func(e *simEnv, w world) error {
 			page, err := e.c.UsagePage(bg, "", 10)
 			if err != nil {

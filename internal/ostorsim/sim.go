@@ -69,7 +69,8 @@ type Options struct {
 
 	// ServiceIDs are the ids of the gateway services that write usage
 	// objects; decimal digits only, because the object JSON prints the id as
-	// a bare number. Default: one service, DefaultServiceID.
+	// a bare number (lowercase hex digits too with ServiceIDAsString).
+	// Default: one service, DefaultServiceID.
 	ServiceIDs []string
 
 	// EmptyUsageObjects makes a service write a usage object for a period in
@@ -91,6 +92,18 @@ type Options struct {
 	// ListUsersWrapped makes GET ?ostor-users answer {"Users":[...]} instead
 	// of a bare array (both shapes exist in the wild).
 	ListUsersWrapped bool
+
+	// UserSpaceAsSize makes GET ?ostor-users&space answer each user's
+	// space as "space":{"current","hmax","h_integral","last_ts"} (a bucket's
+	// size block) instead of the default "SpaceStat":{"LastTs","SizeCurr",
+	// "SizeHMax","SizeHInt"}, the names a public client decodes from real
+	// gateways (docs/ostor-api.md, "ostor-users").
+	UserSpaceAsSize bool
+
+	// ServiceIDAsString makes usage objects carry "service_id" as a JSON
+	// string ("80000000000000065") instead of the guide's bare number; a
+	// public client types the field as a string.
+	ServiceIDAsString bool
 
 	// LimitsDisabled makes GET ?ostor-limits answer 400 "Limits are disabled",
 	// as a cluster without limits enabled does.
@@ -154,8 +167,10 @@ func New(opts Options) (*Sim, error) {
 	}
 	seen := map[string]bool{}
 	for _, id := range opts.ServiceIDs {
-		if !isDigits(id) {
-			return nil, fmt.Errorf("ostorsim: service id %q is not decimal digits", id)
+		// A bare JSON number holds decimal digits only; as a string the id
+		// may have the hex letters the guide's object names show.
+		if !isDigits(id) && !(opts.ServiceIDAsString && isLowerHex(id)) {
+			return nil, fmt.Errorf("ostorsim: service id %q is not decimal digits (or hex digits with ServiceIDAsString)", id)
 		}
 		if seen[id] {
 			return nil, fmt.Errorf("ostorsim: duplicate service id %q", id)
@@ -300,6 +315,18 @@ func isDigits(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
 			return false
 		}
 	}

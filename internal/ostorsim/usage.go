@@ -65,7 +65,7 @@ func (u *usageState) init(start time.Time) {
 type (
 	usageObjectJSON struct {
 		FmtVersion int             `json:"fmt_version"`
-		ServiceID  json.Number     `json:"service_id"` // every digit kept
+		ServiceID  any             `json:"service_id"` // json.Number (every digit kept) or string
 		StartTS    int64           `json:"start_ts"`
 		Period     int64           `json:"period"`
 		NrItems    int             `json:"nr_items"`
@@ -118,9 +118,13 @@ func (s *Sim) closePeriod(end time.Time) {
 		if len(counters) == 0 && !s.opts.EmptyUsageObjects {
 			continue
 		}
+		var id any = json.Number(sid)
+		if s.opts.ServiceIDAsString {
+			id = sid
+		}
 		obj := usageObjectJSON{
 			FmtVersion: 1,
-			ServiceID:  json.Number(sid),
+			ServiceID:  id,
 			StartTS:    start.Unix(),
 			Period:     int64(s.opts.UsagePeriod / time.Second),
 			Items:      []usageItemJSON{},

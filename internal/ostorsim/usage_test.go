@@ -224,6 +224,25 @@ func TestUsageSeveralServices(t *testing.T) {
 	}
 }
 
+// With ServiceIDAsString the object carries the id as a JSON string, hex
+// letters allowed, as a public client reads it.
+func TestUsageServiceIDAsString(t *testing.T) {
+	h := newHarness(t, ostorsim.Options{ServiceIDs: []string{"800000000000006a"}, ServiceIDAsString: true})
+	h.must(200, "PUT", q("ostor-users", "emailAddress", "u@example.com"))
+	if err := h.sim.AddTraffic(ostorsim.Traffic{Email: "u@example.com", Get: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.sim.Advance(ostorsim.DefaultUsagePeriod)
+	names := h.sim.UsageObjectNames()
+	if len(names) != 1 || !strings.HasPrefix(names[0], "s3-usage-800000000000006a-") {
+		t.Fatalf("names %v", names)
+	}
+	body := h.must(200, "GET", q("ostor-usage", "obj", names[0])).body
+	if !strings.Contains(body, `"service_id":"800000000000006a",`) {
+		t.Errorf("service_id not a string: %s", body)
+	}
+}
+
 func TestSeedDemo(t *testing.T) {
 	h := newHarness(t, ostorsim.Options{})
 	before := h.sim.Now()

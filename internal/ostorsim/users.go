@@ -210,12 +210,21 @@ type (
 		AWSAccessKeys []keyPair `json:"AWSAccessKeys"`
 	}
 	userListItemJSON struct {
-		UserEmail string    `json:"UserEmail"`
-		UserID    string    `json:"UserId"`
-		State     string    `json:"State"`
-		OwnerID   string    `json:"OwnerId"`
-		Flags     []string  `json:"Flags"`
-		Space     *sizeJSON `json:"space,omitempty"`
+		UserEmail string         `json:"UserEmail"`
+		UserID    string         `json:"UserId"`
+		State     string         `json:"State"`
+		OwnerID   string         `json:"OwnerId"`
+		Flags     []string       `json:"Flags"`
+		SpaceStat *spaceStatJSON `json:"SpaceStat,omitempty"`
+		Space     *sizeJSON      `json:"space,omitempty"`
+	}
+	// spaceStatJSON is the default shape of a user's space (see
+	// Options.UserSpaceAsSize).
+	spaceStatJSON struct {
+		LastTS   int64  `json:"LastTs"`
+		SizeCurr uint64 `json:"SizeCurr"`
+		SizeHMax uint64 `json:"SizeHMax"`
+		SizeHInt uint64 `json:"SizeHInt"`
 	}
 	accountJSON struct {
 		Name          string    `json:"Name"`
@@ -385,7 +394,11 @@ func (s *Sim) listUsers(withSpace bool) any {
 		}
 		if withSpace {
 			space := st.userSpace(u.id)
-			item.Space = &space
+			if s.opts.UserSpaceAsSize {
+				item.Space = &space
+			} else {
+				item.SpaceStat = &spaceStatJSON{LastTS: space.LastTS, SizeCurr: space.Current, SizeHMax: space.HMax, SizeHInt: space.HIntegral}
+			}
 		}
 		items = append(items, item)
 	}
