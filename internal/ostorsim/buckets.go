@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// defaultStorageClass is the storage class of every simulated bucket.
+const defaultStorageClass = "DEFAULT"
+
 // creationDateFormat is how ostor prints a bucket's creation_date.
 const creationDateFormat = "2006-01-02T15:04:05.000Z"
 
@@ -228,8 +231,16 @@ func (s *Sim) handleBuckets(c *call) (reply, error) {
 	if c.method != http.MethodGet {
 		return reply{}, methodNotAllowed(c)
 	}
-	if err := c.only([]string{"emailAddress", "id"}, nil); err != nil {
+	if err := c.only([]string{"emailAddress", "id", "storage_class"}, nil); err != nil {
 		return reply{}, err
+	}
+	// storage_class is undocumented; a public client sends
+	// storage_class=DEFAULT. Every simulated bucket is in the default
+	// class, so another class lists no bucket.
+	if class, present := c.value("storage_class"); present && class != defaultStorageClass {
+		return ok(struct {
+			Buckets []bucketJSON `json:"Buckets"`
+		}{Buckets: []bucketJSON{}}), nil
 	}
 	owner := ""
 	if c.has("emailAddress") || c.has("id") {

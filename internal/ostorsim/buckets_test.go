@@ -51,6 +51,14 @@ func TestBucketSizeIntegration(t *testing.T) {
 	if !strings.Contains(all, `"name":"photos"`) || !strings.Contains(all, `"name":"zzz"`) || strings.Index(all, "photos") > strings.Index(all, "zzz") {
 		t.Errorf("all buckets, sorted: %s", all)
 	}
+	// storage_class=DEFAULT, as a public client sends it, changes nothing;
+	// another class holds no bucket.
+	if got := h.must(200, "GET", q("ostor-buckets", "emailAddress", "o@example.com", "storage_class", "DEFAULT")).body; got != want {
+		t.Errorf("storage_class=DEFAULT: %s", got)
+	}
+	if got := h.must(200, "GET", q("ostor-buckets", "storage_class", "COLD")).body; got != `{"Buckets":[]}` {
+		t.Errorf("storage_class=COLD: %s", got)
+	}
 	h.mustErr(404, "User not found", "GET", q("ostor-buckets", "emailAddress", "ghost@example.com"))
 	h.mustErr(400, "", "PUT", q("ostor-buckets"))
 
