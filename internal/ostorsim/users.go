@@ -266,6 +266,12 @@ func (s *Sim) handleUsers(c *call) (reply, error) {
 		return ok(s.listUsers(c.has("space"))), nil
 
 	case http.MethodPut:
+		// The older API reference generates and revokes keys with PUT
+		// ("Creates a new user or generates/revokes access key pairs");
+		// newer ones with POST. Both are served alike.
+		if c.has("genKey") || c.has("revokeKey") {
+			return s.userAction(c)
+		}
 		if err := c.only([]string{"emailAddress"}, nil); err != nil {
 			return reply{}, err
 		}
@@ -299,10 +305,16 @@ func (s *Sim) handleUsers(c *call) (reply, error) {
 }
 
 // userAction serves the POST actions: disable, enable, genKey, revokeKey,
-// the last two also for an account (accountName).
+// the last two also for an account (accountName); genKey and revokeKey
+// also by PUT.
 func (s *Sim) userAction(c *call) (reply, error) {
 	st := &s.st
-	if err := c.only([]string{"emailAddress", "id", "accountName", "revokeKey"}, []string{"disable", "enable", "genKey"}); err != nil {
+	flags := []string{"disable", "enable", "genKey"}
+	if c.method == http.MethodPut {
+		// Luzilla/acronis-s3-usage c3d5025: "lock/unlock requires POST".
+		flags = []string{"genKey"}
+	}
+	if err := c.only([]string{"emailAddress", "id", "accountName", "revokeKey"}, flags); err != nil {
 		return reply{}, err
 	}
 	actions := 0
