@@ -105,10 +105,24 @@ type Options struct {
 	// public client types the field as a string.
 	ServiceIDAsString bool
 
+	// GenKeyAnswer says which pairs a genKey answer lists: the new pair
+	// only (the guide's example, the default), or all of the user's (or
+	// account's) pairs with the new one first or last, as a gateway might.
+	GenKeyAnswer KeyAnswer
+
 	// LimitsDisabled makes GET ?ostor-limits answer 400 "Limits are disabled",
 	// as a cluster without limits enabled does.
 	LimitsDisabled bool
 }
+
+// KeyAnswer is the shape of a genKey answer (Options.GenKeyAnswer).
+type KeyAnswer int
+
+const (
+	KeyAnswerNewOnly     KeyAnswer = iota // the new pair only
+	KeyAnswerAllNewFirst                  // every pair, the new one first
+	KeyAnswerAllNewLast                   // every pair, the new one last
+)
 
 // Credentials identify a user and one of its key pairs.
 type Credentials struct {

@@ -355,14 +355,14 @@ func (s *Sim) userAction(c *call) (reply, error) {
 			}
 			k := st.newKeyPair(keyOwner{userID: u.id, account: acc.name})
 			acc.keys = append(acc.keys, k)
-			return ok(accountJSON{Name: acc.name, AWSAccessKeys: []keyPair{k}}), nil
+			return ok(accountJSON{Name: acc.name, AWSAccessKeys: s.genKeyAnswer(acc.keys)}), nil
 		}
 		if len(u.keys) >= maxKeyPairs {
 			return reply{}, conflict("KeyLimitExceeded", "A user can only have two key pairs")
 		}
 		k := st.newKeyPair(keyOwner{userID: u.id})
 		u.keys = append(u.keys, k)
-		return ok(userKeysJSON{UserEmail: u.email, UserID: u.id, AWSAccessKeys: []keyPair{k}}), nil
+		return ok(userKeysJSON{UserEmail: u.email, UserID: u.id, AWSAccessKeys: s.genKeyAnswer(u.keys)}), nil
 	default: // revokeKey
 		key, _ := c.value("revokeKey")
 		keys := &u.keys
@@ -377,6 +377,19 @@ func (s *Sim) userAction(c *call) (reply, error) {
 		delete(st.keys, key)
 		return emptyOK(), nil
 	}
+}
+
+// genKeyAnswer lists the pairs a genKey answer shows (Options.GenKeyAnswer);
+// keys ends with the new pair.
+func (s *Sim) genKeyAnswer(keys []keyPair) []keyPair {
+	n := len(keys)
+	switch s.opts.GenKeyAnswer {
+	case KeyAnswerAllNewFirst:
+		return append([]keyPair{keys[n-1]}, keys[:n-1]...)
+	case KeyAnswerAllNewLast:
+		return keysCopy(keys)
+	}
+	return []keyPair{keys[n-1]}
 }
 
 func userDetail(u *user) userDetailJSON {
