@@ -59,7 +59,9 @@ type bucketJSON struct {
 }
 
 // integrate adds current × (t − lastUpdate) to the integral and marks t as
-// the last update. Our reading of the undocumented fields (docs/ostor-api.md).
+// the last update. This is a model of the undocumented fields for tests,
+// not the gateway's proven behaviour: the public examples do not fit it
+// (docs/usage.md, "Storage over time"), and staas bills on current only.
 func (b *bucket) integrate(t time.Time) {
 	if !t.After(b.lastUpdate) {
 		return
