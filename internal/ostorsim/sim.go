@@ -156,9 +156,11 @@ type state struct {
 	buckets   map[string]*bucket  // by name
 	epochs    map[string]uint64   // bucket name → epoch of its next creation
 
-	bucketLimits  map[string]*limits // by bucket name
-	bucketQuotas  map[string]uint64  // by bucket name, GB
-	defaultQuotas map[string]uint64  // "user"/"bucket" → GB
+	bucketLimits  map[string]*limits            // by bucket name
+	bucketQuotas  map[string]uint64             // by bucket name, GB
+	defaultQuotas map[string]uint64             // "user"/"bucket" → GB
+	settings      map[string]uint64             // ostor-settings by name
+	replication   map[string]*replicationConfig // by bucket name
 
 	usage  usageState
 	system Credentials
@@ -226,6 +228,8 @@ func New(opts Options) (*Sim, error) {
 		bucketLimits:  map[string]*limits{},
 		bucketQuotas:  map[string]uint64{},
 		defaultQuotas: map[string]uint64{},
+		settings:      defaultSettings(),
+		replication:   map[string]*replicationConfig{},
 	}
 	s.st.usage.init(opts.Start)
 	// A separate stream for faults, so that injecting faults does not change
