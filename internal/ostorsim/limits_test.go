@@ -1,6 +1,7 @@
 package ostorsim_test
 
 import (
+	"strings"
 	"testing"
 
 	"staas/internal/ostorsim"
@@ -109,6 +110,12 @@ func TestQuotas(t *testing.T) {
 		}
 	}
 	// Quotas are kept apart: a user quota does not show on the default.
+	h.must(200, "PUT", q("ostor-quotas", "id", user.UserId, "quota-size", "9"))
+	// The reference's sample request #1, stray ops flag and all.
+	h.must(200, "PUT", q("ostor-quotas", "emailAddress", "qq@example.com", "ops", flag, "quota-size", "1024"))
+	if got := h.must(200, "GET", q("ostor-quotas", "id", user.UserId)).body; !strings.Contains(got, `"size":"1024"`) {
+		t.Errorf("quota after the reference's example: %s", got)
+	}
 	h.must(200, "PUT", q("ostor-quotas", "id", user.UserId, "quota-size", "9"))
 	if got := h.must(200, "GET", q("ostor-quotas", "default", "user")).body; got != `{"version":"1","type":"user","size":"0"}` {
 		t.Errorf("default user after setting one user: %s", got)
