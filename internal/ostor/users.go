@@ -111,8 +111,10 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 }
 
 // UsersWithSpace lists all users with their space accounting in Space.
-// The shape of that block is not documented; it is read like a bucket's
-// size (see Size).
+// The block is not documented; it is read as "SpaceStat" with
+// LastTs/SizeCurr/SizeHMax/SizeHInt (a public client's names) or as
+// "space" with a bucket's size names, and means what a bucket's size
+// does (see Size).
 func (c *Client) UsersWithSpace(ctx context.Context) ([]User, error) {
 	return c.users(ctx, "list users with space", newQuery("users").flag("space"))
 }
