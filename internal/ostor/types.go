@@ -72,13 +72,13 @@ type Bucket struct {
 // Only Current is understood with confidence (bytes stored now). The rest
 // is not documented. LastTS looks like an hour since the Unix epoch: in
 // every public example it is the hour the bucket was created. HMax equals
-// Current in every example. HIntegral is unknown: its ratio to Current
+// Current in both complete examples. HIntegral is unknown: its ratio to Current
 // runs from 599 to 9637 in the examples, which no byte-hour integral up to
 // LastTS (the creation hour) can give (docs/usage.md, "Storage over
 // time"). Do not bill on anything but Current.
 type Size struct {
 	Current   uint64 // bytes
-	HMax      uint64 // unknown; equals Current in every public example
+	HMax      uint64 // unknown; equals Current in the public examples
 	HIntegral uint64 // unknown unit and span
 	LastTS    uint64 // hours since the Unix epoch (inferred)
 }
