@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"staas/internal/config"
 	"staas/internal/ostor"
@@ -52,6 +53,10 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 			res.Listed, res.Collected, res.Skipped, res.Deleted, res.Failed, res.Items, res.UnknownItems)
 		if res.Overflows > 0 {
 			fmt.Fprintf(stdout, "usage: %d objects refused because a ledger sum would exceed 2^64-1 (left on the gateway)\n", res.Overflows)
+		}
+		if res.Undated > 0 {
+			fmt.Fprintf(stdout, "usage: %d objects have no real date in their name or start_ts (left on the gateway, not booked): %s\n",
+				res.Undated, strings.Join(res.UndatedObjects, ", "))
 		}
 	}
 	if *storage {

@@ -24,6 +24,8 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	secretKey := fs.String("secret-key", "", "secret key of the system user (default: generated)")
 	demo := fs.Bool("demo", false, "create demo users, buckets and a day of traffic")
 	wrapped := fs.Bool("wrapped-user-list", false, `answer the user list as {"Users":[…]} instead of a bare array`)
+	spaceAsSize := fs.Bool("space-as-size", false, `answer ?ostor-users&space as "space":{"current",…} instead of "SpaceStat":{"SizeCurr",…}`)
+	serviceIDString := fs.Bool("service-id-string", false, `write "service_id" in usage objects as a JSON string instead of a number`)
 	latency := fs.Duration("latency", 0, "delay added to every answer")
 	errorRate := fs.Float64("error-rate", 0, "share of requests answered 503, 0..1")
 	dropRate := fs.Float64("drop-rate", 0, "share of connections closed without an answer, 0..1")
@@ -44,11 +46,13 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// it follows the wall clock so signed Date headers stay within the
 	// gateway's 15-minute window and usage periods close on time.
 	s, err := ostorsim.New(ostorsim.Options{
-		WallClock:        true,
-		SystemEmail:      *email,
-		SystemAccessKey:  *accessKey,
-		SystemSecretKey:  *secretKey,
-		ListUsersWrapped: *wrapped,
+		WallClock:         true,
+		SystemEmail:       *email,
+		SystemAccessKey:   *accessKey,
+		SystemSecretKey:   *secretKey,
+		ListUsersWrapped:  *wrapped,
+		UserSpaceAsSize:   *spaceAsSize,
+		ServiceIDAsString: *serviceIDString,
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+
+	"staas"
 )
 
 // CreateAccount creates a sub-account of a user and returns it with its
@@ -51,15 +53,27 @@ func (c *Client) DeleteAccount(ctx context.Context, email, name string) error {
 	return err
 }
 
-// GenerateAccountKey creates a key pair for a sub-account. Not retried, for
-// the reason given at GenerateKey.
+// GenerateAccountKey creates a key pair for a sub-account and returns the
+// pair that was not there before, as GenerateKey does; not retried, for the
+// reason given there.
 func (c *Client) GenerateAccountKey(ctx context.Context, email, name string) (*KeyPair, error) {
 	const op = "generate account key"
 	if err := validAccount(op, email, name); err != nil {
 		return nil, err
 	}
 	q := newQuery("users").set("emailAddress", email).set("accountName", name).flag("genKey")
-	return c.generateKey(ctx, op, q)
+	return c.generateKey(ctx, op, q, func(ctx context.Context) ([]KeyPair, error) {
+		u, err := c.User(ctx, ByEmail(email))
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range u.Accounts {
+			if a.Name == name {
+				return a.Keys, nil
+			}
+		}
+		return nil, staas.Errorf(staas.ENOTFOUND, "ostor: %s: user %s has no account %q", op, email, name)
+	})
 }
 
 // RevokeAccountKey deletes one of a sub-account's key pairs; retried like

@@ -20,6 +20,7 @@
 package ostor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -280,6 +281,13 @@ type request struct {
 	op     string // for messages: "create user"
 	method string
 	query  string
+	// path is "/" (the admin API) unless set: "/<bucket>" for a bucket's
+	// sub-resource such as ?replication.
+	path string
+	// body and header are sent as they are (a bucket sub-resource's XML
+	// and its x-amz-* headers); admin calls have neither.
+	body   []byte
+	header http.Header
 	// idempotent calls are retried after a 5xx or a connection failure.
 	idempotent bool
 	// goneIsDone makes a 404 a success when an earlier attempt's outcome is
@@ -421,10 +429,21 @@ func (c *Client) attempt(ctx context.Context, r request, stream bool) outcome {
 		cancel(nil)
 	}
 
-	req, err := http.NewRequestWithContext(actx, r.method, c.base+"/?"+r.query, nil)
+	path := r.path
+	if path == "" {
+		path = "/"
+	}
+	var reqBody io.Reader
+	if r.body != nil {
+		reqBody = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, c.base+path+"?"+r.query, reqBody)
 	if err != nil {
 		done()
 		return outcome{err: fmt.Errorf("%w: %w", errNotSent, err)}
+	}
+	for name, values := range r.header {
+		req.Header[name] = values
 	}
 	req.Header.Set("User-Agent", "staas-ostor/1")
 	if err := c.sign(actx, req); err != nil {

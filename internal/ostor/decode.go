@@ -193,7 +193,22 @@ type wireUser struct {
 	Keys         []wireKey     `json:"AWSAccessKeys"`
 	AccountCount flexUint      `json:"AccountCount"`
 	Accounts     []wireAccount `json:"Accounts"`
-	Space        *wireSize     `json:"space"`
+	// The space block of GET ?ostor-users&space arrives in one of two
+	// shapes: "SpaceStat" with LastTs/SizeCurr/SizeHMax/SizeHInt (what a
+	// public client, Luzilla/acronis-s3-usage pkg/ostor/types.go, decodes
+	// from real gateways), or "space" shaped like a bucket's size block
+	// (our earlier assumption). Both are read; SpaceStat wins if both come.
+	SpaceStat *wireSpaceStat `json:"SpaceStat"`
+	Space     *wireSize      `json:"space"`
+}
+
+// wireSpaceStat is the SpaceStat block: the same four figures as a
+// bucket's size block under other names.
+type wireSpaceStat struct {
+	LastTS    flexUint `json:"LastTs"`
+	Current   flexUint `json:"SizeCurr"`
+	HMax      flexUint `json:"SizeHMax"`
+	HIntegral flexUint `json:"SizeHInt"`
 }
 
 // wireUserList accepts both list shapes seen in the wild: a bare array
@@ -301,7 +316,11 @@ func (w wireUser) user() User {
 	for _, a := range w.Accounts {
 		u.Accounts = append(u.Accounts, Account{Name: a.Name, Keys: pairs(a.Keys)})
 	}
-	if w.Space != nil {
+	switch {
+	case w.SpaceStat != nil:
+		u.Space = &Size{Current: uint64(w.SpaceStat.Current), HMax: uint64(w.SpaceStat.HMax),
+			HIntegral: uint64(w.SpaceStat.HIntegral), LastTS: uint64(w.SpaceStat.LastTS)}
+	case w.Space != nil:
 		s := w.Space.size()
 		u.Space = &s
 	}

@@ -92,6 +92,20 @@ func TestDecodeUsersWithSpace(t *testing.T) {
 	equal(t, users[0].Space, &Size{Current: 5, HMax: 7, HIntegral: 18446744073709551615, LastTS: 424241})
 }
 
+// The SpaceStat shape, as a public client (Luzilla/acronis-s3-usage,
+// pkg/ostor/types.go UserSpaceStat) decodes it from real gateways.
+func TestDecodeUsersWithSpaceStat(t *testing.T) {
+	users, err := DecodeUsers(strings.NewReader(`{"Users":[{"UserEmail":"a@b.c","UserId":"0123456789abcdef","SpaceStat":{"LastTs":465442,"SizeCurr":139658698,"SizeHMax":"139658699","SizeHInt":1345907736733}},` +
+		`{"UserEmail":"d@b.c","UserId":"1123456789abcdef"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, users[0].Space, &Size{Current: 139658698, HMax: 139658699, HIntegral: 1345907736733, LastTS: 465442})
+	if users[1].Space != nil {
+		t.Errorf("a user without a space block got %+v", users[1].Space)
+	}
+}
+
 func TestGuideQueryUser(t *testing.T) {
 	u, err := DecodeUser(bytes.NewReader(guide(t, "query-user.json")))
 	if err != nil {

@@ -68,6 +68,7 @@ func userJSON(u User) map[string]any {
 
 func FuzzDecodeUsers(f *testing.F) {
 	seedGuide(f, "list-users.json")
+	f.Add([]byte(`{"Users":[{"UserEmail":"a@b.c","UserId":"0123456789abcdef","SpaceStat":{"LastTs":465442,"SizeCurr":1,"SizeHMax":"2","SizeHInt":3},"space":{"current":9}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		users, err := DecodeUsers(bytes.NewReader(data))
 		if err != nil {

@@ -30,21 +30,26 @@ func (c *Client) sign(ctx context.Context, req *http.Request) error {
 	if c.unsignedPayload {
 		req.Header.Set("X-Amz-Content-Sha256", unsignedPayload)
 	}
-	sts := StringToSignV2(req.Method, "", "", date, req.Header, canonicalResourceV2(req.URL.RawQuery))
+	sts := StringToSignV2(req.Method, req.Header.Get("Content-MD5"), req.Header.Get("Content-Type"), date, req.Header,
+		canonicalResourceV2(req.URL.EscapedPath(), req.URL.RawQuery))
 	req.Header.Set("Authorization", "AWS "+c.accessKey+":"+SignV2(c.secretKey, sts))
 	return nil
 }
 
-// canonicalResourceV2 is what ostor signs as the resource: the root path
-// and the service keyword only, i.e. the raw query up to the first '&'.
+// canonicalResourceV2 is what ostor signs as the resource: the path and
+// the service keyword only, i.e. the raw query up to the first '&'.
 // The vendor's own script and every public client sign it this way, so
-// the other parameters are not covered by the signature.
-func canonicalResourceV2(rawQuery string) string {
+// the other parameters are not covered by the signature. For a bucket's
+// sub-resource ("/<bucket>?replication") this is S3's own rule.
+func canonicalResourceV2(path, rawQuery string) string {
+	if path == "" {
+		path = "/"
+	}
 	keyword, _, _ := strings.Cut(rawQuery, "&")
 	if keyword == "" {
-		return "/"
+		return path
 	}
-	return "/?" + keyword
+	return path + "?" + keyword
 }
 
 // StringToSignV2 builds the S3 Signature Version 2 string to sign:

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,6 +59,19 @@ type world struct {
 	user    *UserKeys
 	bucket  string
 	objects []string
+}
+
+// hasSpace checks the customer's space block as the seeded world sets it.
+func hasSpace(users []User, err error) error {
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Email == customer && u.Space != nil && u.Space.Current == 12288 && u.Space.HMax == 12288 && u.Space.LastTS != 0 {
+			return nil
+		}
+	}
+	return errors.New("customer's space missing")
 }
 
 func (e *simEnv) seed(t *testing.T) world {
@@ -116,18 +130,8 @@ func TestSimEveryCall(t *testing.T) {
 		}},
 		{name: "list users", run: func(e *simEnv, w world) error { return hasUser(e.c.Users(bg)) }},
 		{name: "list users wrapped", opts: ostorsim.Options{ListUsersWrapped: true}, run: func(e *simEnv, w world) error { return hasUser(e.c.Users(bg)) }},
-		{name: "list users with space", run: func(e *simEnv, w world) error {
-			users, err := e.c.UsersWithSpace(bg)
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				if u.Email == customer && u.Space != nil && u.Space.Current == 12288 {
-					return nil
-				}
-			}
-			return errors.New("customer's space missing")
-		}},
+		{name: "list users with space (SpaceStat)", run: func(e *simEnv, w world) error { return hasSpace(e.c.UsersWithSpace(bg)) }},
+		{name: "list users with space (size names)", opts: ostorsim.Options{UserSpaceAsSize: true}, run: func(e *simEnv, w world) error { return hasSpace(e.c.UsersWithSpace(bg)) }},
 		{name: "get user by email", run: func(e *simEnv, w world) error {
 			u, err := e.c.User(bg, ByEmail(customer))
 			if err == nil && (u.ID != w.user.ID || len(u.Keys) != 1 || u.Keys[0] != w.user.Keys[0] || !u.Enabled()) {
@@ -363,6 +367,13 @@ func TestSimEveryCall(t *testing.T) {
 		{name: "quota: too large", run: func(e *simEnv, w world) error { return e.c.SetQuota(bg, DefaultQuota("user"), 1<<62) }, code: staas.EINVALID, unsent: true},
 
 		// ostor-usage
+		{name: "usage: service_id as a string with hex digits", opts: ostorsim.Options{ServiceIDs: []string{"800000000000006a"}, ServiceIDAsString: true}, run: func(e *simEnv, w world) error {
+			obj, err := e.c.UsageObject(bg, w.objects[0])
+			if err == nil && (obj.ServiceID != "800000000000006a" || len(obj.Items) != 1) {
+				return errors.New("wrong object")
+			}
+			return err
+		}},
 		{name: "usage: list, read, stream, delete", run: func(e *simEnv, w world) error {
 			page, err := e.c.UsagePage(bg, "", 10)
 			if err != nil {
@@ -597,16 +608,41 @@ func TestSimRetries(t *testing.T) {
 		wantCode(t, err, staas.ENOTFOUND)
 	})
 	t.Run("generate key is not retried", func(t *testing.T) {
-		e := newSimEnv(t, ostorsim.Options{})
-		if _, err := e.c.CreateUser(ctx, customer); err != nil {
+		sim, c, posts := postFaultEnv(t, func(w http.ResponseWriter, r *http.Request, sim *ostorsim.Sim) {
+			w.WriteHeader(http.StatusInternalServerError)
+		})
+		if _, err := c.CreateUser(ctx, customer); err != nil {
 			t.Fatal(err)
 		}
-		e.sim.SetFaults(ostorsim.Faults{Burst5xx: 1})
-		before := e.sim.Requests()
-		_, err := e.c.GenerateKey(ctx, customer)
+		posts.Store(0)
+		_, err := c.GenerateKey(ctx, customer)
 		wantCode(t, err, staas.EUNAVAILABLE)
-		if n := e.sim.Requests() - before; n != 1 {
-			t.Fatalf("%d requests, want 1", n)
+		if n := posts.Load(); n != 1 {
+			t.Fatalf("%d genKey requests, want 1", n)
+		}
+		if !strings.Contains(staas.ErrorMessage(err), "no key pair was created") {
+			t.Errorf("message %q: the pairs read afterwards show none was created", staas.ErrorMessage(err))
+		}
+		if u, _ := userOf(sim, c); len(u.Keys) != 1 {
+			t.Errorf("keys %v", u.Keys)
+		}
+	})
+	t.Run("generate key: a lost answer is recovered from the user's pairs", func(t *testing.T) {
+		sim, c, posts := postFaultEnv(t, func(w http.ResponseWriter, r *http.Request, sim *ostorsim.Sim) {
+			sim.ServeHTTP(httptest.NewRecorder(), r) // the gateway acts…
+			panic(http.ErrAbortHandler)              // …and the answer is lost
+		})
+		if _, err := c.CreateUser(ctx, customer); err != nil {
+			t.Fatal(err)
+		}
+		posts.Store(0)
+		k, err := c.GenerateKey(ctx, customer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := userOf(sim, c)
+		if posts.Load() != 1 || len(u.Keys) != 2 || *k != u.Keys[1] {
+			t.Errorf("%d genKey requests; got %v, user has %v", posts.Load(), k, u.Keys)
 		}
 	})
 }
@@ -644,5 +680,78 @@ func TestObserve(t *testing.T) {
 	want := []seen{{"list users", 3, ""}, {"get user", 1, staas.ENOTFOUND}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("observed %+v, want %+v", got, want)
+	}
+}
+
+// postFaultEnv serves the simulator but hands the first POST after
+// posts.Store(0) to fault instead.
+func postFaultEnv(t *testing.T, fault func(http.ResponseWriter, *http.Request, *ostorsim.Sim)) (*ostorsim.Sim, *Client, *atomic.Int32) {
+	t.Helper()
+	sim := ostorsim.MustNew(ostorsim.Options{Seed: 1})
+	var posts atomic.Int32
+	posts.Store(-1 << 20) // no fault until armed
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && posts.Add(1) == 1 {
+			fault(w, r, sim)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return sim, simClient(t, sim, srv.URL), &posts
+}
+
+func userOf(_ *ostorsim.Sim, c *Client) (*User, error) {
+	return c.User(context.Background(), ByEmail(customer))
+}
+
+// A gateway that answers genKey with all of the user's pairs, the new one
+// not last: the client returns the pair that was not there before.
+func TestGenerateKeyPicksTheNewPair(t *testing.T) {
+	ctx := context.Background()
+	for _, order := range []ostorsim.KeyAnswer{ostorsim.KeyAnswerAllNewFirst, ostorsim.KeyAnswerAllNewLast} {
+		e := newSimEnv(t, ostorsim.Options{GenKeyAnswer: order})
+		first, err := e.c.CreateUser(ctx, customer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := e.c.GenerateKey(ctx, customer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := e.c.User(ctx, ByEmail(customer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Keys) != 2 || *k == first.Keys[0] || *k != u.Keys[1] {
+			t.Errorf("order %v: got %v; user had %v, now %v", order, k, first.Keys, u.Keys)
+		}
+		// The same for an account.
+		if _, err := e.c.CreateAccount(ctx, customer, "team"); err != nil {
+			t.Fatal(err)
+		}
+		ak, err := e.c.GenerateAccountKey(ctx, customer, "team")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, err = e.c.User(ctx, ByEmail(customer)); err != nil {
+			t.Fatal(err)
+		}
+		if len(u.Accounts) != 1 || len(u.Accounts[0].Keys) != 2 || *ak != u.Accounts[0].Keys[1] {
+			t.Errorf("order %v: account key %v; account has %v", order, ak, u.Accounts)
+		}
+	}
+}
+
+// An answer whose pairs were all there before is refused, not guessed at.
+func TestGenerateKeyRefusesAnOldPair(t *testing.T) {
+	old := `{"AWSAccessKeyId":"0123456789abcdefAAAA","AWSSecretAccessKey":"` + strings.Repeat("s", 40) + `"}`
+	c := testClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"UserEmail":"a@b.c","UserId":"0123456789abcdef","AWSAccessKeys":[` + old + `]}`))
+	})
+	_, err := c.GenerateKey(context.Background(), "a@b.c")
+	wantCode(t, err, staas.EINTERNAL)
+	if !strings.Contains(staas.ErrorMessage(err), "no new key pair") {
+		t.Errorf("message %q", staas.ErrorMessage(err))
 	}
 }

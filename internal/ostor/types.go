@@ -70,15 +70,16 @@ type Bucket struct {
 // Size is the gateway's size accounting of a bucket or a user.
 //
 // Only Current is understood with confidence (bytes stored now). The rest
-// is inferred, not documented: LastTS is the hour of the last update in
-// hours since the Unix epoch (the guide's examples fall in the hour their
-// buckets were created), HMax the highest Current seen, and HIntegral
-// bytes × hours accumulated up to LastTS. Do not bill on the inferred
-// fields before checking them on a real cluster.
+// is not documented. LastTS looks like an hour since the Unix epoch: in
+// every public example it is the hour the bucket was created. HMax equals
+// Current in both complete examples. HIntegral is unknown: its ratio to Current
+// runs from 599 to 9637 in the examples, which no byte-hour integral up to
+// LastTS (the creation hour) can give (docs/usage.md, "Storage over
+// time"). Do not bill on anything but Current.
 type Size struct {
 	Current   uint64 // bytes
-	HMax      uint64 // bytes (inferred)
-	HIntegral uint64 // byte-hours (inferred)
+	HMax      uint64 // unknown; equals Current in the public examples
+	HIntegral uint64 // unknown unit and span
 	LastTS    uint64 // hours since the Unix epoch (inferred)
 }
 

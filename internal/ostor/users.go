@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 
 	"staas"
 )
@@ -110,8 +111,10 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 }
 
 // UsersWithSpace lists all users with their space accounting in Space.
-// The shape of that block is not documented; it is read like a bucket's
-// size (see Size).
+// The block is not documented; it is read as "SpaceStat" with
+// LastTs/SizeCurr/SizeHMax/SizeHInt (a public client's names) or as
+// "space" with a bucket's size names, and means what a bucket's size
+// does (see Size).
 func (c *Client) UsersWithSpace(ctx context.Context) ([]User, error) {
 	return c.users(ctx, "list users with space", newQuery("users").flag("space"))
 }
@@ -168,38 +171,81 @@ func (c *Client) DeleteUser(ctx context.Context, ref UserRef) error {
 // GenerateKey creates a new key pair for a user and returns it. A user has
 // at most two pairs; a third is EKEYLIMIT.
 //
-// It is not retried at all: if an answer is lost, a retry would create a
-// second pair (or fail on the limit) and the first would be orphaned with
-// its secret never seen. After such a failure (EUNAVAILABLE) list the
-// user's keys with User before deciding what to do.
+// The guide's answer holds the new pair only, but a gateway may list all
+// of the user's pairs, in any order. So the user's pairs are read first and
+// the pair returned is the one that was not there before; an answer with no
+// new pair, or several, is EINTERNAL rather than a guess (a wrong guess
+// would hand the customer a secret that is not the new key's).
+//
+// It is not retried: if an answer is lost, a retry would create a second
+// pair (or fail on the limit). Instead the user's pairs are read again: one
+// new pair is the one created and is returned; none means nothing was
+// created (EUNAVAILABLE, safe to try again); otherwise EUNAVAILABLE says a
+// pair may have been created and the keys must be checked.
 func (c *Client) GenerateKey(ctx context.Context, email string) (*KeyPair, error) {
 	const op = "generate key"
 	if err := validEmail(op, email); err != nil {
 		return nil, err
 	}
 	q := newQuery("users").set("emailAddress", email).flag("genKey")
-	return c.generateKey(ctx, op, q)
+	return c.generateKey(ctx, op, q, func(ctx context.Context) ([]KeyPair, error) {
+		u, err := c.User(ctx, ByEmail(email))
+		if err != nil {
+			return nil, err
+		}
+		return u.Keys, nil
+	})
 }
 
-func (c *Client) generateKey(ctx context.Context, op string, q *query) (*KeyPair, error) {
-	o, err := c.run(ctx, request{op: op, method: http.MethodPost, query: q.String(), on400: staas.EKEYLIMIT, on409: staas.EKEYLIMIT}, false)
+// generateKey sends the genKey request q and picks the new pair by comparing
+// the answer with what keys reports before (and, after a lost answer,
+// after) the request.
+func (c *Client) generateKey(ctx context.Context, op string, q *query, keys func(context.Context) ([]KeyPair, error)) (*KeyPair, error) {
+	before, err := keys(ctx)
 	if err != nil {
-		if ambiguous(o) && ctx.Err() == nil {
-			return nil, unavailable(err, "a key pair may have been created: check the keys")
-		}
 		return nil, err
 	}
-	keys, err := DecodeUserKeys(bytes.NewReader(o.body))
+	o, err := c.run(ctx, request{op: op, method: http.MethodPost, query: q.String(), on400: staas.EKEYLIMIT, on409: staas.EKEYLIMIT}, false)
+	if err != nil {
+		if !ambiguous(o) || ctx.Err() != nil {
+			return nil, err
+		}
+		after, qerr := keys(ctx)
+		if qerr != nil {
+			return nil, unavailable(errors.Join(err, qerr), "a key pair may have been created: check the keys")
+		}
+		switch added := newPairs(before, after); len(added) {
+		case 1:
+			return &added[0], nil
+		case 0:
+			return nil, unavailable(err, "no key pair was created")
+		default:
+			return nil, unavailable(err, "a key pair may have been created: check the keys")
+		}
+	}
+	answer, err := DecodeUserKeys(bytes.NewReader(o.body))
 	if err != nil {
 		return nil, malformed(op, err)
 	}
-	if len(keys.Keys) == 0 {
-		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer has no key pair", op)
+	switch added := newPairs(before, answer.Keys); len(added) {
+	case 1:
+		return &added[0], nil
+	case 0:
+		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer holds no new key pair", op)
+	default:
+		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer holds %d new key pairs (another client generated one meanwhile?): check the keys", op, len(added))
 	}
-	// The answer holds the new pair only; were it to list all pairs, the
-	// new one would be the last.
-	k := keys.Keys[len(keys.Keys)-1]
-	return &k, nil
+}
+
+// newPairs returns the pairs of now whose access key id is not in before.
+func newPairs(before, now []KeyPair) []KeyPair {
+	var added []KeyPair
+	for _, k := range now {
+		if !slices.ContainsFunc(before, func(b KeyPair) bool { return b.AccessKeyID == k.AccessKeyID }) {
+			added = append(added, k)
+		}
+	}
+	return added
 }
 
 // RevokeKey deletes one of a user's key pairs. It is retried; a 404 after

@@ -51,16 +51,25 @@ func TestBucketSizeIntegration(t *testing.T) {
 	if !strings.Contains(all, `"name":"photos"`) || !strings.Contains(all, `"name":"zzz"`) || strings.Index(all, "photos") > strings.Index(all, "zzz") {
 		t.Errorf("all buckets, sorted: %s", all)
 	}
+	// storage_class=DEFAULT, as a public client sends it, changes nothing;
+	// another class holds no bucket.
+	if got := h.must(200, "GET", q("ostor-buckets", "emailAddress", "o@example.com", "storage_class", "DEFAULT")).body; got != want {
+		t.Errorf("storage_class=DEFAULT: %s", got)
+	}
+	if got := h.must(200, "GET", q("ostor-buckets", "storage_class", "COLD")).body; got != `{"Buckets":[]}` {
+		t.Errorf("storage_class=COLD: %s", got)
+	}
 	h.mustErr(404, "User not found", "GET", q("ostor-buckets", "emailAddress", "ghost@example.com"))
 	h.mustErr(400, "", "PUT", q("ostor-buckets"))
 
-	// The user's space is the sum over their buckets.
+	// The user's space is the sum over their buckets, by default under the
+	// names a public client reads from real gateways.
 	list := h.must(200, "GET", q("ostor-users", "space", flag)).body
-	wantSpace := fmt.Sprintf(`"space":{"current":600,"hmax":1000,"h_integral":2300,"last_ts":%d}`, startHour+2)
-	if !strings.Contains(list, wantSpace) {
+	wantSpace := fmt.Sprintf(`"SpaceStat":{"LastTs":%d,"SizeCurr":600,"SizeHMax":1000,"SizeHInt":2300}`, startHour+2)
+	if !strings.Contains(list, wantSpace) || strings.Contains(list, `"space"`) {
 		t.Errorf("users with space: %s\nwant %s", list, wantSpace)
 	}
-	if strings.Contains(h.must(200, "GET", "ostor-users").body, `"space"`) {
+	if body := h.must(200, "GET", "ostor-users").body; strings.Contains(body, `"space"`) || strings.Contains(body, `"SpaceStat"`) {
 		t.Error("space shown without the flag")
 	}
 
@@ -110,4 +119,20 @@ func bucketSize(t *testing.T, sim *ostorsim.Sim, name string) string {
 	j := strings.Index(body[i:], `"size":`)
 	k := strings.Index(body[i+j:], "}")
 	return body[i+j : i+j+k+1]
+}
+
+// With UserSpaceAsSize the space block has a bucket's size names.
+func TestUserSpaceAsSize(t *testing.T) {
+	h := newHarness(t, ostorsim.Options{UserSpaceAsSize: true})
+	h.must(200, "PUT", q("ostor-users", "emailAddress", "o@example.com"))
+	if err := h.sim.CreateBucket("o@example.com", "photos"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sim.SetBucketSize("photos", 1000); err != nil {
+		t.Fatal(err)
+	}
+	list := h.must(200, "GET", q("ostor-users", "space", flag)).body
+	if !strings.Contains(list, `"space":{"current":1000,"hmax":1000,"h_integral":0,`) || strings.Contains(list, "SpaceStat") {
+		t.Errorf("users with space: %s", list)
+	}
 }

@@ -113,12 +113,23 @@ func (st *state) selectLimits(c *call) (*limits, error) {
 // ostor-limits: GET, PUT (one value per request), DELETE (all back to 0).
 func (s *Sim) handleLimits(c *call) (reply, error) {
 	selectors := []string{"emailAddress", "id", "bucket"}
-	switch c.method {
-	case http.MethodGet, http.MethodDelete:
+	legacy := c.has("ops") || c.has("bandwidth")
+	switch {
+	case c.method == http.MethodGet:
 		if err := c.only(selectors, nil); err != nil {
 			return reply{}, err
 		}
-	case http.MethodPut:
+	case c.method == http.MethodDelete:
+		// The older reference resets one type: DELETE …&ops or …&bandwidth.
+		if err := c.only(selectors, []string{"ops", "bandwidth"}); err != nil {
+			return reply{}, err
+		}
+		if c.has("ops") && c.has("bandwidth") {
+			return reply{}, badRequest("either ops or bandwidth can be set in a single request")
+		}
+	case c.method == http.MethodPut && legacy:
+		return s.putLegacyLimits(c)
+	case c.method == http.MethodPut:
 		if err := c.only(append(selectors, "limit-type", "limit-resource", "limit-value"), nil); err != nil {
 			return reply{}, err
 		}
@@ -141,7 +152,14 @@ func (s *Sim) handleLimits(c *call) (reply, error) {
 	case http.MethodGet:
 		return ok(l.json()), nil
 	case http.MethodDelete:
-		*l = limits{}
+		switch {
+		case c.has("ops"):
+			l.opsCenti = nil
+		case c.has("bandwidth"):
+			l.bandwidthOut = 0
+		default:
+			*l = limits{}
+		}
 		return noContent(), nil
 	}
 	typ, _ := c.value("limit-type")
@@ -156,5 +174,71 @@ func (s *Sim) handleLimits(c *call) (reply, error) {
 		return reply{}, err
 	}
 	*l = next
+	return emptyOK(), nil
+}
+
+// putLegacyLimits serves the older PUT syntax of the API reference
+// (Acronis Storage 2.x, VHI 4.x put-service-ostor-limits):
+//
+//	PUT ?ostor-limits&bucket=B&ops&default=60&put=3600&list=30
+//	PUT ?ostor-limits&emailAddress=E&bandwidth&out=100
+//
+// ops values are integers in operations per minute; "if [default is] set,
+// all unspecified operations limits are set to default, otherwise they are
+// set to 0". They are stored, and read back, per second: the reference's
+// example reads put=3600 as "60 ops/s" and list=30 as "0.5 ops/s", and its
+// GET example answers "0.50". out is an integer in KB/s, default 0.
+func (s *Sim) putLegacyLimits(c *call) (reply, error) {
+	selectors := []string{"emailAddress", "id", "bucket"}
+	if c.has("ops") == c.has("bandwidth") {
+		return reply{}, badRequest("either ops or bandwidth can be set in a single request")
+	}
+	var next limits
+	if c.has("ops") {
+		if err := c.only(append(selectors, opsResources...), []string{"ops"}); err != nil {
+			return reply{}, err
+		}
+		perMinute := map[string]uint64{}
+		for _, res := range opsResources {
+			raw, present := c.value(res)
+			if !present {
+				continue
+			}
+			n, err := strconv.ParseUint(raw, 10, 64)
+			if err != nil || n > maxOpsCenti/100*60 {
+				return reply{}, badRequest(fmt.Sprintf("%s %q is not a non-negative integer (operations per minute)", res, raw))
+			}
+			perMinute[res] = n
+		}
+		next.opsCenti = map[string]uint64{}
+		for _, res := range opsResources {
+			v, set := perMinute[res]
+			if !set {
+				v = perMinute["default"] // 0 when default is not given
+			}
+			// Hundredths of an operation per second, rounded half up.
+			next.opsCenti[res] = (v*100 + 30) / 60
+		}
+	} else {
+		if err := c.only(append(selectors, "out"), []string{"bandwidth"}); err != nil {
+			return reply{}, err
+		}
+		if raw, present := c.value("out"); present {
+			n, err := strconv.ParseUint(raw, 10, 64)
+			if err != nil {
+				return reply{}, badRequest(fmt.Sprintf("out %q is not a non-negative integer (KB/s)", raw))
+			}
+			next.bandwidthOut = n
+		}
+	}
+	l, err := s.st.selectLimits(c)
+	if err != nil {
+		return reply{}, err
+	}
+	if c.has("ops") {
+		l.opsCenti = next.opsCenti
+	} else {
+		l.bandwidthOut = next.bandwidthOut
+	}
 	return emptyOK(), nil
 }

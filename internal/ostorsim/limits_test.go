@@ -1,6 +1,7 @@
 package ostorsim_test
 
 import (
+	"strings"
 	"testing"
 
 	"staas/internal/ostorsim"
@@ -110,6 +111,12 @@ func TestQuotas(t *testing.T) {
 	}
 	// Quotas are kept apart: a user quota does not show on the default.
 	h.must(200, "PUT", q("ostor-quotas", "id", user.UserId, "quota-size", "9"))
+	// The reference's sample request #1, stray ops flag and all.
+	h.must(200, "PUT", q("ostor-quotas", "emailAddress", "qq@example.com", "ops", flag, "quota-size", "1024"))
+	if got := h.must(200, "GET", q("ostor-quotas", "id", user.UserId)).body; !strings.Contains(got, `"size":"1024"`) {
+		t.Errorf("quota after the reference's example: %s", got)
+	}
+	h.must(200, "PUT", q("ostor-quotas", "id", user.UserId, "quota-size", "9"))
 	if got := h.must(200, "GET", q("ostor-quotas", "default", "user")).body; got != `{"version":"1","type":"user","size":"0"}` {
 		t.Errorf("default user after setting one user: %s", got)
 	}
@@ -118,4 +125,54 @@ func TestQuotas(t *testing.T) {
 	h.mustErr(400, "quota-size is required", "PUT", q("ostor-quotas", "bucket", "qb"))
 	h.mustErr(404, "Bucket not found", "GET", q("ostor-quotas", "bucket", "ghost"))
 	h.mustErr(404, "User not found", "DELETE", q("ostor-quotas", "emailAddress", "ghost@example.com"))
+}
+
+// The older syntax of the API reference (Acronis Storage 2.4 Object Storage
+// Orchestration API Reference, PUT Service ostor-limits, sample request #4):
+// "PUT /?ostor-limits&bucket=testbucket&ops&default=60&put=3600&list=30 —
+// the new PUT operations limit is 60 ops/s, LIST limit is 0.5 ops/s, GET and
+// DELETE limits are 1 ops/s".
+func TestLegacyLimits(t *testing.T) {
+	h := newHarness(t, ostorsim.Options{})
+	h.must(200, "PUT", q("ostor-users", "emailAddress", "l@example.com"))
+	if err := h.sim.CreateBucket("l@example.com", "testbucket"); err != nil {
+		t.Fatal(err)
+	}
+	get := q("ostor-limits", "bucket", "testbucket")
+	h.must(200, "PUT", q("ostor-limits", "bucket", "testbucket", "bandwidth", flag, "out", "100"))
+	h.must(200, "PUT", q("ostor-limits", "bucket", "testbucket", "ops", flag, "default", "60", "put", "3600", "list", "30"))
+	want := `{"ops:default":"1.00","ops:get":"1.00","ops:put":"60.00","ops:list":"0.50","ops:delete":"1.00","bandwidth:out":"100"}`
+	if got := h.must(200, "GET", get).body; got != want {
+		t.Errorf("guide's example\n got %s\nwant %s", got, want)
+	}
+	// Without default, unspecified operations go to 0; bandwidth stays.
+	h.must(200, "PUT", q("ostor-limits", "emailAddress", "l@example.com", "ops", flag, "get", "90"))
+	h.must(200, "PUT", q("ostor-limits", "bucket", "testbucket", "ops", flag, "get", "90"))
+	want = `{"ops:default":"0.00","ops:get":"1.50","ops:put":"0.00","ops:list":"0.00","ops:delete":"0.00","bandwidth:out":"100"}`
+	if got := h.must(200, "GET", get).body; got != want {
+		t.Errorf("get only\n got %s\nwant %s", got, want)
+	}
+	for _, bad := range []string{
+		q("ostor-limits", "bucket", "testbucket", "ops", flag, "bandwidth", flag, "get", "1"),
+		q("ostor-limits", "bucket", "testbucket", "ops", flag, "get", "1.5"),
+		q("ostor-limits", "bucket", "testbucket", "ops", flag, "out", "1"),
+		q("ostor-limits", "bucket", "testbucket", "bandwidth", flag, "out", "-1"),
+		q("ostor-limits", "bucket", "testbucket", "bandwidth", flag, "get", "1"),
+		q("ostor-limits", "bucket", "testbucket", "ops", flag, "limit-type", "ops"),
+	} {
+		h.mustErr(400, "", "PUT", bad)
+	}
+	if got := h.must(200, "GET", get).body; got != want {
+		t.Errorf("refused requests changed the limits: %s", got)
+	}
+	// DELETE …&ops resets the operations only, …&bandwidth the bandwidth.
+	h.must(204, "DELETE", q("ostor-limits", "bucket", "testbucket", "ops", flag))
+	if got := h.must(200, "GET", get).body; got != `{"ops:default":"0.00","ops:get":"0.00","ops:put":"0.00","ops:list":"0.00","ops:delete":"0.00","bandwidth:out":"100"}` {
+		t.Errorf("after DELETE ops: %s", got)
+	}
+	h.must(204, "DELETE", q("ostor-limits", "bucket", "testbucket", "bandwidth", flag))
+	if got := h.must(200, "GET", get).body; got != zeroLimits {
+		t.Errorf("after DELETE bandwidth: %s", got)
+	}
+	h.mustErr(404, "", "PUT", q("ostor-limits", "bucket", "nope", "ops", flag, "get", "1"))
 }

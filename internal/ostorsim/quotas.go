@@ -75,7 +75,10 @@ func (s *Sim) handleQuotas(c *call) (reply, error) {
 			return reply{}, err
 		}
 	case http.MethodPut:
-		if err := c.only(append(selectors, "quota-size"), nil); err != nil {
+		// The reference's own first example sends a stray "ops" flag
+		// (PUT /?ostor-quotas&emailAddress=user1@email.com&ops&quota-size=1024,
+		// put-service-ostor-quotas 4.7 to 6.3); it is taken and ignored.
+		if err := c.only(append(selectors, "quota-size"), []string{"ops"}); err != nil {
 			return reply{}, err
 		}
 		if !c.has("quota-size") {

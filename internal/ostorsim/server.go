@@ -150,6 +150,7 @@ var services = map[string]serviceHandler{
 	"ostor-limits":   (*Sim).handleLimits,
 	"ostor-quotas":   (*Sim).handleQuotas,
 	"ostor-usage":    (*Sim).handleUsage,
+	"ostor-settings": (*Sim).handleSettings,
 }
 
 // ServeHTTP serves the admin API and the S3 data plane (s3.go): faults
@@ -181,6 +182,12 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request, requestID string) {
 	s.followWallClock()
 	s.mu.Unlock()
 
+	// A bucket's ?replication (replication.go) is documented with the
+	// admin API but addressed like S3: it is served before either.
+	if bucket, resource, ok := replicationTarget(r); ok {
+		s.serveReplication(w, r, requestID, bucket, resource)
+		return
+	}
 	if !isAdminRequest(r) {
 		s.serveS3(w, r, requestID)
 		return

@@ -69,7 +69,8 @@ type Options struct {
 
 	// ServiceIDs are the ids of the gateway services that write usage
 	// objects; decimal digits only, because the object JSON prints the id as
-	// a bare number. Default: one service, DefaultServiceID.
+	// a bare number (lowercase hex digits too with ServiceIDAsString).
+	// Default: one service, DefaultServiceID.
 	ServiceIDs []string
 
 	// EmptyUsageObjects makes a service write a usage object for a period in
@@ -92,10 +93,36 @@ type Options struct {
 	// of a bare array (both shapes exist in the wild).
 	ListUsersWrapped bool
 
+	// UserSpaceAsSize makes GET ?ostor-users&space answer each user's
+	// space as "space":{"current","hmax","h_integral","last_ts"} (a bucket's
+	// size block) instead of the default "SpaceStat":{"LastTs","SizeCurr",
+	// "SizeHMax","SizeHInt"}, the names a public client decodes from real
+	// gateways (docs/ostor-api.md, "ostor-users").
+	UserSpaceAsSize bool
+
+	// ServiceIDAsString makes usage objects carry "service_id" as a JSON
+	// string ("80000000000000065") instead of the guide's bare number; a
+	// public client types the field as a string.
+	ServiceIDAsString bool
+
+	// GenKeyAnswer says which pairs a genKey answer lists: the new pair
+	// only (the guide's example, the default), or all of the user's (or
+	// account's) pairs with the new one first or last, as a gateway might.
+	GenKeyAnswer KeyAnswer
+
 	// LimitsDisabled makes GET ?ostor-limits answer 400 "Limits are disabled",
 	// as a cluster without limits enabled does.
 	LimitsDisabled bool
 }
+
+// KeyAnswer is the shape of a genKey answer (Options.GenKeyAnswer).
+type KeyAnswer int
+
+const (
+	KeyAnswerNewOnly     KeyAnswer = iota // the new pair only
+	KeyAnswerAllNewFirst                  // every pair, the new one first
+	KeyAnswerAllNewLast                   // every pair, the new one last
+)
 
 // Credentials identify a user and one of its key pairs.
 type Credentials struct {
@@ -129,9 +156,11 @@ type state struct {
 	buckets   map[string]*bucket  // by name
 	epochs    map[string]uint64   // bucket name → epoch of its next creation
 
-	bucketLimits  map[string]*limits // by bucket name
-	bucketQuotas  map[string]uint64  // by bucket name, GB
-	defaultQuotas map[string]uint64  // "user"/"bucket" → GB
+	bucketLimits  map[string]*limits            // by bucket name
+	bucketQuotas  map[string]uint64             // by bucket name, GB
+	defaultQuotas map[string]uint64             // "user"/"bucket" → GB
+	settings      map[string]uint64             // ostor-settings by name
+	replication   map[string]*replicationConfig // by bucket name
 
 	usage  usageState
 	system Credentials
@@ -154,8 +183,10 @@ func New(opts Options) (*Sim, error) {
 	}
 	seen := map[string]bool{}
 	for _, id := range opts.ServiceIDs {
-		if !isDigits(id) {
-			return nil, fmt.Errorf("ostorsim: service id %q is not decimal digits", id)
+		// A bare JSON number holds decimal digits only; as a string the id
+		// may have the hex letters the guide's object names show.
+		if !isDigits(id) && !(opts.ServiceIDAsString && isLowerHex(id)) {
+			return nil, fmt.Errorf("ostorsim: service id %q is not decimal digits (or hex digits with ServiceIDAsString)", id)
 		}
 		if seen[id] {
 			return nil, fmt.Errorf("ostorsim: duplicate service id %q", id)
@@ -197,6 +228,8 @@ func New(opts Options) (*Sim, error) {
 		bucketLimits:  map[string]*limits{},
 		bucketQuotas:  map[string]uint64{},
 		defaultQuotas: map[string]uint64{},
+		settings:      defaultSettings(),
+		replication:   map[string]*replicationConfig{},
 	}
 	s.st.usage.init(opts.Start)
 	// A separate stream for faults, so that injecting faults does not change
@@ -300,6 +333,18 @@ func isDigits(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
 			return false
 		}
 	}

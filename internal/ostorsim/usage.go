@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// MaxUsageListLimit is the largest (and default) page of ostor-usage names.
+// MaxUsageListLimit is the largest (and default) page of ostor-usage names;
+// a larger limit is served as this one.
 const MaxUsageListLimit = 1000
 
 // usageNameTimeFormat is the start time inside a usage object's name.
@@ -65,7 +66,7 @@ func (u *usageState) init(start time.Time) {
 type (
 	usageObjectJSON struct {
 		FmtVersion int             `json:"fmt_version"`
-		ServiceID  json.Number     `json:"service_id"` // every digit kept
+		ServiceID  any             `json:"service_id"` // json.Number (every digit kept) or string
 		StartTS    int64           `json:"start_ts"`
 		Period     int64           `json:"period"`
 		NrItems    int             `json:"nr_items"`
@@ -118,9 +119,13 @@ func (s *Sim) closePeriod(end time.Time) {
 		if len(counters) == 0 && !s.opts.EmptyUsageObjects {
 			continue
 		}
+		var id any = json.Number(sid)
+		if s.opts.ServiceIDAsString {
+			id = sid
+		}
 		obj := usageObjectJSON{
 			FmtVersion: 1,
-			ServiceID:  json.Number(sid),
+			ServiceID:  id,
 			StartTS:    start.Unix(),
 			Period:     int64(s.opts.UsagePeriod / time.Second),
 			Items:      []usageItemJSON{},
@@ -199,8 +204,11 @@ func (s *Sim) handleUsage(c *call) (reply, error) {
 			return reply{}, err
 		}
 		if name, one := c.value("obj"); one {
-			if c.has("after") || c.has("limit") {
-				return reply{}, badRequest("obj cannot be combined with after or limit")
+			// A public client sends limit with every call, obj included;
+			// the reference forbids no combination, so paging parameters
+			// next to obj are checked and ignored.
+			if _, err := usageLimit(c); err != nil {
+				return reply{}, err
 			}
 			raw, found := u.objects[name]
 			if !found {
@@ -226,14 +234,26 @@ func (s *Sim) handleUsage(c *call) (reply, error) {
 	return reply{}, methodNotAllowed(c)
 }
 
+// usageLimit reads the limit parameter: a positive integer; a page holds
+// at most MaxUsageListLimit names whatever was asked (the reference states
+// no maximum, so a larger limit is served as the largest page rather than
+// refused).
+func usageLimit(c *call) (int, error) {
+	raw, present := c.value("limit")
+	if !present {
+		return MaxUsageListLimit, nil
+	}
+	n, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil || n < 1 {
+		return 0, badRequest(fmt.Sprintf("limit %q is not a positive integer", raw))
+	}
+	return int(min(n, MaxUsageListLimit)), nil
+}
+
 func (s *Sim) listUsage(c *call) (reply, error) {
-	limit := MaxUsageListLimit
-	if raw, present := c.value("limit"); present {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > MaxUsageListLimit {
-			return reply{}, badRequest(fmt.Sprintf("limit %q is not an integer from 1 to %d", raw, MaxUsageListLimit))
-		}
-		limit = n
+	limit, err := usageLimit(c)
+	if err != nil {
+		return reply{}, err
 	}
 	names := s.st.usage.sortedNames()
 	if after, present := c.value("after"); present {

@@ -87,6 +87,10 @@ func TestUsageObjects(t *testing.T) {
 	}
 
 	body := h.must(200, "GET", q("ostor-usage", "obj", wantName)).body
+	// A public client sends limit with obj; the object is the answer.
+	if got := h.must(200, "GET", q("ostor-usage", "obj", wantName, "limit", "1000")).body; got != body {
+		t.Errorf("obj with limit: %s", got)
+	}
 	if !strings.Contains(body, `"service_id":80000000000000065,`) {
 		t.Errorf("service_id not written with all digits: %s", body)
 	}
@@ -114,7 +118,7 @@ func TestUsageObjects(t *testing.T) {
 	h.mustErr(404, "Statistics object not found", "GET", q("ostor-usage", "obj", wantName))
 	h.mustErr(404, "Statistics object not found", "DELETE", q("ostor-usage", "obj", wantName))
 	h.mustErr(400, "obj is required", "DELETE", "ostor-usage")
-	h.mustErr(400, "", "GET", q("ostor-usage", "obj", wantName, "limit", "5"))
+	h.mustErr(400, "", "GET", q("ostor-usage", "obj", wantName, "limit", "x"))
 	// Deleting the object does not change what happened.
 	if len(h.sim.UsageGroundTruth()) != 2 {
 		t.Errorf("ground truth after delete: %+v", h.sim.UsageGroundTruth())
@@ -157,11 +161,13 @@ func TestUsageListingPaging(t *testing.T) {
 	if l := list("limit", "5"); l.Truncated {
 		t.Fatalf("limit equal to the count: %+v", l)
 	}
-	for _, bad := range []string{"0", "1001", "-1", "x", ""} {
+	for _, bad := range []string{"0", "-1", "x", ""} {
 		h.mustErr(400, "", "GET", q("ostor-usage", "limit", bad))
 	}
-	if l := list("limit", "1000"); l.NrItems != 5 {
-		t.Fatalf("limit 1000: %+v", l)
+	for _, big := range []string{"1000", "1001", "18446744073709551615"} {
+		if l := list("limit", big); l.NrItems != 5 {
+			t.Fatalf("limit %s: %+v", big, l)
+		}
 	}
 
 	// A hand-made object is served byte for byte, even if it is not JSON.
@@ -221,6 +227,25 @@ func TestUsageSeveralServices(t *testing.T) {
 	}
 	if _, err := ostorsim.New(ostorsim.Options{ServiceIDs: []string{"8000000000000006a"}}); err == nil {
 		t.Error("a non-decimal service id was accepted")
+	}
+}
+
+// With ServiceIDAsString the object carries the id as a JSON string, hex
+// letters allowed, as a public client reads it.
+func TestUsageServiceIDAsString(t *testing.T) {
+	h := newHarness(t, ostorsim.Options{ServiceIDs: []string{"800000000000006a"}, ServiceIDAsString: true})
+	h.must(200, "PUT", q("ostor-users", "emailAddress", "u@example.com"))
+	if err := h.sim.AddTraffic(ostorsim.Traffic{Email: "u@example.com", Get: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.sim.Advance(ostorsim.DefaultUsagePeriod)
+	names := h.sim.UsageObjectNames()
+	if len(names) != 1 || !strings.HasPrefix(names[0], "s3-usage-800000000000006a-") {
+		t.Fatalf("names %v", names)
+	}
+	body := h.must(200, "GET", q("ostor-usage", "obj", names[0])).body
+	if !strings.Contains(body, `"service_id":"800000000000006a",`) {
+		t.Errorf("service_id not a string: %s", body)
 	}
 }
 

@@ -210,12 +210,21 @@ type (
 		AWSAccessKeys []keyPair `json:"AWSAccessKeys"`
 	}
 	userListItemJSON struct {
-		UserEmail string    `json:"UserEmail"`
-		UserID    string    `json:"UserId"`
-		State     string    `json:"State"`
-		OwnerID   string    `json:"OwnerId"`
-		Flags     []string  `json:"Flags"`
-		Space     *sizeJSON `json:"space,omitempty"`
+		UserEmail string         `json:"UserEmail"`
+		UserID    string         `json:"UserId"`
+		State     string         `json:"State"`
+		OwnerID   string         `json:"OwnerId"`
+		Flags     []string       `json:"Flags"`
+		SpaceStat *spaceStatJSON `json:"SpaceStat,omitempty"`
+		Space     *sizeJSON      `json:"space,omitempty"`
+	}
+	// spaceStatJSON is the default shape of a user's space (see
+	// Options.UserSpaceAsSize).
+	spaceStatJSON struct {
+		LastTS   int64  `json:"LastTs"`
+		SizeCurr uint64 `json:"SizeCurr"`
+		SizeHMax uint64 `json:"SizeHMax"`
+		SizeHInt uint64 `json:"SizeHInt"`
 	}
 	accountJSON struct {
 		Name          string    `json:"Name"`
@@ -257,6 +266,12 @@ func (s *Sim) handleUsers(c *call) (reply, error) {
 		return ok(s.listUsers(c.has("space"))), nil
 
 	case http.MethodPut:
+		// The older API reference generates and revokes keys with PUT
+		// ("Creates a new user or generates/revokes access key pairs");
+		// newer ones with POST. Both are served alike.
+		if c.has("genKey") || c.has("revokeKey") {
+			return s.userAction(c)
+		}
 		if err := c.only([]string{"emailAddress"}, nil); err != nil {
 			return reply{}, err
 		}
@@ -290,10 +305,16 @@ func (s *Sim) handleUsers(c *call) (reply, error) {
 }
 
 // userAction serves the POST actions: disable, enable, genKey, revokeKey,
-// the last two also for an account (accountName).
+// the last two also for an account (accountName); genKey and revokeKey
+// also by PUT.
 func (s *Sim) userAction(c *call) (reply, error) {
 	st := &s.st
-	if err := c.only([]string{"emailAddress", "id", "accountName", "revokeKey"}, []string{"disable", "enable", "genKey"}); err != nil {
+	flags := []string{"disable", "enable", "genKey"}
+	if c.method == http.MethodPut {
+		// Luzilla/acronis-s3-usage c3d5025: "lock/unlock requires POST".
+		flags = []string{"genKey"}
+	}
+	if err := c.only([]string{"emailAddress", "id", "accountName", "revokeKey"}, flags); err != nil {
 		return reply{}, err
 	}
 	actions := 0
@@ -334,14 +355,14 @@ func (s *Sim) userAction(c *call) (reply, error) {
 			}
 			k := st.newKeyPair(keyOwner{userID: u.id, account: acc.name})
 			acc.keys = append(acc.keys, k)
-			return ok(accountJSON{Name: acc.name, AWSAccessKeys: []keyPair{k}}), nil
+			return ok(accountJSON{Name: acc.name, AWSAccessKeys: s.genKeyAnswer(acc.keys)}), nil
 		}
 		if len(u.keys) >= maxKeyPairs {
 			return reply{}, conflict("KeyLimitExceeded", "A user can only have two key pairs")
 		}
 		k := st.newKeyPair(keyOwner{userID: u.id})
 		u.keys = append(u.keys, k)
-		return ok(userKeysJSON{UserEmail: u.email, UserID: u.id, AWSAccessKeys: []keyPair{k}}), nil
+		return ok(userKeysJSON{UserEmail: u.email, UserID: u.id, AWSAccessKeys: s.genKeyAnswer(u.keys)}), nil
 	default: // revokeKey
 		key, _ := c.value("revokeKey")
 		keys := &u.keys
@@ -356,6 +377,19 @@ func (s *Sim) userAction(c *call) (reply, error) {
 		delete(st.keys, key)
 		return emptyOK(), nil
 	}
+}
+
+// genKeyAnswer lists the pairs a genKey answer shows (Options.GenKeyAnswer);
+// keys ends with the new pair.
+func (s *Sim) genKeyAnswer(keys []keyPair) []keyPair {
+	n := len(keys)
+	switch s.opts.GenKeyAnswer {
+	case KeyAnswerAllNewFirst:
+		return append([]keyPair{keys[n-1]}, keys[:n-1]...)
+	case KeyAnswerAllNewLast:
+		return keysCopy(keys)
+	}
+	return []keyPair{keys[n-1]}
 }
 
 func userDetail(u *user) userDetailJSON {
@@ -385,7 +419,11 @@ func (s *Sim) listUsers(withSpace bool) any {
 		}
 		if withSpace {
 			space := st.userSpace(u.id)
-			item.Space = &space
+			if s.opts.UserSpaceAsSize {
+				item.Space = &space
+			} else {
+				item.SpaceStat = &spaceStatJSON{LastTS: space.LastTS, SizeCurr: space.Current, SizeHMax: space.HMax, SizeHInt: space.HIntegral}
+			}
 		}
 		items = append(items, item)
 	}

@@ -215,3 +215,24 @@ func TestAddSystemUserCanAdminister(t *testing.T) {
 		t.Fatal("duplicate system user accepted")
 	}
 }
+
+// The older API reference (Virtuozzo Object Storage Orchestration API,
+// put-service-ostor-users) generates and revokes keys with PUT.
+func TestKeysByPUT(t *testing.T) {
+	h := newHarness(t, ostorsim.Options{})
+	const email = "put@example.com"
+	created := decode[userJSON](t, h.must(200, "PUT", q("ostor-users", "emailAddress", email)).body)
+	gen := decode[userJSON](t, h.must(200, "PUT", q("ostor-users", "emailAddress", email, "genKey", flag)).body)
+	if gen.UserId != created.UserId || len(gen.AWSAccessKeys) != 1 || gen.AWSAccessKeys[0] == created.AWSAccessKeys[0] {
+		t.Fatalf("genKey by PUT %+v", gen)
+	}
+	h.mustErr(409, "A user can only have two key pairs", "PUT", q("ostor-users", "emailAddress", email, "genKey", flag))
+	h.must(200, "PUT", q("ostor-users", "emailAddress", email, "revokeKey", created.AWSAccessKeys[0].AWSAccessKeyId))
+	u := decode[userJSON](t, h.must(200, "GET", q("ostor-users", "emailAddress", email)).body)
+	if len(u.AWSAccessKeys) != 1 || u.AWSAccessKeys[0] != gen.AWSAccessKeys[0] {
+		t.Errorf("keys after revoke by PUT: %+v", u.AWSAccessKeys)
+	}
+	// Disabling stays POST only, and PUT without an action still creates.
+	h.mustErr(400, "", "PUT", q("ostor-users", "emailAddress", email, "disable", flag, "genKey", flag))
+	h.mustErr(409, "User already exists", "PUT", q("ostor-users", "emailAddress", email))
+}

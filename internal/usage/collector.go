@@ -169,6 +169,12 @@ type Result struct {
 	// Overflows counts the objects refused (and left on the gateway)
 	// because a sum would exceed 2^64-1; they are among Failed.
 	Overflows int
+	// Undated counts the objects left on the gateway, neither booked nor
+	// deleted, because neither their name nor their start_ts carries a
+	// real time (a name dated 1970: see undatedBefore). UndatedObjects
+	// names up to 20 of them. An operator decides what they are worth.
+	Undated        int
+	UndatedObjects []string
 }
 
 // Report is what Config.Observe is told at the end of every run.
@@ -341,6 +347,18 @@ func (r *run) process(ctx context.Context) error {
 			continue
 		}
 		hour, err := objectHour(name)
+		if errors.Is(err, errUndatedName) {
+			// The name has no real time: take the hour from start_ts, or
+			// leave the object where it is.
+			o, stop := r.dateFromHeader(ctx, name)
+			if stop != nil {
+				return stop
+			}
+			if o != nil {
+				objs = append(objs, *o)
+			}
+			continue
+		}
 		if err != nil {
 			r.fail(name, err)
 			continue
@@ -378,6 +396,35 @@ func (r *run) process(ctx context.Context) error {
 		objs = objs[n:]
 	}
 	return nil
+}
+
+// dateFromHeader reads an object whose name carries no real time (dated
+// before undatedBefore, in practice the Unix epoch: a gateway service that
+// named it before it knew the time) without booking anything, for its
+// start_ts. A real start_ts gives the hour to book the object in; without
+// one the object is left on the gateway, unbooked and undeleted, and
+// reported in Result.Undated. It returns the object to collect, or nil.
+func (r *run) dateFromHeader(ctx context.Context, name string) (*object, error) {
+	c := r.c
+	h, err := c.cfg.Gateway.StreamUsageObject(ctx, name, func(ostor.UsageItem) error { return nil })
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, r.fail(name, fmt.Errorf("usage: object %s (its name has no real date): reading its start_ts: %w", name, err))
+	}
+	if start := h.Start(); !start.Before(undatedBefore) {
+		c.log.Warn("a usage object's name has no real date; booked in the hour of its start_ts",
+			"object", name, "start_ts", h.StartTS)
+		return &object{name, start.Unix() / 3600}, nil
+	}
+	r.res.Undated++
+	if len(r.res.UndatedObjects) < maxUnknownNamed {
+		r.res.UndatedObjects = append(r.res.UndatedObjects, name)
+	}
+	c.log.Warn("a usage object has no real date in its name or its start_ts: left on the gateway, not booked, not deleted",
+		"object", name, "start_ts", h.StartTS, "items", h.Count)
+	return nil, nil
 }
 
 // single collects one object in a transaction of its own, reading it
@@ -525,7 +572,7 @@ func (r *run) committed(ctx context.Context, members []member) error {
 		res.Collected++
 		res.Items += m.items
 		res.UnknownItems += m.unknownN
-		if h := m.header.Start(); !h.IsZero() && h.Unix()/3600 != m.hour {
+		if h := m.header.Start(); !h.Before(undatedBefore) && h.Unix()/3600 != m.hour {
 			c.log.Warn("a usage object's start_ts is in another hour than its name says; counted in the name's hour",
 				"object", m.name, "start_ts", m.header.StartTS)
 		}
@@ -571,18 +618,32 @@ func (c *Collector) fatal(ctx context.Context, err error) error {
 // s3-usage-<service id>-<start, ms precision, UTC>-<period in seconds>.
 var objectNamePattern = regexp.MustCompile(`^s3-usage-[0-9A-Za-z]+-([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)-([0-9]+)$`)
 
+// undatedBefore: a start time before it is no real time. Names dated
+// 1970-01-01 (the Unix epoch, a clock that was not set) are listed by real
+// gateways; a public client stops reading the listing at the first of
+// them (docs/usage.md, "Objects dated 1970"). ostor's statistics objects
+// appear in 2016; 2000 leaves a wide margin.
+var undatedBefore = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// errUndatedName: the name is well formed but its start time is before
+// undatedBefore.
+var errUndatedName = errors.New("usage: the object's name has no real date")
+
 // objectHour is the hour (since the Unix epoch) an object's counters are
 // booked in: the hour its name's start time falls in. The name is known
 // before the object is read; the header's start_ts may come after the
-// items.
+// items. A name dated before undatedBefore is errUndatedName.
 func objectHour(name string) (int64, error) {
 	m := objectNamePattern.FindStringSubmatch(name)
 	if m == nil {
 		return 0, staas.Errorf(staas.EINVALID, "usage: object name %q is not s3-usage-<service id>-<start>-<period>: left on the gateway", name)
 	}
 	t, err := time.Parse("2006-01-02T15:04:05.000Z", m[1])
-	if err != nil || t.Unix() < 0 {
+	if err != nil {
 		return 0, staas.Errorf(staas.EINVALID, "usage: object name %q has no valid start time: left on the gateway", name)
+	}
+	if t.Before(undatedBefore) {
+		return 0, errUndatedName
 	}
 	if _, err := strconv.ParseUint(m[2], 10, 64); err != nil {
 		return 0, staas.Errorf(staas.EINVALID, "usage: object name %q has no valid period: left on the gateway", name)

@@ -3,6 +3,7 @@ package usage
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -316,4 +317,57 @@ func TestObjectHour(t *testing.T) {
 			t.Errorf("objectHour(%q) = %d, %v; want %d, ok %v", c.name, h, err, c.hour, c.ok)
 		}
 	}
+}
+
+// Objects named with the Unix epoch (a gateway service that named them
+// before it knew the time; a public client stops its listing at the first
+// such name). One whose start_ts is real is booked in that hour; one
+// without any real time is neither booked nor deleted, and the objects
+// listed after it are still collected.
+func TestUndatedObjects(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b, ostorsim.Options{ServiceIDs: []string{"80000000000000066"}})
+		id := e.user("a@example.com", 1, true)
+		if err := e.sim.CreateBucket("a@example.com", "data"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.sim.AddTraffic(ostorsim.Traffic{Email: "a@example.com", Bucket: "data", Get: 7}); err != nil {
+			t.Fatal(err)
+		}
+		e.sim.Advance(ostorsim.DefaultUsagePeriod) // a dated object of service …66
+		object := func(startTS int64, get int) []byte {
+			return fmt.Appendf(nil, `{"fmt_version":1,"service_id":80000000000000065,"start_ts":%d,"period":1800,"nr_items":1,"items":[`+
+				`{"key":{"bucket":"data","epoch":0,"user_id":%q,"tag":""},"counters":{"ops":{"put":0,"get":%d,"list":0,"other":0},"net_io":{"uploaded":0,"downloaded":0}}}]}`,
+				startTS, id, get)
+		}
+		real := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+		dated := "s3-usage-80000000000000065-1970-01-01T00:00:00.000Z-1800"
+		undated := "s3-usage-80000000000000065-1970-01-01T00:00:30.000Z-1800"
+		e.sim.PutUsageObject(dated, object(real.Unix(), 100))
+		e.sim.PutUsageObject(undated, object(30, 1000))
+
+		res, err := e.collector().Run(ctxFor(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Listed != 3 || res.Collected != 2 || res.Deleted != 2 || res.Undated != 1 || !slices.Equal(res.UndatedObjects, []string{undated}) || res.Failed != 0 {
+			t.Errorf("result %+v", res)
+		}
+		hours := map[int64]uint64{}
+		if err := e.st.EachUsageRow(ctxFor(t), "default", func(r store.UsageRow) error { hours[r.Hour] += r.Get; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		start := ostorsim.DefaultStart.Unix() / 3600
+		if want := map[int64]uint64{start: 7, real.Unix() / 3600: 100}; !maps.Equal(hours, want) {
+			t.Errorf("GET booked by hour %v, want %v (nothing in 1970)", hours, want)
+		}
+		if left := e.sim.UsageObjectNames(); !slices.Equal(left, []string{undated}) {
+			t.Errorf("left on the gateway: %v, want only the undated object", left)
+		}
+		// The next run leaves it again and books nothing twice.
+		res, err = e.collector().Run(ctxFor(t))
+		if err != nil || res.Listed != 1 || res.Collected != 0 || res.Undated != 1 {
+			t.Errorf("second run %+v, %v", res, err)
+		}
+	})
 }

@@ -42,14 +42,15 @@ type Storage struct {
 	// Covered is how much of the period the samples cover: less than the
 	// whole when sampling began later or has not yet reached its end.
 	Covered time.Duration
-	// ReportedGBHours is the same integral read from the gateway's
-	// h_integral (the difference between the first and the last sample
-	// that touch the period). That reading of h_integral is inferred,
-	// not documented: it is a cross-check, not what staas bills.
-	// ReportedOK is false when h_integral went down (a reset or another
-	// meaning), which makes the figure meaningless.
-	ReportedGBHours float64
-	ReportedOK      bool
+	// HIntegralGrowth is how much the gateway's h_integral grew between
+	// the first and the last sample of each bucket that touch the period,
+	// summed, in h_integral's own unit. That unit is unknown: the public
+	// examples do not fit byte-hours up to last_ts (docs/usage.md), so it
+	// is kept raw, for comparison once a real cluster has explained it,
+	// and never converted, billed or shown. HIntegralOK is false when
+	// h_integral went down (a reset or another meaning).
+	HIntegralGrowth *big.Int
+	HIntegralOK     bool
 }
 
 // BucketTotals are one bucket's figures; Bucket "" holds the user-level
@@ -233,7 +234,9 @@ func groupByBucket(samples []store.StorageSample) map[string][]store.StorageSamp
 	return out
 }
 
-func emptyStorage() Storage { return Storage{ByteSeconds: new(big.Int), ReportedOK: true} }
+func emptyStorage() Storage {
+	return Storage{ByteSeconds: new(big.Int), HIntegralGrowth: new(big.Int), HIntegralOK: true}
+}
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {
@@ -267,7 +270,6 @@ func integrate(samples []store.StorageSample, from, to, lastRun time.Time) (Stor
 	var events []event
 	var covered time.Duration
 	coverStart := end
-	reported := new(big.Int)
 	for i, s := range samples {
 		holdEnd := end
 		if i+1 < len(samples) && samples[i+1].Bucket == s.Bucket {
@@ -292,9 +294,9 @@ func integrate(samples []store.StorageSample, from, to, lastRun time.Time) (Stor
 		if !first && !s.At.After(end) && s.LastTS != 0 {
 			prev := samples[i-1]
 			if s.HIntegral < prev.HIntegral {
-				st.ReportedOK = false
+				st.HIntegralOK = false
 			} else {
-				reported.Add(reported, new(big.Int).SetUint64(s.HIntegral-prev.HIntegral))
+				st.HIntegralGrowth.Add(st.HIntegralGrowth, new(big.Int).SetUint64(s.HIntegral-prev.HIntegral))
 			}
 		}
 	}
@@ -304,8 +306,6 @@ func integrate(samples []store.StorageSample, from, to, lastRun time.Time) (Stor
 	st.Covered = covered
 	st.GBHours = gbHours(st.ByteSeconds)
 	st.GBMonths = st.GBHours / HoursPerMonth
-	rf, _ := new(big.Float).Quo(new(big.Float).SetInt(reported), big.NewFloat(BytesPerGB)).Float64()
-	st.ReportedGBHours = rf
 
 	// The peak: the sum of all buckets' held sizes after each sampling.
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
