@@ -106,16 +106,17 @@ func TestRealS3Tools(t *testing.T) {
 				steps = r.rclone(bucket)
 			}
 			steps.mb()
-			steps.put(smallFile, "small.bin")
+			steps.put(smallFile, oddKey)
 			steps.put(bigFile, "big.bin")
 			listing := steps.ls()
-			for _, want := range []string{"small.bin", "big.bin", fmt.Sprint(len(small)), fmt.Sprint(len(big))} {
+			for _, want := range []string{oddKey, "big.bin", fmt.Sprint(len(small)), fmt.Sprint(len(big))} {
 				if !strings.Contains(listing, want) {
 					t.Errorf("listing lacks %q:\n%s", want, listing)
 				}
 			}
-			for name, want := range map[string][]byte{"small.bin": small, "big.bin": big} {
-				out := filepath.Join(home, "got-"+name)
+			for i, name := range []string{oddKey, "big.bin"} {
+				want := [][]byte{small, big}[i]
+				out := filepath.Join(home, fmt.Sprintf("got-%d", i))
 				steps.get(name, out)
 				if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, want) {
 					t.Errorf("%s read back: %d bytes, want %d identical (err %v)", name, len(got), len(want), err)
@@ -135,7 +136,7 @@ func TestRealS3Tools(t *testing.T) {
 				t.Errorf("ostor-buckets: %+v, want %s holding %d bytes", buckets, bucket, len(small)+len(big))
 			}
 
-			steps.rm("small.bin")
+			steps.rm(oddKey)
 			steps.rm("big.bin")
 			steps.rb()
 			if buckets, err := admin.BucketsOf(ctx, ostor.ByEmail(email)); err != nil || len(buckets) != 0 {
@@ -198,6 +199,10 @@ func TestRealS3Tools(t *testing.T) {
 		}
 	}
 }
+
+// oddKey is the small object's key: a space, '+' and '%' are what a
+// URL-encoded listing (rclone, the AWS CLI ask for one) gets wrong first.
+const oddKey = "odd name+%41.txt"
 
 // toolSteps are one tool's commands for the round trip.
 type toolSteps struct {

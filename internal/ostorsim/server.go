@@ -152,7 +152,7 @@ var services = map[string]serviceHandler{
 	"ostor-usage":    (*Sim).handleUsage,
 }
 
-// ServeHTTP serves the admin API and the S3 data plane (s3.go): faults
+// ServeHTTP serves the admin API and the S3 data plane (s3plane.go): faults
 // first (they model the network and the gateway's health), then
 // authentication, then the service.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
