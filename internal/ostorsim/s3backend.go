@@ -130,7 +130,7 @@ func (be *s3Backend) CreateBucket(name string) error {
 	st := &be.s.st
 	if b, exists := st.buckets[name]; exists {
 		if b.ownerID == be.caller.userID {
-			return gofakes3.ErrorMessage(gofakes3.ErrBucketAlreadyExists, "Your previous request to create the named bucket succeeded and you already own it.")
+			return be.fail(http.StatusConflict, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.")
 		}
 		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
 	}

@@ -128,6 +128,9 @@ func (s *Sim) authorizeS3(c *s3Call, r *http.Request) (itemKey, *bucket, error) 
 	case b == nil: // gofakes3 answers NoSuchBucket, or creates it
 	case b.ownerID == u.id:
 	case c.op == opDeleteBucket && u.system && c.caller.account == "":
+	case r.Method == http.MethodPut && c.key == "" && len(c.query) == 0: // CreateBucket
+		return itemKey{}, nil, conflict("BucketAlreadyExists",
+			"The requested bucket name is not available. The bucket namespace is shared by all users of the system.")
 	default:
 		return itemKey{}, nil, forbidden("AccessDenied", "Access Denied")
 	}

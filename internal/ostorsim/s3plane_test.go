@@ -334,7 +334,8 @@ func TestS3ObjectRules(t *testing.T) {
 	mustS3Err(t, h.s3(bob, "PUT", "/bobs/stolen.txt", nil, "X-Amz-Copy-Source", "/photos/mine.txt"), 403, "AccessDenied")
 	mustS3Err(t, h.s3(bob, "PUT", "/photos/x", []byte("x")), 403, "AccessDenied")
 	mustS3Err(t, h.s3(bob, "GET", "/photos/mine.txt", nil), 403, "AccessDenied")
-	mustS3Err(t, h.s3(bob, "PUT", "/photos", nil), 403, "AccessDenied") // someone else's name
+	mustS3Err(t, h.s3(bob, "PUT", "/photos", nil), 409, "BucketAlreadyExists") // S3's names are global
+	mustS3Err(t, h.s3(alice, "PUT", "/photos", nil), 409, "BucketAlreadyOwnedByYou")
 	mustS3(t, h.s3(alice, "PUT", "/photos/copy.txt", nil, "X-Amz-Copy-Source", "/photos/mine.txt"), 200)
 	if res := mustS3(t, h.s3(alice, "GET", "/photos/copy.txt", nil), 200); res.body != "alice's" {
 		t.Errorf("copy: %q", res.body)
