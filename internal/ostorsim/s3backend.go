@@ -274,6 +274,10 @@ func readBody(input io.Reader, size int64) ([]byte, error) {
 	if errors.Is(err, errPayloadHash) {
 		return nil, gofakes3.ErrorMessage(gofakes3.ErrBadDigest, "The x-amz-content-sha256 you specified did not match what we received.")
 	}
+	var s3err gofakes3.Error // BadDigest from gofakes3's Content-MD5 check
+	if errors.As(err, &s3err) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, gofakes3.ErrorMessage(gofakes3.ErrIncompleteBody, "reading the body: "+err.Error())
 	}

@@ -307,6 +307,10 @@ func TestS3PayloadHashChecked(t *testing.T) {
 		t.Errorf("read back %d bytes", len(res.body))
 	}
 
+	// A Content-MD5 that is not the body's stores nothing either.
+	mustS3Err(t, h.s3(alice, "PUT", "/photos/md5", []byte("body"), "Content-MD5", contentMD5([]byte("other"))), 400, "BadDigest")
+	mustS3(t, h.s3(alice, "PUT", "/photos/md5", []byte("body"), "Content-MD5", contentMD5([]byte("body"))), 200)
+
 	// aws-chunked payloads carry chunk signatures the simulator does not
 	// check: refused, not trusted.
 	r := h.s3Request("PUT", "/photos/chunked", []byte("5;chunk-signature=x\r\nhello\r\n0;chunk-signature=y\r\n\r\n"))
@@ -317,7 +321,7 @@ func TestS3PayloadHashChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustS3Err(t, h.send(r), 501, "NotImplemented")
-	if objs, _ := h.sim.Objects("photos"); len(objs) != 3 {
+	if objs, _ := h.sim.Objects("photos"); len(objs) != 4 {
 		t.Errorf("objects: %v", objs)
 	}
 }
