@@ -40,6 +40,12 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
 need mariadbd mariadb-server
 need mariadb-install-db mariadb-server
 need chromium chromium # internal/demo's browser test drives the demo in headless Chromium
+# cmd/staas's TestRealS3Tools runs the real S3 tools against `staas sim`. The
+# AWS CLI is the Debian package's /usr/bin/aws: an `aws` earlier in PATH
+# (a pyenv shim, a pip install) is not what the test runs.
+need s3cmd s3cmd
+need /usr/bin/aws awscli
+need rclone rclone
 # php-shim's PHPUnit suite runs inside `go test ./php-shim` against real
 # staas servers; the shim needs PHP's curl extension.
 need php php-cli

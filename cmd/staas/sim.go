@@ -30,6 +30,7 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errorRate := fs.Float64("error-rate", 0, "share of requests answered 503, 0..1")
 	dropRate := fs.Float64("drop-rate", 0, "share of connections closed without an answer, 0..1")
 	loseRate := fs.Float64("lose-answer-rate", 0, "share of requests that take effect but whose answer is lost, 0..1")
+	period := fs.Duration("usage-period", ostorsim.DefaultUsagePeriod, "length of a usage-statistics period (whole seconds); shorter lets a test read ostor-usage sooner")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,6 +38,9 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if rate < 0 || rate > 1 {
 			return fmt.Errorf("-%s must be between 0 and 1", name)
 		}
+	}
+	if *period < time.Second || *period%time.Second != 0 {
+		return fmt.Errorf("-usage-period must be whole seconds, at least 1s")
 	}
 	if (*accessKey == "") != (*secretKey == "") {
 		return fmt.Errorf("-access-key and -secret-key go together")
@@ -53,6 +57,7 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ListUsersWrapped:  *wrapped,
 		UserSpaceAsSize:   *spaceAsSize,
 		ServiceIDAsString: *serviceIDString,
+		UsagePeriod:       *period,
 	})
 	if err != nil {
 		return err

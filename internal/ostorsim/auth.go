@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -338,6 +339,14 @@ func payloadHashV4(r *http.Request) (string, error) {
 	if declared == unsignedPayload {
 		return declared, nil
 	}
+	if isSHA256Hex(declared) && (r.ContentLength > maxHashedBody || r.ContentLength < 0) {
+		// Too large to hold before answering (an object, a part): the
+		// declared hash is signed, and the body is checked as it is read;
+		// a reader of it gets errPayloadHash at its end, before anything
+		// is stored.
+		r.Body = &hashVerifier{body: r.Body, want: declared, h: sha256.New()}
+		return declared, nil
+	}
 	body, err := readAndRestoreBody(r)
 	if err != nil {
 		return "", err
@@ -349,6 +358,44 @@ func payloadHashV4(r *http.Request) (string, error) {
 	}
 	return actual, nil
 }
+
+func isSHA256Hex(s string) bool {
+	if len(s) != sha256.Size*2 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// errPayloadHash ends the read of a body whose SHA-256 is not the one
+// declared in X-Amz-Content-Sha256.
+var errPayloadHash = errors.New("the body does not match X-Amz-Content-Sha256")
+
+// hashVerifier passes a body through and, at its end, returns
+// errPayloadHash instead of io.EOF if the body's hash is not want.
+type hashVerifier struct {
+	body io.ReadCloser
+	want string
+	h    hash.Hash
+	err  error
+}
+
+func (v *hashVerifier) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.body.Read(p)
+	v.h.Write(p[:n])
+	if err == io.EOF {
+		if hex.EncodeToString(v.h.Sum(nil)) != v.want {
+			err = errPayloadHash
+		}
+		v.err = err
+	}
+	return n, err
+}
+
+func (v *hashVerifier) Close() error { return v.body.Close() }
 
 // readAndRestoreBody reads the body to hash it and puts an identical reader
 // back so that the handler can still read it.

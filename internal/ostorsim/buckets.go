@@ -159,13 +159,20 @@ func (s *Sim) CreateBucket(ownerEmail, name string) error {
 	if _, exists := s.st.buckets[name]; exists {
 		return fmt.Errorf("ostorsim: bucket %q already exists", name)
 	}
-	// A re-created name gets the next epoch, so that usage of the old and
-	// the new bucket stay apart, as ostor's (bucket, epoch) keys intend.
-	epoch := s.st.epochs[name]
-	s.st.epochs[name] = epoch + 1
-	s.st.buckets[name] = &bucket{name: name, ownerID: u.id, epoch: epoch, created: s.st.now, lastUpdate: s.st.now,
-		objects: map[string]*object{}, uploads: map[string]*upload{}}
+	s.st.addBucket(u.id, name)
 	return nil
+}
+
+// addBucket creates an empty bucket; the name is free. A re-created name
+// gets the next epoch, so that usage of the old and the new bucket stay
+// apart, as ostor's (bucket, epoch) keys intend.
+func (st *state) addBucket(ownerID, name string) *bucket {
+	epoch := st.epochs[name]
+	st.epochs[name] = epoch + 1
+	b := &bucket{name: name, ownerID: ownerID, epoch: epoch, created: st.now, lastUpdate: st.now,
+		objects: map[string]*object{}, uploads: map[string]*upload{}}
+	st.buckets[name] = b
+	return b
 }
 
 // SetBucketSize sets a bucket's current size in bytes by sizing its

@@ -43,6 +43,15 @@ type objectVersion struct {
 	modified  time.Time
 	hold      bool // legal hold: this version cannot be deleted
 	synthetic bool // the SizeObjectKey version SetBucketSize adjusts
+
+	// Content, for versions written over S3 (s3plane.go). A version made by
+	// the driving API has only a size: stored is false and reading it over
+	// S3 is refused.
+	stored bool
+	data   []byte
+	md5    []byte            // of data
+	etag   string            // quoted; a multipart upload's "<md5 of md5s>-<parts>"
+	meta   map[string]string // Content-Type, Content-Disposition, Content-Encoding, X-Amz-Meta-*
 }
 
 // object is the version stack of one key: oldest first, so the last
@@ -57,15 +66,24 @@ type object struct {
 
 func (o *object) latest() *objectVersion { return o.versions[len(o.versions)-1] }
 
-// upload is an unfinished multipart upload. Its parts hold no bytes in the
-// simulator: part uploads are not simulated, so a bucket's size ignores
-// uploads.
+// upload is an unfinished multipart upload. Its parts (uploaded over S3,
+// s3plane.go) do not count in the bucket's size until the upload is
+// completed into an object (assumed for ostor).
 type upload struct {
 	id        string
 	key       string
 	seq       uint64
 	initiated time.Time
 	initiator string // user id
+	meta      map[string]string
+	parts     map[int]*uploadPart // by part number
+}
+
+// uploadPart is one uploaded part of a multipart upload.
+type uploadPart struct {
+	data     []byte
+	md5      []byte
+	modified time.Time
 }
 
 // ObjectVersion describes one stored version or delete marker.

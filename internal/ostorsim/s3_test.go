@@ -120,34 +120,6 @@ func TestS3Authorization(t *testing.T) {
 	}
 }
 
-func TestS3Routing(t *testing.T) {
-	h, alice, _ := s3World(t)
-	for _, c := range []struct{ method, target string }{
-		{"GET", "/photos"},                  // ListObjects
-		{"GET", "/photos?list-type=2"},      // ListObjectsV2
-		{"PUT", "/photos/new.jpg"},          // PutObject
-		{"GET", "/photos/cat.jpg"},          // GetObject
-		{"DELETE", "/photos/cat.jpg"},       // DeleteObject
-		{"DELETE", "/photos?cors"},          // DeleteBucketCors
-		{"POST", "/photos/cat.jpg?uploads"}, // CreateMultipartUpload
-	} {
-		t.Run(c.method+" "+c.target, func(t *testing.T) {
-			mustS3Err(t, h.s3(alice, c.method, c.target, nil), 501, "NotImplemented")
-		})
-	}
-	// A query naming an ostor- service is the admin API's, whatever the
-	// path; the root path always is.
-	r := h.newRequest("GET", "ostor-users")
-	r.URL.Path = "/photos"
-	signPathV2(r, h.creds.AccessKey, h.creds.SecretKey)
-	if res := h.send(r); res.status != 400 || res.errMsg() != "only the admin API at / is simulated" {
-		t.Errorf("admin query on a bucket path: %d %q", res.status, res.errMsg())
-	}
-	if res := h.s3(alice, "GET", "/", nil); res.status != 403 { // the admin API refuses a non-system key
-		t.Errorf("root path: %d %s", res.status, res.body)
-	}
-}
-
 func TestS3ListObjectVersions(t *testing.T) {
 	h, alice, _ := s3World(t)
 	sim := h.sim

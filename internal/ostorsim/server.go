@@ -153,7 +153,7 @@ var services = map[string]serviceHandler{
 	"ostor-settings": (*Sim).handleSettings,
 }
 
-// ServeHTTP serves the admin API and the S3 data plane (s3.go): faults
+// ServeHTTP serves the admin API and the S3 data plane (s3plane.go): faults
 // first (they model the network and the gateway's health), then
 // authentication, then the service.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {

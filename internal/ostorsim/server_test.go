@@ -130,7 +130,6 @@ func TestRouting(t *testing.T) {
 	for _, c := range []struct{ method, query, msg string }{
 		{"GET", "ostor-nothing", `unknown service "ostor-nothing"`},
 		{"GET", "emailAddress=r%40example.com&ostor-users", ""},
-		{"GET", "", ""},
 		{"GET", "ostor-users=x", ""},
 		{"GET", "ostor-users&bogus=1", `unknown parameter "bogus" for GET ostor-users`},
 		{"GET", "ostor-users&emailAddress=r%40example.com&emailAddress=s%40example.com", `parameter "emailAddress" repeated`},

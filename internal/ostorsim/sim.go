@@ -1,7 +1,7 @@
 // Package ostorsim is a stateful, in-memory simulator of the admin API of an
 // Acronis/Virtuozzo "ostor" S3 gateway, as described in docs/ostor-api.md,
-// and of the few S3 bucket and object calls staas makes to purge a bucket
-// (s3.go).
+// and of its S3 data plane: the calls staas makes to purge a bucket
+// (s3.go) and, through gofakes3, what real S3 tools need (s3plane.go).
 //
 // It exists so that the staas clients (internal/ostor, internal/s3data) can
 // be tested end to end without a cluster. It deliberately shares no code
