@@ -270,6 +270,27 @@ type Result struct {
 	Message string `json:"message,omitempty"`
 }
 
+// ActionResponse answers an admin action. Anchor is the id of the element
+// of the client summary page that shows the action's outcome (the flash,
+// the confirmation, the panel that opened, the form with its errors); the
+// shim appends it to its redirect as a fragment, so the admin lands on the
+// result instead of the top of the page. It is "" or ValidAnchor; the shim
+// checks it again and falls back to AnchorResult.
+type ActionResponse struct {
+	Result
+	Anchor string `json:"anchor,omitempty"`
+}
+
+// AnchorResult is the id of the flash messages and the pending
+// confirmation on the client summary page: where an action's outcome
+// shows when the answer names no other place, or is an error.
+const AnchorResult = "staas-result"
+
+// ValidAnchor reports whether s may follow the # of the shim's redirect:
+// 1 to 64 characters of a-z 0-9 -, so it can only name an element id and
+// never change where the redirect goes.
+func ValidAnchor(s string) bool { return validKey(s, maxActionNameLen, true) }
+
 // LinksResponse answers PathLinks: one HTML fragment per link.
 type LinksResponse struct {
 	Result

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -305,6 +306,7 @@ func (b *browser) click(t *testing.T, sel string) *page {
 func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
 	t.Helper()
 	b.mustHave(t, sel)
+	action, _ := b.cur.doc.Find(sel).First().Closest("form").Attr("action")
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
@@ -314,7 +316,45 @@ func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
 	if resp == nil {
 		t.Fatalf("click %s: no page loaded", sel)
 	}
-	return resp.Status, b.read(t)
+	p := b.read(t)
+	if action == "staas-action.php" && resp.Status == http.StatusOK {
+		b.mustShowResult(t, sel)
+	}
+	return resp.Status, p
+}
+
+// mustShowResult checks that the page an admin action led to was opened
+// at the place that shows the outcome (the URL's fragment, from staas's
+// answer) and that this place is in the window, not somewhere below.
+func (b *browser) mustShowResult(t *testing.T, sel string) {
+	t.Helper()
+	u, err := url.Parse(b.cur.url)
+	if err != nil || u.Fragment == "" {
+		t.Fatalf("click %s: the page %s has no fragment: the admin lands at its top, not on the result", sel, b.cur.url)
+	}
+	if !b.cur.has("#" + u.Fragment) {
+		t.Fatalf("click %s: the page %s has no element with id %q", sel, b.cur.url, u.Fragment)
+	}
+	where := b.eval(t, `(() => {
+		const el = document.getElementById(`+strconv.Quote(u.Fragment)+`);
+		const r = el.getBoundingClientRect();
+		return (r.top >= -1 && r.top < window.innerHeight - 40) ? "" : "its top is at " + Math.round(r.top) + " px of a " + window.innerHeight + " px window";
+	})()`)
+	if where != "" {
+		t.Fatalf("click %s: #%s is out of view: %s", sel, u.Fragment, where)
+	}
+}
+
+// eval runs a script that returns a string.
+func (b *browser) eval(t *testing.T, script string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](script))
+	if err != nil {
+		t.Fatalf("evaluate: %v", err)
+	}
+	return out
 }
 
 // mustHave fails at once when the page lacks sel, rather than letting a
@@ -396,7 +436,8 @@ func (b *browser) switchAdmin(t *testing.T, name string) *page {
 	if id == "" {
 		t.Fatalf("no demo admin %q", name)
 	}
-	back := b.cur.url
+	// Back to the same page; the fragment of the last action stays behind.
+	back, _, _ := strings.Cut(b.cur.url, "#")
 	b.choose(t, "#standin-admin", id)
 	p := b.click(t, ".standin-admin button[type=submit]")
 	if got := p.text("#standin-admin option[selected]"); got != name {
