@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,6 +38,8 @@ type adminUI struct {
 	// audit reads the audit log (nil: the panel says it is not available).
 	audit AuditReader
 	now   func() time.Time
+	// log keeps the detail of failures an admin reads as a sentence.
+	log *slog.Logger
 }
 
 // State keys besides the panel names: a destructive action awaiting its
@@ -171,6 +174,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	vm := views.PanelsVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), Flashes: flashes}
 	failed := func(panel string, err error) {
 		vm.Flashes = append(vm.Flashes, staas.Flash{Kind: staas.FlashError, Message: panel + ": " + staas.ErrorMessage(err)})
+		h.log.Warn("panel not shown", "panel", panel, "admin", a.Admin.ID, "client", a.ClientID, "code", staas.ErrorCode(err), "err", staas.ErrorDetail(err))
 	}
 	if s, on := state[stateConfirm]; on {
 		vm.Confirm = confirmVM(s)

@@ -79,7 +79,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 			log.Log(c.Request().Context(), level, "request failed",
 				"method", c.Request().Method, "path", c.Request().URL.Path,
-				"status", status, "code", code, "err", err)
+				"status", status, "code", code, "err", staas.ErrorDetail(err))
 		}
 		body := errorBody{Result: "error", Message: publicMessage(err), Code: code}
 		var an anchored

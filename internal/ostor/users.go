@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -220,7 +221,7 @@ func (c *Client) RevokeKey(ctx context.Context, email, accessKeyID string) error
 // malformed reports an answer that did not decode: the gateway said yes
 // but not in the documented shape.
 func malformed(op string, err error) error {
-	return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + op + ": malformed answer", Err: err}
+	return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(op, staas.EINTERNAL), Err: fmt.Errorf("ostor: %s: malformed answer: %w", op, err)}
 }
 
 // getJSON runs a read call and decodes its answer; an answer that does not

@@ -227,9 +227,13 @@ func (s *Service) Record(ctx context.Context, a Actor, action string, params map
 		entry.Result = staas.ErrorCode(err)
 		entry.Message = staas.ErrorMessage(err)
 		flash = staas.Flash{Kind: staas.FlashError, Message: entry.Message}
+		// The admin reads the sentence; the log keeps what lies beneath
+		// it (the gateway's own words, its request id).
+		level := slog.LevelWarn
 		if entry.Result == staas.EINTERNAL {
-			s.log.Error("action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "err", err)
+			level = slog.LevelError
 		}
+		s.log.Log(ctx, level, "action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "code", entry.Result, "err", staas.ErrorDetail(err))
 	}
 	// A cancelled request still gets its audit row and flash.
 	ctx = context.WithoutCancel(ctx)
