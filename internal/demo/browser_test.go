@@ -693,7 +693,7 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 	if got := p.text("h1"); got != "Client Profile: Alice Archer" {
 		t.Fatalf("heading = %q", got)
 	}
-	if got := p.text(btnQueryUser); got != "Query User (off)" {
+	if got := p.text(btnQueryUser); got != "Query User: hidden" {
 		t.Fatalf("toggle reads %q before the click", got)
 	}
 	if p.has("#staas-panel-user") {
@@ -701,8 +701,8 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 	}
 
 	p = b.click(t, btnQueryUser)
-	if got := p.text(btnQueryUser); got != "Query User (on)" {
-		t.Errorf("toggle reads %q after the click, want Query User (on)", got)
+	if got := p.text(btnQueryUser); got != "Query User: shown" {
+		t.Errorf("toggle reads %q after the click, want Query User: shown", got)
 	}
 	alice := b.gwUser(t, "alice@example.com")
 	if got, want := p.text("#staas-panel-user .title"), "S3 Information for User: "+alice.ID; !strings.Contains(got, want) {
@@ -852,7 +852,7 @@ func stepListUsers(t *testing.T, b *browser) {
 	}
 
 	p := b.click(t, btnListUsers)
-	if got := p.text(btnListUsers); got != "List Users (on)" {
+	if got := p.text(btnListUsers); got != "List Users: shown" {
 		t.Errorf("toggle reads %q", got)
 	}
 	if got := p.text("#staas-panel-users .title"); !strings.Contains(got, "S3 Users List") {
@@ -927,7 +927,7 @@ func stepListUsers(t *testing.T, b *browser) {
 	if p.has("#staas-panel-users") {
 		t.Error("the users panel stays after its hide button")
 	}
-	if got := p.text(btnListUsers); got != "List Users (off)" {
+	if got := p.text(btnListUsers); got != "List Users: hidden" {
 		t.Errorf("toggle reads %q after hiding", got)
 	}
 }
@@ -935,7 +935,7 @@ func stepListUsers(t *testing.T, b *browser) {
 // 5. Buckets: Alice's buckets with the gateway's sizes.
 func stepBuckets(t *testing.T, b *browser) {
 	p := b.click(t, btnBuckets)
-	if got := p.text(btnBuckets); got != "Buckets (on)" {
+	if got := p.text(btnBuckets); got != "Buckets: shown" {
 		t.Errorf("toggle reads %q", got)
 	}
 	buckets, err := b.gw.BucketsOf(b.gctx, ostor.ByEmail("alice@example.com"))
@@ -1194,7 +1194,7 @@ func stepQuotas(t *testing.T, b *browser) {
 // 9. Statistics: the list of objects, one object's table, and Delete.
 func stepStatistics(t *testing.T, b *browser) {
 	p := b.click(t, btnStats)
-	if got := p.text(btnStats); got != "List Statistics Objects (on)" {
+	if got := p.text(btnStats); got != "List Statistics Objects: shown" {
 		t.Errorf("toggle reads %q", got)
 	}
 	if got := p.text("#staas-panel-stats .title"); !strings.Contains(got, "S3 Statistics List") {
@@ -1216,9 +1216,9 @@ func stepStatistics(t *testing.T, b *browser) {
 	if got := p.text("#staas-panel-object .title"); !strings.Contains(got, "S3 Statistics for Object: "+obj) {
 		t.Fatalf("object panel title = %q", got)
 	}
-	cols := []string{"fmt_version", "service_id", "start_ts", "period", "bucket", "epoch", "user_id", "tag", "put", "get", "list", "other", "uploaded", "downloaded"}
+	cols := []string{"format version", "service id", "start (UTC)", "period", "bucket", "epoch", "user id", "tag", "put", "get", "list", "other", "uploaded", "downloaded"}
 	if got := p.texts("#staas-panel-object th"); !slices.Equal(got, cols) {
-		t.Errorf("object columns = %q, want the guide's %q", got, cols)
+		t.Errorf("object columns = %q, want the guide's, in words: %q", got, cols)
 	}
 	gwObj, err := b.gw.UsageObject(b.gctx, obj)
 	if err != nil {
@@ -1228,7 +1228,8 @@ func stepStatistics(t *testing.T, b *browser) {
 	if len(rows) == 0 || (!p.has(".staas-first-of") && len(rows) != len(gwObj.Items)) {
 		t.Errorf("the object panel has %d rows; the object holds %d items", len(rows), len(gwObj.Items))
 	}
-	head := []string{fmt.Sprint(gwObj.FmtVersion), gwObj.ServiceID, fmt.Sprint(gwObj.StartTS), fmt.Sprint(gwObj.Period)}
+	// The start is a date, not Unix seconds; the period reads in minutes.
+	head := []string{fmt.Sprint(gwObj.FmtVersion), gwObj.ServiceID, views.FormatUnix(gwObj.StartTS), views.FormatSeconds(gwObj.Period)}
 	var buckets []string
 	for _, r := range rows {
 		if len(r) != len(cols) {
@@ -1461,7 +1462,7 @@ func stepAdminPermissions(t *testing.T, b *browser) {
 	}
 
 	// Panels are per admin: the support operator's start hidden.
-	if got := p.text(btnQueryUser); got != "Query User (off)" {
+	if got := p.text(btnQueryUser); got != "Query User: hidden" {
 		t.Errorf("toggle reads %q for the support operator", got)
 	}
 	p = b.click(t, btnQueryUser)
