@@ -348,6 +348,8 @@ type AuditRow struct {
 	ID      int64
 	At      time.Time
 	AdminID int64
+	// AdminName is how WHMCS named the admin; "" when unknown.
+	AdminName string
 	// Actor is "admin", "client" or "whmcs" (staas.AuditEntry.Actor); ""
 	// reads as "admin".
 	Actor  string

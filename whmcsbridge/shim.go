@@ -308,6 +308,8 @@ type PanelsResponse struct {
 type wireAdmin struct {
 	ID          flexInt    `json:"id"`
 	Permissions phpStrings `json:"permissions"`
+	// Name is optional: shims before it send none.
+	Name string `json:"name"`
 }
 
 // phpStrings is a list of strings that PHP may encode as [...] or, after
@@ -390,7 +392,7 @@ func (w wireAdmin) admin() staas.Admin {
 	if perms == nil {
 		perms = []string{}
 	}
-	return staas.Admin{ID: int64(w.ID), Permissions: perms}
+	return staas.Admin{ID: int64(w.ID), Permissions: perms, Name: w.Name}
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings (PHP sends
@@ -478,6 +480,9 @@ func validateAdmin(a staas.Admin) error {
 		if p == "" || len(p) > maxPermission || !printable(p) {
 			return invalid("admin.permissions holds an empty, overlong or unprintable name")
 		}
+	}
+	if !printable(a.Name) || utf8.RuneCountInString(a.Name) > staas.MaxAdminName {
+		return invalid("admin.name must be at most %d printable characters", staas.MaxAdminName)
 	}
 	return nil
 }

@@ -186,6 +186,21 @@ final class AdminAreaTest extends StaasTestCase
         unset($_SERVER['HTTP_REFERER']);
     }
 
+    public function testTheAuditLogNamesTheAdminAsWhmcsNamesThem(): void
+    {
+        $client = $this->newClient('named');
+        $this->loginAdmin(1, self::PERMS_ALL, 'Jane', 'Doe', 'jdoe');
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $this->endpoint()->handle('POST', $_POST);
+        $sent = \WhmcsStub::$moduleLog[0]['request']['body']['admin'];
+        $this->assertSame('Jane Doe (jdoe)', $sent['name'], 'the name comes from WHMCS\'s admin model');
+
+        $this->post(['action' => 'toggle-audit', 'userid' => (string) $client['id']]);
+        $this->endpoint()->handle('POST', $_POST);
+        $audit = $this->panels($client['id']);
+        $this->assertMatchesRegularExpression('#<td class="staas-actor">Jane Doe \(jdoe\) \(admin 1\)</td>#', $audit);
+    }
+
     public function testTheRedirectLandsOnThePanelThatOpened(): void
     {
         $client = $this->newClient();

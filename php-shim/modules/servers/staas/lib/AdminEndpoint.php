@@ -77,7 +77,7 @@ final class AdminEndpoint
             }
         }
         try {
-            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params), 'admin action ' . $action);
+            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params, $this->whmcs->adminName()), 'admin action ' . $action);
         } catch (StaasException $e) {
             // staas answered and, for a refused action, shows the admin why
             // on the summary page. A refused signature (401) or no answer
