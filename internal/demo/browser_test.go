@@ -94,6 +94,7 @@ func TestBrowser(t *testing.T) {
 		{"13_HostileClientDetailsAreText", stepHostileClient},
 		{"14_AdminPermissions", stepAdminPermissions},
 		{"15_CSRFTokenRequired", stepCSRF},
+		{"16_AuditLogNamesTheAdmin", stepAuditNamesTheAdmin},
 	}
 	for _, s := range steps {
 		stepStart := time.Now()
@@ -1589,5 +1590,32 @@ func stepCSRF(t *testing.T, b *browser) {
 	}
 	if got := p.field("#staas-panel-user", "State"); got != "enabled" {
 		t.Errorf("State = %q after the forged requests", got)
+	}
+}
+
+// 16. The audit log names each admin as WHMCS names them, with their id:
+// the stand-in sends the name as the PHP shim does.
+func stepAuditNamesTheAdmin(t *testing.T, b *browser) {
+	b.open(t, "/admin/clientssummary.php?userid=1")
+	p := b.click(t, `#staas-links-user button[value="toggle-audit"]`)
+	actors := p.texts("#staas-panel-audit .staas-actor")
+	if len(actors) == 0 {
+		t.Fatal("the audit log shows no entries for Alice")
+	}
+	for _, want := range []string{"Full Administrator (admin 1)", "Support Operator (view only) (admin 2)"} {
+		if !slices.Contains(actors, want) {
+			t.Errorf("no entry by %q among %q", want, actors)
+		}
+	}
+	// A refused form's entry names the wrong field and its problem (step
+	// 06 submits a limit that is not a number).
+	var refused []string
+	for _, r := range p.cells("#staas-panel-audit tr.altrow") {
+		if len(r) == 6 && r[4] == staas.EINVALID {
+			refused = append(refused, r[5])
+		}
+	}
+	if !slices.ContainsFunc(refused, func(m string) bool { return strings.Contains(m, "Ops limit: ") || strings.Contains(m, "Bandwidth limit: ") }) {
+		t.Errorf("no refused form's entry names its field: %q", refused)
 	}
 }

@@ -165,7 +165,7 @@ func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
 	if vm.Clients, err = s.clients.Clients(ctx); err != nil {
 		vm.Notice = "Clients could not be listed: " + err.Error()
 	}
-	req := whmcsbridge.AdminRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions},
+	req := whmcsbridge.AdminRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions, Name: admin.Name},
 		ClientID: id, ActionURL: "staas-action.php", Token: token}
 
 	// As the two WHMCS hooks do: a failure of staas becomes a notice on
@@ -219,7 +219,7 @@ func (s *StandIn) action(w http.ResponseWriter, r *http.Request) {
 			params[k] = v[0]
 		}
 	}
-	req := whmcsbridge.ActionRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions}, ClientID: id, Params: params}
+	req := whmcsbridge.ActionRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions, Name: admin.Name}, ClientID: id, Params: params}
 	var res whmcsbridge.ActionResponse
 	err = s.call(r.Context(), whmcsbridge.ActionPath(url.PathEscape(action)), req, &res)
 	if err != nil {
