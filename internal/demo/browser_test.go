@@ -1615,7 +1615,9 @@ func stepAuditNamesTheAdmin(t *testing.T, b *browser) {
 			refused = append(refused, r[5])
 		}
 	}
-	if !slices.ContainsFunc(refused, func(m string) bool { return strings.Contains(m, "Ops limit: ") || strings.Contains(m, "Bandwidth limit: ") }) {
+	if !slices.ContainsFunc(refused, func(m string) bool {
+		return strings.Contains(m, "Ops limit: ") || strings.Contains(m, "Bandwidth limit: ")
+	}) {
 		t.Errorf("no refused form's entry names its field: %q", refused)
 	}
 }
