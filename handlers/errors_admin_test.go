@@ -51,6 +51,19 @@ func TestGatewayErrorsReadAsSentences(t *testing.T) {
 	if !strings.Contains(seen[1], "no such statistics object") {
 		t.Errorf("the flash reads %q", seen[1])
 	}
+	// A name the client refuses before calling the gateway reads as a
+	// sentence too, by the field and in the flash.
+	if status, body := a.act(fullAdmin, "stats-get", map[string]string{"object": "s3-usage-nonexistent"}); status != http.StatusBadRequest {
+		t.Fatalf("stats-get of a malformed name: %d %v", status, body)
+	}
+	field := a.links(fullAdmin).Find("#staas-links-stats .has-error").Text()
+	flash := a.panels(fullAdmin).Find(".alert").Text()
+	for _, s := range []string{field, flash} {
+		if !strings.Contains(s, "is not a statistics object name") || strings.Contains(s, "ostor:") || strings.Contains(s, "get usage object") {
+			t.Errorf("a malformed name reads %q", s)
+		}
+	}
+
 	// The log has what the admin does not read: the gateway's own words.
 	log := logs.String()
 	if !strings.Contains(log, "ostor: get usage object: HTTP 404") {
