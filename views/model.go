@@ -55,10 +55,10 @@ const (
 	ActStatsGet    = "stats-get"    // params: object
 	ActStatsDelete = "stats-delete" // params: object
 
-	ActToggleUsage = "toggle-usage" // "Usage history (on/off)": the client's daily usage
+	ActToggleUsage = "toggle-usage" // "Usage history" (shown/hidden): the client's daily usage
 	ActUsageDays   = "usage-days"   // params: days (30 or 90)
 
-	ActToggleAudit = "toggle-audit" // "Audit log (on/off)": the client's audit log, newest first
+	ActToggleAudit = "toggle-audit" // "Audit log" (shown/hidden): the client's audit log, newest first
 	ActAuditPage   = "audit-page"   // params: before (an entry id; "" = the newest)
 )
 
@@ -86,7 +86,7 @@ type LinksVM struct {
 	// "enabled" or "disabled" when it does.
 	HasUser   bool
 	UserState string
-	// On says which toggled panels are showing, so a link reads "(on)".
+	// On says which toggled panels are showing, so a toggle reads "shown".
 	On map[string]bool
 	// Buckets of the client, offered as suggestions in bucket fields.
 	Buckets []string
