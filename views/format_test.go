@@ -1,6 +1,9 @@
 package views
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFormatBytesIsDecimal(t *testing.T) {
 	cases := []struct {
@@ -63,6 +66,22 @@ func TestFormatSeconds(t *testing.T) {
 	} {
 		if got := FormatSeconds(sec); got != want {
 			t.Errorf("FormatSeconds(%d) = %q, want %q", sec, got, want)
+		}
+	}
+}
+
+// TestSizesSayTheirUnits: wherever sizes show, the page says they are
+// decimal (the GB of quotas and billing), so "5.4 GB" is not read as GiB.
+func TestSizesSayTheirUnits(t *testing.T) {
+	panels := panelsDoc(t, fullPanels())
+	client := parse(t, render(t, ClientArea(fullClientArea())))
+	for where, text := range map[string]string{
+		"S3 Buckets":          panels.Find("#staas-panel-buckets").Text(),
+		"S3 Usage History":    panels.Find("#staas-panel-usage").Text(),
+		"the client's Buckets": client.Find(".staas-buckets").Text(),
+	} {
+		if !strings.Contains(text, "1 GB = 1,000,000,000 bytes") {
+			t.Errorf("%s does not say which GB its sizes are in: %q", where, text)
 		}
 	}
 }
