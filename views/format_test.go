@@ -76,8 +76,8 @@ func TestSizesSayTheirUnits(t *testing.T) {
 	panels := panelsDoc(t, fullPanels())
 	client := parse(t, render(t, ClientArea(fullClientArea())))
 	for where, text := range map[string]string{
-		"S3 Buckets":          panels.Find("#staas-panel-buckets").Text(),
-		"S3 Usage History":    panels.Find("#staas-panel-usage").Text(),
+		"S3 Buckets":           panels.Find("#staas-panel-buckets").Text(),
+		"S3 Usage History":     panels.Find("#staas-panel-usage").Text(),
 		"the client's Buckets": client.Find(".staas-buckets").Text(),
 	} {
 		if !strings.Contains(text, "1 GB = 1,000,000,000 bytes") {
