@@ -326,11 +326,11 @@ func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
 	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}}
 	for _, o := range ops {
 		if o.v != 0 {
-			vm.Rows = append(vm.Rows, views.LimitRow{Type: "ops", Name: o.name, Value: strconv.FormatFloat(o.v, 'f', 2, 64)})
+			vm.Rows = append(vm.Rows, views.LimitRow{Type: "ops", Name: o.name, Value: views.FormatNumber(o.v) + " ops/s"})
 		}
 	}
 	if l.BandwidthOut != 0 {
-		vm.Rows = append(vm.Rows, views.LimitRow{Type: "bandwidth", Name: "out", Value: strconv.FormatUint(l.BandwidthOut, 10)})
+		vm.Rows = append(vm.Rows, views.LimitRow{Type: "bandwidth", Name: "out", Value: views.FormatCount(l.BandwidthOut) + " KB/s"})
 	}
 	return vm
 }

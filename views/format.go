@@ -111,3 +111,24 @@ func FormatSeconds(sec uint64) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// FormatNumber is a non-negative number with its whole part grouped and
+// at most two decimals, trailing zeros dropped: 3600 reads "3,600", 0.5
+// "0.5", 1234.25 "1,234.25". Negative, infinite and NaN values (which no
+// limit holds) read as strconv writes them.
+func FormatNumber(v float64) string {
+	if v < 0 || math.IsInf(v, 0) || math.IsNaN(v) || v >= 1e19 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	w, err := strconv.ParseUint(whole, 10, 64)
+	if err != nil {
+		return s
+	}
+	frac = strings.TrimRight(frac, "0")
+	if frac == "" {
+		return FormatCount(w)
+	}
+	return FormatCount(w) + "." + frac
+}

@@ -85,3 +85,14 @@ func TestSizesSayTheirUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatNumber(t *testing.T) {
+	for v, want := range map[float64]string{
+		0: "0", 0.5: "0.5", 1: "1", 40: "40", 3600: "3,600", 1234.25: "1,234.25", 1e9: "1,000,000,000", 2.005: "2",
+		-1: "-1",
+	} {
+		if got := FormatNumber(v); got != want {
+			t.Errorf("FormatNumber(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

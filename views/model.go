@@ -220,7 +220,7 @@ type LimitsVM struct {
 type LimitRow struct {
 	Type  string // ops or bandwidth
 	Name  string // default, get, put, list, delete; out
-	Value string // as the gateway stores it, e.g. "3600.00"
+	Value string // with its unit, grouped: "3,600 ops/s", "1,024 KB/s"
 }
 
 // ObjectVM is the guide's "S3 Statistics for Object" table.

@@ -372,7 +372,7 @@ func TestPanelLimits(t *testing.T) {
 	doc := panelsDoc(t, fullPanels())
 	var got []string
 	doc.Find("#staas-panel-user-limits tr").Each(func(_ int, r *goquery.Selection) { got = append(got, rowText(r)) })
-	if want := []string{"Type Name Value", "ops default 3600.00", "bandwidth out 100.00"}; !slices.Equal(got, want) {
+	if want := []string{"Type Name Value", "ops default 3,600 ops/s", "bandwidth out 100 KB/s"}; !slices.Equal(got, want) {
 		t.Errorf("user limits %q, want %q", got, want)
 	}
 	if got := text(doc.Find("#staas-panel-bucket-limits tr.altrow")); got != "no limits set" {

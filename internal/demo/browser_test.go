@@ -666,11 +666,11 @@ func limitRows(l ostor.Limits) []string {
 		v    float64
 	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}} {
 		if op.v != 0 {
-			out = append(out, fmt.Sprintf("ops | %s | %.2f", op.name, op.v))
+			out = append(out, fmt.Sprintf("ops | %s | %s ops/s", op.name, views.FormatNumber(op.v)))
 		}
 	}
 	if l.BandwidthOut != 0 {
-		out = append(out, fmt.Sprintf("bandwidth | out | %d", l.BandwidthOut))
+		out = append(out, fmt.Sprintf("bandwidth | out | %s KB/s", views.FormatCount(l.BandwidthOut)))
 	}
 	slices.Sort(out)
 	return out
@@ -1030,8 +1030,8 @@ func stepUserLimits(t *testing.T, b *browser) {
 	if !slices.Equal(got, want) {
 		t.Errorf("limits panel shows %q, want %q", got, want)
 	}
-	if !slices.Contains(got, "ops | put | 250.00") || !slices.Contains(got, "bandwidth | out | 300") {
-		t.Errorf("limits panel shows %q, want the typed 250 as 250.00 ops/s and 300 KB/s", got)
+	if !slices.Contains(got, "ops | put | 250 ops/s") || !slices.Contains(got, "bandwidth | out | 300 KB/s") {
+		t.Errorf("limits panel shows %q, want the typed 250 as 250 ops/s and 300 KB/s", got)
 	}
 	if p.has("#staas-ul-ops-value-error") {
 		t.Error("the field error stays after a good value")
@@ -1082,7 +1082,7 @@ func stepBucketLimits(t *testing.T, b *browser) {
 	if got := p.text(panel + " .title"); !strings.Contains(got, "S3 Limits for Bucket: alice-photos") {
 		t.Fatalf("bucket limits panel title = %q", got)
 	}
-	want := []string{"bandwidth | out | 500", "ops | list | 40.00"}
+	want := []string{"bandwidth | out | 500 KB/s", "ops | list | 40 ops/s"}
 	if got := rowsAsText(p.cells(panel + " tr.altrow")); !slices.Equal(got, want) {
 		t.Errorf("bucket limits panel shows %q, want %q", got, want)
 	}
