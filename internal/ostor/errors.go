@@ -173,6 +173,14 @@ func Sentence(op, code string) string {
 	return "The storage cluster gave an unexpected answer while trying to " + what + "; staas's log has the details."
 }
 
+// unexpected is an answer that broke the contract (no key pair, a paging
+// cursor that does not move): the admin reads Sentence's EINTERNAL
+// sentence, the log what exactly was wrong.
+func unexpected(op, format string, args ...any) error {
+	return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(op, staas.EINTERNAL),
+		Err: fmt.Errorf("ostor: "+op+": "+format, args...)}
+}
+
 // opWords says each gateway call's op as an admin would.
 var opWords = map[string]string{
 	"create account":        "create the account",

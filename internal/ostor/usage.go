@@ -60,11 +60,11 @@ func (c *Client) EachUsageObject(ctx context.Context, fn func(name string) error
 		}
 		// A truncated page must move forward, or the walk would never end.
 		if len(page.Items) == 0 {
-			return staas.Errorf(staas.EINTERNAL, "ostor: %s: a truncated page with no names", op)
+			return unexpected(op, "a truncated page with no names")
 		}
 		last := page.Items[len(page.Items)-1]
 		if last <= after {
-			return staas.Errorf(staas.EINTERNAL, "ostor: %s: page after %q does not move forward", op, after)
+			return unexpected(op, "page after %q does not move forward", after)
 		}
 		if err := validUsageName(op, last); err != nil {
 			return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(op, staas.EINTERNAL), Err: fmt.Errorf("ostor: %s: the gateway listed a name that cannot be paged from: %w", op, err)}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"staas"
 )
@@ -73,7 +74,7 @@ func (c *Client) CreateUser(ctx context.Context, email string) (*UserKeys, error
 			return nil, malformed(op, err)
 		}
 		if len(keys.Keys) == 0 {
-			return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer has no key pair", op)
+			return nil, unexpected(op, "the answer has no key pair")
 		}
 		return keys, nil
 	}
@@ -94,7 +95,7 @@ func (c *Client) CreateUser(ctx context.Context, email string) (*UserKeys, error
 // unavailable reports a failed call that was not plainly refused, adding
 // to the first error's admin-safe message what is known of its effect.
 func unavailable(err error, note string) error {
-	return &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (" + note + ")", Err: err}
+	return &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " " + strings.ToUpper(note[:1]) + note[1:] + ".", Err: err}
 }
 
 // ambiguous says whether a failed call may have taken effect on the
@@ -195,7 +196,7 @@ func (c *Client) generateKey(ctx context.Context, op string, q *query) (*KeyPair
 		return nil, malformed(op, err)
 	}
 	if len(keys.Keys) == 0 {
-		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer has no key pair", op)
+		return nil, unexpected(op, "the answer has no key pair")
 	}
 	// The answer holds the new pair only; were it to list all pairs, the
 	// new one would be the last.
