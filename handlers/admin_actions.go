@@ -28,9 +28,6 @@ type adminAction struct {
 	// audit says whether the action is worth an audit row even when it
 	// only changes what the admin sees (reveal-secret is; hide-panel isn't).
 	audit bool
-	// panel is the panel the action opens, where the admin is taken when
-	// it is showing afterwards and there is no message to read first.
-	panel string
 	run   func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (okMessage string, err error)
 }
 
@@ -101,20 +98,20 @@ var adminActions = map[string]adminAction{
 			}
 			return fmt.Sprintf("Access key %s revoked.", p["access_key"]), nil
 		}},
-	views.ActRevealSecret: {audit: true, panel: views.PanelUser, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActRevealSecret: {audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.RevealSecret(ctx, a, p["access_key"]); err != nil {
 			return "", err
 		}
 		h.show(ctx, a, views.PanelUser, url.Values{"reveal": {p["access_key"]}})
 		return "", nil
 	}},
-	views.ActToggleUser: {panel: views.PanelUser, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActToggleUser: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelUser, nil)
 	}},
-	views.ActToggleUsers: {panel: views.PanelUsers, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActToggleUsers: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelUsers, url.Values{"page": {"1"}})
 	}},
-	views.ActUsersPage: {panel: views.PanelUsers, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActUsersPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		page, err := strconv.Atoi(p["page"])
 		if p["page"] == "" {
 			page, err = 1, nil
@@ -128,16 +125,16 @@ var adminActions = map[string]adminAction{
 		h.show(ctx, a, views.PanelUsers, url.Values{"q": {p["q"]}, "page": {strconv.Itoa(page)}})
 		return "", nil
 	}},
-	views.ActToggleBuckets: {panel: views.PanelBuckets, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActToggleBuckets: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelBuckets, nil)
 	}},
-	views.ActToggleStats: {panel: views.PanelStats, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActToggleStats: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelStats, nil)
 	}},
-	views.ActToggleUsage: {panel: views.PanelUsage, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActToggleUsage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelUsage, url.Values{"days": {strconv.Itoa(views.UsageDays[0])}})
 	}},
-	views.ActUsageDays: {panel: views.PanelUsage, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActUsageDays: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		days, err := usageDays(p["days"])
 		if err != nil {
 			return "", err
@@ -145,10 +142,10 @@ var adminActions = map[string]adminAction{
 		h.showUsage(ctx, a, days)
 		return "", nil
 	}},
-	views.ActToggleAudit: {panel: views.PanelAudit, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActToggleAudit: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelAudit, nil)
 	}},
-	views.ActAuditPage: {panel: views.PanelAudit, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActAuditPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		before, err := auditBefore(p["before"])
 		if err != nil {
 			return "", err
@@ -156,7 +153,7 @@ var adminActions = map[string]adminAction{
 		h.showAudit(ctx, a, before)
 		return "", nil
 	}},
-	views.ActStatsPage: {panel: views.PanelStats, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActStatsPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.StatsPage(ctx, a, p["after"]); err != nil {
 			return "", err
 		}
@@ -177,7 +174,7 @@ var adminActions = map[string]adminAction{
 	views.ActUserLimitsSet: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		return h.setLimits(ctx, a, "", p)
 	}},
-	views.ActUserLimitsGet: {panel: views.PanelUserLimits, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+	views.ActUserLimitsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		if _, err := h.svc.Limits(ctx, a, ""); err != nil {
 			return "", err
 		}
@@ -196,7 +193,7 @@ var adminActions = map[string]adminAction{
 	views.ActBucketLimitsSet: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		return h.setLimits(ctx, a, p["bucket"], p)
 	}},
-	views.ActBucketLimitsGet: {panel: views.PanelBucketLimits, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActBucketLimitsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.Limits(ctx, a, p["bucket"]); err != nil {
 			h.keepForm(ctx, a, formBucketLimits, p, err)
 			return "", err
@@ -228,7 +225,7 @@ var adminActions = map[string]adminAction{
 		h.show(ctx, a, views.PanelQuotas, nil)
 		return fmt.Sprintf("The quota of %s is now %d GB.", quotaSubject(p["bucket"]), q.SizeGB), nil
 	}},
-	views.ActQuotaGet: {panel: views.PanelQuotas, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.Quota(ctx, a, p["bucket"]); err != nil {
 			h.keepForm(ctx, a, formQuota, p, err)
 			return "", err
@@ -249,7 +246,7 @@ var adminActions = map[string]adminAction{
 			return fmt.Sprintf("The quota of %s was deleted.", quotaSubject(p["bucket"])), nil
 		}},
 
-	views.ActStatsGet: {panel: views.PanelObject, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActStatsGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.StatsObject(ctx, a, p["object"]); err != nil {
 			h.keepForm(ctx, a, formObject, p, err)
 			return "", err
@@ -331,32 +328,8 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
 		}
 		return c.JSON(http.StatusOK, whmcsbridge.ActionResponse{Result: whmcsbridge.Result{Result: "success", Message: msg},
-			Anchor: h.anchor(ctx, a, act, msg)})
+			Anchor: h.anchor(ctx, a, name, msg)})
 	}
-}
-
-// anchor is where the admin lands after a successful action: the message
-// when there is one (the flashes come first on the page), else the panel
-// the action opened, else the links group that opens it (the panel was
-// toggled off), else the first links group. A failed
-// action lands on its flash (AnchorResult) or, when it kept a form with
-// field errors, on that form (errorAnchor).
-func (h *adminUI) anchor(ctx context.Context, a provision.Actor, act adminAction, msg string) string {
-	if msg != "" {
-		return views.AnchorResult
-	}
-	if act.panel == "" {
-		// Nothing new shows (Cancel, hiding a panel): back to the links.
-		return views.LinksAnchor("")
-	}
-	state, err := h.panels.Panels(ctx, a.Admin.ID, a.ClientID)
-	if err != nil {
-		return views.AnchorResult
-	}
-	if _, on := state[act.panel]; on {
-		return views.PanelAnchor(act.panel)
-	}
-	return views.LinksAnchor(act.panel)
 }
 
 // auditParams drops what must never reach the audit log. No action takes
@@ -428,28 +401,4 @@ func (h *adminUI) toggle(ctx context.Context, a provision.Actor, panel string, p
 		return h.panels.HidePanel(ctx, a.Admin.ID, a.ClientID, panel)
 	}
 	return h.panels.SetPanel(ctx, a.Admin.ID, a.ClientID, panel, params.Encode())
-}
-
-// formPanels are the kept forms by the panel their Get button opens, which
-// names the links group they sit in.
-var formPanels = map[string]string{
-	formUserLimits:   views.PanelUserLimits,
-	formBucketLimits: views.PanelBucketLimits,
-	formQuota:        views.PanelQuotas,
-	formObject:       views.PanelObject,
-}
-
-// errorAnchor is where the admin lands after a failed action: the form
-// the action kept with its field errors, else the error's flash.
-func (h *adminUI) errorAnchor(ctx context.Context, a provision.Actor) string {
-	state, err := h.panels.Panels(ctx, a.Admin.ID, a.ClientID)
-	if err != nil {
-		return views.AnchorResult
-	}
-	for form, panel := range formPanels {
-		if _, kept := state[form]; kept {
-			return views.LinksAnchor(panel)
-		}
-	}
-	return views.AnchorResult
 }
