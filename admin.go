@@ -19,7 +19,14 @@ const (
 type Admin struct {
 	ID          int64    `json:"id"`
 	Permissions []string `json:"permissions"`
+	// Name is how WHMCS names the admin ("First Last (username)"), for the
+	// audit log; "" when the shim does not send it (shims before the
+	// field). staas never decides anything with it.
+	Name string `json:"name,omitempty"`
 }
+
+// MaxAdminName is the longest admin name staas keeps, in characters.
+const MaxAdminName = 255
 
 // Can reports whether the admin holds the named WHMCS permission.
 func (a Admin) Can(permission string) bool {
@@ -63,10 +70,13 @@ const (
 // AuditEntry records one action: who, on which client, what, with which
 // parameters (never secrets), and how it ended.
 type AuditEntry struct {
-	ID       int64
-	At       time.Time
-	AdminID  int64 // the admin who acted or clicked; 0 for none
-	ClientID int64
+	ID      int64
+	At      time.Time
+	AdminID int64 // the admin who acted or clicked; 0 for none
+	// AdminName is how WHMCS named that admin when they acted; "" when
+	// unknown (no admin, an entry from before names, an older shim).
+	AdminName string
+	ClientID  int64
 	// Actor is AuditActorAdmin, AuditActorClient or AuditActorWHMCS; ""
 	// is stored as AuditActorAdmin, what every entry was before actors.
 	Actor  string

@@ -58,6 +58,22 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
+// ErrorDetail is err for the log: its text and, beneath an *Error's
+// admin message, the cause it carries (the gateway's own words, its
+// status and request id, a driver's error). An admin reads ErrorMessage;
+// the log keeps ErrorDetail.
+func ErrorDetail(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	var e *Error
+	if errors.As(err, &e) && e.Err != nil && e.Message != "" {
+		s += " [cause: " + ErrorDetail(e.Err) + "]"
+	}
+	return s
+}
+
 // ErrorMessage returns the admin-safe message of err. Errors that are not
 // *Error may hold details from a driver or library, so they read only
 // "Internal error.".

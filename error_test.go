@@ -37,3 +37,18 @@ func TestErrorCodeAndMessage(t *testing.T) {
 		t.Error("the cause is not reachable with errors.Is")
 	}
 }
+
+func TestErrorDetailKeepsTheCause(t *testing.T) {
+	cause := errors.New("ostor: get usage object: HTTP 404: Statistics object not found")
+	err := fmt.Errorf("provision: %w", &staas.Error{Code: staas.ENOTFOUND, Message: "The storage cluster has no such statistics object.", Err: cause})
+	if got := staas.ErrorMessage(err); got != "The storage cluster has no such statistics object." {
+		t.Errorf("ErrorMessage = %q", got)
+	}
+	want := "provision: The storage cluster has no such statistics object. [cause: ostor: get usage object: HTTP 404: Statistics object not found]"
+	if got := staas.ErrorDetail(err); got != want {
+		t.Errorf("ErrorDetail = %q, want %q", got, want)
+	}
+	if staas.ErrorDetail(nil) != "" {
+		t.Error("ErrorDetail(nil) is not empty")
+	}
+}

@@ -406,7 +406,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		if !a.Admin.Can(perm) || a.Admin.ID <= 0 {
 			err := staas.Errorf(staas.EFORBIDDEN, "Your WHMCS role lacks the permission %q.", perm)
 			h.svc.Record(ctx, a, name, auditParams(params), err, "")
-			return err
+			return anchored{err: err, anchor: views.AnchorResult}
 		}
 		h.hide(ctx, a, stateConfirm)
 		if act.destructive && params["confirm"] != "yes" {
@@ -419,7 +419,8 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			if err := h.ask(ctx, a, name, act, params, ""); err != nil {
 				return err
 			}
-			return c.JSON(http.StatusOK, whmcsbridge.Result{Result: "success", Message: "Confirmation needed."})
+			return c.JSON(http.StatusOK, whmcsbridge.ActionResponse{Result: whmcsbridge.Result{Result: "success", Message: "Confirmation needed."},
+				Anchor: views.AnchorResult})
 		}
 		if act.destructive && act.typed != nil {
 			if want := act.typed(params); want == "" || params[views.FieldTypedName] != want {
@@ -437,9 +438,10 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			h.svc.Record(ctx, a, name, auditParams(params), err, msg)
 		}
 		if err != nil {
-			return err
+			return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
 		}
-		return c.JSON(http.StatusOK, whmcsbridge.Result{Result: "success", Message: msg})
+		return c.JSON(http.StatusOK, whmcsbridge.ActionResponse{Result: whmcsbridge.Result{Result: "success", Message: msg},
+			Anchor: h.anchor(ctx, a, name, msg)})
 	}
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,6 +39,8 @@ type adminUI struct {
 	// audit reads the audit log (nil: the panel says it is not available).
 	audit AuditReader
 	now   func() time.Time
+	// log keeps the detail of failures an admin reads as a sentence.
+	log *slog.Logger
 }
 
 // State keys besides the panel names: a destructive action awaiting its
@@ -179,6 +182,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	vm := views.PanelsVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), Flashes: flashes}
 	failed := func(panel string, err error) {
 		vm.Flashes = append(vm.Flashes, staas.Flash{Kind: staas.FlashError, Message: panel + ": " + staas.ErrorMessage(err)})
+		h.log.Warn("panel not shown", "panel", panel, "admin", a.Admin.ID, "client", a.ClientID, "code", staas.ErrorCode(err), "err", staas.ErrorDetail(err))
 	}
 	if s, on := state[stateConfirm]; on {
 		vm.Confirm = confirmVM(s)
@@ -338,11 +342,11 @@ func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
 	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}}
 	for _, o := range ops {
 		if o.v != 0 {
-			vm.Rows = append(vm.Rows, views.LimitRow{Type: "ops", Name: o.name, Value: strconv.FormatFloat(o.v, 'f', 2, 64)})
+			vm.Rows = append(vm.Rows, views.LimitRow{Type: "ops", Name: o.name, Value: views.FormatNumber(o.v) + " ops/s"})
 		}
 	}
 	if l.BandwidthOut != 0 {
-		vm.Rows = append(vm.Rows, views.LimitRow{Type: "bandwidth", Name: "out", Value: strconv.FormatUint(l.BandwidthOut, 10)})
+		vm.Rows = append(vm.Rows, views.LimitRow{Type: "bandwidth", Name: "out", Value: views.FormatCount(l.BandwidthOut) + " KB/s"})
 	}
 	return vm
 }

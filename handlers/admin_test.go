@@ -318,7 +318,7 @@ func TestLimitsForm_FieldErrorsKeepInput(t *testing.T) {
 	}
 	doc = a.panels(fullAdmin)
 	text := doc.Find(".clientssummarybox").Text()
-	if !strings.Contains(text, "S3 Limits for User") || !strings.Contains(text, "3600.00") || !strings.Contains(text, "100") {
+	if !strings.Contains(text, "S3 Limits for User") || !strings.Contains(text, "3,600 ops/s") || !strings.Contains(text, "100 KB/s") {
 		t.Errorf("limits panel = %q", text)
 	}
 	if a.links(fullAdmin).Find(".has-error").Length() != 0 {

@@ -63,7 +63,7 @@ func (h *adminUI) auditVM(ctx context.Context, a provision.Actor, state string) 
 		return nil, err
 	}
 	for _, e := range entries {
-		vm.Rows = append(vm.Rows, views.AuditRow{ID: e.ID, At: e.At, AdminID: e.AdminID, Actor: e.Actor, Action: e.Action,
+		vm.Rows = append(vm.Rows, views.AuditRow{ID: e.ID, At: e.At, AdminID: e.AdminID, AdminName: e.AdminName, Actor: e.Actor, Action: e.Action,
 			Params: e.Params, Result: e.Result, Message: e.Message})
 	}
 	if len(entries) == views.AuditPageSize {

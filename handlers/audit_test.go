@@ -50,7 +50,7 @@ func pagerBefore(doc *goquery.Document, label string) (string, bool) {
 func TestAuditLog_ShowsTheClientsActions(t *testing.T) {
 	a := auditApp(t)
 	// The toggle is offered, enabled, before the client has an S3 user.
-	if b := button(a.links(viewer), "toggle-audit"); b.Length() != 1 || strings.TrimSpace(b.Text()) != "Audit log (off)" {
+	if b := button(a.links(viewer), "toggle-audit"); b.Length() != 1 || strings.TrimSpace(b.Text()) != "Audit log: hidden" {
 		t.Fatalf("no Audit log toggle: %q", b.Text())
 	} else if _, disabled := b.Attr("disabled"); disabled {
 		t.Error("the audit toggle is disabled for a viewer")
@@ -68,7 +68,7 @@ func TestAuditLog_ShowsTheClientsActions(t *testing.T) {
 	if status, body := a.act(viewer, "toggle-audit", nil); status != 200 {
 		t.Fatalf("toggle-audit: %d %v", status, body)
 	}
-	if b := button(a.links(viewer), "toggle-audit"); strings.TrimSpace(b.Text()) != "Audit log (on)" {
+	if b := button(a.links(viewer), "toggle-audit"); strings.TrimSpace(b.Text()) != "Audit log: shown" {
 		t.Errorf("toggle after turning on: %q", b.Text())
 	}
 	doc := a.panels(viewer)

@@ -35,7 +35,20 @@ type errorBody struct {
 	Result  string `json:"result"`
 	Message string `json:"message"`
 	Code    string `json:"code,omitempty"`
+	// Anchor is, for an admin action, where on the client's page the
+	// admin sees what went wrong (whmcsbridge.ActionResponse).
+	Anchor string `json:"anchor,omitempty"`
 }
+
+// anchored is an admin action's error with the place of the page that
+// shows it; the error answer carries the place as its anchor.
+type anchored struct {
+	err    error
+	anchor string
+}
+
+func (e anchored) Error() string { return e.err.Error() }
+func (e anchored) Unwrap() error { return e.err }
 
 // errorHandler is echo's one error handler: it maps typed errors to a
 // status and an admin-safe message, logs server-side failures with their
@@ -66,8 +79,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 			log.Log(c.Request().Context(), level, "request failed",
 				"method", c.Request().Method, "path", c.Request().URL.Path,
-				"status", status, "code", code, "err", err)
+				"status", status, "code", code, "err", staas.ErrorDetail(err))
 		}
-		_ = c.JSON(status, errorBody{Result: "error", Message: publicMessage(err), Code: code})
+		body := errorBody{Result: "error", Message: publicMessage(err), Code: code}
+		var an anchored
+		if errors.As(err, &an) {
+			body.Anchor = an.anchor
+		}
+		_ = c.JSON(status, body)
 	}
 }

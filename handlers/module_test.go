@@ -291,7 +291,7 @@ func TestModule_ServicesTab(t *testing.T) {
 		rows = append(rows, strings.Join(tr.Children().Map(func(_ int, c *goquery.Selection) string { return c.Text() }), "|"))
 	})
 	buckets := strings.Join(rows, "\n")
-	for _, want := range []string{"alice-photos|1.5 GiB", "alice-logs|1000 B", "2 buckets|1.5 GiB"} {
+	for _, want := range []string{"alice-photos|1.6 GB", "alice-logs|1.0 kB", "2 buckets|1.6 GB"} {
 		if !strings.Contains(buckets, want) {
 			t.Errorf("buckets field %q lacks %q", buckets, want)
 		}

@@ -78,7 +78,10 @@ func New(d Deps) *echo.Echo {
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now}
+		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
+		if ui.log == nil {
+			ui.log = slog.New(slog.DiscardHandler)
+		}
 		signed := shimAuth(d.Shim)
 		e.POST(whmcsbridge.PathLinks, ui.links, signed)
 		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"staas/internal/store"
 	"staas/internal/testworld"
 	"staas/internal/usage"
+	"staas/views"
 )
 
 const gib = 1 << 30
@@ -134,7 +134,8 @@ func usageRows(t *testing.T, doc *goquery.Document) map[string][]string {
 	return out
 }
 
-func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+// u64 is a count or exact byte size as the panel writes it, grouped.
+func u64(n uint64) string { return views.FormatCount(n) }
 
 func TestUsageHistory_RowsMatchTheLedger(t *testing.T) {
 	a, userID := usageApp(t)
@@ -142,7 +143,7 @@ func TestUsageHistory_RowsMatchTheLedger(t *testing.T) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	day := func(n int) string { return today.AddDate(0, 0, -n).Format("2006-01-02") }
 
-	if b := button(a.links(viewer), "toggle-usage"); b.Length() != 1 || strings.TrimSpace(b.Text()) != "Usage history (off)" {
+	if b := button(a.links(viewer), "toggle-usage"); b.Length() != 1 || strings.TrimSpace(b.Text()) != "Usage history: hidden" {
 		t.Fatalf("no Usage history toggle: %q", b.Text())
 	}
 	if _, disabled := button(a.links(viewer), "toggle-usage").Attr("disabled"); disabled {

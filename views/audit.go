@@ -19,10 +19,18 @@ func auditParams(p map[string]string) []string {
 	return out
 }
 
-// auditActor says who acted: "admin 7", "client", "WHMCS (automatic)" or
-// "WHMCS (admin 7)" when an admin clicked a module button.
+// auditActor says who acted: "Jane Doe (admin 7)" (or "admin 7" when
+// the entry has no name), "client", "WHMCS (automatic)" or
+// "WHMCS (Jane Doe, admin 7)" when an admin clicked a module button.
 func auditActor(r AuditRow) string {
 	admin := "admin " + strconv.FormatInt(r.AdminID, 10)
+	if r.AdminName != "" {
+		if r.Actor == "whmcs" {
+			admin = r.AdminName + ", " + admin
+		} else {
+			admin = r.AdminName + " (" + admin + ")"
+		}
+	}
 	switch r.Actor {
 	case "client":
 		return "client"

@@ -74,7 +74,7 @@ func (b button) params() []param {
 
 func clientID(f Form) string { return strconv.FormatInt(f.ClientID, 10) }
 
-// onOff is how a toggle reads: "(on)" or "(off)".
+// onOff is a toggle's state for aria-pressed: "on" or "off".
 func onOff(on bool) string {
 	if on {
 		return "on"
@@ -82,14 +82,21 @@ func onOff(on bool) string {
 	return "off"
 }
 
-// toggle is the button of a panel toggle.
+// toggle is the button of a panel toggle. It reads as the panel's state,
+// "Query User: shown" or "Query User: hidden", and its title says what a
+// click does; aria-pressed carries the state for screen readers. (The
+// guide's "(on)"/"(off)" read as either the state or the action.)
 func toggle(action, label string, on bool) button {
-	state := onOff(on)
+	state, hint := "hidden", "Show the panel"
+	if on {
+		state, hint = "shown", "Hide the panel"
+	}
 	return button{
 		Action: action,
-		Label:  label + " (" + state + ")",
+		Label:  label + ": " + state,
 		Class:  "btn btn-link btn-sm",
-		Toggle: state,
+		Hint:   hint,
+		Toggle: onOff(on),
 	}
 }
 

@@ -178,8 +178,8 @@ func fullPanels() PanelsVM {
 			Items: []string{"s3-usage-0002", "s3-usage-0003"},
 		},
 		UserLimits: &LimitsVM{Rows: []LimitRow{
-			{Type: "ops", Name: "default", Value: "3600.00"},
-			{Type: "bandwidth", Name: "out", Value: "100.00"},
+			{Type: "ops", Name: "default", Value: "3,600 ops/s"},
+			{Type: "bandwidth", Name: "out", Value: "100 KB/s"},
 		}},
 		BucketLimits: &LimitsVM{Bucket: "photos"},
 		Object: &ObjectVM{

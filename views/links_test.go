@@ -136,18 +136,18 @@ func TestLinksUserActionsFitTheState(t *testing.T) {
 		vm   LinksVM
 		want []string
 	}{
-		{"no user", v["no user"], []string{"Create User", "List Users (off)", "Audit log (off)"}},
+		{"no user", v["no user"], []string{"Create User", "List Users: hidden", "Audit log: hidden"}},
 		{"enabled user, panels off", enabledOff, []string{
 			"Delete User", "Disable User", "Generate Access Key", "Revoke Access Key", "Empty and delete buckets",
-			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
+			"Query User: hidden", "List Users: hidden", "Buckets: hidden", "Audit log: hidden",
 		}},
 		{"disabled user", v["disabled user"], []string{
 			"Delete User", "Enable User", "Generate Access Key", "Revoke Access Key", "Empty and delete buckets",
-			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
+			"Query User: hidden", "List Users: hidden", "Buckets: hidden", "Audit log: hidden",
 		}},
 		{"unknown state offers both", func() LinksVM { vm := enabledOff; vm.UserState = ""; return vm }(), []string{
 			"Delete User", "Enable User", "Disable User", "Generate Access Key", "Revoke Access Key", "Empty and delete buckets",
-			"Query User (off)", "List Users (off)", "Buckets (off)", "Audit log (off)",
+			"Query User: hidden", "List Users: hidden", "Buckets: hidden", "Audit log: hidden",
 		}},
 	}
 	for _, c := range cases {
@@ -162,17 +162,17 @@ func TestLinksUserActionsFitTheState(t *testing.T) {
 func TestLinksButtonsPostTheirAction(t *testing.T) {
 	doc := linksDoc(t, func() LinksVM { vm := fullLinks(); vm.UserState = ""; vm.On = nil; return vm }())
 	want := map[string]string{
-		"Delete User":                   ActDeleteUser,
-		"Enable User":                   ActEnableUser,
-		"Disable User":                  ActDisableUser,
-		"Generate Access Key":           ActGenerateKey,
-		"Revoke Access Key":             ActToggleUser, // opens the key list
-		"Query User (off)":              ActToggleUser,
-		"List Users (off)":              ActToggleUsers,
-		"Buckets (off)":                 ActToggleBuckets,
-		"List Statistics Objects (off)": ActToggleStats,
-		"Usage history (off)":           ActToggleUsage,
-		"Audit log (off)":               ActToggleAudit,
+		"Delete User":                     ActDeleteUser,
+		"Enable User":                     ActEnableUser,
+		"Disable User":                    ActDisableUser,
+		"Generate Access Key":             ActGenerateKey,
+		"Revoke Access Key":               ActToggleUser, // opens the key list
+		"Query User: hidden":              ActToggleUser,
+		"List Users: hidden":              ActToggleUsers,
+		"Buckets: hidden":                 ActToggleBuckets,
+		"List Statistics Objects: hidden": ActToggleStats,
+		"Usage history: hidden":           ActToggleUsage,
+		"Audit log: hidden":               ActToggleAudit,
 	}
 	doc.Find("button").Each(func(_ int, b *goquery.Selection) {
 		if w, ok := want[text(b)]; ok {
@@ -224,7 +224,11 @@ func TestLinksTogglesShowOnOff(t *testing.T) {
 			vm := fullLinks()
 			vm.On = map[string]bool{panel: on}
 			doc := linksDoc(t, vm)
-			want := label + " (" + onOff(on) + ")"
+			// The label reads as the panel's state, not "(on)"/"(off)".
+			want := label + ": hidden"
+			if on {
+				want = label + ": shown"
+			}
 			b := doc.Find("button").FilterFunction(func(_ int, s *goquery.Selection) bool { return text(s) == want })
 			if b.Length() != 1 {
 				t.Errorf("no button %q", want)

@@ -59,10 +59,10 @@ const (
 	ActStatsGet    = "stats-get"    // params: object, scope (ScopeClient, the default, or ScopeAll)
 	ActStatsDelete = "stats-delete" // params: object
 
-	ActToggleUsage = "toggle-usage" // "Usage history (on/off)": the client's daily usage
+	ActToggleUsage = "toggle-usage" // "Usage history" (shown/hidden): the client's daily usage
 	ActUsageDays   = "usage-days"   // params: days (30 or 90)
 
-	ActToggleAudit = "toggle-audit" // "Audit log (on/off)": the client's audit log, newest first
+	ActToggleAudit = "toggle-audit" // "Audit log" (shown/hidden): the client's audit log, newest first
 	ActAuditPage   = "audit-page"   // params: before (an entry id; "" = the newest)
 )
 
@@ -90,7 +90,7 @@ type LinksVM struct {
 	// "enabled" or "disabled" when it does.
 	HasUser   bool
 	UserState string
-	// On says which toggled panels are showing, so a link reads "(on)".
+	// On says which toggled panels are showing, so a toggle reads "shown".
 	On map[string]bool
 	// KeyPairs is how many access key pairs the client's S3 user has;
 	// at MaxKeyPairs Generate Access Key is disabled with the reason.
@@ -239,7 +239,7 @@ type LimitsVM struct {
 type LimitRow struct {
 	Type  string // ops or bandwidth
 	Name  string // default, get, put, list, delete; out
-	Value string // as the gateway stores it, e.g. "3600.00"
+	Value string // with its unit, grouped: "3,600 ops/s", "1,024 KB/s"
 }
 
 // ObjectVM is the guide's "S3 Statistics for Object" table. A statistics
@@ -379,6 +379,8 @@ type AuditRow struct {
 	ID      int64
 	At      time.Time
 	AdminID int64
+	// AdminName is how WHMCS named the admin; "" when unknown.
+	AdminName string
 	// Actor is "admin", "client" or "whmcs" (staas.AuditEntry.Actor); ""
 	// reads as "admin".
 	Actor  string

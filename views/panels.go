@@ -89,9 +89,9 @@ func usersRange(u UsersVM) pageRange {
 // showing is the pager's "showing X–Y of Total".
 func (r pageRange) showing() string {
 	if r.First == 0 {
-		return "showing 0 of " + strconv.Itoa(r.Total)
+		return "showing 0 of " + formatInt(r.Total)
 	}
-	return "showing " + strconv.Itoa(r.First) + "–" + strconv.Itoa(r.Last) + " of " + strconv.Itoa(r.Total)
+	return "showing " + formatInt(r.First) + "–" + formatInt(r.Last) + " of " + formatInt(r.Total)
 }
 
 func usersPage(q string, page int, label string) button {
@@ -109,11 +109,6 @@ func flags(fs []string) string {
 		return "none"
 	}
 	return strings.Join(fs, ", ")
-}
-
-// exactBytes is a size in bytes, for a title next to FormatBytes.
-func exactBytes(n uint64) string {
-	return strconv.FormatUint(n, 10) + " bytes"
 }
 
 // created is a bucket's creation time, in UTC so every admin reads the
@@ -134,7 +129,7 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return formatInt(n) + " " + many
 }
 
 // quota is how a quota reads.
@@ -142,12 +137,12 @@ func quota(q QuotaRow) string {
 	if !q.Set {
 		return "unlimited"
 	}
-	return strconv.FormatUint(q.SizeGB, 10) + " GB"
+	return FormatCount(q.SizeGB) + " GB"
 }
 
 // objectColumns are the columns of the guide's "S3 Statistics for Object".
 var objectColumns = []string{
-	"fmt_version", "service_id", "start_ts", "period", "bucket", "epoch", "user_id", "tag",
+	"format version", "service id", "start (UTC)", "period", "bucket", "epoch", "user id", "tag",
 	"put", "get", "list", "other", "uploaded", "downloaded",
 }
 
@@ -165,7 +160,7 @@ func firstOf(o ObjectVM) string {
 	if o.inScope() <= len(o.Rows) {
 		return ""
 	}
-	return "showing the first " + strconv.Itoa(len(o.Rows)) + " of " + strconv.Itoa(o.inScope()) + " items"
+	return "showing the first " + formatInt(len(o.Rows)) + " of " + formatInt(o.inScope()) + " items"
 }
 
 // objectScope says whose rows the object panel shows, of how many.
@@ -173,7 +168,7 @@ func objectScope(o ObjectVM) string {
 	if o.All {
 		return "Every client's rows: " + plural(o.TotalRows, "item", "items") + "."
 	}
-	return "Only this client's S3 users' rows: " + strconv.Itoa(o.ClientRows) + " of the object's " + plural(o.TotalRows, "item", "items") + "."
+	return "Only this client's S3 users' rows: " + formatInt(o.ClientRows) + " of the object's " + plural(o.TotalRows, "item", "items") + "."
 }
 
 // objectScopeButton switches the object panel between this client's rows

@@ -309,19 +309,19 @@ func TestPanelBuckets(t *testing.T) {
 	doc := panelsDoc(t, fullPanels())
 	rows := doc.Find("#staas-panel-buckets tr.altrow")
 	photos := rows.Eq(0)
-	if got := rowText(photos); got != "photos 5.0 GiB 2024-03-05 14:30 UTC Empty and delete" {
+	if got := rowText(photos); got != "photos 5.4 GB 2024-03-05 14:30 UTC Empty and delete" {
 		t.Errorf("photos row %q", got)
 	}
-	if got := photos.Find("span[title]").AttrOr("title", ""); got != "5368709120 bytes" {
+	if got := photos.Find("span[title]").AttrOr("title", ""); got != "5,368,709,120 bytes" {
 		t.Errorf("exact size %q", got)
 	}
 	if got := photos.Find("time").AttrOr("datetime", ""); got != "2024-03-05T14:30:00Z" {
 		t.Errorf("datetime %q", got)
 	}
-	if got := rowText(rows.Eq(1)); got != "backups 1.5 KiB unknown Empty and delete" {
+	if got := rowText(rows.Eq(1)); got != "backups 1.5 kB unknown Empty and delete" {
 		t.Errorf("backups row %q", got)
 	}
-	if got := rowText(doc.Find("#staas-panel-buckets tr.staas-total")); got != "2 buckets 5.0 GiB" {
+	if got := rowText(doc.Find("#staas-panel-buckets tr.staas-total")); got != "2 buckets 5.4 GB" {
 		t.Errorf("total %q", got)
 	}
 	d := panelsDoc(t, PanelsVM{Form: testForm, Buckets: &BucketsVM{}})
@@ -374,7 +374,7 @@ func TestPanelLimits(t *testing.T) {
 	doc := panelsDoc(t, fullPanels())
 	var got []string
 	doc.Find("#staas-panel-user-limits tr").Each(func(_ int, r *goquery.Selection) { got = append(got, rowText(r)) })
-	if want := []string{"Type Name Value", "ops default 3600.00", "bandwidth out 100.00"}; !slices.Equal(got, want) {
+	if want := []string{"Type Name Value", "ops default 3,600 ops/s", "bandwidth out 100 KB/s"}; !slices.Equal(got, want) {
 		t.Errorf("user limits %q, want %q", got, want)
 	}
 	if got := text(doc.Find("#staas-panel-bucket-limits tr.altrow")); got != "no limits set" {
@@ -402,7 +402,7 @@ func TestPanelObject(t *testing.T) {
 	var head []string
 	p.Find("table tr").First().Find("th").Each(func(_ int, th *goquery.Selection) { head = append(head, text(th)) })
 	want := []string{
-		"fmt_version", "service_id", "start_ts", "period", "bucket", "epoch", "user_id", "tag",
+		"format version", "service id", "start (UTC)", "period", "bucket", "epoch", "user id", "tag",
 		"put", "get", "list", "other", "uploaded", "downloaded",
 	}
 	if !slices.Equal(head, want) {
@@ -411,7 +411,7 @@ func TestPanelObject(t *testing.T) {
 	rows := p.Find("tr.altrow")
 	var cells []string
 	rows.First().Find("td").Each(func(_ int, td *goquery.Selection) { cells = append(cells, text(td)) })
-	if w := []string{"1", "svc-01", "1700000000", "3600", "photos", "1", "7f3a", "", "3", "5", "1", "0", "2048", "4096"}; !slices.Equal(cells, w) {
+	if w := []string{"1", "svc-01", "2023-11-14 22:13:20 UTC", "1 h", "photos", "1", "7f3a", "", "3", "5", "1", "0", "2.0 kB", "4.1 kB"}; !slices.Equal(cells, w) {
 		t.Errorf("first row %q\nwant %q", cells, w)
 	}
 	if got := text(rows.Eq(1).Find("td").Eq(4)); got != "(user level)" {
@@ -432,23 +432,6 @@ func TestPanelObject(t *testing.T) {
 	}
 	if got := d.Find("#staas-panel-object tr.altrow td").AttrOr("colspan", ""); got != "14" {
 		t.Errorf("colspan %q", got)
-	}
-}
-
-func TestFormatBytes(t *testing.T) {
-	cases := []struct {
-		n    uint64
-		want string
-	}{
-		{0, "0 B"}, {1, "1 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {1536, "1.5 KiB"},
-		{1048575, "1.0 MiB"}, {1048576, "1.0 MiB"}, {5 << 30, "5.0 GiB"},
-		{1<<40 + 1<<39, "1.5 TiB"}, {1 << 50, "1.0 PiB"}, {1 << 60, "1.0 EiB"},
-		{^uint64(0), "16.0 EiB"},
-	}
-	for _, c := range cases {
-		if got := FormatBytes(c.n); got != c.want {
-			t.Errorf("FormatBytes(%d) = %q, want %q", c.n, got, c.want)
-		}
 	}
 }
 

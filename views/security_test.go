@@ -29,7 +29,7 @@ var (
 		"html": true, "head": true, "body": true, "ul": true, "li": true, "div": true, "strong": true,
 		"style": true, "form": true, "input": true, "button": true, "p": true, "span": true,
 		"select": true, "option": true, "optgroup": true, "datalist": true, "table": true, "thead": true, "tbody": true, "tfoot": true, "tr": true,
-		"th": true, "td": true, "code": true, "em": true, "time": true, "a": true,
+		"th": true, "td": true, "code": true, "em": true, "time": true, "a": true, "label": true,
 		// the usage chart, inline SVG
 		"svg": true, "title": true, "g": true, "text": true, "rect": true, "line": true,
 	}
@@ -39,7 +39,7 @@ var (
 		"placeholder": true, "autocomplete": true, "list": true, "selected": true, "colspan": true,
 		"cellspacing": true, "cellpadding": true, "datetime": true, "href": true, "scope": true,
 		"aria-pressed": true, "aria-label": true, "aria-invalid": true, "aria-describedby": true,
-		"aria-labelledby": true, "rowspan": true, "label": true,
+		"aria-labelledby": true, "rowspan": true, "label": true, "for": true,
 		// the usage chart's SVG attributes
 		"viewBox": true, "focusable": true, "x": true, "y": true, "width": true, "height": true,
 		"x1": true, "y1": true, "x2": true, "y2": true, "fill": true, "stroke": true, "stroke-width": true,

@@ -79,10 +79,10 @@ func TestServiceTab(t *testing.T) {
 		t.Errorf("user row = %q", text(user.Selection))
 	}
 	buckets := parse(t, render(t, fields[2].Content))
-	if got := buckets.Find("tr").Last().Find("th").Map(func(_ int, s *goquery.Selection) string { return text(s) }); strings.Join(got, "|") != "2 buckets|1.5 GiB" {
+	if got := buckets.Find("tr").Last().Find("th").Map(func(_ int, s *goquery.Selection) string { return text(s) }); strings.Join(got, "|") != "2 buckets|1.6 GB" {
 		t.Errorf("total row = %q", got)
 	}
-	if got := buckets.Find("tr").First().Find("span").AttrOr("title", ""); got != "1610612736 bytes" {
+	if got := buckets.Find("tr").First().Find("span").AttrOr("title", ""); got != "1,610,612,736 bytes" {
 		t.Errorf("exact size = %q", got)
 	}
 

@@ -30,13 +30,13 @@ func TestPanelUsage_TableTotalsAndBuckets(t *testing.T) {
 		t.Errorf("days %q, want newest first %q", dates, want)
 	}
 	rows := box.Find(".staas-usage-days tr.altrow")
-	if got, want := rowText(rows.Eq(0)), "2024-03-05 6.0 GiB 6.0 GiB 1.5 KiB 1.0 TiB 1 2 3 4"; got != want {
+	if got, want := rowText(rows.Eq(0)), "2024-03-05 6.4 GB 6.4 GB 1.5 kB 1.1 TB 1 2 3 4"; got != want {
 		t.Errorf("today: %q, want %q", got, want)
 	}
-	if got, want := rowText(rows.Eq(2)), "2024-03-03 — — 10.0 MiB 30.0 MiB 10 30 5 1"; got != want {
+	if got, want := rowText(rows.Eq(2)), "2024-03-03 — — 10.5 MB 31.5 MB 10 30 5 1"; got != want {
 		t.Errorf("a day before sampling: %q, want %q", got, want)
 	}
-	if got, want := rowText(box.Find(".staas-usage-days tr.staas-total")), "3 days 5.1 GiB 6.0 GiB 10.0 MiB 1.0 TiB 11 32 8 5"; got != want {
+	if got, want := rowText(box.Find(".staas-usage-days tr.staas-total")), "3 days 5.5 GB 6.4 GB 10.5 MB 1.1 TB 11 32 8 5"; got != want {
 		t.Errorf("totals: %q, want %q", got, want)
 	}
 	if s := text(box.Find(".staas-usage-storage")); !strings.Contains(s, "74.088185 GB-hours") || !strings.Contains(s, "0.101491 GB-months") {
@@ -107,7 +107,7 @@ func TestPanelUsage_ChartIsInlineSVG(t *testing.T) {
 	}
 	var titles []string
 	svg.Find("g > title").Each(func(_ int, s *goquery.Selection) { titles = append(titles, text(s)) })
-	if !slices.Contains(titles, "2024-03-05: uploaded 1.5 KiB, downloaded 1.0 TiB") ||
+	if !slices.Contains(titles, "2024-03-05: uploaded 1.5 kB, downloaded 1.1 TB") ||
 		!slices.Contains(titles, "2024-03-03: no bucket size sample covers this time") {
 		t.Errorf("titles %q", titles)
 	}

@@ -270,6 +270,27 @@ type Result struct {
 	Message string `json:"message,omitempty"`
 }
 
+// ActionResponse answers an admin action. Anchor is the id of the element
+// of the client summary page that shows the action's outcome (the flash,
+// the confirmation, the panel that opened, the form with its errors); the
+// shim appends it to its redirect as a fragment, so the admin lands on the
+// result instead of the top of the page. It is "" or ValidAnchor; the shim
+// checks it again and falls back to AnchorResult.
+type ActionResponse struct {
+	Result
+	Anchor string `json:"anchor,omitempty"`
+}
+
+// AnchorResult is the id of the flash messages and the pending
+// confirmation on the client summary page: where an action's outcome
+// shows when the answer names no other place, or is an error.
+const AnchorResult = "staas-result"
+
+// ValidAnchor reports whether s may follow the # of the shim's redirect:
+// 1 to 64 characters of a-z 0-9 -, so it can only name an element id and
+// never change where the redirect goes.
+func ValidAnchor(s string) bool { return validKey(s, maxActionNameLen, true) }
+
 // LinksResponse answers PathLinks: one HTML fragment per link.
 type LinksResponse struct {
 	Result
@@ -287,6 +308,8 @@ type PanelsResponse struct {
 type wireAdmin struct {
 	ID          flexInt    `json:"id"`
 	Permissions phpStrings `json:"permissions"`
+	// Name is optional: shims before it send none.
+	Name string `json:"name"`
 }
 
 // phpStrings is a list of strings that PHP may encode as [...] or, after
@@ -369,7 +392,7 @@ func (w wireAdmin) admin() staas.Admin {
 	if perms == nil {
 		perms = []string{}
 	}
-	return staas.Admin{ID: int64(w.ID), Permissions: perms}
+	return staas.Admin{ID: int64(w.ID), Permissions: perms, Name: w.Name}
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings (PHP sends
@@ -457,6 +480,9 @@ func validateAdmin(a staas.Admin) error {
 		if p == "" || len(p) > maxPermission || !printable(p) {
 			return invalid("admin.permissions holds an empty, overlong or unprintable name")
 		}
+	}
+	if !printable(a.Name) || utf8.RuneCountInString(a.Name) > staas.MaxAdminName {
+		return invalid("admin.name must be at most %d printable characters", staas.MaxAdminName)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -193,7 +194,7 @@ func TestAdminRequestDecoding(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := AdminRequest{
-		Admin:    staas.Admin{ID: 1, Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}},
+		Admin:    staas.Admin{ID: 1, Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}, Name: "Zoë Admin (zadmin)"},
 		ClientID: 42, ActionURL: "addonmodules.php?module=staas&action=act", Token: "1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
 	}
 	if !reflect.DeepEqual(r, want) {
@@ -618,5 +619,40 @@ func TestNonceCache(t *testing.T) {
 	c.mu.Unlock()
 	if kept {
 		t.Error("expired nonce n2 was not pruned")
+	}
+}
+
+// TestAdminName: the admin's name is optional (shims before it send none,
+// and their requests keep working), and when sent it is one line of at
+// most staas.MaxAdminName printable characters.
+func TestAdminName(t *testing.T) {
+	base := `{"admin":{"id":1,"permissions":["View Clients Summary"]%s},"client_id":42,"params":{}}`
+	var old ActionRequest
+	if err := json.Unmarshal([]byte(fmt.Sprintf(base, "")), &old); err != nil {
+		t.Fatalf("a request without the name (an older shim): %v", err)
+	}
+	if err := old.Validate(); err != nil || old.Admin.Name != "" {
+		t.Fatalf("a request without the name: %v, name %q", err, old.Admin.Name)
+	}
+	for name, ok := range map[string]bool{
+		`"Jane Doe (jdoe)"`: true,
+		`"Zoë Ådmin"`:       true,
+		`""`:                true,
+		`"` + strings.Repeat("é", staas.MaxAdminName) + `"`:   true,
+		`"` + strings.Repeat("é", staas.MaxAdminName+1) + `"`: false,
+		`"Jane\nLocation: x"`: false,
+		`"Jane\u0085Doe"`:     false,
+		`"Jane\u0000"`:        false,
+	} {
+		var r ActionRequest
+		if err := json.Unmarshal([]byte(fmt.Sprintf(base, `,"name":`+name)), &r); err != nil {
+			t.Fatalf("decode name %s: %v", name, err)
+		}
+		if err := r.Validate(); (err == nil) != ok {
+			t.Errorf("name %s: Validate = %v, want ok=%v", name, err, ok)
+		}
+	}
+	if err := json.Unmarshal([]byte(fmt.Sprintf(base, `,"name":7`)), new(ActionRequest)); err == nil {
+		t.Error("a name that is not a string decoded")
 	}
 }

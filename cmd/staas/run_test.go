@@ -119,10 +119,11 @@ func TestServe(t *testing.T) {
 		t.Errorf("/readyz with the gateway up = %d %v", code, body)
 	}
 
-	// Every answer an error: /readyz must say the gateway is the problem.
+	// Every answer an error: /readyz must say the gateway (the storage
+	// cluster) is the problem.
 	sim.SetFaults(ostorsim.Faults{ErrorRate: 1})
 	code, body := getJSON(t, base+"/readyz")
-	if msg, _ := body["checks"].(map[string]any)["ostor"].(string); code != 503 || !strings.Contains(msg, "ostor") {
+	if msg, _ := body["checks"].(map[string]any)["ostor"].(string); code != 503 || !strings.Contains(msg, "storage cluster") {
 		t.Errorf("/readyz with the gateway failing = %d %v", code, body)
 	}
 	sim.SetFaults(ostorsim.Faults{})

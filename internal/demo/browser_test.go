@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -95,6 +96,7 @@ func TestBrowser(t *testing.T) {
 		{"13_HostileClientDetailsAreText", stepHostileClient},
 		{"14_AdminPermissions", stepAdminPermissions},
 		{"15_CSRFTokenRequired", stepCSRF},
+		{"16_AuditLogNamesTheAdmin", stepAuditNamesTheAdmin},
 	}
 	for _, s := range steps {
 		stepStart := time.Now()
@@ -307,6 +309,7 @@ func (b *browser) click(t *testing.T, sel string) *page {
 func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
 	t.Helper()
 	b.mustHave(t, sel)
+	action, _ := b.cur.doc.Find(sel).First().Closest("form").Attr("action")
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
@@ -316,7 +319,45 @@ func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
 	if resp == nil {
 		t.Fatalf("click %s: no page loaded", sel)
 	}
-	return resp.Status, b.read(t)
+	p := b.read(t)
+	if action == "staas-action.php" && resp.Status == http.StatusOK {
+		b.mustShowResult(t, sel)
+	}
+	return resp.Status, p
+}
+
+// mustShowResult checks that the page an admin action led to was opened
+// at the place that shows the outcome (the URL's fragment, from staas's
+// answer) and that this place is in the window, not somewhere below.
+func (b *browser) mustShowResult(t *testing.T, sel string) {
+	t.Helper()
+	u, err := url.Parse(b.cur.url)
+	if err != nil || u.Fragment == "" {
+		t.Fatalf("click %s: the page %s has no fragment: the admin lands at its top, not on the result", sel, b.cur.url)
+	}
+	if !b.cur.has("#" + u.Fragment) {
+		t.Fatalf("click %s: the page %s has no element with id %q", sel, b.cur.url, u.Fragment)
+	}
+	where := b.eval(t, `(() => {
+		const el = document.getElementById(`+strconv.Quote(u.Fragment)+`);
+		const r = el.getBoundingClientRect();
+		return (r.top >= -1 && r.top < window.innerHeight - 40) ? "" : "its top is at " + Math.round(r.top) + " px of a " + window.innerHeight + " px window";
+	})()`)
+	if where != "" {
+		t.Fatalf("click %s: #%s is out of view: %s", sel, u.Fragment, where)
+	}
+}
+
+// eval runs a script that returns a string.
+func (b *browser) eval(t *testing.T, script string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](script))
+	if err != nil {
+		t.Fatalf("evaluate: %v", err)
+	}
+	return out
 }
 
 // mustHave fails at once when the page lacks sel, rather than letting a
@@ -398,7 +439,8 @@ func (b *browser) switchAdmin(t *testing.T, name string) *page {
 	if id == "" {
 		t.Fatalf("no demo admin %q", name)
 	}
-	back := b.cur.url
+	// Back to the same page; the fragment of the last action stays behind.
+	back, _, _ := strings.Cut(b.cur.url, "#")
 	b.choose(t, "#standin-admin", id)
 	p := b.click(t, ".standin-admin button[type=submit]")
 	if got := p.text("#standin-admin option[selected]"); got != name {
@@ -626,11 +668,11 @@ func limitRows(l ostor.Limits) []string {
 		v    float64
 	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}} {
 		if op.v != 0 {
-			out = append(out, fmt.Sprintf("ops | %s | %.2f", op.name, op.v))
+			out = append(out, fmt.Sprintf("ops | %s | %s ops/s", op.name, views.FormatNumber(op.v)))
 		}
 	}
 	if l.BandwidthOut != 0 {
-		out = append(out, fmt.Sprintf("bandwidth | out | %d", l.BandwidthOut))
+		out = append(out, fmt.Sprintf("bandwidth | out | %s KB/s", views.FormatCount(l.BandwidthOut)))
 	}
 	slices.Sort(out)
 	return out
@@ -654,7 +696,7 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 	if got := p.text("h1"); got != "Client Profile: Alice Archer" {
 		t.Fatalf("heading = %q", got)
 	}
-	if got := p.text(btnQueryUser); got != "Query User (off)" {
+	if got := p.text(btnQueryUser); got != "Query User: hidden" {
 		t.Fatalf("toggle reads %q before the click", got)
 	}
 	if p.has("#staas-panel-user") {
@@ -662,8 +704,8 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 	}
 
 	p = b.click(t, btnQueryUser)
-	if got := p.text(btnQueryUser); got != "Query User (on)" {
-		t.Errorf("toggle reads %q after the click, want Query User (on)", got)
+	if got := p.text(btnQueryUser); got != "Query User: shown" {
+		t.Errorf("toggle reads %q after the click, want Query User: shown", got)
 	}
 	alice := b.gwUser(t, "alice@example.com")
 	if got, want := p.text("#staas-panel-user .title"), "S3 Information for User: "+alice.ID; !strings.Contains(got, want) {
@@ -813,7 +855,7 @@ func stepListUsers(t *testing.T, b *browser) {
 	}
 
 	p := b.click(t, btnListUsers)
-	if got := p.text(btnListUsers); got != "List Users (on)" {
+	if got := p.text(btnListUsers); got != "List Users: shown" {
 		t.Errorf("toggle reads %q", got)
 	}
 	if got := p.text("#staas-panel-users .title"); !strings.Contains(got, "S3 Users List") {
@@ -890,7 +932,7 @@ func stepListUsers(t *testing.T, b *browser) {
 	if p.has("#staas-panel-users") {
 		t.Error("the users panel stays after its hide button")
 	}
-	if got := p.text(btnListUsers); got != "List Users (off)" {
+	if got := p.text(btnListUsers); got != "List Users: hidden" {
 		t.Errorf("toggle reads %q after hiding", got)
 	}
 }
@@ -898,7 +940,7 @@ func stepListUsers(t *testing.T, b *browser) {
 // 5. Buckets: Alice's buckets with the gateway's sizes.
 func stepBuckets(t *testing.T, b *browser) {
 	p := b.click(t, btnBuckets)
-	if got := p.text(btnBuckets); got != "Buckets (on)" {
+	if got := p.text(btnBuckets); got != "Buckets: shown" {
 		t.Errorf("toggle reads %q", got)
 	}
 	buckets, err := b.gw.BucketsOf(b.gctx, ostor.ByEmail("alice@example.com"))
@@ -992,8 +1034,8 @@ func stepUserLimits(t *testing.T, b *browser) {
 	if !slices.Equal(got, want) {
 		t.Errorf("limits panel shows %q, want %q", got, want)
 	}
-	if !slices.Contains(got, "ops | put | 250.00") || !slices.Contains(got, "bandwidth | out | 300") {
-		t.Errorf("limits panel shows %q, want the typed 250 as 250.00 ops/s and 300 KB/s", got)
+	if !slices.Contains(got, "ops | put | 250 ops/s") || !slices.Contains(got, "bandwidth | out | 300 KB/s") {
+		t.Errorf("limits panel shows %q, want the typed 250 as 250 ops/s and 300 KB/s", got)
 	}
 	if p.has("#staas-ul-ops-value-error") {
 		t.Error("the field error stays after a good value")
@@ -1068,7 +1110,7 @@ func stepBucketLimits(t *testing.T, b *browser) {
 	if got := p.text(panel + " .title"); !strings.Contains(got, "S3 Limits for Bucket: alice-photos") {
 		t.Fatalf("bucket limits panel title = %q", got)
 	}
-	want := []string{"bandwidth | out | 500", "ops | list | 40.00"}
+	want := []string{"bandwidth | out | 500 KB/s", "ops | list | 40 ops/s"}
 	if got := rowsAsText(p.cells(panel + " tr.altrow")); !slices.Equal(got, want) {
 		t.Errorf("bucket limits panel shows %q, want %q", got, want)
 	}
@@ -1190,7 +1232,7 @@ func stepQuotas(t *testing.T, b *browser) {
 // 9. Statistics: the list of objects, one object's table, and Delete.
 func stepStatistics(t *testing.T, b *browser) {
 	p := b.click(t, btnStats)
-	if got := p.text(btnStats); got != "List Statistics Objects (on)" {
+	if got := p.text(btnStats); got != "List Statistics Objects: shown" {
 		t.Errorf("toggle reads %q", got)
 	}
 	if got := p.text("#staas-panel-stats .title"); !strings.Contains(got, "S3 Statistics List (whole cluster)") {
@@ -1212,9 +1254,9 @@ func stepStatistics(t *testing.T, b *browser) {
 	if got := p.text("#staas-panel-object .title"); !strings.Contains(got, "S3 Statistics for Object: "+obj) {
 		t.Fatalf("object panel title = %q", got)
 	}
-	cols := []string{"fmt_version", "service_id", "start_ts", "period", "bucket", "epoch", "user_id", "tag", "put", "get", "list", "other", "uploaded", "downloaded"}
+	cols := []string{"format version", "service id", "start (UTC)", "period", "bucket", "epoch", "user id", "tag", "put", "get", "list", "other", "uploaded", "downloaded"}
 	if got := p.texts("#staas-panel-object th"); !slices.Equal(got, cols) {
-		t.Errorf("object columns = %q, want the guide's %q", got, cols)
+		t.Errorf("object columns = %q, want the guide's, in words: %q", got, cols)
 	}
 	gwObj, err := b.gw.UsageObject(b.gctx, obj)
 	if err != nil {
@@ -1240,7 +1282,8 @@ func stepStatistics(t *testing.T, b *browser) {
 	if got := p.text("#staas-panel-object .staas-object-scope"); !strings.Contains(got, fmt.Sprintf("%d of the object's %d items", hers, len(gwObj.Items))) {
 		t.Errorf("the scope line says %q", got)
 	}
-	head := []string{fmt.Sprint(gwObj.FmtVersion), gwObj.ServiceID, fmt.Sprint(gwObj.StartTS), fmt.Sprint(gwObj.Period)}
+	// The start is a date, not Unix seconds; the period reads in minutes.
+	head := []string{fmt.Sprint(gwObj.FmtVersion), gwObj.ServiceID, views.FormatUnix(gwObj.StartTS), views.FormatSeconds(gwObj.Period)}
 	var buckets []string
 	for _, r := range rows {
 		if len(r) != len(cols) {
@@ -1577,7 +1620,7 @@ func stepAdminPermissions(t *testing.T, b *browser) {
 	}
 
 	// Panels are per admin: the support operator's start hidden.
-	if got := p.text(btnQueryUser); got != "Query User (off)" {
+	if got := p.text(btnQueryUser); got != "Query User: hidden" {
 		t.Errorf("toggle reads %q for the support operator", got)
 	}
 	p = b.click(t, btnQueryUser)
@@ -1704,5 +1747,34 @@ func stepCSRF(t *testing.T, b *browser) {
 	}
 	if got := p.field("#staas-panel-user", "State"); got != "enabled" {
 		t.Errorf("State = %q after the forged requests", got)
+	}
+}
+
+// 16. The audit log names each admin as WHMCS names them, with their id:
+// the stand-in sends the name as the PHP shim does.
+func stepAuditNamesTheAdmin(t *testing.T, b *browser) {
+	b.open(t, "/admin/clientssummary.php?userid=1")
+	p := b.click(t, `#staas-links-user button[value="toggle-audit"]`)
+	actors := p.texts("#staas-panel-audit .staas-actor")
+	if len(actors) == 0 {
+		t.Fatal("the audit log shows no entries for Alice")
+	}
+	for _, want := range []string{"Full Administrator (admin 1)", "Support Operator (view only) (admin 2)"} {
+		if !slices.Contains(actors, want) {
+			t.Errorf("no entry by %q among %q", want, actors)
+		}
+	}
+	// A refused form's entry names the wrong field and its problem (step
+	// 06 submits a limit that is not a number).
+	var refused []string
+	for _, r := range p.cells("#staas-panel-audit tr.altrow") {
+		if len(r) == 6 && r[4] == staas.EINVALID {
+			refused = append(refused, r[5])
+		}
+	}
+	if !slices.ContainsFunc(refused, func(m string) bool {
+		return strings.Contains(m, "Ops limit: ") || strings.Contains(m, "Bandwidth limit: ")
+	}) {
+		t.Errorf("no refused form's entry names its field: %q", refused)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -164,7 +165,7 @@ func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
 	if vm.Clients, err = s.clients.Clients(ctx); err != nil {
 		vm.Notice = "Clients could not be listed: " + err.Error()
 	}
-	req := whmcsbridge.AdminRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions},
+	req := whmcsbridge.AdminRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions, Name: admin.Name},
 		ClientID: id, ActionURL: "staas-action.php", Token: token}
 
 	// As the two WHMCS hooks do: a failure of staas becomes a notice on
@@ -218,15 +219,41 @@ func (s *StandIn) action(w http.ResponseWriter, r *http.Request) {
 			params[k] = v[0]
 		}
 	}
-	req := whmcsbridge.ActionRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions}, ClientID: id, Params: params}
-	var res whmcsbridge.Result
-	if err := s.call(r.Context(), whmcsbridge.ActionPath(url.PathEscape(action)), req, &res); err != nil {
+	req := whmcsbridge.ActionRequest{Admin: staas.Admin{ID: admin.ID, Permissions: admin.Permissions, Name: admin.Name}, ClientID: id, Params: params}
+	var res whmcsbridge.ActionResponse
+	err = s.call(r.Context(), whmcsbridge.ActionPath(url.PathEscape(action)), req, &res)
+	if err != nil {
 		// staas has already left the admin a flash for every failure it
 		// handled; this log line covers the ones it could not.
 		s.log.Info("staas action failed", "action", action, "client", id, "err", err)
+		var se *shimError
+		if errors.As(err, &se) {
+			res.Anchor = se.anchor
+		}
 	}
-	http.Redirect(w, r, "clientssummary.php?userid="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	http.Redirect(w, r, summaryURL(id, res.Anchor), http.StatusSeeOther)
 }
+
+// summaryURL is the client's summary page with the place that shows an
+// action's outcome as the fragment, as the PHP shim's AdminEndpoint
+// builds it: staas's anchor when it is a plain element id (a-z 0-9 -),
+// else the flashes. Nothing staas or the browser sends can change more
+// than the fragment.
+func summaryURL(clientID int64, anchor string) string {
+	if !whmcsbridge.ValidAnchor(anchor) {
+		anchor = whmcsbridge.AnchorResult
+	}
+	return "clientssummary.php?userid=" + strconv.FormatInt(clientID, 10) + "#" + anchor
+}
+
+// shimError is staas's error answer: its message, and where on the page
+// the admin sees the failure.
+type shimError struct {
+	message string
+	anchor  string
+}
+
+func (e *shimError) Error() string { return e.message }
 
 func (s *StandIn) login(w http.ResponseWriter, r *http.Request) {
 	sess, _, token, err := s.session(w, r)
@@ -278,12 +305,12 @@ func (s *StandIn) call(ctx context.Context, path string, payload, out any) error
 	if err != nil {
 		return fmt.Errorf("staas's answer was cut off")
 	}
-	var env whmcsbridge.Result
+	var env whmcsbridge.ActionResponse
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return fmt.Errorf("staas answered HTTP %d without JSON", resp.StatusCode)
 	}
-	if env.Result != "success" {
-		return fmt.Errorf("%s", env.Message)
+	if env.Result.Result != "success" {
+		return &shimError{message: env.Message, anchor: env.Anchor}
 	}
 	return json.Unmarshal(raw, out)
 }

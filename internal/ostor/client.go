@@ -512,14 +512,14 @@ func (b *cancelOnClose) Close() error {
 // failure turns the last attempt into a *staas.Error.
 func (c *Client) failure(r request, o outcome) error {
 	if errors.Is(o.err, errTooLarge) || errors.Is(o.err, errNotSent) {
-		return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + r.op + ": " + o.err.Error(), Err: o.err}
+		return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(r.op, staas.EINTERNAL), Err: fmt.Errorf("ostor: %s: %w", r.op, o.err)}
 	}
 	if o.err != nil {
-		return &staas.Error{Code: staas.EUNAVAILABLE, Message: "ostor: " + r.op + ": gateway unreachable", Err: o.err}
+		return &staas.Error{Code: staas.EUNAVAILABLE, Message: Sentence(r.op, staas.EUNAVAILABLE), Err: fmt.Errorf("ostor: %s: gateway unreachable: %w", r.op, o.err)}
 	}
 	return classify(r, o.status, o.header, o.body)
 }
 
 func (c *Client) canceled(op string, cause error) error {
-	return &staas.Error{Code: staas.EUNAVAILABLE, Message: "ostor: " + op + ": canceled", Err: cause}
+	return &staas.Error{Code: staas.EUNAVAILABLE, Message: Sentence(op, staas.EUNAVAILABLE), Err: fmt.Errorf("ostor: %s: canceled: %w", op, cause)}
 }

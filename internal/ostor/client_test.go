@@ -163,8 +163,13 @@ func TestErrorMessageSources(t *testing.T) {
 			})
 			_, err := c.User(context.Background(), ByEmail("a@b.c"))
 			wantCode(t, err, staas.ENOTFOUND)
-			if want := "ostor: get user: " + tc.message; staas.ErrorMessage(err) != want {
+			// The admin reads a sentence; the gateway's words are the
+			// cause's, for the log.
+			if want := "The storage cluster could not read the S3 user: it has no such S3 user."; staas.ErrorMessage(err) != want {
 				t.Errorf("message = %q, want %q", staas.ErrorMessage(err), want)
+			}
+			if want := "ostor: get user: HTTP 404: " + tc.message; !strings.Contains(staas.ErrorDetail(err), want) {
+				t.Errorf("detail = %q, want it to hold %q", staas.ErrorDetail(err), want)
 			}
 			var ge *GatewayError
 			if !errors.As(err, &ge) || ge.Status != 404 || ge.Op != "get user" || ge.Message != tc.message || ge.RequestID != "req-1" {
@@ -249,8 +254,11 @@ func TestPersistent503(t *testing.T) {
 	if n.Load() != 3 {
 		t.Fatalf("%d requests, want 1 + MaxRetries = 3", n.Load())
 	}
-	if staas.ErrorMessage(err) != "ostor: list users: Service Unavailable" {
+	if staas.ErrorMessage(err) != "The storage cluster did not answer while trying to list the S3 users. Try again in a moment." {
 		t.Errorf("message = %q", staas.ErrorMessage(err))
+	}
+	if !strings.Contains(staas.ErrorDetail(err), "ostor: list users: HTTP 503: Service Unavailable") {
+		t.Errorf("detail = %q", staas.ErrorDetail(err))
 	}
 }
 

@@ -28,7 +28,9 @@ func (e *GatewayError) Error() string {
 }
 
 // classify maps a non-2xx answer to a *staas.Error by the table in
-// docs/ostor-api.md. The table is an assumption (no error statuses are
+// docs/ostor-api.md. Its Message is Sentence's, for an admin; the
+// gateway's own words and request id stay in the GatewayError beneath it,
+// for the log (staas.ErrorDetail). The table is an assumption (no error statuses are
 // documented per call), so it lives here and nowhere else.
 func classify(r request, status int, header http.Header, body []byte) error {
 	msg := gatewayMessage(header, body)
@@ -60,7 +62,7 @@ func classify(r request, status int, header http.Header, body []byte) error {
 	}
 	return &staas.Error{
 		Code:    code,
-		Message: "ostor: " + r.op + ": " + msg,
+		Message: Sentence(r.op, code),
 		Err: &GatewayError{
 			Op:        r.op,
 			Status:    status,
@@ -136,4 +138,97 @@ func clean(s string) string {
 		space = false
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// Sentence is what an admin reads when the gateway refused or failed op:
+// what staas was doing and what kind of failure it was, in words, and
+// nothing of the gateway's own text, status or request id (those are in
+// the error's cause, which staas logs). It is the one place where a
+// gateway failure becomes an admin sentence.
+func Sentence(op, code string) string {
+	what := opWords[op]
+	if what == "" {
+		what = "do what was asked"
+	}
+	switch code {
+	case staas.ENOTFOUND:
+		thing := opThing[op]
+		if thing == "" {
+			thing = "item"
+		}
+		return "The storage cluster could not " + what + ": it has no such " + thing + "."
+	case staas.EINVALID:
+		return "The storage cluster refused to " + what + ": it does not accept the request as sent."
+	case staas.EUNAUTHORIZED:
+		return "The storage cluster refused staas's system credentials while trying to " + what + ". Check the cluster's system user and keys in staas's configuration."
+	case staas.ECONFLICT:
+		return "The storage cluster could not " + what + " in its current state."
+	case staas.EKEYLIMIT:
+		return "The S3 user already has the two access key pairs the storage cluster allows: revoke one first."
+	case staas.ELIMITSOFF:
+		return "Limits are not enabled on the storage cluster for this user or bucket, so they cannot be read."
+	case staas.EUNAVAILABLE:
+		return "The storage cluster did not answer while trying to " + what + ". Try again in a moment."
+	}
+	return "The storage cluster gave an unexpected answer while trying to " + what + "; staas's log has the details."
+}
+
+// unexpected is an answer that broke the contract (no key pair, a paging
+// cursor that does not move): the admin reads Sentence's EINTERNAL
+// sentence, the log what exactly was wrong.
+func unexpected(op, format string, args ...any) error {
+	return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(op, staas.EINTERNAL),
+		Err: fmt.Errorf("ostor: "+op+": "+format, args...)}
+}
+
+// opWords says each gateway call's op as an admin would.
+var opWords = map[string]string{
+	"create account":        "create the account",
+	"delete account":        "delete the account",
+	"generate account key":  "generate the account's key",
+	"revoke account key":    "revoke the account's key",
+	"list user buckets":     "list the S3 user's buckets",
+	"set ops limit":         "set the operations limit",
+	"set bandwidth limit":   "set the bandwidth limit",
+	"get limits":            "read the limits",
+	"delete limits":         "delete the limits",
+	"set quota":             "set the quota",
+	"get quota":             "read the quota",
+	"delete quota":          "delete the quota",
+	"list usage":            "list the statistics objects",
+	"get usage object":      "read the statistics object",
+	"delete usage object":   "delete the statistics object",
+	"create user":           "create the S3 user",
+	"get user":              "read the S3 user",
+	"list users":            "list the S3 users",
+	"list users with space": "list the S3 users",
+	"enable user":           "enable the S3 user",
+	"disable user":          "disable the S3 user",
+	"delete user":           "delete the S3 user",
+	"generate key":          "generate an access key",
+	"revoke key":            "revoke the access key",
+	"ping":                  "reach its admin API",
+}
+
+// opThing is what a not-found op looked for.
+var opThing = map[string]string{
+	"delete account":       "account",
+	"generate account key": "account",
+	"revoke account key":   "account key",
+	"list user buckets":    "S3 user",
+	"get limits":           "user or bucket",
+	"delete limits":        "user or bucket",
+	"set ops limit":        "user or bucket",
+	"set bandwidth limit":  "user or bucket",
+	"set quota":            "user or bucket",
+	"get quota":            "user or bucket",
+	"delete quota":         "user or bucket",
+	"get usage object":     "statistics object",
+	"delete usage object":  "statistics object",
+	"get user":             "S3 user",
+	"enable user":          "S3 user",
+	"disable user":         "S3 user",
+	"delete user":          "S3 user",
+	"generate key":         "S3 user",
+	"revoke key":           "access key",
 }

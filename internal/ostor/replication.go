@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-
-	"staas"
 )
 
 // Replication is a bucket's replication to another region (Virtuozzo
@@ -121,7 +119,7 @@ func (c *Client) SetReplication(ctx context.Context, bucket string, r Replicatio
 	w.Rule.Destination.Bucket = "arn:aws:s3:::" + r.DestinationBucket
 	body, err := xml.Marshal(w)
 	if err != nil {
-		return staas.Errorf(staas.EINTERNAL, "ostor: %s: %v", op, err)
+		return unexpected(op, "%v", err)
 	}
 	body = append([]byte(xml.Header), body...)
 	sum := md5.Sum(body)

@@ -620,7 +620,7 @@ func TestSimRetries(t *testing.T) {
 		if n := posts.Load(); n != 1 {
 			t.Fatalf("%d genKey requests, want 1", n)
 		}
-		if !strings.Contains(staas.ErrorMessage(err), "no key pair was created") {
+		if !strings.Contains(staas.ErrorMessage(err), "No key pair was created") {
 			t.Errorf("message %q: the pairs read afterwards show none was created", staas.ErrorMessage(err))
 		}
 		if u, _ := userOf(sim, c); len(u.Keys) != 1 {
@@ -751,7 +751,7 @@ func TestGenerateKeyRefusesAnOldPair(t *testing.T) {
 	})
 	_, err := c.GenerateKey(context.Background(), "a@b.c")
 	wantCode(t, err, staas.EINTERNAL)
-	if !strings.Contains(staas.ErrorMessage(err), "no new key pair") {
-		t.Errorf("message %q", staas.ErrorMessage(err))
+	if !strings.Contains(staas.ErrorDetail(err), "no new key pair") {
+		t.Errorf("detail %q", staas.ErrorDetail(err))
 	}
 }

@@ -3,6 +3,7 @@ package ostor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -59,14 +60,14 @@ func (c *Client) EachUsageObject(ctx context.Context, fn func(name string) error
 		}
 		// A truncated page must move forward, or the walk would never end.
 		if len(page.Items) == 0 {
-			return staas.Errorf(staas.EINTERNAL, "ostor: %s: a truncated page with no names", op)
+			return unexpected(op, "a truncated page with no names")
 		}
 		last := page.Items[len(page.Items)-1]
 		if last <= after {
-			return staas.Errorf(staas.EINTERNAL, "ostor: %s: page after %q does not move forward", op, after)
+			return unexpected(op, "page after %q does not move forward", after)
 		}
 		if err := validUsageName(op, last); err != nil {
-			return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + op + ": the gateway listed a name that cannot be paged from", Err: err}
+			return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(op, staas.EINTERNAL), Err: fmt.Errorf("ostor: %s: the gateway listed a name that cannot be paged from: %w", op, err)}
 		}
 		after = last
 	}
@@ -114,7 +115,7 @@ func (c *Client) StreamUsageObject(ctx context.Context, name string, fn func(Usa
 	case ctx.Err() != nil:
 		return nil, c.canceled(op, context.Cause(ctx))
 	case src.err != nil:
-		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: "ostor: " + op + ": connection lost while reading", Err: src.err}
+		return nil, &staas.Error{Code: staas.EUNAVAILABLE, Message: Sentence(op, staas.EUNAVAILABLE), Err: fmt.Errorf("ostor: %s: connection lost while reading: %w", op, src.err)}
 	}
 	return nil, malformed(op, err)
 }

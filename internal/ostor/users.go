@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 
 	"staas"
 )
@@ -73,7 +75,7 @@ func (c *Client) CreateUser(ctx context.Context, email string) (*UserKeys, error
 			return nil, malformed(op, err)
 		}
 		if len(keys.Keys) == 0 {
-			return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer has no key pair", op)
+			return nil, unexpected(op, "the answer has no key pair")
 		}
 		return keys, nil
 	}
@@ -94,7 +96,7 @@ func (c *Client) CreateUser(ctx context.Context, email string) (*UserKeys, error
 // unavailable reports a failed call that was not plainly refused, adding
 // to the first error's admin-safe message what is known of its effect.
 func unavailable(err error, note string) error {
-	return &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " (" + note + ")", Err: err}
+	return &staas.Error{Code: staas.EUNAVAILABLE, Message: staas.ErrorMessage(err) + " " + strings.ToUpper(note[:1]) + note[1:] + ".", Err: err}
 }
 
 // ambiguous says whether a failed call may have taken effect on the
@@ -231,9 +233,9 @@ func (c *Client) generateKey(ctx context.Context, op string, q *query, keys func
 	case 1:
 		return &added[0], nil
 	case 0:
-		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer holds no new key pair", op)
+		return nil, unexpected(op, "the answer holds no new key pair")
 	default:
-		return nil, staas.Errorf(staas.EINTERNAL, "ostor: %s: the answer holds %d new key pairs (another client generated one meanwhile?): check the keys", op, len(added))
+		return nil, unexpected(op, "the answer holds %d new key pairs (another client generated one meanwhile?): check the keys", len(added))
 	}
 }
 
@@ -266,7 +268,7 @@ func (c *Client) RevokeKey(ctx context.Context, email, accessKeyID string) error
 // malformed reports an answer that did not decode: the gateway said yes
 // but not in the documented shape.
 func malformed(op string, err error) error {
-	return &staas.Error{Code: staas.EINTERNAL, Message: "ostor: " + op + ": malformed answer", Err: err}
+	return &staas.Error{Code: staas.EINTERNAL, Message: Sentence(op, staas.EINTERNAL), Err: fmt.Errorf("ostor: %s: malformed answer: %w", op, err)}
 }
 
 // getJSON runs a read call and decodes its answer; an answer that does not

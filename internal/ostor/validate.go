@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"staas"
 )
@@ -15,8 +16,18 @@ import (
 // Every check here runs before a request is built: an EINVALID error from
 // the client means nothing was sent.
 
+// invalid is a refused input: the admin reads what is wrong with it, as a
+// sentence; the log (the cause) also names the gateway call it was for.
 func invalid(op, format string, args ...any) error {
-	return staas.Errorf(staas.EINVALID, "ostor: "+op+": "+format, args...)
+	why := fmt.Sprintf(format, args...)
+	msg := why
+	if r, n := utf8.DecodeRuneInString(msg); n > 0 {
+		msg = string(unicode.ToUpper(r)) + msg[n:]
+	}
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return &staas.Error{Code: staas.EINVALID, Message: msg, Err: fmt.Errorf("ostor: %s: %s", op, why)}
 }
 
 // maxEmail is the longest address SMTP allows (RFC 5321 path limit less

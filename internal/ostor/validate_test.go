@@ -50,8 +50,10 @@ func TestValidators(t *testing.T) {
 			err := tc.fn(s)
 			if staas.ErrorCode(err) != staas.EINVALID {
 				t.Errorf("%s %q accepted (%v)", tc.name, s, err)
-			} else if !strings.HasPrefix(err.Error(), "ostor: op: ") {
-				t.Errorf("message %q lacks the operation", err)
+			} else if !strings.Contains(staas.ErrorDetail(err), "ostor: op: ") {
+				t.Errorf("the log's detail %q lacks the operation", staas.ErrorDetail(err))
+			} else if msg := staas.ErrorMessage(err); strings.HasPrefix(msg, "ostor:") || !strings.HasSuffix(msg, ".") {
+				t.Errorf("an admin reads %q: want a sentence without staas's internals", msg)
 			}
 		}
 	}

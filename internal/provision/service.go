@@ -9,6 +9,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -220,16 +223,20 @@ func allow(a Actor, permission string) error {
 // Params must not hold secrets. Recording is best effort: a store failure
 // is logged and never hides the action's own result.
 func (s *Service) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
-	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
+	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
 		Action: action, Params: params, Result: "ok", Message: okMessage}
 	flash := staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
 	if err != nil {
 		entry.Result = staas.ErrorCode(err)
 		entry.Message = staas.ErrorMessage(err)
 		flash = staas.Flash{Kind: staas.FlashError, Message: entry.Message}
+		// The admin reads the sentence; the log keeps what lies beneath
+		// it (the gateway's own words, its request id).
+		level := slog.LevelWarn
 		if entry.Result == staas.EINTERNAL {
-			s.log.Error("action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "err", err)
+			level = slog.LevelError
 		}
+		s.log.Log(ctx, level, "action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "code", entry.Result, "err", staas.ErrorDetail(err))
 	}
 	// A cancelled request still gets its audit row and flash.
 	ctx = context.WithoutCancel(ctx)
@@ -273,12 +280,42 @@ type FieldErrors map[string]string
 
 func (f FieldErrors) Error() string { return "invalid form fields" }
 
-// fieldsError wraps field errors as the one application error type.
+// fieldsError wraps field errors as the one application error type. Its
+// message names each wrong field and its problem, so the admin's flash and
+// the audit row of a refused form say what was wrong, not only that
+// something was.
 func fieldsError(f FieldErrors) error {
 	if len(f) == 0 {
 		return nil
 	}
-	return &staas.Error{Code: staas.EINVALID, Message: "Please correct the marked fields.", Err: f}
+	names := slices.Sorted(maps.Keys(f))
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		parts = append(parts, fieldLabel(name)+": "+f[name])
+	}
+	return &staas.Error{Code: staas.EINVALID, Message: "Please correct the marked fields. " + strings.Join(parts, " "), Err: f}
+}
+
+// fieldLabels are the forms' field names as the forms label them.
+var fieldLabels = map[string]string{
+	"ops-value":       "Ops limit",
+	"ops-name":        "Operation",
+	"bandwidth-value": "Bandwidth limit",
+	"bandwidth-name":  "Direction",
+	"bucket":          "Bucket",
+	"quota-gb":        "Quota",
+	"object":          "Statistics object",
+	"after":           "Statistics page",
+	"access_key":      "Access key",
+	"q":               "Search",
+}
+
+// fieldLabel is a field's label, or its name when it has none.
+func fieldLabel(name string) string {
+	if l, ok := fieldLabels[name]; ok {
+		return l
+	}
+	return name
 }
 
 // InvalidFields is the error for a form whose fields f are wrong, as the

@@ -46,8 +46,8 @@ func (s *Store) AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error)
 	if len(params) > maxTextBytes {
 		return 0, invalid(op, "parameters are %d bytes as JSON; at most %d are kept", len(params), maxTextBytes)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO staas_audit (at, admin_id, client_id, actor, action, params, result, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.dialect.timeArg(storedTime(at)), e.AdminID, e.ClientID, actor, e.Action, params, e.Result, e.Message)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO staas_audit (at, admin_id, admin_name, client_id, actor, action, params, result, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.dialect.timeArg(storedTime(at)), e.AdminID, e.AdminName, e.ClientID, actor, e.Action, params, e.Result, e.Message)
 	if err != nil {
 		return 0, dbError("save the audit entry", err)
 	}
@@ -77,7 +77,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]staas.AuditEntry, e
 	limit = min(limit, maxAudit)
 
 	// Only fixed fragments are joined; every value is a parameter.
-	q := `SELECT id, at, admin_id, client_id, actor, action, params, result, message FROM staas_audit WHERE 1 = 1`
+	q := `SELECT id, at, admin_id, admin_name, client_id, actor, action, params, result, message FROM staas_audit WHERE 1 = 1`
 	var args []any
 	if f.ClientID != 0 {
 		q += ` AND client_id = ?`
@@ -103,7 +103,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]staas.AuditEntry, e
 	for rows.Next() {
 		var e staas.AuditEntry
 		var params string
-		if err := rows.Scan(&e.ID, dbTime{&e.At}, &e.AdminID, &e.ClientID, &e.Actor, &e.Action, &params, &e.Result, &e.Message); err != nil {
+		if err := rows.Scan(&e.ID, dbTime{&e.At}, &e.AdminID, &e.AdminName, &e.ClientID, &e.Actor, &e.Action, &params, &e.Result, &e.Message); err != nil {
 			return nil, dbError("read the audit log", err)
 		}
 		if err := json.Unmarshal([]byte(params), &e.Params); err != nil {

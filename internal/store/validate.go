@@ -182,6 +182,9 @@ func checkAudit(op string, e staas.AuditEntry) error {
 	if err := checkText(op, "result", e.Result, 0, maxResultLen); err != nil {
 		return err
 	}
+	if err := checkText(op, "admin name", e.AdminName, 0, staas.MaxAdminName); err != nil {
+		return err
+	}
 	if !utf8.ValidString(e.Message) {
 		return invalid(op, "message is not valid UTF-8")
 	}

@@ -97,7 +97,8 @@ final class AdminAreaTest extends StaasTestCase
         $r = $this->endpoint()->handle('POST', $_POST);
         $this->assertTrue($r->isRedirect(), 'want a redirect; got: ' . $r->body);
         $this->assertSame(303, $r->status);
-        $this->assertSame('clientssummary.php?userid=' . $client['id'], $r->location());
+        // The admin lands on staas's message, not the top of the page.
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-result', $r->location());
         $this->assertContains('WHMCS.admin.default', \WhmcsStub::$tokenChecks);
 
         $u = $this->gatewayUser($client['email']);
@@ -167,8 +168,9 @@ final class AdminAreaTest extends StaasTestCase
         $this->loginAdmin(2, ['View Clients Summary']);
         $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
         $r = $this->endpoint()->handle('POST', $_POST);
-        // staas refused and keeps the reason for the summary page.
-        $this->assertSame('clientssummary.php?userid=' . $client['id'], $r->location());
+        // staas refused and keeps the reason for the summary page, where
+        // the redirect takes the admin.
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-result', $r->location());
         $this->assertFalse($this->gatewayUser($client['email'])['exists']);
         $this->assertStringContainsString('Perform Server Operations', $this->panels($client['id']));
     }
@@ -180,8 +182,96 @@ final class AdminAreaTest extends StaasTestCase
         $_SERVER['HTTP_REFERER'] = 'https://evil.example/phish';
         $this->post(['action' => 'toggle-users', 'userid' => (string) $client['id']]);
         $r = $this->endpoint()->handle('POST', $_POST);
-        $this->assertSame('clientssummary.php?userid=' . $client['id'], $r->location());
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-panel-users', $r->location());
         unset($_SERVER['HTTP_REFERER']);
+    }
+
+    public function testTheAuditLogNamesTheAdminAsWhmcsNamesThem(): void
+    {
+        $client = $this->newClient('named');
+        $this->loginAdmin(1, self::PERMS_ALL, 'Jane', 'Doe', 'jdoe');
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $this->endpoint()->handle('POST', $_POST);
+        $sent = \WhmcsStub::$moduleLog[0]['request']['body']['admin'];
+        $this->assertSame('Jane Doe (jdoe)', $sent['name'], 'the name comes from WHMCS\'s admin model');
+
+        $this->post(['action' => 'toggle-audit', 'userid' => (string) $client['id']]);
+        $this->endpoint()->handle('POST', $_POST);
+        $audit = $this->panels($client['id']);
+        $this->assertMatchesRegularExpression('#<td class="staas-actor">Jane Doe \(jdoe\) \(admin 1\)</td>#', $audit);
+    }
+
+    public function testTheRedirectLandsOnThePanelThatOpened(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        $this->post(['action' => 'toggle-users', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-panel-users', $r->location());
+        $this->assertStringContainsString('id="staas-panel-users"', $this->panels($client['id']), 'the anchor names an element of the page');
+
+        // Toggled off, the panel is gone: back to the links that open it.
+        $this->post(['action' => 'toggle-users', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-links-user', $r->location());
+    }
+
+    public function testAConfirmationIsWhereTheRedirectLands(): void
+    {
+        $client = $this->newClient('confirm');
+        $this->loginAdmin(1);
+        $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
+        $this->endpoint()->handle('POST', $_POST);
+        $this->panels($client['id']); // the flash is read
+        $this->post(['action' => 'disable-user', 'userid' => (string) $client['id']]);
+        $r = $this->endpoint()->handle('POST', $_POST);
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-result', $r->location());
+        $panels = $this->panels($client['id']);
+        $this->assertMatchesRegularExpression('/id="staas-result"[^>]*>.*staas-confirm/s', $panels, 'the question is inside the anchored place');
+    }
+
+    /** @return iterable<string, array{mixed}> */
+    public static function hostileAnchors(): iterable
+    {
+        yield 'another site' => ['https://evil.example/'];
+        yield 'a path' => ['/../admin/logout.php'];
+        yield 'a header' => ["x\r\nLocation: https://evil.example/"];
+        yield 'a query' => ['x?userid=1'];
+        yield 'a second fragment' => ['a#b'];
+        yield 'upper case' => ['Staas-Result'];
+        yield 'too long' => [str_repeat('a', 65)];
+        yield 'a trailing newline' => ["staas-result\n"];
+        yield 'not a string' => [['staas-result']];
+        yield 'empty' => [''];
+    }
+
+    /** @dataProvider hostileAnchors */
+    #[\PHPUnit\Framework\Attributes\DataProvider('hostileAnchors')]
+    public function testAnAnchorThatIsNotAPlainIdIsNotUsed(mixed $anchor): void
+    {
+        $this->useServer(self::env('STAAS_FAKE_URL'));
+        foreach ([[200, ['result' => 'success', 'anchor' => $anchor]], [400, ['result' => 'error', 'message' => 'No.', 'code' => 'invalid', 'anchor' => $anchor]]] as [$status, $body]) {
+            $this->control()->fake($status, json_encode($body));
+            $this->loginAdmin(1);
+            $this->post(['action' => 'toggle-users', 'userid' => '42']);
+            $r = (new AdminEndpoint(new Whmcs()))->handle('POST', $_POST);
+            $this->assertSame('clientssummary.php?userid=42#staas-result', $r->location(), json_encode($body));
+        }
+    }
+
+    public function testAPlainAnchorFromStaasIsUsedOnSuccessAndError(): void
+    {
+        $this->useServer(self::env('STAAS_FAKE_URL'));
+        $this->control()->fake(200, '{"result":"success","anchor":"staas-panel-quotas"}');
+        $this->loginAdmin(1);
+        $this->post(['action' => 'quota-get', 'userid' => '42']);
+        $r = (new AdminEndpoint(new Whmcs()))->handle('POST', $_POST);
+        $this->assertSame('clientssummary.php?userid=42#staas-panel-quotas', $r->location());
+
+        $this->control()->fake(400, '{"result":"error","message":"Quota: a whole number.","code":"invalid","anchor":"staas-links-quota"}');
+        $this->post(['action' => 'quota-set', 'userid' => '42']);
+        $r = (new AdminEndpoint(new Whmcs()))->handle('POST', $_POST);
+        $this->assertSame('clientssummary.php?userid=42#staas-links-quota', $r->location());
     }
 
     public function testTheFormFieldsBecomeTheActionsParams(): void

@@ -81,7 +81,7 @@ final class ProtocolFixturesTest extends TestCase
     public function testAdminRequest(): void
     {
         $want = self::fixture('admin_request.json');
-        $got = Payload::admin(1, ['View Clients Summary', 'Perform Server Operations'], 42, 'addonmodules.php?module=staas&action=act', '1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b');
+        $got = Payload::admin(1, ['View Clients Summary', 'Perform Server Operations'], 42, 'addonmodules.php?module=staas&action=act', '1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b', 'Zoë Admin (zadmin)');
         $this->assertSame($want, $this->wire($got));
     }
 
@@ -99,8 +99,18 @@ final class ProtocolFixturesTest extends TestCase
         $want = self::fixture('action_request.json');
         $got = Payload::action(7, ['View Clients Summary', 'Perform Server Operations'], 42, [
             'email' => 'zoë@example.com', 'limit-name' => 'ops:get', 'value_1' => '3600',
-        ]);
-        $this->assertSame($want, $this->wire($got));
+        ], "Zoë\tAdmin\u{85} (zadmin)\n");
+        $this->assertSame($want, $this->wire($got), 'the name is one printable line');
+    }
+
+    public function testAnAdminWithoutANameSendsNone(): void
+    {
+        // As shims before the name sent it, which staas keeps accepting.
+        $got = Payload::action(7, ['Perform Server Operations'], 42, [], " \n ");
+        $this->assertArrayNotHasKey('name', $got['admin']);
+        $this->assertSame(['id' => 7, 'permissions' => ['Perform Server Operations']], $got['admin']);
+        $long = Payload::admin(1, [], 42, 'x', 't', str_repeat('é', 200));
+        $this->assertSame(254, strlen($long['admin']['name']), 'cut to 255 bytes, at a character boundary');
     }
 
     public function testActionRequestWithoutParamsSendsAnEmptyParams(): void

@@ -164,10 +164,10 @@ abstract class StaasTestCase extends TestCase
     }
 
     /** A WHMCS admin logged in with the given permissions. */
-    protected function loginAdmin(int $id = 1, array $permissions = self::PERMS_ALL): void
+    protected function loginAdmin(int $id = 1, array $permissions = self::PERMS_ALL, string $first = '', string $last = '', string $username = ''): void
     {
         $_SESSION['adminid'] = $id;
-        Admin::$current = new Admin($id, $permissions);
+        Admin::$current = new Admin($id, $permissions, $first, $last, $username);
     }
 
     /** A form post carrying WHMCS's token (valid unless $token is given). */

@@ -109,8 +109,13 @@ namespace WHMCS\User {
         public static ?Admin $current = null;
 
         /** @param list<string> $permissions */
-        public function __construct(public int $id, private array $permissions)
-        {
+        public function __construct(
+            public int $id,
+            private array $permissions,
+            public string $firstname = '',
+            public string $lastname = '',
+            public string $username = '',
+        ) {
         }
 
         public static function getAuthenticatedUser(): ?Admin

@@ -19,6 +19,9 @@ final class AdminEndpoint
     /** Form fields that route the post and are not the action's parameters. */
     private const ROUTING_FIELDS = ['token', 'module', 'action', 'userid', 'client_id'];
 
+    /** The id of staas's flashes on the summary page: where a result shows when staas names no other place. */
+    private const RESULT_ANCHOR = 'staas-result';
+
     use CallsStaas;
 
     /**
@@ -73,22 +76,39 @@ final class AdminEndpoint
                 $params[$key] = $value;
             }
         }
-        $back = Response::redirect('clientssummary.php?userid=' . $clientId);
         try {
-            $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params), 'admin action ' . $action);
+            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params, $this->whmcs->adminName()), 'admin action ' . $action);
         } catch (StaasException $e) {
             // staas answered and, for a refused action, shows the admin why
             // on the summary page. A refused signature (401) or no answer
             // at all leaves nothing there, so say it here.
             if ($e->staasAnswered() && $e->httpStatus !== 401) {
-                return $back;
+                return self::back($clientId, $e->anchor);
             }
             $message = $this->guard->report('admin action ' . $action, ['client_id' => $clientId], $e, 'the addon page', 'the admin action ' . $action, $clientId);
 
             return $this->error($message, $clientId, 502);
         }
 
-        return $back;
+        return self::back($clientId, $answer['anchor'] ?? null);
+    }
+
+    /**
+     * The redirect back to the client's summary page, with the place that
+     * shows the action's outcome as the fragment (staas's answer names it:
+     * the flash, the confirmation, the panel that opened), so the admin
+     * lands on the result instead of the top of the page. The anchor is
+     * used only when it is a plain element id (a-z 0-9 -, at most 64):
+     * nothing staas or the browser sends can change more than the
+     * fragment of a URL the shim builds.
+     */
+    private static function back(int $clientId, mixed $anchor): Response
+    {
+        if (!is_string($anchor) || !preg_match('/^[a-z0-9-]{1,64}$/D', $anchor)) {
+            $anchor = self::RESULT_ANCHOR;
+        }
+
+        return Response::redirect('clientssummary.php?userid=' . $clientId . '#' . $anchor);
     }
 
     private function status(): Response

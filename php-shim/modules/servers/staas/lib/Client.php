@@ -84,7 +84,8 @@ final class Client
             $message = 'staas refused the call (HTTP ' . $status . ') without saying why.';
         }
         $code = is_string($answer['code'] ?? null) ? $answer['code'] : '';
-        throw new StaasException($this->logger->scrubText($message), StaasException::REFUSED, $code, $status);
+        $anchor = is_string($answer['anchor'] ?? null) ? $answer['anchor'] : '';
+        throw new StaasException($this->logger->scrubText($message), StaasException::REFUSED, $code, $status, $anchor);
     }
 
     /**

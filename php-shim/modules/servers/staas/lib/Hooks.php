@@ -148,7 +148,7 @@ final class Hooks
             return null;
         }
 
-        return Payload::admin($adminId, $this->whmcs->adminPermissions(), $clientId, self::ACTION_URL, $this->whmcs->token());
+        return Payload::admin($adminId, $this->whmcs->adminPermissions(), $clientId, self::ACTION_URL, $this->whmcs->token(), $this->whmcs->adminName());
     }
 
     /**

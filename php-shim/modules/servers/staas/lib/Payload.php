@@ -30,6 +30,7 @@ final class Payload
     private const MAX_EMAIL = 255;
     private const MAX_PERMISSIONS = 512;
     private const MAX_PERMISSION = 128;
+    private const MAX_ADMIN_NAME = 255;
 
     /**
      * ModuleRequest for a module function or client-area action on one
@@ -89,14 +90,34 @@ final class Payload
      *
      * @return array<string, mixed>
      */
-    public static function admin(int $adminId, array $permissions, int $clientId, string $actionUrl, string $token): array
+    public static function admin(int $adminId, array $permissions, int $clientId, string $actionUrl, string $token, string $adminName = ''): array
     {
         return [
-            'admin' => ['id' => $adminId, 'permissions' => self::permissions($permissions)],
+            'admin' => self::adminOf($adminId, $permissions, $adminName),
             'client_id' => $clientId,
             'action_url' => $actionUrl,
             'token' => $token,
         ];
+    }
+
+    /**
+     * The admin object of AdminRequest and ActionRequest: id, permissions
+     * and, when WHMCS has one, the admin's name for the audit log (left
+     * out when empty, as shims before the field sent it).
+     *
+     * @param list<string> $permissions
+     *
+     * @return array<string, mixed>
+     */
+    private static function adminOf(int $adminId, array $permissions, string $adminName): array
+    {
+        $admin = ['id' => $adminId, 'permissions' => self::permissions($permissions)];
+        $name = Text::cut(Text::printable($adminName), self::MAX_ADMIN_NAME);
+        if ($name !== '') {
+            $admin['name'] = $name;
+        }
+
+        return $admin;
     }
 
     /**
@@ -107,10 +128,10 @@ final class Payload
      *
      * @return array<string, mixed>
      */
-    public static function action(int $adminId, array $permissions, int $clientId, array $params): array
+    public static function action(int $adminId, array $permissions, int $clientId, array $params, string $adminName = ''): array
     {
         return [
-            'admin' => ['id' => $adminId, 'permissions' => self::permissions($permissions)],
+            'admin' => self::adminOf($adminId, $permissions, $adminName),
             'client_id' => $clientId,
             'params' => self::params($params),
         ];

@@ -30,6 +30,12 @@ final class StaasException extends \RuntimeException
         public readonly string $staasCode = '',
         /** The HTTP status of staas's answer; 0 when there was none. */
         public readonly int $httpStatus = 0,
+        /**
+         * Where on the client's summary page an admin action's failure
+         * shows (the answer's "anchor"), as staas sent it: unchecked, so
+         * AdminEndpoint::anchor checks it before using it.
+         */
+        public readonly string $anchor = '',
     ) {
         parent::__construct($message);
     }

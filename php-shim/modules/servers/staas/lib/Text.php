@@ -39,6 +39,16 @@ final class Text
         return $cut;
     }
 
+    /**
+     * $s as one line of printable UTF-8: every run of white space and
+     * control characters (C0, DEL and C1, which staas refuses in names)
+     * becomes one space, and the ends are trimmed.
+     */
+    public static function printable(string $s): string
+    {
+        return trim(preg_replace('/[\s\x{0000}-\x{001f}\x{007f}-\x{009f}]+/u', ' ', self::utf8($s)) ?? '');
+    }
+
     /** A message on one line: valid UTF-8, no control characters, at most $bytes bytes. */
     public static function oneLine(string $s, int $bytes = 2000): string
     {

@@ -47,6 +47,36 @@ final class Whmcs
         return $out;
     }
 
+    /**
+     * How WHMCS names the logged-in admin, for staas's audit log: "First
+     * Last (username)", or whichever of the two WHMCS has; '' when none.
+     * One line of printable UTF-8, at most 255 bytes.
+     */
+    public function adminName(): string
+    {
+        if ($this->adminId() <= 0 || !class_exists('\WHMCS\User\Admin') || !method_exists('\WHMCS\User\Admin', 'getAuthenticatedUser')) {
+            return '';
+        }
+        $admin = \WHMCS\User\Admin::getAuthenticatedUser();
+        if (!is_object($admin)) {
+            return '';
+        }
+        $attr = static function (string $name) use ($admin): string {
+            try {
+                $v = $admin->{$name} ?? '';
+            } catch (\Throwable) {
+                return '';
+            }
+
+            return is_scalar($v) ? Text::printable((string) $v) : '';
+        };
+        $full = Text::printable($attr('firstname') . ' ' . $attr('lastname'));
+        $user = $attr('username');
+        $name = $full !== '' && $user !== '' && $user !== $full ? $full . ' (' . $user . ')' : ($full !== '' ? $full : $user);
+
+        return Text::cut($name, 255);
+    }
+
     /** WHMCS's CSRF token of this session, bare. */
     public function token(): string
     {

@@ -1,0 +1,37 @@
+package views
+
+// Anchors are the ids of the places on the client summary page where an
+// action's outcome shows. The shim redirects back to the page with one of
+// them as the fragment, so the browser scrolls the result into view
+// instead of leaving the admin at the top of a long page.
+const (
+	// AnchorResult holds the flash messages and a pending confirmation:
+	// the first thing of staas's panels (whmcsbridge.AnchorResult, the
+	// shim's fallback, is the same id).
+	AnchorResult = "staas-result"
+
+	anchorLinksUser         = "staas-links-user"
+	anchorLinksUserLimits   = "staas-links-user-limits"
+	anchorLinksBucketLimits = "staas-links-bucket-limits"
+	anchorLinksQuota        = "staas-links-quota"
+	anchorLinksStats        = "staas-links-stats"
+)
+
+// PanelAnchor is the id of a panel's box.
+func PanelAnchor(panel string) string { return "staas-panel-" + panel }
+
+// LinksAnchor is the id of the "Other Actions" group whose links or form
+// open the panel: where the admin is taken back to when a toggle hid it.
+func LinksAnchor(panel string) string {
+	switch panel {
+	case PanelStats, PanelObject, PanelUsage:
+		return anchorLinksStats
+	case PanelUserLimits:
+		return anchorLinksUserLimits
+	case PanelBucketLimits:
+		return anchorLinksBucketLimits
+	case PanelQuotas:
+		return anchorLinksQuota
+	}
+	return anchorLinksUser
+}
