@@ -119,10 +119,11 @@ var adminActions = map[string]adminAction{
 		if err != nil || page < 1 {
 			return "", staas.Errorf(staas.EINVALID, "The page must be a whole number from 1.")
 		}
-		if _, err := h.svc.ListUsers(ctx, a, p["q"], page, usersPageSize); err != nil {
+		list, err := h.svc.ListUsers(ctx, a, p["q"], page, usersPageSize)
+		if err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelUsers, url.Values{"q": {p["q"]}, "page": {strconv.Itoa(page)}})
+		h.show(ctx, a, views.PanelUsers, url.Values{"q": {p["q"]}, "page": {strconv.Itoa(list.Page)}})
 		return "", nil
 	}},
 	views.ActToggleBuckets: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {

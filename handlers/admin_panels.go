@@ -182,7 +182,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		if err != nil {
 			failed("S3 Users List", err)
 		} else {
-			vm.Users = usersVM(p, v.Get("q"), max(page, 1))
+			vm.Users = usersVM(p, v.Get("q"), p.Page)
 		}
 	}
 	if s, on := state[views.PanelUser]; on {

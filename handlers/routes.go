@@ -66,6 +66,7 @@ func New(d Deps) *echo.Echo {
 	if d.Logger != nil || d.Metrics != nil {
 		e.Use(observeRequests(d.Logger, d.Metrics))
 	}
+	e.Use(recoverPanics(d.Logger))
 
 	// Health: for load balancers and orchestrators; no authentication.
 	e.GET("/healthz", handleHealthz)

@@ -276,6 +276,10 @@ func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string)
 type UserPage struct {
 	Users []ostor.User
 	Total int // users matching the search
+	// Page is the page shown: the one asked for, brought into 1 … the
+	// last page, so a huge page number neither overflows nor shows
+	// nothing.
+	Page int
 }
 
 // MaxPageSize bounds a page of users.
@@ -311,9 +315,10 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, q string, page, size i
 			}
 		}
 	}
-	from := min((page-1)*size, len(match))
+	page = min(page, max(1, (len(match)+size-1)/size))
+	from := (page - 1) * size
 	to := min(from+size, len(match))
-	return &UserPage{Users: match[from:to], Total: len(match)}, nil
+	return &UserPage{Users: match[from:to], Total: len(match), Page: page}, nil
 }
 
 // allUsers lists the cluster's users, reusing a recent list.
