@@ -516,8 +516,14 @@ func TestVerify(t *testing.T) {
 			mod(&s)
 			err := s.verify(v)
 			wantCode(t, err, staas.EUNAUTHORIZED)
-			if !strings.Contains(staas.ErrorMessage(err), "bad signature") {
-				t.Errorf("%s: %v", name, err)
+			// A signature that is not 64 lowercase hex digits is refused
+			// by its form, before any HMAC is computed.
+			want := "bad signature"
+			if name == "uppercase hex" || name == "truncated" || name == "not hex" {
+				want = "malformed X-Staas-Signature"
+			}
+			if !strings.Contains(staas.ErrorMessage(err), want) {
+				t.Errorf("%s: %v, want %q", name, err, want)
 			}
 			if len(nonces.calls) != 0 {
 				t.Errorf("%s: a forged request's nonce was remembered", name)
