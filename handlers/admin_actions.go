@@ -27,6 +27,8 @@ type adminAction struct {
 	question    func(p map[string]string) string
 	// audit says whether the action is worth an audit row even when it
 	// only changes what the admin sees (reveal-secret is; hide-panel isn't).
+	// An audited action's row is written before it runs, and it does not
+	// run when the row cannot be written (provision's Begin and Finish).
 	audit bool
 	run   func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (okMessage string, err error)
 }
@@ -294,17 +296,15 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		a := actor(req.Admin, req.ClientID)
-		params := req.Params
-		if params == nil {
-			params = map[string]string{}
-		}
+		// Only the action's own fields go on; padding is dropped here.
+		params := actionFields(name, req.Params)
 		perm := staas.PermViewClientSummary
 		if act.change {
 			perm = staas.PermServerOperations
 		}
 		if !a.Admin.Can(perm) || a.Admin.ID <= 0 {
 			err := staas.Errorf(staas.EFORBIDDEN, "Your WHMCS role lacks the permission %q.", perm)
-			h.svc.Record(ctx, a, name, auditParams(params), err, "")
+			h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
 			return err
 		}
 		h.hide(ctx, a, stateConfirm)
@@ -320,29 +320,25 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			}
 			return c.JSON(http.StatusOK, whmcsbridge.Result{Result: "success", Message: "Confirmation needed."})
 		}
-		msg, err := act.run(h, ctx, a, params)
-		if act.audit || err != nil {
-			h.svc.Record(ctx, a, name, auditParams(params), err, msg)
+		var msg string
+		var err error
+		if act.audit {
+			// Recorded before it acts: an action that cannot be audited
+			// does not run.
+			id, berr := h.svc.Begin(ctx, a, name, auditParams(name, params))
+			if berr != nil {
+				return berr
+			}
+			msg, err = act.run(h, ctx, a, params)
+			h.svc.Finish(ctx, a, id, name, err, msg)
+		} else if msg, err = act.run(h, ctx, a, params); err != nil {
+			h.svc.Record(ctx, a, name, auditParams(name, params), err, msg)
 		}
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, whmcsbridge.Result{Result: "success", Message: msg})
 	}
-}
-
-// auditParams drops what must never reach the audit log. No action takes
-// a secret as a parameter today; this keeps it so if one ever does.
-func auditParams(p map[string]string) map[string]string {
-	out := make(map[string]string, len(p))
-	for k, v := range p {
-		switch k {
-		case "token", "secret", "password":
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }
 
 func (h *adminUI) setLimits(ctx context.Context, a provision.Actor, bucket string, p map[string]string) (string, error) {

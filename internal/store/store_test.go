@@ -54,6 +54,7 @@ var suite = []suiteCase{
 	{"AuditLimits", testAuditLimits},
 	{"AuditInvalid", testAuditInvalid},
 	{"AuditActors", testAuditActors},
+	{"AuditFinish", testAuditFinish},
 	{"Migration0004", testMigration0004},
 	{"S3UserByServiceAndMove", testS3UserByServiceAndMove},
 	{"Orphans", testOrphans},
