@@ -100,7 +100,7 @@ var adminActions = map[string]adminAction{
 			}
 			return fmt.Sprintf("Access key %s revoked.", p["access_key"]), nil
 		}},
-	views.ActRevealSecret: {audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActRevealSecret: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.RevealSecret(ctx, a, p["access_key"]); err != nil {
 			return "", err
 		}

@@ -186,10 +186,20 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelUser]; on {
+		// A revealed secret shows in this one page, as in the client
+		// area: the next load masks it again. Only an admin who may
+		// reveal sees it.
+		reveal := parseState(s).Get("reveal")
+		if reveal != "" {
+			h.show(ctx, a, views.PanelUser, nil)
+			if !req.Admin.Can(staas.PermServerOperations) {
+				reveal = ""
+			}
+		}
 		if u, err := h.svc.QueryUser(ctx, a); err != nil {
 			failed("S3 Information for User", err)
 		} else {
-			vm.User = userVM(u, parseState(s).Get("reveal"))
+			vm.User = userVM(u, reveal)
 		}
 	}
 	if _, on := state[views.PanelBuckets]; on {

@@ -64,7 +64,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	if err != nil {
 		return fmt.Errorf("S3 data endpoint (STAAS_OSTOR_S3_ENDPOINT): %w", err)
 	}
-	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger})
+	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger,
+		NotesWithoutSecret: !cfg.WHMCS.NotesWithSecret})
 	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
 		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
 	collector, err := usagecol.New(ucfg)

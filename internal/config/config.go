@@ -123,6 +123,10 @@ type WHMCS struct {
 	APIAccessKey  Secret // optional; bypasses WHMCS's API IP allow list
 	DBDSN         Secret // go-sql-driver/mysql DSN of WHMCS's database
 	Timeout       time.Duration
+	// NotesWithSecret writes the vendor guide's client note with the
+	// secret key in it; false (the default) names the user and the
+	// access key and says where to reveal the secret.
+	NotesWithSecret bool
 }
 
 // Var documents one environment variable. The README's table is checked
@@ -323,6 +327,14 @@ var Vars = []Var{
 		set: func(c *Config, v string) (err error) {
 			c.WHMCS.Timeout, err = positiveDuration(v)
 			return err
+		}},
+	{Name: "STAAS_NOTES_WITH_SECRET", Default: "false", Doc: "`true` writes the guide's client note with the secret key in it; `false` writes the user id and access key id and where to reveal the secret, since anyone who may read the client's notes could read it. See \"Client notes\".",
+		set: func(c *Config, v string) (err error) {
+			c.WHMCS.NotesWithSecret, err = strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			return nil
 		}},
 	{Name: "STAAS_CREATE_ON_CLIENT_ADD", Default: "false", Doc: "`true` creates a client's S3 user as soon as WHMCS adds the client (hook `ClientAdd`); `false` leaves it to each service's Create.",
 		set: func(c *Config, v string) (err error) {

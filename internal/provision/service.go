@@ -138,6 +138,12 @@ type Config struct {
 	// Purger empties and deletes the buckets of a terminated service whose
 	// product says "purge"; nil refuses such terminations.
 	Purger BucketPurger
+	// NotesWithoutSecret keeps the secret key out of the client notes:
+	// they name the user and the access key and say where the secret can
+	// be revealed, since anyone who may read a client's notes could read
+	// it there (STAAS_NOTES_WITH_SECRET=false, the default of serve). The
+	// zero value writes the vendor guide's note, secret included.
+	NotesWithoutSecret bool
 }
 
 // Service carries out admin actions. It is safe for concurrent use.
@@ -152,6 +158,8 @@ type Service struct {
 	owner   string // this Service's name on the outbox lease
 	purger  BucketPurger
 
+	notesWithoutSecret bool
+
 	mu        sync.Mutex
 	users     []ostor.User // sorted by email
 	usersTime time.Time
@@ -160,7 +168,7 @@ type Service struct {
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger}
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
 	if s.cluster == "" {
 		s.cluster = "default"
 	}

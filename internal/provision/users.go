@@ -257,9 +257,14 @@ func (s *Service) S3User(ctx context.Context, a Actor) (*staas.S3User, error) {
 	return s.store.S3User(ctx, a.ClientID, 0)
 }
 
-// RevealSecret returns the secret of one of the client's key pairs. The
-// caller records the reveal in the audit log.
+// RevealSecret returns the secret of one of the client's key pairs. It
+// needs "Perform Server Operations": a secret is a credential, and a
+// view-only admin has no use for it. The caller records the reveal in the
+// audit log.
 func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string) (string, error) {
+	if err := allow(a, change); err != nil {
+		return "", err
+	}
 	u, err := s.QueryUser(ctx, a)
 	if err != nil {
 		return "", err
