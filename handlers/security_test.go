@@ -201,3 +201,32 @@ func TestMonitorToken(t *testing.T) {
 		t.Errorf("/healthz without a token = %d, want 200", code)
 	}
 }
+
+// A signed body is decoded strictly: trailing data, a key twice, a
+// signed id ("+1") and null are 400 and nothing runs. Before, the first
+// value was taken and the rest ignored, the last duplicate won, "+1" was
+// 1 and null a zero value.
+func TestDecodeShim_Strict(t *testing.T) {
+	a := newApp(t)
+	const good = `{"admin":{"id":1,"permissions":["View Clients Summary","Perform Server Operations"]},"client_id":1,"params":{}}`
+	if status, body := a.raw("/shim/v1/admin/actions/toggle-users", []byte(good)); status != http.StatusOK {
+		t.Fatalf("the well-formed request: %d %v", status, body)
+	}
+	for name, body := range map[string]string{
+		"trailing object":   good + `{"client_id":2}`,
+		"trailing text":     good + ` and more`,
+		"duplicate key":     strings.Replace(good, `"client_id":1`, `"client_id":2,"client_id":1`, 1),
+		"duplicate in case": strings.Replace(good, `"client_id":1`, `"Client_ID":2,"client_id":1`, 1),
+		"plus id":           strings.Replace(good, `"client_id":1`, `"client_id":"+1"`, 1),
+		"null params":       strings.Replace(good, `"params":{}`, `"params":null`, 1),
+		"null admin":        strings.Replace(good, `"admin":{"id":1,"permissions":["View Clients Summary","Perform Server Operations"]}`, `"admin":null`, 1),
+	} {
+		status, resp := a.raw("/shim/v1/admin/actions/create-user", []byte(body))
+		if status != http.StatusBadRequest || resp["code"] != "invalid" {
+			t.Errorf("%s: %d %v, want 400 invalid", name, status, resp)
+		}
+	}
+	if _, err := a.Store.S3User(context.Background(), 1, 0); err == nil {
+		t.Error("a refused request created the S3 user")
+	}
+}

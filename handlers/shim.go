@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"staas"
+	"staas/whmcsbridge"
 )
 
 // ShimVerifier checks the HMAC signature, clock and nonce of a request from
@@ -69,13 +70,18 @@ func refused(err error) error {
 	return echo.NewHTTPError(http.StatusUnauthorized, staas.ErrorMessage(err))
 }
 
-// decodeShim decodes a signed JSON request strictly and validates it.
+// decodeShim decodes a signed JSON request strictly and validates it:
+// one JSON object and nothing after it, no key twice, no null, no unknown
+// field, ids as plain decimals (whmcsbridge.DecodeShim), as
+// docs/shim-protocol.md says.
 func decodeShim[T interface{ Validate() error }](c echo.Context, v T) error {
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxShimBody+1))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The request body could not be read.")
+	}
+	if err := whmcsbridge.DecodeShim(body, v); err != nil {
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || len(bytes.TrimSpace(body)) == 0 {
 			return staas.Errorf(staas.EINVALID, "The request is not valid JSON.")
 		}
 		return staas.Errorf(staas.EINVALID, "The request does not match the shim protocol: %v", err)

@@ -331,7 +331,7 @@ type PanelsResponse struct {
 // wireAdmin decodes an admin with a lenient id and permissions that PHP
 // may have encoded as an object (an array whose keys are not 0..n-1).
 type wireAdmin struct {
-	ID          flexInt    `json:"id"`
+	ID          shimID     `json:"id"`
 	Permissions phpStrings `json:"permissions"`
 }
 
@@ -341,10 +341,6 @@ type phpStrings []string
 
 func (p *phpStrings) UnmarshalJSON(b []byte) error {
 	t := bytes.TrimSpace(b)
-	if bytes.Equal(t, []byte("null")) {
-		*p = nil
-		return nil
-	}
 	if len(t) > 0 && t[0] == '{' {
 		var m map[string]string
 		if err := json.Unmarshal(t, &m); err != nil {
@@ -384,7 +380,10 @@ func (p *phpStrings) UnmarshalJSON(b []byte) error {
 type phpParams map[string]string
 
 func (p *phpParams) UnmarshalJSON(b []byte) error {
-	if isEmptyPHPArray(b) {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		if !isEmptyPHPArray(t) {
+			return errors.New("params must be an object of strings")
+		}
 		*p = phpParams{}
 		return nil
 	}
@@ -397,8 +396,12 @@ func (p *phpParams) UnmarshalJSON(b []byte) error {
 }
 
 // decodeStrict decodes b into v and refuses fields the protocol does not
-// have, so a typo in the shim is an error and not a silently empty value.
+// have, so a typo in the shim is an error and not a silently empty value,
+// and what CheckShimJSON refuses (a key twice, null, trailing data).
 func decodeStrict(b []byte, v any) error {
+	if err := CheckShimJSON(b); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -423,7 +426,7 @@ func (w wireAdmin) admin() staas.Admin {
 func (r *AdminRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Admin     wireAdmin `json:"admin"`
-		ClientID  flexInt   `json:"client_id"`
+		ClientID  shimID    `json:"client_id"`
 		ActionURL string    `json:"action_url"`
 		Token     string    `json:"token"`
 	}
@@ -449,7 +452,7 @@ func (r AdminRequest) MarshalJSON() ([]byte, error) {
 func (r *ActionRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Admin    wireAdmin `json:"admin"`
-		ClientID flexInt   `json:"client_id"`
+		ClientID shimID    `json:"client_id"`
 		Params   phpParams `json:"params"`
 	}
 	if err := decodeStrict(b, &w); err != nil {

@@ -215,7 +215,7 @@ func TestAdminRequestDecoding(t *testing.T) {
 
 func TestActionRequestDecoding(t *testing.T) {
 	var r ActionRequest
-	if err := json.Unmarshal([]byte(`{"admin":{"id":"3","permissions":null},"client_id":"5","params":null}`), &r); err != nil {
+	if err := json.Unmarshal([]byte(`{"admin":{"id":"3"},"client_id":"5"}`), &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Admin.ID != 3 || r.ClientID != 5 || r.Params == nil || len(r.Params) != 0 || r.Admin.Permissions == nil {
@@ -230,6 +230,9 @@ func TestActionRequestDecoding(t *testing.T) {
 		`{"admin":{"id":1},"client_id":2,"params":{"a":1}}`,
 		`{"admin":{"id":1},"client_id":2,"params":"x"}`,
 		`{"admin":{"id":1},"client_id":2,"action":"x"}`,
+		`{"admin":{"id":1,"permissions":null},"client_id":2}`, // null
+		`{"admin":{"id":1},"client_id":2,"params":null}`,
+		`{"admin":{"id":1},"client_id":2,"params":""}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &r); err == nil {
 			t.Errorf("decoded %s", bad)
