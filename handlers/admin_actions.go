@@ -36,6 +36,8 @@ type adminAction struct {
 	typed func(p map[string]string) string
 	// audit says whether the action is worth an audit row even when it
 	// only changes what the admin sees (reveal-secret is; hide-panel isn't).
+	// An audited action's row is written before it runs, and it does not
+	// run when the row cannot be written (provision's Begin and Finish).
 	audit bool
 	run   func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (okMessage string, err error)
 }
@@ -51,7 +53,7 @@ var adminActions = map[string]adminAction{
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("S3 user %s created for %s; its key pair goes into the client's notes.", u.UserID, u.Email), nil
+		return fmt.Sprintf("S3 user %s created for %s; its access key is recorded in the client's notes (Query User reveals the secret).", u.UserID, u.Email), nil
 	}},
 	views.ActDeleteUser: {change: true, destructive: true, audit: true,
 		check: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) error {
@@ -103,7 +105,7 @@ var adminActions = map[string]adminAction{
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("Access key %s generated; the pair goes into the client's notes.", k.AccessKeyID), nil
+		return fmt.Sprintf("Access key %s generated and recorded in the client's notes (Query User reveals the secret).", k.AccessKeyID), nil
 	}},
 	views.ActRevokeKey: {change: true, destructive: true, audit: true,
 		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {
@@ -118,7 +120,7 @@ var adminActions = map[string]adminAction{
 			}
 			return fmt.Sprintf("Access key %s revoked.", p["access_key"]), nil
 		}},
-	views.ActRevealSecret: {audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+	views.ActRevealSecret: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		if _, err := h.svc.RevealSecret(ctx, a, p["access_key"]); err != nil {
 			return "", err
 		}
@@ -139,10 +141,11 @@ var adminActions = map[string]adminAction{
 		if err != nil || page < 1 {
 			return "", staas.Errorf(staas.EINVALID, "The page must be a whole number from 1.")
 		}
-		if _, err := h.svc.ListUsers(ctx, a, p["q"], page, usersPageSize); err != nil {
+		list, err := h.svc.ListUsers(ctx, a, p["q"], page, usersPageSize)
+		if err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelUsers, url.Values{"q": {p["q"]}, "page": {strconv.Itoa(page)}})
+		h.show(ctx, a, views.PanelUsers, url.Values{"q": {p["q"]}, "page": {strconv.Itoa(list.Page)}})
 		return "", nil
 	}},
 	views.ActToggleBuckets: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
@@ -395,25 +398,23 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		a := actor(req.Admin, req.ClientID)
-		params := req.Params
-		if params == nil {
-			params = map[string]string{}
-		}
+		// Only the action's own fields go on; padding is dropped here.
+		params := actionFields(name, req.Params)
 		perm := staas.PermViewClientSummary
 		if act.change {
 			perm = staas.PermServerOperations
 		}
 		if !a.Admin.Can(perm) || a.Admin.ID <= 0 {
 			err := staas.Errorf(staas.EFORBIDDEN, "Your WHMCS role lacks the permission %q.", perm)
-			h.svc.Record(ctx, a, name, auditParams(params), err, "")
+			h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
 			return anchored{err: err, anchor: views.AnchorResult}
 		}
 		h.hide(ctx, a, stateConfirm)
 		if act.destructive && params["confirm"] != "yes" {
 			if act.check != nil {
 				if err := act.check(h, ctx, a, params); err != nil {
-					h.svc.Record(ctx, a, name, auditParams(params), err, "")
-					return err
+					h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
+					return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
 				}
 			}
 			if err := h.ask(ctx, a, name, act, params, ""); err != nil {
@@ -426,16 +427,26 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			if want := act.typed(params); want == "" || params[views.FieldTypedName] != want {
 				msg := fmt.Sprintf("Type %s exactly to confirm.", want)
 				err := staas.Errorf(staas.EINVALID, "The name typed to confirm was not %s, so nothing was deleted.", want)
-				h.svc.Record(ctx, a, name, auditParams(params), err, "")
+				h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
 				if aerr := h.ask(ctx, a, name, act, params, msg); aerr != nil {
 					return aerr
 				}
-				return err
+				return anchored{err: err, anchor: views.AnchorResult}
 			}
 		}
-		msg, err := act.run(h, ctx, a, params)
-		if act.audit || err != nil {
-			h.svc.Record(ctx, a, name, auditParams(params), err, msg)
+		var msg string
+		var err error
+		if act.audit {
+			// Recorded before it acts: an action that cannot be audited
+			// does not run.
+			id, berr := h.svc.Begin(ctx, a, name, auditParams(name, params))
+			if berr != nil {
+				return berr
+			}
+			msg, err = act.run(h, ctx, a, params)
+			h.svc.Finish(ctx, a, id, name, err, msg)
+		} else if msg, err = act.run(h, ctx, a, params); err != nil {
+			h.svc.Record(ctx, a, name, auditParams(name, params), err, msg)
 		}
 		if err != nil {
 			return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
@@ -464,20 +475,6 @@ func (h *adminUI) ask(ctx context.Context, a provision.Actor, name string, act a
 		}
 	}
 	return h.panels.SetPanel(ctx, a.Admin.ID, a.ClientID, stateConfirm, v.Encode())
-}
-
-// auditParams drops what must never reach the audit log. No action takes
-// a secret as a parameter today; this keeps it so if one ever does.
-func auditParams(p map[string]string) map[string]string {
-	out := make(map[string]string, len(p))
-	for k, v := range p {
-		switch k {
-		case "token", "secret", "password":
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }
 
 func (h *adminUI) setLimits(ctx context.Context, a provision.Actor, sub provision.Subject, p map[string]string) (string, error) {

@@ -194,14 +194,24 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		if err != nil {
 			failed("S3 Users List", err)
 		} else {
-			vm.Users = usersVM(p, v.Get("q"), max(page, 1))
+			vm.Users = usersVM(p, v.Get("q"), p.Page)
 		}
 	}
 	if s, on := state[views.PanelUser]; on {
+		// A revealed secret shows in this one page, as in the client
+		// area: the next load masks it again. Only an admin who may
+		// reveal sees it.
+		reveal := parseState(s).Get("reveal")
+		if reveal != "" {
+			h.show(ctx, a, views.PanelUser, nil)
+			if !req.Admin.Can(staas.PermServerOperations) {
+				reveal = ""
+			}
+		}
 		if u, err := h.svc.QueryUser(ctx, a); err != nil {
 			failed("S3 Information for User", err)
 		} else {
-			vm.User = userVM(u, parseState(s).Get("reveal"))
+			vm.User = userVM(u, reveal)
 		}
 	}
 	if _, on := state[views.PanelBuckets]; on {

@@ -174,8 +174,11 @@ func TestEvent_DailyCron(t *testing.T) {
 	if len(msgs) != 2 || !strings.Contains(msgs[1], "failed") {
 		t.Errorf("messages %v: want each part's line, a failure as a line", msgs)
 	}
-	// PHP sends the cron's request with string ids.
-	if status, _ := a.raw(whmcsbridge.EventPath(whmcsbridge.EventDailyCron), []byte(`{"client_id":"","admin_id":"0"}`)); status != 200 || ran != 2 {
+	// Ids may come as strings of digits (PHP); an empty string is no id.
+	if status, _ := a.raw(whmcsbridge.EventPath(whmcsbridge.EventDailyCron), []byte(`{"client_id":"0","admin_id":"0"}`)); status != 200 || ran != 2 {
 		t.Errorf("PHP-style daily-cron: %d, ran %d", status, ran)
+	}
+	if status, _ := a.raw(whmcsbridge.EventPath(whmcsbridge.EventDailyCron), []byte(`{"client_id":"","admin_id":"0"}`)); status != 400 || ran != 2 {
+		t.Errorf("daily-cron with an empty-string id: %d, ran %d; want 400 and not run", status, ran)
 	}
 }

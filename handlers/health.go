@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -32,25 +33,46 @@ type readiness struct {
 // readyzHandler answers GET /readyz: 200 when every check passes, 503
 // naming the ones that failed. The answer carries the admin-safe message,
 // never the raw error, which could hold a URL with details; the raw error
-// goes to the log, so the operator can still see why.
-func readyzHandler(log *slog.Logger, checks []ReadinessCheck) echo.HandlerFunc {
+// goes to the log, so the operator can still see why. An answer is reused
+// for cache (0: never), and concurrent probes wait for one round of
+// checks, so anonymous requests cannot turn into a gateway call each.
+func readyzHandler(log *slog.Logger, checks []ReadinessCheck, cache time.Duration) echo.HandlerFunc {
+	var (
+		mu      sync.Mutex
+		last    readiness
+		lastAt  time.Time
+		lastSet bool
+	)
 	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
-		defer cancel()
-		out := readiness{Status: "ready", Checks: map[string]string{}}
-		code := http.StatusOK
-		for _, chk := range checks {
-			if err := chk.Ping(ctx); err != nil {
-				if log != nil {
-					log.Warn("readiness check failed", "check", chk.Name, "err", err)
-				}
-				out.Status = "not ready"
-				out.Checks[chk.Name] = publicMessage(err)
-				code = http.StatusServiceUnavailable
-				continue
-			}
-			out.Checks[chk.Name] = "ok"
+		mu.Lock()
+		defer mu.Unlock()
+		if !lastSet || cache <= 0 || time.Since(lastAt) >= cache {
+			// Checks outlive a probe that hangs up, so the next one gets
+			// their answer.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), readyTimeout)
+			last, lastAt, lastSet = runChecks(ctx, log, checks), time.Now(), true
+			cancel()
 		}
-		return c.JSON(code, out)
+		code := http.StatusOK
+		if last.Status != "ready" {
+			code = http.StatusServiceUnavailable
+		}
+		return c.JSON(code, last)
 	}
+}
+
+func runChecks(ctx context.Context, log *slog.Logger, checks []ReadinessCheck) readiness {
+	out := readiness{Status: "ready", Checks: map[string]string{}}
+	for _, chk := range checks {
+		if err := chk.Ping(ctx); err != nil {
+			if log != nil {
+				log.Warn("readiness check failed", "check", chk.Name, "err", err)
+			}
+			out.Status = "not ready"
+			out.Checks[chk.Name] = publicMessage(err)
+			continue
+		}
+		out.Checks[chk.Name] = "ok"
+	}
+	return out
 }

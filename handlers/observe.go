@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"staas"
 )
 
 // RequestMetrics records served requests; internal/metrics implements it.
@@ -44,6 +48,35 @@ func observeRequests(log *slog.Logger, m RequestMetrics) echo.MiddlewareFunc {
 					slog.String("remote", c.RealIP()))
 			}
 			return nil
+		}
+	}
+}
+
+// recoverPanics turns a panic in a handler into an EINTERNAL error, so the
+// caller gets the shim's JSON envelope (and an audit-free 500) instead of
+// a dropped connection, and the log keeps the panic with its stack. It
+// sits inside observeRequests, so the request is still logged and
+// counted. http.ErrAbortHandler keeps its meaning: the connection is
+// dropped on purpose.
+func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				r := recover()
+				if r == nil {
+					return
+				}
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				if log != nil {
+					log.Error("handler panicked", "method", c.Request().Method, "path", c.Request().URL.Path,
+						"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				}
+				err = &staas.Error{Code: staas.EINTERNAL, Message: "staas failed on this request; the details are in its log.",
+					Err: fmt.Errorf("panic: %v", r)}
+			}()
+			return next(c)
 		}
 	}
 }

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +21,14 @@ type Deps struct {
 	Checks []ReadinessCheck
 	// Metrics, when set, records every request and is served on /metrics.
 	Metrics RequestMetrics
+	// MonitorToken, when set, is the bearer token /metrics and /readyz
+	// require; ReadyCache is how long /readyz reuses its answer (0: not
+	// at all).
+	MonitorToken string
+	ReadyCache   time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client in the request log; none: the connection's address.
+	TrustedProxies []*net.IPNet
 
 	// Shim verifies the PHP shim's signed requests; with Provision and
 	// Panels it enables the /shim/v1/admin routes.
@@ -63,17 +72,20 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(d.Logger)
+	e.IPExtractor = clientIP(d.TrustedProxies)
 	if d.Logger != nil || d.Metrics != nil {
 		e.Use(observeRequests(d.Logger, d.Metrics))
 	}
+	e.Use(recoverPanics(d.Logger))
 
 	// Health: for load balancers and orchestrators; no authentication.
 	e.GET("/healthz", handleHealthz)
-	e.GET("/readyz", readyzHandler(d.Logger, d.Checks))
+	// /readyz and /metrics are for the operator's network, not the
+	// internet; STAAS_MONITOR_TOKEN adds a bearer token to both.
+	monitor := requireBearer(d.MonitorToken)
+	e.GET("/readyz", readyzHandler(d.Logger, d.Checks, d.ReadyCache), monitor)
 	if d.Metrics != nil {
-		// Prometheus scrapes this; like the health routes it is meant for
-		// the operator's network, not the internet.
-		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()), monitor)
 	}
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.

@@ -264,11 +264,11 @@ var knownActions = map[string]bool{
 }
 
 // changeActions need "Perform Server Operations"; the others only read or
-// change what the admin sees (revealing a secret is a read, audited by the
-// handler, as WHMCS shows the same secret in the client's notes).
+// change what the admin sees. Revealing a secret needs it too: the secret
+// is a credential, not a figure a view-only admin needs.
 var changeActions = map[string]bool{
 	ActCreateUser: true, ActDeleteUser: true, ActEnableUser: true, ActDisableUser: true,
-	ActGenerateKey: true, ActRevokeKey: true,
+	ActGenerateKey: true, ActRevokeKey: true, ActRevealSecret: true,
 	ActUserLimitsSet: true, ActUserLimitsDelete: true,
 	ActBucketLimitsSet: true, ActBucketLimitsDelete: true,
 	ActQuotaSet: true, ActQuotaDelete: true, ActStatsDelete: true, ActPurgeBucket: true,

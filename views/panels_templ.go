@@ -901,7 +901,7 @@ func userPanel(vm PanelsVM, u UserVM) templ.Component {
 				if !k.Revealed {
 					templ_7745c5c3_Err = postButton(vm.Form, button{
 						Action: ActRevealSecret, Label: "Reveal", Class: "btn btn-link btn-xs",
-						Hint:   "Show the secret key (the reveal is audited)",
+						Hint: "Show the secret key once (the reveal is audited)", Change: true,
 						Params: []param{{"access_key", k.AccessKeyID}},
 					}, vm.CanChange).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {

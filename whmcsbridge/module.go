@@ -99,7 +99,8 @@ func (c *ProductConfig) fields() []struct {
 
 // UnmarshalJSON requires every setting and refuses unknown ones: a shim
 // that lost a setting on the way must not silently mean "unlimited".
-// Values may be strings, numbers or null (PHP), and are kept as text.
+// Values may be strings or numbers (PHP), and are kept as text; null is
+// refused with every shim payload (CheckShimJSON).
 func (c *ProductConfig) UnmarshalJSON(b []byte) error {
 	var m map[string]flexString
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -152,13 +153,13 @@ type ModuleRequest struct {
 // when empty (PHP), and refuses unknown fields.
 func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ServiceID   flexInt        `json:"service_id"`
-		ClientID    flexInt        `json:"client_id"`
-		ClientEmail flexString     `json:"client_email"`
-		ProductID   flexInt        `json:"product_id"`
-		ServerID    flexInt        `json:"server_id"`
-		Status      flexString     `json:"status"`
-		AdminID     flexInt        `json:"admin_id"`
+		ServiceID   shimID         `json:"service_id"`
+		ClientID    shimID         `json:"client_id"`
+		ClientEmail string         `json:"client_email"`
+		ProductID   shimID         `json:"product_id"`
+		ServerID    shimID         `json:"server_id"`
+		Status      string         `json:"status"`
+		AdminID     shimID         `json:"admin_id"`
 		Config      *ProductConfig `json:"config"`
 		Params      phpParams      `json:"params"`
 	}
@@ -289,8 +290,8 @@ type UsageRequest struct {
 // refuses unknown fields.
 func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ServerID   flexInt `json:"server_id"`
-		ServiceIDs phpIDs  `json:"service_ids"`
+		ServerID   shimID `json:"server_id"`
+		ServiceIDs phpIDs `json:"service_ids"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -334,14 +335,14 @@ func (r UsageRequest) Validate() error {
 type phpIDs []int64
 
 func (p *phpIDs) UnmarshalJSON(b []byte) error {
-	if isEmptyPHPArray(b) {
+	t := bytes.TrimSpace(b)
+	if len(t) > 0 && t[0] == '[' && isEmptyPHPArray(t) {
 		*p = []int64{}
 		return nil
 	}
-	t := bytes.TrimSpace(b)
-	var ids []flexInt
-	if t[0] == '{' {
-		var m map[string]flexInt
+	var ids []shimID
+	if len(t) > 0 && t[0] == '{' {
+		var m map[string]shimID
 		if err := json.Unmarshal(t, &m); err != nil {
 			return errors.New("service_ids must be a list of ids")
 		}
@@ -436,10 +437,10 @@ type EventRequest struct {
 // unknown fields.
 func (r *EventRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ClientID flexInt    `json:"client_id"`
-		AdminID  flexInt    `json:"admin_id"`
-		Email    flexString `json:"email"`
-		OldEmail flexString `json:"old_email"`
+		ClientID shimID `json:"client_id"`
+		AdminID  shimID `json:"admin_id"`
+		Email    string `json:"email"`
+		OldEmail string `json:"old_email"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err

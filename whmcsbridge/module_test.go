@@ -98,8 +98,10 @@ func TestModuleRequestDecodingRefuses(t *testing.T) {
 		{"missing setting", `lacks the setting "quota_gb"`, func(m map[string]any) { delete(m["config"].(map[string]any), "quota_gb") }},
 		{"unknown setting", `unknown setting "configoption10"`, func(m map[string]any) { m["config"].(map[string]any)["configoption10"] = "" }},
 		{"config as list", "config must be an object", func(m map[string]any) { m["config"] = []string{"1"} }},
-		{"fractional id", "not an integer", func(m map[string]any) { m["service_id"] = 12.5 }},
-		{"id with letters", "not an integer", func(m map[string]any) { m["client_id"] = "42abc" }},
+		{"fractional id", "whole number", func(m map[string]any) { m["service_id"] = 12.5 }},
+		{"id with letters", "decimal digits", func(m map[string]any) { m["client_id"] = "42abc" }},
+		{"signed id", "decimal digits", func(m map[string]any) { m["client_id"] = "+42" }},
+		{"null setting", "null", func(m map[string]any) { m["config"].(map[string]any)["ops_get"] = nil }},
 		{"params of numbers", "params must be an object of strings", func(m map[string]any) { m["params"] = map[string]any{"a": 1} }},
 	}
 	for _, c := range cases {
@@ -111,16 +113,15 @@ func TestModuleRequestDecodingRefuses(t *testing.T) {
 			}
 		})
 	}
-	// A setting sent as a number or null (PHP) is kept as text.
+	// A setting sent as a number (PHP) is kept as text.
 	var r ModuleRequest
 	b := moduleJSON(t, func(m map[string]any) {
 		m["config"].(map[string]any)["quota_gb"] = 100
-		m["config"].(map[string]any)["ops_get"] = nil
 	})
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Config.QuotaGB != "100" || r.Config.OpsGet != "" {
+	if r.Config.QuotaGB != "100" || r.Config.OpsGet != "100" {
 		t.Errorf("config = %+v", r.Config)
 	}
 }

@@ -16,12 +16,22 @@ const (
 	noteSecretKey = "AWSSecretAccessKey: "
 )
 
+// NoteSecretWithheld stands in a note for a secret staas keeps out of
+// notes (STAAS_NOTES_WITH_SECRET=false): where to reveal it instead.
+const NoteSecretWithheld = "(not kept in notes; reveal it once: client summary > Query User > Reveal, or the client area's service page)"
+
 // FormatS3Note writes n as the vendor guide's scripts do: three lines,
 // "UserId: …", "AWSAccessKeyId: …", "AWSSecretAccessKey: …", no trailing
 // newline. Notes staas writes and notes the guide's scripts wrote are
-// therefore the same and are removed the same way.
+// therefore the same and are removed the same way. A note without a
+// secret (n.SecretAccessKey "") has the same three lines, the last one
+// saying where to reveal the secret (NoteSecretWithheld).
 func FormatS3Note(n staas.S3Note) string {
-	return noteUserID + n.UserID + "\n" + noteAccessKey + n.AccessKeyID + "\n" + noteSecretKey + n.SecretAccessKey
+	secret := n.SecretAccessKey
+	if secret == "" {
+		secret = NoteSecretWithheld
+	}
+	return noteUserID + n.UserID + "\n" + noteAccessKey + n.AccessKeyID + "\n" + noteSecretKey + secret
 }
 
 // ParseS3Note recognises a note FormatS3Note wrote: exactly those three
@@ -39,6 +49,9 @@ func ParseS3Note(text string) (staas.S3Note, bool) {
 	var vals [3]string
 	for i, prefix := range []string{noteUserID, noteAccessKey, noteSecretKey} {
 		v, ok := strings.CutPrefix(lines[i], prefix)
+		if ok && i == 2 && v == NoteSecretWithheld {
+			continue // a note without its secret
+		}
 		if !ok || !validNoteValue(v) {
 			return staas.S3Note{}, false
 		}
@@ -76,8 +89,8 @@ func checkS3Note(clientID, adminID int64, n staas.S3Note) error {
 	if err := checkIDs(clientID, adminID); err != nil {
 		return err
 	}
-	if !validNoteValue(n.UserID) || !validNoteValue(n.AccessKeyID) || !validNoteValue(n.SecretAccessKey) {
-		return staas.Errorf(staas.EINVALID, "WHMCS note: the user id, access key id and secret key must each be 1 to %d printable characters without spaces", maxNoteValue)
+	if !validNoteValue(n.UserID) || !validNoteValue(n.AccessKeyID) || (n.SecretAccessKey != "" && !validNoteValue(n.SecretAccessKey)) {
+		return staas.Errorf(staas.EINVALID, "WHMCS note: the user id, access key id and secret key (when kept) must each be 1 to %d printable characters without spaces", maxNoteValue)
 	}
 	return nil
 }

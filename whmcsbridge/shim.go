@@ -113,7 +113,86 @@ func unauthorized(format string, args ...any) error {
 	return staas.Errorf(staas.EUNAUTHORIZED, "shim request refused: "+format, args...)
 }
 
-// Verify checks a request's headers and signature, its clock skew, and
+// CheckHeaders checks what can be checked of a request before its body is
+// read: the three headers, each once; the timestamp's and nonce's shape;
+// the signature's format (64 lowercase hex digits); and the clock window.
+// A request that fails here is refused without staas waiting for its
+// body. Refusals are EUNAUTHORIZED, as Verify's.
+func (v *Verifier) CheckHeaders(h http.Header) error {
+	_, err := v.checkHeaders(h)
+	return err
+}
+
+// signedHeaders are a request's header values, checked by checkHeaders.
+type signedHeaders struct {
+	ts    int64
+	nonce string
+	sig   string
+}
+
+func (v *Verifier) checkHeaders(h http.Header) (signedHeaders, error) {
+	var missing []string
+	for _, name := range []string{HeaderTimestamp, HeaderNonce, HeaderSignature} {
+		if len(h.Values(name)) == 0 || h.Get(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return signedHeaders{}, unauthorized("missing header %s", strings.Join(missing, ", "))
+	}
+	for _, name := range []string{HeaderTimestamp, HeaderNonce, HeaderSignature} {
+		if len(h.Values(name)) > 1 {
+			return signedHeaders{}, unauthorized("header %s is repeated", name)
+		}
+	}
+	tsText, nonce, sig := h.Get(HeaderTimestamp), h.Get(HeaderNonce), h.Get(HeaderSignature)
+	ts, ok := parseTimestamp(tsText)
+	if !ok {
+		return signedHeaders{}, unauthorized("malformed %s: want unix seconds in decimal", HeaderTimestamp)
+	}
+	if !ValidNonce(nonce) {
+		return signedHeaders{}, unauthorized("malformed %s: want 16 to 128 characters of A-Z a-z 0-9 _ -", HeaderNonce)
+	}
+	if !validSignature(sig) {
+		return signedHeaders{}, unauthorized("malformed %s: want 64 lowercase hex digits (HMAC-SHA256)", HeaderSignature)
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	maxSkew := v.maxSkew()
+	switch skew := now().Sub(time.Unix(ts, 0)); {
+	case skew > maxSkew:
+		return signedHeaders{}, unauthorized("timestamp is %s behind staas's clock (at most %s allowed): check both clocks", skew.Truncate(time.Second), maxSkew)
+	case skew < -maxSkew:
+		return signedHeaders{}, unauthorized("timestamp is %s ahead of staas's clock (at most %s allowed): check both clocks", (-skew).Truncate(time.Second), maxSkew)
+	}
+	return signedHeaders{ts: ts, nonce: nonce, sig: sig}, nil
+}
+
+func (v *Verifier) maxSkew() time.Duration {
+	if v.MaxSkew <= 0 {
+		return DefaultMaxSkew
+	}
+	return v.MaxSkew
+}
+
+// validSignature reports whether s has the form of Sign's output: 64
+// lowercase hex digits.
+func validSignature(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify checks a request's headers (CheckHeaders) and signature, and
 // that its nonce is new. Every refusal is EUNAUTHORIZED with a message
 // saying which check failed; a failing nonce store gives EUNAVAILABLE.
 // The nonce is remembered only once the signature is good, so forged
@@ -122,48 +201,15 @@ func (v *Verifier) Verify(ctx context.Context, method, requestURI string, h http
 	if len(v.Secret) == 0 || v.Nonces == nil {
 		return staas.Errorf(staas.EINTERNAL, "shim: the verifier has no secret or no nonce store")
 	}
-	var missing []string
-	for _, name := range []string{HeaderTimestamp, HeaderNonce, HeaderSignature} {
-		if len(h.Values(name)) == 0 || h.Get(name) == "" {
-			missing = append(missing, name)
-		}
+	sh, err := v.checkHeaders(h)
+	if err != nil {
+		return err
 	}
-	if len(missing) > 0 {
-		return unauthorized("missing header %s", strings.Join(missing, ", "))
-	}
-	for _, name := range []string{HeaderTimestamp, HeaderNonce, HeaderSignature} {
-		if len(h.Values(name)) > 1 {
-			return unauthorized("header %s is repeated", name)
-		}
-	}
-	tsText, nonce, sig := h.Get(HeaderTimestamp), h.Get(HeaderNonce), h.Get(HeaderSignature)
-	ts, ok := parseTimestamp(tsText)
-	if !ok {
-		return unauthorized("malformed %s: want unix seconds in decimal", HeaderTimestamp)
-	}
-	if !ValidNonce(nonce) {
-		return unauthorized("malformed %s: want 16 to 128 characters of A-Z a-z 0-9 _ -", HeaderNonce)
-	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
-	maxSkew := v.MaxSkew
-	if maxSkew <= 0 {
-		maxSkew = DefaultMaxSkew
-	}
-	sent := time.Unix(ts, 0)
-	switch skew := now().Sub(sent); {
-	case skew > maxSkew:
-		return unauthorized("timestamp is %s behind staas's clock (at most %s allowed): check both clocks", skew.Truncate(time.Second), maxSkew)
-	case skew < -maxSkew:
-		return unauthorized("timestamp is %s ahead of staas's clock (at most %s allowed): check both clocks", (-skew).Truncate(time.Second), maxSkew)
-	}
-	want := Sign(v.Secret, method, requestURI, ts, nonce, body)
-	if !hmac.Equal([]byte(sig), []byte(want)) {
+	want := Sign(v.Secret, method, requestURI, sh.ts, sh.nonce, body)
+	if !hmac.Equal([]byte(sh.sig), []byte(want)) {
 		return unauthorized("bad signature (wrong shared secret, or the method, URI or body changed on the way)")
 	}
-	if err := v.Nonces.RememberNonce(ctx, nonce, sent.Add(2*maxSkew)); err != nil {
+	if err := v.Nonces.RememberNonce(ctx, sh.nonce, time.Unix(sh.ts, 0).Add(2*v.maxSkew())); err != nil {
 		if staas.ErrorCode(err) == staas.ECONFLICT {
 			return unauthorized("replayed request (nonce already used)")
 		}
@@ -306,7 +352,7 @@ type PanelsResponse struct {
 // wireAdmin decodes an admin with a lenient id and permissions that PHP
 // may have encoded as an object (an array whose keys are not 0..n-1).
 type wireAdmin struct {
-	ID          flexInt    `json:"id"`
+	ID          shimID     `json:"id"`
 	Permissions phpStrings `json:"permissions"`
 	// Name is optional: shims before it send none.
 	Name string `json:"name"`
@@ -318,10 +364,6 @@ type phpStrings []string
 
 func (p *phpStrings) UnmarshalJSON(b []byte) error {
 	t := bytes.TrimSpace(b)
-	if bytes.Equal(t, []byte("null")) {
-		*p = nil
-		return nil
-	}
 	if len(t) > 0 && t[0] == '{' {
 		var m map[string]string
 		if err := json.Unmarshal(t, &m); err != nil {
@@ -361,7 +403,10 @@ func (p *phpStrings) UnmarshalJSON(b []byte) error {
 type phpParams map[string]string
 
 func (p *phpParams) UnmarshalJSON(b []byte) error {
-	if isEmptyPHPArray(b) {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		if !isEmptyPHPArray(t) {
+			return errors.New("params must be an object of strings")
+		}
 		*p = phpParams{}
 		return nil
 	}
@@ -374,8 +419,12 @@ func (p *phpParams) UnmarshalJSON(b []byte) error {
 }
 
 // decodeStrict decodes b into v and refuses fields the protocol does not
-// have, so a typo in the shim is an error and not a silently empty value.
+// have, so a typo in the shim is an error and not a silently empty value,
+// and what CheckShimJSON refuses (a key twice, null, trailing data).
 func decodeStrict(b []byte, v any) error {
+	if err := CheckShimJSON(b); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -400,7 +449,7 @@ func (w wireAdmin) admin() staas.Admin {
 func (r *AdminRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Admin     wireAdmin `json:"admin"`
-		ClientID  flexInt   `json:"client_id"`
+		ClientID  shimID    `json:"client_id"`
 		ActionURL string    `json:"action_url"`
 		Token     string    `json:"token"`
 	}
@@ -426,7 +475,7 @@ func (r AdminRequest) MarshalJSON() ([]byte, error) {
 func (r *ActionRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		Admin    wireAdmin `json:"admin"`
-		ClientID flexInt   `json:"client_id"`
+		ClientID shimID    `json:"client_id"`
 		Params   phpParams `json:"params"`
 	}
 	if err := decodeStrict(b, &w); err != nil {

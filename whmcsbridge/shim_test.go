@@ -216,7 +216,7 @@ func TestAdminRequestDecoding(t *testing.T) {
 
 func TestActionRequestDecoding(t *testing.T) {
 	var r ActionRequest
-	if err := json.Unmarshal([]byte(`{"admin":{"id":"3","permissions":null},"client_id":"5","params":null}`), &r); err != nil {
+	if err := json.Unmarshal([]byte(`{"admin":{"id":"3"},"client_id":"5"}`), &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Admin.ID != 3 || r.ClientID != 5 || r.Params == nil || len(r.Params) != 0 || r.Admin.Permissions == nil {
@@ -231,6 +231,9 @@ func TestActionRequestDecoding(t *testing.T) {
 		`{"admin":{"id":1},"client_id":2,"params":{"a":1}}`,
 		`{"admin":{"id":1},"client_id":2,"params":"x"}`,
 		`{"admin":{"id":1},"client_id":2,"action":"x"}`,
+		`{"admin":{"id":1,"permissions":null},"client_id":2}`, // null
+		`{"admin":{"id":1},"client_id":2,"params":null}`,
+		`{"admin":{"id":1},"client_id":2,"params":""}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &r); err == nil {
 			t.Errorf("decoded %s", bad)
@@ -517,8 +520,14 @@ func TestVerify(t *testing.T) {
 			mod(&s)
 			err := s.verify(v)
 			wantCode(t, err, staas.EUNAUTHORIZED)
-			if !strings.Contains(staas.ErrorMessage(err), "bad signature") {
-				t.Errorf("%s: %v", name, err)
+			// A signature that is not 64 lowercase hex digits is refused
+			// by its form, before any HMAC is computed.
+			want := "bad signature"
+			if name == "uppercase hex" || name == "truncated" || name == "not hex" {
+				want = "malformed X-Staas-Signature"
+			}
+			if !strings.Contains(staas.ErrorMessage(err), want) {
+				t.Errorf("%s: %v, want %q", name, err, want)
 			}
 			if len(nonces.calls) != 0 {
 				t.Errorf("%s: a forged request's nonce was remembered", name)

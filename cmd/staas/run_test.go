@@ -109,6 +109,8 @@ func TestServe(t *testing.T) {
 		"STAAS_WHMCS_API_URL":        "http://127.0.0.1:1/includes/api.php",
 		"STAAS_WHMCS_API_IDENTIFIER": "id",
 		"STAAS_WHMCS_API_SECRET":     "whmcs-secret",
+		// Each /readyz below must check the gateway afresh.
+		"STAAS_READY_CACHE": "0s",
 	}
 	base, stop, stderr := start(t, []string{"serve"}, env)
 

@@ -64,7 +64,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	if err != nil {
 		return fmt.Errorf("S3 data endpoint (STAAS_OSTOR_S3_ENDPOINT): %w", err)
 	}
-	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger})
+	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger,
+		NotesWithoutSecret: !cfg.WHMCS.NotesWithSecret})
 	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
 		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
 	collector, err := usagecol.New(ucfg)
@@ -96,6 +97,10 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		Provision: svc,
 		Panels:    st,
 
+		MonitorToken:   cfg.HTTP.MonitorToken.Reveal(),
+		ReadyCache:     cfg.HTTP.ReadyCache,
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+
 		Usage:         reader,
 		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
 		Audit:         st,
@@ -112,7 +117,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	if err != nil {
 		return fmt.Errorf("STAAS_LISTEN_ADDR: %w", err)
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: readHeaderTimeout}
+	srv := newHTTPServer(e, cfg.HTTP)
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),
 		"ostor_endpoint", cfg.Ostor.Endpoint, "ostor_signature", cfg.Ostor.Signature)
 	fmt.Fprintf(stdout, "staas listening on http://%s\n", ln.Addr())
@@ -227,8 +232,26 @@ func dailyWork(svc *provision.Service, collector *usagecol.Collector, sampler *u
 	}
 }
 
-// readHeaderTimeout stops slow-loris clients from holding connections.
+// readHeaderTimeout stops slow-loris clients from holding connections
+// with headers sent a byte at a time.
 const readHeaderTimeout = 10 * time.Second
+
+// newHTTPServer is serve's HTTP server: every phase of a connection has a
+// time limit, so a client sending its body a byte every few seconds, or
+// keeping idle connections open, is cut off instead of holding memory.
+// The shim's signature headers are checked before a body is read
+// (handlers' shimAuth), so an unsigned client cannot even make staas wait
+// for its body.
+func newHTTPServer(h http.Handler, c config.HTTP) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(readHeaderTimeout, c.ReadTimeout),
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
 
 // usageRunMetrics turns a collector's report into what the metrics take.
 func usageRunMetrics(r usagecol.Report) metrics.UsageRun {

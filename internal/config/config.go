@@ -55,6 +55,7 @@ type Config struct {
 	LogFormat       string // "text" or "json"
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	HTTP            HTTP
 	Ostor           Cluster
 	Store           Store
 	// ShimSecret is the HMAC key shared with the PHP shim in WHMCS.
@@ -62,6 +63,26 @@ type Config struct {
 	WHMCS      WHMCS
 	Usage      Usage
 	Hooks      Hooks
+}
+
+// HTTP says how staas's HTTP server treats its connections and who may
+// read its monitoring routes.
+type HTTP struct {
+	// ReadTimeout bounds reading a whole request, body included;
+	// WriteTimeout bounds a request from the end of its headers to the end
+	// of its answer; IdleTimeout is how long a keep-alive connection may
+	// wait for its next request.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For staas believes; without any, the client address is
+	// the connection's.
+	TrustedProxies []*net.IPNet
+	// MonitorToken, when set, is the bearer token /metrics and /readyz
+	// require.
+	MonitorToken Secret
+	// ReadyCache is how long /readyz reuses its last answer; 0 checks on
+	// every request.
+	ReadyCache time.Duration
 }
 
 // Hooks says what staas does on WHMCS's client hooks.
@@ -102,6 +123,10 @@ type WHMCS struct {
 	APIAccessKey  Secret // optional; bypasses WHMCS's API IP allow list
 	DBDSN         Secret // go-sql-driver/mysql DSN of WHMCS's database
 	Timeout       time.Duration
+	// NotesWithSecret writes the vendor guide's client note with the
+	// secret key in it; false (the default) names the user and the
+	// access key and says where to reveal the secret.
+	NotesWithSecret bool
 }
 
 // Var documents one environment variable. The README's table is checked
@@ -141,6 +166,43 @@ var Vars = []Var{
 		set: func(c *Config, v string) (err error) {
 			c.ShutdownTimeout, err = positiveDuration(v)
 			return err
+		}},
+	{Name: "STAAS_HTTP_READ_TIMEOUT", Default: "30s", Doc: "Time limit of reading one request, body included; a slower client is cut off.",
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.ReadTimeout, err = positiveDuration(v)
+			return err
+		}},
+	{Name: "STAAS_HTTP_WRITE_TIMEOUT", Default: "2m", Doc: "Time limit of one request from the end of its headers to the end of its answer (a Terminate that empties buckets takes longest).",
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.WriteTimeout, err = positiveDuration(v)
+			return err
+		}},
+	{Name: "STAAS_HTTP_IDLE_TIMEOUT", Default: "60s", Doc: "How long an idle keep-alive connection stays open.",
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.IdleTimeout, err = positiveDuration(v)
+			return err
+		}},
+	{Name: "STAAS_TRUSTED_PROXIES", Doc: "Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` names the client in the log, e.g. `127.0.0.1/32,10.0.0.0/8`; empty logs the connection's address.",
+		set: func(c *Config, v string) (err error) {
+			c.HTTP.TrustedProxies, err = parseCIDRs(v)
+			return err
+		}},
+	{Name: "STAAS_MONITOR_TOKEN", Secret: true, Doc: "Optional bearer token that `/metrics` and `/readyz` then require (`Authorization: Bearer …`); at least 32 characters. Keep both behind the firewall either way.",
+		set: func(c *Config, v string) error {
+			if v != "" && (len(v) < 32 || strings.ContainsAny(v, " \t\r\n")) {
+				return fmt.Errorf("want at least 32 characters without spaces (`openssl rand -hex 32`)")
+			}
+			c.HTTP.MonitorToken = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_READY_CACHE", Default: "5s", Doc: "How long `/readyz` reuses its last answer, so probes cannot make a gateway call each; `0s` checks every time.",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("want a duration such as 5s, or 0s")
+			}
+			c.HTTP.ReadyCache = d
+			return nil
 		}},
 	{Name: "STAAS_OSTOR_ENDPOINT", Required: true, Doc: "URL of the ostor S3 gateway's admin API, e.g. `https://s3.example.com`.",
 		set: func(c *Config, v string) (err error) {
@@ -266,6 +328,14 @@ var Vars = []Var{
 			c.WHMCS.Timeout, err = positiveDuration(v)
 			return err
 		}},
+	{Name: "STAAS_NOTES_WITH_SECRET", Default: "false", Doc: "`true` writes the guide's client note with the secret key in it; `false` writes the user id and access key id and where to reveal the secret, since anyone who may read the client's notes could read it. See \"Client notes\".",
+		set: func(c *Config, v string) (err error) {
+			c.WHMCS.NotesWithSecret, err = strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false")
+			}
+			return nil
+		}},
 	{Name: "STAAS_CREATE_ON_CLIENT_ADD", Default: "false", Doc: "`true` creates a client's S3 user as soon as WHMCS adds the client (hook `ClientAdd`); `false` leaves it to each service's Create.",
 		set: func(c *Config, v string) (err error) {
 			c.Hooks.CreateOnClientAdd, err = strconv.ParseBool(v)
@@ -314,6 +384,36 @@ func rootURL(v string) (string, error) {
 		return "", fmt.Errorf("want a URL without credentials, path, query or fragment")
 	}
 	return strings.TrimRight(v, "/"), nil
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs; a bare address is
+// its own /32 or /128.
+func parseCIDRs(v string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", part)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func positiveDuration(v string) (time.Duration, error) {

@@ -27,6 +27,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/store"
 	"staas/views"
+	"staas/whmcsbridge"
 )
 
 // The whole browser test must end within browserTimeout, so that a hang
@@ -686,7 +687,8 @@ func wantNoFlash(t *testing.T, p *page) {
 }
 
 // 1. The client list → Alice; Query User shows her key pairs with the
-// secrets masked; Reveal shows one in full, the same as in her note.
+// secrets masked; her notes name the keys but keep the secrets out;
+// Reveal shows one in full, the gateway's, on one page load.
 func stepQueryUserAndReveal(t *testing.T, b *browser) {
 	p := b.open(t, "/")
 	if got := len(p.doc.Find(".datatable tr td a").Nodes); got != len(demo.Clients) {
@@ -721,21 +723,28 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 		t.Fatalf("keys in the panel = %v, gateway has %v", got, want)
 	}
 	notes := p.s3Notes()
-	secretOf := map[string]string{}
+	noted := map[string]bool{}
 	for _, n := range notes {
 		if n.userID != alice.ID {
 			t.Errorf("note for user %s on Alice's page", n.userID)
 		}
-		secretOf[n.accessKey] = n.secret
+		if n.secret != whmcsbridge.NoteSecretWithheld {
+			t.Errorf("the note of %s holds %q, want the secret kept out", n.accessKey, n.secret)
+		}
+		noted[n.accessKey] = true
 	}
 	panelText := p.text("#staas-panel-user")
 	for _, k := range p.keys() {
-		full := secretOf[k.accessKey]
-		if full == "" {
-			t.Fatalf("no note holds the key %s; notes: %q", k.accessKey, p.notes())
+		if !noted[k.accessKey] {
+			t.Fatalf("no note names the key %s; notes: %q", k.accessKey, p.notes())
 		}
-		if k.revealed || !strings.Contains(k.secret, "•") || strings.Contains(panelText, full) {
+		if k.revealed || !strings.Contains(k.secret, "•") {
 			t.Errorf("secret of %s is not masked: %q", k.accessKey, k.secret)
+		}
+	}
+	for _, k := range alice.Keys {
+		if strings.Contains(panelText, k.SecretAccessKey) || strings.Contains(strings.Join(p.notes(), "\n"), k.SecretAccessKey) {
+			t.Errorf("the secret of %s shows before Reveal", k.AccessKeyID)
 		}
 	}
 
@@ -750,11 +759,18 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 	if shown == nil || !shown.revealed {
 		t.Fatalf("after Reveal the key rows are %+v", p.keys())
 	}
-	if shown.secret != secretOf[key.AccessKeyID] || shown.secret != key.SecretAccessKey {
-		t.Errorf("revealed secret %q; the note says %q, the gateway %q", shown.secret, secretOf[key.AccessKeyID], key.SecretAccessKey)
+	if shown.secret != key.SecretAccessKey {
+		t.Errorf("revealed secret %q; the gateway has %q", shown.secret, key.SecretAccessKey)
 	}
 	if p.has(keyButton(key.AccessKeyID, "reveal-secret")) {
 		t.Error("the revealed key still offers Reveal")
+	}
+	// Shown once: the next load of the page masks it again.
+	p = b.open(t, "/admin/clientssummary.php?userid=1")
+	for _, k := range p.keys() {
+		if k.revealed || strings.Contains(p.text("#staas-panel-user"), key.SecretAccessKey) {
+			t.Errorf("the secret of %s still shows on the next page load", k.accessKey)
+		}
 	}
 }
 
@@ -782,7 +798,7 @@ func stepGenerateKey(t *testing.T, b *browser) {
 	if got := len(p.notes()); got != notesBefore+1 {
 		t.Errorf("%d notes after Generate, want %d", got, notesBefore+1)
 	}
-	want := s3Note{userID: after.ID, accessKey: added.AccessKeyID, secret: added.SecretAccessKey}
+	want := s3Note{userID: after.ID, accessKey: added.AccessKeyID, secret: whmcsbridge.NoteSecretWithheld}
 	if !slices.Contains(p.s3Notes(), want) {
 		t.Errorf("no note %+v among %q", want, p.notes())
 	}
@@ -1518,7 +1534,7 @@ func stepCreateDeleteUser(t *testing.T, b *browser) {
 	if got := panelKeys(p); !slices.Equal(got, []string{k.AccessKeyID}) {
 		t.Errorf("keys in the panel = %v, want %s", got, k.AccessKeyID)
 	}
-	wantNote := "UserId: " + u.ID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + k.SecretAccessKey
+	wantNote := "UserId: " + u.ID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + whmcsbridge.NoteSecretWithheld
 	if got := p.notes(); len(got) != 1 || got[0] != wantNote {
 		t.Errorf("notes = %q, want exactly [%q]", got, wantNote)
 	}
@@ -1588,7 +1604,7 @@ func stepAdminPermissions(t *testing.T, b *browser) {
 	p := b.switchAdmin(t, "Support Operator (view only)")
 	change := map[string]bool{
 		views.ActCreateUser: true, views.ActDeleteUser: true, views.ActEnableUser: true, views.ActDisableUser: true,
-		views.ActGenerateKey: true, views.ActRevokeKey: true,
+		views.ActGenerateKey: true, views.ActRevokeKey: true, views.ActRevealSecret: true,
 		views.ActUserLimitsSet: true, views.ActUserLimitsDelete: true,
 		views.ActBucketLimitsSet: true, views.ActBucketLimitsDelete: true,
 		views.ActQuotaSet: true, views.ActQuotaDelete: true, views.ActStatsDelete: true, views.ActPurgeBucket: true,

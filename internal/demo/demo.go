@@ -143,7 +143,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := provision.New(provision.Config{Gateway: gw, Store: d.Store, WHMCS: bridge, Logger: log, Purger: purger})
+	svc := provision.New(provision.Config{Gateway: gw, Store: d.Store, WHMCS: bridge, Logger: log, Purger: purger,
+		// As serve by default (STAAS_NOTES_WITH_SECRET=false): notes name the
+		// key, the secret is revealed on the page.
+		NotesWithoutSecret: true})
 	if err := seedMappings(ctx, gw, d.Store, bridge); err != nil {
 		return nil, err
 	}
@@ -217,7 +220,7 @@ func seedMappings(ctx context.Context, gw *ostor.Client, st *store.Store, bridge
 			return err
 		}
 		for _, k := range u.Keys {
-			if err := bridge.AddS3Note(ctx, c.ID, 1, staas.S3Note{UserID: u.ID, AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}); err != nil {
+			if err := bridge.AddS3Note(ctx, c.ID, 1, staas.S3Note{UserID: u.ID, AccessKeyID: k.AccessKeyID}); err != nil {
 				return err
 			}
 		}

@@ -124,19 +124,13 @@ func (c ProductConfig) parse() (product, error) {
 			p.ops = append(p.ops, 0)
 			continue
 		}
-		var problem numProblem
-		var n float64
-		if opsDecimal.MatchString(v) {
-			n, problem = parseOps(v)
-		} else {
-			problem = numSyntax
-		}
-		switch {
-		case problem == numSyntax || problem == numNegative:
+		n, problem := parseOps(v)
+		switch problem {
+		case numSyntax, numNegative:
 			bad(i, "must be a number of operations per second, 0 or more (got %q).", cut(v))
-		case problem == numTooLarge:
+		case numTooLarge:
 			bad(i, "must be at most %g operations per second (got %q).", float64(maxOps), cut(v))
-		case decimals(v) > 2:
+		case numTooPrecise:
 			bad(i, "may have at most 2 decimals, as ostor keeps them (got %q).", cut(v))
 		}
 		p.ops = append(p.ops, n)

@@ -717,7 +717,9 @@ func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef,
 }
 
 // ServiceRevealSecret returns the secret of one of the service's key
-// pairs, read from the gateway. The reveal is audited (never the secret).
+// pairs, read from the gateway. The reveal is audited (never the secret),
+// and recorded before the secret is handed out: when the audit row cannot
+// be written, the secret is not revealed.
 func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) (string, error) {
 	if err := allowService(a, ref, view); err != nil {
 		return "", err
@@ -725,16 +727,19 @@ func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceR
 	a = serviceActor(a, ref)
 	params := ref.params()
 	params["access_key"] = cut(accessKeyID)
-	secret := ""
 	m, u, err := s.serviceKey(ctx, ref, accessKeyID)
-	msg := ""
-	if err == nil {
-		params["user_id"] = m.UserID
-		secret = u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
-		msg = fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID)
+	if err != nil {
+		s.Record(ctx, a, "service-reveal-secret", params, err, "")
+		return "", err
 	}
-	s.Record(ctx, a, "service-reveal-secret", params, err, msg)
-	return secret, err
+	params["user_id"] = m.UserID
+	id, err := s.Begin(ctx, a, "service-reveal-secret", params)
+	if err != nil {
+		return "", err
+	}
+	secret := u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
+	s.Finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
+	return secret, nil
 }
 
 // serviceKey returns the service's mapping and gateway user, checking

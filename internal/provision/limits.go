@@ -38,18 +38,28 @@ const (
 	numSyntax
 	numNegative
 	numTooLarge
+	numTooPrecise // more decimals than ostor keeps
 )
 
-// parseOps reads an ops limit: a finite number, 0 to maxOps.
+// parseOps reads an ops limit the one way both forms (the admin panel's
+// and the product's module settings) take it: a plain decimal (digits, at
+// most one point; no sign, exponent, underscore or hex, which ParseFloat
+// would take), at most 2 decimals as ostor keeps them, 0 to maxOps.
 func parseOps(s string) (float64, numProblem) {
+	if strings.HasPrefix(s, "-") && opsDecimal.MatchString(s[1:]) {
+		return 0, numNegative
+	}
+	if !opsDecimal.MatchString(s) {
+		return 0, numSyntax
+	}
 	v, err := strconv.ParseFloat(s, 64)
 	switch {
 	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
 		return 0, numSyntax
-	case v < 0:
-		return 0, numNegative
 	case v > maxOps:
 		return 0, numTooLarge
+	case decimals(s) > 2:
+		return 0, numTooPrecise
 	}
 	return v, numOK
 }
@@ -98,6 +108,8 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 			f["ops-value"] = "A limit cannot be negative; 0 means unlimited."
 		case numTooLarge:
 			f["ops-value"] = fmt.Sprintf("At most %g operations per second.", float64(maxOps))
+		case numTooPrecise:
+			f["ops-value"] = "At most 2 decimals, as ostor keeps them, e.g. 0.25."
 		}
 		p.opsName, p.ops, p.hasOps = name, v, true
 	}

@@ -40,11 +40,21 @@ func (s *Service) addNote(ctx context.Context, a Actor, n staas.S3Note) error {
 	if s.queueing(ctx, a.ClientID) {
 		return s.enqueue(ctx, a, store.NoteAdd, n.UserID, n.AccessKeyID, nil)
 	}
-	err := s.whmcs.AddS3Note(ctx, a.ClientID, a.Admin.ID, n)
+	err := s.whmcs.AddS3Note(ctx, a.ClientID, a.Admin.ID, s.noted(n))
 	if staas.ErrorCode(err) == staas.EUNAVAILABLE {
 		return s.enqueue(ctx, a, store.NoteAdd, n.UserID, n.AccessKeyID, err)
 	}
 	return err
+}
+
+// noted is the note staas writes for n: the guide's, or, when the secret
+// stays out of notes (Config.NotesWithoutSecret), the user id and access
+// key id only; the note then says where the secret can be revealed.
+func (s *Service) noted(n staas.S3Note) staas.S3Note {
+	if s.notesWithoutSecret {
+		n.SecretAccessKey = ""
+	}
+	return n
 }
 
 // queueing reports whether the client has note changes waiting, which
@@ -167,7 +177,7 @@ func (s *Service) deliver(ctx context.Context, n store.NoteOp) error {
 		if i < 0 {
 			return errDrop("the access key was revoked meanwhile")
 		}
-		return s.whmcs.AddS3Note(ctx, n.ClientID, n.AdminID, staas.S3Note{UserID: n.UserID, AccessKeyID: n.AccessKeyID, SecretAccessKey: u.Keys[i].SecretAccessKey})
+		return s.whmcs.AddS3Note(ctx, n.ClientID, n.AdminID, s.noted(staas.S3Note{UserID: n.UserID, AccessKeyID: n.AccessKeyID, SecretAccessKey: u.Keys[i].SecretAccessKey}))
 	case store.NoteRemove:
 		_, manual, err := s.whmcs.RemoveS3Notes(ctx, n.ClientID, n.AdminID, n.UserID, n.AccessKeyID)
 		if err == nil && manual && n.AdminID > 0 {

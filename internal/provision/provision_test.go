@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -388,9 +389,12 @@ func TestListUsers_PagesAndSearches(t *testing.T) {
 	if p.Total != 1 || p.Users[0].Email != "userax@example.net" {
 		t.Fatalf("search = %+v", p)
 	}
-	p, _ = e.svc.ListUsers(ctx, e.admin, "", 99, 10)
-	if p.Total != 31 || len(p.Users) != 0 {
-		t.Fatalf("past the end = %+v", p)
+	// Past the end (a huge page number included) is the last page.
+	for _, page := range []int{99, math.MaxInt} {
+		p, _ = e.svc.ListUsers(ctx, e.admin, "", page, 10)
+		if p.Total != 31 || p.Page != 4 || len(p.Users) != 1 || p.Users[0].Email != all.Users[30].Email {
+			t.Fatalf("page %d, past the end = %+v, want the last page (4)", page, p)
+		}
 	}
 }
 

@@ -57,6 +57,7 @@ type Store interface {
 	S3UserByUserID(ctx context.Context, cluster, userID string) (*staas.S3User, error)
 	DeleteS3User(ctx context.Context, clientID, serviceID int64) error
 	AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error)
+	FinishAudit(ctx context.Context, id int64, result, message string) error
 	AddFlash(ctx context.Context, adminID, clientID int64, f staas.Flash) error
 
 	// The note outbox (see outbox.go).
@@ -140,6 +141,12 @@ type Config struct {
 	// Purger empties and deletes the buckets of a terminated service whose
 	// product says "purge"; nil refuses such terminations.
 	Purger BucketPurger
+	// NotesWithoutSecret keeps the secret key out of the client notes:
+	// they name the user and the access key and say where the secret can
+	// be revealed, since anyone who may read a client's notes could read
+	// it there (STAAS_NOTES_WITH_SECRET=false, the default of serve). The
+	// zero value writes the vendor guide's note, secret included.
+	NotesWithoutSecret bool
 }
 
 // Service carries out admin actions. It is safe for concurrent use.
@@ -154,6 +161,8 @@ type Service struct {
 	owner   string // this Service's name on the outbox lease
 	purger  BucketPurger
 
+	notesWithoutSecret bool
+
 	mu        sync.Mutex
 	users     []ostor.User // sorted by email
 	usersTime time.Time
@@ -162,7 +171,7 @@ type Service struct {
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger}
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
 	if s.cluster == "" {
 		s.cluster = "default"
 	}
@@ -224,20 +233,9 @@ func allow(a Actor, permission string) error {
 // is logged and never hides the action's own result.
 func (s *Service) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
 	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
-		Action: action, Params: params, Result: "ok", Message: okMessage}
-	flash := staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
-	if err != nil {
-		entry.Result = staas.ErrorCode(err)
-		entry.Message = staas.ErrorMessage(err)
-		flash = staas.Flash{Kind: staas.FlashError, Message: entry.Message}
-		// The admin reads the sentence; the log keeps what lies beneath
-		// it (the gateway's own words, its request id).
-		level := slog.LevelWarn
-		if entry.Result == staas.EINTERNAL {
-			level = slog.LevelError
-		}
-		s.log.Log(ctx, level, "action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "code", entry.Result, "err", staas.ErrorDetail(err))
-	}
+		Action: action, Params: params}
+	var flash staas.Flash
+	entry.Result, entry.Message, flash = s.outcome(ctx, a, action, err, okMessage)
 	// A cancelled request still gets its audit row and flash.
 	ctx = context.WithoutCancel(ctx)
 	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
@@ -246,7 +244,70 @@ func (s *Service) Record(ctx context.Context, a Actor, action string, params map
 	if _, aerr := s.store.AddAudit(ctx, entry); aerr != nil {
 		s.log.Error("audit row not written", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", aerr)
 	}
-	if a.Admin.ID > 0 && a.Kind != ActorClient && flash.Message != "" {
+	s.leaveFlash(ctx, a, action, flash)
+}
+
+// AuditStarted is the result of an audit row written before its action
+// ran (Begin); Finish replaces it with the outcome. A row that keeps it
+// belongs to an action that was cut short (staas stopped mid-way).
+const AuditStarted = "started"
+
+// Begin writes the audit row of an action that is about to run, with the
+// result AuditStarted, and returns its id for Finish. It is how a
+// sensitive action (revealing a secret, deleting, disabling, …) is
+// recorded before it acts: when the row cannot be written, Begin returns
+// an EUNAVAILABLE error and the action must not run. Params must not hold
+// secrets and must be bounded (the caller keeps only the action's own
+// parameters, each clipped).
+func (s *Service) Begin(ctx context.Context, a Actor, action string, params map[string]string) (int64, error) {
+	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
+		return 0, staas.Errorf(staas.EINVALID, "Nothing was done: the action names no client or no admin to record.")
+	}
+	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
+		Action: action, Params: params, Result: AuditStarted}
+	id, err := s.store.AddAudit(context.WithoutCancel(ctx), entry)
+	if err != nil {
+		s.log.Error("audit row not written; the action was refused", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", err)
+		refusal := &staas.Error{Code: staas.EUNAVAILABLE,
+			Message: "Nothing was done: staas could not record this action in its audit log. Try again; if it keeps failing, staas's store needs a look (its log says why).",
+			Err:     err}
+		s.leaveFlash(context.WithoutCancel(ctx), a, action, staas.Flash{Kind: staas.FlashError, Message: refusal.Message})
+		return 0, refusal
+	}
+	return id, nil
+}
+
+// Finish completes the audit row Begin wrote with the action's outcome
+// and leaves the admin's flash, as Record does. A failure to complete the
+// row is logged; the row already says the action was started.
+func (s *Service) Finish(ctx context.Context, a Actor, id int64, action string, err error, okMessage string) {
+	result, message, flash := s.outcome(ctx, a, action, err, okMessage)
+	ctx = context.WithoutCancel(ctx)
+	if ferr := s.store.FinishAudit(ctx, id, result, message); ferr != nil {
+		s.log.Error("audit row not completed", "action", action, "id", id, "admin", a.Admin.ID, "client", a.ClientID, "err", ferr)
+	}
+	s.leaveFlash(ctx, a, action, flash)
+}
+
+// outcome is how an action ended, as the audit log and the flash say it.
+func (s *Service) outcome(ctx context.Context, a Actor, action string, err error, okMessage string) (result, message string, flash staas.Flash) {
+	if err == nil {
+		return "ok", okMessage, staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
+	}
+	result, message = staas.ErrorCode(err), staas.ErrorMessage(err)
+	// The admin reads the sentence; the log keeps what lies beneath it
+	// (the gateway's own words, its request id).
+	level := slog.LevelWarn
+	if result == staas.EINTERNAL {
+		level = slog.LevelError
+	}
+	s.log.Log(ctx, level, "action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "code", result, "err", staas.ErrorDetail(err))
+	return result, message, staas.Flash{Kind: staas.FlashError, Message: message}
+}
+
+// leaveFlash tells the admin who acted (not a client, not WHMCS's cron).
+func (s *Service) leaveFlash(ctx context.Context, a Actor, action string, flash staas.Flash) {
+	if a.Admin.ID > 0 && a.ClientID > 0 && a.Kind != ActorClient && flash.Message != "" {
 		if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
 			s.log.Error("flash not written", "action", action, "err", ferr)
 		}

@@ -366,10 +366,12 @@ func (s *Service) S3User(ctx context.Context, a Actor) (*staas.S3User, error) {
 	return s.store.S3User(ctx, a.ClientID, 0)
 }
 
-// RevealSecret returns the secret of one of the client's key pairs. The
-// caller records the reveal in the audit log.
+// RevealSecret returns the secret of one of the client's key pairs. It
+// needs "Perform Server Operations": a secret is a credential, and a
+// view-only admin has no use for it. The caller records the reveal in the
+// audit log.
 func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string) (string, error) {
-	if err := allow(a, view); err != nil {
+	if err := allow(a, change); err != nil {
 		return "", err
 	}
 	_, k, err := s.ownKey(ctx, a, accessKeyID)
@@ -383,6 +385,10 @@ func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string)
 type UserPage struct {
 	Users []ostor.User
 	Total int // users matching the search
+	// Page is the page shown: the one asked for, brought into 1 … the
+	// last page, so a huge page number neither overflows nor shows
+	// nothing.
+	Page int
 }
 
 // MaxPageSize bounds a page of users.
@@ -418,9 +424,10 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, q string, page, size i
 			}
 		}
 	}
-	from := min((page-1)*size, len(match))
+	page = min(page, max(1, (len(match)+size-1)/size))
+	from := (page - 1) * size
 	to := min(from+size, len(match))
-	return &UserPage{Users: match[from:to], Total: len(match)}, nil
+	return &UserPage{Users: match[from:to], Total: len(match), Page: page}, nil
 }
 
 // allUsers lists the cluster's users, reusing a recent list.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"staas"
 )
@@ -56,6 +57,29 @@ func (s *Store) AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error)
 		return 0, dbError("save the audit entry", err)
 	}
 	return id, nil
+}
+
+// FinishAudit sets the result and message of entry id: an action's row is
+// written before it runs (so an action that cannot be recorded does not
+// run) and completed with its outcome here.
+func (s *Store) FinishAudit(ctx context.Context, id int64, result, message string) error {
+	const op = "finish audit entry"
+	if id <= 0 {
+		return invalid(op, "id must be positive (got %d)", id)
+	}
+	if err := checkText(op, "result", result, 1, maxResultLen); err != nil {
+		return err
+	}
+	if !utf8.ValidString(message) {
+		return invalid(op, "message is not valid UTF-8")
+	}
+	if len(message) > maxTextBytes {
+		return invalid(op, "message is %d bytes; at most %d are kept", len(message), maxTextBytes)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE staas_audit SET result = ?, message = ? WHERE id = ?`, result, message, id); err != nil {
+		return dbError("complete the audit entry", err)
+	}
+	return nil
 }
 
 // Audit returns the entries f selects, newest first.

@@ -218,3 +218,55 @@ func testAuditActors(t *testing.T, b backend) {
 		}
 	}
 }
+
+// testAuditFinish: an action's row is written before it runs (result
+// "started") and completed with its outcome; the largest row the admin
+// actions can write (a handful of parameters of at most 256 bytes, all
+// control characters, which JSON escapes to six bytes each) is kept.
+func testAuditFinish(t *testing.T, b backend) {
+	s := newStore(t, b)
+	ctx := ctxFor(t)
+	id, err := s.AddAudit(ctx, staas.AuditEntry{AdminID: 7, ClientID: 1, Action: "reveal-secret",
+		Params: map[string]string{"access_key": "AKID"}, Result: "started"})
+	mustNil(t, err)
+	other, err := s.AddAudit(ctx, staas.AuditEntry{AdminID: 7, ClientID: 1, Action: "disable-user", Result: "started"})
+	mustNil(t, err)
+	mustNil(t, s.FinishAudit(ctx, id, "ok", "The secret of access key AKID was shown."))
+	got, err := s.Audit(ctx, AuditFilter{ClientID: 1})
+	mustNil(t, err)
+	if len(got) != 2 || got[1].ID != id || got[1].Result != "ok" || got[1].Message != "The secret of access key AKID was shown." ||
+		got[1].Params["access_key"] != "AKID" {
+		t.Fatalf("finished entry = %+v", got)
+	}
+	if got[0].ID != other || got[0].Result != "started" {
+		t.Errorf("another entry changed: %+v", got[0])
+	}
+	// Finishing twice keeps the last outcome (MySQL reports no change
+	// when the values are the same; that is no error).
+	mustNil(t, s.FinishAudit(ctx, id, "ok", "The secret of access key AKID was shown."))
+
+	for name, call := range map[string]func() error{
+		"zero id":       func() error { return s.FinishAudit(ctx, 0, "ok", "") },
+		"empty result":  func() error { return s.FinishAudit(ctx, id, "", "") },
+		"long result":   func() error { return s.FinishAudit(ctx, id, strings.Repeat("r", maxResultLen+1), "") },
+		"long message":  func() error { return s.FinishAudit(ctx, id, "ok", strings.Repeat("m", maxTextBytes+1)) },
+		"invalid UTF-8": func() error { return s.FinishAudit(ctx, id, "ok", "\xff") },
+	} {
+		if err := call(); staas.ErrorCode(err) != staas.EINVALID {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
+
+	worst := map[string]string{}
+	for _, k := range []string{"bucket", "ops-name", "ops-value", "bandwidth-name", "bandwidth-value", "confirm"} {
+		worst[k] = strings.Repeat("\x01", 255) + "…"
+	}
+	wid, err := s.AddAudit(ctx, staas.AuditEntry{AdminID: 7, ClientID: 1, Action: "bucket-limits-delete", Params: worst, Result: "started"})
+	mustNil(t, err)
+	mustNil(t, s.FinishAudit(ctx, wid, staas.EINVALID, strings.Repeat("é", 1000)))
+	got, err = s.Audit(ctx, AuditFilter{ClientID: 1, Limit: 1})
+	mustNil(t, err)
+	if !reflect.DeepEqual(got[0].Params, worst) || got[0].Result != staas.EINVALID {
+		t.Errorf("the largest row did not come back whole: result %q, %d params", got[0].Result, len(got[0].Params))
+	}
+}

@@ -55,6 +55,7 @@ var suite = []suiteCase{
 	{"AuditInvalid", testAuditInvalid},
 	{"AuditActors", testAuditActors},
 	{"AuditAdminName", testAuditAdminName},
+	{"AuditFinish", testAuditFinish},
 	{"Migration0004", testMigration0004},
 	{"S3UserByServiceAndMove", testS3UserByServiceAndMove},
 	{"Orphans", testOrphans},

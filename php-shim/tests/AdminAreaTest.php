@@ -287,6 +287,42 @@ final class AdminAreaTest extends StaasTestCase
         $this->assertStringEndsWith('/shim/v1/admin/actions/users-page', \WhmcsStub::$moduleLog[0]['request']['url']);
     }
 
+    public function testOnlyTheActionsOwnFieldsAreForwarded(): void
+    {
+        $client = $this->newClient();
+        $this->loginAdmin(1);
+        $fields = ['action' => 'quota-delete', 'userid' => (string) $client['id'], 'module' => 'staas', 'quota-of' => 'bucket:photos', 'bucket' => 'photos', 'confirm' => 'yes', 'access_key' => 'x', 'q' => 'x'];
+        for ($i = 0; $i < 40; $i++) {
+            $fields['pad-' . $i] = str_repeat("\x01", 1024);
+        }
+        $this->post($fields);
+        $this->endpoint()->handle('POST', $_POST);
+        $this->assertCount(1, \WhmcsStub::$moduleLog);
+        $this->assertSame(['quota-of' => 'bucket:photos', 'confirm' => 'yes'], \WhmcsStub::$moduleLog[0]['request']['body']['params']);
+
+        // An action staas does not list gets no parameters at all.
+        \WhmcsStub::$moduleLog = [];
+        $this->post(['action' => 'format-disk', 'userid' => (string) $client['id'], 'disk' => 'sda']);
+        $this->endpoint()->handle('POST', $_POST);
+        $this->assertSame([], \WhmcsStub::$moduleLog[0]['request']['body']['params']);
+    }
+
+    public function testTheForwardedFieldsAreStaassList(): void
+    {
+        $path = self::env('STAAS_FIXTURES') . '/admin/action_params.json';
+        $raw = file_get_contents($path);
+        $this->assertIsString($raw, "fixture {$path} is missing");
+        $want = json_decode($raw, true, 512, JSON_THROW_ON_ERROR);
+        $got = AdminEndpoint::ACTION_FIELDS;
+        foreach ($got as &$fields) {
+            sort($fields);
+        }
+        unset($fields);
+        ksort($got);
+        ksort($want);
+        $this->assertSame($want, $got, 'AdminEndpoint::ACTION_FIELDS differs from staas\'s list (handlers/admin_params.go)');
+    }
+
     public function testTheStatusPageChangesNothing(): void
     {
         $this->loginAdmin(1);

@@ -16,8 +16,47 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class AdminEndpoint
 {
-    /** Form fields that route the post and are not the action's parameters. */
-    private const ROUTING_FIELDS = ['token', 'module', 'action', 'userid', 'client_id'];
+    /**
+     * The form fields each staas action takes; nothing else is forwarded,
+     * so padding fields can neither reach staas nor swell its audit log.
+     * staas keeps the same list (handlers/admin_params.go) and drops
+     * anything else too; both are tested against
+     * whmcsbridge/testdata/shim/admin/action_params.json. An action not
+     * listed here gets no parameters.
+     */
+    public const ACTION_FIELDS = [
+        'audit-page' => ['before'],
+        'bucket-limits-delete' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'confirm', 'ops-name', 'ops-value'],
+        'bucket-limits-get' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
+        'bucket-limits-set' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
+        'cancel' => [],
+        'create-user' => [],
+        'delete-user' => ['confirm'],
+        'disable-user' => ['confirm'],
+        'enable-user' => [],
+        'generate-key' => [],
+        'hide-panel' => ['panel'],
+        'purge-bucket' => ['bucket', 'confirm', 'confirm-name'],
+        'quota-delete' => ['confirm', 'quota-gb', 'quota-of'],
+        'quota-get' => ['quota-gb', 'quota-of'],
+        'quota-set' => ['quota-gb', 'quota-of'],
+        'reveal-secret' => ['access_key'],
+        'revoke-key' => ['access_key', 'confirm'],
+        'stats-delete' => ['confirm', 'object', 'scope'],
+        'stats-get' => ['object', 'scope'],
+        'stats-page' => ['after'],
+        'toggle-audit' => [],
+        'toggle-buckets' => [],
+        'toggle-stats' => [],
+        'toggle-usage' => [],
+        'toggle-user' => [],
+        'toggle-users' => [],
+        'usage-days' => ['days'],
+        'user-limits-delete' => ['bandwidth-name', 'bandwidth-value', 'confirm', 'ops-name', 'ops-value'],
+        'user-limits-get' => ['bandwidth-name', 'bandwidth-value', 'ops-name', 'ops-value'],
+        'user-limits-set' => ['bandwidth-name', 'bandwidth-value', 'ops-name', 'ops-value'],
+        'users-page' => ['page', 'q'],
+    ];
 
     /** The id of staas's flashes on the summary page: where a result shows when staas names no other place. */
     private const RESULT_ANCHOR = 'staas-result';
@@ -71,8 +110,9 @@ final class AdminEndpoint
             return $this->error('The form names no client; nothing was changed.', 0, 400);
         }
         $params = [];
+        $takes = self::ACTION_FIELDS[$action] ?? [];
         foreach ($post as $key => $value) {
-            if (is_string($key) && !in_array($key, self::ROUTING_FIELDS, true) && is_string($value)) {
+            if (is_string($key) && in_array($key, $takes, true) && is_string($value)) {
                 $params[$key] = $value;
             }
         }
