@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"syscall"
 
 	"staas/internal/demo"
 )
@@ -31,6 +33,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := newLogger(stderr, "text", slog.LevelInfo)
 	d, err := demo.Start(ctx, demo.Options{Addr: *addr, Dir: *dir, Logger: log})
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("demo: %s is already in use by another program; choose another address with -addr (make demo ADDR=127.0.0.1:8090): %w", *addr, err)
+	}
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
