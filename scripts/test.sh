@@ -31,6 +31,7 @@ need() { # need <command> <debian package>
 # right toolchain from the module proxy by itself (GOTOOLCHAIN=auto).
 [ -d /usr/local/go/bin ] && PATH="/usr/local/go/bin:$PATH"
 need go golang-go
+need make make # cmd/staas runs the README's `make demo ADDR=…`
 need openssl openssl # SigV2 vectors are cross-checked against openssl's HMAC
 need curl curl       # the guide's curl recipe is run against the simulator
 # internal/store and whmcsbridge test against a private MariaDB server
