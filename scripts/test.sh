@@ -40,6 +40,11 @@ need curl curl       # the guide's curl recipe is run against the simulator
 case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
 need mariadbd mariadb-server
 need mariadb-install-db mariadb-server
+# deploy/ checks the files the README's "Deploy" section installs, with the
+# tools that read them: systemd-analyze verify of the unit, nginx -t of the
+# site (installing nginx on a machine with systemd running also starts it).
+need systemd-analyze systemd
+need nginx nginx
 need chromium chromium # internal/demo's browser test drives the demo in headless Chromium
 # php-shim's PHPUnit suite runs inside `go test ./php-shim` against real
 # staas servers; the shim needs PHP's curl extension.
