@@ -94,3 +94,26 @@ func TestServe_BusyPortFailsFirst(t *testing.T) {
 		t.Errorf("serve logged before its real error:\n%s", logs)
 	}
 }
+
+// The demo seeds fresh databases: given a -dir that holds a previous run's,
+// it says so at once, instead of failing on a duplicate client halfway
+// through seeding.
+func TestDemo_UsedDirSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	_, stop, _ := start(t, []string{"demo", "-addr", "127.0.0.1:0", "-dir", dir}, nil)
+	if err := stop(); err != nil {
+		t.Fatalf("the first demo stopped with %v", err)
+	}
+	before, _ := os.ReadDir(dir)
+
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"demo", "-addr", "127.0.0.1:0", "-dir", dir}, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "already holds a demo's databases") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("demo on a used folder returned %v; stdout %q", err, stdout.String())
+	}
+	if after, _ := os.ReadDir(dir); len(after) != len(before) {
+		t.Errorf("the second demo changed the folder: %v, then %v", before, after)
+	}
+}

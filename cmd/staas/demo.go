@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"staas/internal/demo"
@@ -22,6 +23,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dir := fs.String("dir", "", "folder for the demo's SQLite databases (default: a new temporary folder, removed on exit)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// The demo seeds new databases; it cannot start on a previous run's.
+	for _, name := range []string{"staas.db", "whmcs.db"} {
+		if _, err := os.Stat(filepath.Join(*dir, name)); *dir != "" && err == nil {
+			return fmt.Errorf("demo: -dir %s already holds a demo's databases (%s); give an empty or new folder, or remove them", *dir, name)
+		}
 	}
 	if *dir == "" {
 		tmp, err := os.MkdirTemp("", "staas-demo-")
