@@ -31,9 +31,10 @@ func TestMakeDemo_TakesAnAddress(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := freeAddr(t)
-			// The first build of the demo can take minutes on a cold cache;
+			// The first build of the demo can take minutes on a cold cache (in
+			// CI, next to the race-enabled builds of every package);
 			// at the deadline the whole process group is killed.
-			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", "../..", "demo", tc.arg(addr))
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
