@@ -1,12 +1,17 @@
 package whmcsbridge
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,4 +103,60 @@ func openMariaDBAt(t *testing.T, dsn string) *DB {
 	t.Cleanup(func() { d.Close() })
 	seedWHMCS(t, d.db)
 	return d
+}
+
+// TestAPIRoleInREADME: the API role the README tells an admin to create
+// allows exactly the actions staas's API bridge (what `staas serve` uses
+// in mode api) calls, every Bridge method run once.
+func TestAPIRoleInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	i := strings.Index(text, `create a role "staas"`)
+	j := strings.Index(text, "then on **API Credentials**")
+	if i < 0 || j < i {
+		t.Fatal(`README.md no longer says: create a role "staas" allowing … then on **API Credentials** …`)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\*\*([A-Z][A-Za-z]+)\*\*`).FindAllStringSubmatch(text[i:j], -1) {
+		documented[m[1]] = true
+	}
+
+	var mu sync.Mutex
+	called := map[string]bool{}
+	env := newSimEnv(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if form, err := url.ParseQuery(string(body)); err == nil {
+				mu.Lock()
+				called[form.Get("action")] = true
+				mu.Unlock()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	ctx := context.Background()
+	var b Bridge = NewAPIBridge(env.client)
+	if _, err := b.Client(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddS3Note(ctx, 7, 3, noteA1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.RemoveS3Notes(ctx, 7, 3, noteA1.UserID, noteA1.AccessKeyID); err != nil {
+		t.Fatal(err)
+	}
+	for action := range called {
+		if !documented[action] {
+			t.Errorf("staas calls the WHMCS API action %s, which the README's role does not allow", action)
+		}
+	}
+	for action := range documented {
+		if !called[action] {
+			t.Errorf("the README's role allows %s, which staas does not call", action)
+		}
+	}
 }
