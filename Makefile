@@ -13,8 +13,12 @@ run: ## run the server (needs STAAS_* variables, see README)
 sim: ## run the ostor gateway simulator with demo data on 127.0.0.1:9000
 	go run ./cmd/staas sim -demo
 
-demo: ## the demo: simulator, staas and a WHMCS stand-in to click through (prints the URL)
-	go run ./cmd/staas demo
+# make demo ADDR=127.0.0.1:8090, or any flag of `staas demo`:
+# make demo ARGS='-addr 127.0.0.1:8090 -dir /tmp/staas-demo'
+ADDR ?= 127.0.0.1:8080
+ARGS ?=
+demo: ## the demo: simulator, staas and a WHMCS stand-in to click through (prints the URL; ADDR=, ARGS=)
+	go run ./cmd/staas demo -addr '$(ADDR)' $(ARGS)
 
 test: ## every test, as CI runs it (installs missing tools when run as root)
 	./scripts/test.sh
@@ -26,5 +30,6 @@ lint: ## go vet and staticcheck
 	go vet ./...
 	go tool staticcheck ./...
 
-bench: ## the benchmarks whose figures the README quotes
-	go test -run='^$$' -bench=. -benchmem ./internal/...
+bench: ## the benchmarks whose figures the README quotes (README "Performance")
+	go test -run='^$$' -bench=. -benchmem ./internal/ostor/
+	go test -run='^$$' -bench=Ingest -benchtime=1x ./internal/usage/

@@ -31,6 +31,7 @@ need() { # need <command> <debian package>
 # right toolchain from the module proxy by itself (GOTOOLCHAIN=auto).
 [ -d /usr/local/go/bin ] && PATH="/usr/local/go/bin:$PATH"
 need go golang-go
+need make make # cmd/staas runs the README's `make demo ADDR=…`
 need openssl openssl # SigV2 vectors are cross-checked against openssl's HMAC
 need curl curl       # the guide's curl recipe is run against the simulator
 # internal/store and whmcsbridge test against a private MariaDB server
@@ -39,6 +40,11 @@ need curl curl       # the guide's curl recipe is run against the simulator
 case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
 need mariadbd mariadb-server
 need mariadb-install-db mariadb-server
+# deploy/ checks the files the README's "Deploy" section installs, with the
+# tools that read them: systemd-analyze verify of the unit, nginx -t of the
+# site (installing nginx on a machine with systemd running also starts it).
+need systemd-analyze systemd
+need nginx nginx
 need chromium chromium # internal/demo's browser test drives the demo in headless Chromium
 # cmd/staas's TestRealS3Tools runs the real S3 tools against `staas sim`. The
 # AWS CLI is the Debian package's /usr/bin/aws: an `aws` earlier in PATH

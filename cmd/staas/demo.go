@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"syscall"
 
 	"staas/internal/demo"
 )
@@ -21,6 +24,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// The demo seeds new databases; it cannot start on a previous run's.
+	for _, name := range []string{"staas.db", "whmcs.db"} {
+		if _, err := os.Stat(filepath.Join(*dir, name)); *dir != "" && err == nil {
+			return fmt.Errorf("demo: -dir %s already holds a demo's databases (%s); give an empty or new folder, or remove them", *dir, name)
+		}
+	}
 	if *dir == "" {
 		tmp, err := os.MkdirTemp("", "staas-demo-")
 		if err != nil {
@@ -31,6 +40,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	log := newLogger(stderr, "text", slog.LevelInfo)
 	d, err := demo.Start(ctx, demo.Options{Addr: *addr, Dir: *dir, Logger: log})
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("demo: %s is already in use by another program; choose another address with -addr (make demo ADDR=127.0.0.1:8090): %w", *addr, err)
+	}
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -35,6 +35,15 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		return err
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	// The address first: a busy port (a second staas, a leftover demo) must
+	// fail alone, before this process migrates the store or starts jobs that
+	// call the gateway, and before they log errors of their own as they are
+	// stopped.
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("STAAS_LISTEN_ADDR: %w", err)
+	}
+	defer ln.Close()
 
 	m := metrics.New()
 	ocfg := ostorConfig(cfg.Ostor)
@@ -113,10 +122,6 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		Daily:             dailyWork(svc, collector, sampler, log),
 	})
 
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("STAAS_LISTEN_ADDR: %w", err)
-	}
 	srv := newHTTPServer(e, cfg.HTTP)
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),
 		"ostor_endpoint", cfg.Ostor.Endpoint, "ostor_signature", cfg.Ostor.Signature)

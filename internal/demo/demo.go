@@ -97,6 +97,23 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		}
 	}()
 
+	// The page to open comes first: a busy port is the likeliest mistake,
+	// and it must fail alone, before anything has started, not after the
+	// simulator, the databases and the sampler that Close then stops.
+	addr := o.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	standinLn, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			standinLn.Close()
+		}
+	}()
+
 	// The gateway: a simulator following the wall clock, seeded with a
 	// day of history, and enough extra users to page through.
 	sim, err := ostorsim.New(ostorsim.Options{WallClock: true})
@@ -166,7 +183,8 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, err
 	}
 	d.stopSampling = d.every(time.Minute, func(ctx context.Context) {
-		if _, err := sampler.Run(ctx); err != nil {
+		// A run cut short by Close is no failure worth a warning.
+		if _, err := sampler.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("demo: sampling bucket sizes", "err", err)
 		}
 	})
@@ -195,14 +213,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := o.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	if d.URL, err = d.listen(addr, si.Handler()); err != nil {
-		return nil, err
-	}
-	d.URL += "/"
+	d.URL = d.serve(standinLn, si.Handler()) + "/"
 	ok = true
 	return d, nil
 }
@@ -233,6 +244,11 @@ func (d *Demo) listen(addr string, h http.Handler) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return d.serve(ln, h), nil
+}
+
+// serve serves h on ln until Close and returns ln's URL.
+func (d *Demo) serve(ln net.Listener, h http.Handler) string {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	d.servers = append(d.servers, srv)
 	go func() {
@@ -240,7 +256,7 @@ func (d *Demo) listen(addr string, h http.Handler) (string, error) {
 			_ = err
 		}
 	}()
-	return "http://" + ln.Addr().String(), nil
+	return "http://" + ln.Addr().String()
 }
 
 // Close stops the servers and closes the databases.
