@@ -421,7 +421,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 				return err
 			}
 			return c.JSON(http.StatusOK, whmcsbridge.ActionResponse{Result: whmcsbridge.Result{Result: "success", Message: "Confirmation needed."},
-				Anchor: views.AnchorResult})
+				Anchor: views.AnchorConfirm})
 		}
 		if act.destructive && act.typed != nil {
 			if want := act.typed(params); want == "" || params[views.FieldTypedName] != want {
@@ -431,7 +431,8 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 				if aerr := h.ask(ctx, a, name, act, params, msg); aerr != nil {
 					return aerr
 				}
-				return anchored{err: err, anchor: views.AnchorResult}
+				// Back to the question, which says what was wrong by the field.
+				return anchored{err: err, anchor: views.AnchorConfirm}
 			}
 		}
 		var msg string
@@ -457,13 +458,14 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 }
 
 // ask parks a destructive action's confirmation for the admin's next
-// page: its question, the parameters Confirm posts back and, for an
-// action confirmed by typing, what to type and why the last try failed.
+// page: its question, where it was asked (the box renders there), the
+// parameters Confirm posts back and, for an action confirmed by typing,
+// what to type and why the last try failed.
 func (h *adminUI) ask(ctx context.Context, a provision.Actor, name string, act adminAction, params map[string]string, typedError string) error {
-	v := url.Values{confirmAction: {name}, confirmQuestion: {act.question(params)}}
+	v := url.Values{confirmAction: {name}, confirmQuestion: {act.question(params)}, confirmPlace: {confirmAt(name, params)}}
 	for k, val := range params {
 		switch k {
-		case "confirm", views.FieldTypedName, confirmAction, confirmQuestion, confirmType, confirmError:
+		case "confirm", views.FieldTypedName, views.FieldFrom, confirmAction, confirmQuestion, confirmType, confirmError, confirmPlace:
 		default:
 			v.Set(k, val)
 		}

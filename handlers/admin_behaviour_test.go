@@ -48,7 +48,7 @@ func TestBucketLimits_EmptyOrUnknownBucketIsAFieldError(t *testing.T) {
 				t.Errorf("%s with bucket %q: the bucket field says %q", action, bucket, msg)
 			}
 			panels := a.panels(fullAdmin)
-			if panels.Find(`input[name="confirm"]`).Length() != 0 {
+			if asks(links, panels) != 0 {
 				t.Errorf("%s with bucket %q asks a question", action, bucket)
 			}
 			if panels.Find("#staas-panel-bucket-limits").Length() != 0 {
@@ -94,10 +94,11 @@ func TestQuotaForm_ChoiceIsExplicit(t *testing.T) {
 			if status, body := a.act(fullAdmin, action, params); status != http.StatusBadRequest {
 				t.Errorf("%s %v: %d %v, want 400", action, params, status, body)
 			}
-			if msg := a.links(fullAdmin).Find("#staas-q-of-error").Text(); !strings.Contains(msg, "Choose the S3 user or one of the client's buckets") {
+			links := a.links(fullAdmin)
+			if msg := links.Find("#staas-q-of-error").Text(); !strings.Contains(msg, "Choose the S3 user or one of the client's buckets") {
 				t.Errorf("%s %v: the choice says %q", action, params, msg)
 			}
-			if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+			if asks(links, a.panels(fullAdmin)) != 0 {
 				t.Errorf("%s %v asks a question", action, params)
 			}
 		}
@@ -125,7 +126,7 @@ func TestQuotaForm_ChoiceIsExplicit(t *testing.T) {
 		t.Errorf("another bucket: the choice says %q", msg)
 	}
 	a.act(fullAdmin, "quota-delete", map[string]string{"quota-of": "bucket:alice-data"})
-	if q := a.panels(fullAdmin).Find("#staas-confirm-question").Text(); !strings.Contains(q, "Delete the quota of bucket alice-data?") {
+	if q := a.question(); !strings.Contains(q, "Delete the quota of bucket alice-data?") {
 		t.Errorf("delete question = %q", q)
 	}
 }
@@ -151,16 +152,16 @@ func TestEmptyFieldsAreRefusedBeforeAsking(t *testing.T) {
 		if status == http.StatusOK {
 			t.Errorf("%s %v: %d %v, want a refusal", c.action, c.params, status, body)
 		}
-		doc := a.panels(fullAdmin)
-		if doc.Find(`input[name="confirm"]`).Length() != 0 {
-			t.Errorf("%s %v asks %q before refusing", c.action, c.params, doc.Find("#staas-confirm-question").Text())
+		doc, links := a.panels(fullAdmin), a.links(fullAdmin)
+		if asks(doc, links) != 0 {
+			t.Errorf("%s %v asks before refusing", c.action, c.params)
 		}
 		if doc.Find(".staas-secret-revealed").Length() != 0 {
 			t.Errorf("%s %v revealed a secret", c.action, c.params)
 		}
 		msg := doc.Find(".alert-danger").Text()
 		if c.action == "stats-delete" {
-			msg += a.links(fullAdmin).Find("#staas-o-object-error").Text()
+			msg += links.Find("#staas-o-object-error").Text()
 			c.want = "Enter a statistics object name"
 		}
 		if !strings.Contains(msg, c.want) {
@@ -238,8 +239,8 @@ func TestDeleteUser_RefusedBeforeAskingThenEmptyBucketsThenDelete(t *testing.T) 
 		t.Fatalf("delete-user with buckets: %d %v, want 409 at once", status, body)
 	}
 	doc := a.panels(fullAdmin)
-	if doc.Find(`input[name="confirm"]`).Length() != 0 {
-		t.Errorf("Delete User asks %q although it would be refused", doc.Find("#staas-confirm-question").Text())
+	if asks(doc, a.links(fullAdmin)) != 0 {
+		t.Error("Delete User asks although it would be refused")
 	}
 	msg := doc.Find(".alert-danger").Text()
 	for _, want := range []string{"alice-data", "alice-logs", "Empty and delete"} {
@@ -255,7 +256,7 @@ func TestDeleteUser_RefusedBeforeAskingThenEmptyBucketsThenDelete(t *testing.T) 
 	if status, _ := a.act(fullAdmin, "purge-bucket", map[string]string{"bucket": "bob-data"}); status != http.StatusBadRequest {
 		t.Errorf("purge of bob-data: %d, want 400", status)
 	}
-	if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+	if a.asking() != 0 {
 		t.Error("a purge of another client's bucket asks")
 	}
 
@@ -314,7 +315,7 @@ func TestDeleteUser_RefusedBeforeAskingThenEmptyBucketsThenDelete(t *testing.T) 
 	if status, _ := a.act(fullAdmin, "delete-user", nil); status != 200 {
 		t.Fatalf("delete-user without buckets: %d", status)
 	}
-	if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 1 {
+	if a.asking() != 1 {
 		t.Fatal("Delete User asks nothing")
 	}
 	if status, body := a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"}); status != 200 {
@@ -432,7 +433,7 @@ func TestStatistics_ClusterWideLabelledAndFilteredToTheClient(t *testing.T) {
 	}
 
 	a.act(fullAdmin, "stats-delete", map[string]string{"object": obj})
-	if q := a.panels(fullAdmin).Find("#staas-confirm-question").Text(); !strings.Contains(q, "every client") {
+	if q := a.question(); !strings.Contains(q, "every client") {
 		t.Errorf("delete question %q does not say it affects every client", q)
 	}
 }

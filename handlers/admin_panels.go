@@ -55,6 +55,7 @@ const (
 	// Keys of the confirmation's state besides the action's parameters.
 	confirmAction     = "action"
 	confirmQuestion   = "question"
+	confirmPlace      = "confirm.at"
 	confirmType       = "confirm.type"
 	confirmError      = "confirm.error"
 	maskedSecretShown = 4 // leading characters of a masked secret
@@ -109,6 +110,13 @@ func (h *adminUI) links(c echo.Context) error {
 	vm.Quota = views.QuotaForm{Of: q.Get(views.FieldQuotaOf), SizeGB: q.Get(views.FieldQuotaGB), Errors: fieldErrors(q)}
 	o := parseState(state[formObject])
 	vm.Object = views.ObjectForm{Object: o.Get("object"), Errors: fieldErrors(o)}
+	// A confirmation asked in one of the groups renders there; the panels
+	// leave it out (panelsHTML), so the page has it once.
+	if s, on := state[stateConfirm]; on {
+		if c := confirmVM(s); views.ConfirmInLinks(c.At) {
+			vm.Confirm = c
+		}
+	}
 
 	links, err := views.RenderLinks(ctx, vm)
 	if err != nil {
@@ -180,19 +188,27 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		return err
 	}
 	vm := views.PanelsVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), Flashes: flashes}
-	failed := func(panel string, err error) {
-		vm.Flashes = append(vm.Flashes, staas.Flash{Kind: staas.FlashError, Message: panel + ": " + staas.ErrorMessage(err)})
+	// A panel that cannot be read renders as its frame with the reason:
+	// the anchor of the action that opened it still finds it.
+	failed := func(panel, title string, err error) {
+		if vm.Failed == nil {
+			vm.Failed = map[string]views.FailedPanel{}
+		}
+		vm.Failed[panel] = views.FailedPanel{Title: title, Message: staas.ErrorMessage(err)}
 		h.log.Warn("panel not shown", "panel", panel, "admin", a.Admin.ID, "client", a.ClientID, "code", staas.ErrorCode(err), "err", staas.ErrorDetail(err))
 	}
 	if s, on := state[stateConfirm]; on {
-		vm.Confirm = confirmVM(s)
+		// One asked in an "Other Actions" group renders there (links).
+		if c := confirmVM(s); !views.ConfirmInLinks(c.At) {
+			vm.Confirm = c
+		}
 	}
 	if s, on := state[views.PanelUsers]; on {
 		v := parseState(s)
 		page, _ := strconv.Atoi(v.Get("page"))
 		p, err := h.svc.ListUsers(ctx, a, v.Get("q"), page, usersPageSize)
 		if err != nil {
-			failed("S3 Users List", err)
+			failed(views.PanelUsers, "S3 Users List", err)
 		} else {
 			vm.Users = usersVM(p, v.Get("q"), p.Page)
 		}
@@ -209,14 +225,14 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			}
 		}
 		if u, err := h.svc.QueryUser(ctx, a); err != nil {
-			failed("S3 Information for User", err)
+			failed(views.PanelUser, "S3 Information for User", err)
 		} else {
 			vm.User = userVM(u, reveal)
 		}
 	}
 	if _, on := state[views.PanelBuckets]; on {
 		if b, err := h.svc.Buckets(ctx, a); err != nil {
-			failed("S3 Buckets", err)
+			failed(views.PanelBuckets, "S3 Buckets", err)
 		} else {
 			vm.Buckets = bucketsVM(b)
 		}
@@ -224,14 +240,14 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	if s, on := state[views.PanelStats]; on {
 		after := parseState(s).Get("after")
 		if l, err := h.svc.StatsPage(ctx, a, after); err != nil {
-			failed("S3 Statistics List", err)
+			failed(views.PanelStats, "S3 Statistics List (whole cluster)", err)
 		} else {
 			vm.Stats = statsVM(l, after)
 		}
 	}
 	if _, on := state[views.PanelUserLimits]; on {
 		if l, err := h.svc.Limits(ctx, a, provision.UserSubject()); err != nil {
-			failed("S3 Limits for User", err)
+			failed(views.PanelUserLimits, "S3 Limits for User", err)
 		} else {
 			vm.UserLimits = limitsVM("", l)
 		}
@@ -239,7 +255,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	if s, on := state[views.PanelBucketLimits]; on {
 		bucket := parseState(s).Get("bucket")
 		if l, err := h.svc.Limits(ctx, a, provision.BucketSubject(bucket)); err != nil {
-			failed("S3 Limits for Bucket", err)
+			failed(views.PanelBucketLimits, "S3 Limits for Bucket: "+bucket, err)
 		} else {
 			vm.BucketLimits = limitsVM(bucket, l)
 		}
@@ -253,28 +269,28 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			users, err = h.svc.ClientUserIDs(ctx, a)
 		}
 		if err != nil {
-			failed("S3 Statistics for Object", err)
+			failed(views.PanelObject, "S3 Statistics for Object: "+name+" (whole cluster)", err)
 		} else {
 			vm.Object = objectVM(name, o, users, objectScope(v.Get("scope")) == views.ScopeAll)
 		}
 	}
 	if _, on := state[views.PanelQuotas]; on {
 		if q, err := h.svc.AllQuotas(ctx, a); err != nil {
-			failed("S3 Quotas", err)
+			failed(views.PanelQuotas, "S3 Quotas", err)
 		} else {
 			vm.Quotas = quotasVM(q)
 		}
 	}
 	if s, on := state[views.PanelUsage]; on {
 		if u, err := h.usageVM(ctx, a, s); err != nil {
-			failed("S3 Usage History", err)
+			failed(views.PanelUsage, "S3 Usage History", err)
 		} else {
 			vm.Usage = u
 		}
 	}
 	if s, on := state[views.PanelAudit]; on {
 		if l, err := h.auditVM(ctx, a, s); err != nil {
-			failed("S3 Audit Log", err)
+			failed(views.PanelAudit, "S3 Audit Log", err)
 		} else {
 			vm.Audit = l
 		}
@@ -297,13 +313,13 @@ func confirmVM(state string) *views.ConfirmVM {
 	params := map[string]string{}
 	for k := range v {
 		switch k {
-		case confirmAction, confirmQuestion, confirmType, confirmError:
+		case confirmAction, confirmQuestion, confirmType, confirmError, confirmPlace:
 		default:
 			params[k] = v.Get(k)
 		}
 	}
 	return &views.ConfirmVM{Action: v.Get(confirmAction), Question: v.Get(confirmQuestion), Params: params,
-		TypeToConfirm: v.Get(confirmType), Error: v.Get(confirmError)}
+		TypeToConfirm: v.Get(confirmType), Error: v.Get(confirmError), At: v.Get(confirmPlace)}
 }
 
 func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {

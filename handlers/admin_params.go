@@ -43,8 +43,10 @@ var actionParams = map[string][]string{
 	views.ActQuotaGet:    {views.FieldQuotaOf, views.FieldQuotaGB},
 	views.ActQuotaDelete: {views.FieldQuotaOf, views.FieldQuotaGB, "confirm"},
 
+	// stats-delete's from: the statistics list's rows say so
+	// (views.FieldFrom), so the confirmation renders there.
 	views.ActStatsGet:    {"object", "scope"},
-	views.ActStatsDelete: {"object", "scope", "confirm"},
+	views.ActStatsDelete: {"object", "scope", "confirm", views.FieldFrom},
 
 	// Empty and delete: the bucket, and the name typed to confirm it.
 	views.ActPurgeBucket: {"bucket", "confirm", views.FieldTypedName},
@@ -80,12 +82,13 @@ const maxAuditValue = 256
 // auditParams is what the audit log keeps of an action's parameters: the
 // action's own (actionFields), each clipped to maxAuditValue, and never
 // what must not be logged. No action takes a secret as a parameter today;
-// this keeps it so if one ever does.
+// this keeps it so if one ever does. Where the button sat
+// (views.FieldFrom) is no part of what was done, and is left out too.
 func auditParams(action string, p map[string]string) map[string]string {
 	out := actionFields(action, p)
 	for k, v := range out {
 		switch k {
-		case "token", "secret", "password":
+		case "token", "secret", "password", views.FieldFrom:
 			delete(out, k)
 			continue
 		}

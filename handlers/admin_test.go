@@ -372,7 +372,7 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	}
 	// Refused before asking (and, if confirmed anyway, still refused).
 	status, body := a.act(fullAdmin, "delete-user", nil)
-	if status != http.StatusConflict || a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+	if status != http.StatusConflict || asks(a.links(fullAdmin), a.panels(fullAdmin)) != 0 {
 		t.Fatalf("delete with a bucket: %d %v, and asks", status, body)
 	}
 	status, body = a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"})
@@ -387,11 +387,11 @@ func TestDeleteUser_ConfirmAndRefuseWithBuckets(t *testing.T) {
 	}
 	// Without buckets it asks; Cancel drops the pending question.
 	a.act(fullAdmin, "delete-user", nil)
-	if doc := a.panels(fullAdmin); doc.Find(`input[name="confirm"][value="yes"]`).Length() != 1 {
+	if a.asking() != 1 {
 		t.Fatal("delete asks no confirmation")
 	}
 	a.act(fullAdmin, "cancel", nil)
-	if a.panels(fullAdmin).Find(`input[name="confirm"]`).Length() != 0 {
+	if a.asking() != 0 {
 		t.Error("cancel left the confirmation")
 	}
 	if status, body := a.act(fullAdmin, "delete-user", map[string]string{"confirm": "yes"}); status != 200 {

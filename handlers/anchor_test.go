@@ -33,7 +33,7 @@ func TestActionAnswersNameWhereTheResultShows(t *testing.T) {
 		{"a panel that opened", "toggle-users", nil, 200, "staas-panel-users", func() *goquery.Document { return a.panels(fullAdmin) }, "table"},
 		{"the links after a panel closed", "toggle-users", nil, 200, "staas-links-user", func() *goquery.Document { return a.links(fullAdmin) }, "button"},
 		{"a Get's panel", "user-limits-get", nil, 200, "staas-panel-user-limits", func() *goquery.Document { return a.panels(fullAdmin) }, "table"},
-		{"a confirmation", "disable-user", nil, 200, "staas-result", func() *goquery.Document { return a.panels(fullAdmin) }, ".staas-confirm #staas-confirm-question"},
+		{"a confirmation", "disable-user", nil, 200, "staas-confirm", func() *goquery.Document { return a.links(fullAdmin) }, "#staas-confirm-question"},
 		{"a form with field errors", "quota-set", map[string]string{"bucket": "", "quota-gb": "lots"}, http.StatusBadRequest, "staas-links-quota", func() *goquery.Document { return a.links(fullAdmin) }, ".has-error"},
 		{"a refused action's flash", "enable-user", nil, http.StatusForbidden, "staas-result", func() *goquery.Document { return a.panels(fullAdmin) }, ".alert-danger"},
 	}

@@ -79,3 +79,37 @@ func (h *adminUI) errorAnchor(ctx context.Context, a provision.Actor) string {
 	}
 	return views.AnchorResult
 }
+
+// confirmPlaces are where each destructive action is asked from: the
+// "Other Actions" group of its button, or the panel of its row's button.
+// The confirmation renders there (views.ConfirmVM.At) and the answer that
+// asks takes the admin to it (views.AnchorConfirm).
+var confirmPlaces = map[string]string{
+	views.ActDeleteUser:         views.LinksAnchor(views.PanelUser),
+	views.ActDisableUser:        views.LinksAnchor(views.PanelUser),
+	views.ActUserLimitsDelete:   views.LinksAnchor(views.PanelUserLimits),
+	views.ActBucketLimitsDelete: views.LinksAnchor(views.PanelBucketLimits),
+	views.ActQuotaDelete:        views.LinksAnchor(views.PanelQuotas),
+	views.ActStatsDelete:        views.LinksAnchor(views.PanelStats),
+	views.ActRevokeKey:          views.PanelAnchor(views.PanelUser),
+	views.ActPurgeBucket:        views.PanelAnchor(views.PanelBuckets),
+}
+
+// confirmFrom are the actions a panel's rows can ask too, besides their
+// place in confirmPlaces, by that panel (views.FieldFrom).
+var confirmFrom = map[string]string{
+	views.ActStatsDelete: views.PanelStats,
+}
+
+// confirmAt is the id of the place that asked for the action's
+// confirmation: the panel the button says it sits in (views.FieldFrom),
+// when the action can be asked there, else the action's own place.
+func confirmAt(action string, p map[string]string) string {
+	if panel := confirmFrom[action]; panel != "" && p[views.FieldFrom] == panel {
+		return views.PanelAnchor(panel)
+	}
+	if at := confirmPlaces[action]; at != "" {
+		return at
+	}
+	return views.AnchorResult
+}

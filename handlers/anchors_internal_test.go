@@ -28,3 +28,30 @@ func TestActionPanelsAreActionsWithValidAnchors(t *testing.T) {
 		}
 	}
 }
+
+// Every destructive action says where it is asked from, so its
+// confirmation renders next to its button; that place, and the
+// confirmation's own id, pass the shim's check.
+func TestDestructiveActionsHaveAConfirmationPlace(t *testing.T) {
+	if !whmcsbridge.ValidAnchor(views.AnchorConfirm) {
+		t.Errorf("the confirmation's id %q fails the shim's check", views.AnchorConfirm)
+	}
+	for name, act := range adminActions {
+		at, ok := confirmPlaces[name]
+		if act.destructive != ok {
+			t.Errorf("%s: destructive %v, but a confirmation place %q", name, act.destructive, at)
+			continue
+		}
+		if ok && !whmcsbridge.ValidAnchor(at) {
+			t.Errorf("%s: the place %q fails the shim's check", name, at)
+		}
+	}
+	for name, panel := range confirmFrom {
+		if !slices.Contains(actionParams[name], views.FieldFrom) {
+			t.Errorf("%s can be asked from the %s panel but does not take %q", name, panel, views.FieldFrom)
+		}
+		if got := confirmAt(name, map[string]string{views.FieldFrom: "users"}); got != confirmPlaces[name] {
+			t.Errorf("%s with from=users is asked at %q, want its own place %q", name, got, confirmPlaces[name])
+		}
+	}
+}

@@ -5,10 +5,16 @@ package views
 // them as the fragment, so the browser scrolls the result into view
 // instead of leaving the admin at the top of a long page.
 const (
-	// AnchorResult holds the flash messages and a pending confirmation:
-	// the first thing of staas's panels (whmcsbridge.AnchorResult, the
-	// shim's fallback, is the same id).
+	// AnchorResult holds the flash messages, and a pending confirmation
+	// whose asking place is not on the page: the first thing of staas's
+	// panels (whmcsbridge.AnchorResult, the shim's fallback, is the same id).
 	AnchorResult = "staas-result"
+
+	// AnchorConfirm is the pending confirmation's own box, wherever it
+	// renders: inside the "Other Actions" group or the panel whose button
+	// asked for it (ConfirmVM.At), else under AnchorResult. A page has at
+	// most one.
+	AnchorConfirm = "staas-confirm"
 
 	anchorLinksUser         = "staas-links-user"
 	anchorLinksUserLimits   = "staas-links-user-limits"
@@ -34,4 +40,19 @@ func LinksAnchor(panel string) string {
 		return anchorLinksQuota
 	}
 	return anchorLinksUser
+}
+
+// linksAnchors are the ids of the "Other Actions" groups.
+var linksAnchors = []string{anchorLinksUser, anchorLinksUserLimits, anchorLinksBucketLimits, anchorLinksQuota, anchorLinksStats}
+
+// ConfirmInLinks says whether a confirmation asked at the element with
+// id at renders in the "Other Actions" groups (the links hook) rather than
+// in the panels: both hooks ask it, so the box renders exactly once.
+func ConfirmInLinks(at string) bool {
+	for _, id := range linksAnchors {
+		if id == at {
+			return true
+		}
+	}
+	return false
 }

@@ -55,6 +55,27 @@ func TestGolden(t *testing.T) {
 		{"full", func() (LinksVM, PanelsVM) { return fullLinks(), fullPanels() }},
 		{"no-permission", noPerm},
 		{"form-errors", withErrors},
+		// A confirmation asked in an "Other Actions" group renders there,
+		// not in the panels.
+		{"confirm-in-links", func() (LinksVM, PanelsVM) {
+			l, p := fullLinks(), PanelsVM{Form: testForm, CanChange: true}
+			l.Confirm = &ConfirmVM{Action: ActBucketLimitsDelete, Question: "Delete every limit of the bucket photos?",
+				Params: map[string]string{"bucket": "photos"}, At: LinksAnchor(PanelBucketLimits)}
+			return l, p
+		}},
+		// Panels that could not be read render as their frames with the
+		// reason; a confirmation asked in one renders at its top.
+		{"failed-panels", func() (LinksVM, PanelsVM) {
+			p := PanelsVM{Form: testForm, CanChange: true,
+				Failed: map[string]FailedPanel{
+					PanelUser:  {Title: "S3 Information for User", Message: "The storage gateway did not answer. Try again in a minute."},
+					PanelUsage: {Title: "S3 Usage History", Message: "The usage ledger could not be read."},
+				},
+				Confirm: &ConfirmVM{Action: ActRevokeKey, Question: "Revoke the access key AKIA1111?",
+					Params: map[string]string{"access_key": "AKIA1111"}, At: PanelAnchor(PanelUser)},
+			}
+			return LinksVM{Form: testForm, CanChange: true, HasUser: true}, p
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

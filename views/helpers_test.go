@@ -146,10 +146,14 @@ func fullPanels() PanelsVM {
 			{Kind: staas.FlashError, Message: "The gateway did not answer; nothing was changed."},
 			{Kind: staas.FlashInfo, Message: "Limits are shown below."},
 		},
+		// Asked by the photos row's Empty and delete: it renders under
+		// that row.
 		Confirm: &ConfirmVM{
-			Action:   ActBucketLimitsDelete,
-			Question: `Delete the limits of bucket "photos"?`,
-			Params:   map[string]string{"bucket": "photos"},
+			Action:        ActPurgeBucket,
+			Question:      "Empty and delete the bucket photos?",
+			Params:        map[string]string{"bucket": "photos"},
+			TypeToConfirm: "photos",
+			At:            PanelAnchor(PanelBuckets),
 		},
 		Users: &UsersVM{
 			Query: "example", Page: 2, PageSize: 2, Total: 5,

@@ -104,6 +104,10 @@ type LinksVM struct {
 	BucketLimits LimitsForm
 	Quota        QuotaForm
 	Object       ObjectForm
+
+	// Confirm is a destructive action one of the groups asked about
+	// (Confirm.At names the group); it renders inside that group.
+	Confirm *ConfirmVM
 }
 
 // FieldErrors maps a form field name to what is wrong with it.
@@ -155,6 +159,17 @@ type PanelsVM struct {
 	Quotas       *QuotasVM
 	Usage        *UsageVM
 	Audit        *AuditVM
+
+	// Failed are the panels that are on but whose data could not be read,
+	// by panel name: each renders as its frame (its id, so an anchor to it
+	// lands) with the sentence saying why.
+	Failed map[string]FailedPanel
+}
+
+// FailedPanel is a panel that could not be read: its title and why.
+type FailedPanel struct {
+	Title   string
+	Message string
 }
 
 // ConfirmVM asks "are you sure?" before a destructive action. Confirm posts
@@ -163,6 +178,12 @@ type ConfirmVM struct {
 	Action   string
 	Question string
 	Params   map[string]string
+	// At is the id of the place whose button asked: an "Other Actions"
+	// group (LinksAnchor; the links render the box there) or a panel
+	// (PanelAnchor; the box renders in the panel, by the row it is about
+	// when that row shows). Anything else, or a panel that is not on the
+	// page, renders it with the flashes (AnchorResult).
+	At string
 	// TypeToConfirm, when set, is what the admin must type (a bucket's
 	// name) into the field FieldTypedName for Confirm to act; Error says
 	// why the last try was refused.
@@ -172,6 +193,12 @@ type ConfirmVM struct {
 
 // FieldTypedName is the confirmation's field for the typed name.
 const FieldTypedName = "confirm-name"
+
+// FieldFrom says where a button sits when its action can be asked from
+// more than one place: a panel's name (the statistics list's rows post
+// PanelStats), so the confirmation renders there; without it, the action's
+// "Other Actions" group.
+const FieldFrom = "from"
 
 // UsersVM is the guide's "S3 Users List", paged and searchable because a
 // cluster can hold 100,000 users.

@@ -11,9 +11,121 @@ import (
 // hasContent says whether the panels part shows anything at all; when it
 // does not, Panels renders nothing, so WHMCS's page gets no empty box.
 func (vm PanelsVM) hasContent() bool {
-	return len(vm.Flashes) > 0 || vm.Confirm != nil ||
+	return len(vm.Flashes) > 0 || vm.Confirm != nil || len(vm.Failed) > 0 ||
 		vm.Users != nil || vm.User != nil || vm.Buckets != nil || vm.Stats != nil ||
 		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil
+}
+
+// panelOrder is every panel in the order the page shows them.
+var panelOrder = []string{PanelUsers, PanelUser, PanelStats, PanelUserLimits, PanelBucketLimits,
+	PanelBuckets, PanelQuotas, PanelObject, PanelUsage, PanelAudit}
+
+// failed says whether the panel is on but could not be read.
+func (vm PanelsVM) failed(panel string) bool {
+	_, ok := vm.Failed[panel]
+	return ok
+}
+
+// shows says whether the panel renders: with its data, or as the frame of
+// a panel that could not be read.
+func (vm PanelsVM) shows(panel string) bool {
+	var has bool
+	switch panel {
+	case PanelUsers:
+		has = vm.Users != nil
+	case PanelUser:
+		has = vm.User != nil
+	case PanelBuckets:
+		has = vm.Buckets != nil
+	case PanelStats:
+		has = vm.Stats != nil
+	case PanelUserLimits:
+		has = vm.UserLimits != nil
+	case PanelBucketLimits:
+		has = vm.BucketLimits != nil
+	case PanelObject:
+		has = vm.Object != nil
+	case PanelQuotas:
+		has = vm.Quotas != nil
+	case PanelUsage:
+		has = vm.Usage != nil
+	case PanelAudit:
+		has = vm.Audit != nil
+	}
+	return has || vm.failed(panel)
+}
+
+// panelCols is a panel's width in the grid, for the frame of one that
+// could not be read (each panel's template says the same).
+func panelCols(panel string) string {
+	switch panel {
+	case PanelUserLimits, PanelBucketLimits:
+		return "col-lg-3 col-sm-6"
+	case PanelObject, PanelUsage, PanelAudit:
+		return "col-lg-12 col-sm-12"
+	}
+	return "col-lg-6 col-sm-12"
+}
+
+// confirmPanel is the panel the pending confirmation renders in: the one
+// that asked for it, when it shows; "" otherwise.
+func (vm PanelsVM) confirmPanel() string {
+	if vm.Confirm == nil {
+		return ""
+	}
+	for _, p := range panelOrder {
+		if vm.Confirm.At == PanelAnchor(p) && vm.shows(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// confirmAtResult says whether the pending confirmation renders with the
+// flashes: the place that asked for it is not on the page. (One asked in
+// an "Other Actions" group never reaches the panels; see ConfirmInLinks.)
+func (vm PanelsVM) confirmAtResult() bool {
+	return vm.Confirm != nil && vm.confirmPanel() == ""
+}
+
+// confirmRowParam is, for each panel whose rows ask for a confirmation,
+// the parameter that names the row.
+var confirmRowParam = map[string]string{PanelUser: "access_key", PanelBuckets: "bucket", PanelStats: "object"}
+
+// rowKeys are the names of the rows a panel shows, by confirmRowParam.
+func (vm PanelsVM) rowKeys(panel string) []string {
+	var keys []string
+	switch {
+	case panel == PanelUser && vm.User != nil:
+		for _, k := range vm.User.Keys {
+			keys = append(keys, k.AccessKeyID)
+		}
+	case panel == PanelBuckets && vm.Buckets != nil:
+		for _, r := range vm.Buckets.Rows {
+			keys = append(keys, r.Name)
+		}
+	case panel == PanelStats && vm.Stats != nil:
+		keys = vm.Stats.Items
+	}
+	return keys
+}
+
+// confirmOnRow says whether the pending confirmation renders under the
+// row of panel named key: the panel asked for it about that row.
+func (vm PanelsVM) confirmOnRow(panel, key string) bool {
+	param, ok := confirmRowParam[panel]
+	return ok && vm.confirmPanel() == panel && vm.Confirm.Params[param] == key
+}
+
+// confirmAtTop says whether the pending confirmation renders at the top of
+// panel: the panel asked for it, and shows no row it is about (it could
+// not be read, or the row is on another page).
+func (vm PanelsVM) confirmAtTop(panel string) bool {
+	if vm.confirmPanel() != panel {
+		return false
+	}
+	param, ok := confirmRowParam[panel]
+	return !ok || !slices.Contains(vm.rowKeys(panel), vm.Confirm.Params[param])
 }
 
 // alertClass maps a flash kind to WHMCS's (Bootstrap 3's) alert style; an

@@ -25,6 +25,7 @@ import (
 	"staas"
 	"staas/internal/demo"
 	"staas/internal/ostor"
+	"staas/internal/ostorsim"
 	"staas/internal/store"
 	"staas/views"
 	"staas/whmcsbridge"
@@ -98,6 +99,7 @@ func TestBrowser(t *testing.T) {
 		{"14_AdminPermissions", stepAdminPermissions},
 		{"15_CSRFTokenRequired", stepCSRF},
 		{"16_AuditLogNamesTheAdmin", stepAuditNamesTheAdmin},
+		{"17_FailedPanelKeepsItsPlace", stepFailedPanel},
 	}
 	for _, s := range steps {
 		stepStart := time.Now()
@@ -310,7 +312,9 @@ func (b *browser) click(t *testing.T, sel string) *page {
 func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
 	t.Helper()
 	b.mustHave(t, sel)
-	action, _ := b.cur.doc.Find(sel).First().Closest("form").Attr("action")
+	clicked := b.cur.doc.Find(sel).First()
+	action, _ := clicked.Closest("form").Attr("action")
+	asker := askingPlace(clicked)
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
@@ -323,8 +327,62 @@ func (b *browser) clickStatus(t *testing.T, sel string) (int64, *page) {
 	p := b.read(t)
 	if action == "staas-action.php" && resp.Status == http.StatusOK {
 		b.mustShowResult(t, sel)
+		b.mustConfirmWhereAsked(t, sel, asker)
 	}
 	return resp.Status, p
+}
+
+// asker is where a clicked button sits: the "Other Actions" group or the
+// panel holding it and, for a panel's row button, the row's text.
+type asker struct {
+	id, row string
+}
+
+func askingPlace(btn *goquery.Selection) asker {
+	place := btn.Closest(".staas-links[id], .clientssummarybox[id]")
+	a := asker{id: place.AttrOr("id", "")}
+	if row := btn.Closest("tr"); row.Length() > 0 && !row.HasClass("staas-confirm-row") && place.Length() > 0 {
+		a.row = squash(row.Text())
+	}
+	return a
+}
+
+// mustConfirmWhereAsked checks a confirmation the click led to: the page
+// has it once, inside the group or panel whose button asked for it (under
+// the row whose button it was), the redirect names its own id, and it is
+// in the window whole.
+func (b *browser) mustConfirmWhereAsked(t *testing.T, sel string, from asker) {
+	t.Helper()
+	boxes := b.cur.doc.Find(".staas-confirm")
+	if boxes.Length() == 0 {
+		return
+	}
+	if boxes.Length() != 1 || b.cur.doc.Find("#staas-confirm").Length() != 1 {
+		t.Fatalf("click %s: %d confirmation boxes (%d with the id staas-confirm), want 1", sel, boxes.Length(), b.cur.doc.Find("#staas-confirm").Length())
+	}
+	if u, _ := url.Parse(b.cur.url); u == nil || u.Fragment != "staas-confirm" {
+		t.Fatalf("click %s: the page %s is not opened at the confirmation (#staas-confirm)", sel, b.cur.url)
+	}
+	want := from.id
+	if want == "" {
+		want = "staas-result"
+	}
+	if boxes.Closest("#"+want).Length() == 0 {
+		t.Fatalf("click %s: the confirmation is in #%s, not in #%s, whose button asked", sel,
+			boxes.Parents().Filter(".staas-links[id], .clientssummarybox[id], #staas-result").First().AttrOr("id", "?"), want)
+	}
+	if from.row != "" {
+		if prev := squash(boxes.Closest("tr").Prev().Text()); prev != from.row {
+			t.Fatalf("click %s: the confirmation follows the row %q, not the row whose button asked, %q", sel, prev, from.row)
+		}
+	}
+	where := b.eval(t, `(() => {
+		const r = document.getElementById("staas-confirm").getBoundingClientRect();
+		return (r.top >= -1 && r.bottom <= window.innerHeight + 1) ? "" : "it spans " + Math.round(r.top) + "–" + Math.round(r.bottom) + " px of a " + window.innerHeight + " px window";
+	})()`)
+	if where != "" {
+		t.Fatalf("click %s: the confirmation is not wholly in view: %s", sel, where)
+	}
 }
 
 // mustShowResult checks that the page an admin action led to was opened
@@ -1792,5 +1850,33 @@ func stepAuditNamesTheAdmin(t *testing.T, b *browser) {
 		return strings.Contains(m, "Ops limit: ") || strings.Contains(m, "Bandwidth limit: ")
 	}) {
 		t.Errorf("no refused form's entry names its field: %q", refused)
+	}
+}
+
+// 17. A panel opened while the gateway does not answer: the page still has
+// the panel, with the reason in it, so the redirect lands on it (in view,
+// as mustShowResult checks) instead of at the top of the page.
+func stepFailedPanel(t *testing.T, b *browser) {
+	p := b.open(t, "/admin/clientssummary.php?userid=1")
+	if p.has("#staas-panel-buckets") {
+		b.click(t, hideButton("buckets"))
+	}
+	b.d.Sim.SetFaults(ostorsim.Faults{ErrorRate: 1})
+	defer b.d.Sim.SetFaults(ostorsim.Faults{})
+	p = b.click(t, `#staas-links-user button[value="toggle-buckets"]`)
+	if u, _ := url.Parse(p.url); u == nil || u.Fragment != "staas-panel-buckets" {
+		t.Fatalf("opening the buckets with the gateway down went to %s, want #staas-panel-buckets", p.url)
+	}
+	msg := p.text("#staas-panel-buckets .staas-panel-error")
+	if msg == "" || !strings.HasSuffix(msg, ".") {
+		t.Fatalf("the buckets panel says %q, want the reason as a sentence", p.text("#staas-panel-buckets"))
+	}
+	if p.has("#staas-result .alert-danger") {
+		t.Errorf("the reason shows twice: %q", p.text("#staas-result"))
+	}
+	b.d.Sim.SetFaults(ostorsim.Faults{})
+	p = b.click(t, hideButton("buckets"))
+	if p.has("#staas-panel-buckets") {
+		t.Error("the failed panel's × does not hide it")
 	}
 }

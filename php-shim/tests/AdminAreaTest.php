@@ -225,9 +225,13 @@ final class AdminAreaTest extends StaasTestCase
         $this->panels($client['id']); // the flash is read
         $this->post(['action' => 'disable-user', 'userid' => (string) $client['id']]);
         $r = $this->endpoint()->handle('POST', $_POST);
-        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-result', $r->location());
-        $panels = $this->panels($client['id']);
-        $this->assertMatchesRegularExpression('/id="staas-result"[^>]*>.*staas-confirm/s', $panels, 'the question is inside the anchored place');
+        $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-confirm', $r->location());
+        // The question is in the "Other Actions" group whose button asked,
+        // and only there.
+        $links = implode("\n", $this->links($client['id']));
+        $this->assertMatchesRegularExpression('/id="staas-links-user".*id="staas-confirm"/s', $links, 'the question is inside the group that asked');
+        $this->assertSame(1, substr_count($links, 'id="staas-confirm"'));
+        $this->assertStringNotContainsString('staas-confirm', $this->panels($client['id']));
     }
 
     /** @return iterable<string, array{mixed}> */

@@ -42,7 +42,7 @@ final class AdminEndpoint
         'quota-set' => ['quota-gb', 'quota-of'],
         'reveal-secret' => ['access_key'],
         'revoke-key' => ['access_key', 'confirm'],
-        'stats-delete' => ['confirm', 'object', 'scope'],
+        'stats-delete' => ['confirm', 'from', 'object', 'scope'],
         'stats-get' => ['object', 'scope'],
         'stats-page' => ['after'],
         'toggle-audit' => [],
