@@ -260,7 +260,7 @@ var adminActions = map[string]adminAction{
 		}
 		h.hide(ctx, a, formQuota)
 		h.show(ctx, a, views.PanelQuotas, nil)
-		return fmt.Sprintf("The quota of %s is now %d GB.", sub, q.SizeGB), nil
+		return fmt.Sprintf("The quota of %s is now %s GB.", sub, provision.Grouped(q.SizeGB)), nil
 	}},
 	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		sub, err := quotaOf(p)
