@@ -259,7 +259,7 @@ var adminActions = map[string]adminAction{
 			return "", err
 		}
 		h.hide(ctx, a, formQuota)
-		h.show(ctx, a, views.PanelQuotas, nil)
+		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
 		return fmt.Sprintf("The quota of %s is now %s GB.", sub, provision.Grouped(q.SizeGB)), nil
 	}},
 	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
@@ -271,7 +271,7 @@ var adminActions = map[string]adminAction{
 			h.keepForm(ctx, a, formQuota, p, err)
 			return "", err
 		}
-		h.show(ctx, a, views.PanelQuotas, nil)
+		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
 		return "", nil
 	}},
 	views.ActQuotaDelete: {change: true, destructive: true, audit: true,
@@ -298,7 +298,7 @@ var adminActions = map[string]adminAction{
 				h.keepForm(ctx, a, formQuota, p, err)
 				return "", err
 			}
-			h.show(ctx, a, views.PanelQuotas, nil)
+			h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
 			return fmt.Sprintf("The quota of %s was deleted.", sub), nil
 		}},
 
