@@ -145,6 +145,9 @@ type usageChart struct {
 	Days                   []chartDay
 	StorageMax, TrafficMax string // the top of each plot's scale
 	First, Last            string // the dates under the ends of the x axis
+	// Sampled is false when no day has a bucket size sample: the storage
+	// plot then says so instead of a "0 B" scale over nothing.
+	Sampled bool
 }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
@@ -159,6 +162,7 @@ func chartOf(u UsageVM) usageChart {
 	var maxStorage, maxTraffic uint64
 	for _, r := range u.Rows {
 		maxStorage = max(maxStorage, r.Storage.PeakBytes, r.Storage.AverageBytes)
+		c.Sampled = c.Sampled || r.Storage.Sampled > 0
 		maxTraffic = max(maxTraffic, r.Traffic.Uploaded, r.Traffic.Downloaded)
 	}
 	c.StorageMax, c.TrafficMax = FormatBytes(maxStorage), FormatBytes(maxTraffic)

@@ -175,3 +175,29 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelUsage_ChartWithoutSamplesSaysSo: before the first bucket size
+// samples, the storage plot's scale read "0 B" over an empty plot, as if
+// the client stored nothing while its buckets held 13 GB. Without a
+// sampled day the plot says there is no sample instead of a scale.
+func TestPanelUsage_ChartWithoutSamplesSaysSo(t *testing.T) {
+	u := usageFixture()
+	for i := range u.Rows {
+		u.Rows[i].Storage = StorageFigures{}
+	}
+	svg := usagePanelDoc(t, u).Find("svg.staas-chart")
+	var labels []string
+	svg.Find("text").Each(func(_ int, s *goquery.Selection) { labels = append(labels, text(s)) })
+	all := strings.Join(labels, " | ")
+	if slices.Contains(labels, "0 B") {
+		t.Errorf("the storage plot's scale reads 0 B without a sample: %q", all)
+	}
+	if !strings.Contains(all, "No bucket size sample covers these days yet.") {
+		t.Errorf("the chart does not say it has no storage sample: %q", all)
+	}
+	// With samples, the scale is there and the sentence is not.
+	svg = usagePanelDoc(t, usageFixture()).Find("svg.staas-chart")
+	if strings.Contains(text(svg), "No bucket size sample") {
+		t.Errorf("a sampled chart says it has no sample: %q", text(svg))
+	}
+}
