@@ -201,3 +201,19 @@ func TestPanelUsage_ChartWithoutSamplesSaysSo(t *testing.T) {
 		t.Errorf("a sampled chart says it has no sample: %q", text(svg))
 	}
 }
+
+// TestPanelUsage_GBHoursGrouped: the storage figures keep the six decimals
+// of billing with the whole part grouped, as every other big number: a
+// terabyte kept for a month read "730000.000000 GB-hours".
+func TestPanelUsage_GBHoursGrouped(t *testing.T) {
+	u := usageFixture()
+	u.Total.Storage.GBHours, u.Total.Storage.GBMonths = 730000, 1000
+	u.Buckets[len(u.Buckets)-1].Storage.GBHours = 1234567.5
+	box := usagePanelDoc(t, u)
+	if got := text(box.Find(".staas-usage-storage")); !strings.Contains(got, "730,000.000000 GB-hours = 1,000.000000 GB-months") {
+		t.Errorf("the period's storage reads %q", got)
+	}
+	if !strings.Contains(text(box), "1,234,567.500000") {
+		t.Errorf("a bucket's GB-hours are not grouped: %q", text(box.Find("table").Last()))
+	}
+}
