@@ -357,7 +357,10 @@ func objectCount(n int64) string {
 	if n == 1 {
 		return "1 object"
 	}
-	return strconv.FormatInt(n, 10) + " objects"
+	if n < 0 {
+		return strconv.FormatInt(n, 10) + " objects"
+	}
+	return provision.Grouped(uint64(n)) + " objects"
 }
 
 // objectScope is the statistics object panel's scope: this client's rows
