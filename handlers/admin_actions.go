@@ -259,8 +259,8 @@ var adminActions = map[string]adminAction{
 			return "", err
 		}
 		h.hide(ctx, a, formQuota)
-		h.show(ctx, a, views.PanelQuotas, nil)
-		return fmt.Sprintf("The quota of %s is now %d GB.", sub, q.SizeGB), nil
+		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
+		return fmt.Sprintf("The quota of %s is now %s GB.", sub, provision.Grouped(q.SizeGB)), nil
 	}},
 	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		sub, err := quotaOf(p)
@@ -271,7 +271,7 @@ var adminActions = map[string]adminAction{
 			h.keepForm(ctx, a, formQuota, p, err)
 			return "", err
 		}
-		h.show(ctx, a, views.PanelQuotas, nil)
+		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
 		return "", nil
 	}},
 	views.ActQuotaDelete: {change: true, destructive: true, audit: true,
@@ -298,7 +298,7 @@ var adminActions = map[string]adminAction{
 				h.keepForm(ctx, a, formQuota, p, err)
 				return "", err
 			}
-			h.show(ctx, a, views.PanelQuotas, nil)
+			h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
 			return fmt.Sprintf("The quota of %s was deleted.", sub), nil
 		}},
 
@@ -357,7 +357,10 @@ func objectCount(n int64) string {
 	if n == 1 {
 		return "1 object"
 	}
-	return strconv.FormatInt(n, 10) + " objects"
+	if n < 0 {
+		return strconv.FormatInt(n, 10) + " objects"
+	}
+	return provision.Grouped(uint64(n)) + " objects"
 }
 
 // objectScope is the statistics object panel's scope: this client's rows

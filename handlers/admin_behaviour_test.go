@@ -80,7 +80,7 @@ func TestQuotaForm_ChoiceIsExplicit(t *testing.T) {
 		v, _ := s.Attr("value")
 		options = append(options, v+"="+strings.TrimSpace(s.Text()))
 	})
-	want := []string{"=Quota of…", "user=the S3 user (all its buckets)", "bucket:alice-data=alice-data"}
+	want := []string{"=Choose…", "user=the S3 user (all its buckets)", "bucket:alice-data=alice-data"}
 	if strings.Join(options, "|") != strings.Join(want, "|") {
 		t.Errorf("quota-of options = %q, want %q", options, want)
 	}

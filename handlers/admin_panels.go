@@ -108,6 +108,19 @@ func (h *adminUI) links(c echo.Context) error {
 	vm.BucketLimits = limitsForm(state[formBucketLimits])
 	q := parseState(state[formQuota])
 	vm.Quota = views.QuotaForm{Of: q.Get(views.FieldQuotaOf), SizeGB: q.Get(views.FieldQuotaGB), Errors: fieldErrors(q)}
+	// Without a kept form, a form keeps the subject its panel shows
+	// chosen: after Get or Set on a bucket, Delete acts on it too instead
+	// of being refused for want of a bucket.
+	if _, kept := state[formBucketLimits]; !kept {
+		if s, on := state[views.PanelBucketLimits]; on {
+			vm.BucketLimits.Bucket = parseState(s).Get("bucket")
+		}
+	}
+	if _, kept := state[formQuota]; !kept {
+		if s, on := state[views.PanelQuotas]; on {
+			vm.Quota.Of = parseState(s).Get(views.FieldQuotaOf)
+		}
+	}
 	o := parseState(state[formObject])
 	vm.Object = views.ObjectForm{Object: o.Get("object"), Errors: fieldErrors(o)}
 	// A confirmation asked in one of the groups renders there; the panels

@@ -11,9 +11,15 @@ import (
 func auditTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 
 // auditParams are an entry's parameters as key=value, sorted by key.
+// A field left empty is not listed: a form posts all its fields, and a
+// limits Delete read "bandwidth-value= … ops-value=" as if it had set
+// something to nothing.
 func auditParams(p map[string]string) []string {
 	out := make([]string, 0, len(p))
 	for _, k := range slices.Sorted(maps.Keys(p)) {
+		if p[k] == "" {
+			continue
+		}
 		out = append(out, k+"="+p[k])
 	}
 	return out
@@ -61,6 +67,9 @@ func auditEmpty(a AuditVM) string {
 
 // auditShowing says which entries the page shows.
 func auditShowing(a AuditVM) string {
+	if len(a.Rows) == 0 {
+		return "" // the empty row says so
+	}
 	if a.Before == 0 {
 		return "newest " + plural(len(a.Rows), "entry", "entries")
 	}

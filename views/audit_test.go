@@ -109,3 +109,27 @@ func TestPanelAudit_ParamsAndMessagesAreText(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelAudit_ReadsWithoutNoise: a form posts every field it has, so a
+// limits Delete's row listed "bandwidth-value= ops-value=" as if it had
+// set them to nothing; an empty log said "No S3 actions recorded for this
+// client yet." and, under it, "newest 0 entries".
+func TestPanelAudit_ReadsWithoutNoise(t *testing.T) {
+	a := auditFixture()
+	a.Rows = a.Rows[:1]
+	a.Rows[0].Action = ActUserLimitsDelete
+	a.Rows[0].Params = map[string]string{"bandwidth-name": "out", "bandwidth-value": "", "confirm": "yes", "ops-value": ""}
+	var params []string
+	auditPanelDoc(t, a).Find(".staas-audit tr.altrow td code").Each(func(_ int, c *goquery.Selection) { params = append(params, text(c)) })
+	if want := []string{"bandwidth-name=out", "confirm=yes"}; !slices.Equal(params, want) {
+		t.Errorf("params %q, want the filled ones only, %q", params, want)
+	}
+	empty := &AuditVM{}
+	box := auditPanelDoc(t, empty)
+	if got := text(box.Find(".staas-showing")); got != "" {
+		t.Errorf("an empty log's pager says %q under %q", got, text(box.Find(".staas-audit")))
+	}
+	if !strings.Contains(text(box), "No S3 actions recorded for this client yet.") {
+		t.Errorf("an empty log reads %q", text(box))
+	}
+}

@@ -96,3 +96,28 @@ func TestFormatNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySizeSaysItsUnits: the other places that show sizes say which
+// GB too — the statistics object's uploaded and downloaded, the admin's
+// services tab buckets and the client's own usage history showed "3.1 MB"
+// or "1.6 GB" with nothing saying whether that is 10^9 or 2^30 bytes.
+func TestEverySizeSaysItsUnits(t *testing.T) {
+	panels := panelsDoc(t, fullPanels())
+	ca := fullClientArea()
+	ca.Usage = []UsageVM{*usageFixture()}
+	client := parse(t, render(t, ClientArea(ca)))
+	tab := parse(t, tabPage(t, fullServiceTab()))
+	for where, text := range map[string]string{
+		"S3 Statistics for Object": panels.Find("#staas-panel-object").Text(),
+		"the services tab":         tab.Text(),
+		"the client's Usage":       client.Find(".staas-client-usage").Text(),
+	} {
+		if text == "" {
+			t.Errorf("%s is not rendered", where)
+			continue
+		}
+		if !strings.Contains(text, "1 GB = 1,000,000,000 bytes") {
+			t.Errorf("%s does not say which GB its sizes are in: %q", where, text)
+		}
+	}
+}

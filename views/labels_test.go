@@ -44,3 +44,30 @@ func TestEveryFieldIsLabelled(t *testing.T) {
 		t.Fatal("no fields rendered")
 	}
 }
+
+// TestAChoiceOnItsOwnRowIsLabelled: the bucket of Bucket Limits and the
+// "Quota of" choice stand on rows of their own; once a bucket is picked,
+// the prompt option is gone, and the row read only "alice-photos" with
+// nothing saying it was the bucket the limits or the quota apply to. A
+// select that shares its row with a labelled field (the operation next to
+// "Ops limit") is named by that row; one alone needs its own visible label.
+func TestAChoiceOnItsOwnRowIsLabelled(t *testing.T) {
+	vm := fullLinks()
+	doc := linksDoc(t, vm)
+	n := 0
+	doc.Find(".form-group").Each(func(_ int, g *goquery.Selection) {
+		if g.Find("input:not([type=hidden])").Length() > 0 {
+			return
+		}
+		g.Find("select").Each(func(_ int, f *goquery.Selection) {
+			n++
+			id := f.AttrOr("id", "")
+			if id == "" || text(doc.Find(`label[for="`+id+`"]`)) == "" {
+				t.Errorf("the select %q stands on its own row without a visible <label for>", f.AttrOr("name", "?"))
+			}
+		})
+	})
+	if n < 2 {
+		t.Fatalf("%d selects on rows of their own, want the bucket limits' bucket and the quota's choice at least", n)
+	}
+}

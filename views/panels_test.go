@@ -54,7 +54,14 @@ func TestPanelsBoxesTitlesAndSizes(t *testing.T) {
 		if !title.HasClass("title") {
 			t.Errorf("%s: first child is not the title", w.id)
 		}
-		if got := strings.TrimSpace(strings.TrimSuffix(text(title), "×")); got != w.title {
+		// The floated × precedes the title's text, so it stays on the
+		// title's first line however long the title is.
+		if first := title.Contents().FilterFunction(func(_ int, n *goquery.Selection) bool {
+			return strings.TrimSpace(n.Text()) != ""
+		}).First(); !first.Is("form") || first.Find("button.close").Length() != 1 {
+			t.Errorf("%s: the title starts with %q, not its hide button", w.id, text(first))
+		}
+		if got := strings.TrimSpace(strings.TrimPrefix(text(title), "×")); got != w.title {
 			t.Errorf("%s: title %q, want %q", w.id, got, w.title)
 		}
 		if !box.Parent().HasClass(w.col) || !box.Parent().Parent().Is(".row.client-summary-panels") {

@@ -93,8 +93,18 @@ func peakTitle(s StorageFigures) string {
 // notSampled is the title of a storage cell without samples.
 const notSampled = "no bucket size sample covers this time"
 
-// gb is decimal GB with six decimals, as the billing figures are given.
-func gb(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
+// gb is decimal GB with six decimals, as the billing figures are given,
+// the whole part grouped: a terabyte kept for a month reads
+// "730,000.000000 GB-hours", not "730000.000000".
+func gb(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 6, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	w, err := strconv.ParseUint(whole, 10, 64)
+	if err != nil {
+		return s // negative or beyond uint64: no usage figure is
+	}
+	return FormatCount(w) + "." + frac
+}
 
 // storageSummary is the period's storage in the unit it is billed in.
 func storageSummary(s StorageFigures) string {
@@ -145,6 +155,9 @@ type usageChart struct {
 	Days                   []chartDay
 	StorageMax, TrafficMax string // the top of each plot's scale
 	First, Last            string // the dates under the ends of the x axis
+	// Sampled is false when no day has a bucket size sample: the storage
+	// plot then says so instead of a "0 B" scale over nothing.
+	Sampled bool
 }
 
 func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
@@ -159,6 +172,7 @@ func chartOf(u UsageVM) usageChart {
 	var maxStorage, maxTraffic uint64
 	for _, r := range u.Rows {
 		maxStorage = max(maxStorage, r.Storage.PeakBytes, r.Storage.AverageBytes)
+		c.Sampled = c.Sampled || r.Storage.Sampled > 0
 		maxTraffic = max(maxTraffic, r.Traffic.Uploaded, r.Traffic.Downloaded)
 	}
 	c.StorageMax, c.TrafficMax = FormatBytes(maxStorage), FormatBytes(maxTraffic)

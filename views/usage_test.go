@@ -175,3 +175,45 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelUsage_ChartWithoutSamplesSaysSo: before the first bucket size
+// samples, the storage plot's scale read "0 B" over an empty plot, as if
+// the client stored nothing while its buckets held 13 GB. Without a
+// sampled day the plot says there is no sample instead of a scale.
+func TestPanelUsage_ChartWithoutSamplesSaysSo(t *testing.T) {
+	u := usageFixture()
+	for i := range u.Rows {
+		u.Rows[i].Storage = StorageFigures{}
+	}
+	svg := usagePanelDoc(t, u).Find("svg.staas-chart")
+	var labels []string
+	svg.Find("text").Each(func(_ int, s *goquery.Selection) { labels = append(labels, text(s)) })
+	all := strings.Join(labels, " | ")
+	if slices.Contains(labels, "0 B") {
+		t.Errorf("the storage plot's scale reads 0 B without a sample: %q", all)
+	}
+	if !strings.Contains(all, "No bucket size sample covers these days yet.") {
+		t.Errorf("the chart does not say it has no storage sample: %q", all)
+	}
+	// With samples, the scale is there and the sentence is not.
+	svg = usagePanelDoc(t, usageFixture()).Find("svg.staas-chart")
+	if strings.Contains(text(svg), "No bucket size sample") {
+		t.Errorf("a sampled chart says it has no sample: %q", text(svg))
+	}
+}
+
+// TestPanelUsage_GBHoursGrouped: the storage figures keep the six decimals
+// of billing with the whole part grouped, as every other big number: a
+// terabyte kept for a month read "730000.000000 GB-hours".
+func TestPanelUsage_GBHoursGrouped(t *testing.T) {
+	u := usageFixture()
+	u.Total.Storage.GBHours, u.Total.Storage.GBMonths = 730000, 1000
+	u.Buckets[len(u.Buckets)-1].Storage.GBHours = 1234567.5
+	box := usagePanelDoc(t, u)
+	if got := text(box.Find(".staas-usage-storage")); !strings.Contains(got, "730,000.000000 GB-hours = 1,000.000000 GB-months") {
+		t.Errorf("the period's storage reads %q", got)
+	}
+	if !strings.Contains(text(box), "1,234,567.500000") {
+		t.Errorf("a bucket's GB-hours are not grouped: %q", text(box.Find("table").Last()))
+	}
+}

@@ -132,6 +132,13 @@ func BucketNameProblem(name string) string {
 
 func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
+// CheckUsageObjectName refuses a name that is no statistics object name,
+// with the sentence the gateway calls would give, without a request: so a
+// Delete can refuse it before asking to confirm.
+func CheckUsageObjectName(name string) error {
+	return validUsageName("check usage object", name)
+}
+
 func validUsageName(op, name string) error {
 	if !usageNamePattern.MatchString(name) {
 		return invalid(op, "%q is not a statistics object name (s3-usage-<hex>-<YYYY-MM-DDThh:mm:ss.mmmZ>-<seconds>)", truncate(name))

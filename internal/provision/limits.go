@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -107,7 +106,7 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 		case numNegative:
 			f["ops-value"] = "A limit cannot be negative; 0 means unlimited."
 		case numTooLarge:
-			f["ops-value"] = fmt.Sprintf("At most %g operations per second.", float64(maxOps))
+			f["ops-value"] = "At most " + Grouped(maxOps) + " operations per second."
 		case numTooPrecise:
 			f["ops-value"] = "At most 2 decimals, as ostor keeps them, e.g. 0.25."
 		}
@@ -337,4 +336,19 @@ func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*
 		return nil, nil
 	}
 	return q, err
+}
+
+// Grouped is a whole number with its digits grouped by thousands, as the
+// admin reads numbers everywhere else: 1000000000 reads "1,000,000,000"
+// (fmt's %g gave "1e+09" and %d "1500" where the panels say "1,500").
+func Grouped(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

@@ -365,6 +365,7 @@ var fieldLabels = map[string]string{
 	"bandwidth-name":  "Direction",
 	"bucket":          "Bucket",
 	"quota-gb":        "Quota",
+	"quota-of":        "Quota of",
 	"object":          "Statistics object",
 	"after":           "Statistics page",
 	"access_key":      "Access key",

@@ -73,7 +73,10 @@ func (s *Service) CheckStatsObject(ctx context.Context, a Actor, name string) er
 	if err := allow(a, view); err != nil {
 		return err
 	}
-	return objectName(name)
+	if err := objectName(name); err != nil {
+		return err
+	}
+	return objectError(ostor.CheckUsageObjectName(name))
 }
 
 func objectName(name string) error {
