@@ -412,6 +412,12 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
 			return anchored{err: err, anchor: views.AnchorResult}
 		}
+		// Cancel takes the admin back to where the question was asked,
+		// so read that before every action clears the question.
+		cancelledAt := ""
+		if name == views.ActCancel {
+			cancelledAt = h.askedAt(ctx, a)
+		}
 		h.hide(ctx, a, stateConfirm)
 		if act.destructive && params["confirm"] != "yes" {
 			if act.check != nil {
@@ -455,8 +461,12 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		if err != nil {
 			return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
 		}
+		anchor := cancelledAt
+		if anchor == "" {
+			anchor = h.anchor(ctx, a, name, msg)
+		}
 		return c.JSON(http.StatusOK, whmcsbridge.ActionResponse{Result: whmcsbridge.Result{Result: "success", Message: msg},
-			Anchor: h.anchor(ctx, a, name, msg)})
+			Anchor: anchor})
 	}
 }
 

@@ -113,3 +113,29 @@ func confirmAt(action string, p map[string]string) string {
 	}
 	return views.AnchorResult
 }
+
+// askedAt is the place of the pending confirmation's question (the
+// links group or panel that asked), "" when none is pending or it names
+// no place this staas knows (a question parked before the places came).
+func (h *adminUI) askedAt(ctx context.Context, a provision.Actor) string {
+	state, err := h.panels.Panels(ctx, a.Admin.ID, a.ClientID)
+	if err != nil {
+		return ""
+	}
+	s, pending := state[stateConfirm]
+	if !pending {
+		return ""
+	}
+	at := parseState(s).Get(confirmPlace)
+	for _, place := range confirmPlaces {
+		if at == place {
+			return at
+		}
+	}
+	for _, panel := range confirmFrom {
+		if at == views.PanelAnchor(panel) {
+			return at
+		}
+	}
+	return ""
+}

@@ -235,3 +235,27 @@ func TestFailedPanelKeepsItsFrame(t *testing.T) {
 		}
 	}
 }
+
+// Cancel takes the admin back to where the question was asked, not to
+// the first links group (before, every Cancel landed on
+// #staas-links-user, however far down the question had been).
+func TestCancelLandsWhereTheQuestionWas(t *testing.T) {
+	a := newApp(t)
+	if status, body := a.act(fullAdmin, "create-user", nil); status != http.StatusOK {
+		t.Fatalf("create-user: %d %v", status, body)
+	}
+	if status, body := a.act(fullAdmin, "user-limits-delete", nil); status != http.StatusOK || body["anchor"] != "staas-confirm" {
+		t.Fatalf("user-limits-delete: %d %v, want the question at staas-confirm", status, body)
+	}
+	status, body := a.act(fullAdmin, "cancel", nil)
+	if status != http.StatusOK || body["anchor"] != "staas-links-user-limits" {
+		t.Fatalf("cancel: %d anchor %v, want staas-links-user-limits (where the question was)", status, body["anchor"])
+	}
+	if a.asking() != 0 {
+		t.Error("the question is still on the page after Cancel")
+	}
+	// With no question pending, Cancel lands on the links as before.
+	if _, body := a.act(fullAdmin, "cancel", nil); body["anchor"] != "staas-links-user" {
+		t.Errorf("cancel with nothing pending: anchor %v", body["anchor"])
+	}
+}
