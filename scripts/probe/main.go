@@ -217,6 +217,18 @@ func main() {
 	first, second := p.panels(full, 1), p.panels(full, 1)
 	report(secretShown(first) && !secretShown(second), "reveal shows once", "shown on the first load: %v, on the second: %v", secretShown(first), secretShown(second))
 
+	// Another client's key, from this client's page.
+	if bobKeys := p.accessKeys(2); len(bobKeys) > 0 {
+		for _, action := range []string{"reveal-secret", "revoke-key"} {
+			status, body := p.act(full, 1, action, map[string]string{"access_key": bobKeys[0], "confirm": "yes"})
+			html := p.panels(full, 1)
+			still := len(p.accessKeys(2)) > 0
+			report(status >= 400 && status < 500 && !secretShown(html) && still, "another client's key", "%s of client 2's key on client 1's page: HTTP %d, key kept: %v; %v", action, status, still, body["message"])
+		}
+	} else {
+		report(false, "setup", "client 2 has no access key after create-user")
+	}
+
 	// Padding fields: the audit row keeps the action's own fields only.
 	pad := map[string]string{"access_key": keys[0]}
 	for i := range 40 {
