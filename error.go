@@ -7,6 +7,7 @@ package staas
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // Error codes. They say what kind of failure happened, not where.
@@ -39,6 +40,10 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// LogValue makes slog write an *Error as ErrorDetail: a log line such as
+// log.Error("…", "err", err) keeps the cause beneath the admin's sentence.
+func (e *Error) LogValue() slog.Value { return slog.StringValue(ErrorDetail(e)) }
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -1,8 +1,11 @@
 package staas_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"staas"
@@ -50,5 +53,19 @@ func TestErrorDetailKeepsTheCause(t *testing.T) {
 	}
 	if staas.ErrorDetail(nil) != "" {
 		t.Error("ErrorDetail(nil) is not empty")
+	}
+}
+
+// A log line given the error itself (not ErrorDetail) still carries the
+// cause beneath the admin's sentence.
+func TestErrorLogsItsCause(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	err := fmt.Errorf("wrapped: %w", &staas.Error{Code: staas.EUNAVAILABLE, Message: "WHMCS did not answer.", Err: errors.New("dial tcp 10.0.0.5:443: connection refused")})
+	var e *staas.Error
+	errors.As(err, &e)
+	log.Warn("x", "err", e)
+	if !strings.Contains(buf.String(), "WHMCS did not answer. [cause: dial tcp 10.0.0.5:443: connection refused]") {
+		t.Errorf("log line %q lacks the cause", buf.String())
 	}
 }

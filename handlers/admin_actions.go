@@ -419,13 +419,16 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			cancelledAt = h.askedAt(ctx, a)
 		}
 		h.hide(ctx, a, stateConfirm)
-		if act.destructive && params["confirm"] != "yes" {
-			if act.check != nil {
-				if err := act.check(h, ctx, a, params); err != nil {
-					h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
-					return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
-				}
+		// The check runs on the confirmation too: a confirmation (posted
+		// or forged) for what the first click would have refused is
+		// refused the same way, and parks no question about it.
+		if act.destructive && act.check != nil {
+			if err := act.check(h, ctx, a, params); err != nil {
+				h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
+				return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
 			}
+		}
+		if act.destructive && params["confirm"] != "yes" {
 			if err := h.ask(ctx, a, name, act, params, ""); err != nil {
 				return err
 			}

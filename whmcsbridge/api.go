@@ -181,20 +181,32 @@ var sharedHTTPClient = sync.OnceValue(func() *http.Client {
 })
 
 // APIError is WHMCS's own answer to a failed call (or the transport
-// failure), the Err of the *staas.Error the client returns. It never holds
-// a secret or the API URL's query.
+// failure), the Err of the *staas.Error the client returns: the detail
+// for the log beneath the admin's sentence. It never holds a secret or the
+// API URL's query.
 type APIError struct {
 	Action  string // "GetClientsDetails"
+	URL     string // the API URL, its query redacted
 	Status  int    // HTTP status; 0 when no answer arrived
+	Note    string // what staas made of the answer ("the answer is not JSON")
 	Message string // WHMCS's message or the transport failure, one line
 	cause   error
 }
 
 func (e *APIError) Error() string {
-	if e.Status == 0 {
-		return fmt.Sprintf("WHMCS API %s: %s", e.Action, e.Message)
+	s := "WHMCS API " + e.Action
+	if e.URL != "" {
+		s += " at " + e.URL
 	}
-	return fmt.Sprintf("WHMCS API %s: HTTP %d: %s", e.Action, e.Status, e.Message)
+	if e.Status != 0 {
+		s += ": HTTP " + strconv.Itoa(e.Status)
+	}
+	for _, part := range []string{e.Note, e.Message} {
+		if part != "" {
+			s += ": " + part
+		}
+	}
+	return s
 }
 
 func (e *APIError) Unwrap() error { return e.cause }
@@ -216,9 +228,11 @@ var errBodyTooLarge = errors.New("the answer is larger than staas reads")
 //   - any other result=error                         → EINVALID
 //   - JSON without a result                          → EINTERNAL
 func (c *APIClient) classify(action string, status int, body []byte, cause error) error {
-	apiErr := &APIError{Action: action, Status: status}
-	fail := func(code, format string, args ...any) error {
-		return &staas.Error{Code: code, Message: c.scrub(fmt.Sprintf(format, args...)), Err: apiErr}
+	apiErr := &APIError{Action: action, URL: c.shownURL, Status: status}
+	doing := apiDoing(action)
+	fail := func(code, sentence, note string) error {
+		apiErr.Note = note
+		return &staas.Error{Code: code, Message: sentence, Err: apiErr}
 	}
 	if cause != nil {
 		var ue *url.Error
@@ -234,7 +248,7 @@ func (c *APIClient) classify(action string, status int, body []byte, cause error
 		default:
 			apiErr.Message = c.scrub(clean(cause.Error()))
 		}
-		return fail(staas.EUNAVAILABLE, "WHMCS API %s: %s: %s", action, c.shownURL, apiErr.Message)
+		return fail(staas.EUNAVAILABLE, "WHMCS did not answer when staas tried to "+doing+". Try again in a moment; if it keeps failing, check that staas can reach WHMCS's API (staas's log has the details).", "")
 	}
 	var env envelope
 	jsonErr := json.Unmarshal(body, &env)
@@ -242,33 +256,58 @@ func (c *APIClient) classify(action string, status int, body []byte, cause error
 	if apiErr.Message == "" && jsonErr != nil {
 		apiErr.Message = c.scrub(clean(string(body)))
 	}
+	wrongURL := "WHMCS's API did not answer as expected when staas tried to " + doing + ". Check the WHMCS API URL in staas's configuration (…/includes/api.php); staas's log has the details."
+	unexpected := "WHMCS gave an unexpected answer when staas tried to " + doing + "; staas's log has the details."
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		msg := apiErr.Message
-		if jsonErr != nil || msg == "" {
-			msg = "HTTP " + strconv.Itoa(status)
-		}
-		return fail(staas.EUNAUTHORIZED, "WHMCS refused staas's API credentials: %s", msg)
+		return fail(staas.EUNAUTHORIZED, "WHMCS refused staas's API credentials when staas tried to "+doing+". Check the API identifier, secret and access key in staas's configuration and WHMCS's API IP allow list; staas's log has WHMCS's reason.", "refused the credentials")
 	case status >= 500 || status == http.StatusTooManyRequests:
-		return fail(staas.EUNAVAILABLE, "WHMCS API %s: WHMCS answered HTTP %d", action, status)
+		return fail(staas.EUNAVAILABLE, "WHMCS failed when staas tried to "+doing+". Try again in a moment; staas's log has the details.", "")
 	case status < 200 || status > 299:
-		return fail(staas.EUNAVAILABLE, "WHMCS API %s: unexpected HTTP %d from %s (is the API URL right?)", action, status, c.shownURL)
+		return fail(staas.EUNAVAILABLE, wrongURL, "unexpected status (is the API URL right?)")
 	case jsonErr != nil:
-		return fail(staas.EUNAVAILABLE, "WHMCS API %s: the answer is not JSON (is the API URL right?)", action)
+		return fail(staas.EUNAVAILABLE, wrongURL, "the answer is not JSON (is the API URL right?)")
 	case env.Result == ResultSuccess:
 		return nil
 	case env.Result == ResultError:
-		msg := apiErr.Message
-		if msg == "" {
-			msg = "no reason given"
+		if apiErr.Message == "" {
+			apiErr.Message = "no reason given"
 		}
-		if isNotFound(msg) {
-			return fail(staas.ENOTFOUND, "WHMCS: %s", msg)
+		if isNotFound(apiErr.Message) {
+			return fail(staas.ENOTFOUND, "WHMCS has no such client.", "")
 		}
-		return fail(staas.EINVALID, "WHMCS refused %s: %s", action, msg)
+		if strings.HasPrefix(strings.ToLower(apiErr.Message), "invalid permissions") {
+			return fail(staas.EINVALID, "WHMCS refused to let staas "+doing+": the API role of staas's credentials lacks the "+action+" action. Allow it under Setup → Staff Management → Manage API Credentials → API Roles.", "refused")
+		}
+		return fail(staas.EINVALID, "WHMCS refused to "+doing+"; staas's log has WHMCS's reason.", "refused")
 	default:
-		return fail(staas.EINTERNAL, "WHMCS API %s: the answer has no result", action)
+		return fail(staas.EINTERNAL, unexpected, "the answer has no result")
 	}
+}
+
+// apiDoing says each API action as an admin would.
+func apiDoing(action string) string {
+	switch action {
+	case "GetClientsDetails":
+		return "read the client's details"
+	case "AddClientNote":
+		return "add the client note"
+	case "GetClientsProducts":
+		return "read the client's products"
+	case "GetClients":
+		return "search the clients"
+	}
+	return "call its API"
+}
+
+// unexpectedAnswer is an answer whose content breaks the contract: the
+// admin reads a sentence, the log what was wrong with it.
+func (c *APIClient) unexpectedAnswer(action, note string, err error) error {
+	apiErr := &APIError{Action: action, URL: c.shownURL, Note: note, cause: err}
+	if err != nil {
+		apiErr.Message = c.scrub(clean(err.Error()))
+	}
+	return &staas.Error{Code: staas.EINTERNAL, Message: "WHMCS gave an unexpected answer when staas tried to " + apiDoing(action) + "; staas's log has the details.", Err: apiErr}
 }
 
 func isNotFound(msg string) bool {
@@ -338,7 +377,7 @@ func (c *APIClient) call(ctx context.Context, action string, fields url.Values, 
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return &staas.Error{Code: staas.EINTERNAL, Message: fmt.Sprintf("WHMCS API %s: unexpected answer: %s", action, clean(err.Error())), Err: err}
+		return c.unexpectedAnswer(action, "unexpected answer", err)
 	}
 	return nil
 }
@@ -360,7 +399,7 @@ func (c *APIClient) attempt(ctx context.Context, action string, fields url.Value
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.url, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, &staas.Error{Code: staas.EINTERNAL, Message: "WHMCS API " + action + ": the request could not be built"}
+		return nil, c.unexpectedAnswer(action, "the request could not be built", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -455,7 +494,7 @@ func (c *APIClient) Client(ctx context.Context, id int64) (*staas.Client, error)
 	w := resp.wireClient
 	if t := bytes.TrimSpace(resp.Client); len(t) > 0 && t[0] == '{' {
 		if err := json.Unmarshal(t, &w); err != nil {
-			return nil, &staas.Error{Code: staas.EINTERNAL, Message: "WHMCS API GetClientsDetails: unexpected client object", Err: err}
+			return nil, c.unexpectedAnswer("GetClientsDetails", "unexpected client object", err)
 		}
 	}
 	cl := w.client()
@@ -464,7 +503,7 @@ func (c *APIClient) Client(ctx context.Context, id int64) (*staas.Client, error)
 		cl.ID = id
 	case id:
 	default:
-		return nil, staas.Errorf(staas.EINTERNAL, "WHMCS API GetClientsDetails: asked for client %d, got client %d", id, cl.ID)
+		return nil, c.unexpectedAnswer("GetClientsDetails", fmt.Sprintf("asked for client %d, got client %d", id, cl.ID), nil)
 	}
 	return &cl, nil
 }
@@ -572,7 +611,7 @@ func (c *APIClient) ClientsProducts(ctx context.Context, clientID int64) ([]Prod
 		}
 		batch, err := decodeList[wireProduct](resp.Products, "product")
 		if err != nil {
-			return nil, &staas.Error{Code: staas.EINTERNAL, Message: "WHMCS API GetClientsProducts: unexpected product list", Err: err}
+			return nil, c.unexpectedAnswer("GetClientsProducts", "unexpected product list", err)
 		}
 		for _, p := range batch {
 			out = append(out, Product{
@@ -613,7 +652,7 @@ func (c *APIClient) Clients(ctx context.Context, search string, offset, limit in
 	}
 	list, err := decodeList[wireClient](resp.Clients, "client")
 	if err != nil {
-		return nil, 0, &staas.Error{Code: staas.EINTERNAL, Message: "WHMCS API GetClients: unexpected client list", Err: err}
+		return nil, 0, c.unexpectedAnswer("GetClients", "unexpected client list", err)
 	}
 	out := make([]staas.Client, 0, len(list))
 	for _, w := range list {

@@ -127,7 +127,7 @@ func TestAPIClientDetails(t *testing.T) {
 	}
 	_, err = env.client.Client(ctx, 99)
 	wantCode(t, err, staas.ENOTFOUND)
-	wantMessage(t, err, "Client Not Found")
+	wantAPIDetail(t, err, "Client Not Found")
 	if n := env.sim.CountRequests("GetClientsDetails"); n != 3 {
 		t.Errorf("%d requests: a not-found answer must not be retried", n)
 	}
@@ -154,7 +154,7 @@ func TestAPIClientAddNote(t *testing.T) {
 	}
 	_, err = env.client.AddClientNote(ctx, 99, "x")
 	wantCode(t, err, staas.ENOTFOUND)
-	wantMessage(t, err, "Client ID not found")
+	wantAPIDetail(t, err, "Client ID not found")
 }
 
 func TestAPIClientBadInputSendsNothing(t *testing.T) {
@@ -266,7 +266,7 @@ func TestAPIClientCredentialsRefused(t *testing.T) {
 			c := testAPIClient(t, env.srv.URL+whmcssim.APIPath, tc.mod)
 			_, err := c.Client(ctx, 1)
 			wantCode(t, err, staas.EUNAUTHORIZED)
-			wantMessage(t, err, "WHMCS refused staas's API credentials: "+tc.msg)
+			wantAPIDetail(t, err, "refused the credentials: "+tc.msg)
 			noSecrets(t, err, "wrong-"+testAPISecret, "wrong-"+testAccessKey)
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden || apiErr.Action != "GetClientsDetails" {
@@ -285,7 +285,7 @@ func TestAPIClientUnavailable(t *testing.T) {
 	env.sim.SetDown(true)
 	_, err := env.client.Client(ctx, 1)
 	wantCode(t, err, staas.EUNAVAILABLE)
-	wantMessage(t, err, "HTTP 503")
+	wantAPIDetail(t, err, "HTTP 503")
 	if n := len(env.sim.Requests()); n != readAttempts {
 		t.Errorf("read: %d attempts, want %d", n, readAttempts)
 	}
@@ -395,7 +395,7 @@ func TestAPIClientErrorMapping(t *testing.T) {
 			c, hits := rawServer(t, tc.status, tc.body)
 			_, err := c.Client(ctx, 1)
 			wantCode(t, err, tc.code)
-			wantMessage(t, err, tc.msg)
+			wantAPIDetail(t, err, tc.msg)
 			noSecrets(t, err)
 			if hits.Load() != tc.attempts {
 				t.Errorf("%d attempts, want %d", hits.Load(), tc.attempts)
@@ -510,7 +510,7 @@ func TestAPIClientRedirectNotFollowed(t *testing.T) {
 	c.hc = sharedHTTPClient()
 	_, err := c.AddClientNote(context.Background(), 1, "x")
 	wantCode(t, err, staas.EUNAVAILABLE)
-	wantMessage(t, err, "HTTP 307")
+	wantAPIDetail(t, err, "HTTP 307")
 	if elsewhere.Load() != 0 {
 		t.Error("the redirect was followed: credentials were posted elsewhere")
 	}
@@ -531,7 +531,7 @@ func TestAPIClientTimeoutsAndNetwork(t *testing.T) {
 	c := testAPIClient(t, slow.URL+"/includes/api.php?k=QUERY-SECRET-123", func(cfg *APIConfig) { cfg.Timeout = 50 * time.Millisecond })
 	_, err := c.Client(ctx, 1)
 	wantCode(t, err, staas.EUNAVAILABLE)
-	wantMessage(t, err, "no answer in time")
+	wantAPIDetail(t, err, "no answer in time")
 	noSecrets(t, err, "QUERY-SECRET-123")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("the cause is lost: %v", err)
@@ -551,7 +551,7 @@ func TestAPIClientTimeoutsAndNetwork(t *testing.T) {
 	_, err = c.Client(ctx, 1)
 	wantCode(t, err, staas.EUNAVAILABLE)
 	noSecrets(t, err, "QUERY-SECRET-123")
-	wantMessage(t, err, "/includes/api.php?[redacted]")
+	wantAPIDetail(t, err, "/includes/api.php?[redacted]")
 
 	// The caller cancels: no retries.
 	hits.Store(0)
@@ -607,5 +607,24 @@ func TestAPIConfigNeverPrintsSecrets(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "[redacted]") {
 		t.Errorf("log: %s", logged.String())
+	}
+}
+
+// wantAPIDetail expects an API failure to read as an admin sentence —
+// no API URL, no HTTP status, no "WHMCS API <Action>:", no WHMCS text
+// quoted — and its detail (substr among it) in the cause for the log.
+func wantAPIDetail(t *testing.T, err error, substr string) {
+	t.Helper()
+	msg := staas.ErrorMessage(err)
+	for _, internal := range []string{"://", "127.0.0.1", "?", "HTTP ", "WHMCS API Get", "WHMCS API Add", "[redacted]", "dial tcp", "connection refused", "deadline", "Not Found", "not found", "Forbidden", "boom", "Authentication Failed", "Invalid"} {
+		if strings.Contains(msg, internal) {
+			t.Errorf("the admin's message %q shows %q", msg, internal)
+		}
+	}
+	if msg == "" || !strings.HasSuffix(msg, ".") || msg[0] < 'A' || msg[0] > 'Z' {
+		t.Errorf("the admin's message %q is not a sentence", msg)
+	}
+	if detail := staas.ErrorDetail(err); !strings.Contains(detail, substr) || !strings.Contains(detail, "WHMCS API ") {
+		t.Errorf("the log's detail %q lacks %q", detail, substr)
 	}
 }

@@ -90,42 +90,57 @@ func (d *DB) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithCancel(ctx)
 }
 
-// dbError maps a database failure to a *staas.Error. The message names
-// what failed and a likely cause; the driver's error stays in Err for the
-// logs (drivers do not put passwords in their errors).
+// dbError maps a database failure to a *staas.Error. The message is a
+// sentence an admin may read (what failed, what to do); the op, the
+// driver's error number and text stay in Err for the logs (drivers do
+// not put passwords in their errors).
 func dbError(op string, err error) error {
 	var se *staas.Error
 	if errors.As(err, &se) {
 		return err
 	}
-	fail := func(code, format string, args ...any) error {
-		return &staas.Error{Code: code, Message: fmt.Sprintf("WHMCS database: "+op+": "+format, args...), Err: err}
+	doing := dbDoing[op]
+	if doing == "" {
+		doing = "use it"
 	}
+	fail := func(code, sentence, note string) error {
+		return &staas.Error{Code: code, Message: sentence, Err: fmt.Errorf("WHMCS database: %s: %s: %w", op, note, err)}
+	}
+	later := " Try again in a moment; staas's log has the details."
 	var me *mysql.MySQLError
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return fail(staas.EUNAVAILABLE, "no answer in time")
+		return fail(staas.EUNAVAILABLE, "WHMCS's database did not answer in time when staas tried to "+doing+"."+later, "no answer in time")
 	case errors.As(err, &me):
 		switch me.Number {
 		case 1044, 1045: // access denied to the database / for the user
-			return fail(staas.EUNAUTHORIZED, "the database refused staas's credentials: %s", me.Message)
+			return fail(staas.EUNAUTHORIZED, "WHMCS's database refused staas's credentials when staas tried to "+doing+". Check the WHMCS database DSN in staas's configuration; staas's log has the details.", "the database refused staas's credentials")
 		case 1142, 1143: // command or column denied
-			return fail(staas.EUNAUTHORIZED, "staas's database user lacks a privilege: %s", me.Message)
+			return fail(staas.EUNAUTHORIZED, "staas's WHMCS database user may not "+doing+": grant it the privileges the README lists. staas's log names the one missing.", "staas's database user lacks a privilege")
 		case 1366, 1406: // incorrect string value (4-byte UTF-8 in utf8mb3), data too long
-			return fail(staas.EINVALID, "WHMCS's table cannot store this text: %s", me.Message)
+			return fail(staas.EINVALID, "WHMCS's table cannot store this text (too long, or characters the table does not take), so staas could not "+doing+". Nothing was written.", "WHMCS's table cannot store this text")
 		case 1146: // no such table
-			return fail(staas.EINTERNAL, "%s: is the DSN WHMCS's database?", me.Message)
+			return fail(staas.EINTERNAL, "staas could not "+doing+": WHMCS's tables are not in the database staas uses. Check the WHMCS database DSN in staas's configuration; staas's log has the details.", "is the DSN WHMCS's database?")
 		case 1040, 1053, 1205, 1213, 2006, 2013: // too many connections, shutdown, lock wait, deadlock, gone away
-			return fail(staas.EUNAVAILABLE, "%s", me.Message)
+			return fail(staas.EUNAVAILABLE, "WHMCS's database is busy or restarting, so staas could not "+doing+"."+later, "busy")
 		}
-		return fail(staas.EINTERNAL, "unexpected database error %d", me.Number)
+		return fail(staas.EINTERNAL, "WHMCS's database failed when staas tried to "+doing+"; staas's log has the details.", fmt.Sprintf("unexpected database error %d", me.Number))
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn), errors.As(err, &ne):
-		return fail(staas.EUNAVAILABLE, "the database could not be reached")
+		return fail(staas.EUNAVAILABLE, "staas could not reach WHMCS's database to "+doing+"."+later, "the database could not be reached")
 	case strings.Contains(err.Error(), "database is locked"), strings.Contains(err.Error(), "SQLITE_BUSY"):
-		return fail(staas.EUNAVAILABLE, "the database is busy")
+		return fail(staas.EUNAVAILABLE, "WHMCS's database is busy, so staas could not "+doing+"."+later, "the database is busy")
 	}
-	return fail(staas.EINTERNAL, "unexpected database error")
+	return fail(staas.EINTERNAL, "WHMCS's database failed when staas tried to "+doing+"; staas's log has the details.", "unexpected database error")
+}
+
+// dbDoing says each database op as an admin would.
+var dbDoing = map[string]string{
+	"read client":        "read the client",
+	"add client note":    "add the client note",
+	"list client notes":  "read the client's notes",
+	"delete client note": "delete the client note",
+	"remove S3 notes":    "remove the client's S3 notes",
 }
 
 // Client reads one client from tblclients; ENOTFOUND when there is none.

@@ -188,9 +188,25 @@ func TestDBErrorMapping(t *testing.T) {
 		{errors.New("something else"), staas.EINTERNAL},
 		{staas.Errorf(staas.ENOTFOUND, "WHMCS: no client 9"), staas.ENOTFOUND},
 	} {
-		err := dbError("test", tc.err)
+		err := dbError("add client note", tc.err)
 		if staas.ErrorCode(err) != tc.code {
 			t.Errorf("%v: %v, want %s", tc.err, err, tc.code)
+		}
+		if tc.code != staas.ENOTFOUND {
+			// The admin reads a sentence; the driver's words, its
+			// error number and staas's op stay in the log's detail.
+			msg := staas.ErrorMessage(err)
+			for _, internal := range []string{tc.err.Error(), "WHMCS database:", "Error ", "SQL", "tbl", "@", "10.0.0.5", "1045", "SQLITE", "dial", "deadline", "invalid connection", "bad connection"} {
+				if strings.Contains(msg, internal) {
+					t.Errorf("%v: the admin's message %q shows %q", tc.err, msg, internal)
+				}
+			}
+			if !strings.Contains(msg, "add the client note") || !strings.HasSuffix(msg, ".") {
+				t.Errorf("%v: the admin's message %q does not say what failed", tc.err, msg)
+			}
+			if d := staas.ErrorDetail(err); !strings.Contains(d, "WHMCS database: add client note") || !strings.Contains(d, tc.err.Error()) {
+				t.Errorf("%v: the log's detail %q lacks the driver's error", tc.err, d)
+			}
 		}
 		if tc.code != staas.ENOTFOUND && !errors.Is(err, tc.err) {
 			t.Errorf("%v: the driver's error is not kept for the logs", tc.err)

@@ -275,11 +275,26 @@ func (s *StandIn) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	back := r.PostFormValue("back")
-	if u, err := url.Parse(back); err != nil || u.IsAbs() || u.Host != "" || len(back) == 0 || back[0] != '/' || (len(back) > 1 && back[1] == '/') {
-		back = "/"
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// localPath is back when it is a path of this site, else "/". Browsers
+// read a backslash as a slash ("/\evil" is "//evil", another host) and
+// drop tabs and newlines, so a path must start with one "/" and hold only
+// printable ASCII without a backslash.
+func localPath(back string) string {
+	if len(back) == 0 || back[0] != '/' || len(back) > 1 && back[1] == '/' {
+		return "/"
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	for i := 0; i < len(back); i++ {
+		if c := back[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(back); err != nil || u.IsAbs() || u.Host != "" {
+		return "/"
+	}
+	return back
 }
 
 // call signs and posts one shim request, as the PHP shim's client does.

@@ -603,7 +603,7 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 		params := map[string]string{"service_id": strconv.FormatInt(m.ServiceID, 10), "user_id": m.UserID,
 			"bucket": b.Name, "objects": strconv.FormatInt(n, 10)}
 		if err != nil {
-			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged: %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
+			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged. %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
 		}
 		if auditAction != "" {
 			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%d objects) and deleted.", b.Name, m.UserID, n))

@@ -36,9 +36,11 @@ func inspect(err error) failure {
 }
 
 // translate turns an SDK error of the call doing (e.g. "listing object
-// versions") into a staas error whose message an admin may read: it names
-// the bucket and the S3 error code, never a key or a secret. NoSuchBucket
-// becomes errBucketGone.
+// versions") into a staas error: its Message is a sentence an admin may
+// read (what failed, what to do; it names the bucket, never a key, a
+// secret, an HTTP status or an S3 error code), its Err the detail for the
+// log ("s3: purge bucket …: … (AccessDenied): " and the SDK's error).
+// NoSuchBucket becomes errBucketGone.
 func translate(ctx context.Context, bucket, doing string, err error) error {
 	f := inspect(err)
 	if f.code == "NoSuchBucket" {
@@ -48,27 +50,41 @@ func translate(ctx context.Context, bucket, doing string, err error) error {
 	if why == "" && f.status != 0 {
 		why = fmt.Sprintf("HTTP %d", f.status)
 	}
-	msg := func(format string, args ...any) string {
-		return fmt.Sprintf("s3: purge bucket %q: ", bucket) + fmt.Sprintf(format, args...)
+	fail := func(code, sentence, format string, args ...any) error {
+		detail := fmt.Sprintf(format, args...)
+		if why != "" {
+			detail += " (" + why + ")"
+		}
+		return &staas.Error{Code: code, Message: sentence,
+			Err: fmt.Errorf("s3: purge bucket %q: %s: %w", bucket, detail, err)}
 	}
-	e := &staas.Error{Err: err}
+	name := fmt.Sprintf("%q", truncate(bucket))
 	switch {
 	case ctx.Err() != nil:
-		e.Code, e.Message = staas.EUNAVAILABLE, msg("stopped while %s: %v", doing, ctx.Err())
+		return fail(staas.EUNAVAILABLE, "Emptying bucket "+name+" stopped before it was done: the request was cancelled or ran out of time. What was deleted stays deleted; run it again to finish.",
+			"stopped while %s: %v", doing, ctx.Err())
 	case f.status == 401 || f.status == 403 || isAuthCode(f.code):
-		e.Code, e.Message = staas.EFORBIDDEN, msg("the owner's key was refused while %s (%s)", doing, why)
+		return fail(staas.EFORBIDDEN, "The storage cluster refused the bucket owner's key pair, so bucket "+name+" was not emptied. Check that the S3 user is enabled and its first key pair works, then try again.",
+			"the owner's key was refused while %s", doing)
 	case f.code == "BucketNotEmpty":
-		e.Code, e.Message = staas.ECONFLICT, msg("the bucket is not empty after the purge: objects were added meanwhile; try again")
+		return fail(staas.ECONFLICT, "Bucket "+name+" was emptied, but objects were added meanwhile, so it was not deleted. Try again.",
+			"the bucket is not empty after the purge while %s", doing)
 	case f.status >= 500 || f.status == 429:
-		e.Code, e.Message = staas.EUNAVAILABLE, msg("the gateway failed while %s (%s)", doing, why)
+		return fail(staas.EUNAVAILABLE, "The storage cluster failed while emptying bucket "+name+". Try again in a moment; staas's log has the details.",
+			"the gateway failed while %s", doing)
 	case f.status == 0 && isNetwork(err):
-		e.Code, e.Message = staas.EUNAVAILABLE, msg("the gateway did not answer while %s", doing)
+		return fail(staas.EUNAVAILABLE, "The storage cluster's S3 endpoint did not answer while emptying bucket "+name+". Try again in a moment; staas's log has the details.",
+			"the gateway did not answer while %s", doing)
 	case f.status != 0:
-		e.Code, e.Message = staas.EINTERNAL, msg("unexpected answer while %s (%s)", doing, why)
-	default:
-		e.Code, e.Message = staas.EINTERNAL, msg("failed while %s", doing)
+		return fail(staas.EINTERNAL, unexpectedSentence(bucket), "unexpected answer while %s", doing)
 	}
-	return e
+	return fail(staas.EINTERNAL, unexpectedSentence(bucket), "failed while %s", doing)
+}
+
+// unexpectedSentence is what an admin reads when the gateway broke the
+// S3 contract; the log says how.
+func unexpectedSentence(bucket string) string {
+	return fmt.Sprintf("The storage cluster gave an unexpected answer while emptying bucket %q; staas's log has the details.", truncate(bucket))
 }
 
 func isAuthCode(code string) bool {

@@ -102,6 +102,19 @@ func mustFail(t *testing.T, err error, code, bucket string, owner ostor.KeyPair)
 	if !strings.Contains(msg, fmt.Sprintf("%q", bucket)) {
 		t.Errorf("message %q does not name bucket %q", msg, bucket)
 	}
+	// The admin reads a sentence; the log (ErrorDetail) keeps the
+	// package's own words, the S3 code or status and the SDK's error.
+	for _, internal := range []string{"s3:", "HTTP ", "http://", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InternalError", "SlowDown", "api error", "operation error", "RequestID", "context deadline"} {
+		if strings.Contains(msg, internal) {
+			t.Errorf("the admin's message %q shows %q", msg, internal)
+		}
+	}
+	if !strings.HasSuffix(msg, ".") || msg[0] < 'A' && msg[0] != '"' {
+		t.Errorf("the admin's message %q is not a sentence", msg)
+	}
+	if detail := staas.ErrorDetail(err); !strings.Contains(detail, fmt.Sprintf("s3: purge bucket %q", bucket)) {
+		t.Errorf("the log's detail %q does not keep what failed", detail)
+	}
 	if owner.SecretAccessKey != "" && (strings.Contains(msg, owner.SecretAccessKey) || strings.Contains(err.Error(), owner.SecretAccessKey) ||
 		strings.Contains(fmt.Sprintf("%+v", err), owner.SecretAccessKey)) {
 		t.Errorf("the secret leaks: %q", msg)

@@ -210,7 +210,8 @@ func withContentMD5(o *s3.Options) {
 // or those of the page just read: following it would loop forever.
 func checkProgress(bucket, what string, key, id, nextKey, nextID *string) error {
 	if aws.ToString(nextKey) == "" || aws.ToString(nextKey) == aws.ToString(key) && aws.ToString(nextID) == aws.ToString(id) {
-		return staas.Errorf(staas.EINTERNAL, "s3: purge bucket %q: the gateway's listing of %s does not advance", bucket, what)
+		return &staas.Error{Code: staas.EINTERNAL, Message: unexpectedSentence(bucket),
+			Err: fmt.Errorf("s3: purge bucket %q: the gateway's listing of %s does not advance", bucket, what)}
 	}
 	return nil
 }
@@ -223,14 +224,18 @@ func checkProgress(bucket, what string, key, id, nextKey, nextID *string) error 
 func keyFailure(bucket string, failed []types.Error) error {
 	first := failed[0]
 	code := staas.ECONFLICT
+	sentence := "The storage cluster kept them (an object lock or a bucket policy may hold them): release them, then try again; staas's log names the first one."
 	switch aws.ToString(first.Code) {
 	case "InternalError", "SlowDown", "ServiceUnavailable":
 		code = staas.EUNAVAILABLE
+		sentence = "The storage cluster kept failing to delete them: try again in a moment; staas's log has the details."
 	}
 	n := "1 object version"
 	if len(failed) > 1 {
 		n = fmt.Sprintf("%d object versions", len(failed))
 	}
-	return staas.Errorf(code, "s3: purge bucket %q: %s could not be deleted (key %q: %s)",
-		bucket, n, truncate(aws.ToString(first.Key)), aws.ToString(first.Code))
+	return &staas.Error{Code: code,
+		Message: fmt.Sprintf("Bucket %q was not emptied: %s could not be deleted. %s", truncate(bucket), n, sentence),
+		Err: fmt.Errorf("s3: purge bucket %q: %s could not be deleted (key %q: %s: %s)",
+			bucket, n, truncate(aws.ToString(first.Key)), aws.ToString(first.Code), truncate(aws.ToString(first.Message)))}
 }

@@ -1,6 +1,7 @@
 package s3data
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -17,7 +18,9 @@ import (
 // what keeps a name from reaching another path ("..", "/", "?").
 func validBucket(name string) error {
 	bad := func(why string) error {
-		return staas.Errorf(staas.EINVALID, "s3: purge bucket %q: the name %s", truncate(name), why)
+		return &staas.Error{Code: staas.EINVALID,
+			Message: fmt.Sprintf("%q is not a bucket name staas can empty: the name %s. Nothing was deleted.", truncate(name), why),
+			Err:     fmt.Errorf("s3: purge bucket %q: the name %s", truncate(name), why)}
 	}
 	if why := ostor.BucketNameProblem(name); why != "" {
 		return bad(why)
@@ -34,11 +37,15 @@ func validBucket(name string) error {
 // refuse. The secret is never quoted.
 func validOwner(bucket string, k ostor.KeyPair) error {
 	if k.AccessKeyID == "" || k.SecretAccessKey == "" {
-		return staas.Errorf(staas.EINVALID, "s3: purge bucket %q: the owner's key pair is incomplete", bucket)
+		return &staas.Error{Code: staas.EINVALID,
+			Message: fmt.Sprintf("Bucket %q was not emptied: its owner has no complete key pair to act with. Nothing was deleted.", truncate(bucket)),
+			Err:     fmt.Errorf("s3: purge bucket %q: the owner's key pair is incomplete", bucket)}
 	}
 	for i := 0; i < len(k.AccessKeyID); i++ {
 		if c := k.AccessKeyID[i]; c <= ' ' || c >= 0x7f || c == '/' {
-			return staas.Errorf(staas.EINVALID, "s3: purge bucket %q: the owner's access key id is malformed", bucket)
+			return &staas.Error{Code: staas.EINVALID,
+				Message: fmt.Sprintf("Bucket %q was not emptied: its owner's access key id is malformed. Nothing was deleted.", truncate(bucket)),
+				Err:     fmt.Errorf("s3: purge bucket %q: the owner's access key id is malformed", bucket)}
 		}
 	}
 	return nil

@@ -263,6 +263,54 @@ final class AdminAreaTest extends StaasTestCase
         }
     }
 
+    /** @return iterable<string, array{array<string, mixed>, string}> the form's fields a browser controls, and the one place they may lead */
+    public static function hostileForms(): iterable
+    {
+        $go = 'clientssummary.php?userid=42#staas-result';
+        yield 'an anchor field' => [['action' => 'toggle-users', 'userid' => '42', 'anchor' => '//evil.example/'], $go];
+        yield 'a fragment field' => [['action' => 'toggle-users', 'userid' => '42', 'fragment' => 'x', '_anchor' => 'x'], $go];
+        yield 'a return URL' => [['action' => 'toggle-users', 'userid' => '42', 'return' => 'https://evil.example/', 'redirect' => '/x'], $go];
+        yield 'userid and client_id disagree' => [['action' => 'toggle-users', 'userid' => '42', 'client_id' => '7'], $go];
+        yield 'userid with spaces' => [['action' => 'toggle-users', 'userid' => ' 42 '], $go];
+        yield 'userid with a fragment' => [['action' => 'toggle-users', 'userid' => '42#evil'], ''];
+        yield 'userid with a query' => [['action' => 'toggle-users', 'userid' => '42&userid=1'], ''];
+        yield 'userid with a header' => [['action' => 'toggle-users', 'userid' => "42\r\nLocation: https://evil.example/"], ''];
+        yield 'userid as a URL' => [['action' => 'toggle-users', 'userid' => 'https://evil.example/'], ''];
+        yield 'userid as a list' => [['action' => 'toggle-users', 'userid' => ['42']], ''];
+        yield 'userid negative' => [['action' => 'toggle-users', 'userid' => '-42'], ''];
+        yield 'userid of 19 digits' => [['action' => 'toggle-users', 'userid' => '9223372036854775807'], ''];
+        yield 'an action with a path' => [['action' => '../module/test-connection', 'userid' => '42'], ''];
+        yield 'an action with a newline' => [['action' => "toggle-users\n", 'userid' => '42'], ''];
+    }
+
+    /**
+     * Whatever a browser posts, the admin page redirects only to the
+     * client's summary with a plain element id as the fragment, or not
+     * at all (an error page): no field of the form names another place.
+     *
+     * @param array<string, mixed> $form
+     *
+     * @dataProvider hostileForms
+     */
+    #[\PHPUnit\Framework\Attributes\DataProvider('hostileForms')]
+    public function testNoFormFieldSteersTheRedirect(array $form, string $want): void
+    {
+        $this->useServer(self::env('STAAS_FAKE_URL'));
+        $this->control()->fake(200, '{"result":"success"}');
+        $this->loginAdmin(1);
+        $this->post($form);
+        $r = (new AdminEndpoint(new Whmcs()))->handle('POST', $_POST);
+        if ($want === '') {
+            $this->assertFalse($r->isRedirect(), 'redirected to ' . $r->location());
+            $this->assertGreaterThanOrEqual(400, $r->status);
+        } else {
+            $this->assertSame($want, $r->location());
+        }
+        if ($r->isRedirect()) {
+            $this->assertMatchesRegularExpression('/^clientssummary\.php\?userid=[1-9][0-9]{0,17}#[a-z0-9-]{1,64}$/D', $r->location());
+        }
+    }
+
     public function testAPlainAnchorFromStaasIsUsedOnSuccessAndError(): void
     {
         $this->useServer(self::env('STAAS_FAKE_URL'));
