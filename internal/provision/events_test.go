@@ -178,7 +178,7 @@ func TestClientDeleted_DisablePolicyKeepsOrphans(t *testing.T) {
 			t.Errorf("message %q", msgs[i])
 		}
 	}
-	if !strings.Contains(msgs[2], "owns 1 bucket(s): alice-data") || !strings.Contains(msgs[1], "owns 0 bucket(s)") {
+	if !strings.Contains(msgs[2], "owns 1 bucket: alice-data") || !strings.Contains(msgs[1], "owns 0 buckets") {
 		t.Errorf("bucket counts: %q", msgs)
 	}
 	orphans, err := e.Store.Orphans(ctx)
@@ -204,7 +204,7 @@ func TestClientDeleted_DisablePolicyKeepsOrphans(t *testing.T) {
 			t.Errorf("line %q", lines[i])
 		}
 	}
-	if !strings.Contains(lines[2], "1 bucket(s)") {
+	if !strings.Contains(lines[2], "1 bucket") {
 		t.Errorf("line %q does not count the bucket", lines[2])
 	}
 }
@@ -227,7 +227,7 @@ func TestClientDeleted_DeletePolicy(t *testing.T) {
 	if u := e.simUser(t, emails[2]); u.State != "disabled" {
 		t.Errorf("%s is %q, want disabled and kept", emails[2], u.State)
 	}
-	if !strings.Contains(msgs[0], "owned no bucket; it is deleted") || !strings.Contains(msgs[2], "owns 1 bucket(s): alice-data; it is disabled and kept as an orphan") {
+	if !strings.Contains(msgs[0], "owned no bucket; it is deleted") || !strings.Contains(msgs[2], "owns 1 bucket: alice-data; it is disabled and kept as an orphan") {
 		t.Errorf("messages %q", msgs)
 	}
 	users, _ := e.Store.S3UsersOfClient(ctx, 1)
@@ -269,7 +269,7 @@ func TestClientDeleted_DeleteFails(t *testing.T) {
 	if u := e.simUser(t, emails[0]); u.State != "disabled" {
 		t.Errorf("%s is %q, want disabled and kept", emails[0], u.State)
 	}
-	if !strings.Contains(msgs[0], "owns 0 bucket(s) but could not be deleted (ostor: delete user: the gateway did not answer); it is disabled and kept as an orphan") {
+	if !strings.Contains(msgs[0], "owns 0 buckets but could not be deleted (ostor: delete user: the gateway did not answer); it is disabled and kept as an orphan") {
 		t.Errorf("message %q does not say why the user was not deleted", msgs[0])
 	}
 	if !strings.Contains(msgs[1], "owned no bucket; it is deleted") {

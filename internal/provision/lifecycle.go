@@ -490,8 +490,8 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 		restore := func() {}
 		if len(buckets) > 0 {
 			if !p.purge {
-				return "", staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %d bucket(s): %s. Empty them, or set the product's %q to purge.",
-					m.UserID, len(buckets), bucketNames(buckets), "Buckets left at termination")
+				return "", staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %s: %s. Empty them, or set the product's %q to purge.",
+					m.UserID, Count(len(buckets), "bucket", "buckets"), bucketNames(buckets), "Buckets left at termination")
 			}
 			var objects int64
 			restore, objects, err = s.purge(ctx, a, m, u, buckets, "service-purge-bucket")
@@ -499,7 +499,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 				return "", err
 			}
 			params["buckets_purged"] = strconv.Itoa(len(buckets))
-			purged = fmt.Sprintf(" Its %d bucket(s) were emptied (%d objects) and deleted: %s.", len(buckets), objects, bucketNames(buckets))
+			purged = fmt.Sprintf(" Its %s emptied (%s) and deleted: %s.", Count(len(buckets), "bucket was", "buckets were"), Count(int(objects), "object", "objects"), bucketNames(buckets))
 		}
 		if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			restore()
@@ -551,8 +551,8 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 	}
 	if len(buckets) > 0 {
 		s.log.Warn("an unlinked S3 user with a terminated service's address owns buckets; left alone", "service", ref.ServiceID, "client", ref.ClientID, "user_id", u.ID, "email", email, "buckets", len(buckets))
-		return fmt.Sprintf("Service %d has no S3 user. An S3 user %s (%s) with its address, linked to nothing, owns %d bucket(s): %s; it is left for an admin to check.",
-			ref.ServiceID, u.ID, email, len(buckets), bucketNames(buckets)), nil
+		return fmt.Sprintf("Service %d has no S3 user. An S3 user %s (%s) with its address, linked to nothing, owns %s: %s; it is left for an admin to check.",
+			ref.ServiceID, u.ID, email, Count(len(buckets), "bucket", "buckets"), bucketNames(buckets)), nil
 	}
 	if err := s.gw.DeleteUser(ctx, ostor.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err

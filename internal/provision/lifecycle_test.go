@@ -427,7 +427,7 @@ func TestTerminateService_BucketsLeftAndFail(t *testing.T) {
 	before := e.snapshot(t, 1001, m.Email)
 	for _, cfg := range []provision.ProductConfig{limited, {TerminateBuckets: "fail"}} {
 		err := e.svc.TerminateService(ctx, ref(1001), cfg)
-		wantCode(t, err, staas.ECONFLICT, "The S3 user "+m.UserID+" still owns 2 bucket(s): ")
+		wantCode(t, err, staas.ECONFLICT, "The S3 user "+m.UserID+" still owns 2 buckets: ")
 		msg := staas.ErrorMessage(err)
 		if !strings.Contains(msg, "alice-photos") || !strings.Contains(msg, "alice-backup") || !strings.Contains(msg, `set the product's "Buckets left at termination" to purge`) {
 			t.Errorf("message %q", msg)
