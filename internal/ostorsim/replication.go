@@ -26,9 +26,9 @@ import (
 // style); the path-style form /<bucket>?replication, which S3 treats
 // alike, is accepted too.
 
-// replicationConfig is a bucket's stored configuration.
+// replicationConfig is a bucket's stored configuration; it goes with the
+// bucket (removeBucket), so a re-created bucket has none.
 type replicationConfig struct {
-	epoch     uint64 // the bucket's epoch when set: a re-created bucket has none
 	endpoint  string
 	accessKey string
 	secret    string
@@ -144,12 +144,11 @@ func (s *Sim) serveReplication(w http.ResponseWriter, r *http.Request, requestID
 			writeError(w, requestID, err)
 			return
 		}
-		conf.epoch = b.epoch
 		st.replication[bucket] = conf
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet:
 		conf := st.replication[bucket]
-		if conf == nil || conf.epoch != b.epoch {
+		if conf == nil {
 			writeError(w, requestID, notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found"))
 			return
 		}
@@ -226,8 +225,7 @@ func (s *Sim) Replication(bucket string) (endpoint, accessKey, userID, destinati
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	conf := s.st.replication[bucket]
-	b := s.st.buckets[bucket]
-	if conf == nil || b == nil || conf.epoch != b.epoch {
+	if conf == nil {
 		return "", "", "", "", false
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(conf.conf.Role, "arn:aws:iam::"), ":role/s3-replication-role")
