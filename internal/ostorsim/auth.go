@@ -359,13 +359,7 @@ func payloadHashV4(r *http.Request) (string, error) {
 	return actual, nil
 }
 
-func isSHA256Hex(s string) bool {
-	if len(s) != sha256.Size*2 {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
-}
+func isSHA256Hex(s string) bool { return len(s) == sha256.Size*2 && isLowerHex(s) }
 
 // errPayloadHash ends the read of a body whose SHA-256 is not the one
 // declared in X-Amz-Content-Sha256.
