@@ -594,6 +594,20 @@ func (s *Sim) authenticate(r *http.Request) error {
 	return nil
 }
 
+// enabledCaller is the user whose key (its own or one of its accounts')
+// signed a data-plane request (S3, ?replication): it must still exist and
+// be enabled. Caller holds s.mu.
+func (st *state) enabledCaller(owner keyOwner) (*user, error) {
+	u := st.users[owner.userID]
+	if u == nil {
+		return nil, forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
+	}
+	if !u.enabled {
+		return nil, forbidden("AccessDenied", "Access Denied: the user is disabled")
+	}
+	return u, nil
+}
+
 // verifySignature checks a request's signature (V4, or V2 with the given
 // verifier) and returns whose key signed it, or the S3 error to answer.
 func (s *Sim) verifySignature(r *http.Request, verifyV2 func(*http.Request, SecretLookup, time.Time) (string, error)) (keyOwner, error) {

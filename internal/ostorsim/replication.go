@@ -124,15 +124,12 @@ func (s *Sim) serveReplication(w http.ResponseWriter, r *http.Request, requestID
 		writeError(w, requestID, notFound("NoSuchBucket", "The specified bucket does not exist"))
 		return
 	}
-	u := st.users[owner.userID]
-	switch {
-	case u == nil:
-		writeError(w, requestID, forbidden("InvalidAccessKeyId", "The access key you provided does not exist"))
+	u, err := st.enabledCaller(owner)
+	if err != nil {
+		writeError(w, requestID, err)
 		return
-	case !u.enabled:
-		writeError(w, requestID, forbidden("AccessDenied", "The user is disabled"))
-		return
-	case !(u.system && owner.account == "") && u.id != b.ownerID:
+	}
+	if !(u.system && owner.account == "") && u.id != b.ownerID {
 		writeError(w, requestID, forbidden("AccessDenied", "Access Denied"))
 		return
 	}
