@@ -145,21 +145,13 @@ func (be *s3Backend) BucketExists(name string) (bool, error) {
 	return ok, nil
 }
 
-// DeleteBucket is reached only if the router sends DELETE /B to gofakes3;
-// serveS3 answers it with the hand-written handler, which has the same
-// rule.
+// DeleteBucket is reached only for a DELETE /B with a sub-resource
+// gofakes3 serves for other methods (?location, ?partNumber=1): a plain
+// DELETE /B is serveS3's hand-written DeleteBucket. gofakes3 would ignore
+// the sub-resource and delete the bucket, so the call is refused, as
+// unsimulatedParam refuses DELETE /B?cors.
 func (be *s3Backend) DeleteBucket(name string) error {
-	be.s.mu.Lock()
-	defer be.s.mu.Unlock()
-	b, ok := be.s.st.buckets[name]
-	if !ok {
-		return gofakes3.BucketNotFound(name)
-	}
-	if !b.isEmpty() {
-		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
-	}
-	be.s.st.removeBucket(name)
-	return nil
+	return gofakes3.ErrorMessage(gofakes3.ErrNotImplemented, "DELETE on a bucket with this query is not simulated")
 }
 
 // ForceDeleteBucket is MinIO's extension; ostor has none.
@@ -249,18 +241,11 @@ func (be *s3Backend) DeleteObject(bucketName, key string) (gofakes3.ObjectDelete
 	return gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: gofakes3.VersionID(m.id)}, nil
 }
 
-// DeleteMulti is reached only if the router sends POST /B?delete to
-// gofakes3; serveS3 answers it with the hand-written handler.
+// DeleteMulti is never reached: gofakes3 routes to it only with ?delete,
+// which is serveS3's hand-written DeleteObjects on a bucket and which
+// unsimulatedParam refuses anywhere else.
 func (be *s3Backend) DeleteMulti(bucketName string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	var res gofakes3.MultiDeleteResult
-	for _, key := range keys {
-		if _, err := be.DeleteObject(bucketName, key); err != nil {
-			res.Error = append(res.Error, gofakes3.ErrorResultFromError(err))
-			continue
-		}
-		res.Deleted = append(res.Deleted, gofakes3.ObjectID{Key: key})
-	}
-	return res, nil
+	return gofakes3.MultiDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrNotImplemented, "DeleteObjects is served by the simulator's own handler")
 }
 
 // readBody reads exactly size bytes of a request body (or of a part),
