@@ -407,40 +407,12 @@ func (be *s3Backend) UploadPart(bucketName, key string, id gofakes3.UploadID, pa
 	return gofakes3.FormatETag(sum[:]), nil
 }
 
-// ListMultipartUploads is reached only if the router sends GET /B?uploads
-// to gofakes3; serveS3 answers it with the hand-written listing.
+// ListMultipartUploads is reached only by GET /B/K?uploads, which names a
+// key S3's ListMultipartUploads does not take: GET /B?uploads is
+// serveS3's hand-written listing. It is refused rather than answered by a
+// second listing.
 func (be *s3Backend) ListMultipartUploads(bucketName string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
-	be.s.mu.Lock()
-	defer be.s.mu.Unlock()
-	b, ok := be.s.st.buckets[bucketName]
-	if !ok {
-		return nil, gofakes3.BucketNotFound(bucketName)
-	}
-	res := &gofakes3.ListMultipartUploadsResult{Bucket: bucketName, Prefix: prefix.Prefix, MaxUploads: limit}
-	var markerSeq uint64
-	if marker != nil {
-		res.KeyMarker, res.UploadIDMarker = marker.Object, marker.UploadID
-		markerSeq, _ = seqOfID(string(marker.UploadID))
-	}
-	for _, u := range b.sortedUploads() {
-		if !strings.HasPrefix(u.key, prefix.Prefix) {
-			continue
-		}
-		if marker != nil && (u.key < marker.Object || u.key == marker.Object && (marker.UploadID == "" || u.seq <= markerSeq)) {
-			continue
-		}
-		if int64(len(res.Uploads)) == limit {
-			res.IsTruncated = true
-			last := res.Uploads[len(res.Uploads)-1]
-			res.NextKeyMarker, res.NextUploadIDMarker = last.Key, last.UploadID
-			break
-		}
-		res.Uploads = append(res.Uploads, gofakes3.ListMultipartUploadItem{
-			Key: u.key, UploadID: gofakes3.UploadID(u.id), StorageClass: "STANDARD",
-			Initiated: gofakes3.NewContentTime(u.initiated),
-		})
-	}
-	return res, nil
+	return nil, gofakes3.ErrorMessage(gofakes3.ErrNotImplemented, "ListMultipartUploads is GET /<bucket>?uploads, without a key")
 }
 
 func (be *s3Backend) ListParts(bucketName, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {

@@ -271,6 +271,10 @@ func TestS3Routing(t *testing.T) {
 	if !h.sim.HasBucket("empty") {
 		t.Error("DELETE ?cors, ?location or ?partNumber deleted the bucket")
 	}
+	// ListMultipartUploads names no key: the hand-written listing is the
+	// only one.
+	mustS3(t, h.s3(alice, "PUT", "/empty/k", []byte("x")), 200)
+	mustS3Err(t, h.s3(alice, "GET", "/empty/k?uploads", nil), 501, "NotImplemented")
 	if v, _ := h.sim.ObjectVersions("photos"); len(v) != 2 || v[0].Size != 100 {
 		t.Errorf("photos changed: %+v", v)
 	}
