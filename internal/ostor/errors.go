@@ -208,6 +208,11 @@ var opWords = map[string]string{
 	"generate key":          "generate an access key",
 	"revoke key":            "revoke the access key",
 	"ping":                  "reach its admin API",
+	"get settings":          "read the cluster settings",
+	"set setting":           "change the cluster setting",
+	"set replication":       "set the bucket's replication",
+	"get replication":       "read the bucket's replication",
+	"delete replication":    "delete the bucket's replication",
 }
 
 // opThing is what a not-found op looked for.
@@ -231,4 +236,7 @@ var opThing = map[string]string{
 	"delete user":          "S3 user",
 	"generate key":         "S3 user",
 	"revoke key":           "access key",
+	"set replication":      "bucket",
+	"get replication":      "bucket or replication configuration",
+	"delete replication":   "bucket",
 }

@@ -78,3 +78,17 @@ func TestAdminMessagesAreSentences(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicationAndSettingsOpsHaveWords: the settings and replication
+// calls have their words in opWords, as the other calls do, so no
+// admin reads Sentence's fallback "do what was asked".
+func TestReplicationAndSettingsOpsHaveWords(t *testing.T) {
+	for _, op := range []string{"get settings", "set setting", "set replication", "get replication", "delete replication"} {
+		if got := Sentence(op, staas.EUNAVAILABLE); strings.Contains(got, "do what was asked") {
+			t.Errorf("%s: %q", op, got)
+		}
+	}
+	if got := Sentence("get replication", staas.ENOTFOUND); strings.Contains(got, "no such item") {
+		t.Errorf("get replication not found: %q", got)
+	}
+}

@@ -359,13 +359,7 @@ func payloadHashV4(r *http.Request) (string, error) {
 	return actual, nil
 }
 
-func isSHA256Hex(s string) bool {
-	if len(s) != sha256.Size*2 {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil && strings.ToLower(s) == s
-}
+func isSHA256Hex(s string) bool { return len(s) == sha256.Size*2 && isLowerHex(s) }
 
 // errPayloadHash ends the read of a body whose SHA-256 is not the one
 // declared in X-Amz-Content-Sha256.
@@ -598,6 +592,20 @@ func (s *Sim) authenticate(r *http.Request) error {
 		return forbidden("AccessDenied", "The system user is disabled")
 	}
 	return nil
+}
+
+// enabledCaller is the user whose key (its own or one of its accounts')
+// signed a data-plane request (S3, ?replication): it must still exist and
+// be enabled. Caller holds s.mu.
+func (st *state) enabledCaller(owner keyOwner) (*user, error) {
+	u := st.users[owner.userID]
+	if u == nil {
+		return nil, forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
+	}
+	if !u.enabled {
+		return nil, forbidden("AccessDenied", "Access Denied: the user is disabled")
+	}
+	return u, nil
 }
 
 // verifySignature checks a request's signature (V4, or V2 with the given

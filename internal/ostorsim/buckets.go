@@ -217,7 +217,7 @@ func (s *Sim) GrowBucket(name string, delta int64) error {
 }
 
 // DeleteBucket removes a bucket (whatever it holds: objects and uploads go
-// with it) and its limits and quota. S3's DeleteBucket, by contrast,
+// with it) and its limits, quota and replication configuration. S3's DeleteBucket, by contrast,
 // refuses a bucket that is not empty.
 func (s *Sim) DeleteBucket(name string) error {
 	s.mu.Lock()
@@ -233,6 +233,7 @@ func (st *state) removeBucket(name string) {
 	delete(st.buckets, name)
 	delete(st.bucketLimits, name)
 	delete(st.bucketQuotas, name)
+	delete(st.replication, name)
 }
 
 // ostor-buckets: all buckets, or one owner's (emailAddress or id), by name.

@@ -26,9 +26,9 @@ import (
 // style); the path-style form /<bucket>?replication, which S3 treats
 // alike, is accepted too.
 
-// replicationConfig is a bucket's stored configuration.
+// replicationConfig is a bucket's stored configuration; it goes with the
+// bucket (removeBucket), so a re-created bucket has none.
 type replicationConfig struct {
-	epoch     uint64 // the bucket's epoch when set: a re-created bucket has none
 	endpoint  string
 	accessKey string
 	secret    string
@@ -124,15 +124,12 @@ func (s *Sim) serveReplication(w http.ResponseWriter, r *http.Request, requestID
 		writeError(w, requestID, notFound("NoSuchBucket", "The specified bucket does not exist"))
 		return
 	}
-	u := st.users[owner.userID]
-	switch {
-	case u == nil:
-		writeError(w, requestID, forbidden("InvalidAccessKeyId", "The access key you provided does not exist"))
+	u, err := st.enabledCaller(owner)
+	if err != nil {
+		writeError(w, requestID, err)
 		return
-	case !u.enabled:
-		writeError(w, requestID, forbidden("AccessDenied", "The user is disabled"))
-		return
-	case !(u.system && owner.account == "") && u.id != b.ownerID:
+	}
+	if !(u.system && owner.account == "") && u.id != b.ownerID {
 		writeError(w, requestID, forbidden("AccessDenied", "Access Denied"))
 		return
 	}
@@ -144,12 +141,11 @@ func (s *Sim) serveReplication(w http.ResponseWriter, r *http.Request, requestID
 			writeError(w, requestID, err)
 			return
 		}
-		conf.epoch = b.epoch
 		st.replication[bucket] = conf
 		w.WriteHeader(http.StatusOK)
 	case http.MethodGet:
 		conf := st.replication[bucket]
-		if conf == nil || conf.epoch != b.epoch {
+		if conf == nil {
 			writeError(w, requestID, notFound("ReplicationConfigurationNotFoundError", "The replication configuration was not found"))
 			return
 		}
@@ -226,8 +222,7 @@ func (s *Sim) Replication(bucket string) (endpoint, accessKey, userID, destinati
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	conf := s.st.replication[bucket]
-	b := s.st.buckets[bucket]
-	if conf == nil || b == nil || conf.epoch != b.epoch {
+	if conf == nil {
 		return "", "", "", "", false
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(conf.conf.Role, "arn:aws:iam::"), ":role/s3-replication-role")

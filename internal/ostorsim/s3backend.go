@@ -145,21 +145,13 @@ func (be *s3Backend) BucketExists(name string) (bool, error) {
 	return ok, nil
 }
 
-// DeleteBucket is reached only if the router sends DELETE /B to gofakes3;
-// serveS3 answers it with the hand-written handler, which has the same
-// rule.
+// DeleteBucket is reached only for a DELETE /B with a sub-resource
+// gofakes3 serves for other methods (?location, ?partNumber=1): a plain
+// DELETE /B is serveS3's hand-written DeleteBucket. gofakes3 would ignore
+// the sub-resource and delete the bucket, so the call is refused, as
+// unsimulatedParam refuses DELETE /B?cors.
 func (be *s3Backend) DeleteBucket(name string) error {
-	be.s.mu.Lock()
-	defer be.s.mu.Unlock()
-	b, ok := be.s.st.buckets[name]
-	if !ok {
-		return gofakes3.BucketNotFound(name)
-	}
-	if !b.isEmpty() {
-		return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
-	}
-	be.s.st.removeBucket(name)
-	return nil
+	return gofakes3.ErrorMessage(gofakes3.ErrNotImplemented, "DELETE on a bucket with this query is not simulated")
 }
 
 // ForceDeleteBucket is MinIO's extension; ostor has none.
@@ -249,18 +241,11 @@ func (be *s3Backend) DeleteObject(bucketName, key string) (gofakes3.ObjectDelete
 	return gofakes3.ObjectDeleteResult{IsDeleteMarker: true, VersionID: gofakes3.VersionID(m.id)}, nil
 }
 
-// DeleteMulti is reached only if the router sends POST /B?delete to
-// gofakes3; serveS3 answers it with the hand-written handler.
+// DeleteMulti is never reached: gofakes3 routes to it only with ?delete,
+// which is serveS3's hand-written DeleteObjects on a bucket and which
+// unsimulatedParam refuses anywhere else.
 func (be *s3Backend) DeleteMulti(bucketName string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	var res gofakes3.MultiDeleteResult
-	for _, key := range keys {
-		if _, err := be.DeleteObject(bucketName, key); err != nil {
-			res.Error = append(res.Error, gofakes3.ErrorResultFromError(err))
-			continue
-		}
-		res.Deleted = append(res.Deleted, gofakes3.ObjectID{Key: key})
-	}
-	return res, nil
+	return gofakes3.MultiDeleteResult{}, gofakes3.ErrorMessage(gofakes3.ErrNotImplemented, "DeleteObjects is served by the simulator's own handler")
 }
 
 // readBody reads exactly size bytes of a request body (or of a part),
@@ -422,40 +407,12 @@ func (be *s3Backend) UploadPart(bucketName, key string, id gofakes3.UploadID, pa
 	return gofakes3.FormatETag(sum[:]), nil
 }
 
-// ListMultipartUploads is reached only if the router sends GET /B?uploads
-// to gofakes3; serveS3 answers it with the hand-written listing.
+// ListMultipartUploads is reached only by GET /B/K?uploads, which names a
+// key S3's ListMultipartUploads does not take: GET /B?uploads is
+// serveS3's hand-written listing. It is refused rather than answered by a
+// second listing.
 func (be *s3Backend) ListMultipartUploads(bucketName string, marker *gofakes3.UploadListMarker, prefix gofakes3.Prefix, limit int64) (*gofakes3.ListMultipartUploadsResult, error) {
-	be.s.mu.Lock()
-	defer be.s.mu.Unlock()
-	b, ok := be.s.st.buckets[bucketName]
-	if !ok {
-		return nil, gofakes3.BucketNotFound(bucketName)
-	}
-	res := &gofakes3.ListMultipartUploadsResult{Bucket: bucketName, Prefix: prefix.Prefix, MaxUploads: limit}
-	var markerSeq uint64
-	if marker != nil {
-		res.KeyMarker, res.UploadIDMarker = marker.Object, marker.UploadID
-		markerSeq, _ = seqOfID(string(marker.UploadID))
-	}
-	for _, u := range b.sortedUploads() {
-		if !strings.HasPrefix(u.key, prefix.Prefix) {
-			continue
-		}
-		if marker != nil && (u.key < marker.Object || u.key == marker.Object && (marker.UploadID == "" || u.seq <= markerSeq)) {
-			continue
-		}
-		if int64(len(res.Uploads)) == limit {
-			res.IsTruncated = true
-			last := res.Uploads[len(res.Uploads)-1]
-			res.NextKeyMarker, res.NextUploadIDMarker = last.Key, last.UploadID
-			break
-		}
-		res.Uploads = append(res.Uploads, gofakes3.ListMultipartUploadItem{
-			Key: u.key, UploadID: gofakes3.UploadID(u.id), StorageClass: "STANDARD",
-			Initiated: gofakes3.NewContentTime(u.initiated),
-		})
-	}
-	return res, nil
+	return nil, gofakes3.ErrorMessage(gofakes3.ErrNotImplemented, "ListMultipartUploads is GET /<bucket>?uploads, without a key")
 }
 
 func (be *s3Backend) ListParts(bucketName, key string, id gofakes3.UploadID, marker int, limit int64) (*gofakes3.ListMultipartUploadPartsResult, error) {

@@ -112,12 +112,9 @@ func (s *Sim) serveS3(w http.ResponseWriter, r *http.Request, requestID string) 
 // booked under and the bucket (nil if none exists). Caller holds s.mu.
 func (s *Sim) authorizeS3(c *s3Call, r *http.Request) (itemKey, *bucket, error) {
 	st := &s.st
-	u := st.users[c.caller.userID]
-	if u == nil {
-		return itemKey{}, nil, forbidden("InvalidAccessKeyId", "The access key you provided does not exist")
-	}
-	if !u.enabled {
-		return itemKey{}, nil, forbidden("AccessDenied", "Access Denied: the user is disabled")
+	u, err := st.enabledCaller(c.caller)
+	if err != nil {
+		return itemKey{}, nil, err
 	}
 	usage := itemKey{userID: u.id}
 	b := st.buckets[c.bucket]

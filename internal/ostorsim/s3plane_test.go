@@ -257,6 +257,8 @@ func TestS3Routing(t *testing.T) {
 	}
 	for _, c := range []struct{ method, target string }{
 		{"DELETE", "/empty?cors"},
+		{"DELETE", "/empty?location"},
+		{"DELETE", "/empty?partNumber=1"},
 		{"PUT", "/photos/cat.jpg?tagging"},
 		{"GET", "/photos?acl"},
 		{"PUT", "/photos?versioning"},
@@ -267,8 +269,12 @@ func TestS3Routing(t *testing.T) {
 		})
 	}
 	if !h.sim.HasBucket("empty") {
-		t.Error("DELETE ?cors deleted the bucket")
+		t.Error("DELETE ?cors, ?location or ?partNumber deleted the bucket")
 	}
+	// ListMultipartUploads names no key: the hand-written listing is the
+	// only one.
+	mustS3(t, h.s3(alice, "PUT", "/empty/k", []byte("x")), 200)
+	mustS3Err(t, h.s3(alice, "GET", "/empty/k?uploads", nil), 501, "NotImplemented")
 	if v, _ := h.sim.ObjectVersions("photos"); len(v) != 2 || v[0].Size != 100 {
 		t.Errorf("photos changed: %+v", v)
 	}
