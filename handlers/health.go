@@ -38,19 +38,18 @@ type readiness struct {
 // checks, so anonymous requests cannot turn into a gateway call each.
 func readyzHandler(log *slog.Logger, checks []ReadinessCheck, cache time.Duration) echo.HandlerFunc {
 	var (
-		mu      sync.Mutex
-		last    readiness
-		lastAt  time.Time
-		lastSet bool
+		mu     sync.Mutex
+		last   readiness
+		lastAt time.Time // zero until the first round of checks
 	)
 	return func(c echo.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if !lastSet || cache <= 0 || time.Since(lastAt) >= cache {
+		if lastAt.IsZero() || cache <= 0 || time.Since(lastAt) >= cache {
 			// Checks outlive a probe that hangs up, so the next one gets
 			// their answer.
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), readyTimeout)
-			last, lastAt, lastSet = runChecks(ctx, log, checks), time.Now(), true
+			last, lastAt = runChecks(ctx, log, checks), time.Now()
 			cancel()
 		}
 		code := http.StatusOK

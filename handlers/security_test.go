@@ -230,3 +230,22 @@ func TestDecodeShim_Strict(t *testing.T) {
 		t.Error("a refused request created the S3 user")
 	}
 }
+
+// A signed body that is not JSON at all, or is cut short, says so; only a
+// JSON object the protocol refuses names what it refused. Before, only an
+// empty body read "not valid JSON": CheckShimJSON's errors did not wrap
+// encoding/json's, so `{"client_id":` read "does not match the shim
+// protocol: not JSON: EOF".
+func TestDecodeShim_NotJSON(t *testing.T) {
+	a := newApp(t)
+	for _, body := range []string{``, `  `, `{`, `{"client_id":`, `nonsense`, `{"client_id" 1}`} {
+		status, resp := a.raw("/shim/v1/admin/actions/create-user", []byte(body))
+		if status != http.StatusBadRequest || resp["code"] != "invalid" || resp["message"] != "The request is not valid JSON." {
+			t.Errorf("%q: %d %v, want 400 'The request is not valid JSON.'", body, status, resp)
+		}
+	}
+	status, resp := a.raw("/shim/v1/admin/actions/create-user", []byte(`{"client_id":1,"client_id":2}`))
+	if msg, _ := resp["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, "does not match the shim protocol") {
+		t.Errorf("a key twice: %d %v, want the protocol's refusal", status, resp)
+	}
+}

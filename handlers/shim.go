@@ -81,7 +81,7 @@ func decodeShim[T interface{ Validate() error }](c echo.Context, v T) error {
 	}
 	if err := whmcsbridge.DecodeShim(body, v); err != nil {
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || len(bytes.TrimSpace(body)) == 0 {
+		if errors.As(err, &syn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return staas.Errorf(staas.EINVALID, "The request is not valid JSON.")
 		}
 		return staas.Errorf(staas.EINVALID, "The request does not match the shim protocol: %v", err)

@@ -8,10 +8,10 @@ import (
 )
 
 // flexInt is an integer that PHP may send as a JSON number or as a string:
-// WHMCS's API answers "noteid": "1" and "startnumber": 0 side by side, and
-// the PHP shim forwards ids straight from $_POST, where they are strings.
+// WHMCS's API answers "noteid": "1" and "startnumber": 0 side by side.
 // null and "" decode to 0. Anything else (a fraction, letters, an
-// overflow) is an error rather than a silent 0.
+// overflow) is an error rather than a silent 0. It is for WHMCS's
+// answers only: the shim's payloads are strict, their ids are shimID.
 type flexInt int64
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {

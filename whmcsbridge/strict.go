@@ -36,13 +36,15 @@ const maxShimDepth = 8
 // CheckShimJSON reports what makes b no shim payload, before it is
 // decoded: it must be one JSON object, and nothing but white space may
 // follow it; no object may name a key twice (in any case); no value may
-// be null; nothing may nest deeper than maxShimDepth.
+// be null; nothing may nest deeper than maxShimDepth. What is not JSON at
+// all wraps encoding/json's error (a *json.SyntaxError, io.EOF or
+// io.ErrUnexpectedEOF), so a caller can tell it from a protocol refusal.
 func CheckShimJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("not JSON: %v", err)
+		return fmt.Errorf("not JSON: %w", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return errors.New("the payload must be a JSON object")
@@ -77,7 +79,7 @@ func checkObject(dec *json.Decoder, depth int) error {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("not JSON: %v", err)
+			return fmt.Errorf("not JSON: %w", err)
 		}
 		key, _ := tok.(string)
 		if seen[strings.ToLower(key)] {
@@ -85,7 +87,7 @@ func checkObject(dec *json.Decoder, depth int) error {
 		}
 		seen[strings.ToLower(key)] = true
 		if tok, err = dec.Token(); err != nil {
-			return fmt.Errorf("not JSON: %v", err)
+			return fmt.Errorf("not JSON: %w", err)
 		}
 		if err := checkValue(dec, tok, depth); err != nil {
 			return err
@@ -99,7 +101,7 @@ func checkArray(dec *json.Decoder, depth int) error {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("not JSON: %v", err)
+			return fmt.Errorf("not JSON: %w", err)
 		}
 		if err := checkValue(dec, tok, depth); err != nil {
 			return err

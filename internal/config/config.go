@@ -242,11 +242,8 @@ var Vars = []Var{
 		}},
 	{Name: "STAAS_OSTOR_UNSIGNED_PAYLOAD_HEADER", Default: "false", Doc: "`true` sends and signs `x-amz-content-sha256: UNSIGNED-PAYLOAD` with SigV2, as newer guides do.",
 		set: func(c *Config, v string) (err error) {
-			c.Ostor.UnsignedPayloadHeader, err = strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false")
-			}
-			return nil
+			c.Ostor.UnsignedPayloadHeader, err = boolean(v)
+			return err
 		}},
 	{Name: "STAAS_OSTOR_TIMEOUT", Default: "15s", Doc: "Time limit of one call to the gateway (each retry gets its own).",
 		set: func(c *Config, v string) (err error) {
@@ -330,19 +327,13 @@ var Vars = []Var{
 		}},
 	{Name: "STAAS_NOTES_WITH_SECRET", Default: "false", Doc: "`true` writes the guide's client note with the secret key in it; `false` writes the user id and access key id and where to reveal the secret, since anyone who may read the client's notes could read it. See \"Client notes\".",
 		set: func(c *Config, v string) (err error) {
-			c.WHMCS.NotesWithSecret, err = strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false")
-			}
-			return nil
+			c.WHMCS.NotesWithSecret, err = boolean(v)
+			return err
 		}},
 	{Name: "STAAS_CREATE_ON_CLIENT_ADD", Default: "false", Doc: "`true` creates a client's S3 user as soon as WHMCS adds the client (hook `ClientAdd`); `false` leaves it to each service's Create.",
 		set: func(c *Config, v string) (err error) {
-			c.Hooks.CreateOnClientAdd, err = strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false")
-			}
-			return nil
+			c.Hooks.CreateOnClientAdd, err = boolean(v)
+			return err
 		}},
 	{Name: "STAAS_CLIENT_DELETE", Default: "disable", Doc: "What a deleted WHMCS client's S3 users become: `disable` (kept disabled, marked orphaned) or `delete` (deleted when they own no bucket, else disabled and marked).",
 		set: func(c *Config, v string) error {
@@ -359,11 +350,8 @@ var Vars = []Var{
 		}},
 	{Name: "STAAS_USAGE_DELETE", Default: "true", Doc: "`true` deletes each statistics object from the gateway once it is counted, as the vendor asks; `false` leaves them.",
 		set: func(c *Config, v string) (err error) {
-			c.Usage.Delete, err = strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("want true or false")
-			}
-			return nil
+			c.Usage.Delete, err = boolean(v)
+			return err
 		}},
 	{Name: "STAAS_STORAGE_SAMPLE_INTERVAL", Default: "1h", Doc: "How often `serve` samples every bucket's size for storage billing.",
 		set: func(c *Config, v string) (err error) {
@@ -414,6 +402,14 @@ func parseCIDRs(v string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+func boolean(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("want true or false")
+	}
+	return b, nil
 }
 
 func positiveDuration(v string) (time.Duration, error) {

@@ -606,7 +606,7 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged. %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
 		}
 		if auditAction != "" {
-			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%d objects) and deleted.", b.Name, m.UserID, n))
+			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, Count(int(n), "object", "objects")))
 		}
 		if err != nil {
 			restore()

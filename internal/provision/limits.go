@@ -338,9 +338,6 @@ func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*
 	return q, err
 }
 
-// Grouped is a whole number with its digits grouped by thousands, as the
-// admin reads numbers everywhere else: 1000000000 reads "1,000,000,000"
-// (fmt's %g gave "1e+09" and %d "1500" where the panels say "1,500").
 // Count says n things in words an admin reads: "1 bucket", "2 buckets",
 // "1,024 buckets" (not "bucket(s)").
 func Count(n int, one, many string) string {
@@ -353,6 +350,9 @@ func Count(n int, one, many string) string {
 	return Grouped(uint64(n)) + " " + many
 }
 
+// Grouped is a whole number with its digits grouped by thousands, as the
+// admin reads numbers everywhere else: 1000000000 reads "1,000,000,000"
+// (fmt's %g gave "1e+09" and %d "1500" where the panels say "1,500").
 func Grouped(n uint64) string {
 	s := strconv.FormatUint(n, 10)
 	var b strings.Builder

@@ -131,17 +131,9 @@ func (s *Service) deletable(ctx context.Context, a Actor) (*staas.S3User, error)
 	if len(buckets) > 0 {
 		return nil, staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %s: %s. Delete User removes only a user without buckets: "+
 			"use Empty and delete in the S3 Buckets panel on each one (it deletes its data), then Delete User again.",
-			m.UserID, plural(len(buckets), "bucket", "buckets"), bucketNames(buckets))
+			m.UserID, Count(len(buckets), "bucket", "buckets"), bucketNames(buckets))
 	}
 	return m, nil
-}
-
-// plural is "1 bucket" or "2 buckets".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // PurgeBucket empties one of the client's buckets (every object version,

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"staas"
 )
@@ -70,11 +69,8 @@ func (s *Store) FinishAudit(ctx context.Context, id int64, result, message strin
 	if err := checkText(op, "result", result, 1, maxResultLen); err != nil {
 		return err
 	}
-	if !utf8.ValidString(message) {
-		return invalid(op, "message is not valid UTF-8")
-	}
-	if len(message) > maxTextBytes {
-		return invalid(op, "message is %d bytes; at most %d are kept", len(message), maxTextBytes)
+	if err := checkAuditMessage(op, message); err != nil {
+		return err
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE staas_audit SET result = ?, message = ? WHERE id = ?`, result, message, id); err != nil {
 		return dbError("complete the audit entry", err)

@@ -167,6 +167,18 @@ func checkNonce(op, nonce string) error {
 	return nil
 }
 
+// checkAuditMessage checks an audit row's message, as AddAudit writes it
+// and FinishAudit completes it.
+func checkAuditMessage(op, message string) error {
+	if !utf8.ValidString(message) {
+		return invalid(op, "message is not valid UTF-8")
+	}
+	if len(message) > maxTextBytes {
+		return invalid(op, "message is %d bytes; at most %d are kept", len(message), maxTextBytes)
+	}
+	return nil
+}
+
 func checkAudit(op string, e staas.AuditEntry) error {
 	if err := checkOwner(op, e.AdminID, e.ClientID); err != nil {
 		return err
@@ -185,11 +197,8 @@ func checkAudit(op string, e staas.AuditEntry) error {
 	if err := checkText(op, "admin name", e.AdminName, 0, staas.MaxAdminName); err != nil {
 		return err
 	}
-	if !utf8.ValidString(e.Message) {
-		return invalid(op, "message is not valid UTF-8")
-	}
-	if len(e.Message) > maxTextBytes {
-		return invalid(op, "message is %d bytes; at most %d are kept", len(e.Message), maxTextBytes)
+	if err := checkAuditMessage(op, e.Message); err != nil {
+		return err
 	}
 	for k, v := range e.Params {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
