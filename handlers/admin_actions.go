@@ -352,16 +352,8 @@ var adminActions = map[string]adminAction{
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
 	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
 
-// objectCount is "1 object" or "N objects".
-func objectCount(n int64) string {
-	if n == 1 {
-		return "1 object"
-	}
-	if n < 0 {
-		return strconv.FormatInt(n, 10) + " objects"
-	}
-	return provision.Grouped(uint64(n)) + " objects"
-}
+// objectCount is "1 object" or "N objects", grouped.
+func objectCount(n int64) string { return provision.Count(int(n), "object", "objects") }
 
 // objectScope is the statistics object panel's scope: this client's rows
 // unless every client's are asked for.
