@@ -417,7 +417,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		if act.destructive && act.check != nil {
 			if err := act.check(h, ctx, a, params); err != nil {
 				h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
-				return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
+				return anchored{err: err, anchor: h.errorAnchor(ctx, a, name)}
 			}
 		}
 		if act.destructive && params["confirm"] != "yes" {
@@ -454,7 +454,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			h.svc.Record(ctx, a, name, auditParams(name, params), err, msg)
 		}
 		if err != nil {
-			return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
+			return anchored{err: err, anchor: h.errorAnchor(ctx, a, name)}
 		}
 		anchor := cancelledAt
 		if anchor == "" {
