@@ -352,16 +352,8 @@ var adminActions = map[string]adminAction{
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
 	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
 
-// objectCount is "1 object" or "N objects".
-func objectCount(n int64) string {
-	if n == 1 {
-		return "1 object"
-	}
-	if n < 0 {
-		return strconv.FormatInt(n, 10) + " objects"
-	}
-	return provision.Grouped(uint64(n)) + " objects"
-}
+// objectCount is "1 object" or "N objects", grouped.
+func objectCount(n int64) string { return provision.Count(int(n), "object", "objects") }
 
 // objectScope is the statistics object panel's scope: this client's rows
 // unless every client's are asked for.
@@ -425,7 +417,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		if act.destructive && act.check != nil {
 			if err := act.check(h, ctx, a, params); err != nil {
 				h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
-				return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
+				return anchored{err: err, anchor: h.errorAnchor(ctx, a, name)}
 			}
 		}
 		if act.destructive && params["confirm"] != "yes" {
@@ -462,7 +454,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			h.svc.Record(ctx, a, name, auditParams(name, params), err, msg)
 		}
 		if err != nil {
-			return anchored{err: err, anchor: h.errorAnchor(ctx, a)}
+			return anchored{err: err, anchor: h.errorAnchor(ctx, a, name)}
 		}
 		anchor := cancelledAt
 		if anchor == "" {

@@ -56,6 +56,21 @@ func (h *adminUI) anchor(ctx context.Context, a provision.Actor, action, msg str
 	return views.LinksAnchor(panel)
 }
 
+// actionForms are the forms an action keeps when it fails (keepForm), by
+// action: a failed action lands on its own form, never on another one an
+// earlier refusal left kept.
+var actionForms = map[string]string{
+	views.ActUserLimitsSet:      formUserLimits,
+	views.ActBucketLimitsSet:    formBucketLimits,
+	views.ActBucketLimitsGet:    formBucketLimits,
+	views.ActBucketLimitsDelete: formBucketLimits,
+	views.ActQuotaSet:           formQuota,
+	views.ActQuotaGet:           formQuota,
+	views.ActQuotaDelete:        formQuota,
+	views.ActStatsGet:           formObject,
+	views.ActStatsDelete:        formObject,
+}
+
 // formPanels are the kept forms by the panel their Get button opens, which
 // names the links group they sit in.
 var formPanels = map[string]string{
@@ -65,17 +80,19 @@ var formPanels = map[string]string{
 	formObject:       views.PanelObject,
 }
 
-// errorAnchor is where the admin lands after a failed action: the form
+// errorAnchor is where the admin lands after the action failed: the form
 // the action kept with its field errors, else the error's flash.
-func (h *adminUI) errorAnchor(ctx context.Context, a provision.Actor) string {
+func (h *adminUI) errorAnchor(ctx context.Context, a provision.Actor, action string) string {
+	form := actionForms[action]
+	if form == "" {
+		return views.AnchorResult
+	}
 	state, err := h.panels.Panels(ctx, a.Admin.ID, a.ClientID)
 	if err != nil {
 		return views.AnchorResult
 	}
-	for form, panel := range formPanels {
-		if _, kept := state[form]; kept {
-			return views.LinksAnchor(panel)
-		}
+	if _, kept := state[form]; kept {
+		return views.LinksAnchor(formPanels[form])
 	}
 	return views.AnchorResult
 }

@@ -245,7 +245,7 @@ func auditPanel(vm PanelsVM, a AuditVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelAudit, "S3 Audit Log", "col-lg-12 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelAudit, "S3 Audit Log").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

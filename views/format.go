@@ -120,14 +120,19 @@ func FormatNumber(v float64) string {
 	if v < 0 || math.IsInf(v, 0) || math.IsNaN(v) || v >= 1e19 {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	whole, frac, _ := strings.Cut(s, ".")
+	s := strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
+	return groupWhole(s)
+}
+
+// groupWhole groups the whole part of a number strconv wrote ("1234.5"
+// reads "1,234.5"); one that is negative or beyond uint64 stays as it is.
+func groupWhole(s string) string {
+	whole, frac, dot := strings.Cut(s, ".")
 	w, err := strconv.ParseUint(whole, 10, 64)
 	if err != nil {
 		return s
 	}
-	frac = strings.TrimRight(frac, "0")
-	if frac == "" {
+	if !dot {
 		return FormatCount(w)
 	}
 	return FormatCount(w) + "." + frac

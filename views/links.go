@@ -152,14 +152,9 @@ func formButtons(set, get, del string) []button {
 	}
 }
 
-// inputClass is the class of a field's wrapper: Bootstrap's has-error
+// groupClass is the class of a field's wrapper: Bootstrap's has-error
 // when the field has a message.
-func groupClass(errs FieldErrors, field string) string {
-	if errs[field] != "" {
-		return "form-group has-error"
-	}
-	return "form-group"
-}
+func groupClass(errs FieldErrors, field string) string { return groupClassMsg(errs[field]) }
 
 // groupClassMsg is groupClass for a message already picked.
 func groupClassMsg(msg string) string {
@@ -170,7 +165,7 @@ func groupClassMsg(msg string) string {
 }
 
 // bucketPrompt is the bucket select's first choice.
-func bucketPrompt([]string) string { return "Choose a bucket…" }
+const bucketPrompt = "Choose a bucket…"
 
 // quotaOfKnown says whether the quota form's choice is one it offers.
 func quotaOfKnown(of string, buckets []string) bool {

@@ -48,16 +48,18 @@ const (
 	ActBucketLimitsGet    = "bucket-limits-get"
 	ActBucketLimitsDelete = "bucket-limits-delete"
 
-	ActQuotaSet    = "quota-set"    // params: bucket ("" = the user), quota-gb
-	ActQuotaGet    = "quota-get"    // params: bucket
-	ActQuotaDelete = "quota-delete" // params: bucket
+	// The quota actions' params: FieldQuotaOf (QuotaOfUser or
+	// QuotaOfBucket+name; nothing chosen is refused) and FieldQuotaGB.
+	ActQuotaSet    = "quota-set"
+	ActQuotaGet    = "quota-get"
+	ActQuotaDelete = "quota-delete"
 
 	// ActPurgeBucket is "Empty and delete" of a bucket: params bucket and,
 	// confirmed, FieldTypedName, which must be the bucket's name.
 	ActPurgeBucket = "purge-bucket"
 
 	ActStatsGet    = "stats-get"    // params: object, scope (ScopeClient, the default, or ScopeAll)
-	ActStatsDelete = "stats-delete" // params: object
+	ActStatsDelete = "stats-delete" // params: object, scope, FieldFrom (PanelStats from the list's rows)
 
 	ActToggleUsage = "toggle-usage" // "Usage history" (shown/hidden): the client's daily usage
 	ActUsageDays   = "usage-days"   // params: days (30 or 90)

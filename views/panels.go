@@ -55,8 +55,8 @@ func (vm PanelsVM) shows(panel string) bool {
 	return has || vm.failed(panel)
 }
 
-// panelCols is a panel's width in the grid, for the frame of one that
-// could not be read (each panel's template says the same).
+// panelCols is a panel's width in the grid (panelBox), the same whether
+// it shows its data or the frame of one that could not be read.
 func panelCols(panel string) string {
 	switch panel {
 	case PanelUserLimits, PanelBucketLimits:

@@ -510,7 +510,7 @@ func confirmBox(f Form, canChange bool, c ConfirmVM) templ.Component {
 // line: after the text, a title filling a narrow box (the col-lg-3 limits
 // panels) pushed the × onto a line of its own. A confirmation this panel
 // asked for, about no row it shows, comes first in the box.
-func panelBox(vm PanelsVM, name, title, cols string) templ.Component {
+func panelBox(vm PanelsVM, name, title string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -531,7 +531,7 @@ func panelBox(vm PanelsVM, name, title, cols string) templ.Component {
 			templ_7745c5c3_Var17 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		var templ_7745c5c3_Var18 = []any{cols}
+		var templ_7745c5c3_Var18 = []any{panelCols(name)}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var18...)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -657,7 +657,7 @@ func failedPanel(vm PanelsVM, name string) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, name, f.Title, panelCols(name)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var23), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, name, f.Title).Render(templ.WithChildren(ctx, templ_7745c5c3_Var23), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -950,7 +950,7 @@ func usersPanel(vm PanelsVM, u UsersVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelUsers, "S3 Users List", "col-lg-6 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelUsers, "S3 Users List").Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1137,7 +1137,7 @@ func userPanel(vm PanelsVM, u UserVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelUser, "S3 Information for User: "+u.UserID, "col-lg-6 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var39), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelUser, "S3 Information for User: "+u.UserID).Render(templ.WithChildren(ctx, templ_7745c5c3_Var39), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1362,7 +1362,7 @@ func bucketsPanel(vm PanelsVM, b BucketsVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelBuckets, "S3 Buckets", "col-lg-6 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var47), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelBuckets, "S3 Buckets").Render(templ.WithChildren(ctx, templ_7745c5c3_Var47), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1505,7 +1505,7 @@ func statsPanel(vm PanelsVM, s StatsVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelStats, "S3 Statistics List (whole cluster)", "col-lg-6 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var59), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelStats, "S3 Statistics List (whole cluster)").Render(templ.WithChildren(ctx, templ_7745c5c3_Var59), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1608,7 +1608,7 @@ func limitsPanel(vm PanelsVM, l LimitsVM, name, title string) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, name, title, "col-lg-3 col-sm-6").Render(templ.WithChildren(ctx, templ_7745c5c3_Var63), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, name, title).Render(templ.WithChildren(ctx, templ_7745c5c3_Var63), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1705,7 +1705,7 @@ func quotasPanel(vm PanelsVM, q QuotasVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelQuotas, "S3 Quotas", "col-lg-6 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var68), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelQuotas, "S3 Quotas").Render(templ.WithChildren(ctx, templ_7745c5c3_Var68), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2124,7 +2124,7 @@ func objectPanel(vm PanelsVM, o ObjectVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelObject, "S3 Statistics for Object: "+o.Name+" (whole cluster)", "col-lg-12 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var73), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelObject, "S3 Statistics for Object: "+o.Name+" (whole cluster)").Render(templ.WithChildren(ctx, templ_7745c5c3_Var73), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2409,7 +2409,7 @@ func usagePanel(vm PanelsVM, u UsageVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelUsage, usageTitle(u), "col-lg-12 col-sm-12").Render(templ.WithChildren(ctx, templ_7745c5c3_Var99), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelUsage, usageTitle(u)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var99), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -96,15 +96,7 @@ const notSampled = "no bucket size sample covers this time"
 // gb is decimal GB with six decimals, as the billing figures are given,
 // the whole part grouped: a terabyte kept for a month reads
 // "730,000.000000 GB-hours", not "730000.000000".
-func gb(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 6, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	w, err := strconv.ParseUint(whole, 10, 64)
-	if err != nil {
-		return s // negative or beyond uint64: no usage figure is
-	}
-	return FormatCount(w) + "." + frac
-}
+func gb(v float64) string { return groupWhole(strconv.FormatFloat(v, 'f', 6, 64)) }
 
 // storageSummary is the period's storage in the unit it is billed in.
 func storageSummary(s StorageFigures) string {

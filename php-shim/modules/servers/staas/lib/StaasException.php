@@ -33,7 +33,7 @@ final class StaasException extends \RuntimeException
         /**
          * Where on the client's summary page an admin action's failure
          * shows (the answer's "anchor"), as staas sent it: unchecked, so
-         * AdminEndpoint::anchor checks it before using it.
+         * AdminEndpoint::back checks it before using it.
          */
         public readonly string $anchor = '',
     ) {
