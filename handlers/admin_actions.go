@@ -260,7 +260,7 @@ var adminActions = map[string]adminAction{
 		}
 		h.hide(ctx, a, formQuota)
 		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
-		return fmt.Sprintf("The quota of %s is now %s GB.", sub, provision.Grouped(q.SizeGB)), nil
+		return fmt.Sprintf("The quota of %s is now %s GB.", sub, staas.Grouped(q.SizeGB)), nil
 	}},
 	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		sub, err := quotaOf(p)
@@ -353,7 +353,7 @@ var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets,
 	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
 
 // objectCount is "1 object" or "N objects", grouped.
-func objectCount(n int64) string { return provision.Count(int(n), "object", "objects") }
+func objectCount(n int64) string { return staas.Count(int(n), "object", "objects") }
 
 // objectScope is the statistics object panel's scope: this client's rows
 // unless every client's are asked for.

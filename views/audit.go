@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"staas"
 )
 
 // auditTime is when an action was recorded, in UTC to the second.
@@ -71,9 +73,9 @@ func auditShowing(a AuditVM) string {
 		return "" // the empty row says so
 	}
 	if a.Before == 0 {
-		return "newest " + plural(len(a.Rows), "entry", "entries")
+		return "newest " + staas.Count(len(a.Rows), "entry", "entries")
 	}
-	return plural(len(a.Rows), "entry", "entries") + " before #" + strconv.FormatInt(a.Before, 10)
+	return staas.Count(len(a.Rows), "entry", "entries") + " before #" + strconv.FormatInt(a.Before, 10)
 }
 
 // auditPage is a pager button of the audit log; before 0 is the newest.

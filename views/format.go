@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"staas"
 )
 
 // Sizes are shown in decimal units (1 kB = 1,000 bytes, 1 GB =
@@ -48,33 +50,11 @@ func exactBytes(n uint64) string {
 }
 
 // FormatCount groups a count's digits by thousands: 1234567 reads
-// "1,234,567".
-func FormatCount(n uint64) string {
-	s := strconv.FormatUint(n, 10)
-	if len(s) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	head := len(s) % 3
-	if head > 0 {
-		b.WriteString(s[:head])
-	}
-	for i := head; i < len(s); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
+// "1,234,567". It is staas.Grouped, the rule every message follows too.
+func FormatCount(n uint64) string { return staas.Grouped(n) }
 
 // formatInt is FormatCount of an int (negative numbers keep their sign).
-func formatInt(n int) string {
-	if n < 0 {
-		return "-" + FormatCount(uint64(-n))
-	}
-	return FormatCount(uint64(n))
-}
+func formatInt(n int) string { return staas.GroupedInt(n) }
 
 // FormatUnix is a Unix time in seconds as a UTC date and time to the
 // second; 0 (not set) reads "unknown".

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"staas"
 )
 
 // hasContent says whether the panels part shows anything at all; when it
@@ -236,14 +238,6 @@ func datetime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// plural is "1 bucket" or "2 buckets".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return formatInt(n) + " " + many
-}
-
 // quota is how a quota reads.
 func quota(q QuotaRow) string {
 	if !q.Set {
@@ -278,9 +272,9 @@ func firstOf(o ObjectVM) string {
 // objectScope says whose rows the object panel shows, of how many.
 func objectScope(o ObjectVM) string {
 	if o.All {
-		return "Every client's rows: " + plural(o.TotalRows, "item", "items") + "."
+		return "Every client's rows: " + staas.Count(o.TotalRows, "item", "items") + "."
 	}
-	return "Only this client's S3 users' rows: " + formatInt(o.ClientRows) + " of the object's " + plural(o.TotalRows, "item", "items") + "."
+	return "Only this client's S3 users' rows: " + formatInt(o.ClientRows) + " of the object's " + staas.Count(o.TotalRows, "item", "items") + "."
 }
 
 // objectScopeButton switches the object panel between this client's rows

@@ -129,7 +129,7 @@ func (c ProductConfig) parse() (product, error) {
 		case numSyntax, numNegative:
 			bad(i, "must be a number of operations per second, 0 or more (got %q).", cut(v))
 		case numTooLarge:
-			bad(i, "must be at most %s operations per second (got %q).", Grouped(maxOps), cut(v))
+			bad(i, "must be at most %s operations per second (got %q).", staas.Grouped(maxOps), cut(v))
 		case numTooPrecise:
 			bad(i, "may have at most 2 decimals, as ostor keeps them (got %q).", cut(v))
 		}
@@ -151,7 +151,7 @@ func (c ProductConfig) parse() (product, error) {
 		case numSyntax, numNegative:
 			bad(6, "must be a whole number of GB, 0 or more (got %q).", cut(v))
 		case numTooLarge:
-			bad(6, "must be at most %s GB (got %q).", Grouped(maxQuotaGB), cut(v))
+			bad(6, "must be at most %s GB (got %q).", staas.Grouped(maxQuotaGB), cut(v))
 		}
 		p.quotaGB = n
 	}

@@ -216,7 +216,7 @@ func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy 
 		return who + " was gone from the gateway already; staas forgot it.", nil
 	}
 	buckets, berr := s.bucketsOf(ctx, &u)
-	owns := "owns " + Count(len(buckets), "bucket", "buckets")
+	owns := "owns " + staas.Count(len(buckets), "bucket", "buckets")
 	if len(buckets) > 0 {
 		owns += ": " + bucketNames(buckets)
 	}
@@ -291,5 +291,5 @@ func (s *Service) orphanState(ctx context.Context, u staas.S3User) string {
 	if err != nil {
 		return state + ", buckets unknown (" + staas.ErrorMessage(err) + ")"
 	}
-	return state + ", " + Count(len(buckets), "bucket", "buckets")
+	return state + ", " + staas.Count(len(buckets), "bucket", "buckets")
 }

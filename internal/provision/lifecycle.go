@@ -491,7 +491,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 		if len(buckets) > 0 {
 			if !p.purge {
 				return "", staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %s: %s. Empty them, or set the product's %q to purge.",
-					m.UserID, Count(len(buckets), "bucket", "buckets"), bucketNames(buckets), "Buckets left at termination")
+					m.UserID, staas.Count(len(buckets), "bucket", "buckets"), bucketNames(buckets), "Buckets left at termination")
 			}
 			var objects int64
 			restore, objects, err = s.purge(ctx, a, m, u, buckets, "service-purge-bucket")
@@ -499,7 +499,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 				return "", err
 			}
 			params["buckets_purged"] = strconv.Itoa(len(buckets))
-			purged = fmt.Sprintf(" Its %s emptied (%s) and deleted: %s.", Count(len(buckets), "bucket was", "buckets were"), Count(int(objects), "object", "objects"), bucketNames(buckets))
+			purged = fmt.Sprintf(" Its %s emptied (%s) and deleted: %s.", staas.Count(len(buckets), "bucket was", "buckets were"), staas.Count(int(objects), "object", "objects"), bucketNames(buckets))
 		}
 		if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			restore()
@@ -552,7 +552,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 	if len(buckets) > 0 {
 		s.log.Warn("an unlinked S3 user with a terminated service's address owns buckets; left alone", "service", ref.ServiceID, "client", ref.ClientID, "user_id", u.ID, "email", email, "buckets", len(buckets))
 		return fmt.Sprintf("Service %d has no S3 user. An S3 user %s (%s) with its address, linked to nothing, owns %s: %s; it is left for an admin to check.",
-			ref.ServiceID, u.ID, email, Count(len(buckets), "bucket", "buckets"), bucketNames(buckets)), nil
+			ref.ServiceID, u.ID, email, staas.Count(len(buckets), "bucket", "buckets"), bucketNames(buckets)), nil
 	}
 	if err := s.gw.DeleteUser(ctx, ostor.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
@@ -606,7 +606,7 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged. %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
 		}
 		if auditAction != "" {
-			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, Count(int(n), "object", "objects")))
+			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, staas.Count(int(n), "object", "objects")))
 		}
 		if err != nil {
 			restore()

@@ -106,7 +106,7 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 		case numNegative:
 			f["ops-value"] = "A limit cannot be negative; 0 means unlimited."
 		case numTooLarge:
-			f["ops-value"] = "At most " + Grouped(maxOps) + " operations per second."
+			f["ops-value"] = "At most " + staas.Grouped(maxOps) + " operations per second."
 		case numTooPrecise:
 			f["ops-value"] = "At most 2 decimals, as ostor keeps them, e.g. 0.25."
 		}
@@ -336,31 +336,4 @@ func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*
 		return nil, nil
 	}
 	return q, err
-}
-
-// Count says n things in words an admin reads: "1 bucket", "2 buckets",
-// "1,024 buckets" (not "bucket(s)").
-func Count(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	if n < 0 {
-		return "-" + Grouped(uint64(-n)) + " " + many
-	}
-	return Grouped(uint64(n)) + " " + many
-}
-
-// Grouped is a whole number with its digits grouped by thousands, as the
-// admin reads numbers everywhere else: 1000000000 reads "1,000,000,000"
-// (fmt's %g gave "1e+09" and %d "1500" where the panels say "1,500").
-func Grouped(n uint64) string {
-	s := strconv.FormatUint(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -131,7 +131,7 @@ func (s *Service) deletable(ctx context.Context, a Actor) (*staas.S3User, error)
 	if len(buckets) > 0 {
 		return nil, staas.Errorf(staas.ECONFLICT, "The S3 user %s still owns %s: %s. Delete User removes only a user without buckets: "+
 			"use Empty and delete in the S3 Buckets panel on each one (it deletes its data), then Delete User again.",
-			m.UserID, Count(len(buckets), "bucket", "buckets"), bucketNames(buckets))
+			m.UserID, staas.Count(len(buckets), "bucket", "buckets"), bucketNames(buckets))
 	}
 	return m, nil
 }
