@@ -446,7 +446,8 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 			// does not run.
 			id, berr := h.svc.Begin(ctx, a, name, auditParams(name, params))
 			if berr != nil {
-				return berr
+				// Begin left the refusal as a flash: land on it.
+				return anchored{err: berr, anchor: views.AnchorResult}
 			}
 			msg, err = act.run(h, ctx, a, params)
 			h.svc.Finish(ctx, a, id, name, err, msg)

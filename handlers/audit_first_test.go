@@ -130,6 +130,9 @@ func TestAudit_ActionRefusedWhenItCannotBeRecorded(t *testing.T) {
 	if status != http.StatusServiceUnavailable || !strings.Contains(body["message"].(string), "audit") {
 		t.Errorf("reveal without an audit log: %d %v, want 503 saying why", status, body)
 	}
+	if body["anchor"] != "staas-result" {
+		t.Errorf("reveal without an audit log lands on %v, want staas-result (where the refusal shows)", body["anchor"])
+	}
 	if doc := a.panels(fullAdmin); strings.Contains(doc.Text(), key.SecretAccessKey) {
 		t.Error("the secret was revealed although the reveal could not be recorded")
 	}
