@@ -14,11 +14,11 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/s3data"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // Bucket Limits with the bucket field left on its prompt (empty) or naming

@@ -15,10 +15,10 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )
 

@@ -13,7 +13,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // padding is what a hostile form adds: 40 extra fields of 1024 control

@@ -12,7 +12,7 @@ import (
 
 	"staas"
 	"staas/handlers"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // auditApp is an app whose handlers read the audit log from the store.

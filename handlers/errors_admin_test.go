@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"staas/handlers"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // TestGatewayErrorsReadAsSentences: when the gateway refuses, the admin

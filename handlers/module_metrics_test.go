@@ -11,7 +11,7 @@ import (
 
 	"staas/handlers"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )
 

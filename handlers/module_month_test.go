@@ -11,10 +11,10 @@ import (
 
 	"staas"
 	"staas/handlers"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 	"staas/internal/usage"
 	"staas/whmcsbridge"
 )

@@ -14,9 +14,9 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 	"staas/internal/usage"
 	"staas/whmcsbridge"
 )

@@ -15,9 +15,9 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )
 

@@ -17,7 +17,7 @@ import (
 
 	"staas/handlers"
 	"staas/internal/metrics"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // A page number near the int range used to overflow the users list's

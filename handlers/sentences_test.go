@@ -12,7 +12,7 @@ import (
 	"staas/internal/provision"
 	"staas/internal/s3data"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // "Empty and delete" whose S3 endpoint does not answer: the admin's

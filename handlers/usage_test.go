@@ -12,9 +12,9 @@ import (
 
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 	"staas/internal/usage"
 	"staas/views"
 )

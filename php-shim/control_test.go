@@ -13,8 +13,8 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
-	"staas/internal/whmcssim"
+	"staas/standin/ostorsim"
+	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
 )
 

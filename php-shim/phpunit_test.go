@@ -34,8 +34,8 @@ import (
 	_ "modernc.org/sqlite" // the WHMCS stand-in's database
 
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
-	"staas/internal/whmcssim"
+	"staas/standin/ostorsim"
+	"staas/standin/whmcssim"
 )
 
 // installHint is what a machine without PHP needs.

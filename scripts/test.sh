@@ -35,7 +35,7 @@ need make make # cmd/staas runs the README's `make demo ADDR=…`
 need openssl openssl # SigV2 vectors are cross-checked against openssl's HMAC
 need curl curl       # the guide's curl recipe is run against the simulator
 # internal/store and whmcsbridge test against a private MariaDB server
-# (internal/mariadbtest); Debian installs mariadbd in /usr/sbin, which a
+# (standin/mariadbtest); Debian installs mariadbd in /usr/sbin, which a
 # non-root PATH often lacks.
 case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin" ;; esac
 need mariadbd mariadb-server
@@ -45,7 +45,7 @@ need mariadb-install-db mariadb-server
 # site (installing nginx on a machine with systemd running also starts it).
 need systemd-analyze systemd
 need nginx nginx
-need chromium chromium # internal/demo's browser test drives the demo in headless Chromium
+need chromium chromium # standin/demo's browser test drives the demo in headless Chromium
 # cmd/staas's TestRealS3Tools runs the real S3 tools against `staas sim`. The
 # AWS CLI is the Debian package's /usr/bin/aws: an `aws` earlier in PATH
 # (a pyenv shim, a pip install) is not what the test runs.

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/whmcssim"
+	"staas/standin/whmcssim"
 )
 
 const (

@@ -17,7 +17,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"staas/internal/mariadbtest"
+	"staas/standin/mariadbtest"
 )
 
 // readmeGrant is one GRANT line of the README's "Deploy" section:

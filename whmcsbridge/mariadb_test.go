@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/mariadbtest"
-	"staas/internal/whmcssim"
+	"staas/standin/mariadbtest"
+	"staas/standin/whmcssim"
 )
 
 // A private MariaDB for this test binary: the database suites run on it

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // busyPort holds a port for the test's duration, as another program would.

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"staas/internal/demo"
+	"staas/standin/demo"
 )
 
 // runDemo runs staas with the gateway simulator and a WHMCS stand-in, all in

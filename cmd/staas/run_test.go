@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // syncBuffer lets a test read what a running subcommand has written so far.

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/whmcsbridge"
 )
 

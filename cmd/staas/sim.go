@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // sim runs the ostor gateway simulator as a standalone server, for the demo,

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // BenchmarkRoundTrip measures each call end to end against the simulator

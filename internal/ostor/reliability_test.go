@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"staas"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // TestReliability_FlakyGateway runs many callers at once against a gateway

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"staas"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 func testReplication() Replication {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"staas"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // The documented defaults (7.0 get-service-ostor-settings) read back, each

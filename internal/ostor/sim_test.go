@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // These tests run every client call against the simulator, which was

@@ -7,7 +7,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
 )
 

@@ -17,7 +17,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // lcEnv is the world of a WHMCS module call: the simulator behind a

@@ -14,7 +14,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // flakyWHMCS is the real WHMCS bridge, except that while fail is set its

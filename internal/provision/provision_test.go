@@ -10,10 +10,10 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/internal/testworld"
+	"staas/standin/testworld"
 )
 
 // env is one client's world: the gateway simulator, staas's store, and a

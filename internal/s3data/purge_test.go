@@ -11,7 +11,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/s3data"
 )
 

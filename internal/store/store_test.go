@@ -12,7 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"staas"
-	"staas/internal/mariadbtest"
+	"staas/standin/mariadbtest"
 )
 
 func TestMain(m *testing.M) { mariadbtest.Main(m) }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // genGateway serves generated statistics objects over loopback HTTP

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 func TestPeriodAt(t *testing.T) {

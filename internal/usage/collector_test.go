@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/store"
 )
 

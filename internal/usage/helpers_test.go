@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/mariadbtest"
+	"staas/standin/mariadbtest"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/store"
 )
 

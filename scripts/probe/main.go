@@ -37,8 +37,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"staas"
-	"staas/internal/ostorsim"
-	"staas/internal/whmcssim"
+	"staas/standin/ostorsim"
+	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 type usageList struct {

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // countingTransport counts the body bytes of the answered requests (status

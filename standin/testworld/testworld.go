@@ -17,9 +17,9 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/store"
-	"staas/internal/whmcssim"
+	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
 )
 

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 
 	"staas"
-	"staas/views/standin"
+	"staas/standin/pages"
 	"staas/whmcsbridge"
 )
 
@@ -36,14 +36,14 @@ func (d directory) Client(ctx context.Context, id int64) (*staas.Client, error) 
 	return d.bridge.Client(ctx, id)
 }
 
-func (d directory) Notes(ctx context.Context, clientID int64) ([]standin.Note, error) {
+func (d directory) Notes(ctx context.Context, clientID int64) ([]pages.Note, error) {
 	notes, err := d.bridge.ClientNotes(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]standin.Note, len(notes))
+	out := make([]pages.Note, len(notes))
 	for i, n := range notes {
-		out[i] = standin.Note{ID: n.ID, Created: n.Created, Text: n.Text}
+		out[i] = pages.Note{ID: n.ID, Created: n.Created, Text: n.Text}
 	}
 	return out, nil
 }

@@ -5,7 +5,7 @@
 //
 // ClientList and ClientSummary are whole pages (they use Layout); the
 // stand-in's routes are the paths below, as in WHMCS's admin folder.
-package standin
+package pages
 
 import (
 	"strconv"

@@ -3,7 +3,7 @@ package ostorsim_test
 import (
 	"testing"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // GET and PUT ?ostor-settings with the names, defaults and ranges of the

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 const zeroLimits = `{"ops:default":"0.00","ops:get":"0.00","ops:put":"0.00","ops:list":"0.00","ops:delete":"0.00","bandwidth:out":"0"}`

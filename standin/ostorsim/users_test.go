@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"testing"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 var (

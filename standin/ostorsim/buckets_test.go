@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 func TestBucketSizeIntegration(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // testSignV2 signs like the vendor's s3_curl: the resource is "/" plus the

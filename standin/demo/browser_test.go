@@ -23,9 +23,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"staas"
-	"staas/internal/demo"
+	"staas/standin/demo"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/store"
 	"staas/views"
 	"staas/whmcsbridge"

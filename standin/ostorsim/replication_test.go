@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // The reference's example body (6.3 put-service-replication).

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 func TestSignatureV2AWSExample(t *testing.T) {

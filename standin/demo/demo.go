@@ -18,12 +18,12 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/s3data"
 	"staas/internal/store"
 	"staas/internal/usage"
-	"staas/internal/whmcssim"
+	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
 )
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // s3World is a harness with alice owning bucket "photos" (two objects),

@@ -26,7 +26,7 @@ import (
 
 	"staas"
 	"staas/static"
-	"staas/views/standin"
+	"staas/standin/pages"
 	"staas/whmcsbridge"
 )
 
@@ -50,7 +50,7 @@ var Admins = []Admin{
 type ClientDirectory interface {
 	Clients(ctx context.Context) ([]staas.Client, error)
 	Client(ctx context.Context, id int64) (*staas.Client, error)
-	Notes(ctx context.Context, clientID int64) ([]standin.Note, error)
+	Notes(ctx context.Context, clientID int64) ([]pages.Note, error)
 }
 
 // StandIn plays WHMCS's admin area and the PHP shim's part in it.
@@ -133,13 +133,13 @@ func (s *StandIn) index(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "clients: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	s.render(w, r, standin.ClientList(standin.ClientListVM{Clients: clients, Admin: s.adminVM(admin, token, "/")}))
+	s.render(w, r, pages.ClientList(pages.ClientListVM{Clients: clients, Admin: s.adminVM(admin, token, "/")}))
 }
 
-func (s *StandIn) adminVM(a Admin, token, back string) standin.AdminVM {
-	vm := standin.AdminVM{ID: a.ID, Name: a.Name, Token: token, Back: back}
+func (s *StandIn) adminVM(a Admin, token, back string) pages.AdminVM {
+	vm := pages.AdminVM{ID: a.ID, Name: a.Name, Token: token, Back: back}
 	for _, o := range Admins {
-		vm.Choices = append(vm.Choices, standin.AdminChoice{ID: o.ID, Name: o.Name})
+		vm.Choices = append(vm.Choices, pages.AdminChoice{ID: o.ID, Name: o.Name})
 	}
 	return vm
 }
@@ -161,7 +161,7 @@ func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, staas.ErrorMessage(err), http.StatusNotFound)
 		return
 	}
-	vm := standin.ClientSummaryVM{Client: *client, Admin: s.adminVM(admin, token, r.URL.RequestURI())}
+	vm := pages.ClientSummaryVM{Client: *client, Admin: s.adminVM(admin, token, r.URL.RequestURI())}
 	if vm.Clients, err = s.clients.Clients(ctx); err != nil {
 		vm.Notice = "Clients could not be listed: " + err.Error()
 	}
@@ -185,7 +185,7 @@ func (s *StandIn) summary(w http.ResponseWriter, r *http.Request) {
 	if vm.Notes, err = s.clients.Notes(ctx, id); err != nil {
 		vm.Notice = "Notes could not be read: " + err.Error()
 	}
-	s.render(w, r, standin.ClientSummary(vm))
+	s.render(w, r, pages.ClientSummary(vm))
 }
 
 // action is the shim's admin action endpoint: it checks the admin session

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ostorsim"
+	"staas/standin/ostorsim"
 )
 
 // try sends a signed GET ?ostor-users and returns the status, or 0 if the

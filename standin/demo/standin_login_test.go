@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"staas"
-	"staas/views/standin"
+	"staas/standin/pages"
 )
 
 type noClients struct{}
@@ -21,7 +21,7 @@ func (noClients) Clients(context.Context) ([]staas.Client, error) { return nil, 
 func (noClients) Client(context.Context, int64) (*staas.Client, error) {
 	return nil, staas.Errorf(staas.ENOTFOUND, "no client")
 }
-func (noClients) Notes(context.Context, int64) ([]standin.Note, error) { return nil, nil }
+func (noClients) Notes(context.Context, int64) ([]pages.Note, error) { return nil, nil }
 
 // Switching admins returns to the page the admin was on, and only to a
 // path of the stand-in: no "back" a browser posts leads elsewhere —
