@@ -14,10 +14,10 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/s3data"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 )
 

@@ -15,9 +15,9 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )

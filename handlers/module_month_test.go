@@ -11,11 +11,11 @@ import (
 
 	"staas"
 	"staas/handlers"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
-	"staas/standin/testworld"
 	"staas/internal/usage"
+	"staas/standin/ostorsim"
+	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )
 

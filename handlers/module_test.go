@@ -14,10 +14,10 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
-	"staas/standin/testworld"
 	"staas/internal/usage"
+	"staas/standin/ostorsim"
+	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )
 

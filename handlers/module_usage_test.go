@@ -15,8 +15,8 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 	"staas/whmcsbridge"
 )

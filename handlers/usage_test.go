@@ -12,10 +12,10 @@ import (
 
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/store"
-	"staas/standin/testworld"
 	"staas/internal/usage"
+	"staas/standin/ostorsim"
+	"staas/standin/testworld"
 	"staas/views"
 )
 

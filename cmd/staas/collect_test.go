@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 )
 
 func TestCollect(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
+	"staas/standin/ostorsim"
 )
 
 func TestClientAdded_CreatesTheClientLevelUserOnce(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
+	"staas/standin/ostorsim"
 )
 
 // The whole life of a service, each call checked against the simulator's

@@ -10,9 +10,9 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/s3data"
+	"staas/standin/ostorsim"
 )
 
 // world is one test's gateway: the simulator, its admin API client and

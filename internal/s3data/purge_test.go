@@ -11,8 +11,8 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/s3data"
+	"staas/standin/ostorsim"
 )
 
 func TestPurgeThousandsOfObjects(t *testing.T) {

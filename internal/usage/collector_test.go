@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"staas"
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 )
 
 func TestCollectOnce(t *testing.T) {

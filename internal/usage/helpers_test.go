@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"staas"
-	"staas/standin/mariadbtest"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/mariadbtest"
+	"staas/standin/ostorsim"
 )
 
 func TestMain(m *testing.M) { mariadbtest.Main(m) }

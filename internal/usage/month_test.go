@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 )
 
 // TestMonth_TotalsMatchTheSimulation runs a month of simulated traffic and

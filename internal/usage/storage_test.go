@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")

@@ -23,10 +23,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"staas"
-	"staas/standin/demo"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/demo"
+	"staas/standin/ostorsim"
 	"staas/views"
 	"staas/whmcsbridge"
 )

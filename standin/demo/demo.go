@@ -18,11 +18,11 @@ import (
 	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/provision"
 	"staas/internal/s3data"
 	"staas/internal/store"
 	"staas/internal/usage"
+	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
 )

@@ -25,8 +25,8 @@ import (
 	"github.com/gorilla/sessions"
 
 	"staas"
-	"staas/static"
 	"staas/standin/pages"
+	"staas/static"
 	"staas/whmcsbridge"
 )
 

@@ -17,8 +17,8 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/standin/ostorsim"
 	"staas/internal/store"
+	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
 )
