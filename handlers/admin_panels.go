@@ -30,7 +30,7 @@ type PanelStore interface {
 
 // adminUI serves the WHMCS admin area's S3 links, panels and actions.
 type adminUI struct {
-	svc    *provision.Service
+	svc    *provision.AdminPanel
 	panels PanelStore
 	// usage reads the usage ledger (nil: collection is not configured);
 	// usageSchedule says when it is filled.

@@ -60,7 +60,7 @@ func (r ServiceRef) params() map[string]string {
 // WHMCS has moved the service to another client, the mapping follows and
 // both clients' audit logs say so. ENOTFOUND (the store's) when the
 // service has none.
-func (s *Service) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, error) {
+func (s *core) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, error) {
 	m, err := s.store.S3UserByService(ctx, ref.ServiceID)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func (s *Service) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3Use
 }
 
 // mappedService is serviceUser with the admin-facing ENOTFOUND message.
-func (s *Service) mappedService(ctx context.Context, ref ServiceRef, notFound string) (*staas.S3User, error) {
+func (s *core) mappedService(ctx context.Context, ref ServiceRef, notFound string) (*staas.S3User, error) {
 	m, err := s.serviceUser(ctx, ref)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, staas.Errorf(staas.ENOTFOUND, "%s", notFound)
@@ -118,7 +118,7 @@ const (
 //
 // On an error after the mapping was saved, the mapping is returned with
 // the error.
-func (s *Service) CreateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) (*staas.S3User, error) {
+func (s *Lifecycle) CreateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) (*staas.S3User, error) {
 	if err := ref.check(); err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (s *Service) CreateService(ctx context.Context, ref ServiceRef, cfg Product
 	return m, err
 }
 
-func (s *Service) createService(ctx context.Context, a Actor, ref ServiceRef, p product, email string) (*staas.S3User, string, error) {
+func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, p product, email string) (*staas.S3User, string, error) {
 	m, err := s.serviceUser(ctx, ref)
 	switch {
 	case err == nil:
@@ -181,7 +181,7 @@ func (s *Service) createService(ctx context.Context, a Actor, ref ServiceRef, p 
 // created, but staas could not record that it is " whose): no mapping is
 // returned then, and a retry finds the user unmapped and links it. When
 // only the note failed, the mapping is returned with the error.
-func (s *Service) makeUser(ctx context.Context, a Actor, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
+func (s *core) makeUser(ctx context.Context, a Actor, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
 	userID, first, linked, err := s.createOrLink(ctx, email, clientID, serviceID)
 	if err != nil {
 		return nil, false, err
@@ -203,7 +203,7 @@ func (s *Service) makeUser(ctx context.Context, a Actor, email string, clientID,
 // mapping names, links it. first is the key pair to note: the new one, or
 // the linked user's first (generated when it has none, since the client
 // must get one).
-func (s *Service) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
+func (s *core) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
 	created, err := s.gw.CreateUser(ctx, email)
 	if err == nil {
 		if len(created.Keys) == 0 {
@@ -255,7 +255,7 @@ func owner(m *staas.S3User) string {
 // ensureUser makes the mapped user again when it is gone from the gateway
 // (deleted by hand): the mapping's address, a new id, a note with the new
 // key pair. recreated says whether it had to.
-func (s *Service) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
+func (s *core) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
 	_, err = s.gw.User(ctx, ostor.ByID(m.UserID))
 	if staas.ErrorCode(err) != staas.ENOTFOUND {
 		return false, err
@@ -280,7 +280,7 @@ func (s *Service) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (rec
 // mapping is saved already): when WHMCS fails for any reason, not only
 // when it is unreachable, the note goes to the outbox rather than being
 // lost. The outbox drops it later if WHMCS refuses it for good.
-func (s *Service) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
+func (s *core) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 	err := s.addNote(ctx, a, n)
 	if err == nil {
 		return nil
@@ -294,7 +294,7 @@ func (s *Service) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 // package change from limited to unlimited takes effect; with no limit at
 // all they are deleted. The quota is set, or deleted when the product has
 // none.
-func (s *Service) applyProduct(ctx context.Context, userID string, p product) error {
+func (s *core) applyProduct(ctx context.Context, userID string, p product) error {
 	subject := ostor.UserLimits(ostor.ByID(userID))
 	if p.unlimited() {
 		if err := s.gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
@@ -331,16 +331,16 @@ func productParams(params map[string]string, cfg ProductConfig) {
 
 // SuspendService disables the service's S3 user: its keys stop working,
 // its data stays. A user disabled already is fine.
-func (s *Service) SuspendService(ctx context.Context, ref ServiceRef, reason string) error {
+func (s *Lifecycle) SuspendService(ctx context.Context, ref ServiceRef, reason string) error {
 	return s.setServiceEnabled(ctx, ref, false, reason)
 }
 
 // UnsuspendService enables the service's S3 user again.
-func (s *Service) UnsuspendService(ctx context.Context, ref ServiceRef) error {
+func (s *Lifecycle) UnsuspendService(ctx context.Context, ref ServiceRef) error {
 	return s.setServiceEnabled(ctx, ref, true, "")
 }
 
-func (s *Service) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, reason string) error {
+func (s *core) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, reason string) error {
 	if err := ref.check(); err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (s *Service) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool
 
 // ChangeServicePackage applies the (new) product's limits and quota to
 // the service's S3 user.
-func (s *Service) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
+func (s *Lifecycle) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
 	if err := ref.check(); err != nil {
 		return err
 	}
@@ -401,7 +401,7 @@ func (s *Service) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg 
 
 // TestConnection checks that staas's store answers and that the gateway
 // answers and takes staas's credentials (WHMCS's Test Connection button).
-func (s *Service) TestConnection(ctx context.Context) error {
+func (s *Lifecycle) TestConnection(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return &staas.Error{Code: staas.ErrorCode(err), Message: "staas's own database does not answer: " + staas.ErrorMessage(err), Err: err}
 	}
@@ -422,7 +422,7 @@ type ServiceInfo struct {
 
 // ServiceInfo returns the service's S3 user, its state, key pairs and
 // buckets; ENOTFOUND "This service has no S3 user yet." before Create.
-func (s *Service) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo, error) {
+func (s *Lifecycle) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo, error) {
 	if err := ref.check(); err != nil {
 		return nil, err
 	}
@@ -452,7 +452,7 @@ func (s *Service) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo
 // user is terminated already; an unlinked user with the service's address
 // and no bucket is deleted too (an earlier creation whose answer was
 // lost).
-func (s *Service) TerminateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
+func (s *Lifecycle) TerminateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
 	if err := ref.check(); err != nil {
 		return err
 	}
@@ -467,7 +467,7 @@ func (s *Service) TerminateService(ctx context.Context, ref ServiceRef, cfg Prod
 	return err
 }
 
-func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg ProductConfig, p product, params map[string]string) (string, error) {
+func (s *core) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg ProductConfig, p product, params map[string]string) (string, error) {
 	m, err := s.serviceUser(ctx, ref)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return s.terminateUnlinked(ctx, ref, cfg, params)
@@ -526,7 +526,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 // nobody is mapped to (a creation whose answer was lost and was never
 // retried). That one is deleted when it owns no bucket; with buckets it is
 // left for an admin, and the log says so.
-func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg ProductConfig, params map[string]string) (string, error) {
+func (s *core) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg ProductConfig, params map[string]string) (string, error) {
 	nothing := fmt.Sprintf("Service %d has no S3 user: nothing to terminate.", ref.ServiceID)
 	email, err := cfg.Email(ref.ClientEmail, ref.ServiceID, ref.ClientID)
 	if err != nil {
@@ -567,7 +567,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 // called here when purging fails and by the caller when the deletion that
 // follows does. Each bucket's outcome is audited as auditAction, unless
 // that is "" (the caller records the one bucket it purged).
-func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
+func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
 	restore = func() {}
 	if s.purger == nil {
 		return restore, 0, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
@@ -663,7 +663,7 @@ func serviceActor(a Actor, ref ServiceRef) Actor {
 // ServiceGenerateKey adds a key pair to the service's S3 user and the
 // guide's note for it (the client's "Generate key" button). ostor allows
 // two pairs per user.
-func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
+func (s *Lifecycle) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
 	if err := allowService(a, ref, change); err != nil {
 		return nil, err
 	}
@@ -690,7 +690,7 @@ func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRe
 
 // ServiceRevokeKey revokes one of the service's key pairs and removes its
 // note. The key must be the service's user's own.
-func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) error {
+func (s *Lifecycle) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) error {
 	if err := allowService(a, ref, change); err != nil {
 		return err
 	}
@@ -720,7 +720,7 @@ func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef,
 // pairs, read from the gateway. The reveal is audited (never the secret),
 // and recorded before the secret is handed out: when the audit row cannot
 // be written, the secret is not revealed.
-func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) (string, error) {
+func (s *Lifecycle) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) (string, error) {
 	if err := allowService(a, ref, view); err != nil {
 		return "", err
 	}
@@ -745,7 +745,7 @@ func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceR
 // serviceKey returns the service's mapping and gateway user, checking
 // that accessKeyID is one of its key pairs: a key of another user, picked
 // on this service's page, is refused.
-func (s *Service) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
+func (s *core) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
 	if accessKeyID == "" {
 		return nil, nil, fieldsError(FieldErrors{"access_key": "Pick an access key."})
 	}

@@ -27,7 +27,7 @@ import (
 type lcEnv struct {
 	*testworld.World
 	gw     *ostor.Client
-	svc    *provision.Service
+	svc    *provision.Services
 	whmcs  *flakyWHMCS
 	purger *fakePurger
 	logs   *syncBuffer
@@ -67,7 +67,7 @@ func newLC(t *testing.T, o lcOptions) *lcEnv {
 // created is Alice's service 1001, created with the limited product.
 func (e *lcEnv) created(t *testing.T) *staas.S3User {
 	t.Helper()
-	m, err := e.svc.CreateService(context.Background(), ref(1001), limited)
+	m, err := e.svc.Lifecycle.CreateService(context.Background(), ref(1001), limited)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ const (
 )
 
 // addNote adds the guide's note of n, or queues it (see the outbox above).
-func (s *Service) addNote(ctx context.Context, a Actor, n staas.S3Note) error {
+func (s *core) addNote(ctx context.Context, a Actor, n staas.S3Note) error {
 	if s.queueing(ctx, a.ClientID) {
 		return s.enqueue(ctx, a, store.NoteAdd, n.UserID, n.AccessKeyID, nil)
 	}
@@ -50,7 +50,7 @@ func (s *Service) addNote(ctx context.Context, a Actor, n staas.S3Note) error {
 // noted is the note staas writes for n: the guide's, or, when the secret
 // stays out of notes (Config.NotesWithoutSecret), the user id and access
 // key id only; the note then says where the secret can be revealed.
-func (s *Service) noted(n staas.S3Note) staas.S3Note {
+func (s *core) noted(n staas.S3Note) staas.S3Note {
 	if s.notesWithoutSecret {
 		n.SecretAccessKey = ""
 	}
@@ -60,7 +60,7 @@ func (s *Service) noted(n staas.S3Note) staas.S3Note {
 // queueing reports whether the client has note changes waiting, which
 // later ones must follow. A store that cannot tell is taken as "none":
 // the change is then tried at once, as before the outbox existed.
-func (s *Service) queueing(ctx context.Context, clientID int64) bool {
+func (s *core) queueing(ctx context.Context, clientID int64) bool {
 	n, err := s.store.PendingNotes(ctx, clientID)
 	if err != nil {
 		s.log.Warn("could not count the client's queued WHMCS note changes", "client", clientID, "err", err)
@@ -73,7 +73,7 @@ func (s *Service) queueing(ctx context.Context, clientID int64) bool {
 // error, or nil when the change follows earlier queued ones. When the
 // change cannot be queued either, the error returned is cause (or the
 // store's), and the caller reports the action as partly done.
-func (s *Service) enqueue(ctx context.Context, a Actor, op, userID, accessKeyID string, cause error) error {
+func (s *core) enqueue(ctx context.Context, a Actor, op, userID, accessKeyID string, cause error) error {
 	ctx = context.WithoutCancel(ctx)
 	_, err := s.store.EnqueueNote(ctx, store.NoteOp{ClientID: a.ClientID, AdminID: a.Admin.ID, Op: op,
 		UserID: userID, AccessKeyID: accessKeyID, CreatedAt: s.now().UTC()})
@@ -111,7 +111,7 @@ func (s *Service) enqueue(ctx context.Context, a Actor, op, userID, accessKeyID 
 // Only one staas replica delivers at a time (a store lease); the others
 // return 0, 0, nil. delivered counts rows done or dropped, failed the
 // rows tried again later.
-func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err error) {
+func (s *ClientEvents) DeliverNotes(ctx context.Context) (delivered, failed int, err error) {
 	got, _, err := s.store.AcquireLease(ctx, noteLease, s.owner, s.now(), noteLeaseTTL)
 	if err != nil || !got {
 		return 0, 0, err
@@ -162,7 +162,7 @@ func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err 
 }
 
 // deliver makes one queued change.
-func (s *Service) deliver(ctx context.Context, n store.NoteOp) error {
+func (s *core) deliver(ctx context.Context, n store.NoteOp) error {
 	a := Actor{Admin: staas.Admin{ID: n.AdminID}, ClientID: n.ClientID}
 	switch n.Op {
 	case store.NoteAdd:
@@ -220,8 +220,8 @@ func noteAttrs(n store.NoteOp, err error) []any {
 		"access_key_id", n.AccessKeyID, "err", err}
 }
 
-// leaseOwner names this Service on the outbox lease: host, process and a
-// random part, so that two Services never share a name.
+// leaseOwner names this staas on the outbox lease: host, process and a
+// random part, so that two never share a name.
 func leaseOwner() string {
 	host, _ := os.Hostname()
 	if len(host) > 64 {

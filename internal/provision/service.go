@@ -125,7 +125,7 @@ func (k ActorKind) auditActor() string {
 	return staas.AuditActorAdmin
 }
 
-// Config assembles a Service.
+// Config assembles provision's parts (New).
 type Config struct {
 	Gateway Gateway
 	Store   Store
@@ -149,8 +149,12 @@ type Config struct {
 	NotesWithoutSecret bool
 }
 
-// Service carries out admin actions. It is safe for concurrent use.
-type Service struct {
+// core is what every part of provision shares: the gateway, staas's
+// store, WHMCS, the audit log and the admin's flashes (Record, Begin,
+// Finish, Info), the permission checks (allow, allowService) and the
+// cached user list of the cluster. AdminPanel, Lifecycle and ClientEvents
+// are its three faces; New builds them over one core.
+type core struct {
 	gw      Gateway
 	store   Store
 	whmcs   WHMCS
@@ -158,7 +162,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	ttl     time.Duration
-	owner   string // this Service's name on the outbox lease
+	owner   string // this core's name on the outbox lease
 	purger  BucketPurger
 
 	notesWithoutSecret bool
@@ -168,9 +172,33 @@ type Service struct {
 	usersTime time.Time
 }
 
-// New returns a Service.
-func New(c Config) *Service {
-	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
+// AdminPanel carries out the WHMCS admin area's actions on one client's
+// S3 user: the users list, the user, keys, buckets, limits, quotas and the
+// cluster's statistics (users.go, limits.go, stats.go, purge.go). Every
+// action checks the admin's WHMCS permission. It is safe for concurrent
+// use.
+type AdminPanel struct{ *core }
+
+// Lifecycle carries out WHMCS's module calls on a service: create,
+// suspend, unsuspend, terminate, change package, test connection, and the
+// client area's key buttons (lifecycle.go). It is safe for concurrent use.
+type Lifecycle struct{ *core }
+
+// ClientEvents follows WHMCS's client hooks (a client added, its address
+// changed, closed, deleted) and writes the daily report (events.go). It
+// is safe for concurrent use.
+type ClientEvents struct{ *core }
+
+// Services are provision's parts, built over one core by New.
+type Services struct {
+	Admin     *AdminPanel
+	Lifecycle *Lifecycle
+	Events    *ClientEvents
+}
+
+// New returns provision's parts over one core.
+func New(c Config) *Services {
+	s := &core{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
 		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
 	if s.cluster == "" {
 		s.cluster = "default"
@@ -185,7 +213,7 @@ func New(c Config) *Service {
 		s.ttl = 30 * time.Second
 	}
 	s.owner = leaseOwner()
-	return s
+	return &Services{Admin: &AdminPanel{s}, Lifecycle: &Lifecycle{s}, Events: &ClientEvents{s}}
 }
 
 // Permission levels of actions.
@@ -231,7 +259,7 @@ func allow(a Actor, permission string) error {
 // without an admin (refused before anything happened) is not recorded.
 // Params must not hold secrets. Recording is best effort: a store failure
 // is logged and never hides the action's own result.
-func (s *Service) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
+func (s *core) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
 	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
 		Action: action, Params: params}
 	var flash staas.Flash
@@ -259,7 +287,7 @@ const AuditStarted = "started"
 // an EUNAVAILABLE error and the action must not run. Params must not hold
 // secrets and must be bounded (the caller keeps only the action's own
 // parameters, each clipped).
-func (s *Service) Begin(ctx context.Context, a Actor, action string, params map[string]string) (int64, error) {
+func (s *core) Begin(ctx context.Context, a Actor, action string, params map[string]string) (int64, error) {
 	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
 		return 0, staas.Errorf(staas.EINVALID, "Nothing was done: the action names no client or no admin to record.")
 	}
@@ -280,7 +308,7 @@ func (s *Service) Begin(ctx context.Context, a Actor, action string, params map[
 // Finish completes the audit row Begin wrote with the action's outcome
 // and leaves the admin's flash, as Record does. A failure to complete the
 // row is logged; the row already says the action was started.
-func (s *Service) Finish(ctx context.Context, a Actor, id int64, action string, err error, okMessage string) {
+func (s *core) Finish(ctx context.Context, a Actor, id int64, action string, err error, okMessage string) {
 	result, message, flash := s.outcome(ctx, a, action, err, okMessage)
 	ctx = context.WithoutCancel(ctx)
 	if ferr := s.store.FinishAudit(ctx, id, result, message); ferr != nil {
@@ -290,7 +318,7 @@ func (s *Service) Finish(ctx context.Context, a Actor, id int64, action string, 
 }
 
 // outcome is how an action ended, as the audit log and the flash say it.
-func (s *Service) outcome(ctx context.Context, a Actor, action string, err error, okMessage string) (result, message string, flash staas.Flash) {
+func (s *core) outcome(ctx context.Context, a Actor, action string, err error, okMessage string) (result, message string, flash staas.Flash) {
 	if err == nil {
 		return "ok", okMessage, staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
 	}
@@ -306,7 +334,7 @@ func (s *Service) outcome(ctx context.Context, a Actor, action string, err error
 }
 
 // leaveFlash tells the admin who acted (not a client, not WHMCS's cron).
-func (s *Service) leaveFlash(ctx context.Context, a Actor, action string, flash staas.Flash) {
+func (s *core) leaveFlash(ctx context.Context, a Actor, action string, flash staas.Flash) {
 	if a.Admin.ID > 0 && a.ClientID > 0 && a.Kind != ActorClient && flash.Message != "" {
 		if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
 			s.log.Error("flash not written", "action", action, "err", ferr)
@@ -317,7 +345,7 @@ func (s *Service) leaveFlash(ctx context.Context, a Actor, action string, flash 
 // Info leaves the admin an informational flash (a warning that does not
 // make the action fail). Without an admin (a client, WHMCS's cron) there
 // is nobody to tell, and nothing is written.
-func (s *Service) Info(ctx context.Context, a Actor, message string) {
+func (s *core) Info(ctx context.Context, a Actor, message string) {
 	if a.Admin.ID <= 0 || a.ClientID <= 0 || a.Kind == ActorClient {
 		return
 	}
@@ -327,7 +355,7 @@ func (s *Service) Info(ctx context.Context, a Actor, message string) {
 }
 
 // mapping returns the client's S3 user or a clear ENOTFOUND.
-func (s *Service) mapping(ctx context.Context, clientID int64) (*staas.S3User, error) {
+func (s *core) mapping(ctx context.Context, clientID int64) (*staas.S3User, error) {
 	u, err := s.store.S3User(ctx, clientID, 0)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, staas.Errorf(staas.ENOTFOUND, "This client has no S3 user yet: use Create User first.")
