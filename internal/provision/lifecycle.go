@@ -9,7 +9,6 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/store"
 )
 
 // The WHMCS service lifecycle: what each function of the server module
@@ -286,7 +285,7 @@ func (s *core) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 		return nil
 	}
 	s.log.Warn("WHMCS refused a note that no retry would write; queueing it", "client", a.ClientID, "user_id", n.UserID, "access_key_id", n.AccessKeyID, "err", err)
-	return s.enqueue(ctx, a, store.NoteAdd, n.UserID, n.AccessKeyID, err)
+	return s.notes.Queue(ctx, a.ClientID, a.Admin.ID, n, err)
 }
 
 // applyProduct sets the user's limits and quota to the product's. All six

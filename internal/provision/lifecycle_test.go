@@ -273,8 +273,8 @@ func TestCreateService_WHMCSDownQueuesTheNoteOnce(t *testing.T) {
 		t.Fatalf("%d queued notes, want 1", n)
 	}
 	e.whmcs.set("")
-	if d, f, err := e.svc.Events.DeliverNotes(ctx); d != 1 || f != 0 || err != nil {
-		t.Fatalf("DeliverNotes = %d, %d, %v", d, f, err)
+	if d, f, err := e.svc.Notes.Deliver(ctx); d != 1 || f != 0 || err != nil {
+		t.Fatalf("Deliver = %d, %d, %v", d, f, err)
 	}
 	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(m.UserID, gu.Keys[0]) {

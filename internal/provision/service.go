@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"staas"
+	"staas/internal/notes"
 	"staas/internal/ostor"
-	"staas/internal/store"
 )
 
 // Gateway is the part of the ostor admin API the actions use
@@ -60,14 +60,8 @@ type Store interface {
 	FinishAudit(ctx context.Context, id int64, result, message string) error
 	AddFlash(ctx context.Context, adminID, clientID int64, f staas.Flash) error
 
-	// The note outbox (see outbox.go).
-	EnqueueNote(ctx context.Context, n store.NoteOp) (int64, error)
-	DueNotes(ctx context.Context, now time.Time, limit int) ([]store.NoteOp, error)
-	PendingNotes(ctx context.Context, clientID int64) (int, error)
-	NoteFailed(ctx context.Context, id int64, lastError string, next time.Time) error
-	DeleteNote(ctx context.Context, id int64) error
-	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, string, error)
-	ReleaseLease(ctx context.Context, name, owner string) error
+	// The note outbox and its lease (internal/notes).
+	notes.Store
 
 	// WHMCS lifecycle (see lifecycle.go and events.go).
 	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
@@ -162,10 +156,8 @@ type core struct {
 	log     *slog.Logger
 	now     func() time.Time
 	ttl     time.Duration
-	owner   string // this core's name on the outbox lease
 	purger  BucketPurger
-
-	notesWithoutSecret bool
+	notes   Notes
 
 	mu        sync.Mutex
 	users     []ostor.User // sorted by email
@@ -194,12 +186,15 @@ type Services struct {
 	Admin     *AdminPanel
 	Lifecycle *Lifecycle
 	Events    *ClientEvents
+	// Notes delivers the note changes queued while WHMCS was down (serve
+	// runs it every minute and on WHMCS's daily cron).
+	Notes *notes.Outbox
 }
 
 // New returns provision's parts over one core.
 func New(c Config) *Services {
 	s := &core{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger}
 	if s.cluster == "" {
 		s.cluster = "default"
 	}
@@ -212,8 +207,10 @@ func New(c Config) *Services {
 	if s.ttl == 0 {
 		s.ttl = 30 * time.Second
 	}
-	s.owner = leaseOwner()
-	return &Services{Admin: &AdminPanel{s}, Lifecycle: &Lifecycle{s}, Events: &ClientEvents{s}}
+	outbox := notes.New(notes.Config{Store: c.Store, WHMCS: c.WHMCS, Secrets: notes.SecretsFunc(s.keySecret),
+		Logger: s.log, Now: s.now, WithoutSecret: c.NotesWithoutSecret})
+	s.notes = outbox
+	return &Services{Admin: &AdminPanel{s}, Lifecycle: &Lifecycle{s}, Events: &ClientEvents{s}, Notes: outbox}
 }
 
 // Permission levels of actions.

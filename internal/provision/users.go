@@ -8,7 +8,6 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/store"
 )
 
 // CreateUser creates the client's S3 user with the client's WHMCS email,
@@ -190,26 +189,6 @@ func (s *AdminPanel) CheckPurgeBucket(ctx context.Context, a Actor, bucket strin
 	}
 	if s.purger == nil {
 		return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
-	}
-	return nil
-}
-
-// removeNotes removes notes and tells the admin when WHMCS's API cannot.
-// While WHMCS is unreachable, or earlier changes of the client's notes
-// still wait in the outbox, the removal is queued instead (see addNote).
-func (s *core) removeNotes(ctx context.Context, a Actor, userID, accessKeyID string) error {
-	if s.queueing(ctx, a.ClientID) {
-		return s.enqueue(ctx, a, store.NoteRemove, userID, accessKeyID, nil)
-	}
-	_, manual, err := s.whmcs.RemoveS3Notes(ctx, a.ClientID, a.Admin.ID, userID, accessKeyID)
-	if staas.ErrorCode(err) == staas.EUNAVAILABLE {
-		return s.enqueue(ctx, a, store.NoteRemove, userID, accessKeyID, err)
-	}
-	if err != nil {
-		return err
-	}
-	if manual {
-		s.Info(ctx, a, "The WHMCS API cannot delete notes: a note now says which S3 note to delete by hand.")
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package provision_test
+package notes_test
 
 import (
 	"bytes"
@@ -70,6 +70,33 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// env is one client's world: the gateway simulator, staas's store, and a
+// WHMCS database holding the clients, all real parts, with provision's
+// actions writing the notes through the outbox.
+type env struct {
+	*testworld.World
+	svc   *provision.Services
+	admin provision.Actor // full permissions on client 1
+}
+
+var clients = []staas.Client{
+	{ID: 1, FirstName: "Alice", LastName: "Archer", Email: "alice@example.com", Status: "Active"},
+	{ID: 2, FirstName: "Bob", LastName: "Baker", Email: "bob@example.com", Status: "Active"},
+}
+
+// notes returns the text of client id's notes.
+func (e *env) notes(t *testing.T, id int64) []string { return e.Notes(t, id) }
+
+func wantCode(t *testing.T, err error, code string, msgPart string) {
+	t.Helper()
+	if got := staas.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %q, want %q", err, got, code)
+	}
+	if !strings.Contains(staas.ErrorMessage(err), msgPart) {
+		t.Fatalf("message %q does not say %q", staas.ErrorMessage(err), msgPart)
+	}
+}
+
 type outboxEnv struct {
 	*env
 	whmcs *flakyWHMCS
@@ -100,9 +127,9 @@ func (e *outboxEnv) outbox(t *testing.T) []store.NoteOp {
 
 func (e *outboxEnv) deliver(t *testing.T, wantDelivered, wantFailed int) {
 	t.Helper()
-	d, f, err := e.svc.Events.DeliverNotes(context.Background())
+	d, f, err := e.svc.Notes.Deliver(context.Background())
 	if err != nil || d != wantDelivered || f != wantFailed {
-		t.Fatalf("DeliverNotes = %d delivered, %d failed, %v; want %d, %d, nil", d, f, err, wantDelivered, wantFailed)
+		t.Fatalf("Deliver = %d delivered, %d failed, %v; want %d, %d, nil", d, f, err, wantDelivered, wantFailed)
 	}
 }
 
