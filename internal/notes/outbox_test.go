@@ -185,12 +185,16 @@ func TestOutbox_CreateUserWhileWHMCSIsDown(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
 	e.whmcs.set(staas.EUNAVAILABLE)
-	u, err := e.svc.Admin.CreateUser(ctx, e.admin)
+	var u *staas.S3User
+	_, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "create-user", Change: true, Audit: true}, func(ctx context.Context) (string, error) {
+		var err error
+		u, err = e.svc.Admin.CreateUser(ctx, e.admin)
+		return "", err
+	})
 	if err != nil {
 		t.Fatalf("CreateUser while WHMCS is down: %v; want done, the note queued", err)
 	}
 	// The action is audited as done.
-	e.svc.Admin.Record(ctx, e.admin, "create-user", nil, err, "")
 	if audit, _ := e.Store.Audit(ctx, store.AuditFilter{ClientID: 1}); len(audit) != 1 || audit[0].Result != "ok" {
 		t.Fatalf("audit = %+v", audit)
 	}

@@ -65,7 +65,7 @@ func (s *ClientEvents) ClientAdded(ctx context.Context, clientID, adminID int64,
 	if m != nil {
 		params["user_id"] = m.UserID
 	}
-	s.Record(ctx, a, "client-add", params, err, msg)
+	s.record(ctx, a, "client-add", params, err, msg)
 	return m, err
 }
 
@@ -96,7 +96,7 @@ func (s *ClientEvents) ClientEmailChanged(ctx context.Context, clientID, adminID
 	}
 	msg := fmt.Sprintf("The client's email changed from %s to %s in WHMCS; its S3 users keep their addresses: %s.", cut(oldEmail), cut(newEmail), strings.Join(kept, "; "))
 	s.log.Info("client email changed; S3 users keep their addresses", "client", clientID, "users", len(users))
-	s.Record(ctx, a, "client-email-changed", map[string]string{"old_email": cut(oldEmail), "new_email": cut(newEmail)}, nil, msg)
+	s.record(ctx, a, "client-email-changed", map[string]string{"old_email": cut(oldEmail), "new_email": cut(newEmail)}, nil, msg)
 	return nil
 }
 
@@ -134,7 +134,7 @@ func (s *ClientEvents) ClientClosed(ctx context.Context, clientID, adminID int64
 			s.log.Warn("a closed client's S3 user is gone from the gateway", "client", clientID, "user_id", u.UserID, "service", u.ServiceID)
 			err, msg = nil, fmt.Sprintf("S3 user %s is gone from the gateway; nothing to disable.", describe(u))
 		}
-		s.Record(ctx, a, "client-close", userParams(u), err, msg)
+		s.record(ctx, a, "client-close", userParams(u), err, msg)
 		if err != nil {
 			failed = append(failed, fmt.Sprintf("%s: %s", describe(u), staas.ErrorMessage(err)))
 			errs = append(errs, err)
@@ -189,7 +189,7 @@ func (s *ClientEvents) ClientDeleted(ctx context.Context, clientID, adminID int6
 		msg, err := s.deletedClientUser(ctx, u, policy)
 		params := userParams(u)
 		params["policy"] = string(policy)
-		s.Record(ctx, a, "client-delete", params, err, msg)
+		s.record(ctx, a, "client-delete", params, err, msg)
 		if err != nil {
 			msg = fmt.Sprintf("S3 user %s of deleted WHMCS client %d: %s", describe(u), clientID, staas.ErrorMessage(err))
 			errs = append(errs, err)

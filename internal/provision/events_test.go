@@ -305,11 +305,11 @@ func TestRecord_Actors(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	admin := provision.Actor{Admin: staas.Admin{ID: 7}, ClientID: 1}
-	e.svc.Admin.Record(ctx, admin, "quota-set", nil, nil, "Quota set.")
-	e.svc.Admin.Record(ctx, provision.Actor{Kind: provision.ActorClient, ClientID: 1}, "service-reveal-secret", nil, nil, "Shown.")
-	e.svc.Admin.Record(ctx, provision.Actor{Kind: provision.ActorWHMCS, ClientID: 1}, "service-create", nil, nil, "Created.")
-	e.svc.Admin.Record(ctx, provision.Actor{Kind: provision.ActorWHMCS, ClientID: 1, Admin: staas.Admin{ID: 8}}, "service-suspend", nil, nil, "Suspended.")
-	e.svc.Admin.Record(ctx, provision.Actor{ClientID: 1}, "create-user", nil, nil, "nobody") // an admin action without admin
+	e.svc.Record(ctx, admin, "quota-set", nil, nil, "Quota set.")
+	e.svc.Record(ctx, provision.Actor{Kind: provision.ActorClient, ClientID: 1}, "service-reveal-secret", nil, nil, "Shown.")
+	e.svc.Record(ctx, provision.Actor{Kind: provision.ActorWHMCS, ClientID: 1}, "service-create", nil, nil, "Created.")
+	e.svc.Record(ctx, provision.Actor{Kind: provision.ActorWHMCS, ClientID: 1, Admin: staas.Admin{ID: 8}}, "service-suspend", nil, nil, "Suspended.")
+	e.svc.Record(ctx, provision.Actor{ClientID: 1}, "create-user", nil, nil, "nobody") // an admin action without admin
 	rows := e.audit(t, 1)
 	var got []string
 	for _, r := range rows {

@@ -20,7 +20,7 @@ import (
 // admins click twice, so a call that finds its work done answers success,
 // and a call that failed part way leaves what a retry completes. Each call
 // writes its own audit rows, with WHMCS as the actor (and the admin who
-// clicked a module button, if one did): callers must not Record again.
+// clicked a module button, if one did): callers must not record it again.
 
 // ServiceRef names a WHMCS service as the module call gives it.
 type ServiceRef struct {
@@ -82,7 +82,7 @@ func (s *core) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, 
 	for _, c := range []int64{ref.ClientID, from} {
 		a := ref.actor()
 		a.ClientID = c
-		s.Record(ctx, a, "service-moved", params, nil, msg)
+		s.record(ctx, a, "service-moved", params, nil, msg)
 	}
 	return m, nil
 }
@@ -137,7 +137,7 @@ func (s *Lifecycle) CreateService(ctx context.Context, ref ServiceRef, cfg Produ
 		params["user_id"] = m.UserID
 		params["email"] = m.Email
 	}
-	s.Record(ctx, a, "service-create", params, err, msg)
+	s.record(ctx, a, "service-create", params, err, msg)
 	return m, err
 }
 
@@ -369,7 +369,7 @@ func (s *core) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, r
 	if err == nil {
 		msg = fmt.Sprintf("S3 user %s (%s) of service %d is %s.", m.UserID, m.Email, ref.ServiceID, done)
 	}
-	s.Record(ctx, a, action, params, err, msg)
+	s.record(ctx, a, action, params, err, msg)
 	return err
 }
 
@@ -394,7 +394,7 @@ func (s *Lifecycle) ChangeServicePackage(ctx context.Context, ref ServiceRef, cf
 			msg = fmt.Sprintf("The limits and quota of S3 user %s (%s) of service %d are now the product's.", m.UserID, m.Email, ref.ServiceID)
 		}
 	}
-	s.Record(ctx, a, "service-change-package", params, err, msg)
+	s.record(ctx, a, "service-change-package", params, err, msg)
 	return err
 }
 
@@ -462,7 +462,7 @@ func (s *Lifecycle) TerminateService(ctx context.Context, ref ServiceRef, cfg Pr
 	a := ref.actor()
 	params := ref.params()
 	msg, err := s.terminate(ctx, a, ref, cfg, p, params)
-	s.Record(ctx, a, "service-terminate", params, err, msg)
+	s.record(ctx, a, "service-terminate", params, err, msg)
 	return err
 }
 
@@ -605,7 +605,7 @@ func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.Use
 			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged. %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
 		}
 		if auditAction != "" {
-			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, staas.Count(int(n), "object", "objects")))
+			s.record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, staas.Count(int(n), "object", "objects")))
 		}
 		if err != nil {
 			restore()
@@ -683,7 +683,7 @@ func (s *Lifecycle) ServiceGenerateKey(ctx context.Context, a Actor, ref Service
 		}
 		return key, fmt.Sprintf("Access key %s generated for S3 user %s.", key.AccessKeyID, m.UserID), nil
 	}()
-	s.Record(ctx, a, "service-generate-key", params, err, msg)
+	s.record(ctx, a, "service-generate-key", params, err, msg)
 	return key, err
 }
 
@@ -711,7 +711,7 @@ func (s *Lifecycle) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRe
 		}
 		return msg, nil
 	}()
-	s.Record(ctx, a, "service-revoke-key", params, err, msg)
+	s.record(ctx, a, "service-revoke-key", params, err, msg)
 	return err
 }
 
@@ -728,16 +728,16 @@ func (s *Lifecycle) ServiceRevealSecret(ctx context.Context, a Actor, ref Servic
 	params["access_key"] = cut(accessKeyID)
 	m, u, err := s.serviceKey(ctx, ref, accessKeyID)
 	if err != nil {
-		s.Record(ctx, a, "service-reveal-secret", params, err, "")
+		s.record(ctx, a, "service-reveal-secret", params, err, "")
 		return "", err
 	}
 	params["user_id"] = m.UserID
-	id, err := s.Begin(ctx, a, "service-reveal-secret", params)
+	id, err := s.begin(ctx, a, "service-reveal-secret", params)
 	if err != nil {
 		return "", err
 	}
 	secret := u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
-	s.Finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
+	s.finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
 	return secret, nil
 }
 

@@ -398,12 +398,19 @@ func TestListUsers_PagesAndSearches(t *testing.T) {
 	}
 }
 
-func TestRecord_AuditsWithoutSecretsAndFlashes(t *testing.T) {
+func TestRun_AuditsWithoutSecretsAndFlashes(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	_, err := e.svc.Admin.DeleteUser(ctx, e.admin)
-	e.svc.Admin.Record(ctx, e.admin, "delete-user", map[string]string{"confirm": "yes"}, err, "")
-	e.svc.Admin.Record(ctx, e.admin, "quota-set", map[string]string{"quota-gb": "5"}, nil, "Quota set.")
+	_, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "delete-user", Change: true, Audit: true, Params: map[string]string{"confirm": "yes"}},
+		func(ctx context.Context) (string, error) {
+			_, err := e.svc.Admin.DeleteUser(ctx, e.admin)
+			return "", err
+		})
+	wantCode(t, err, staas.ENOTFOUND, "")
+	if _, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "quota-set", Change: true, Audit: true, Params: map[string]string{"quota-gb": "5"}},
+		func(context.Context) (string, error) { return "Quota set.", nil }); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := e.Store.Audit(ctx, store.AuditFilter{ClientID: 1})
 	if err != nil {
 		t.Fatal(err)

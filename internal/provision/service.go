@@ -144,9 +144,9 @@ type Config struct {
 }
 
 // core is what every part of provision shares: the gateway, staas's
-// store, WHMCS, the audit log and the admin's flashes (Record, Begin,
-// Finish, Info), the permission checks (allow, allowService) and the
-// cached user list of the cluster. AdminPanel, Lifecycle and ClientEvents
+// store, WHMCS, the notes, the audit log and the admin's flashes (record,
+// begin, finish, info: audit.go), the permission checks (allow,
+// allowService) and the cached user list of the cluster. AdminPanel, Lifecycle and ClientEvents
 // are its three faces; New builds them over one core.
 type core struct {
 	gw      Gateway
@@ -246,109 +246,6 @@ func allow(a Actor, permission string) error {
 		return staas.Errorf(staas.EFORBIDDEN, "Your WHMCS role lacks the permission %q.", permission)
 	}
 	return nil
-}
-
-// Record writes the audit row of an action, naming its actor, and leaves
-// the admin who acted (Admin.ID > 0, also when they clicked a WHMCS module
-// button) a flash: success shows okMessage (no flash when it is ""),
-// failure shows the error's admin-safe message. A client, or WHMCS's cron,
-// gets the audit row but no flash: nobody would read it. An admin action
-// without an admin (refused before anything happened) is not recorded.
-// Params must not hold secrets. Recording is best effort: a store failure
-// is logged and never hides the action's own result.
-func (s *core) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
-	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
-		Action: action, Params: params}
-	var flash staas.Flash
-	entry.Result, entry.Message, flash = s.outcome(ctx, a, action, err, okMessage)
-	// A cancelled request still gets its audit row and flash.
-	ctx = context.WithoutCancel(ctx)
-	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
-		return
-	}
-	if _, aerr := s.store.AddAudit(ctx, entry); aerr != nil {
-		s.log.Error("audit row not written", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", aerr)
-	}
-	s.leaveFlash(ctx, a, action, flash)
-}
-
-// AuditStarted is the result of an audit row written before its action
-// ran (Begin); Finish replaces it with the outcome. A row that keeps it
-// belongs to an action that was cut short (staas stopped mid-way).
-const AuditStarted = "started"
-
-// Begin writes the audit row of an action that is about to run, with the
-// result AuditStarted, and returns its id for Finish. It is how a
-// sensitive action (revealing a secret, deleting, disabling, …) is
-// recorded before it acts: when the row cannot be written, Begin returns
-// an EUNAVAILABLE error and the action must not run. Params must not hold
-// secrets and must be bounded (the caller keeps only the action's own
-// parameters, each clipped).
-func (s *core) Begin(ctx context.Context, a Actor, action string, params map[string]string) (int64, error) {
-	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
-		return 0, staas.Errorf(staas.EINVALID, "Nothing was done: the action names no client or no admin to record.")
-	}
-	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
-		Action: action, Params: params, Result: AuditStarted}
-	id, err := s.store.AddAudit(context.WithoutCancel(ctx), entry)
-	if err != nil {
-		s.log.Error("audit row not written; the action was refused", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", err)
-		refusal := &staas.Error{Code: staas.EUNAVAILABLE,
-			Message: "Nothing was done: staas could not record this action in its audit log. Try again; if it keeps failing, staas's store needs a look (its log says why).",
-			Err:     err}
-		s.leaveFlash(context.WithoutCancel(ctx), a, action, staas.Flash{Kind: staas.FlashError, Message: refusal.Message})
-		return 0, refusal
-	}
-	return id, nil
-}
-
-// Finish completes the audit row Begin wrote with the action's outcome
-// and leaves the admin's flash, as Record does. A failure to complete the
-// row is logged; the row already says the action was started.
-func (s *core) Finish(ctx context.Context, a Actor, id int64, action string, err error, okMessage string) {
-	result, message, flash := s.outcome(ctx, a, action, err, okMessage)
-	ctx = context.WithoutCancel(ctx)
-	if ferr := s.store.FinishAudit(ctx, id, result, message); ferr != nil {
-		s.log.Error("audit row not completed", "action", action, "id", id, "admin", a.Admin.ID, "client", a.ClientID, "err", ferr)
-	}
-	s.leaveFlash(ctx, a, action, flash)
-}
-
-// outcome is how an action ended, as the audit log and the flash say it.
-func (s *core) outcome(ctx context.Context, a Actor, action string, err error, okMessage string) (result, message string, flash staas.Flash) {
-	if err == nil {
-		return "ok", okMessage, staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
-	}
-	result, message = staas.ErrorCode(err), staas.ErrorMessage(err)
-	// The admin reads the sentence; the log keeps what lies beneath it
-	// (the gateway's own words, its request id).
-	level := slog.LevelWarn
-	if result == staas.EINTERNAL {
-		level = slog.LevelError
-	}
-	s.log.Log(ctx, level, "action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "code", result, "err", staas.ErrorDetail(err))
-	return result, message, staas.Flash{Kind: staas.FlashError, Message: message}
-}
-
-// leaveFlash tells the admin who acted (not a client, not WHMCS's cron).
-func (s *core) leaveFlash(ctx context.Context, a Actor, action string, flash staas.Flash) {
-	if a.Admin.ID > 0 && a.ClientID > 0 && a.Kind != ActorClient && flash.Message != "" {
-		if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
-			s.log.Error("flash not written", "action", action, "err", ferr)
-		}
-	}
-}
-
-// Info leaves the admin an informational flash (a warning that does not
-// make the action fail). Without an admin (a client, WHMCS's cron) there
-// is nobody to tell, and nothing is written.
-func (s *core) Info(ctx context.Context, a Actor, message string) {
-	if a.Admin.ID <= 0 || a.ClientID <= 0 || a.Kind == ActorClient {
-		return
-	}
-	if err := s.store.AddFlash(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, staas.Flash{Kind: staas.FlashInfo, Message: message}); err != nil {
-		s.log.Error("flash not written", "err", err)
-	}
 }
 
 // mapping returns the client's S3 user or a clear ENOTFOUND.

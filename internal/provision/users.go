@@ -64,7 +64,7 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 		return nil, fmt.Errorf("S3 user %s was created but its mapping was not saved: %w", userID, err)
 	}
 	if first == nil {
-		s.Info(ctx, a, fmt.Sprintf("The S3 user %s already existed on the cluster and is now linked to this client; no note was added because its secret is not new.", userID))
+		s.info(ctx, a, fmt.Sprintf("The S3 user %s already existed on the cluster and is now linked to this client; no note was added because its secret is not new.", userID))
 		return &m, nil
 	}
 	if err := s.addNote(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
