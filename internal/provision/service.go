@@ -1,8 +1,3 @@
-// Package provision says what each admin action on a client's S3 storage
-// means end to end: which permission it needs, what it asks the gateway,
-// what it records in staas's store, which WHMCS note it writes or removes,
-// and what the admin is told. Handlers stay thin: they decode a request,
-// call one method here and render.
 package provision
 
 import (
