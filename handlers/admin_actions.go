@@ -35,9 +35,7 @@ type adminAction struct {
 	// before its data is deleted.
 	typed func(p map[string]string) string
 	// audit says whether the action is worth an audit row even when it
-	// only changes what the admin sees (reveal-secret is; hide-panel isn't).
-	// An audited action's row is written before it runs, and it does not
-	// run when the row cannot be written (provision's Begin and Finish).
+	// only changes what the admin sees (provision.Action.Audit).
 	audit bool
 	run   func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (okMessage string, err error)
 }
@@ -381,9 +379,9 @@ func quotaOf(p map[string]string) (provision.Subject, error) {
 
 // action returns the endpoint of one admin action. The flow: the shim has
 // checked the WHMCS admin session and CSRF token and signed the request;
-// here the permission is checked (by the service), a destructive action
-// is parked for confirmation, and the outcome lands in the audit log and
-// the admin's flash. The answer tells the shim whether it worked; either
+// here provision checks the permission, a destructive action is parked
+// for confirmation, and provision records the outcome in the audit log
+// and the admin's flash. The answer tells the shim whether it worked; either
 // way the shim redirects back to the client summary.
 func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -395,13 +393,10 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		a := actor(req.Admin, req.ClientID)
 		// Only the action's own fields go on; padding is dropped here.
 		params := actionFields(name, req.Params)
-		perm := staas.PermViewClientSummary
-		if act.change {
-			perm = staas.PermServerOperations
-		}
-		if !a.Admin.Can(perm) || a.Admin.ID <= 0 {
-			err := staas.Errorf(staas.EFORBIDDEN, "Your WHMCS role lacks the permission %q.", perm)
-			h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
+		// What the audit log and the permission check know of it: both
+		// are provision's.
+		pa := provision.Action{Name: name, Change: act.change, Audit: act.audit, Params: auditParams(name, params)}
+		if err := h.svc.Authorize(ctx, a, pa); err != nil {
 			return anchored{err: err, anchor: views.AnchorResult}
 		}
 		// Cancel takes the admin back to where the question was asked,
@@ -415,8 +410,7 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 		// or forged) for what the first click would have refused is
 		// refused the same way, and parks no question about it.
 		if act.destructive && act.check != nil {
-			if err := act.check(h, ctx, a, params); err != nil {
-				h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
+			if err := h.svc.Check(ctx, a, pa, func() error { return act.check(h, ctx, a, params) }); err != nil {
 				return anchored{err: err, anchor: h.errorAnchor(ctx, a, name)}
 			}
 		}
@@ -428,31 +422,21 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 				Anchor: views.AnchorConfirm})
 		}
 		if act.destructive && act.typed != nil {
-			if want := act.typed(params); want == "" || params[views.FieldTypedName] != want {
-				msg := fmt.Sprintf("Type %s exactly to confirm.", want)
-				err := staas.Errorf(staas.EINVALID, "The name typed to confirm was not %s, so nothing was deleted.", want)
-				h.svc.Record(ctx, a, name, auditParams(name, params), err, "")
-				if aerr := h.ask(ctx, a, name, act, params, msg); aerr != nil {
+			want := act.typed(params)
+			if err := h.svc.ConfirmTyped(ctx, a, pa, want, params[views.FieldTypedName]); err != nil {
+				if aerr := h.ask(ctx, a, name, act, params, fmt.Sprintf("Type %s exactly to confirm.", want)); aerr != nil {
 					return aerr
 				}
 				// Back to the question, which says what was wrong by the field.
 				return anchored{err: err, anchor: views.AnchorConfirm}
 			}
 		}
-		var msg string
-		var err error
-		if act.audit {
-			// Recorded before it acts: an action that cannot be audited
-			// does not run.
-			id, berr := h.svc.Begin(ctx, a, name, auditParams(name, params))
-			if berr != nil {
-				// Begin left the refusal as a flash: land on it.
-				return anchored{err: berr, anchor: views.AnchorResult}
-			}
-			msg, err = act.run(h, ctx, a, params)
-			h.svc.Finish(ctx, a, id, name, err, msg)
-		} else if msg, err = act.run(h, ctx, a, params); err != nil {
-			h.svc.Record(ctx, a, name, auditParams(name, params), err, msg)
+		// An audited action is recorded before it acts: one that cannot
+		// be audited does not run.
+		msg, err := h.svc.Run(ctx, a, pa, func(ctx context.Context) (string, error) { return act.run(h, ctx, a, params) })
+		if provision.NotRecorded(err) {
+			// The refusal is the admin's flash: land on it.
+			return anchored{err: err, anchor: views.AnchorResult}
 		}
 		if err != nil {
 			return anchored{err: err, anchor: h.errorAnchor(ctx, a, name)}

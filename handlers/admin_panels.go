@@ -30,7 +30,7 @@ type PanelStore interface {
 
 // adminUI serves the WHMCS admin area's S3 links, panels and actions.
 type adminUI struct {
-	svc    *provision.Service
+	svc    *provision.AdminPanel
 	panels PanelStore
 	// usage reads the usage ledger (nil: collection is not configured);
 	// usageSchedule says when it is filled.
@@ -75,7 +75,7 @@ func (h *adminUI) links(c echo.Context) error {
 	if err := decodeShim(c, &req); err != nil {
 		return err
 	}
-	if !req.Admin.Can(staas.PermViewClientSummary) {
+	if !h.svc.MayView(actor(req.Admin, req.ClientID)) {
 		// WHMCS shows nothing rather than buttons the admin may not press.
 		return c.JSON(http.StatusOK, whmcsbridge.LinksResponse{Result: whmcsbridge.Result{Result: "success"}, Links: []string{}})
 	}
@@ -85,7 +85,7 @@ func (h *adminUI) links(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.LinksVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), On: map[string]bool{}}
+	vm := views.LinksVM{Form: formOf(req), CanChange: h.svc.MayChange(a), On: map[string]bool{}}
 	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage, views.PanelAudit} {
 		_, vm.On[p] = state[p]
 	}
@@ -187,7 +187,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		return err
 	}
 	ok := whmcsbridge.Result{Result: "success"}
-	if !req.Admin.Can(staas.PermViewClientSummary) {
+	if !h.svc.MayView(actor(req.Admin, req.ClientID)) {
 		return c.JSON(http.StatusOK, whmcsbridge.PanelsResponse{Result: ok})
 	}
 	ctx := c.Request().Context()
@@ -200,7 +200,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := views.PanelsVM{Form: formOf(req), CanChange: req.Admin.Can(staas.PermServerOperations), Flashes: flashes}
+	vm := views.PanelsVM{Form: formOf(req), CanChange: h.svc.MayChange(a), Flashes: flashes}
 	// A panel that cannot be read renders as its frame with the reason:
 	// the anchor of the action that opened it still finds it.
 	failed := func(panel, title string, err error) {
@@ -233,7 +233,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		reveal := parseState(s).Get("reveal")
 		if reveal != "" {
 			h.show(ctx, a, views.PanelUser, nil)
-			if !req.Admin.Can(staas.PermServerOperations) {
+			if !h.svc.MayChange(a) {
 				reveal = ""
 			}
 		}

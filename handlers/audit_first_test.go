@@ -109,7 +109,7 @@ func (failingAudit) AddAudit(context.Context, staas.AuditEntry) (int64, error) {
 // secret is not revealed, the user is not disabled or deleted. Before,
 // the failure was logged and the action went ahead.
 func TestAudit_ActionRefusedWhenItCannotBeRecorded(t *testing.T) {
-	var svc *provision.Service
+	var svc *provision.Services
 	a := newAppWith(t, func(w *testworld.World, d *handlers.Deps) {
 		svc = provision.New(provision.Config{Gateway: w.Gateway, Store: failingAudit{w.Store}, WHMCS: w.Bridge})
 		d.Provision = svc
@@ -117,7 +117,7 @@ func TestAudit_ActionRefusedWhenItCannotBeRecorded(t *testing.T) {
 	ctx := context.Background()
 	// The user exists; creating it went through another door.
 	ok := provision.New(provision.Config{Gateway: a.Gateway, Store: a.Store, WHMCS: a.Bridge})
-	if _, err := ok.CreateUser(ctx, provision.Actor{Admin: fullAdmin, ClientID: 1}); err != nil {
+	if _, err := ok.Admin.CreateUser(ctx, provision.Actor{Admin: fullAdmin, ClientID: 1}); err != nil {
 		t.Fatal(err)
 	}
 	u, err := a.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))

@@ -20,7 +20,7 @@ type DailyFunc func(ctx context.Context) []string
 
 // eventAPI serves the client and cron hooks.
 type eventAPI struct {
-	svc *provision.Service
+	svc *provision.ClientEvents
 	// createOnAdd creates a client's S3 user when WHMCS adds the client
 	// (STAAS_CREATE_ON_CLIENT_ADD).
 	createOnAdd bool

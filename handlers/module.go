@@ -45,7 +45,7 @@ type QuotaReader interface {
 // moduleAPI serves the server module's functions and the client's own
 // buttons on the service page.
 type moduleAPI struct {
-	svc      *provision.Service
+	svc      *provision.Lifecycle
 	panels   PanelStore
 	services ServiceStore
 	usage    ServiceUsageReader

@@ -33,7 +33,7 @@ type Deps struct {
 	// Shim verifies the PHP shim's signed requests; with Provision and
 	// Panels it enables the /shim/v1/admin routes.
 	Shim      ShimVerifier
-	Provision *provision.Service
+	Provision *provision.Services
 	Panels    PanelStore
 	// Usage reads the usage ledger for the "S3 Usage History" panel; nil
 	// makes the panel say that usage collection is not configured.
@@ -90,7 +90,7 @@ func New(d Deps) *echo.Echo {
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
+		ui := &adminUI{svc: d.Provision.Admin, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
 		if ui.log == nil {
 			ui.log = slog.New(slog.DiscardHandler)
 		}
@@ -108,7 +108,7 @@ func New(d Deps) *echo.Echo {
 		if log == nil {
 			log = slog.New(slog.DiscardHandler)
 		}
-		mod := &moduleAPI{svc: d.Provision, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
+		mod := &moduleAPI{svc: d.Provision.Lifecycle, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
 			quotas: d.Quotas, usageSchedule: d.UsageSchedule, log: log, now: d.Now}
 		if mod.now == nil {
 			mod.now = time.Now
@@ -121,7 +121,7 @@ func New(d Deps) *echo.Echo {
 		for name, fn := range clientActions {
 			e.POST(whmcsbridge.ClientActionPath(name), mod.clientAction(fn), signed)
 		}
-		ev := &eventAPI{svc: d.Provision, createOnAdd: d.CreateOnClientAdd, deletePolicy: d.ClientDelete, daily: d.Daily}
+		ev := &eventAPI{svc: d.Provision.Events, createOnAdd: d.CreateOnClientAdd, deletePolicy: d.ClientDelete, daily: d.Daily}
 		for name, fn := range eventFuncs {
 			e.POST(whmcsbridge.EventPath(name), ev.event(name, fn), signed)
 		}

@@ -178,14 +178,14 @@ func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
 }
 
 // deliverNotes makes the WHMCS note changes queued while WHMCS was
-// unreachable, at once and then every minute (provision.DeliverNotes).
+// unreachable, at once and then every minute (notes.Outbox.Deliver).
 // Unlike usage.Every it logs only runs that did something or failed: a
 // line a minute would bury the log. Rows are logged by ids, never secrets.
-func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger) {
+func deliverNotes(ctx context.Context, svc *provision.Services, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		delivered, failed, err := svc.DeliverNotes(ctx)
+		delivered, failed, err := svc.Notes.Deliver(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -207,14 +207,14 @@ func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger)
 // sizes once, now, so the day's figures are in before WHMCS's UsageUpdate
 // reads them. Each part runs whatever the others did; each gives one line
 // for WHMCS's Activity Log, a failure included.
-func dailyWork(svc *provision.Service, collector *usagecol.Collector, sampler *usagecol.Sampler, log *slog.Logger) handlers.DailyFunc {
+func dailyWork(svc *provision.Services, collector *usagecol.Collector, sampler *usagecol.Sampler, log *slog.Logger) handlers.DailyFunc {
 	return func(ctx context.Context) []string {
 		var lines []string
 		failed := func(part string, err error) {
 			log.Error("daily cron: "+part+" failed", "err", err)
 			lines = append(lines, fmt.Sprintf("staas: %s failed: %s", part, staas.ErrorMessage(err)))
 		}
-		if delivered, notYet, err := svc.DeliverNotes(ctx); err != nil {
+		if delivered, notYet, err := svc.Notes.Deliver(ctx); err != nil {
 			failed("delivering queued WHMCS notes", err)
 		} else {
 			lines = append(lines, fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet))

@@ -35,7 +35,7 @@ func eventActor(clientID, adminID int64) (Actor, error) {
 // and notes its key pair. A client that has one already is fine; a user
 // with that email on the gateway that no mapping names is linked and
 // noted from its first key (the answer to an earlier try was lost).
-func (s *Service) ClientAdded(ctx context.Context, clientID, adminID int64, email string) (*staas.S3User, error) {
+func (s *ClientEvents) ClientAdded(ctx context.Context, clientID, adminID int64, email string) (*staas.S3User, error) {
 	a, err := eventActor(clientID, adminID)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func (s *Service) ClientAdded(ctx context.Context, clientID, adminID int64, emai
 	if m != nil {
 		params["user_id"] = m.UserID
 	}
-	s.Record(ctx, a, "client-add", params, err, msg)
+	s.record(ctx, a, "client-add", params, err, msg)
 	return m, err
 }
 
@@ -74,7 +74,7 @@ func (s *Service) ClientAdded(ctx context.Context, clientID, adminID int64, emai
 // ostor, and the keys the client uses stay valid). Nothing changes on the
 // gateway. The same address, or a client without S3 users, is nothing to
 // record.
-func (s *Service) ClientEmailChanged(ctx context.Context, clientID, adminID int64, oldEmail, newEmail string) error {
+func (s *ClientEvents) ClientEmailChanged(ctx context.Context, clientID, adminID int64, oldEmail, newEmail string) error {
 	a, err := eventActor(clientID, adminID)
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func (s *Service) ClientEmailChanged(ctx context.Context, clientID, adminID int6
 	}
 	msg := fmt.Sprintf("The client's email changed from %s to %s in WHMCS; its S3 users keep their addresses: %s.", cut(oldEmail), cut(newEmail), strings.Join(kept, "; "))
 	s.log.Info("client email changed; S3 users keep their addresses", "client", clientID, "users", len(users))
-	s.Record(ctx, a, "client-email-changed", map[string]string{"old_email": cut(oldEmail), "new_email": cut(newEmail)}, nil, msg)
+	s.record(ctx, a, "client-email-changed", map[string]string{"old_email": cut(oldEmail), "new_email": cut(newEmail)}, nil, msg)
 	return nil
 }
 
@@ -116,7 +116,7 @@ func userParams(u staas.S3User) map[string]string {
 // client-level one and each service's: keys stop working, data stays. A
 // user disabled already is fine. Every user is tried; the error then
 // names those that failed.
-func (s *Service) ClientClosed(ctx context.Context, clientID, adminID int64) error {
+func (s *ClientEvents) ClientClosed(ctx context.Context, clientID, adminID int64) error {
 	a, err := eventActor(clientID, adminID)
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (s *Service) ClientClosed(ctx context.Context, clientID, adminID int64) err
 			s.log.Warn("a closed client's S3 user is gone from the gateway", "client", clientID, "user_id", u.UserID, "service", u.ServiceID)
 			err, msg = nil, fmt.Sprintf("S3 user %s is gone from the gateway; nothing to disable.", describe(u))
 		}
-		s.Record(ctx, a, "client-close", userParams(u), err, msg)
+		s.record(ctx, a, "client-close", userParams(u), err, msg)
 		if err != nil {
 			failed = append(failed, fmt.Sprintf("%s: %s", describe(u), staas.ErrorMessage(err)))
 			errs = append(errs, err)
@@ -168,7 +168,7 @@ const (
 // Activity Log, and each orphan a warning in the log. Orphans stay in the
 // store until an operator deletes them; DailyReport lists them meanwhile.
 // Every user is tried; the messages are returned with the error.
-func (s *Service) ClientDeleted(ctx context.Context, clientID, adminID int64, policy DeletePolicy) (messages []string, err error) {
+func (s *ClientEvents) ClientDeleted(ctx context.Context, clientID, adminID int64, policy DeletePolicy) (messages []string, err error) {
 	a, err := eventActor(clientID, adminID)
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func (s *Service) ClientDeleted(ctx context.Context, clientID, adminID int64, po
 		msg, err := s.deletedClientUser(ctx, u, policy)
 		params := userParams(u)
 		params["policy"] = string(policy)
-		s.Record(ctx, a, "client-delete", params, err, msg)
+		s.record(ctx, a, "client-delete", params, err, msg)
 		if err != nil {
 			msg = fmt.Sprintf("S3 user %s of deleted WHMCS client %d: %s", describe(u), clientID, staas.ErrorMessage(err))
 			errs = append(errs, err)
@@ -207,7 +207,7 @@ func (s *Service) ClientDeleted(ctx context.Context, clientID, adminID int64, po
 
 // deletedClientUser deletes one user of a deleted client (policy delete,
 // no buckets) or disables it and marks it orphaned, and says which.
-func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy DeletePolicy) (string, error) {
+func (s *core) deletedClientUser(ctx context.Context, u staas.S3User, policy DeletePolicy) (string, error) {
 	who := fmt.Sprintf("S3 user %s of deleted WHMCS client %d", describe(u), u.ClientID)
 	if _, err := s.gw.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) == staas.ENOTFOUND {
 		if err := s.store.DeleteS3User(ctx, u.ClientID, u.ServiceID); err != nil {
@@ -252,7 +252,7 @@ func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy 
 
 // DailyReport says what needs an admin, one line each: every orphaned S3
 // user, and how many WHMCS note changes still wait in the outbox.
-func (s *Service) DailyReport(ctx context.Context) ([]string, error) {
+func (s *ClientEvents) DailyReport(ctx context.Context) ([]string, error) {
 	orphans, err := s.store.Orphans(ctx)
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (s *Service) DailyReport(ctx context.Context) ([]string, error) {
 
 // orphanState says what the gateway has of an orphan now, as far as it
 // answers: the report goes out whether the gateway is up or not.
-func (s *Service) orphanState(ctx context.Context, u staas.S3User) string {
+func (s *core) orphanState(ctx context.Context, u staas.S3User) string {
 	gu, err := s.gw.User(ctx, ostor.ByID(u.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return "gone from the gateway"

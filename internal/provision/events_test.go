@@ -14,7 +14,7 @@ import (
 func TestClientAdded_CreatesTheClientLevelUserOnce(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.ClientAdded(ctx, 1, 0, "alice@example.com")
+	m, err := e.svc.Events.ClientAdded(ctx, 1, 0, "alice@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestClientAdded_CreatesTheClientLevelUserOnce(t *testing.T) {
 	}
 	// The hook fires again (a retry, an admin re-saving): nothing new.
 	before := e.snapshot(t, 0, "alice@example.com")
-	again, err := e.svc.ClientAdded(ctx, 1, 0, "alice@example.com")
+	again, err := e.svc.Events.ClientAdded(ctx, 1, 0, "alice@example.com")
 	if err != nil || again.UserID != m.UserID {
 		t.Fatalf("again: %+v, %v", again, err)
 	}
@@ -43,17 +43,17 @@ func TestClientAdded_CreatesTheClientLevelUserOnce(t *testing.T) {
 	}
 
 	// The admin panel's Create User now finds it.
-	_, err = e.svc.CreateUser(ctx, provision.Actor{Admin: staas.Admin{ID: 7, Permissions: []string{staas.PermServerOperations}}, ClientID: 1})
+	_, err = e.svc.Admin.CreateUser(ctx, provision.Actor{Admin: staas.Admin{ID: 7, Permissions: []string{staas.PermServerOperations}}, ClientID: 1})
 	wantCode(t, err, staas.ECONFLICT, m.UserID)
 
 	// Bob's address belongs to an S3 user of Alice's: refused.
 	if err := e.Store.SaveS3User(ctx, staas.S3User{ClientID: 1, ServiceID: 9, Cluster: "default", UserID: mustCreate(t, e, "bob@example.com"), Email: "bob@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.ClientAdded(ctx, 2, 0, "bob@example.com")
+	_, err = e.svc.Events.ClientAdded(ctx, 2, 0, "bob@example.com")
 	wantCode(t, err, staas.ECONFLICT, "belongs to service 9 of WHMCS client 1")
 
-	_, err = e.svc.ClientAdded(ctx, 3, 0, "not an address")
+	_, err = e.svc.Events.ClientAdded(ctx, 3, 0, "not an address")
 	wantCode(t, err, staas.EINVALID, "is not one an S3 user can have")
 }
 
@@ -71,11 +71,11 @@ func mustCreate(t *testing.T, e *lcEnv, email string) string {
 func aliceWithServices(t *testing.T, e *lcEnv) []string {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := e.svc.ClientAdded(ctx, 1, 0, "alice@example.com"); err != nil {
+	if _, err := e.svc.Events.ClientAdded(ctx, 1, 0, "alice@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{1001, 1002} {
-		if _, err := e.svc.CreateService(ctx, ref(id), limited); err != nil {
+		if _, err := e.svc.Lifecycle.CreateService(ctx, ref(id), limited); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,13 +91,13 @@ func TestClientEmailChanged_UsersKeepTheirAddresses(t *testing.T) {
 	emails := aliceWithServices(t, e)
 	rows := len(e.audit(t, 1))
 	requests := e.Sim.Requests()
-	if err := e.svc.ClientEmailChanged(ctx, 1, 3, "alice@example.com", "ALICE@example.com"); err != nil {
+	if err := e.svc.Events.ClientEmailChanged(ctx, 1, 3, "alice@example.com", "ALICE@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if len(e.audit(t, 1)) != rows {
 		t.Fatal("the same address in other case was recorded as a change")
 	}
-	if err := e.svc.ClientEmailChanged(ctx, 1, 3, "alice@example.com", "alice@new.example"); err != nil {
+	if err := e.svc.Events.ClientEmailChanged(ctx, 1, 3, "alice@example.com", "alice@new.example"); err != nil {
 		t.Fatal(err)
 	}
 	if e.Sim.Requests() != requests {
@@ -118,7 +118,7 @@ func TestClientEmailChanged_UsersKeepTheirAddresses(t *testing.T) {
 		}
 	}
 	// A client without S3 users has nothing to record.
-	if err := e.svc.ClientEmailChanged(ctx, 2, 0, "bob@example.com", "bob@new.example"); err != nil || len(e.audit(t, 2)) != 0 {
+	if err := e.svc.Events.ClientEmailChanged(ctx, 2, 0, "bob@example.com", "bob@new.example"); err != nil || len(e.audit(t, 2)) != 0 {
 		t.Fatalf("bob: %v, %d rows", err, len(e.audit(t, 2)))
 	}
 }
@@ -127,14 +127,14 @@ func TestClientClosed_DisablesEveryUser(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	emails := aliceWithServices(t, e)
-	if err := e.svc.SuspendService(ctx, ref(1001), ""); err != nil { // disabled already: fine
+	if err := e.svc.Lifecycle.SuspendService(ctx, ref(1001), ""); err != nil { // disabled already: fine
 		t.Fatal(err)
 	}
 	e.Sim.SetFaults(ostorsim.Faults{DropRate: 1})
-	err := e.svc.ClientClosed(ctx, 1, 0)
+	err := e.svc.Events.ClientClosed(ctx, 1, 0)
 	wantCode(t, err, staas.EUNAVAILABLE, "3 of the 3 S3 users of client 1 could not be disabled")
 	e.Sim.SetFaults(ostorsim.Faults{})
-	if err := e.svc.ClientClosed(ctx, 1, 0); err != nil {
+	if err := e.svc.Events.ClientClosed(ctx, 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, em := range emails {
@@ -142,7 +142,7 @@ func TestClientClosed_DisablesEveryUser(t *testing.T) {
 			t.Errorf("%s is %q after the client was closed", em, u.State)
 		}
 	}
-	if err := e.svc.ClientClosed(ctx, 1, 0); err != nil {
+	if err := e.svc.Events.ClientClosed(ctx, 1, 0); err != nil {
 		t.Fatalf("closing again: %v", err)
 	}
 	n := 0
@@ -162,7 +162,7 @@ func TestClientDeleted_DisablePolicyKeepsOrphans(t *testing.T) {
 	emails := aliceWithServices(t, e)
 	notes := e.Notes(t, 1)
 	e.whmcs.set(staas.EINTERNAL) // WHMCS must not be asked
-	msgs, err := e.svc.ClientDeleted(ctx, 1, 0, "")
+	msgs, err := e.svc.Events.ClientDeleted(ctx, 1, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestClientDeleted_DisablePolicyKeepsOrphans(t *testing.T) {
 		t.Error("no warning logged for the orphans")
 	}
 
-	lines, err := e.svc.DailyReport(ctx)
+	lines, err := e.svc.Events.DailyReport(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestClientDeleted_DeletePolicy(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	emails := aliceWithServices(t, e)
-	msgs, err := e.svc.ClientDeleted(ctx, 1, 5, provision.DeleteDelete)
+	msgs, err := e.svc.Events.ClientDeleted(ctx, 1, 5, provision.DeleteDelete)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,15 +242,15 @@ func TestClientDeleted_DeletePolicy(t *testing.T) {
 
 	// Queued notes join the daily report.
 	e.whmcs.set(staas.EUNAVAILABLE)
-	if _, err := e.svc.ClientAdded(ctx, 2, 0, "bob@example.com"); err != nil {
+	if _, err := e.svc.Events.ClientAdded(ctx, 2, 0, "bob@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	lines, err := e.svc.DailyReport(ctx)
+	lines, err := e.svc.Events.DailyReport(ctx)
 	if err != nil || len(lines) != 2 || !strings.Contains(lines[1], "1 WHMCS note change(s) wait") {
 		t.Fatalf("daily report %q, %v", lines, err)
 	}
 
-	_, err = e.svc.ClientDeleted(ctx, 1, 0, "purge")
+	_, err = e.svc.Events.ClientDeleted(ctx, 1, 0, "purge")
 	wantCode(t, err, staas.EINVALID, "must be")
 }
 
@@ -262,7 +262,7 @@ func TestClientDeleted_DeleteFails(t *testing.T) {
 	ctx := context.Background()
 	emails := aliceWithServices(t, e)
 	fg.fail("delete user", 1)
-	msgs, err := e.svc.ClientDeleted(ctx, 1, 5, provision.DeleteDelete)
+	msgs, err := e.svc.Events.ClientDeleted(ctx, 1, 5, provision.DeleteDelete)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestClientDeleted_GatewayDown(t *testing.T) {
 	ctx := context.Background()
 	aliceWithServices(t, e)
 	e.Sim.SetFaults(ostorsim.Faults{DropRate: 1})
-	msgs, err := e.svc.ClientDeleted(ctx, 1, 0, provision.DeleteDelete)
+	msgs, err := e.svc.Events.ClientDeleted(ctx, 1, 0, provision.DeleteDelete)
 	e.Sim.SetFaults(ostorsim.Faults{})
 	wantCode(t, err, staas.EUNAVAILABLE, "3 of the 3 S3 users of deleted client 1")
 	if len(msgs) != 3 || !strings.Contains(msgs[0], "could NOT be disabled") {
@@ -293,7 +293,7 @@ func TestClientDeleted_GatewayDown(t *testing.T) {
 	if orphans, _ := e.Store.Orphans(ctx); len(orphans) != 3 {
 		t.Fatalf("orphans %+v", orphans)
 	}
-	lines, _ := e.svc.DailyReport(ctx)
+	lines, _ := e.svc.Events.DailyReport(ctx)
 	if len(lines) != 3 || !strings.Contains(lines[0], "ENABLED") {
 		t.Fatalf("the daily report must show the orphans still enabled: %q", lines)
 	}

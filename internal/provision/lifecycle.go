@@ -9,7 +9,6 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/store"
 )
 
 // The WHMCS service lifecycle: what each function of the server module
@@ -21,7 +20,7 @@ import (
 // admins click twice, so a call that finds its work done answers success,
 // and a call that failed part way leaves what a retry completes. Each call
 // writes its own audit rows, with WHMCS as the actor (and the admin who
-// clicked a module button, if one did): callers must not Record again.
+// clicked a module button, if one did): callers must not record it again.
 
 // ServiceRef names a WHMCS service as the module call gives it.
 type ServiceRef struct {
@@ -60,7 +59,7 @@ func (r ServiceRef) params() map[string]string {
 // WHMCS has moved the service to another client, the mapping follows and
 // both clients' audit logs say so. ENOTFOUND (the store's) when the
 // service has none.
-func (s *Service) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, error) {
+func (s *core) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, error) {
 	m, err := s.store.S3UserByService(ctx, ref.ServiceID)
 	if err != nil {
 		return nil, err
@@ -83,13 +82,13 @@ func (s *Service) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3Use
 	for _, c := range []int64{ref.ClientID, from} {
 		a := ref.actor()
 		a.ClientID = c
-		s.Record(ctx, a, "service-moved", params, nil, msg)
+		s.record(ctx, a, "service-moved", params, nil, msg)
 	}
 	return m, nil
 }
 
 // mappedService is serviceUser with the admin-facing ENOTFOUND message.
-func (s *Service) mappedService(ctx context.Context, ref ServiceRef, notFound string) (*staas.S3User, error) {
+func (s *core) mappedService(ctx context.Context, ref ServiceRef, notFound string) (*staas.S3User, error) {
 	m, err := s.serviceUser(ctx, ref)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, staas.Errorf(staas.ENOTFOUND, "%s", notFound)
@@ -118,7 +117,7 @@ const (
 //
 // On an error after the mapping was saved, the mapping is returned with
 // the error.
-func (s *Service) CreateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) (*staas.S3User, error) {
+func (s *Lifecycle) CreateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) (*staas.S3User, error) {
 	if err := ref.check(); err != nil {
 		return nil, err
 	}
@@ -138,11 +137,11 @@ func (s *Service) CreateService(ctx context.Context, ref ServiceRef, cfg Product
 		params["user_id"] = m.UserID
 		params["email"] = m.Email
 	}
-	s.Record(ctx, a, "service-create", params, err, msg)
+	s.record(ctx, a, "service-create", params, err, msg)
 	return m, err
 }
 
-func (s *Service) createService(ctx context.Context, a Actor, ref ServiceRef, p product, email string) (*staas.S3User, string, error) {
+func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, p product, email string) (*staas.S3User, string, error) {
 	m, err := s.serviceUser(ctx, ref)
 	switch {
 	case err == nil:
@@ -181,7 +180,7 @@ func (s *Service) createService(ctx context.Context, a Actor, ref ServiceRef, p 
 // created, but staas could not record that it is " whose): no mapping is
 // returned then, and a retry finds the user unmapped and links it. When
 // only the note failed, the mapping is returned with the error.
-func (s *Service) makeUser(ctx context.Context, a Actor, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
+func (s *core) makeUser(ctx context.Context, a Actor, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
 	userID, first, linked, err := s.createOrLink(ctx, email, clientID, serviceID)
 	if err != nil {
 		return nil, false, err
@@ -203,7 +202,7 @@ func (s *Service) makeUser(ctx context.Context, a Actor, email string, clientID,
 // mapping names, links it. first is the key pair to note: the new one, or
 // the linked user's first (generated when it has none, since the client
 // must get one).
-func (s *Service) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
+func (s *core) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
 	created, err := s.gw.CreateUser(ctx, email)
 	if err == nil {
 		if len(created.Keys) == 0 {
@@ -255,7 +254,7 @@ func owner(m *staas.S3User) string {
 // ensureUser makes the mapped user again when it is gone from the gateway
 // (deleted by hand): the mapping's address, a new id, a note with the new
 // key pair. recreated says whether it had to.
-func (s *Service) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
+func (s *core) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
 	_, err = s.gw.User(ctx, ostor.ByID(m.UserID))
 	if staas.ErrorCode(err) != staas.ENOTFOUND {
 		return false, err
@@ -280,13 +279,13 @@ func (s *Service) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (rec
 // mapping is saved already): when WHMCS fails for any reason, not only
 // when it is unreachable, the note goes to the outbox rather than being
 // lost. The outbox drops it later if WHMCS refuses it for good.
-func (s *Service) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
+func (s *core) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 	err := s.addNote(ctx, a, n)
 	if err == nil {
 		return nil
 	}
 	s.log.Warn("WHMCS refused a note that no retry would write; queueing it", "client", a.ClientID, "user_id", n.UserID, "access_key_id", n.AccessKeyID, "err", err)
-	return s.enqueue(ctx, a, store.NoteAdd, n.UserID, n.AccessKeyID, err)
+	return s.notes.Queue(ctx, a.ClientID, a.Admin.ID, n, err)
 }
 
 // applyProduct sets the user's limits and quota to the product's. All six
@@ -294,7 +293,7 @@ func (s *Service) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 // package change from limited to unlimited takes effect; with no limit at
 // all they are deleted. The quota is set, or deleted when the product has
 // none.
-func (s *Service) applyProduct(ctx context.Context, userID string, p product) error {
+func (s *core) applyProduct(ctx context.Context, userID string, p product) error {
 	subject := ostor.UserLimits(ostor.ByID(userID))
 	if p.unlimited() {
 		if err := s.gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
@@ -331,16 +330,16 @@ func productParams(params map[string]string, cfg ProductConfig) {
 
 // SuspendService disables the service's S3 user: its keys stop working,
 // its data stays. A user disabled already is fine.
-func (s *Service) SuspendService(ctx context.Context, ref ServiceRef, reason string) error {
+func (s *Lifecycle) SuspendService(ctx context.Context, ref ServiceRef, reason string) error {
 	return s.setServiceEnabled(ctx, ref, false, reason)
 }
 
 // UnsuspendService enables the service's S3 user again.
-func (s *Service) UnsuspendService(ctx context.Context, ref ServiceRef) error {
+func (s *Lifecycle) UnsuspendService(ctx context.Context, ref ServiceRef) error {
 	return s.setServiceEnabled(ctx, ref, true, "")
 }
 
-func (s *Service) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, reason string) error {
+func (s *core) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, reason string) error {
 	if err := ref.check(); err != nil {
 		return err
 	}
@@ -370,13 +369,13 @@ func (s *Service) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool
 	if err == nil {
 		msg = fmt.Sprintf("S3 user %s (%s) of service %d is %s.", m.UserID, m.Email, ref.ServiceID, done)
 	}
-	s.Record(ctx, a, action, params, err, msg)
+	s.record(ctx, a, action, params, err, msg)
 	return err
 }
 
 // ChangeServicePackage applies the (new) product's limits and quota to
 // the service's S3 user.
-func (s *Service) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
+func (s *Lifecycle) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
 	if err := ref.check(); err != nil {
 		return err
 	}
@@ -395,13 +394,13 @@ func (s *Service) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg 
 			msg = fmt.Sprintf("The limits and quota of S3 user %s (%s) of service %d are now the product's.", m.UserID, m.Email, ref.ServiceID)
 		}
 	}
-	s.Record(ctx, a, "service-change-package", params, err, msg)
+	s.record(ctx, a, "service-change-package", params, err, msg)
 	return err
 }
 
 // TestConnection checks that staas's store answers and that the gateway
 // answers and takes staas's credentials (WHMCS's Test Connection button).
-func (s *Service) TestConnection(ctx context.Context) error {
+func (s *Lifecycle) TestConnection(ctx context.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return &staas.Error{Code: staas.ErrorCode(err), Message: "staas's own database does not answer: " + staas.ErrorMessage(err), Err: err}
 	}
@@ -422,7 +421,7 @@ type ServiceInfo struct {
 
 // ServiceInfo returns the service's S3 user, its state, key pairs and
 // buckets; ENOTFOUND "This service has no S3 user yet." before Create.
-func (s *Service) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo, error) {
+func (s *Lifecycle) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo, error) {
 	if err := ref.check(); err != nil {
 		return nil, err
 	}
@@ -452,7 +451,7 @@ func (s *Service) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo
 // user is terminated already; an unlinked user with the service's address
 // and no bucket is deleted too (an earlier creation whose answer was
 // lost).
-func (s *Service) TerminateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
+func (s *Lifecycle) TerminateService(ctx context.Context, ref ServiceRef, cfg ProductConfig) error {
 	if err := ref.check(); err != nil {
 		return err
 	}
@@ -463,11 +462,11 @@ func (s *Service) TerminateService(ctx context.Context, ref ServiceRef, cfg Prod
 	a := ref.actor()
 	params := ref.params()
 	msg, err := s.terminate(ctx, a, ref, cfg, p, params)
-	s.Record(ctx, a, "service-terminate", params, err, msg)
+	s.record(ctx, a, "service-terminate", params, err, msg)
 	return err
 }
 
-func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg ProductConfig, p product, params map[string]string) (string, error) {
+func (s *core) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg ProductConfig, p product, params map[string]string) (string, error) {
 	m, err := s.serviceUser(ctx, ref)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return s.terminateUnlinked(ctx, ref, cfg, params)
@@ -526,7 +525,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 // nobody is mapped to (a creation whose answer was lost and was never
 // retried). That one is deleted when it owns no bucket; with buckets it is
 // left for an admin, and the log says so.
-func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg ProductConfig, params map[string]string) (string, error) {
+func (s *core) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg ProductConfig, params map[string]string) (string, error) {
 	nothing := fmt.Sprintf("Service %d has no S3 user: nothing to terminate.", ref.ServiceID)
 	email, err := cfg.Email(ref.ClientEmail, ref.ServiceID, ref.ClientID)
 	if err != nil {
@@ -567,7 +566,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 // called here when purging fails and by the caller when the deletion that
 // follows does. Each bucket's outcome is audited as auditAction, unless
 // that is "" (the caller records the one bucket it purged).
-func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
+func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
 	restore = func() {}
 	if s.purger == nil {
 		return restore, 0, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
@@ -606,7 +605,7 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 			err = &staas.Error{Code: staas.ErrorCode(err), Message: fmt.Sprintf("Bucket %s of S3 user %s could not be purged. %s", b.Name, m.UserID, staas.ErrorMessage(err)), Err: err}
 		}
 		if auditAction != "" {
-			s.Record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, staas.Count(int(n), "object", "objects")))
+			s.record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, staas.Count(int(n), "object", "objects")))
 		}
 		if err != nil {
 			restore()
@@ -663,7 +662,7 @@ func serviceActor(a Actor, ref ServiceRef) Actor {
 // ServiceGenerateKey adds a key pair to the service's S3 user and the
 // guide's note for it (the client's "Generate key" button). ostor allows
 // two pairs per user.
-func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
+func (s *Lifecycle) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
 	if err := allowService(a, ref, change); err != nil {
 		return nil, err
 	}
@@ -684,13 +683,13 @@ func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRe
 		}
 		return key, fmt.Sprintf("Access key %s generated for S3 user %s.", key.AccessKeyID, m.UserID), nil
 	}()
-	s.Record(ctx, a, "service-generate-key", params, err, msg)
+	s.record(ctx, a, "service-generate-key", params, err, msg)
 	return key, err
 }
 
 // ServiceRevokeKey revokes one of the service's key pairs and removes its
 // note. The key must be the service's user's own.
-func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) error {
+func (s *Lifecycle) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) error {
 	if err := allowService(a, ref, change); err != nil {
 		return err
 	}
@@ -712,7 +711,7 @@ func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef,
 		}
 		return msg, nil
 	}()
-	s.Record(ctx, a, "service-revoke-key", params, err, msg)
+	s.record(ctx, a, "service-revoke-key", params, err, msg)
 	return err
 }
 
@@ -720,7 +719,7 @@ func (s *Service) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRef,
 // pairs, read from the gateway. The reveal is audited (never the secret),
 // and recorded before the secret is handed out: when the audit row cannot
 // be written, the secret is not revealed.
-func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) (string, error) {
+func (s *Lifecycle) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceRef, accessKeyID string) (string, error) {
 	if err := allowService(a, ref, view); err != nil {
 		return "", err
 	}
@@ -729,23 +728,23 @@ func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceR
 	params["access_key"] = cut(accessKeyID)
 	m, u, err := s.serviceKey(ctx, ref, accessKeyID)
 	if err != nil {
-		s.Record(ctx, a, "service-reveal-secret", params, err, "")
+		s.record(ctx, a, "service-reveal-secret", params, err, "")
 		return "", err
 	}
 	params["user_id"] = m.UserID
-	id, err := s.Begin(ctx, a, "service-reveal-secret", params)
+	id, err := s.begin(ctx, a, "service-reveal-secret", params)
 	if err != nil {
 		return "", err
 	}
 	secret := u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
-	s.Finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
+	s.finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
 	return secret, nil
 }
 
 // serviceKey returns the service's mapping and gateway user, checking
 // that accessKeyID is one of its key pairs: a key of another user, picked
 // on this service's page, is refused.
-func (s *Service) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
+func (s *core) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
 	if accessKeyID == "" {
 		return nil, nil, fieldsError(FieldErrors{"access_key": "Pick an access key."})
 	}

@@ -1,6 +1,7 @@
 package provision_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -27,7 +28,7 @@ import (
 type lcEnv struct {
 	*testworld.World
 	gw     *ostor.Client
-	svc    *provision.Service
+	svc    *provision.Services
 	whmcs  *flakyWHMCS
 	purger *fakePurger
 	logs   *syncBuffer
@@ -67,7 +68,7 @@ func newLC(t *testing.T, o lcOptions) *lcEnv {
 // created is Alice's service 1001, created with the limited product.
 func (e *lcEnv) created(t *testing.T) *staas.S3User {
 	t.Helper()
-	m, err := e.svc.CreateService(context.Background(), ref(1001), limited)
+	m, err := e.svc.Lifecycle.CreateService(context.Background(), ref(1001), limited)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,4 +295,61 @@ func (g *failingGateway) DeleteUser(ctx context.Context, ref ostor.UserRef) erro
 		return err
 	}
 	return g.Gateway.DeleteUser(ctx, ref)
+}
+
+// flakyWHMCS is the real WHMCS bridge, except that while fail is set its
+// note writes fail with that error code without reaching WHMCS, as
+// whmcsbridge reports a WHMCS that does not answer. Reading the client
+// still works (WHMCS went away between the read and the write).
+type flakyWHMCS struct {
+	provision.WHMCS
+	mu   sync.Mutex
+	fail string // "" = pass through
+}
+
+func (f *flakyWHMCS) set(code string) { f.mu.Lock(); f.fail = code; f.mu.Unlock() }
+
+func (f *flakyWHMCS) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail == "" {
+		return nil
+	}
+	return staas.Errorf(f.fail, "WHMCS: the database could not be reached")
+}
+
+func (f *flakyWHMCS) AddS3Note(ctx context.Context, clientID, adminID int64, n staas.S3Note) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.WHMCS.AddS3Note(ctx, clientID, adminID, n)
+}
+
+func (f *flakyWHMCS) RemoveS3Notes(ctx context.Context, clientID, adminID int64, userID, accessKeyID string) (int, bool, error) {
+	if err := f.err(); err != nil {
+		return 0, false, err
+	}
+	return f.WHMCS.RemoveS3Notes(ctx, clientID, adminID, userID, accessKeyID)
+}
+
+// syncBuffer collects log output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func guideNote(userID string, k ostor.KeyPair) string {
+	return "UserId: " + userID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + k.SecretAccessKey
 }

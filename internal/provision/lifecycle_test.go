@@ -47,28 +47,28 @@ func TestServiceLifecycle_CreateSuspendUnsuspendChangeTerminate(t *testing.T) {
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(m.UserID, gu.Keys[0]) {
 		t.Fatalf("notes %q, want the guide's note of the first key", n)
 	}
-	retry("create", func() error { _, err := e.svc.CreateService(ctx, ref(1001), limited); return err })
+	retry("create", func() error { _, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited); return err })
 
-	if err := e.svc.SuspendService(ctx, ref(1001), "Overdue on Invoice #42"); err != nil {
+	if err := e.svc.Lifecycle.SuspendService(ctx, ref(1001), "Overdue on Invoice #42"); err != nil {
 		t.Fatal(err)
 	}
 	if s := e.simUser(t, email).State; s != "disabled" {
 		t.Fatalf("suspended user is %q", s)
 	}
-	retry("suspend", func() error { return e.svc.SuspendService(ctx, ref(1001), "again") })
+	retry("suspend", func() error { return e.svc.Lifecycle.SuspendService(ctx, ref(1001), "again") })
 
-	if err := e.svc.UnsuspendService(ctx, ref(1001)); err != nil {
+	if err := e.svc.Lifecycle.UnsuspendService(ctx, ref(1001)); err != nil {
 		t.Fatal(err)
 	}
 	if s := e.simUser(t, email).State; s != "enabled" {
 		t.Fatalf("unsuspended user is %q", s)
 	}
-	retry("unsuspend", func() error { return e.svc.UnsuspendService(ctx, ref(1001)) })
+	retry("unsuspend", func() error { return e.svc.Lifecycle.UnsuspendService(ctx, ref(1001)) })
 
 	// A smaller package: only PUT is limited now; the rest goes back to
 	// unlimited, and the quota goes.
 	small := provision.ProductConfig{OpsPut: "12.5", QuotaGB: "0"}
-	if err := e.svc.ChangeServicePackage(ctx, ref(1001), small); err != nil {
+	if err := e.svc.Lifecycle.ChangeServicePackage(ctx, ref(1001), small); err != nil {
 		t.Fatal(err)
 	}
 	u = e.simUser(t, email)
@@ -76,9 +76,9 @@ func TestServiceLifecycle_CreateSuspendUnsuspendChangeTerminate(t *testing.T) {
 	if !jsonEqual(u.Limits, want) || u.Quota != "0" {
 		t.Fatalf("after the change: limits %v quota %q; want %v, no quota", u.Limits, u.Quota, want)
 	}
-	retry("change package", func() error { return e.svc.ChangeServicePackage(ctx, ref(1001), small) })
+	retry("change package", func() error { return e.svc.Lifecycle.ChangeServicePackage(ctx, ref(1001), small) })
 	// No limit at all: the limits are deleted.
-	if err := e.svc.ChangeServicePackage(ctx, ref(1001), provision.ProductConfig{}); err != nil {
+	if err := e.svc.Lifecycle.ChangeServicePackage(ctx, ref(1001), provision.ProductConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	want = map[string]any{"ops:default": "0.00", "ops:get": "0.00", "ops:put": "0.00", "ops:list": "0.00", "ops:delete": "0.00", "bandwidth:out": "0"}
@@ -86,7 +86,7 @@ func TestServiceLifecycle_CreateSuspendUnsuspendChangeTerminate(t *testing.T) {
 		t.Fatalf("an unlimited package leaves %v", u.Limits)
 	}
 
-	if err := e.svc.TerminateService(ctx, ref(1001), limited); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, email); u.State != "" {
@@ -98,7 +98,7 @@ func TestServiceLifecycle_CreateSuspendUnsuspendChangeTerminate(t *testing.T) {
 	if _, err := e.Store.S3UserByService(ctx, 1001); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatalf("mapping after terminate: %v", err)
 	}
-	retry("terminate", func() error { return e.svc.TerminateService(ctx, ref(1001), limited) })
+	retry("terminate", func() error { return e.svc.Lifecycle.TerminateService(ctx, ref(1001), limited) })
 
 	// Every step is in the client's audit log, WHMCS acting on its own.
 	var actions []string
@@ -127,7 +127,7 @@ func TestServiceLifecycle_AdminClickIsRecorded(t *testing.T) {
 	ctx := context.Background()
 	r := ref(1001)
 	r.AdminID = 7
-	if _, err := e.svc.CreateService(ctx, r, limited); err != nil {
+	if _, err := e.svc.Lifecycle.CreateService(ctx, r, limited); err != nil {
 		t.Fatal(err)
 	}
 	rows := e.audit(t, 1)
@@ -148,7 +148,7 @@ func TestCreateService_AfterALostAnswerLinksAndNotesOnce(t *testing.T) {
 	ctx := context.Background()
 	// The PUT and the client's follow-up query both lose their answers.
 	e.Sim.SetFaults(ostorsim.Faults{LoseAnswerNext: 2})
-	_, err := e.svc.CreateService(ctx, ref(1001), limited)
+	_, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited)
 	wantCode(t, err, staas.EUNAVAILABLE, "")
 	e.Sim.SetFaults(ostorsim.Faults{})
 	u := e.simUser(t, "alice+s3-1001@example.com")
@@ -174,7 +174,7 @@ func TestCreateService_AfterALostAnswerLinksAndNotesOnce(t *testing.T) {
 	if last := rows[len(rows)-1]; last.Result != "ok" || !strings.Contains(last.Message, "already existed on the gateway") {
 		t.Errorf("the retry's audit row %+v: want it to say the user was linked", last)
 	}
-	if _, err := e.svc.CreateService(ctx, ref(1001), limited); err != nil {
+	if _, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.Notes(t, 1); len(n) != 1 {
@@ -189,12 +189,12 @@ func TestCreateService_FailureAfterTheUserIsCompletedByTheRetry(t *testing.T) {
 	e := newLC(t, lcOptions{gateway: func(g provision.Gateway) provision.Gateway { fg = &failingGateway{Gateway: g}; return fg }})
 	ctx := context.Background()
 	fg.fail("set quota", 1)
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
+	m, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited)
 	wantCode(t, err, staas.EUNAVAILABLE, "retry Create")
 	if m == nil || e.simUser(t, m.Email).Quota != "0" {
 		t.Fatalf("want the mapping back and no quota yet: %+v", m)
 	}
-	if _, err := e.svc.CreateService(ctx, ref(1001), limited); err != nil {
+	if _, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, m.Email); u.Quota != "100" {
@@ -216,7 +216,7 @@ func TestServiceCalls_GatewayDownThenRetry(t *testing.T) {
 	ctx := context.Background()
 	down := ostorsim.Faults{DropRate: 1}
 	e.Sim.SetFaults(down)
-	_, err := e.svc.CreateService(ctx, ref(1001), limited)
+	_, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited)
 	wantCode(t, err, staas.EUNAVAILABLE, "")
 	e.Sim.SetFaults(ostorsim.Faults{})
 	if _, err := e.Store.S3UserByService(ctx, 1001); staas.ErrorCode(err) != staas.ENOTFOUND {
@@ -229,8 +229,8 @@ func TestServiceCalls_GatewayDownThenRetry(t *testing.T) {
 		call  func() error
 		state string
 	}{
-		{"suspend", func() error { return e.svc.SuspendService(ctx, ref(1001), "") }, "disabled"},
-		{"unsuspend", func() error { return e.svc.UnsuspendService(ctx, ref(1001)) }, "enabled"},
+		{"suspend", func() error { return e.svc.Lifecycle.SuspendService(ctx, ref(1001), "") }, "disabled"},
+		{"unsuspend", func() error { return e.svc.Lifecycle.UnsuspendService(ctx, ref(1001)) }, "enabled"},
 	} {
 		e.Sim.SetFaults(down)
 		wantCode(t, c.call(), staas.EUNAVAILABLE, "")
@@ -243,12 +243,12 @@ func TestServiceCalls_GatewayDownThenRetry(t *testing.T) {
 		}
 	}
 	e.Sim.SetFaults(down)
-	wantCode(t, e.svc.TerminateService(ctx, ref(1001), limited), staas.EUNAVAILABLE, "")
+	wantCode(t, e.svc.Lifecycle.TerminateService(ctx, ref(1001), limited), staas.EUNAVAILABLE, "")
 	e.Sim.SetFaults(ostorsim.Faults{})
 	if _, err := e.Store.S3UserByService(ctx, 1001); err != nil {
 		t.Fatalf("a failed terminate dropped the mapping: %v", err)
 	}
-	if err := e.svc.TerminateService(ctx, ref(1001), limited); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, m.Email); u.State != "" {
@@ -262,19 +262,19 @@ func TestCreateService_WHMCSDownQueuesTheNoteOnce(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	e.whmcs.set(staas.EUNAVAILABLE)
-	m, err := e.svc.CreateService(ctx, ref(1001), limited)
+	m, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited)
 	if err != nil {
 		t.Fatalf("WHMCS down must not fail the creation: %v", err)
 	}
-	if _, err := e.svc.CreateService(ctx, ref(1001), limited); err != nil {
+	if _, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := e.Store.PendingNotes(ctx, 1); n != 1 {
 		t.Fatalf("%d queued notes, want 1", n)
 	}
 	e.whmcs.set("")
-	if d, f, err := e.svc.DeliverNotes(ctx); d != 1 || f != 0 || err != nil {
-		t.Fatalf("DeliverNotes = %d, %d, %v", d, f, err)
+	if d, f, err := e.svc.Notes.Deliver(ctx); d != 1 || f != 0 || err != nil {
+		t.Fatalf("Deliver = %d, %d, %v", d, f, err)
 	}
 	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(m.UserID, gu.Keys[0]) {
@@ -289,14 +289,14 @@ func TestCreateService_TemplatedEmailOfAnotherService(t *testing.T) {
 	ctx := context.Background()
 	// A fixed template makes every service of the client the same address.
 	fixed := provision.ProductConfig{EmailTemplate: "s3-{service_id}@example.com"}
-	if _, err := e.svc.CreateService(ctx, ref(1001), fixed); err != nil {
+	if _, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), fixed); err != nil {
 		t.Fatal(err)
 	}
 	// Bob's service 1 on a product that makes service 1001's address.
 	clash := provision.ProductConfig{EmailTemplate: "s3-100{service_id}@example.com"}
 	bob := provision.ServiceRef{ServiceID: 1, ClientID: 2, ClientEmail: "bob@example.com"}
 	before := e.Notes(t, 2)
-	_, err := e.svc.CreateService(ctx, bob, clash)
+	_, err := e.svc.Lifecycle.CreateService(ctx, bob, clash)
 	wantCode(t, err, staas.ECONFLICT, "belongs to service 1001 of WHMCS client 1")
 	if !strings.Contains(staas.ErrorMessage(err), `"S3 user email template"`) {
 		t.Errorf("the message does not point at the template: %q", staas.ErrorMessage(err))
@@ -317,7 +317,7 @@ func TestCreateService_TemplatedEmailOfAnotherService(t *testing.T) {
 func TestServiceCalls_BadConfigSendsAndWritesNothing(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	if _, err := e.svc.CreateService(ctx, ref(1001), limited); err != nil {
+	if _, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	before := e.snapshot(t, 1001, "alice+s3-1001@example.com")
@@ -325,9 +325,9 @@ func TestServiceCalls_BadConfigSendsAndWritesNothing(t *testing.T) {
 	bad := provision.ProductConfig{OpsGet: "fast"}
 	requests := e.Sim.Requests()
 	for name, call := range map[string]func() error{
-		"create":         func() error { _, err := e.svc.CreateService(ctx, ref(1002), bad); return err },
-		"change package": func() error { return e.svc.ChangeServicePackage(ctx, ref(1001), bad) },
-		"terminate":      func() error { return e.svc.TerminateService(ctx, ref(1001), bad) },
+		"create":         func() error { _, err := e.svc.Lifecycle.CreateService(ctx, ref(1002), bad); return err },
+		"change package": func() error { return e.svc.Lifecycle.ChangeServicePackage(ctx, ref(1001), bad) },
+		"terminate":      func() error { return e.svc.Lifecycle.TerminateService(ctx, ref(1001), bad) },
 	} {
 		err := call()
 		wantCode(t, err, staas.EINVALID, `Module setting "Ops limit: GET (ops/s)" must be a number of operations per second, 0 or more (got "fast").`)
@@ -352,17 +352,17 @@ func TestServiceCalls_BadConfigSendsAndWritesNothing(t *testing.T) {
 func TestServiceCalls_Unmapped(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	wantCode(t, e.svc.SuspendService(ctx, ref(1001), ""), staas.ENOTFOUND, "This service has no S3 user: run Create first.")
-	wantCode(t, e.svc.UnsuspendService(ctx, ref(1001)), staas.ENOTFOUND, "This service has no S3 user: run Create first.")
-	wantCode(t, e.svc.ChangeServicePackage(ctx, ref(1001), limited), staas.ENOTFOUND, "This service has no S3 user: run Create first.")
-	_, err := e.svc.ServiceInfo(ctx, ref(1001))
+	wantCode(t, e.svc.Lifecycle.SuspendService(ctx, ref(1001), ""), staas.ENOTFOUND, "This service has no S3 user: run Create first.")
+	wantCode(t, e.svc.Lifecycle.UnsuspendService(ctx, ref(1001)), staas.ENOTFOUND, "This service has no S3 user: run Create first.")
+	wantCode(t, e.svc.Lifecycle.ChangeServicePackage(ctx, ref(1001), limited), staas.ENOTFOUND, "This service has no S3 user: run Create first.")
+	_, err := e.svc.Lifecycle.ServiceInfo(ctx, ref(1001))
 	wantCode(t, err, staas.ENOTFOUND, "This service has no S3 user yet.")
 	// Never created: terminated already.
-	if err := e.svc.TerminateService(ctx, ref(1001), limited); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []provision.ServiceRef{{ServiceID: 0, ClientID: 1}, {ServiceID: 5, ClientID: 0}, {ServiceID: 5, ClientID: 1, AdminID: -1}} {
-		wantCode(t, e.svc.SuspendService(ctx, bad, ""), staas.EINVALID, "")
+		wantCode(t, e.svc.Lifecycle.SuspendService(ctx, bad, ""), staas.EINVALID, "")
 	}
 }
 
@@ -370,10 +370,10 @@ func TestServiceInfo(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	m := e.withBucket(t)
-	if err := e.svc.SuspendService(ctx, ref(1001), ""); err != nil {
+	if err := e.svc.Lifecycle.SuspendService(ctx, ref(1001), ""); err != nil {
 		t.Fatal(err)
 	}
-	info, err := e.svc.ServiceInfo(ctx, ref(1001))
+	info, err := e.svc.Lifecycle.ServiceInfo(ctx, ref(1001))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestServiceCalls_FollowAServiceMovedToAnotherClient(t *testing.T) {
 	ctx := context.Background()
 	m := e.created(t)
 	moved := provision.ServiceRef{ServiceID: 1001, ClientID: 2, ClientEmail: "bob@example.com"}
-	if err := e.svc.SuspendService(ctx, moved, ""); err != nil {
+	if err := e.svc.Lifecycle.SuspendService(ctx, moved, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.Store.S3UserByService(ctx, 1001)
@@ -410,7 +410,7 @@ func TestServiceCalls_FollowAServiceMovedToAnotherClient(t *testing.T) {
 		}
 	}
 	// Create for the new owner finds the service's user: no second user.
-	if m2, err := e.svc.CreateService(ctx, moved, limited); err != nil || m2.UserID != m.UserID {
+	if m2, err := e.svc.Lifecycle.CreateService(ctx, moved, limited); err != nil || m2.UserID != m.UserID {
 		t.Fatalf("create after the move: %+v, %v", m2, err)
 	}
 }
@@ -426,7 +426,7 @@ func TestTerminateService_BucketsLeftAndFail(t *testing.T) {
 	}
 	before := e.snapshot(t, 1001, m.Email)
 	for _, cfg := range []provision.ProductConfig{limited, {TerminateBuckets: "fail"}} {
-		err := e.svc.TerminateService(ctx, ref(1001), cfg)
+		err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), cfg)
 		wantCode(t, err, staas.ECONFLICT, "The S3 user "+m.UserID+" still owns 2 buckets: ")
 		msg := staas.ErrorMessage(err)
 		if !strings.Contains(msg, "alice-photos") || !strings.Contains(msg, "alice-backup") || !strings.Contains(msg, `set the product's "Buckets left at termination" to purge`) {
@@ -452,12 +452,12 @@ func TestTerminateService_PurgeSuspended(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.svc.SuspendService(ctx, ref(1001), ""); err != nil {
+	if err := e.svc.Lifecycle.SuspendService(ctx, ref(1001), ""); err != nil {
 		t.Fatal(err)
 	}
 	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
 	purge := provision.ProductConfig{TerminateBuckets: "purge"}
-	if err := e.svc.TerminateService(ctx, ref(1001), purge); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), purge); err != nil {
 		t.Fatal(err)
 	}
 	calls := e.purger.taken()
@@ -492,12 +492,12 @@ func TestTerminateService_PurgeFailureDisablesAgain(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	m := e.withBucket(t)
-	if err := e.svc.SuspendService(ctx, ref(1001), ""); err != nil {
+	if err := e.svc.Lifecycle.SuspendService(ctx, ref(1001), ""); err != nil {
 		t.Fatal(err)
 	}
 	purge := provision.ProductConfig{TerminateBuckets: "purge"}
 	e.purger.failOn = "alice-photos"
-	err := e.svc.TerminateService(ctx, ref(1001), purge)
+	err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), purge)
 	wantCode(t, err, staas.EUNAVAILABLE, "Bucket alice-photos of S3 user "+m.UserID+" could not be purged")
 	if u := e.simUser(t, m.Email); u.State != "disabled" {
 		t.Fatalf("after a failed purge the user is %q, want disabled again", u.State)
@@ -509,7 +509,7 @@ func TestTerminateService_PurgeFailureDisablesAgain(t *testing.T) {
 		t.Fatalf("calls %+v", calls)
 	}
 	e.purger.failOn = ""
-	if err := e.svc.TerminateService(ctx, ref(1001), purge); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), purge); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, m.Email); u.State != "" {
@@ -525,11 +525,11 @@ func TestTerminateService_PurgeKeepsAnEnabledUserEnabled(t *testing.T) {
 	ctx := context.Background()
 	m := e.withBucket(t)
 	fg.fail("delete user", 1)
-	wantCode(t, e.svc.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"}), staas.EUNAVAILABLE, "")
+	wantCode(t, e.svc.Lifecycle.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"}), staas.EUNAVAILABLE, "")
 	if u := e.simUser(t, m.Email); u.State != "enabled" {
 		t.Fatalf("user %q", u.State)
 	}
-	if err := e.svc.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"}); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -538,7 +538,7 @@ func TestTerminateService_PurgeNotConfigured(t *testing.T) {
 	e := newLC(t, lcOptions{noPurger: true})
 	ctx := context.Background()
 	m := e.withBucket(t)
-	err := e.svc.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"})
+	err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), provision.ProductConfig{TerminateBuckets: "purge"})
 	wantCode(t, err, staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
 	if u := e.simUser(t, m.Email); u.State != "enabled" {
 		t.Fatal("user changed")
@@ -554,7 +554,7 @@ func TestTerminateService_UnmappedUserWithTheServicesAddress(t *testing.T) {
 	if _, err := e.gw.CreateUser(ctx, "alice+s3-1001@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.TerminateService(ctx, ref(1001), limited); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), limited); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, "alice+s3-1001@example.com"); u.State != "" {
@@ -567,7 +567,7 @@ func TestTerminateService_UnmappedUserWithTheServicesAddress(t *testing.T) {
 	if err := e.Sim.CreateBucket("alice+s3-1002@example.com", "alice-orphan"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.TerminateService(ctx, ref(1002), limited); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1002), limited); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, "alice+s3-1002@example.com"); u.State != "enabled" {
@@ -586,7 +586,7 @@ func TestTerminateService_UnmappedUserWithTheServicesAddress(t *testing.T) {
 	if err := e.Store.SaveS3User(ctx, staas.S3User{ClientID: 1, ServiceID: 7, Cluster: "default", UserID: gu.ID, Email: gu.Email}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.TerminateService(ctx, ref(1003), limited); err != nil {
+	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1003), limited); err != nil {
 		t.Fatal(err)
 	}
 	if u := e.simUser(t, "alice+s3-1003@example.com"); u.State != "enabled" {
@@ -597,11 +597,11 @@ func TestTerminateService_UnmappedUserWithTheServicesAddress(t *testing.T) {
 func TestTestConnection(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	if err := e.svc.TestConnection(ctx); err != nil {
+	if err := e.svc.Lifecycle.TestConnection(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.Sim.SetFaults(ostorsim.Faults{DropRate: 1})
-	wantCode(t, e.svc.TestConnection(ctx), staas.EUNAVAILABLE, "The S3 gateway's admin API failed the test")
+	wantCode(t, e.svc.Lifecycle.TestConnection(ctx), staas.EUNAVAILABLE, "The S3 gateway's admin API failed the test")
 	e.Sim.SetFaults(ostorsim.Faults{})
 
 	// Credentials the gateway does not know.
@@ -611,13 +611,13 @@ func TestTestConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := provision.New(provision.Config{Gateway: bad, Store: e.Store, WHMCS: e.Bridge})
-	wantCode(t, svc.TestConnection(ctx), staas.EUNAUTHORIZED, "The S3 gateway's admin API failed the test")
+	wantCode(t, svc.Lifecycle.TestConnection(ctx), staas.EUNAUTHORIZED, "The S3 gateway's admin API failed the test")
 
 	// The store closed.
 	if err := e.Store.Close(); err != nil {
 		t.Fatal(err)
 	}
-	err = e.svc.TestConnection(ctx)
+	err = e.svc.Lifecycle.TestConnection(ctx)
 	if err == nil || !strings.Contains(staas.ErrorMessage(err), "staas's own database does not answer") {
 		t.Fatalf("a closed store: %v", err)
 	}
@@ -632,30 +632,30 @@ func TestServiceClientActions(t *testing.T) {
 	alice := provision.Actor{Kind: provision.ActorClient, ClientID: 1}
 	bob := provision.Actor{Kind: provision.ActorClient, ClientID: 2}
 
-	key, err := e.svc.ServiceGenerateKey(ctx, alice, ref(1001))
+	key, err := e.svc.Lifecycle.ServiceGenerateKey(ctx, alice, ref(1001))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := e.Notes(t, 1); len(n) != 2 || n[1] != guideNote(m.UserID, *key) {
 		t.Fatalf("notes %q, want the new pair's note", n)
 	}
-	_, err = e.svc.ServiceGenerateKey(ctx, alice, ref(1001))
+	_, err = e.svc.Lifecycle.ServiceGenerateKey(ctx, alice, ref(1001))
 	wantCode(t, err, staas.EKEYLIMIT, "already has two access key pairs")
 
-	secret, err := e.svc.ServiceRevealSecret(ctx, alice, ref(1001), key.AccessKeyID)
+	secret, err := e.svc.Lifecycle.ServiceRevealSecret(ctx, alice, ref(1001), key.AccessKeyID)
 	if err != nil || secret != key.SecretAccessKey {
 		t.Fatalf("reveal = %v; want the new pair's secret", err)
 	}
 
 	// Bob, on Alice's service: refused before the gateway hears of it.
 	requests := e.Sim.Requests()
-	_, err = e.svc.ServiceGenerateKey(ctx, bob, ref(1001))
+	_, err = e.svc.Lifecycle.ServiceGenerateKey(ctx, bob, ref(1001))
 	wantCode(t, err, staas.EFORBIDDEN, "This service belongs to another client.")
-	_, err = e.svc.ServiceRevealSecret(ctx, bob, ref(1001), key.AccessKeyID)
+	_, err = e.svc.Lifecycle.ServiceRevealSecret(ctx, bob, ref(1001), key.AccessKeyID)
 	wantCode(t, err, staas.EFORBIDDEN, "another client")
-	wantCode(t, e.svc.ServiceRevokeKey(ctx, bob, ref(1001), key.AccessKeyID), staas.EFORBIDDEN, "another client")
+	wantCode(t, e.svc.Lifecycle.ServiceRevokeKey(ctx, bob, ref(1001), key.AccessKeyID), staas.EFORBIDDEN, "another client")
 	// Nor may a client use the admin panel's actions.
-	_, err = e.svc.CreateUser(ctx, alice)
+	_, err = e.svc.Admin.CreateUser(ctx, alice)
 	wantCode(t, err, staas.EFORBIDDEN, "Only a WHMCS admin")
 	if e.Sim.Requests() != requests {
 		t.Fatal("a refused client action reached the gateway")
@@ -666,14 +666,14 @@ func TestServiceClientActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, e.svc.ServiceRevokeKey(ctx, alice, ref(1001), other.Keys[0].AccessKeyID), staas.ENOTFOUND, "has no access key")
-	_, err = e.svc.ServiceRevealSecret(ctx, alice, ref(1001), other.Keys[0].AccessKeyID)
+	wantCode(t, e.svc.Lifecycle.ServiceRevokeKey(ctx, alice, ref(1001), other.Keys[0].AccessKeyID), staas.ENOTFOUND, "has no access key")
+	_, err = e.svc.Lifecycle.ServiceRevealSecret(ctx, alice, ref(1001), other.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.ENOTFOUND, "has no access key")
 	if b, _ := e.gw.User(ctx, ostor.ByEmail("bob@example.com")); len(b.Keys) != 1 {
 		t.Fatal("another user's key was revoked")
 	}
 
-	if err := e.svc.ServiceRevokeKey(ctx, alice, ref(1001), key.AccessKeyID); err != nil {
+	if err := e.svc.Lifecycle.ServiceRevokeKey(ctx, alice, ref(1001), key.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.Notes(t, 1); len(n) != 1 || strings.Contains(n[0], key.AccessKeyID) {

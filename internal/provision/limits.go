@@ -165,7 +165,7 @@ func (s Subject) String() string {
 // client's buckets.
 const chooseBucket = "Choose one of the client's buckets."
 
-func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (ostor.LimitSubject, error) {
+func (s *core) limitSubject(ctx context.Context, a Actor, sub Subject) (ostor.LimitSubject, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
 			return ostor.LimitSubject{}, err
@@ -182,7 +182,7 @@ func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (ostor
 // SetLimits sets the ops and/or bandwidth limit of the client's user or
 // of one of its buckets, and returns the limits as the gateway now stores
 // them.
-func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*ostor.Limits, error) {
+func (s *AdminPanel) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*ostor.Limits, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in Limits
 }
 
 // Limits returns the limits of the client's user or bucket.
-func (s *Service) Limits(ctx context.Context, a Actor, sub Subject) (*ostor.Limits, error) {
+func (s *AdminPanel) Limits(ctx context.Context, a Actor, sub Subject) (*ostor.Limits, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) Limits(ctx context.Context, a Actor, sub Subject) (*ostor.Limi
 }
 
 // DeleteLimits removes every limit of the client's user or bucket.
-func (s *Service) DeleteLimits(ctx context.Context, a Actor, sub Subject) error {
+func (s *AdminPanel) DeleteLimits(ctx context.Context, a Actor, sub Subject) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (s *Service) DeleteLimits(ctx context.Context, a Actor, sub Subject) error 
 	return s.gw.DeleteLimits(ctx, subject)
 }
 
-func (s *Service) quotaSubject(ctx context.Context, a Actor, sub Subject) (ostor.QuotaSubject, error) {
+func (s *core) quotaSubject(ctx context.Context, a Actor, sub Subject) (ostor.QuotaSubject, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
 			return ostor.QuotaSubject{}, err
@@ -250,7 +250,7 @@ const maxQuotaGB = 1 << 30
 
 // SetQuota sets the storage quota in GB of the client's user or of one of
 // its buckets.
-func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*ostor.Quota, error) {
+func (s *AdminPanel) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*ostor.Quota, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -270,7 +270,7 @@ func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB str
 
 // Quota returns the quota of the client's user or bucket; nil when none is
 // set.
-func (s *Service) Quota(ctx context.Context, a Actor, sub Subject) (*ostor.Quota, error) {
+func (s *AdminPanel) Quota(ctx context.Context, a Actor, sub Subject) (*ostor.Quota, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ func (s *Service) Quota(ctx context.Context, a Actor, sub Subject) (*ostor.Quota
 }
 
 // DeleteQuota removes the quota of the client's user or bucket.
-func (s *Service) DeleteQuota(ctx context.Context, a Actor, sub Subject) error {
+func (s *AdminPanel) DeleteQuota(ctx context.Context, a Actor, sub Subject) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ type Quotas struct {
 }
 
 // AllQuotas returns the quotas of the client's user and buckets.
-func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
+func (s *AdminPanel) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -330,7 +330,7 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 
 // quotaOrNil reads a quota; none set, or a size of 0 (what the gateway
 // reports after a delete), is nil: no quota, unlimited.
-func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error) {
+func (s *core) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error) {
 	q, err := s.gw.Quota(ctx, subject)
 	if staas.ErrorCode(err) == staas.ENOTFOUND || (err == nil && q.SizeGB == 0) {
 		return nil, nil

@@ -15,13 +15,13 @@ import (
 func TestLimits_OpsValueFollowsTheProductRule(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	base := provision.ProductConfig{QuotaGB: "", TerminateBuckets: "fail"}
 	for _, v := range []string{"1e-300", "5.555", "1_000", "1e3", "+5", "0x10", "Inf", "NaN", "1.2.3", "-1"} {
 		before := e.Sim.Requests()
-		_, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: v})
+		_, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: v})
 		if provision.Fields(err)["ops-value"] == "" {
 			t.Errorf("ops value %q: err = %v, want a field error on ops-value", v, err)
 		}
@@ -35,12 +35,12 @@ func TestLimits_OpsValueFollowsTheProductRule(t *testing.T) {
 			t.Errorf("product setting ops_get %q accepted", v)
 		}
 	}
-	_, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: "5.555"})
+	_, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: "5.555"})
 	if msg := provision.Fields(err)["ops-value"]; !strings.Contains(msg, "2 decimals") {
 		t.Errorf("5.555: %q, want the message to say at most 2 decimals", msg)
 	}
 	for _, v := range []string{"0", "5", "5.5", "5.55", ".5", "1000000000"} {
-		if _, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: v}); err != nil {
+		if _, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: v}); err != nil {
 			t.Errorf("ops value %q refused: %v", v, err)
 			continue
 		}

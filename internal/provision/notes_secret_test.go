@@ -18,10 +18,10 @@ func TestNotesWithoutSecret(t *testing.T) {
 	e := newEnv(t)
 	e.svc = provision.New(provision.Config{Gateway: e.Gateway, Store: e.Store, WHMCS: e.Bridge, Now: e.Sim.Now, NotesWithoutSecret: true})
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	k, err := e.svc.GenerateKey(ctx, e.admin)
+	k, err := e.svc.Admin.GenerateKey(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestNotesWithoutSecret(t *testing.T) {
 	if !strings.Contains(all, "UserId: "+u.ID) || !strings.Contains(all, whmcsbridge.NoteSecretWithheld) {
 		t.Errorf("notes do not name the user and where to reveal the secret:\n%s", all)
 	}
-	if err := e.svc.RevokeKey(ctx, e.admin, k.AccessKeyID); err != nil {
+	if err := e.svc.Admin.RevokeKey(ctx, e.admin, k.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
 	if notes := e.notes(t, 1); len(notes) != 1 || strings.Contains(notes[0], k.AccessKeyID) {
@@ -54,7 +54,7 @@ func TestNotesWithoutSecret(t *testing.T) {
 
 	// The guide's note, secret included, stays the zero value's.
 	e2 := newEnv(t)
-	if _, err := e2.svc.CreateUser(ctx, e2.admin); err != nil {
+	if _, err := e2.svc.Admin.CreateUser(ctx, e2.admin); err != nil {
 		t.Fatal(err)
 	}
 	u2, _ := e2.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))

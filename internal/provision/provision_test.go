@@ -20,7 +20,7 @@ import (
 // WHMCS database holding the clients, all real parts.
 type env struct {
 	*testworld.World
-	svc   *provision.Service
+	svc   *provision.Services
 	admin provision.Actor // full permissions on client 1
 }
 
@@ -53,7 +53,7 @@ func wantCode(t *testing.T, err error, code string, msgPart string) {
 func TestCreateUser_MapsClientAndWritesGuideNote(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	u, err := e.svc.CreateUser(ctx, e.admin)
+	u, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestCreateUser_MapsClientAndWritesGuideNote(t *testing.T) {
 		t.Fatalf("notes = %q, want exactly the guide's note %q", got, want)
 	}
 	// A second click is refused with the user it already has.
-	_, err = e.svc.CreateUser(ctx, e.admin)
+	_, err = e.svc.Admin.CreateUser(ctx, e.admin)
 	wantCode(t, err, staas.ECONFLICT, u.UserID)
 }
 
@@ -84,7 +84,7 @@ func TestCreateUser_LinksAnExistingUserButNeverAnotherClients(t *testing.T) {
 	if _, err := e.Gateway.CreateUser(ctx, "alice@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.svc.CreateUser(ctx, e.admin)
+	u, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,14 +99,14 @@ func TestCreateUser_LinksAnExistingUserButNeverAnotherClients(t *testing.T) {
 	if err := e.Store.SaveS3User(ctx, staas.S3User{ClientID: 2, Cluster: "default", UserID: u.UserID, Email: u.Email}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.CreateUser(ctx, e.admin)
+	_, err = e.svc.Admin.CreateUser(ctx, e.admin)
 	wantCode(t, err, staas.ECONFLICT, "belongs to WHMCS client 2")
 }
 
 func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	u, err := e.svc.CreateUser(ctx, e.admin)
+	u, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = e.svc.DeleteUser(ctx, e.admin)
+	_, err = e.svc.Admin.DeleteUser(ctx, e.admin)
 	wantCode(t, err, staas.ECONFLICT, "alice-photos")
 	if !strings.Contains(staas.ErrorMessage(err), "alice-backup") {
 		t.Errorf("the refusal lists every bucket: %q", staas.ErrorMessage(err))
@@ -132,10 +132,10 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.svc.GenerateKey(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.GenerateKey(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.DeleteUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Gateway.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) != staas.ENOTFOUND {
@@ -152,24 +152,24 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 func TestKeys_LimitRevokeAndNotes(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	second, err := e.svc.GenerateKey(ctx, e.admin)
+	second, err := e.svc.Admin.GenerateKey(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.GenerateKey(ctx, e.admin)
+	_, err = e.svc.Admin.GenerateKey(ctx, e.admin)
 	wantCode(t, err, staas.EKEYLIMIT, "two access key pairs")
 	if n := e.notes(t, 1); len(n) != 2 {
 		t.Fatalf("notes = %d, want one per key pair", len(n))
 	}
 
 	// The admin picks the second pair, not whichever comes first.
-	if err := e.svc.RevokeKey(ctx, e.admin, second.AccessKeyID); err != nil {
+	if err := e.svc.Admin.RevokeKey(ctx, e.admin, second.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := e.svc.QueryUser(ctx, e.admin)
+	u, _ := e.svc.Admin.QueryUser(ctx, e.admin)
 	if len(u.Keys) != 1 || u.Keys[0].AccessKeyID == second.AccessKeyID {
 		t.Fatalf("keys after revoke = %+v", u.Keys)
 	}
@@ -182,7 +182,7 @@ func TestKeys_LimitRevokeAndNotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = e.svc.RevokeKey(ctx, e.admin, other.Keys[0].AccessKeyID)
+	err = e.svc.Admin.RevokeKey(ctx, e.admin, other.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.ENOTFOUND, "has no access key")
 	if bob, _ := e.Gateway.User(ctx, ostor.ByEmail("bob@example.com")); len(bob.Keys) != 1 {
 		t.Fatal("another user's key was revoked")
@@ -195,17 +195,17 @@ func TestPermissions(t *testing.T) {
 	viewer := provision.Actor{Admin: staas.Admin{ID: 8, Permissions: []string{staas.PermViewClientSummary}}, ClientID: 1}
 	nobody := provision.Actor{Admin: staas.Admin{ID: 9}, ClientID: 1}
 	before := e.Sim.Requests()
-	_, err := e.svc.CreateUser(ctx, viewer)
+	_, err := e.svc.Admin.CreateUser(ctx, viewer)
 	wantCode(t, err, staas.EFORBIDDEN, staas.PermServerOperations)
-	_, err = e.svc.ListUsers(ctx, nobody, "", 1, 10)
+	_, err = e.svc.Admin.ListUsers(ctx, nobody, "", 1, 10)
 	wantCode(t, err, staas.EFORBIDDEN, staas.PermViewClientSummary)
 	if e.Sim.Requests() != before {
 		t.Fatal("a refused action reached the gateway")
 	}
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.QueryUser(ctx, viewer); err != nil {
+	if _, err := e.svc.Admin.QueryUser(ctx, viewer); err != nil {
 		t.Fatalf("a viewer may query: %v", err)
 	}
 }
@@ -213,7 +213,7 @@ func TestPermissions(t *testing.T) {
 func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
@@ -227,16 +227,16 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	}
 
 	before := e.Sim.Requests()
-	_, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: "ten", BandwidthValue: "-5"})
+	_, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: "ten", BandwidthValue: "-5"})
 	f := provision.Fields(err)
 	if f["ops-value"] == "" || f["bandwidth-value"] == "" {
 		t.Fatalf("field errors = %v", f)
 	}
-	_, err = e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get&put", OpsValue: "1"})
+	_, err = e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get&put", OpsValue: "1"})
 	if provision.Fields(err)["ops-name"] == "" {
 		t.Fatalf("a made-up ops name: %v", err)
 	}
-	_, err = e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{})
+	_, err = e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{})
 	if provision.Fields(err)["ops-value"] == "" {
 		t.Fatalf("an empty form: %v", err)
 	}
@@ -244,28 +244,28 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 		t.Fatal("bad input reached the gateway")
 	}
 
-	l, err := e.svc.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "put", OpsValue: "12.5", BandwidthName: "out", BandwidthValue: "2048"})
+	l, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.UserSubject(), provision.LimitsInput{OpsName: "put", OpsValue: "12.5", BandwidthName: "out", BandwidthValue: "2048"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l.OpsPut != 12.5 || l.BandwidthOut != 2048 {
 		t.Fatalf("read back %+v", l)
 	}
-	if _, err := e.svc.SetLimits(ctx, e.admin, provision.BucketSubject("alice-data"), provision.LimitsInput{OpsValue: "100"}); err != nil {
+	if _, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.BucketSubject("alice-data"), provision.LimitsInput{OpsValue: "100"}); err != nil {
 		t.Fatal(err)
 	}
 	// Bob's bucket is not Alice's to limit.
-	_, err = e.svc.SetLimits(ctx, e.admin, provision.BucketSubject("bob-data"), provision.LimitsInput{OpsValue: "1"})
+	_, err = e.svc.Admin.SetLimits(ctx, e.admin, provision.BucketSubject("bob-data"), provision.LimitsInput{OpsValue: "1"})
 	if provision.Fields(err)["bucket"] == "" {
 		t.Fatalf("another client's bucket: %v", err)
 	}
 	if bl, _ := e.Gateway.Limits(ctx, ostor.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
 		t.Fatal("another client's bucket was limited")
 	}
-	if err := e.svc.DeleteLimits(ctx, e.admin, provision.UserSubject()); err != nil {
+	if err := e.svc.Admin.DeleteLimits(ctx, e.admin, provision.UserSubject()); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := e.svc.Limits(ctx, e.admin, provision.UserSubject()); l.OpsPut != 0 || l.BandwidthOut != 0 {
+	if l, _ := e.svc.Admin.Limits(ctx, e.admin, provision.UserSubject()); l.OpsPut != 0 || l.BandwidthOut != 0 {
 		t.Fatalf("limits after delete = %+v", l)
 	}
 }
@@ -276,7 +276,7 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 func TestLimitsAndQuotas_EmptyBucketIsNeverTheUser(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
@@ -297,22 +297,22 @@ func TestLimitsAndQuotas_EmptyBucketIsNeverTheUser(t *testing.T) {
 		}
 	}
 	for _, sub := range []provision.Subject{provision.BucketSubject(""), {}} {
-		_, err := e.svc.SetLimits(ctx, e.admin, sub, provision.LimitsInput{OpsName: "get", OpsValue: "1"})
+		_, err := e.svc.Admin.SetLimits(ctx, e.admin, sub, provision.LimitsInput{OpsName: "get", OpsValue: "1"})
 		wantChoose("SetLimits", err)
-		_, err = e.svc.Limits(ctx, e.admin, sub)
+		_, err = e.svc.Admin.Limits(ctx, e.admin, sub)
 		wantChoose("Limits", err)
-		wantChoose("DeleteLimits", e.svc.DeleteLimits(ctx, e.admin, sub))
-		_, err = e.svc.SetQuota(ctx, e.admin, sub, "1")
+		wantChoose("DeleteLimits", e.svc.Admin.DeleteLimits(ctx, e.admin, sub))
+		_, err = e.svc.Admin.SetQuota(ctx, e.admin, sub, "1")
 		wantChoose("SetQuota", err)
-		_, err = e.svc.Quota(ctx, e.admin, sub)
+		_, err = e.svc.Admin.Quota(ctx, e.admin, sub)
 		wantChoose("Quota", err)
-		wantChoose("DeleteQuota", e.svc.DeleteQuota(ctx, e.admin, sub))
+		wantChoose("DeleteQuota", e.svc.Admin.DeleteQuota(ctx, e.admin, sub))
 	}
 	if n := e.Sim.Requests() - before; n != 0 {
 		t.Errorf("%d requests reached the gateway for no bucket", n)
 	}
 	// An unknown bucket says the same, naming it.
-	_, err := e.svc.SetLimits(ctx, e.admin, provision.BucketSubject("nope"), provision.LimitsInput{OpsValue: "1"})
+	_, err := e.svc.Admin.SetLimits(ctx, e.admin, provision.BucketSubject("nope"), provision.LimitsInput{OpsValue: "1"})
 	if msg := provision.Fields(err)["bucket"]; !strings.Contains(msg, `"nope"`) || !strings.Contains(msg, "Choose one of the client's buckets") {
 		t.Errorf("unknown bucket: %q", msg)
 	}
@@ -330,33 +330,33 @@ func TestLimitsAndQuotas_EmptyBucketIsNeverTheUser(t *testing.T) {
 func TestQuotas(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.SetQuota(ctx, e.admin, provision.UserSubject(), "0"); provision.Fields(err)["quota-gb"] == "" {
+	if _, err := e.svc.Admin.SetQuota(ctx, e.admin, provision.UserSubject(), "0"); provision.Fields(err)["quota-gb"] == "" {
 		t.Fatalf("quota 0: %v", err)
 	}
-	q, err := e.svc.SetQuota(ctx, e.admin, provision.UserSubject(), "50")
+	q, err := e.svc.Admin.SetQuota(ctx, e.admin, provision.UserSubject(), "50")
 	if err != nil || q.SizeGB != 50 {
 		t.Fatalf("user quota = %+v, %v", q, err)
 	}
-	if _, err := e.svc.SetQuota(ctx, e.admin, provision.BucketSubject("alice-data"), "5"); err != nil {
+	if _, err := e.svc.Admin.SetQuota(ctx, e.admin, provision.BucketSubject("alice-data"), "5"); err != nil {
 		t.Fatal(err)
 	}
-	all, err := e.svc.AllQuotas(ctx, e.admin)
+	all, err := e.svc.Admin.AllQuotas(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if all.User == nil || all.User.SizeGB != 50 || all.Buckets["alice-data"] == nil || all.Buckets["alice-data"].SizeGB != 5 {
 		t.Fatalf("quotas = %+v", all)
 	}
-	if err := e.svc.DeleteQuota(ctx, e.admin, provision.BucketSubject("alice-data")); err != nil {
+	if err := e.svc.Admin.DeleteQuota(ctx, e.admin, provision.BucketSubject("alice-data")); err != nil {
 		t.Fatal(err)
 	}
-	if q, err := e.svc.Quota(ctx, e.admin, provision.BucketSubject("alice-data")); err != nil || q != nil {
+	if q, err := e.svc.Admin.Quota(ctx, e.admin, provision.BucketSubject("alice-data")); err != nil || q != nil {
 		t.Fatalf("bucket quota after delete = %+v, %v", q, err)
 	}
 }
@@ -370,7 +370,7 @@ func TestListUsers_PagesAndSearches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	all, err := e.svc.ListUsers(ctx, e.admin, "", 1, provision.MaxPageSize)
+	all, err := e.svc.Admin.ListUsers(ctx, e.admin, "", 1, provision.MaxPageSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,32 +378,39 @@ func TestListUsers_PagesAndSearches(t *testing.T) {
 	if all.Total != 31 || !slices.IsSortedFunc(all.Users, func(x, y ostor.User) int { return strings.Compare(x.Email, y.Email) }) {
 		t.Fatalf("all users: total %d, sorted %v", all.Total, all.Users)
 	}
-	p, err := e.svc.ListUsers(ctx, e.admin, "", 2, 10)
+	p, err := e.svc.Admin.ListUsers(ctx, e.admin, "", 2, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Total != 31 || len(p.Users) != 10 || p.Users[0].Email != all.Users[10].Email {
 		t.Fatalf("page 2 = total %d, %d rows, first %q", p.Total, len(p.Users), p.Users[0].Email)
 	}
-	p, _ = e.svc.ListUsers(ctx, e.admin, "USERAX", 1, 10)
+	p, _ = e.svc.Admin.ListUsers(ctx, e.admin, "USERAX", 1, 10)
 	if p.Total != 1 || p.Users[0].Email != "userax@example.net" {
 		t.Fatalf("search = %+v", p)
 	}
 	// Past the end (a huge page number included) is the last page.
 	for _, page := range []int{99, math.MaxInt} {
-		p, _ = e.svc.ListUsers(ctx, e.admin, "", page, 10)
+		p, _ = e.svc.Admin.ListUsers(ctx, e.admin, "", page, 10)
 		if p.Total != 31 || p.Page != 4 || len(p.Users) != 1 || p.Users[0].Email != all.Users[30].Email {
 			t.Fatalf("page %d, past the end = %+v, want the last page (4)", page, p)
 		}
 	}
 }
 
-func TestRecord_AuditsWithoutSecretsAndFlashes(t *testing.T) {
+func TestRun_AuditsWithoutSecretsAndFlashes(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	_, err := e.svc.DeleteUser(ctx, e.admin)
-	e.svc.Record(ctx, e.admin, "delete-user", map[string]string{"confirm": "yes"}, err, "")
-	e.svc.Record(ctx, e.admin, "quota-set", map[string]string{"quota-gb": "5"}, nil, "Quota set.")
+	_, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "delete-user", Change: true, Audit: true, Params: map[string]string{"confirm": "yes"}},
+		func(ctx context.Context) (string, error) {
+			_, err := e.svc.Admin.DeleteUser(ctx, e.admin)
+			return "", err
+		})
+	wantCode(t, err, staas.ENOTFOUND, "")
+	if _, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "quota-set", Change: true, Audit: true, Params: map[string]string{"quota-gb": "5"}},
+		func(context.Context) (string, error) { return "Quota set.", nil }); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := e.Store.Audit(ctx, store.AuditFilter{ClientID: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -420,7 +427,7 @@ func TestRecord_AuditsWithoutSecretsAndFlashes(t *testing.T) {
 func TestStats_ShowAndDelete(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
@@ -430,20 +437,20 @@ func TestStats_ShowAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Sim.Advance(2 * time.Hour)
-	l, err := e.svc.StatsPage(ctx, e.admin, "")
+	l, err := e.svc.Admin.StatsPage(ctx, e.admin, "")
 	if err != nil || len(l.Items) == 0 {
 		t.Fatalf("stats = %+v, %v", l, err)
 	}
-	o, err := e.svc.StatsObject(ctx, e.admin, l.Items[0])
+	o, err := e.svc.Admin.StatsObject(ctx, e.admin, l.Items[0])
 	if err != nil || len(o.Items) == 0 {
 		t.Fatalf("object = %+v, %v", o, err)
 	}
-	if _, err := e.svc.StatsObject(ctx, e.admin, "../etc/passwd"); provision.Fields(err)["object"] == "" {
+	if _, err := e.svc.Admin.StatsObject(ctx, e.admin, "../etc/passwd"); provision.Fields(err)["object"] == "" {
 		t.Fatalf("a bad name: %v", err)
 	}
-	if err := e.svc.DeleteStatsObject(ctx, e.admin, l.Items[0]); err != nil {
+	if err := e.svc.Admin.DeleteStatsObject(ctx, e.admin, l.Items[0]); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.StatsObject(ctx, e.admin, l.Items[0])
+	_, err = e.svc.Admin.StatsObject(ctx, e.admin, l.Items[0])
 	wantCode(t, err, staas.ENOTFOUND, "")
 }

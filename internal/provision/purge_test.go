@@ -19,7 +19,7 @@ var fullAdmin = provision.Actor{Admin: staas.Admin{ID: 7, Permissions: []string{
 func TestPurgeBucket_AsTheOwnerAndLeavesTheUserAsItWas(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	m, err := e.svc.CreateUser(ctx, fullAdmin)
+	m, err := e.svc.Admin.CreateUser(ctx, fullAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,22 +41,22 @@ func TestPurgeBucket_AsTheOwnerAndLeavesTheUserAsItWas(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := e.svc.PurgeBucket(ctx, fullAdmin, ""); provision.Fields(err)["bucket"] == "" {
+	if _, err := e.svc.Admin.PurgeBucket(ctx, fullAdmin, ""); provision.Fields(err)["bucket"] == "" {
 		t.Errorf("no bucket: %v", err)
 	}
-	if _, err := e.svc.PurgeBucket(ctx, fullAdmin, "not-hers"); provision.Fields(err)["bucket"] == "" {
+	if _, err := e.svc.Admin.PurgeBucket(ctx, fullAdmin, "not-hers"); provision.Fields(err)["bucket"] == "" {
 		t.Errorf("another bucket: %v", err)
 	}
 	viewer := fullAdmin
 	viewer.Admin.Permissions = []string{staas.PermViewClientSummary}
-	if _, err := e.svc.PurgeBucket(ctx, viewer, "alice-photos"); staas.ErrorCode(err) != staas.EFORBIDDEN {
+	if _, err := e.svc.Admin.PurgeBucket(ctx, viewer, "alice-photos"); staas.ErrorCode(err) != staas.EFORBIDDEN {
 		t.Errorf("a viewer: %v", err)
 	}
 	if calls := e.purger.taken(); len(calls) != 0 {
 		t.Fatalf("refused purges reached the purger: %+v", calls)
 	}
 
-	n, err := e.svc.PurgeBucket(ctx, fullAdmin, "alice-photos")
+	n, err := e.svc.Admin.PurgeBucket(ctx, fullAdmin, "alice-photos")
 	if err != nil || n != 3 {
 		t.Fatalf("purge: %d, %v", n, err)
 	}
@@ -74,7 +74,7 @@ func TestPurgeBucket_AsTheOwnerAndLeavesTheUserAsItWas(t *testing.T) {
 	if e.Sim.HasBucket("alice-photos") || !e.Sim.HasBucket("alice-docs") {
 		t.Errorf("buckets after: photos %v docs %v", e.Sim.HasBucket("alice-photos"), e.Sim.HasBucket("alice-docs"))
 	}
-	if err := e.svc.CheckDeleteUser(ctx, fullAdmin); staas.ErrorCode(err) != staas.ECONFLICT {
+	if err := e.svc.Admin.CheckDeleteUser(ctx, fullAdmin); staas.ErrorCode(err) != staas.ECONFLICT {
 		t.Errorf("Delete User with alice-docs left: %v", err)
 	}
 }
@@ -83,16 +83,16 @@ func TestPurgeBucket_AsTheOwnerAndLeavesTheUserAsItWas(t *testing.T) {
 func TestPurgeBucket_NotConfigured(t *testing.T) {
 	e := newLC(t, lcOptions{noPurger: true})
 	ctx := context.Background()
-	m, err := e.svc.CreateUser(ctx, fullAdmin)
+	m, err := e.svc.Admin.CreateUser(ctx, fullAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Sim.CreateBucket(m.Email, "alice-photos"); err != nil {
 		t.Fatal(err)
 	}
-	err = e.svc.CheckPurgeBucket(ctx, fullAdmin, "alice-photos")
+	err = e.svc.Admin.CheckPurgeBucket(ctx, fullAdmin, "alice-photos")
 	wantCode(t, err, staas.EINVALID, "not configured")
-	if _, err := e.svc.PurgeBucket(ctx, fullAdmin, "alice-photos"); staas.ErrorCode(err) != staas.EINVALID || !e.Sim.HasBucket("alice-photos") {
+	if _, err := e.svc.Admin.PurgeBucket(ctx, fullAdmin, "alice-photos"); staas.ErrorCode(err) != staas.EINVALID || !e.Sim.HasBucket("alice-photos") {
 		t.Errorf("purge without a purger: %v", err)
 	}
 }

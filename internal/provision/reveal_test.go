@@ -16,7 +16,7 @@ import (
 func TestRevealSecret_NeedsServerOperations(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	u, err := e.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
@@ -25,12 +25,12 @@ func TestRevealSecret_NeedsServerOperations(t *testing.T) {
 	}
 	viewer := provision.Actor{Admin: staas.Admin{ID: 8, Permissions: []string{staas.PermViewClientSummary}}, ClientID: 1}
 	before := e.Sim.Requests()
-	secret, err := e.svc.RevealSecret(ctx, viewer, u.Keys[0].AccessKeyID)
+	secret, err := e.svc.Admin.RevealSecret(ctx, viewer, u.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.EFORBIDDEN, staas.PermServerOperations)
 	if secret != "" || e.Sim.Requests() != before {
 		t.Error("a refused reveal returned a secret or reached the gateway")
 	}
-	if got, err := e.svc.RevealSecret(ctx, e.admin, u.Keys[0].AccessKeyID); err != nil || got != u.Keys[0].SecretAccessKey {
+	if got, err := e.svc.Admin.RevealSecret(ctx, e.admin, u.Keys[0].AccessKeyID); err != nil || got != u.Keys[0].SecretAccessKey {
 		t.Errorf("an admin with the permission: %q, %v", got, err)
 	}
 }
@@ -54,13 +54,13 @@ func TestServiceRevealSecret_RefusedWhenItCannotBeRecorded(t *testing.T) {
 	}
 	alice := provision.Actor{Kind: provision.ActorClient, ClientID: 1}
 	broken := provision.New(provision.Config{Gateway: e.gw, Store: failingAudit{e.Store}, WHMCS: e.whmcs, Now: e.Sim.Now})
-	secret, err := broken.ServiceRevealSecret(ctx, alice, ref(1001), u.Keys[0].AccessKeyID)
+	secret, err := broken.Lifecycle.ServiceRevealSecret(ctx, alice, ref(1001), u.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.EUNAVAILABLE, "audit")
 	if secret != "" {
 		t.Fatal("the secret was handed out although the reveal could not be recorded")
 	}
 	// With a working audit log the reveal is recorded, as "ok".
-	if secret, err := e.svc.ServiceRevealSecret(ctx, alice, ref(1001), u.Keys[0].AccessKeyID); err != nil || secret != u.Keys[0].SecretAccessKey {
+	if secret, err := e.svc.Lifecycle.ServiceRevealSecret(ctx, alice, ref(1001), u.Keys[0].AccessKeyID); err != nil || secret != u.Keys[0].SecretAccessKey {
 		t.Fatalf("reveal: %q, %v", secret, err)
 	}
 	entries, err := e.Store.Audit(ctx, store.AuditFilter{ClientID: 1, Limit: 1})

@@ -1,8 +1,3 @@
-// Package provision says what each admin action on a client's S3 storage
-// means end to end: which permission it needs, what it asks the gateway,
-// what it records in staas's store, which WHMCS note it writes or removes,
-// and what the admin is told. Handlers stay thin: they decode a request,
-// call one method here and render.
 package provision
 
 import (
@@ -16,8 +11,8 @@ import (
 	"time"
 
 	"staas"
+	"staas/internal/notes"
 	"staas/internal/ostor"
-	"staas/internal/store"
 )
 
 // Gateway is the part of the ostor admin API the actions use
@@ -60,14 +55,8 @@ type Store interface {
 	FinishAudit(ctx context.Context, id int64, result, message string) error
 	AddFlash(ctx context.Context, adminID, clientID int64, f staas.Flash) error
 
-	// The note outbox (see outbox.go).
-	EnqueueNote(ctx context.Context, n store.NoteOp) (int64, error)
-	DueNotes(ctx context.Context, now time.Time, limit int) ([]store.NoteOp, error)
-	PendingNotes(ctx context.Context, clientID int64) (int, error)
-	NoteFailed(ctx context.Context, id int64, lastError string, next time.Time) error
-	DeleteNote(ctx context.Context, id int64) error
-	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, string, error)
-	ReleaseLease(ctx context.Context, name, owner string) error
+	// The note outbox and its lease (internal/notes).
+	notes.Store
 
 	// WHMCS lifecycle (see lifecycle.go and events.go).
 	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
@@ -125,7 +114,7 @@ func (k ActorKind) auditActor() string {
 	return staas.AuditActorAdmin
 }
 
-// Config assembles a Service.
+// Config assembles provision's parts (New).
 type Config struct {
 	Gateway Gateway
 	Store   Store
@@ -149,8 +138,12 @@ type Config struct {
 	NotesWithoutSecret bool
 }
 
-// Service carries out admin actions. It is safe for concurrent use.
-type Service struct {
+// core is what every part of provision shares: the gateway, staas's
+// store, WHMCS, the notes, the audit log and the admin's flashes (record,
+// begin, finish, info: audit.go), the permission checks (allow,
+// allowService) and the cached user list of the cluster. AdminPanel, Lifecycle and ClientEvents
+// are its three faces; New builds them over one core.
+type core struct {
 	gw      Gateway
 	store   Store
 	whmcs   WHMCS
@@ -158,20 +151,45 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	ttl     time.Duration
-	owner   string // this Service's name on the outbox lease
 	purger  BucketPurger
-
-	notesWithoutSecret bool
+	notes   Notes
 
 	mu        sync.Mutex
 	users     []ostor.User // sorted by email
 	usersTime time.Time
 }
 
-// New returns a Service.
-func New(c Config) *Service {
-	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
+// AdminPanel carries out the WHMCS admin area's actions on one client's
+// S3 user: the users list, the user, keys, buckets, limits, quotas and the
+// cluster's statistics (users.go, limits.go, stats.go, purge.go). Every
+// action checks the admin's WHMCS permission. It is safe for concurrent
+// use.
+type AdminPanel struct{ *core }
+
+// Lifecycle carries out WHMCS's module calls on a service: create,
+// suspend, unsuspend, terminate, change package, test connection, and the
+// client area's key buttons (lifecycle.go). It is safe for concurrent use.
+type Lifecycle struct{ *core }
+
+// ClientEvents follows WHMCS's client hooks (a client added, its address
+// changed, closed, deleted) and writes the daily report (events.go). It
+// is safe for concurrent use.
+type ClientEvents struct{ *core }
+
+// Services are provision's parts, built over one core by New.
+type Services struct {
+	Admin     *AdminPanel
+	Lifecycle *Lifecycle
+	Events    *ClientEvents
+	// Notes delivers the note changes queued while WHMCS was down (serve
+	// runs it every minute and on WHMCS's daily cron).
+	Notes *notes.Outbox
+}
+
+// New returns provision's parts over one core.
+func New(c Config) *Services {
+	s := &core{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger}
 	if s.cluster == "" {
 		s.cluster = "default"
 	}
@@ -184,8 +202,10 @@ func New(c Config) *Service {
 	if s.ttl == 0 {
 		s.ttl = 30 * time.Second
 	}
-	s.owner = leaseOwner()
-	return s
+	outbox := notes.New(notes.Config{Store: c.Store, WHMCS: c.WHMCS, Secrets: notes.SecretsFunc(s.keySecret),
+		Logger: s.log, Now: s.now, WithoutSecret: c.NotesWithoutSecret})
+	s.notes = outbox
+	return &Services{Admin: &AdminPanel{s}, Lifecycle: &Lifecycle{s}, Events: &ClientEvents{s}, Notes: outbox}
 }
 
 // Permission levels of actions.
@@ -223,111 +243,8 @@ func allow(a Actor, permission string) error {
 	return nil
 }
 
-// Record writes the audit row of an action, naming its actor, and leaves
-// the admin who acted (Admin.ID > 0, also when they clicked a WHMCS module
-// button) a flash: success shows okMessage (no flash when it is ""),
-// failure shows the error's admin-safe message. A client, or WHMCS's cron,
-// gets the audit row but no flash: nobody would read it. An admin action
-// without an admin (refused before anything happened) is not recorded.
-// Params must not hold secrets. Recording is best effort: a store failure
-// is logged and never hides the action's own result.
-func (s *Service) Record(ctx context.Context, a Actor, action string, params map[string]string, err error, okMessage string) {
-	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
-		Action: action, Params: params}
-	var flash staas.Flash
-	entry.Result, entry.Message, flash = s.outcome(ctx, a, action, err, okMessage)
-	// A cancelled request still gets its audit row and flash.
-	ctx = context.WithoutCancel(ctx)
-	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
-		return
-	}
-	if _, aerr := s.store.AddAudit(ctx, entry); aerr != nil {
-		s.log.Error("audit row not written", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", aerr)
-	}
-	s.leaveFlash(ctx, a, action, flash)
-}
-
-// AuditStarted is the result of an audit row written before its action
-// ran (Begin); Finish replaces it with the outcome. A row that keeps it
-// belongs to an action that was cut short (staas stopped mid-way).
-const AuditStarted = "started"
-
-// Begin writes the audit row of an action that is about to run, with the
-// result AuditStarted, and returns its id for Finish. It is how a
-// sensitive action (revealing a secret, deleting, disabling, …) is
-// recorded before it acts: when the row cannot be written, Begin returns
-// an EUNAVAILABLE error and the action must not run. Params must not hold
-// secrets and must be bounded (the caller keeps only the action's own
-// parameters, each clipped).
-func (s *Service) Begin(ctx context.Context, a Actor, action string, params map[string]string) (int64, error) {
-	if a.ClientID <= 0 || (a.Kind == ActorAdmin && a.Admin.ID <= 0) {
-		return 0, staas.Errorf(staas.EINVALID, "Nothing was done: the action names no client or no admin to record.")
-	}
-	entry := staas.AuditEntry{At: s.now().UTC(), AdminID: a.Admin.ID, AdminName: a.Admin.Name, ClientID: a.ClientID, Actor: a.Kind.auditActor(),
-		Action: action, Params: params, Result: AuditStarted}
-	id, err := s.store.AddAudit(context.WithoutCancel(ctx), entry)
-	if err != nil {
-		s.log.Error("audit row not written; the action was refused", "action", action, "actor", entry.Actor, "admin", a.Admin.ID, "client", a.ClientID, "err", err)
-		refusal := &staas.Error{Code: staas.EUNAVAILABLE,
-			Message: "Nothing was done: staas could not record this action in its audit log. Try again; if it keeps failing, staas's store needs a look (its log says why).",
-			Err:     err}
-		s.leaveFlash(context.WithoutCancel(ctx), a, action, staas.Flash{Kind: staas.FlashError, Message: refusal.Message})
-		return 0, refusal
-	}
-	return id, nil
-}
-
-// Finish completes the audit row Begin wrote with the action's outcome
-// and leaves the admin's flash, as Record does. A failure to complete the
-// row is logged; the row already says the action was started.
-func (s *Service) Finish(ctx context.Context, a Actor, id int64, action string, err error, okMessage string) {
-	result, message, flash := s.outcome(ctx, a, action, err, okMessage)
-	ctx = context.WithoutCancel(ctx)
-	if ferr := s.store.FinishAudit(ctx, id, result, message); ferr != nil {
-		s.log.Error("audit row not completed", "action", action, "id", id, "admin", a.Admin.ID, "client", a.ClientID, "err", ferr)
-	}
-	s.leaveFlash(ctx, a, action, flash)
-}
-
-// outcome is how an action ended, as the audit log and the flash say it.
-func (s *Service) outcome(ctx context.Context, a Actor, action string, err error, okMessage string) (result, message string, flash staas.Flash) {
-	if err == nil {
-		return "ok", okMessage, staas.Flash{Kind: staas.FlashSuccess, Message: okMessage}
-	}
-	result, message = staas.ErrorCode(err), staas.ErrorMessage(err)
-	// The admin reads the sentence; the log keeps what lies beneath it
-	// (the gateway's own words, its request id).
-	level := slog.LevelWarn
-	if result == staas.EINTERNAL {
-		level = slog.LevelError
-	}
-	s.log.Log(ctx, level, "action failed", "action", action, "admin", a.Admin.ID, "client", a.ClientID, "code", result, "err", staas.ErrorDetail(err))
-	return result, message, staas.Flash{Kind: staas.FlashError, Message: message}
-}
-
-// leaveFlash tells the admin who acted (not a client, not WHMCS's cron).
-func (s *Service) leaveFlash(ctx context.Context, a Actor, action string, flash staas.Flash) {
-	if a.Admin.ID > 0 && a.ClientID > 0 && a.Kind != ActorClient && flash.Message != "" {
-		if ferr := s.store.AddFlash(ctx, a.Admin.ID, a.ClientID, flash); ferr != nil {
-			s.log.Error("flash not written", "action", action, "err", ferr)
-		}
-	}
-}
-
-// Info leaves the admin an informational flash (a warning that does not
-// make the action fail). Without an admin (a client, WHMCS's cron) there
-// is nobody to tell, and nothing is written.
-func (s *Service) Info(ctx context.Context, a Actor, message string) {
-	if a.Admin.ID <= 0 || a.ClientID <= 0 || a.Kind == ActorClient {
-		return
-	}
-	if err := s.store.AddFlash(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, staas.Flash{Kind: staas.FlashInfo, Message: message}); err != nil {
-		s.log.Error("flash not written", "err", err)
-	}
-}
-
 // mapping returns the client's S3 user or a clear ENOTFOUND.
-func (s *Service) mapping(ctx context.Context, clientID int64) (*staas.S3User, error) {
+func (s *core) mapping(ctx context.Context, clientID int64) (*staas.S3User, error) {
 	u, err := s.store.S3User(ctx, clientID, 0)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, staas.Errorf(staas.ENOTFOUND, "This client has no S3 user yet: use Create User first.")

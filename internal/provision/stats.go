@@ -15,7 +15,7 @@ import (
 const StatsPageSize = 50
 
 // StatsPage lists statistics object names after the given one.
-func (s *Service) StatsPage(ctx context.Context, a Actor, after string) (*ostor.UsageList, error) {
+func (s *AdminPanel) StatsPage(ctx context.Context, a Actor, after string) (*ostor.UsageList, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func (s *Service) StatsPage(ctx context.Context, a Actor, after string) (*ostor.
 }
 
 // StatsObject returns one statistics object, as the guide's table shows it.
-func (s *Service) StatsObject(ctx context.Context, a Actor, name string) (*ostor.UsageObject, error) {
+func (s *AdminPanel) StatsObject(ctx context.Context, a Actor, name string) (*ostor.UsageObject, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *Service) StatsObject(ctx context.Context, a Actor, name string) (*ostor
 }
 
 // DeleteStatsObject deletes one statistics object from the gateway.
-func (s *Service) DeleteStatsObject(ctx context.Context, a Actor, name string) error {
+func (s *AdminPanel) DeleteStatsObject(ctx context.Context, a Actor, name string) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Service) DeleteStatsObject(ctx context.Context, a Actor, name string) e
 // ClientUserIDs returns the ids of the client's S3 users (the client's
 // own and its services'), so a statistics object's items can be narrowed
 // to them: the object itself is the whole cluster's.
-func (s *Service) ClientUserIDs(ctx context.Context, a Actor) ([]string, error) {
+func (s *AdminPanel) ClientUserIDs(ctx context.Context, a Actor) ([]string, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) ClientUserIDs(ctx context.Context, a Actor) ([]string, error) 
 
 // CheckStatsObject says whether name names a statistics object at all, so
 // Delete can refuse before it asks for a confirmation.
-func (s *Service) CheckStatsObject(ctx context.Context, a Actor, name string) error {
+func (s *AdminPanel) CheckStatsObject(ctx context.Context, a Actor, name string) error {
 	if err := allow(a, view); err != nil {
 		return err
 	}

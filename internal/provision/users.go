@@ -8,7 +8,6 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
-	"staas/internal/store"
 )
 
 // CreateUser creates the client's S3 user with the client's WHMCS email,
@@ -18,7 +17,7 @@ import (
 // to no other client is linked rather than refused, so an admin can finish
 // a creation whose answer was lost. A user mapped to another client is
 // never taken over.
-func (s *Service) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -65,7 +64,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error
 		return nil, fmt.Errorf("S3 user %s was created but its mapping was not saved: %w", userID, err)
 	}
 	if first == nil {
-		s.Info(ctx, a, fmt.Sprintf("The S3 user %s already existed on the cluster and is now linked to this client; no note was added because its secret is not new.", userID))
+		s.info(ctx, a, fmt.Sprintf("The S3 user %s already existed on the cluster and is now linked to this client; no note was added because its secret is not new.", userID))
 		return &m, nil
 	}
 	if err := s.addNote(ctx, a, staas.S3Note{UserID: userID, AccessKeyID: first.AccessKeyID, SecretAccessKey: first.SecretAccessKey}); err != nil {
@@ -83,7 +82,7 @@ func partial(done string, err error) error {
 // DeleteUser deletes the client's S3 user, its notes and its mapping. It
 // refuses, listing them, while the user owns buckets: deleting data takes
 // its own, typed confirmation (PurgeBucket), bucket by bucket.
-func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *AdminPanel) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -111,7 +110,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 // panel refuses before it asks for a confirmation: the client must have
 // an S3 user, and the user must own no bucket (the refusal names them and
 // the way forward).
-func (s *Service) CheckDeleteUser(ctx context.Context, a Actor) error {
+func (s *AdminPanel) CheckDeleteUser(ctx context.Context, a Actor) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
@@ -119,7 +118,7 @@ func (s *Service) CheckDeleteUser(ctx context.Context, a Actor) error {
 	return err
 }
 
-func (s *Service) deletable(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *core) deletable(ctx context.Context, a Actor) (*staas.S3User, error) {
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
 		return nil, err
@@ -143,7 +142,7 @@ func (s *Service) deletable(ctx context.Context, a Actor) (*staas.S3User, error)
 // it, revoked again after. It returns how many objects were deleted. The
 // caller has had the admin confirm by typing the bucket's name, and
 // records the action.
-func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int64, error) {
+func (s *AdminPanel) PurgeBucket(ctx context.Context, a Actor, bucket string) (int64, error) {
 	if err := s.CheckPurgeBucket(ctx, a, bucket); err != nil {
 		return 0, err
 	}
@@ -181,7 +180,7 @@ func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int6
 // CheckPurgeBucket says whether PurgeBucket would go ahead, so the admin
 // panel refuses before it asks for the bucket's name: the bucket must be
 // the client's, and emptying buckets must be configured.
-func (s *Service) CheckPurgeBucket(ctx context.Context, a Actor, bucket string) error {
+func (s *AdminPanel) CheckPurgeBucket(ctx context.Context, a Actor, bucket string) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
@@ -194,38 +193,18 @@ func (s *Service) CheckPurgeBucket(ctx context.Context, a Actor, bucket string) 
 	return nil
 }
 
-// removeNotes removes notes and tells the admin when WHMCS's API cannot.
-// While WHMCS is unreachable, or earlier changes of the client's notes
-// still wait in the outbox, the removal is queued instead (see addNote).
-func (s *Service) removeNotes(ctx context.Context, a Actor, userID, accessKeyID string) error {
-	if s.queueing(ctx, a.ClientID) {
-		return s.enqueue(ctx, a, store.NoteRemove, userID, accessKeyID, nil)
-	}
-	_, manual, err := s.whmcs.RemoveS3Notes(ctx, a.ClientID, a.Admin.ID, userID, accessKeyID)
-	if staas.ErrorCode(err) == staas.EUNAVAILABLE {
-		return s.enqueue(ctx, a, store.NoteRemove, userID, accessKeyID, err)
-	}
-	if err != nil {
-		return err
-	}
-	if manual {
-		s.Info(ctx, a, "The WHMCS API cannot delete notes: a note now says which S3 note to delete by hand.")
-	}
-	return nil
-}
-
 // EnableUser enables the client's S3 user.
-func (s *Service) EnableUser(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *AdminPanel) EnableUser(ctx context.Context, a Actor) (*staas.S3User, error) {
 	return s.setEnabled(ctx, a, true)
 }
 
 // DisableUser disables the client's S3 user: its keys stop working, its
 // data stays.
-func (s *Service) DisableUser(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *AdminPanel) DisableUser(ctx context.Context, a Actor) (*staas.S3User, error) {
 	return s.setEnabled(ctx, a, false)
 }
 
-func (s *Service) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3User, error) {
+func (s *core) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3User, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -248,7 +227,7 @@ func (s *Service) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3Us
 // GenerateKey adds a key pair to the client's S3 user and the guide's note
 // for it. ostor allows two pairs per user; a third is refused with a
 // message saying so.
-func (s *Service) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, error) {
+func (s *AdminPanel) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -263,7 +242,7 @@ func (s *Service) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, err
 // it on a's client; the client's Generate key and the service's share it.
 // A third pair is refused with a message saying why. When only the note
 // failed, the key is returned with the error.
-func (s *Service) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*ostor.KeyPair, error) {
+func (s *core) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*ostor.KeyPair, error) {
 	key, err := s.gw.GenerateKey(ctx, m.Email)
 	if staas.ErrorCode(err) == staas.EKEYLIMIT {
 		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
@@ -281,7 +260,7 @@ func (s *Service) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*o
 // RevokeKey revokes the key pair the admin picked and removes its note. The
 // key must belong to the client's user: an access key id from another
 // client's page is refused.
-func (s *Service) RevokeKey(ctx context.Context, a Actor, accessKeyID string) error {
+func (s *AdminPanel) RevokeKey(ctx context.Context, a Actor, accessKeyID string) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
@@ -294,7 +273,7 @@ func (s *Service) RevokeKey(ctx context.Context, a Actor, accessKeyID string) er
 
 // CheckKey says whether accessKeyID is one of the client's user's key
 // pairs, so Revoke can refuse before it asks for a confirmation.
-func (s *Service) CheckKey(ctx context.Context, a Actor, accessKeyID string) error {
+func (s *AdminPanel) CheckKey(ctx context.Context, a Actor, accessKeyID string) error {
 	if err := allow(a, view); err != nil {
 		return err
 	}
@@ -304,7 +283,7 @@ func (s *Service) CheckKey(ctx context.Context, a Actor, accessKeyID string) err
 
 // ownKey returns the client's mapping and its key pair accessKeyID. No
 // key picked is a field error; it never means "the first key".
-func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, ostor.KeyPair, error) {
+func (s *core) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, ostor.KeyPair, error) {
 	if accessKeyID == "" {
 		// Keys are picked by a row's button: there is no field to mark.
 		return nil, ostor.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
@@ -326,7 +305,7 @@ func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*sta
 
 // revokeKey revokes one of m's key pairs, checked to be the user's by the
 // caller, and removes its note from a's client.
-func (s *Service) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKeyID string) error {
+func (s *core) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKeyID string) error {
 	if err := s.gw.RevokeKey(ctx, m.Email, accessKeyID); err != nil {
 		return err
 	}
@@ -339,7 +318,7 @@ func (s *Service) revokeKey(ctx context.Context, a Actor, m *staas.S3User, acces
 
 // QueryUser returns the client's S3 user as the gateway has it: state,
 // flags and key pairs (with secrets: callers mask them).
-func (s *Service) QueryUser(ctx context.Context, a Actor) (*ostor.User, error) {
+func (s *AdminPanel) QueryUser(ctx context.Context, a Actor) (*ostor.User, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -351,7 +330,7 @@ func (s *Service) QueryUser(ctx context.Context, a Actor) (*ostor.User, error) {
 }
 
 // S3User returns the client's mapping, or ENOTFOUND.
-func (s *Service) S3User(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *AdminPanel) S3User(ctx context.Context, a Actor) (*staas.S3User, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -362,7 +341,7 @@ func (s *Service) S3User(ctx context.Context, a Actor) (*staas.S3User, error) {
 // needs "Perform Server Operations": a secret is a credential, and a
 // view-only admin has no use for it. The caller records the reveal in the
 // audit log.
-func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string) (string, error) {
+func (s *AdminPanel) RevealSecret(ctx context.Context, a Actor, accessKeyID string) (string, error) {
 	if err := allow(a, change); err != nil {
 		return "", err
 	}
@@ -388,7 +367,7 @@ const MaxPageSize = 100
 
 // ListUsers returns one page of the cluster's users whose email or id
 // contains q (case-insensitive), sorted by email. page is 1-based.
-func (s *Service) ListUsers(ctx context.Context, a Actor, q string, page, size int) (*UserPage, error) {
+func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, size int) (*UserPage, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -423,7 +402,7 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, q string, page, size i
 }
 
 // allUsers lists the cluster's users, reusing a recent list.
-func (s *Service) allUsers(ctx context.Context) ([]ostor.User, error) {
+func (s *core) allUsers(ctx context.Context) ([]ostor.User, error) {
 	s.mu.Lock()
 	if s.users != nil && s.now().Sub(s.usersTime) < s.ttl {
 		users := s.users
@@ -444,14 +423,14 @@ func (s *Service) allUsers(ctx context.Context) ([]ostor.User, error) {
 
 // forgetUsers drops the cached user list after a change, so the admin
 // sees their own change at once.
-func (s *Service) forgetUsers() {
+func (s *core) forgetUsers() {
 	s.mu.Lock()
 	s.users = nil
 	s.mu.Unlock()
 }
 
 // Buckets returns the client's buckets with their sizes.
-func (s *Service) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, error) {
+func (s *AdminPanel) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -462,7 +441,7 @@ func (s *Service) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, error) 
 	return s.bucketsOf(ctx, m)
 }
 
-func (s *Service) bucketsOf(ctx context.Context, m *staas.S3User) ([]ostor.Bucket, error) {
+func (s *core) bucketsOf(ctx context.Context, m *staas.S3User) ([]ostor.Bucket, error) {
 	b, err := s.gw.BucketsOf(ctx, ostor.ByID(m.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, nil
@@ -472,7 +451,7 @@ func (s *Service) bucketsOf(ctx context.Context, m *staas.S3User) ([]ostor.Bucke
 
 // ownBucket checks that bucket belongs to the client, so an admin on one
 // client's page cannot change another client's bucket.
-func (s *Service) ownBucket(ctx context.Context, a Actor, bucket string) error {
+func (s *core) ownBucket(ctx context.Context, a Actor, bucket string) error {
 	if bucket == "" {
 		return fieldsError(FieldErrors{"bucket": chooseBucket})
 	}

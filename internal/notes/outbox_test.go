@@ -1,4 +1,4 @@
-package provision_test
+package notes_test
 
 import (
 	"bytes"
@@ -70,6 +70,33 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// env is one client's world: the gateway simulator, staas's store, and a
+// WHMCS database holding the clients, all real parts, with provision's
+// actions writing the notes through the outbox.
+type env struct {
+	*testworld.World
+	svc   *provision.Services
+	admin provision.Actor // full permissions on client 1
+}
+
+var clients = []staas.Client{
+	{ID: 1, FirstName: "Alice", LastName: "Archer", Email: "alice@example.com", Status: "Active"},
+	{ID: 2, FirstName: "Bob", LastName: "Baker", Email: "bob@example.com", Status: "Active"},
+}
+
+// notes returns the text of client id's notes.
+func (e *env) notes(t *testing.T, id int64) []string { return e.Notes(t, id) }
+
+func wantCode(t *testing.T, err error, code string, msgPart string) {
+	t.Helper()
+	if got := staas.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %q, want %q", err, got, code)
+	}
+	if !strings.Contains(staas.ErrorMessage(err), msgPart) {
+		t.Fatalf("message %q does not say %q", staas.ErrorMessage(err), msgPart)
+	}
+}
+
 type outboxEnv struct {
 	*env
 	whmcs *flakyWHMCS
@@ -100,9 +127,9 @@ func (e *outboxEnv) outbox(t *testing.T) []store.NoteOp {
 
 func (e *outboxEnv) deliver(t *testing.T, wantDelivered, wantFailed int) {
 	t.Helper()
-	d, f, err := e.svc.DeliverNotes(context.Background())
+	d, f, err := e.svc.Notes.Deliver(context.Background())
 	if err != nil || d != wantDelivered || f != wantFailed {
-		t.Fatalf("DeliverNotes = %d delivered, %d failed, %v; want %d, %d, nil", d, f, err, wantDelivered, wantFailed)
+		t.Fatalf("Deliver = %d delivered, %d failed, %v; want %d, %d, nil", d, f, err, wantDelivered, wantFailed)
 	}
 }
 
@@ -158,12 +185,16 @@ func TestOutbox_CreateUserWhileWHMCSIsDown(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
 	e.whmcs.set(staas.EUNAVAILABLE)
-	u, err := e.svc.CreateUser(ctx, e.admin)
+	var u *staas.S3User
+	_, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "create-user", Change: true, Audit: true}, func(ctx context.Context) (string, error) {
+		var err error
+		u, err = e.svc.Admin.CreateUser(ctx, e.admin)
+		return "", err
+	})
 	if err != nil {
 		t.Fatalf("CreateUser while WHMCS is down: %v; want done, the note queued", err)
 	}
 	// The action is audited as done.
-	e.svc.Record(ctx, e.admin, "create-user", nil, err, "")
 	if audit, _ := e.Store.Audit(ctx, store.AuditFilter{ClientID: 1}); len(audit) != 1 || audit[0].Result != "ok" {
 		t.Fatalf("audit = %+v", audit)
 	}
@@ -213,18 +244,18 @@ func TestOutbox_CreateUserWhileWHMCSIsDown(t *testing.T) {
 func TestOutbox_GenerateThenRevokeWhileDown(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	first := e.notes(t, 1)
 	e.whmcs.set(staas.EUNAVAILABLE)
-	key, err := e.svc.GenerateKey(ctx, e.admin)
+	key, err := e.svc.Admin.GenerateKey(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.wantFlash(t, "the note will be written when it answers")
 	secret := key.SecretAccessKey
-	if err := e.svc.RevokeKey(ctx, e.admin, key.AccessKeyID); err != nil {
+	if err := e.svc.Admin.RevokeKey(ctx, e.admin, key.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
 	// Queued behind the add (the outbox already holds a change).
@@ -252,10 +283,10 @@ func TestOutbox_GenerateThenRevokeWhileDown(t *testing.T) {
 func TestOutbox_RevokeWhileDownRemovesTheNoteOnDelivery(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	key, err := e.svc.GenerateKey(ctx, e.admin)
+	key, err := e.svc.Admin.GenerateKey(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +294,7 @@ func TestOutbox_RevokeWhileDownRemovesTheNoteOnDelivery(t *testing.T) {
 		t.Fatalf("notes = %q", n)
 	}
 	e.whmcs.set(staas.EUNAVAILABLE)
-	if err := e.svc.RevokeKey(ctx, e.admin, key.AccessKeyID); err != nil {
+	if err := e.svc.Admin.RevokeKey(ctx, e.admin, key.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
 	e.wantFlash(t, "WHMCS could not be reached; the note will be removed when it answers")
@@ -286,18 +317,18 @@ func TestOutbox_RevokeWhileDownRemovesTheNoteOnDelivery(t *testing.T) {
 func TestOutbox_LaterChangesWaitBehindQueuedOnes(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	e.whmcs.set(staas.EUNAVAILABLE)
-	if _, err := e.svc.DeleteUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	e.wantFlash(t, "the notes will be removed when it answers")
 	// Still down at the first run.
 	e.deliver(t, 0, 1)
 	e.whmcs.set("")
-	u, err := e.svc.CreateUser(ctx, e.admin)
+	u, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +350,7 @@ func TestOutbox_OtherWHMCSErrorsStayPartial(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
 	e.whmcs.set(staas.EINTERNAL)
-	_, err := e.svc.CreateUser(ctx, e.admin)
+	_, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	wantCode(t, err, staas.EINTERNAL, "the WHMCS note could not be written")
 	if rows := e.outbox(t); len(rows) != 0 {
 		t.Fatalf("outbox = %+v, want nothing queued", rows)
@@ -333,10 +364,10 @@ func TestOutbox_ClientGoneFromWHMCSIsDropped(t *testing.T) {
 	ctx := context.Background()
 	bob := provision.Actor{Admin: e.admin.Admin, ClientID: 2}
 	e.whmcs.set(staas.EUNAVAILABLE)
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.CreateUser(ctx, bob); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, bob); err != nil {
 		t.Fatal(err)
 	}
 	e.whmcs.set("")
@@ -358,18 +389,18 @@ func TestOutbox_ClientGoneFromWHMCSIsDropped(t *testing.T) {
 func TestDeleteUser_NotesRefusedCanBeRetried(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.CreateUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	e.whmcs.set(staas.EINTERNAL)
-	if _, err := e.svc.DeleteUser(ctx, e.admin); err == nil || !strings.Contains(staas.ErrorMessage(err), "Delete User again") {
+	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err == nil || !strings.Contains(staas.ErrorMessage(err), "Delete User again") {
 		t.Fatalf("DeleteUser with WHMCS refusing: %v; want the partial failure and how to retry", err)
 	}
 	if len(e.Notes(t, 1)) == 0 {
 		t.Fatal("the note is gone although WHMCS refused")
 	}
 	e.whmcs.set("")
-	if _, err := e.svc.DeleteUser(ctx, e.admin); err != nil {
+	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatalf("Delete User again: %v", err)
 	}
 	if n := e.Notes(t, 1); len(n) != 0 {
