@@ -102,7 +102,7 @@ func (c *ProductConfig) fields() []struct {
 // Values may be strings or numbers (PHP), and are kept as text; null is
 // refused with every shim payload (CheckShimJSON).
 func (c *ProductConfig) UnmarshalJSON(b []byte) error {
-	var m map[string]flexString
+	var m map[string]FlexString
 	if err := json.Unmarshal(b, &m); err != nil {
 		return errors.New("config must be an object of the product's module settings (strings)")
 	}
@@ -225,16 +225,16 @@ func (r ModuleRequest) validateCommon() error {
 	if r.AdminID < 0 {
 		return invalid("admin_id must be a WHMCS admin id, or 0 when WHMCS acts by itself")
 	}
-	if len(r.ClientEmail) > maxEmail || !printable(r.ClientEmail) {
+	if len(r.ClientEmail) > maxEmail || !Printable(r.ClientEmail) {
 		return invalid("client_email must be at most %d printable characters", maxEmail)
 	}
-	if len(r.Status) > maxStatus || !printable(r.Status) {
+	if len(r.Status) > maxStatus || !Printable(r.Status) {
 		return invalid("status must be at most %d printable characters", maxStatus)
 	}
 	if r.Config != nil {
 		c := *r.Config
 		for _, f := range c.fields() {
-			if len(*f.v) > maxConfigValue || !printable(*f.v) {
+			if len(*f.v) > maxConfigValue || !Printable(*f.v) {
 				return invalid("config %s must be at most %d printable characters", f.name, maxConfigValue)
 			}
 		}
@@ -336,7 +336,7 @@ type phpIDs []int64
 
 func (p *phpIDs) UnmarshalJSON(b []byte) error {
 	t := bytes.TrimSpace(b)
-	if len(t) > 0 && t[0] == '[' && isEmptyPHPArray(t) {
+	if len(t) > 0 && t[0] == '[' && IsEmptyPHPArray(t) {
 		*p = []int64{}
 		return nil
 	}
@@ -457,10 +457,10 @@ func (r EventRequest) Validate() error {
 	if r.AdminID < 0 {
 		return invalid("admin_id must be a WHMCS admin id, or 0 when WHMCS acts by itself")
 	}
-	if len(r.Email) > maxEmail || !printable(r.Email) {
+	if len(r.Email) > maxEmail || !Printable(r.Email) {
 		return invalid("email must be at most %d printable characters", maxEmail)
 	}
-	if len(r.OldEmail) > maxEmail || !printable(r.OldEmail) {
+	if len(r.OldEmail) > maxEmail || !Printable(r.OldEmail) {
 		return invalid("old_email must be at most %d printable characters", maxEmail)
 	}
 	return nil
