@@ -9,7 +9,9 @@
 //     MetricProvider's figures (metrics.go), the admin panel's requests
 //     and answers (AdminRequest, ActionRequest, PanelsResponse… in
 //     shim.go), the hooks' events, and the anchors of results;
-//   - a product's Module Settings as the shim sends them (ProductConfig);
+//   - a product's Module Settings as the shim sends them
+//     (ProductSettings, settings.go): wire names, WHMCS's friendly names
+//     and configoption order, declared once for all of staas;
 //   - how the payloads are read: strictly (strict.go: no null, no unknown
 //     field, no float for an id) where the shim writes them, leniently
 //     (lenient.go) where PHP's json_encode leaves a choice.

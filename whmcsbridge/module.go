@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 )
@@ -65,71 +64,6 @@ func ClientActionPath(name string) string { return PathClientAction + name }
 // EventPath is the endpoint of an event.
 func EventPath(name string) string { return PathEvents + name }
 
-// ProductConfig is a product's Module Settings (configoption1…9) by name,
-// as the shim sends them: strings, "" for "not set". Their meaning and
-// ranges are checked by provision before anything reaches the gateway;
-// here only their presence and shape.
-type ProductConfig struct {
-	OpsDefault       string `json:"ops_default"`
-	OpsGet           string `json:"ops_get"`
-	OpsPut           string `json:"ops_put"`
-	OpsList          string `json:"ops_list"`
-	OpsDelete        string `json:"ops_delete"`
-	BandwidthOut     string `json:"bandwidth_out"`
-	QuotaGB          string `json:"quota_gb"`
-	TerminateBuckets string `json:"terminate_buckets"`
-	EmailTemplate    string `json:"email_template"`
-}
-
-// fields lists the settings by wire name, in configoption order, so
-// decoding and validation name the setting at fault.
-func (c *ProductConfig) fields() []struct {
-	name string
-	v    *string
-} {
-	return []struct {
-		name string
-		v    *string
-	}{
-		{"ops_default", &c.OpsDefault}, {"ops_get", &c.OpsGet}, {"ops_put", &c.OpsPut},
-		{"ops_list", &c.OpsList}, {"ops_delete", &c.OpsDelete}, {"bandwidth_out", &c.BandwidthOut},
-		{"quota_gb", &c.QuotaGB}, {"terminate_buckets", &c.TerminateBuckets}, {"email_template", &c.EmailTemplate},
-	}
-}
-
-// UnmarshalJSON requires every setting and refuses unknown ones: a shim
-// that lost a setting on the way must not silently mean "unlimited".
-// Values may be strings or numbers (PHP), and are kept as text; null is
-// refused with every shim payload (CheckShimJSON).
-func (c *ProductConfig) UnmarshalJSON(b []byte) error {
-	var m map[string]FlexString
-	if err := json.Unmarshal(b, &m); err != nil {
-		return errors.New("config must be an object of the product's module settings (strings)")
-	}
-	var out ProductConfig
-	known := map[string]bool{}
-	for _, f := range out.fields() {
-		known[f.name] = true
-		v, ok := m[f.name]
-		if !ok {
-			return fmt.Errorf("config lacks the setting %q (send \"\" when it is not set)", f.name)
-		}
-		*f.v = string(v)
-	}
-	var unknown []string
-	for k := range m {
-		if !known[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("config has an unknown setting %.70q", unknown[0])
-	}
-	*c = out
-	return nil
-}
-
 // ModuleRequest is one call of a module function or a client-area action
 // on one WHMCS service.
 type ModuleRequest struct {
@@ -145,7 +79,7 @@ type ModuleRequest struct {
 	// Config is the product's Module Settings; nil when the request
 	// carries none, which only test-connection may do (WHMCS passes
 	// TestConnection a server, not a product).
-	Config *ProductConfig    `json:"config,omitempty"`
+	Config *ProductSettings  `json:"config,omitempty"`
 	Params map[string]string `json:"params"`
 }
 
@@ -153,15 +87,15 @@ type ModuleRequest struct {
 // when empty (PHP), and refuses unknown fields.
 func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ServiceID   shimID         `json:"service_id"`
-		ClientID    shimID         `json:"client_id"`
-		ClientEmail string         `json:"client_email"`
-		ProductID   shimID         `json:"product_id"`
-		ServerID    shimID         `json:"server_id"`
-		Status      string         `json:"status"`
-		AdminID     shimID         `json:"admin_id"`
-		Config      *ProductConfig `json:"config"`
-		Params      phpParams      `json:"params"`
+		ServiceID   shimID           `json:"service_id"`
+		ClientID    shimID           `json:"client_id"`
+		ClientEmail string           `json:"client_email"`
+		ProductID   shimID           `json:"product_id"`
+		ServerID    shimID           `json:"server_id"`
+		Status      string           `json:"status"`
+		AdminID     shimID           `json:"admin_id"`
+		Config      *ProductSettings `json:"config"`
+		Params      phpParams        `json:"params"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -232,10 +166,9 @@ func (r ModuleRequest) validateCommon() error {
 		return invalid("status must be at most %d printable characters", maxStatus)
 	}
 	if r.Config != nil {
-		c := *r.Config
-		for _, f := range c.fields() {
-			if len(*f.v) > maxConfigValue || !Printable(*f.v) {
-				return invalid("config %s must be at most %d printable characters", f.name, maxConfigValue)
+		for i, v := range r.Config.Values() {
+			if len(v) > maxConfigValue || !Printable(v) {
+				return invalid("config %s must be at most %d printable characters", productSettings[i].wire, maxConfigValue)
 			}
 		}
 	}

@@ -27,7 +27,7 @@ var moduleFixtureTypes = map[string]func() any{
 	"metrics_response": func() any { return new(MetricsResponse) },
 }
 
-var fixtureConfig = ProductConfig{OpsGet: "100", OpsPut: "50.5", BandwidthOut: "2048", QuotaGB: "100",
+var fixtureConfig = ProductSettings{OpsGet: "100", OpsPut: "50.5", BandwidthOut: "2048", QuotaGB: "100",
 	TerminateBuckets: "fail", EmailTemplate: "{local}+s3-{service_id}@{domain}"}
 
 // The PHP-style fixtures decode to exactly the values the shim means, so
