@@ -81,6 +81,10 @@ type ModuleRequest struct {
 	// TestConnection a server, not a product).
 	Config *ProductSettings  `json:"config,omitempty"`
 	Params map[string]string `json:"params"`
+	// Cluster names the storage cluster of the service's WHMCS server
+	// (the server entry's Username field); "" is the default cluster.
+	// Optional on the wire: a shim that does not send it means "".
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, params as []
@@ -96,6 +100,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 		AdminID     shimID           `json:"admin_id"`
 		Config      *ProductSettings `json:"config"`
 		Params      phpParams        `json:"params"`
+		Cluster     string           `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -106,7 +111,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	}
 	*r = ModuleRequest{ServiceID: int64(w.ServiceID), ClientID: int64(w.ClientID), ClientEmail: string(w.ClientEmail),
 		ProductID: int64(w.ProductID), ServerID: int64(w.ServerID), Status: string(w.Status), AdminID: int64(w.AdminID),
-		Config: w.Config, Params: params}
+		Config: w.Config, Params: params, Cluster: w.Cluster}
 	return nil
 }
 
@@ -165,6 +170,9 @@ func (r ModuleRequest) validateCommon() error {
 	if len(r.Status) > maxStatus || !Printable(r.Status) {
 		return invalid("status must be at most %d printable characters", maxStatus)
 	}
+	if err := validateCluster(r.Cluster); err != nil {
+		return err
+	}
 	if r.Config != nil {
 		for i, v := range r.Config.Values() {
 			if len(v) > maxConfigValue || !Printable(v) {
@@ -173,6 +181,35 @@ func (r ModuleRequest) validateCommon() error {
 		}
 	}
 	return validateParams(r.Params)
+}
+
+// MaxClusterName is the longest cluster name, in bytes.
+const MaxClusterName = 32
+
+// ValidClusterName reports whether s can name a cluster: 1 to 32
+// characters, lowercase ASCII letters, digits and hyphens, the first a
+// letter or digit (^[a-z0-9][a-z0-9-]{0,31}$). "" is not a name; in a
+// request it means the default cluster.
+func ValidClusterName(s string) bool {
+	if s == "" || len(s) > MaxClusterName || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validateCluster checks a request's cluster: "" (the default cluster) or
+// a name. The message tells the WHMCS admin where the name comes from.
+func validateCluster(s string) error {
+	if s == "" || ValidClusterName(s) {
+		return nil
+	}
+	return invalid("cluster %.40q is not a cluster name: use 1 to %d lowercase letters, digits and hyphens, starting with a letter or digit, in the WHMCS server's Username field (empty means the default cluster)", s, MaxClusterName)
 }
 
 // ValidToken reports whether s can be WHMCS's CSRF token: 1 to 256
@@ -216,6 +253,9 @@ type ModuleResponse struct {
 type UsageRequest struct {
 	ServerID   int64   `json:"server_id"`
 	ServiceIDs []int64 `json:"service_ids"`
+	// Cluster names the storage cluster of the WHMCS server, as in
+	// ModuleRequest; "" (or absent) is the default cluster.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, the list as
@@ -225,6 +265,7 @@ func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		ServerID   shimID `json:"server_id"`
 		ServiceIDs phpIDs `json:"service_ids"`
+		Cluster    string `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -233,7 +274,7 @@ func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	if ids == nil {
 		ids = []int64{}
 	}
-	*r = UsageRequest{ServerID: int64(w.ServerID), ServiceIDs: ids}
+	*r = UsageRequest{ServerID: int64(w.ServerID), ServiceIDs: ids, Cluster: w.Cluster}
 	return nil
 }
 
@@ -251,6 +292,9 @@ func (r UsageRequest) MarshalJSON() ([]byte, error) {
 func (r UsageRequest) Validate() error {
 	if r.ServerID < 0 {
 		return invalid("server_id must be 0 or positive")
+	}
+	if err := validateCluster(r.Cluster); err != nil {
+		return err
 	}
 	if len(r.ServiceIDs) > MaxUsageServices {
 		return invalid("service_ids has %d entries; at most %d are answered in one call", len(r.ServiceIDs), MaxUsageServices)
