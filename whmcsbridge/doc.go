@@ -5,7 +5,8 @@
 //   - signing and checking requests: Sign, SignRequest, the Verifier and
 //     its NonceCache (shim.go);
 //   - the payloads: module calls, client-area actions and usage
-//     (ModuleRequest, UsageRequest, ModuleResponse… in module.go), the
+//     (ModuleRequest, UsageRequest, ModuleResponse… in module.go, each
+//     request naming its WHMCS server's cluster), the
 //     MetricProvider's figures (metrics.go), the admin panel's requests
 //     and answers (AdminRequest, ActionRequest, PanelsResponse… in
 //     shim.go), the hooks' events, and the anchors of results;
