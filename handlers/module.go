@@ -152,10 +152,7 @@ func serviceRef(r whmcsbridge.ModuleRequest) provision.ServiceRef {
 // productConfig checks the product's settings before anything reaches
 // the gateway; the error names the setting at fault.
 func productConfig(r whmcsbridge.ModuleRequest) (provision.ProductConfig, error) {
-	w := r.Config
-	cfg := provision.ProductConfig{OpsDefault: w.OpsDefault, OpsGet: w.OpsGet, OpsPut: w.OpsPut, OpsList: w.OpsList,
-		OpsDelete: w.OpsDelete, BandwidthOut: w.BandwidthOut, QuotaGB: w.QuotaGB,
-		TerminateBuckets: w.TerminateBuckets, EmailTemplate: w.EmailTemplate}
+	cfg := provision.ProductConfig(*r.Config)
 	return cfg, cfg.Validate()
 }
 

@@ -47,8 +47,8 @@ func newModuleApp(t *testing.T, adjust func(*testworld.World, *handlers.Deps)) *
 
 // product is a product's Module Settings: GET at 100 ops/s, 2048 KB/s
 // out, a 100 GB quota.
-func product() *whmcsbridge.ProductConfig {
-	return &whmcsbridge.ProductConfig{OpsGet: "100", BandwidthOut: "2048", QuotaGB: "100"}
+func product() *whmcsbridge.ProductSettings {
+	return &whmcsbridge.ProductSettings{OpsGet: "100", BandwidthOut: "2048", QuotaGB: "100"}
 }
 
 // moduleReq is a call on Alice's service 1234, as WHMCS's cron makes it.

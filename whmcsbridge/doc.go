@@ -1,34 +1,26 @@
-// Package whmcsbridge is everything in staas that speaks WHMCS:
+// Package whmcsbridge is the shim protocol v1: what the PHP shim inside
+// WHMCS and staas agree on, and nothing else (docs/shim-protocol.md is the
+// contract; testdata/shim holds the fixtures both sides test against).
 //
-//   - APIClient, a client of WHMCS's external API (includes/api.php);
-//   - DB, parameterised SQL on WHMCS's own database (tblclients, tblnotes),
-//     portable between MySQL/MariaDB and SQLite;
-//   - APIBridge and DBBridge, the two writers of the vendor guide's client
-//     notes behind one set of methods (Bridge, chosen by FromConfig);
-//   - the shim protocol v1 (docs/shim-protocol.md): payload types, signing
-//     and the Verifier of the PHP shim's requests.
+//   - signing and checking requests: Sign, SignRequest, the Verifier and
+//     its NonceCache (shim.go);
+//   - the payloads: module calls, client-area actions and usage
+//     (ModuleRequest, UsageRequest, ModuleResponse… in module.go, each
+//     request naming its WHMCS server's cluster), the
+//     MetricProvider's figures (metrics.go), the admin panel's requests
+//     and answers (AdminRequest, ActionRequest, PanelsResponse… in
+//     shim.go), the hooks' events, and the anchors of results;
+//   - a product's Module Settings as the shim sends them
+//     (ProductSettings, settings.go): wire names, WHMCS's friendly names
+//     and configoption order, declared once for all of staas;
+//   - how the payloads are read: strictly (strict.go: no null, no unknown
+//     field, no float for an id) where the shim writes them, leniently
+//     (lenient.go) where PHP's json_encode leaves a choice.
 //
-// Every failure is a *staas.Error. Secrets (the API secret and access key,
-// the database password, users' secret keys) never appear in an error.
-//
-// # Client notes: what the WHMCS API can and cannot do
-//
-// The WHMCS API can add a client note (AddClientNote) but has no command
-// to list, edit or delete one. Its API index lists AddClientNote as the
-// only client-note command; the delete commands it has are for tickets'
-// notes (DeleteTicketNote), not clients'; UpdateAdminNotes edits the
-// calling admin's own notepad and UpdateClient's "notes" is the client
-// profile's single "Admin only notes" field (tblclients.notes), neither
-// of which is a client note (tblnotes). Sources: WHMCS/developer-docs,
-// api/api-index.md and api-reference/addclientnote.md, updateadminnotes.md
-// and updateclient.md (published at developers.whmcs.com/api/api-index/).
-// A decompiled copy of WHMCS 8.12's includes/api directory (unofficial,
-// read only to confirm) agrees: addclientnote and deleteticketnote are
-// there, no other command on client notes.
-//
-// So in "mysql" mode DBBridge removes the guide's note of a revoked key or
-// deleted user itself (matching whole lines, by note id, in a
-// transaction), while in "api" mode APIBridge cannot: it adds a note
-// naming the S3 user id and access key id whose note an admin must delete
-// by hand (never the secret), and reports manual=true.
+// It is a leaf: it imports only package staas and the standard library,
+// so both the handlers that serve the shim and the tests that play it
+// can use it without pulling in the rest of staas. What staas asks of
+// WHMCS in turn (its API, its database, the client notes) is
+// internal/whmcs. Validation that needs more than the payload's shape
+// (the settings' ranges, a cluster that exists) is provision's.
 package whmcsbridge

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 )
@@ -65,71 +64,6 @@ func ClientActionPath(name string) string { return PathClientAction + name }
 // EventPath is the endpoint of an event.
 func EventPath(name string) string { return PathEvents + name }
 
-// ProductConfig is a product's Module Settings (configoption1…9) by name,
-// as the shim sends them: strings, "" for "not set". Their meaning and
-// ranges are checked by provision before anything reaches the gateway;
-// here only their presence and shape.
-type ProductConfig struct {
-	OpsDefault       string `json:"ops_default"`
-	OpsGet           string `json:"ops_get"`
-	OpsPut           string `json:"ops_put"`
-	OpsList          string `json:"ops_list"`
-	OpsDelete        string `json:"ops_delete"`
-	BandwidthOut     string `json:"bandwidth_out"`
-	QuotaGB          string `json:"quota_gb"`
-	TerminateBuckets string `json:"terminate_buckets"`
-	EmailTemplate    string `json:"email_template"`
-}
-
-// fields lists the settings by wire name, in configoption order, so
-// decoding and validation name the setting at fault.
-func (c *ProductConfig) fields() []struct {
-	name string
-	v    *string
-} {
-	return []struct {
-		name string
-		v    *string
-	}{
-		{"ops_default", &c.OpsDefault}, {"ops_get", &c.OpsGet}, {"ops_put", &c.OpsPut},
-		{"ops_list", &c.OpsList}, {"ops_delete", &c.OpsDelete}, {"bandwidth_out", &c.BandwidthOut},
-		{"quota_gb", &c.QuotaGB}, {"terminate_buckets", &c.TerminateBuckets}, {"email_template", &c.EmailTemplate},
-	}
-}
-
-// UnmarshalJSON requires every setting and refuses unknown ones: a shim
-// that lost a setting on the way must not silently mean "unlimited".
-// Values may be strings or numbers (PHP), and are kept as text; null is
-// refused with every shim payload (CheckShimJSON).
-func (c *ProductConfig) UnmarshalJSON(b []byte) error {
-	var m map[string]flexString
-	if err := json.Unmarshal(b, &m); err != nil {
-		return errors.New("config must be an object of the product's module settings (strings)")
-	}
-	var out ProductConfig
-	known := map[string]bool{}
-	for _, f := range out.fields() {
-		known[f.name] = true
-		v, ok := m[f.name]
-		if !ok {
-			return fmt.Errorf("config lacks the setting %q (send \"\" when it is not set)", f.name)
-		}
-		*f.v = string(v)
-	}
-	var unknown []string
-	for k := range m {
-		if !known[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return fmt.Errorf("config has an unknown setting %.70q", unknown[0])
-	}
-	*c = out
-	return nil
-}
-
 // ModuleRequest is one call of a module function or a client-area action
 // on one WHMCS service.
 type ModuleRequest struct {
@@ -145,23 +79,28 @@ type ModuleRequest struct {
 	// Config is the product's Module Settings; nil when the request
 	// carries none, which only test-connection may do (WHMCS passes
 	// TestConnection a server, not a product).
-	Config *ProductConfig    `json:"config,omitempty"`
+	Config *ProductSettings  `json:"config,omitempty"`
 	Params map[string]string `json:"params"`
+	// Cluster names the storage cluster of the service's WHMCS server
+	// (the server entry's Username field); "" is the default cluster.
+	// Optional on the wire: a shim that does not send it means "".
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, params as []
 // when empty (PHP), and refuses unknown fields.
 func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ServiceID   shimID         `json:"service_id"`
-		ClientID    shimID         `json:"client_id"`
-		ClientEmail string         `json:"client_email"`
-		ProductID   shimID         `json:"product_id"`
-		ServerID    shimID         `json:"server_id"`
-		Status      string         `json:"status"`
-		AdminID     shimID         `json:"admin_id"`
-		Config      *ProductConfig `json:"config"`
-		Params      phpParams      `json:"params"`
+		ServiceID   shimID           `json:"service_id"`
+		ClientID    shimID           `json:"client_id"`
+		ClientEmail string           `json:"client_email"`
+		ProductID   shimID           `json:"product_id"`
+		ServerID    shimID           `json:"server_id"`
+		Status      string           `json:"status"`
+		AdminID     shimID           `json:"admin_id"`
+		Config      *ProductSettings `json:"config"`
+		Params      phpParams        `json:"params"`
+		Cluster     string           `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -172,7 +111,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	}
 	*r = ModuleRequest{ServiceID: int64(w.ServiceID), ClientID: int64(w.ClientID), ClientEmail: string(w.ClientEmail),
 		ProductID: int64(w.ProductID), ServerID: int64(w.ServerID), Status: string(w.Status), AdminID: int64(w.AdminID),
-		Config: w.Config, Params: params}
+		Config: w.Config, Params: params, Cluster: w.Cluster}
 	return nil
 }
 
@@ -225,21 +164,52 @@ func (r ModuleRequest) validateCommon() error {
 	if r.AdminID < 0 {
 		return invalid("admin_id must be a WHMCS admin id, or 0 when WHMCS acts by itself")
 	}
-	if len(r.ClientEmail) > maxEmail || !printable(r.ClientEmail) {
+	if len(r.ClientEmail) > maxEmail || !Printable(r.ClientEmail) {
 		return invalid("client_email must be at most %d printable characters", maxEmail)
 	}
-	if len(r.Status) > maxStatus || !printable(r.Status) {
+	if len(r.Status) > maxStatus || !Printable(r.Status) {
 		return invalid("status must be at most %d printable characters", maxStatus)
 	}
+	if err := validateCluster(r.Cluster); err != nil {
+		return err
+	}
 	if r.Config != nil {
-		c := *r.Config
-		for _, f := range c.fields() {
-			if len(*f.v) > maxConfigValue || !printable(*f.v) {
-				return invalid("config %s must be at most %d printable characters", f.name, maxConfigValue)
+		for i, v := range r.Config.Values() {
+			if len(v) > maxConfigValue || !Printable(v) {
+				return invalid("config %s must be at most %d printable characters", productSettings[i].wire, maxConfigValue)
 			}
 		}
 	}
 	return validateParams(r.Params)
+}
+
+// MaxClusterName is the longest cluster name, in bytes.
+const MaxClusterName = 32
+
+// ValidClusterName reports whether s can name a cluster: 1 to 32
+// characters, lowercase ASCII letters, digits and hyphens, the first a
+// letter or digit (^[a-z0-9][a-z0-9-]{0,31}$). "" is not a name; in a
+// request it means the default cluster.
+func ValidClusterName(s string) bool {
+	if s == "" || len(s) > MaxClusterName || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validateCluster checks a request's cluster: "" (the default cluster) or
+// a name. The message tells the WHMCS admin where the name comes from.
+func validateCluster(s string) error {
+	if s == "" || ValidClusterName(s) {
+		return nil
+	}
+	return invalid("cluster %.40q is not a cluster name: use 1 to %d lowercase letters, digits and hyphens, starting with a letter or digit, in the WHMCS server's Username field (empty means the default cluster)", s, MaxClusterName)
 }
 
 // ValidToken reports whether s can be WHMCS's CSRF token: 1 to 256
@@ -283,6 +253,9 @@ type ModuleResponse struct {
 type UsageRequest struct {
 	ServerID   int64   `json:"server_id"`
 	ServiceIDs []int64 `json:"service_ids"`
+	// Cluster names the storage cluster of the WHMCS server, as in
+	// ModuleRequest; "" (or absent) is the default cluster.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, the list as
@@ -292,6 +265,7 @@ func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		ServerID   shimID `json:"server_id"`
 		ServiceIDs phpIDs `json:"service_ids"`
+		Cluster    string `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -300,7 +274,7 @@ func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	if ids == nil {
 		ids = []int64{}
 	}
-	*r = UsageRequest{ServerID: int64(w.ServerID), ServiceIDs: ids}
+	*r = UsageRequest{ServerID: int64(w.ServerID), ServiceIDs: ids, Cluster: w.Cluster}
 	return nil
 }
 
@@ -319,6 +293,9 @@ func (r UsageRequest) Validate() error {
 	if r.ServerID < 0 {
 		return invalid("server_id must be 0 or positive")
 	}
+	if err := validateCluster(r.Cluster); err != nil {
+		return err
+	}
 	if len(r.ServiceIDs) > MaxUsageServices {
 		return invalid("service_ids has %d entries; at most %d are answered in one call", len(r.ServiceIDs), MaxUsageServices)
 	}
@@ -336,7 +313,7 @@ type phpIDs []int64
 
 func (p *phpIDs) UnmarshalJSON(b []byte) error {
 	t := bytes.TrimSpace(b)
-	if len(t) > 0 && t[0] == '[' && isEmptyPHPArray(t) {
+	if len(t) > 0 && t[0] == '[' && IsEmptyPHPArray(t) {
 		*p = []int64{}
 		return nil
 	}
@@ -457,10 +434,10 @@ func (r EventRequest) Validate() error {
 	if r.AdminID < 0 {
 		return invalid("admin_id must be a WHMCS admin id, or 0 when WHMCS acts by itself")
 	}
-	if len(r.Email) > maxEmail || !printable(r.Email) {
+	if len(r.Email) > maxEmail || !Printable(r.Email) {
 		return invalid("email must be at most %d printable characters", maxEmail)
 	}
-	if len(r.OldEmail) > maxEmail || !printable(r.OldEmail) {
+	if len(r.OldEmail) > maxEmail || !Printable(r.OldEmail) {
 		return invalid("old_email must be at most %d printable characters", maxEmail)
 	}
 	return nil

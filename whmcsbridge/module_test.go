@@ -15,10 +15,12 @@ import (
 var moduleFixtureTypes = map[string]func() any{
 	"module_request":               func() any { return new(ModuleRequest) },
 	"module_request_client_action": func() any { return new(ModuleRequest) },
+	"module_request_cluster":       func() any { return new(ModuleRequest) },
 	"module_response_create":       func() any { return new(ModuleResponse) },
 	"module_response_services_tab": func() any { return new(ModuleResponse) },
 	"module_response_client_area":  func() any { return new(ModuleResponse) },
 	"usage_request":                func() any { return new(UsageRequest) },
+	"usage_request_cluster":        func() any { return new(UsageRequest) },
 	"usage_response":               func() any { return new(UsageResponse) },
 	"event_request_client_edit":    func() any { return new(EventRequest) },
 	"event_request_daily_cron":     func() any { return new(EventRequest) },
@@ -27,7 +29,7 @@ var moduleFixtureTypes = map[string]func() any{
 	"metrics_response": func() any { return new(MetricsResponse) },
 }
 
-var fixtureConfig = ProductConfig{OpsGet: "100", OpsPut: "50.5", BandwidthOut: "2048", QuotaGB: "100",
+var fixtureConfig = ProductSettings{OpsGet: "100", OpsPut: "50.5", BandwidthOut: "2048", QuotaGB: "100",
 	TerminateBuckets: "fail", EmailTemplate: "{local}+s3-{service_id}@{domain}"}
 
 // The PHP-style fixtures decode to exactly the values the shim means, so
@@ -46,7 +48,10 @@ func TestModuleFixtureValues(t *testing.T) {
 		{"module_request_client_action.php.json", new(ModuleRequest), &ModuleRequest{ServiceID: 1234, ClientID: 42, ClientEmail: "zoë@example.com",
 			ProductID: 3, ServerID: 1, Status: "Active", Config: &actionCfg,
 			Params: map[string]string{"token": "5f0e2a7c9b1d3e4f5a6b7c8d9e0f1a2b3c4d5e6f", "access_key": "6b2f0a9c1d3e4f50ABCD"}}},
+		{"module_request_cluster.php.json", new(ModuleRequest), &ModuleRequest{ServiceID: 1234, ClientID: 42, ClientEmail: "zoë@example.com",
+			ProductID: 3, ServerID: 1, Status: "Pending", AdminID: 0, Config: &cfg, Params: map[string]string{}, Cluster: "eu-west-2"}},
 		{"usage_request.php.json", new(UsageRequest), &UsageRequest{ServerID: 1, ServiceIDs: []int64{1234, 1235, 1240}}},
+		{"usage_request_cluster.php.json", new(UsageRequest), &UsageRequest{ServerID: 2, ServiceIDs: []int64{1301, 1302}, Cluster: "eu-west-2"}},
 		{"event_request_client_edit.php.json", new(EventRequest), &EventRequest{ClientID: 42, AdminID: 1, Email: "zoë@example.net", OldEmail: "zoë@example.com"}},
 		{"event_request_daily_cron.php.json", new(EventRequest), &EventRequest{}},
 		{"usage_response.json", new(UsageResponse), &UsageResponse{Result: Result{Result: ResultSuccess}, Services: []ServiceUsage{
@@ -148,6 +153,8 @@ func TestModuleRequestValidate(t *testing.T) {
 		{"long setting", "config email_template", func(r *ModuleRequest) { r.Config.EmailTemplate = strings.Repeat("x", 1025) }},
 		{"bad param key", "params key", func(r *ModuleRequest) { r.Params["Access Key"] = "x" }},
 		{"long param", "longer than", func(r *ModuleRequest) { r.Params["access_key"] = strings.Repeat("x", 1025) }},
+		{"cluster in capitals", `cluster "EU-West" is not a cluster name`, func(r *ModuleRequest) { r.Cluster = "EU-West" }},
+		{"cluster with a space", "in the WHMCS server's Username field", func(r *ModuleRequest) { r.Cluster = "eu west" }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -169,6 +176,63 @@ func TestModuleRequestValidate(t *testing.T) {
 	}
 	srv.Params = map[string]string{"BAD": "x"}
 	wantCode(t, srv.ValidateServer(), staas.EINVALID)
+	// test-connection names its server's cluster too.
+	srv = ModuleRequest{ServerID: 1, Cluster: "-eu"}
+	wantCode(t, srv.ValidateServer(), staas.EINVALID)
+}
+
+// TestCluster: a module or usage request names its cluster by the
+// contract's rule, ^[a-z0-9][a-z0-9-]{0,31}$; "" or absent is the default
+// cluster, and a request without the field decodes as before.
+func TestCluster(t *testing.T) {
+	for name, want := range map[string]bool{
+		"eu-west-2":                   false,
+		"":                            false, // the default cluster: allowed, not a name
+		"a":                           false,
+		"0":                           false,
+		"old-ostor":                   false,
+		strings.Repeat("a", 32):       false,
+		strings.Repeat("a", 33):       true,
+		"-eu":                         true,
+		"eu-":                         false,
+		"EU":                          true,
+		"eu_west":                     true,
+		"eu.west":                     true,
+		"eu west":                     true,
+		"zoë":                         true,
+		"eu\n":                        true,
+		"a" + strings.Repeat("-", 31): false,
+	} {
+		cfg := fixtureConfig
+		mr := ModuleRequest{ServiceID: 1, ClientID: 1, Config: &cfg, Cluster: name}
+		ur := UsageRequest{ServerID: 1, Cluster: name}
+		for what, err := range map[string]error{"module": mr.Validate(), "usage": ur.Validate()} {
+			if (err != nil) != want {
+				t.Errorf("%s request, cluster %q: err = %v, want refused %v", what, name, err, want)
+			}
+			if err != nil {
+				wantCode(t, err, staas.EINVALID)
+				wantMessage(t, err, "is not a cluster name")
+			}
+		}
+		if got := ValidClusterName(name); got != (!want && name != "") {
+			t.Errorf("ValidClusterName(%q) = %v", name, got)
+		}
+	}
+	var r ModuleRequest
+	if err := json.Unmarshal(readFixture(t, "module_request.json"), &r); err != nil || r.Cluster != "" {
+		t.Fatalf("a request without cluster: %q, %v", r.Cluster, err)
+	}
+	if b, _ := json.Marshal(r); strings.Contains(string(b), "cluster") {
+		t.Errorf("the default cluster is written: %s", b)
+	}
+	var u UsageRequest
+	if err := json.Unmarshal([]byte(`{"server_id":1,"service_ids":[],"cluster":7}`), &u); err == nil {
+		t.Error("a cluster that is not a string decoded")
+	}
+	if err := json.Unmarshal([]byte(`{"server_id":1,"service_ids":[],"cluster":null}`), &u); err == nil {
+		t.Error("a null cluster decoded")
+	}
 }
 
 func TestValidToken(t *testing.T) {

@@ -404,7 +404,7 @@ type phpParams map[string]string
 
 func (p *phpParams) UnmarshalJSON(b []byte) error {
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		if !isEmptyPHPArray(t) {
+		if !IsEmptyPHPArray(t) {
 			return errors.New("params must be an object of strings")
 		}
 		*p = phpParams{}
@@ -526,18 +526,20 @@ func validateAdmin(a staas.Admin) error {
 		return invalid("admin.permissions has more than %d entries", maxPermissions)
 	}
 	for _, p := range a.Permissions {
-		if p == "" || len(p) > maxPermission || !printable(p) {
+		if p == "" || len(p) > maxPermission || !Printable(p) {
 			return invalid("admin.permissions holds an empty, overlong or unprintable name")
 		}
 	}
-	if !printable(a.Name) || utf8.RuneCountInString(a.Name) > staas.MaxAdminName {
+	if !Printable(a.Name) || utf8.RuneCountInString(a.Name) > staas.MaxAdminName {
 		return invalid("admin.name must be at most %d printable characters", staas.MaxAdminName)
 	}
 	return nil
 }
 
-// printable reports whether s is valid UTF-8 without control characters.
-func printable(s string) bool {
+// Printable reports whether s is valid UTF-8 without control characters:
+// the rule for the text fields of shim payloads, which internal/whmcs
+// applies to the search it passes on to WHMCS too.
+func Printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}

@@ -18,6 +18,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/internal/whmcs"
 	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
@@ -45,8 +46,8 @@ func TestServe_AdminActionThroughShim(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := whmcssim.NewAPI(db, whmcssim.Credentials{Identifier: "staas-id", Secret: "whmcs-api-secret-value"})
-	whmcs := httptest.NewServer(api)
-	defer whmcs.Close()
+	whmcsSrv := httptest.NewServer(api)
+	defer whmcsSrv.Close()
 
 	const shimSecret = "e2e-shim-secret-0123456789abcdef0123"
 	env := map[string]string{
@@ -58,7 +59,7 @@ func TestServe_AdminActionThroughShim(t *testing.T) {
 		"STAAS_SHIM_SECRET":          shimSecret,
 		"STAAS_STORE_DSN":            filepath.Join(t.TempDir(), "staas.db"),
 		"STAAS_WHMCS_MODE":           "api",
-		"STAAS_WHMCS_API_URL":        whmcs.URL + "/includes/api.php",
+		"STAAS_WHMCS_API_URL":        whmcsSrv.URL + "/includes/api.php",
 		"STAAS_WHMCS_API_IDENTIFIER": "staas-id",
 		"STAAS_WHMCS_API_SECRET":     "whmcs-api-secret-value",
 	}
@@ -93,7 +94,7 @@ func TestServe_AdminActionThroughShim(t *testing.T) {
 	}
 	// serve's default keeps the secret out of the note, which any admin
 	// who may read the client's notes could read (STAAS_NOTES_WITH_SECRET).
-	want := "UserId: " + u.ID + "\nAWSAccessKeyId: " + u.Keys[0].AccessKeyID + "\nAWSSecretAccessKey: " + whmcsbridge.NoteSecretWithheld
+	want := "UserId: " + u.ID + "\nAWSAccessKeyId: " + u.Keys[0].AccessKeyID + "\nAWSSecretAccessKey: " + whmcs.NoteSecretWithheld
 	if note != want || strings.Contains(note, u.Keys[0].SecretAccessKey) {
 		t.Errorf("note = %q, want %q", note, want)
 	}

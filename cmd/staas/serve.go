@@ -20,6 +20,7 @@ import (
 	"staas/internal/s3data"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
+	"staas/internal/whmcs"
 	"staas/whmcsbridge"
 )
 
@@ -58,7 +59,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		return err
 	}
 	defer st.Close()
-	bridge, err := whmcsbridge.FromConfig(cfg.WHMCS)
+	bridge, err := whmcs.Open(whmcsConfig(cfg.WHMCS))
 	if err != nil {
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
 	}
@@ -157,6 +158,21 @@ func ostorConfig(c config.Cluster) ostor.Config {
 		Region:                c.Region,
 		UnsignedPayloadHeader: c.UnsignedPayloadHeader,
 		Timeout:               c.Timeout,
+	}
+}
+
+// whmcsConfig maps staas's WHMCS settings onto the adapter's own Config.
+func whmcsConfig(c config.WHMCS) whmcs.Config {
+	return whmcs.Config{
+		Mode: c.Mode,
+		API: whmcs.APIConfig{
+			URL:        c.APIURL,
+			Identifier: c.APIIdentifier,
+			Secret:     c.APISecret.Reveal(),
+			AccessKey:  c.APIAccessKey.Reveal(),
+		},
+		DSN:     c.DBDSN.Reveal(),
+		Timeout: c.Timeout,
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 
 // flakyWHMCS is the real WHMCS bridge, except that while fail is set its
 // note writes fail with that error code without reaching WHMCS, as
-// whmcsbridge reports a WHMCS that does not answer. Reading the client
+// internal/whmcs reports a WHMCS that does not answer. Reading the client
 // still works (WHMCS went away between the read and the write).
 type flakyWHMCS struct {
 	provision.WHMCS

@@ -8,58 +8,31 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/whmcsbridge"
 )
 
 // ProductConfig is a WHMCS product's Module Settings (configoption1…9) as
 // the shim sends them, by wire name, each the text the admin entered; ""
-// is "not set". Validate says what is wrong with them before anything is
-// sent to the gateway. docs/shim-protocol.md ("ModuleRequest") has the
-// rules.
-type ProductConfig struct {
-	OpsDefault, OpsGet, OpsPut, OpsList, OpsDelete, BandwidthOut, QuotaGB, TerminateBuckets, EmailTemplate string
-}
+// is "not set". The settings are declared once, by the protocol
+// (whmcsbridge.ProductSettings, whose names and order it also keeps);
+// ProductConfig is that type with provision's rules on it: Validate says
+// what is wrong with the settings before anything is sent to the
+// gateway. docs/shim-protocol.md ("ModuleRequest") has the rules.
+type ProductConfig whmcsbridge.ProductSettings
 
-// ProductSetting names one Module Setting: on the wire (the shim's config
-// key, the FieldErrors key) and in WHMCS (the friendly name the PHP
-// module's ConfigOptions shows, which the admin sees).
-type ProductSetting struct {
-	Wire  string
-	WHMCS string
-}
-
-// The settings' wire names.
-const (
-	SettingOpsDefault       = "ops_default"
-	SettingOpsGet           = "ops_get"
-	SettingOpsPut           = "ops_put"
-	SettingOpsList          = "ops_list"
-	SettingOpsDelete        = "ops_delete"
-	SettingBandwidthOut     = "bandwidth_out"
-	SettingQuotaGB          = "quota_gb"
-	SettingTerminateBuckets = "terminate_buckets"
-	SettingEmailTemplate    = "email_template"
-)
-
-// ProductSettings returns the nine Module Settings in configoption order
-// (configoption1 first).
-func ProductSettings() []ProductSetting {
-	return []ProductSetting{
-		{SettingOpsDefault, "Ops limit: default (ops/s)"},
-		{SettingOpsGet, "Ops limit: GET (ops/s)"},
-		{SettingOpsPut, "Ops limit: PUT (ops/s)"},
-		{SettingOpsList, "Ops limit: LIST (ops/s)"},
-		{SettingOpsDelete, "Ops limit: DELETE (ops/s)"},
-		{SettingBandwidthOut, "Bandwidth limit: out (KB/s)"},
-		{SettingQuotaGB, "User quota (GB)"},
-		{SettingTerminateBuckets, "Buckets left at termination"},
-		{SettingEmailTemplate, "S3 user email template"},
+// whmcsName is the friendly name WHMCS shows for the setting of that wire
+// name.
+func whmcsName(wire string) string {
+	for _, s := range whmcsbridge.ProductSettingNames() {
+		if s.Wire == wire {
+			return s.WHMCS
+		}
 	}
+	return wire
 }
 
 // values returns the settings' values in configoption order.
-func (c ProductConfig) values() []string {
-	return []string{c.OpsDefault, c.OpsGet, c.OpsPut, c.OpsList, c.OpsDelete, c.BandwidthOut, c.QuotaGB, c.TerminateBuckets, c.EmailTemplate}
-}
+func (c ProductConfig) values() []string { return whmcsbridge.ProductSettings(c).Values() }
 
 // What "Buckets left at termination" may say.
 const (
@@ -108,7 +81,7 @@ func (c ProductConfig) Validate() error {
 var opsDecimal = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
 
 func (c ProductConfig) parse() (product, error) {
-	settings := ProductSettings()
+	settings := whmcsbridge.ProductSettingNames()
 	values := c.values()
 	f := FieldErrors{}
 	var order []string // wire names of wrong settings, in configoption order
@@ -249,11 +222,11 @@ func fill(t, clientEmail string, serviceID, clientID int64) string {
 // the client's email. The address must be one the gateway takes: a bare
 // address of at most 254 bytes (internal/ostor's rule).
 func (c ProductConfig) Email(clientEmail string, serviceID, clientID int64) (string, error) {
-	const setting = "S3 user email template"
+	setting := whmcsName(whmcsbridge.SettingEmailTemplate)
 	tmpl, msg := checkTemplate(c.EmailTemplate)
 	if msg != "" {
 		m := fmt.Sprintf("Module setting %q %s", setting, msg)
-		return "", &staas.Error{Code: staas.EINVALID, Message: m, Err: FieldErrors{SettingEmailTemplate: m}}
+		return "", &staas.Error{Code: staas.EINVALID, Message: m, Err: FieldErrors{whmcsbridge.SettingEmailTemplate: m}}
 	}
 	if serviceID <= 0 || clientID <= 0 {
 		return "", staas.Errorf(staas.EINVALID, "A service id and a client id are needed to make the S3 user's email (got service %d, client %d).", serviceID, clientID)
@@ -266,7 +239,7 @@ func (c ProductConfig) Email(clientEmail string, serviceID, clientID int64) (str
 	addr := fill(tmpl, clientEmail, serviceID, clientID)
 	if !validAddress(addr) {
 		m := fmt.Sprintf("The %q makes %q from WHMCS client %d's email %q, which is not a valid email address for an S3 user.", setting, cut(addr), clientID, cut(clientEmail))
-		return "", &staas.Error{Code: staas.EINVALID, Message: m, Err: FieldErrors{SettingEmailTemplate: m}}
+		return "", &staas.Error{Code: staas.EINVALID, Message: m, Err: FieldErrors{whmcsbridge.SettingEmailTemplate: m}}
 	}
 	return addr, nil
 }

@@ -8,27 +8,6 @@ import (
 	"staas/internal/provision"
 )
 
-func TestProductSettings_NamesInConfigOptionOrder(t *testing.T) {
-	var got []string
-	for _, s := range provision.ProductSettings() {
-		got = append(got, s.Wire+"="+s.WHMCS)
-	}
-	want := []string{
-		"ops_default=Ops limit: default (ops/s)",
-		"ops_get=Ops limit: GET (ops/s)",
-		"ops_put=Ops limit: PUT (ops/s)",
-		"ops_list=Ops limit: LIST (ops/s)",
-		"ops_delete=Ops limit: DELETE (ops/s)",
-		"bandwidth_out=Bandwidth limit: out (KB/s)",
-		"quota_gb=User quota (GB)",
-		"terminate_buckets=Buckets left at termination",
-		"email_template=S3 user email template",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("settings\n%s\nwant (the PHP module's configoption1..9)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
 func TestProductConfig_Validate(t *testing.T) {
 	valid := []provision.ProductConfig{
 		{},

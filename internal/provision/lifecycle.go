@@ -9,6 +9,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/whmcsbridge"
 )
 
 // The WHMCS service lifecycle: what each function of the server module
@@ -321,8 +322,8 @@ func (s *core) applyProduct(ctx context.Context, userID string, p product) error
 
 // productParams are the product's settings for the audit log.
 func productParams(params map[string]string, cfg ProductConfig) {
-	for i, set := range ProductSettings() {
-		if v := strings.TrimSpace(cfg.values()[i]); v != "" && set.Wire != SettingEmailTemplate {
+	for i, set := range whmcsbridge.ProductSettingNames() {
+		if v := strings.TrimSpace(cfg.values()[i]); v != "" && set.Wire != whmcsbridge.SettingEmailTemplate {
 			params[set.Wire] = v
 		}
 	}

@@ -7,7 +7,7 @@ import (
 
 	"staas/internal/ostor"
 	"staas/internal/provision"
-	"staas/whmcsbridge"
+	"staas/internal/whmcs"
 )
 
 // With NotesWithoutSecret (serve's default), Create User and Generate
@@ -42,7 +42,7 @@ func TestNotesWithoutSecret(t *testing.T) {
 			t.Errorf("no note names the key %s", key.AccessKeyID)
 		}
 	}
-	if !strings.Contains(all, "UserId: "+u.ID) || !strings.Contains(all, whmcsbridge.NoteSecretWithheld) {
+	if !strings.Contains(all, "UserId: "+u.ID) || !strings.Contains(all, whmcs.NoteSecretWithheld) {
 		t.Errorf("notes do not name the user and where to reveal the secret:\n%s", all)
 	}
 	if err := e.svc.Admin.RevokeKey(ctx, e.admin, k.AccessKeyID); err != nil {

@@ -69,7 +69,7 @@ type Store interface {
 }
 
 // WHMCS is how staas reads a client and keeps the guide's client notes
-// (whmcsbridge, over the WHMCS API or WHMCS's database).
+// (internal/whmcs, over the WHMCS API or WHMCS's database).
 type WHMCS interface {
 	Client(ctx context.Context, id int64) (*staas.Client, error)
 	AddS3Note(ctx context.Context, clientID, adminID int64, n staas.S3Note) error

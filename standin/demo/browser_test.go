@@ -25,10 +25,10 @@ import (
 	"staas"
 	"staas/internal/ostor"
 	"staas/internal/store"
+	"staas/internal/whmcs"
 	"staas/standin/demo"
 	"staas/standin/ostorsim"
 	"staas/views"
-	"staas/whmcsbridge"
 )
 
 // The whole browser test must end within browserTimeout, so that a hang
@@ -786,7 +786,7 @@ func stepQueryUserAndReveal(t *testing.T, b *browser) {
 		if n.userID != alice.ID {
 			t.Errorf("note for user %s on Alice's page", n.userID)
 		}
-		if n.secret != whmcsbridge.NoteSecretWithheld {
+		if n.secret != whmcs.NoteSecretWithheld {
 			t.Errorf("the note of %s holds %q, want the secret kept out", n.accessKey, n.secret)
 		}
 		noted[n.accessKey] = true
@@ -856,7 +856,7 @@ func stepGenerateKey(t *testing.T, b *browser) {
 	if got := len(p.notes()); got != notesBefore+1 {
 		t.Errorf("%d notes after Generate, want %d", got, notesBefore+1)
 	}
-	want := s3Note{userID: after.ID, accessKey: added.AccessKeyID, secret: whmcsbridge.NoteSecretWithheld}
+	want := s3Note{userID: after.ID, accessKey: added.AccessKeyID, secret: whmcs.NoteSecretWithheld}
 	if !slices.Contains(p.s3Notes(), want) {
 		t.Errorf("no note %+v among %q", want, p.notes())
 	}
@@ -1592,7 +1592,7 @@ func stepCreateDeleteUser(t *testing.T, b *browser) {
 	if got := panelKeys(p); !slices.Equal(got, []string{k.AccessKeyID}) {
 		t.Errorf("keys in the panel = %v, want %s", got, k.AccessKeyID)
 	}
-	wantNote := "UserId: " + u.ID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + whmcsbridge.NoteSecretWithheld
+	wantNote := "UserId: " + u.ID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + whmcs.NoteSecretWithheld
 	if got := p.notes(); len(got) != 1 || got[0] != wantNote {
 		t.Errorf("notes = %q, want exactly [%q]", got, wantNote)
 	}

@@ -22,6 +22,7 @@ import (
 	"staas/internal/s3data"
 	"staas/internal/store"
 	"staas/internal/usage"
+	"staas/internal/whmcs"
 	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
 	"staas/whmcsbridge"
@@ -152,7 +153,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err := whmcssim.SeedClients(ctx, d.WHMCS, Clients); err != nil {
 		return nil, err
 	}
-	bridge := whmcsbridge.NewDBBridge(whmcsbridge.NewDB(d.WHMCS))
+	bridge := whmcs.NewDBBridge(whmcs.NewDB(d.WHMCS))
 
 	// "Empty and delete" of a bucket goes through the simulator's S3 data
 	// plane, as staas serve's goes through the cluster's.
@@ -209,7 +210,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, err
 	}
 
-	si, err := NewStandIn(d.StaasURL, shimSecret, directory{db: d.WHMCS, bridge: whmcsbridge.NewDB(d.WHMCS)}, log)
+	si, err := NewStandIn(d.StaasURL, shimSecret, directory{db: d.WHMCS, bridge: whmcs.NewDB(d.WHMCS)}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +221,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 
 // seedMappings links the simulator's demo customers to WHMCS clients 1–3
 // and writes the guide's note for each key pair, as Create User would have.
-func seedMappings(ctx context.Context, gw *ostor.Client, st *store.Store, bridge *whmcsbridge.DBBridge) error {
+func seedMappings(ctx context.Context, gw *ostor.Client, st *store.Store, bridge *whmcs.DBBridge) error {
 	for _, c := range Clients[:3] {
 		u, err := gw.User(ctx, ostor.ByEmail(c.Email))
 		if err != nil {

@@ -5,14 +5,14 @@ import (
 	"database/sql"
 
 	"staas"
+	"staas/internal/whmcs"
 	"staas/standin/pages"
-	"staas/whmcsbridge"
 )
 
 // directory reads the stand-in WHMCS's own database, as WHMCS's pages do.
 type directory struct {
 	db     *sql.DB
-	bridge *whmcsbridge.DB
+	bridge *whmcs.DB
 }
 
 func (d directory) Clients(ctx context.Context) ([]staas.Client, error) {

@@ -1,6 +1,6 @@
 // Package mariadbtest runs tests against a real MariaDB server, started
 // privately for one test binary, so that code speaking SQL to MySQL/MariaDB
-// (internal/store, whmcsbridge) is tested against the engine it will meet,
+// (internal/store, internal/whmcs) is tested against the engine it will meet,
 // not a fake. No shared server, no credentials, no Docker: the server lives
 // in a temporary directory and dies with the tests. When MariaDB is not
 // installed the tests fail, never skip, so a green run always means the

@@ -18,9 +18,9 @@ import (
 	"staas"
 	"staas/internal/ostor"
 	"staas/internal/store"
+	"staas/internal/whmcs"
 	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
-	"staas/whmcsbridge"
 )
 
 // World is one test's gateway, store and WHMCS.
@@ -31,8 +31,8 @@ type World struct {
 	Gateway *ostor.Client
 	Store   *store.Store
 	WHMCSDB *sql.DB
-	WHMCS   *whmcsbridge.DB
-	Bridge  *whmcsbridge.DBBridge
+	WHMCS   *whmcs.DB
+	Bridge  *whmcs.DBBridge
 }
 
 // Options adjust a World.
@@ -83,8 +83,8 @@ func New(t testing.TB, o Options) *World {
 	if err := whmcssim.SeedClients(ctx, db, clients); err != nil {
 		t.Fatal(err)
 	}
-	w := whmcsbridge.NewDB(db)
-	return &World{Sim: sim, URL: srv.URL, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcsbridge.NewDBBridge(w)}
+	w := whmcs.NewDB(db)
+	return &World{Sim: sim, URL: srv.URL, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w)}
 }
 
 // Notes returns the text of a client's notes, oldest first.

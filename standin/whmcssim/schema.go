@@ -4,7 +4,7 @@
 // Tests use it as the API's test double and `staas demo` as the WHMCS the
 // demo's pages stand in for.
 //
-// It does not import whmcsbridge: it follows WHMCS's documentation
+// It does not import internal/whmcs: it follows WHMCS's documentation
 // (developers.whmcs.com, api-reference) on its own, so a misreading in the
 // client is not mirrored here. Deliberate differences from WHMCS: the API
 // answers only POST (WHMCS also takes GET, which would put credentials in

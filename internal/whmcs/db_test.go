@@ -1,4 +1,4 @@
-package whmcsbridge
+package whmcs
 
 import (
 	"context"

@@ -1,14 +1,15 @@
-package whmcsbridge
+package whmcs
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"staas"
-	"staas/internal/config"
 )
 
 var (
@@ -322,9 +323,9 @@ func TestAPIBridge(t *testing.T) {
 	}
 }
 
-func TestFromConfig(t *testing.T) {
-	b, err := FromConfig(config.WHMCS{Mode: "api", APIURL: "https://billing.example.com/includes/api.php", APIIdentifier: "i",
-		APISecret: config.Secret(testAPISecret), APIAccessKey: config.Secret(testAccessKey), Timeout: 3 * time.Second})
+func TestOpen(t *testing.T) {
+	b, err := Open(Config{Mode: ModeAPI, API: APIConfig{URL: "https://billing.example.com/includes/api.php", Identifier: "i",
+		Secret: testAPISecret, AccessKey: testAccessKey}, Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +333,7 @@ func TestFromConfig(t *testing.T) {
 	if !ok || ab.api.secret != testAPISecret || ab.api.accessKey != testAccessKey || ab.api.timeout != 3*time.Second {
 		t.Fatalf("%T %+v", b, b)
 	}
-	b, err = FromConfig(config.WHMCS{Mode: "mysql", DBDSN: config.Secret("whmcs:pw@tcp(127.0.0.1:1)/whmcs"), Timeout: time.Second})
+	b, err = Open(Config{Mode: ModeMySQL, DSN: "whmcs:pw@tcp(127.0.0.1:1)/whmcs", Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,13 +343,30 @@ func TestFromConfig(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Error(err)
 	}
-	for _, cfg := range []config.WHMCS{
+	for _, cfg := range []Config{
 		{Mode: "ldap"},
-		{Mode: "api", APIURL: "https://x/includes/api.php"},
-		{Mode: "mysql", DBDSN: config.Secret("not a dsn " + testAPISecret)},
+		{Mode: ModeAPI, API: APIConfig{URL: "https://x/includes/api.php"}},
+		{Mode: ModeMySQL, DSN: "not a dsn " + testAPISecret},
 	} {
-		_, err := FromConfig(cfg)
+		_, err := Open(cfg)
 		wantCode(t, err, staas.EINVALID)
 		noSecrets(t, err)
+	}
+}
+
+// TestConfigHidesSecrets: the adapter's Config can be printed and logged
+// without its API secret, access key or database password.
+func TestConfigHidesSecrets(t *testing.T) {
+	cfg := Config{Mode: ModeMySQL, API: APIConfig{URL: "https://billing.example.com/includes/api.php", Identifier: "i",
+		Secret: testAPISecret, AccessKey: testAccessKey}, DSN: "whmcs:" + testAPISecret + "@tcp(db:3306)/whmcs", Timeout: time.Second}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("whmcs", "cfg", cfg)
+	for _, out := range []string{cfg.String(), fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg), logged.String()} {
+		if strings.Contains(out, testAPISecret) || strings.Contains(out, testAccessKey) {
+			t.Errorf("a secret is shown: %s", out)
+		}
+		if !strings.Contains(out, "billing.example.com") {
+			t.Errorf("the API URL is not shown: %s", out)
+		}
 	}
 }

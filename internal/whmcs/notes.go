@@ -1,12 +1,13 @@
-package whmcsbridge
+package whmcs
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"staas"
-	"staas/internal/config"
 )
 
 // The three lines of the vendor guide's client note, in its order.
@@ -139,23 +140,60 @@ var (
 	_ Bridge = (*APIBridge)(nil)
 )
 
-// FromConfig builds the Bridge of cfg.Mode: "api" or "mysql".
-func FromConfig(cfg config.WHMCS) (Bridge, error) {
+// The modes of Config.
+const (
+	ModeAPI   = "api"   // WHMCS's external API
+	ModeMySQL = "mysql" // WHMCS's database
+)
+
+// Config says how staas reaches WHMCS. It is the adapter's own: cmd/staas
+// fills it from its configuration (STAAS_WHMCS_*), as it fills ostor's.
+type Config struct {
+	// Mode is ModeAPI or ModeMySQL.
+	Mode string
+	// API reaches WHMCS's external API (ModeAPI); its Timeout is
+	// Timeout.
+	API APIConfig
+	// DSN is the go-sql-driver/mysql DSN of WHMCS's database (ModeMySQL).
+	DSN string
+	// Timeout bounds one call to WHMCS, over the API or the database.
+	Timeout time.Duration
+}
+
+// String never shows the API's secrets or the DSN, so a Config can be
+// printed.
+func (c Config) String() string {
+	api := c.API
+	api.Timeout = c.Timeout
+	return fmt.Sprintf("whmcs.Config{Mode:%q API:%s DSN:%s Timeout:%s}", c.Mode, api, shown(c.DSN), c.Timeout)
+}
+
+// GoString keeps %#v from printing the secrets field by field.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue keeps slog from printing the secrets.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("mode", c.Mode),
+		slog.Any("api", c.API),
+		slog.String("dsn", shown(c.DSN)),
+		slog.Duration("timeout", c.Timeout),
+	)
+}
+
+// Open builds the Bridge of cfg.Mode: "api" or "mysql".
+func Open(cfg Config) (Bridge, error) {
 	switch cfg.Mode {
-	case "api":
-		c, err := NewAPIClient(APIConfig{
-			URL:        cfg.APIURL,
-			Identifier: cfg.APIIdentifier,
-			Secret:     cfg.APISecret.Reveal(),
-			AccessKey:  cfg.APIAccessKey.Reveal(),
-			Timeout:    cfg.Timeout,
-		})
+	case ModeAPI:
+		api := cfg.API
+		api.Timeout = cfg.Timeout
+		c, err := NewAPIClient(api)
 		if err != nil {
 			return nil, err
 		}
 		return NewAPIBridge(c), nil
-	case "mysql":
-		db, err := OpenMySQL(cfg.DBDSN.Reveal(), cfg.Timeout)
+	case ModeMySQL:
+		db, err := OpenMySQL(cfg.DSN, cfg.Timeout)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package whmcsbridge
+package whmcs
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ var readmeGrant = regexp.MustCompile(`^\s*GRANT ([A-Z, ]+) ON whmcs\.(\w+) TO 's
 // the README's own GRANT lines on a private MariaDB and works as that
 // user: read a client, add a note, list and remove notes.
 func TestGrantsInREADME(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func openMariaDBAt(t *testing.T, dsn string) *DB {
 // allows exactly the actions staas's API bridge (what `staas serve` uses
 // in mode api) calls, every Bridge method run once.
 func TestAPIRoleInREADME(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

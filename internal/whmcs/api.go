@@ -1,4 +1,4 @@
-package whmcsbridge
+package whmcs
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"staas"
+	"staas/whmcsbridge"
 )
 
 // APIConfig tells NewAPIClient how to reach WHMCS's external API.
@@ -46,7 +47,7 @@ const redacted = "[redacted]"
 
 // String never shows Secret or AccessKey, so an APIConfig can be printed.
 func (c APIConfig) String() string {
-	return fmt.Sprintf("whmcsbridge.APIConfig{URL:%q Identifier:%q Secret:%s AccessKey:%s Timeout:%s}",
+	return fmt.Sprintf("whmcs.APIConfig{URL:%q Identifier:%q Secret:%s AccessKey:%s Timeout:%s}",
 		redactURL(c.URL), c.Identifier, shown(c.Secret), shown(c.AccessKey), c.Timeout)
 }
 
@@ -159,7 +160,7 @@ func NewAPIClient(cfg APIConfig) (*APIClient, error) {
 
 // String never shows the secrets.
 func (c *APIClient) String() string {
-	return fmt.Sprintf("whmcsbridge.APIClient{URL:%q Identifier:%q}", c.shownURL, c.identifier)
+	return fmt.Sprintf("whmcs.APIClient{URL:%q Identifier:%q}", c.shownURL, c.identifier)
 }
 
 var sharedHTTPClient = sync.OnceValue(func() *http.Client {
@@ -213,9 +214,15 @@ func (e *APIError) Unwrap() error { return e.cause }
 
 // envelope is what every WHMCS API answer carries.
 type envelope struct {
-	Result  flexString `json:"result"`
-	Message flexString `json:"message"`
+	Result  whmcsbridge.FlexString `json:"result"`
+	Message whmcsbridge.FlexString `json:"message"`
 }
+
+// The envelope's result: WHMCS's API answers "success" or "error".
+const (
+	apiSuccess = "success"
+	apiError   = "error"
+)
 
 var errBodyTooLarge = errors.New("the answer is larger than staas reads")
 
@@ -267,9 +274,9 @@ func (c *APIClient) classify(action string, status int, body []byte, cause error
 		return fail(staas.EUNAVAILABLE, wrongURL, "unexpected status (is the API URL right?)")
 	case jsonErr != nil:
 		return fail(staas.EUNAVAILABLE, wrongURL, "the answer is not JSON (is the API URL right?)")
-	case env.Result == ResultSuccess:
+	case env.Result == apiSuccess:
 		return nil
-	case env.Result == ResultError:
+	case env.Result == apiError:
 		if apiErr.Message == "" {
 			apiErr.Message = "no reason given"
 		}
@@ -439,14 +446,14 @@ func (c *APIClient) sleep(ctx context.Context, n int) error {
 
 // wireClient is a client in GetClientsDetails and GetClients answers.
 type wireClient struct {
-	ID          flexInt    `json:"id"`
-	ClientID    flexInt    `json:"client_id"`
-	UserID      flexInt    `json:"userid"`
-	FirstName   flexString `json:"firstname"`
-	LastName    flexString `json:"lastname"`
-	CompanyName flexString `json:"companyname"`
-	Email       flexString `json:"email"`
-	Status      flexString `json:"status"`
+	ID          flexInt                `json:"id"`
+	ClientID    flexInt                `json:"client_id"`
+	UserID      flexInt                `json:"userid"`
+	FirstName   whmcsbridge.FlexString `json:"firstname"`
+	LastName    whmcsbridge.FlexString `json:"lastname"`
+	CompanyName whmcsbridge.FlexString `json:"companyname"`
+	Email       whmcsbridge.FlexString `json:"email"`
+	Status      whmcsbridge.FlexString `json:"status"`
 }
 
 func (w wireClient) id() int64 {
@@ -553,20 +560,20 @@ type Product struct {
 }
 
 type wireProduct struct {
-	ID       flexInt    `json:"id"`
-	PID      flexInt    `json:"pid"`
-	Name     flexString `json:"name"`
-	Status   flexString `json:"status"`
-	ServerID flexInt    `json:"serverid"`
-	Domain   flexString `json:"domain"`
-	Username flexString `json:"username"`
+	ID       flexInt                `json:"id"`
+	PID      flexInt                `json:"pid"`
+	Name     whmcsbridge.FlexString `json:"name"`
+	Status   whmcsbridge.FlexString `json:"status"`
+	ServerID flexInt                `json:"serverid"`
+	Domain   whmcsbridge.FlexString `json:"domain"`
+	Username whmcsbridge.FlexString `json:"username"`
 }
 
 // decodeList reads WHMCS's {"<key>": [...]} lists, which PHP writes as ""
 // or [] when empty, and as a single object in some versions' one-item
 // lists.
 func decodeList[T any](raw json.RawMessage, key string) ([]T, error) {
-	if isEmptyPHPArray(raw) {
+	if whmcsbridge.IsEmptyPHPArray(raw) {
 		return nil, nil
 	}
 	var wrapper map[string]json.RawMessage
@@ -574,7 +581,7 @@ func decodeList[T any](raw json.RawMessage, key string) ([]T, error) {
 		return nil, err
 	}
 	inner := bytes.TrimSpace(wrapper[key])
-	if isEmptyPHPArray(inner) {
+	if whmcsbridge.IsEmptyPHPArray(inner) {
 		return nil, nil
 	}
 	if inner[0] == '{' {
@@ -636,7 +643,7 @@ func (c *APIClient) Clients(ctx context.Context, search string, offset, limit in
 		return nil, 0, staas.Errorf(staas.EINVALID, "WHMCS: the offset must not be negative")
 	case limit < 1 || limit > maxClientsLimit:
 		return nil, 0, staas.Errorf(staas.EINVALID, "WHMCS: the limit must be 1 to %d", maxClientsLimit)
-	case len(search) > maxSearch || !printable(search):
+	case len(search) > maxSearch || !whmcsbridge.Printable(search):
 		return nil, 0, staas.Errorf(staas.EINVALID, "WHMCS: the search must be at most %d bytes of printable text", maxSearch)
 	}
 	fields := url.Values{"limitstart": {strconv.Itoa(offset)}, "limitnum": {strconv.Itoa(limit)}}

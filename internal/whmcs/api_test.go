@@ -1,4 +1,4 @@
-package whmcsbridge
+package whmcs
 
 import (
 	"context"
@@ -93,6 +93,20 @@ func testAPIClient(t *testing.T, u string, mod func(*APIConfig)) *APIClient {
 }
 
 // noSecrets fails if err, in any rendering, shows a credential.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := staas.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func wantMessage(t *testing.T, err error, substr string) {
+	t.Helper()
+	if !strings.Contains(staas.ErrorMessage(err), substr) {
+		t.Fatalf("message %q does not contain %q", staas.ErrorMessage(err), substr)
+	}
+}
+
 func noSecrets(t *testing.T, err error, extra ...string) {
 	t.Helper()
 	if err == nil {
