@@ -82,13 +82,11 @@ final class AdminEndpoint
     /** @param array<string, mixed> $post the request's form fields ($_POST) */
     public function handle(string $method, array $post): Response
     {
-        try {
-            return $this->guard->run(fn (): Response => strtoupper($method) === 'POST' ? $this->post($post) : $this->status());
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('admin action page', [], $e, 'the addon page');
-
-            return $this->error($this->guard->staffMessage($e, 'the addon page'), 0, 500);
-        }
+        return $this->guard->call(
+            Entry::staff('admin action page', [], 'the addon page'),
+            fn (): Response => strtoupper($method) === 'POST' ? $this->post($post) : $this->status(),
+            fn (string $message): Response => $this->error($message, 0, 500),
+        );
     }
 
     /** @param array<string, mixed> $post */
@@ -116,8 +114,9 @@ final class AdminEndpoint
                 $params[$key] = $value;
             }
         }
+        $request = Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params, $this->whmcs->adminName());
         try {
-            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params, $this->whmcs->adminName()), 'admin action ' . $action);
+            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, $request, 'admin action ' . $action);
         } catch (StaasException $e) {
             // staas answered and, for a refused action, shows the admin why
             // on the summary page. A refused signature (401) or no answer
@@ -125,9 +124,9 @@ final class AdminEndpoint
             if ($e->staasAnswered() && $e->httpStatus !== 401) {
                 return self::back($clientId, $e->anchor);
             }
-            $message = $this->guard->report('admin action ' . $action, ['client_id' => $clientId], $e, 'the addon page', 'the admin action ' . $action, $clientId);
+            $entry = Entry::reported('admin action ' . $action, ['client_id' => $clientId], 'the addon page', 'the admin action ' . $action, $clientId);
 
-            return $this->error($message, $clientId, 502);
+            return $this->error($this->guard->failed($entry, $e), $clientId, 502);
         }
 
         return self::back($clientId, $answer['anchor'] ?? null);

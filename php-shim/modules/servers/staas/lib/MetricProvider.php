@@ -72,8 +72,9 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
      */
     public function usage(): array
     {
-        try {
-            return $this->guard->run(function (): array {
+        return $this->guard->call(
+            Entry::reported('metrics', $this->summary(), 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)'),
+            function (): array {
                 $serverId = $this->serverId();
                 $domains = $this->domainsOf($serverId);
                 if ($domains === []) {
@@ -95,17 +96,15 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                     $out += $this->tenants($answer, $domains);
                 }
                 if ($failures !== []) {
-                    $this->guard->report('metrics', $this->summary(), $failures[0], 'MetricProvider usage', 'fetching the usage of ' . $missed
-                        . ' of the ' . count($domains) . ' services on server ' . $serverId . ' (' . count($failures) . ' call(s) to staas)');
+                    $what = 'fetching the usage of ' . $missed . ' of the ' . count($domains) . ' services on server ' . $serverId
+                        . ' (' . count($failures) . ' call(s) to staas)';
+                    $this->guard->failed(Entry::reported('metrics', $this->summary(), 'MetricProvider usage', $what), $failures[0]);
                 }
 
                 return $out;
-            });
-        } catch (\Throwable $e) {
-            $this->guard->report('metrics', $this->summary(), $e, 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)');
-
-            return [];
-        }
+            },
+            static fn (string $message): array => [],
+        );
     }
 
     /**
@@ -116,8 +115,9 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
      */
     public function tenantUsage($tenant): array
     {
-        try {
-            return $this->guard->run(function () use ($tenant): array {
+        return $this->guard->call(
+            Entry::reported('metrics', $this->summary(), 'MetricProvider tenantUsage', 'fetching usage figures (MetricProvider tenantUsage)'),
+            function () use ($tenant): array {
                 if (!is_string($tenant) || $tenant === '') {
                     return [];
                 }
@@ -129,12 +129,9 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 $answer = $this->client($this->params)->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains)), 'metrics');
 
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
-            });
-        } catch (\Throwable $e) {
-            $this->guard->report('metrics', $this->summary(), $e, 'MetricProvider tenantUsage', 'fetching usage figures (MetricProvider tenantUsage)');
-
-            return [];
-        }
+            },
+            static fn (string $message): array => [],
+        );
     }
 
     private function serverId(): int

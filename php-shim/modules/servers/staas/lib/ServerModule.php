@@ -163,18 +163,16 @@ final class ServerModule
      */
     public function testConnection(array $params): array
     {
-        try {
-            return $this->guard->run(function () use ($params): array {
+        return $this->guard->call(
+            Entry::staff('test-connection', $this->summary($params), 'TestConnection'),
+            function () use ($params): array {
                 $client = $this->client($params);
                 $client->call('/shim/v1/module/test-connection', Payload::server($params, $this->whmcs->adminId()), 'test-connection');
 
                 return ['success' => true, 'error' => ''];
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('test-connection', $this->summary($params), $e, 'TestConnection');
-
-            return ['success' => false, 'error' => $this->guard->staffMessage($e, 'TestConnection')];
-        }
+            },
+            static fn (string $message): array => ['success' => false, 'error' => $message],
+        );
     }
 
     /**
@@ -186,9 +184,11 @@ final class ServerModule
      */
     public function adminServicesTabFields(array $params): array
     {
-        try {
-            return $this->guard->run(function () use ($params): array {
-                $answer = $this->client($params)->call('/shim/v1/module/services-tab', Payload::module($params, $this->whmcs->adminId()), 'services-tab');
+        return $this->guard->call(
+            Entry::staff('services-tab', $this->summary($params), 'AdminServicesTabFields'),
+            function () use ($params): array {
+                $request = Payload::module($params, $this->whmcs->adminId());
+                $answer = $this->client($params)->call('/shim/v1/module/services-tab', $request, 'services-tab');
                 $out = [];
                 foreach (is_array($answer['fields'] ?? null) ? $answer['fields'] : [] as $field) {
                     if (!is_array($field) || !is_string($field['label'] ?? null) || !is_string($field['html'] ?? null)) {
@@ -202,12 +202,9 @@ final class ServerModule
                 }
 
                 return $out;
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('services-tab', $this->summary($params), $e, 'AdminServicesTabFields');
-
-            return ['staas' => '<span class="text-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'AdminServicesTabFields')) . '</span>'];
-        }
+            },
+            static fn (string $message): array => ['staas' => '<span class="text-danger">' . Text::html('staas: ' . $message) . '</span>'],
+        );
     }
 
     /**
@@ -220,24 +217,21 @@ final class ServerModule
      */
     public function clientArea(array $params): array
     {
-        $html = '';
-        $error = '';
-        try {
-            $html = $this->guard->run(function () use ($params): string {
-                $request = Payload::module($params, $this->whmcs->adminId(), ['token' => $this->whmcs->token()]);
-                $answer = $this->client($params)->call('/shim/v1/module/client-area', $request, 'client-area');
-
-                return is_string($answer['html'] ?? null) ? $answer['html'] : '';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('client-area', $this->summary($params), $e, 'ClientArea');
-            $error = $this->guard->clientMessage($e);
-        }
-
-        return [
+        $page = static fn (string $html, string $error): array => [
             'tabOverviewModuleOutputTemplate' => 'templates/clientarea.tpl',
             'templateVariables' => ['staasHtml' => $html, 'staasError' => $error],
         ];
+
+        return $this->guard->call(
+            Entry::client('client-area', $this->summary($params), 'ClientArea'),
+            function () use ($params, $page): array {
+                $request = Payload::module($params, $this->whmcs->adminId(), ['token' => $this->whmcs->token()]);
+                $answer = $this->client($params)->call('/shim/v1/module/client-area', $request, 'client-area');
+
+                return $page(is_string($answer['html'] ?? null) ? $answer['html'] : '', '');
+            },
+            static fn (string $message): array => $page('', $message),
+        );
     }
 
     /**
@@ -250,8 +244,10 @@ final class ServerModule
     public function clientAction(string $function, array $params): string
     {
         $action = self::CLIENT_ACTIONS[$function] ?? '';
-        try {
-            return $this->guard->run(function () use ($function, $action, $params): string {
+
+        return $this->guard->call(
+            Entry::client('client-action ' . $function, $this->summary($params), $function),
+            function () use ($function, $action, $params): string {
                 if ($action === '') {
                     throw new StaasException('Unknown action.', StaasException::LOCAL);
                 }
@@ -267,15 +263,13 @@ final class ServerModule
                 if (is_string($key) && $key !== '') {
                     $extra['access_key'] = $key;
                 }
-                $this->client($params)->call('/shim/v1/module/client-action/' . $action, Payload::module($params, $this->whmcs->adminId(), $extra), 'client-action ' . $function);
+                $request = Payload::module($params, $this->whmcs->adminId(), $extra);
+                $this->client($params)->call('/shim/v1/module/client-action/' . $action, $request, 'client-action ' . $function);
 
                 return 'success';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('client-action ' . $function, $this->summary($params), $e, $function);
-
-            return $this->guard->clientMessage($e);
-        }
+            },
+            static fn (string $message): string => $message,
+        );
     }
 
     /**
@@ -286,8 +280,9 @@ final class ServerModule
      */
     public function usageUpdate(array $params): string
     {
-        try {
-            return $this->guard->run(function () use ($params): string {
+        return $this->guard->call(
+            Entry::staff('usage-update', $this->summary($params), 'UsageUpdate'),
+            function () use ($params): string {
                 $serverId = Payload::id($params['serverid'] ?? 0);
                 if ($serverId <= 0) {
                     throw new StaasException('UsageUpdate was called without a server id.', StaasException::LOCAL);
@@ -315,12 +310,9 @@ final class ServerModule
                 }
 
                 return 'success';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('usage-update', $this->summary($params), $e, 'UsageUpdate');
-
-            return $this->guard->staffMessage($e, 'UsageUpdate');
-        }
+            },
+            static fn (string $message): string => $message,
+        );
     }
 
     /**
@@ -345,21 +337,15 @@ final class ServerModule
      */
     private function core(string $function, array $params, callable $work): string
     {
-        try {
-            return $this->guard->run(function () use ($params, $work): string {
+        return $this->guard->call(
+            Entry::staff($function, $this->summary($params), $function, in_array($function, self::QUEUED, true)),
+            function () use ($params, $work): string {
                 $work($this->client($params));
 
                 return 'success';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure($function, $this->summary($params), $e, $function);
-            $message = $this->guard->staffMessage($e, $function);
-            if ($e instanceof StaasException && $e->kind === StaasException::UNREACHABLE && in_array($function, self::QUEUED, true)) {
-                $message = rtrim($message, '. ') . '; WHMCS keeps the action in its Module Queue to retry.';
-            }
-
-            return $message;
-        }
+            },
+            static fn (string $message): string => $message,
+        );
     }
 
     /**
