@@ -466,5 +466,36 @@ func TestStrictTypes(t *testing.T) {
 	}
 }
 
+// TestOneClassOwnsTblhosting: WHMCS's database is reached through
+// HostingTable only (tblhosting's reads and writes), so a reader finds
+// every write the shim makes into WHMCS in one file.
+func TestOneClassOwnsTblhosting(t *testing.T) {
+	db := regexp.MustCompile(`Capsule|'tblhosting'|update_query|full_query|select_query|insert_query|UpdateClientProduct`)
+	owners := 0
+	err := filepath.WalkDir("modules", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".php") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if filepath.Base(path) == "HostingTable.php" {
+			owners++
+			return nil
+		}
+		if m := db.FindString(string(b)); m != "" {
+			t.Errorf("%s reaches WHMCS's database (%s): that is HostingTable's job", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if owners != 1 {
+		t.Errorf("found %d HostingTable.php, want 1", owners)
+	}
+}
+
 // readAll reads a small request body.
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 1<<20)) }

@@ -26,7 +26,6 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
     /** The metric names staas answers (whmcsbridge/metrics.go): never renamed once released. */
     public const GB_METRICS = ['storage', 'storage_gbmonth', 'egress', 'ingress'];
     public const COUNT_METRICS = ['requests_get', 'requests_put', 'requests_list', 'requests_other'];
-    private const STATUSES = ['Active', 'Suspended'];
 
     use CallsStaas;
 
@@ -38,6 +37,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
         private readonly array $params,
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
+        private readonly HostingTable $hosting = new HostingTable(),
     ) {
         $this->wire($loadConfig, $logger);
     }
@@ -76,7 +76,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
             Entry::reported('metrics', $this->summary(), 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)'),
             function (): array {
                 $serverId = $this->serverId();
-                $domains = $this->domainsOf($serverId);
+                $domains = $this->hosting->billedServices($serverId);
                 if ($domains === []) {
                     return [];
                 }
@@ -122,7 +122,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                     return [];
                 }
                 $serverId = $this->serverId();
-                $domains = array_filter($this->domainsOf($serverId), static fn (string $d): bool => $d === $tenant);
+                $domains = array_filter($this->hosting->billedServices($serverId), static fn (string $d): bool => $d === $tenant);
                 if ($domains === []) {
                     return [];
                 }
@@ -148,28 +148,6 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
     private function summary(): array
     {
         return ['serverid' => Payload::id($this->params['serverid'] ?? 0)];
-    }
-
-    /** @return array<int, string> the server's Active and Suspended services: id => domain */
-    private function domainsOf(int $serverId): array
-    {
-        $rows = \WHMCS\Database\Capsule::table('tblhosting')
-            ->where('server', $serverId)
-            ->whereIn('domainstatus', self::STATUSES)
-            ->get();
-        if (is_object($rows) && method_exists($rows, 'all')) {
-            $rows = $rows->all();
-        }
-        $out = [];
-        foreach (is_array($rows) ? $rows : [] as $row) {
-            $row = (array) $row;
-            $id = Payload::id($row['id'] ?? 0);
-            if ($id > 0) {
-                $out[$id] = is_scalar($row['domain'] ?? null) ? trim((string) $row['domain']) : '';
-            }
-        }
-
-        return $out;
     }
 
     /**

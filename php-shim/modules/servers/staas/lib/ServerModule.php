@@ -32,7 +32,6 @@ final class ServerModule
     ];
     /** How many service ids one usage-update call carries. */
     public const USAGE_CHUNK = 1000;
-    private const MAX_USAGE_MB = 2147483647;
 
     use CallsStaas;
 
@@ -43,6 +42,7 @@ final class ServerModule
         private readonly Whmcs $whmcs,
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
+        private readonly HostingTable $hosting = new HostingTable(),
     ) {
         $this->wire($loadConfig, $logger);
     }
@@ -125,7 +125,7 @@ final class ServerModule
             $answer = $client->call('/shim/v1/module/create', Payload::module($params, $this->whmcs->adminId()), 'create');
             $fields = $answer['service_fields'] ?? null;
             if (is_array($fields)) {
-                $this->writeServiceFields(Payload::id($params['serviceid'] ?? 0), $fields);
+                $this->hosting->writeServiceFields(Payload::id($params['serviceid'] ?? 0), $fields);
             }
         });
     }
@@ -288,7 +288,7 @@ final class ServerModule
                     throw new StaasException('UsageUpdate was called without a server id.', StaasException::LOCAL);
                 }
                 $client = $this->client($params);
-                $ids = $this->serviceIdsOf($serverId);
+                $ids = array_keys($this->hosting->billedServices($serverId));
                 $failures = [];
                 $missed = 0;
                 foreach (array_chunk($ids, self::USAGE_CHUNK) as $chunk) {
@@ -299,7 +299,7 @@ final class ServerModule
                         $missed += count($chunk);
                         continue;
                     }
-                    $this->writeUsage($serverId, $chunk, $answer['services'] ?? []);
+                    $this->hosting->writeUsage($serverId, $chunk, $answer['services'] ?? []);
                 }
                 if ($failures !== []) {
                     throw new StaasException(
@@ -364,86 +364,5 @@ final class ServerModule
             'pid' => Payload::id($params['pid'] ?? 0),
             'serverid' => Payload::id($params['serverid'] ?? 0),
         ];
-    }
-
-    /**
-     * Writes the S3 user's email and id into the service (tblhosting
-     * domain and username), so staff see them and usage keys by domain.
-     *
-     * @param array<mixed> $fields
-     */
-    private function writeServiceFields(int $serviceId, array $fields): void
-    {
-        $update = [];
-        foreach (['domain', 'username'] as $name) {
-            if (is_string($fields[$name] ?? null) && $fields[$name] !== '') {
-                $update[$name] = Text::cut(Text::utf8($fields[$name]), 255);
-            }
-        }
-        if ($serviceId <= 0 || $update === []) {
-            return;
-        }
-        \WHMCS\Database\Capsule::table('tblhosting')->where('id', $serviceId)->update($update);
-    }
-
-    /** @return list<int> the server's Active and Suspended services */
-    private function serviceIdsOf(int $serverId): array
-    {
-        $ids = \WHMCS\Database\Capsule::table('tblhosting')
-            ->where('server', $serverId)
-            ->whereIn('domainstatus', ['Active', 'Suspended'])
-            ->pluck('id');
-        if (is_object($ids) && method_exists($ids, 'all')) {
-            $ids = $ids->all();
-        }
-        $out = [];
-        foreach (is_array($ids) ? $ids : [] as $id) {
-            $id = Payload::id($id);
-            if ($id > 0) {
-                $out[$id] = $id;
-            }
-        }
-
-        return array_values($out);
-    }
-
-    /**
-     * @param list<int> $asked
-     *
-     * @return int how many services were updated
-     */
-    private function writeUsage(int $serverId, array $asked, mixed $services): int
-    {
-        $asked = array_flip($asked);
-        $n = 0;
-        foreach (is_array($services) ? $services : [] as $s) {
-            $id = is_array($s) ? Payload::id($s['service_id'] ?? 0) : 0;
-            if ($id <= 0 || !isset($asked[$id])) {
-                continue;
-            }
-            \WHMCS\Database\Capsule::table('tblhosting')
-                ->where('id', $id)
-                ->where('server', $serverId)
-                ->update([
-                    'diskusage' => $this->mb($s['disk_mb'] ?? 0),
-                    'disklimit' => $this->mb($s['disk_limit_mb'] ?? 0),
-                    'bwusage' => $this->mb($s['bw_mb'] ?? 0),
-                    'bwlimit' => $this->mb($s['bw_limit_mb'] ?? 0),
-                    'lastupdate' => \WHMCS\Database\Capsule::raw('now()'),
-                ]);
-            $n++;
-        }
-
-        return $n;
-    }
-
-    private function mb(mixed $v): int
-    {
-        if (is_float($v)) {
-            $v = is_nan($v) || $v < 0 ? 0 : ($v >= self::MAX_USAGE_MB ? self::MAX_USAGE_MB : (int) ceil($v));
-        }
-        $n = is_int($v) ? $v : Payload::id($v);
-
-        return max(0, min(self::MAX_USAGE_MB, $n));
     }
 }
