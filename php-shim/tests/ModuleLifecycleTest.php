@@ -30,7 +30,9 @@ final class ModuleLifecycleTest extends StaasTestCase
             'Ops limit: DELETE (ops/s)', 'Bandwidth limit: out (KB/s)', 'User quota (GB)', 'Buckets left at termination',
             'S3 user email template',
         ], array_values(array_column($options, 'FriendlyName')), 'configoption1…9 in this order');
-        $this->assertSame(\WHMCS\Module\Server\Staas\Payload::CONFIG_KEYS, array_keys($options));
+        $names = ['ops_default', 'ops_get', 'ops_put', 'ops_list', 'ops_delete', 'bandwidth_out', 'quota_gb', 'terminate_buckets', 'email_template'];
+        $this->assertSame($names, array_keys($options), 'the wire names staas decodes, in configoption order');
+        $this->assertSame($names, \WHMCS\Module\Server\Staas\ProductSettings::names());
         $this->assertSame('dropdown', $options['terminate_buckets']['Type']);
         $this->assertSame(['fail' => 'Fail with a message', 'purge' => 'Purge: delete every object and bucket'], $options['terminate_buckets']['Options']);
         $this->assertSame('{local}+s3-{service_id}@{domain}', $options['email_template']['Default']);

@@ -6,6 +6,7 @@ namespace StaasShimTests;
 
 use PHPUnit\Framework\TestCase;
 use WHMCS\Module\Server\Staas\Payload;
+use WHMCS\Module\Server\Staas\ProductSettings;
 use WHMCS\Module\Server\Staas\Signer;
 
 /**
@@ -148,7 +149,7 @@ final class ProtocolFixturesTest extends TestCase
         $want = self::fixture('module_request.json');
         $got = Payload::module($this->fixtureParams('Pending', '{local}+s3-{service_id}@{domain}'), 0);
         $this->assertEquals($want, $this->wire($got));
-        $this->assertSame(Payload::CONFIG_KEYS, array_keys($got['config']), 'config keys in configoption order');
+        $this->assertSame(ProductSettings::names(), array_keys($got['config']), 'config keys in configoption order');
     }
 
     public function testModuleRequestOfAClientAction(): void

@@ -6,6 +6,7 @@ namespace StaasShimTests;
 
 use PHPUnit\Framework\TestCase;
 use WHMCS\Database\Capsule;
+use WHMCS\Module\Server\Staas\ProductSettings;
 use WHMCS\User\Admin;
 
 /**
@@ -16,7 +17,6 @@ use WHMCS\User\Admin;
 abstract class StaasTestCase extends TestCase
 {
     public const PERMS_ALL = ['View Clients Summary', 'Perform Server Operations'];
-    public const DEFAULT_TEMPLATE = '{local}+s3-{service_id}@{domain}';
 
     private static int $nextServiceId = 0;
     private static ?Control $control = null;
@@ -122,10 +122,8 @@ abstract class StaasTestCase extends TestCase
      */
     protected function moduleParams(array $client, int $serviceId, array $config = [], string $status = 'Pending', int $serverId = 1): array
     {
-        $settings = array_merge([
-            'ops_default' => '', 'ops_get' => '', 'ops_put' => '', 'ops_list' => '', 'ops_delete' => '',
-            'bandwidth_out' => '', 'quota_gb' => '', 'terminate_buckets' => 'fail', 'email_template' => self::DEFAULT_TEMPLATE,
-        ], $config);
+        // Each setting as a new product has it (its Default), then $config.
+        $settings = array_merge(array_map(static fn (array $field): string => $field['Default'], ProductSettings::fields()), $config);
         $params = [
             'serviceid' => (string) $serviceId,
             'accountid' => (string) $serviceId,
@@ -151,7 +149,7 @@ abstract class StaasTestCase extends TestCase
             'customfields' => [],
             'configoptions' => [],
         ];
-        foreach (\WHMCS\Module\Server\Staas\Payload::CONFIG_KEYS as $i => $name) {
+        foreach (ProductSettings::names() as $i => $name) {
             $params['configoption' . ($i + 1)] = $settings[$name];
         }
         Capsule::$tables['tblhosting'][$serviceId] ??= [

@@ -11,19 +11,6 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class Payload
 {
-    /** The product's Module Settings by wire name, in configoption1…9 order. */
-    public const CONFIG_KEYS = [
-        'ops_default',
-        'ops_get',
-        'ops_put',
-        'ops_list',
-        'ops_delete',
-        'bandwidth_out',
-        'quota_gb',
-        'terminate_buckets',
-        'email_template',
-    ];
-
     private const MAX_PARAMS = 64;
     private const MAX_PARAM_VALUE = 1024;
     private const MAX_CONFIG_VALUE = 1024;
@@ -45,8 +32,8 @@ final class Payload
     {
         $client = is_array($params['clientsdetails'] ?? null) ? $params['clientsdetails'] : [];
         $config = [];
-        foreach (self::CONFIG_KEYS as $i => $name) {
-            $config[$name] = Text::cut(Text::utf8(self::str($params['configoption' . ($i + 1)] ?? '')), self::MAX_CONFIG_VALUE);
+        foreach (ProductSettings::fromParams($params) as $name => $value) {
+            $config[$name] = Text::cut(Text::utf8($value), self::MAX_CONFIG_VALUE);
         }
 
         return [

@@ -63,59 +63,14 @@ final class ServerModule
     }
 
     /**
-     * The product's Module Settings; WHMCS passes them back as
-     * configoption1…9 in this order (Payload::CONFIG_KEYS).
+     * The product's Module Settings (ProductSettings); WHMCS passes them
+     * back as configoption1…9 in this order.
      *
      * @return array<string, array<string, mixed>>
      */
     public static function configOptions(): array
     {
-        $ops = static fn (string $name, string $what): array => [
-            'FriendlyName' => $name,
-            'Type' => 'text',
-            'Size' => '10',
-            'Default' => '',
-            'Description' => $what . ' operations per second, up to 2 decimals; empty or 0 is unlimited',
-        ];
-
-        return [
-            'ops_default' => $ops('Ops limit: default (ops/s)', 'Any other'),
-            'ops_get' => $ops('Ops limit: GET (ops/s)', 'GET'),
-            'ops_put' => $ops('Ops limit: PUT (ops/s)', 'PUT'),
-            'ops_list' => $ops('Ops limit: LIST (ops/s)', 'LIST'),
-            'ops_delete' => $ops('Ops limit: DELETE (ops/s)', 'DELETE'),
-            'bandwidth_out' => [
-                'FriendlyName' => 'Bandwidth limit: out (KB/s)',
-                'Type' => 'text',
-                'Size' => '10',
-                'Default' => '',
-                'Description' => 'Download speed in KB/s, a whole number; empty or 0 is unlimited',
-            ],
-            'quota_gb' => [
-                'FriendlyName' => 'User quota (GB)',
-                'Type' => 'text',
-                'Size' => '10',
-                'Default' => '',
-                'Description' => 'Storage quota of the S3 user in GB, a whole number; empty or 0 is none',
-            ],
-            'terminate_buckets' => [
-                'FriendlyName' => 'Buckets left at termination',
-                'Type' => 'dropdown',
-                'Options' => [
-                    'fail' => 'Fail with a message',
-                    'purge' => 'Purge: delete every object and bucket',
-                ],
-                'Default' => 'fail',
-                'Description' => 'What Terminate does when the S3 user still owns buckets',
-            ],
-            'email_template' => [
-                'FriendlyName' => 'S3 user email template',
-                'Type' => 'text',
-                'Size' => '40',
-                'Default' => '{local}+s3-{service_id}@{domain}',
-                'Description' => 'The S3 user\'s email from the client\'s: {email}, {local}, {domain}, {service_id}, {client_id}; must contain {service_id}',
-            ],
-        ];
+        return ProductSettings::fields();
     }
 
     /** @param array<string, mixed> $params */
