@@ -147,6 +147,9 @@ type ModuleRequest struct {
 	// TestConnection a server, not a product).
 	Config *ProductConfig    `json:"config,omitempty"`
 	Params map[string]string `json:"params"`
+	// Cluster is the WHMCS server entry's Username: the staas cluster the
+	// call is for; "" (or absent) is the default cluster.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, params as []
@@ -162,6 +165,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 		AdminID     shimID         `json:"admin_id"`
 		Config      *ProductConfig `json:"config"`
 		Params      phpParams      `json:"params"`
+		Cluster     string         `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -172,7 +176,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	}
 	*r = ModuleRequest{ServiceID: int64(w.ServiceID), ClientID: int64(w.ClientID), ClientEmail: string(w.ClientEmail),
 		ProductID: int64(w.ProductID), ServerID: int64(w.ServerID), Status: string(w.Status), AdminID: int64(w.AdminID),
-		Config: w.Config, Params: params}
+		Config: w.Config, Params: params, Cluster: w.Cluster}
 	return nil
 }
 
@@ -283,6 +287,8 @@ type ModuleResponse struct {
 type UsageRequest struct {
 	ServerID   int64   `json:"server_id"`
 	ServiceIDs []int64 `json:"service_ids"`
+	// Cluster is the WHMCS server entry's Username, as in ModuleRequest.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, the list as
@@ -292,6 +298,7 @@ func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	var w struct {
 		ServerID   shimID `json:"server_id"`
 		ServiceIDs phpIDs `json:"service_ids"`
+		Cluster    string `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -300,7 +307,7 @@ func (r *UsageRequest) UnmarshalJSON(b []byte) error {
 	if ids == nil {
 		ids = []int64{}
 	}
-	*r = UsageRequest{ServerID: int64(w.ServerID), ServiceIDs: ids}
+	*r = UsageRequest{ServerID: int64(w.ServerID), ServiceIDs: ids, Cluster: w.Cluster}
 	return nil
 }
 

@@ -66,6 +66,50 @@ final class ClientProtocolTest extends StaasTestCase
         $this->assertSame($client['email'], $body['client_email']);
     }
 
+    /**
+     * Every module call and usage call names the cluster of the WHMCS
+     * server entry it runs for: its Username, trimmed, as "cluster"; ""
+     * (staas's default cluster) when the entry leaves Username empty.
+     */
+    public function testModuleAndUsageCallsNameTheServerEntrysCluster(): void
+    {
+        $sid = $this->newServiceId();
+        $params = ['serverusername' => " eu-2\t"] + $this->moduleParams($this->newClient('cluster'), $sid, [], 'Active', 77);
+        \WHMCS\Database\Capsule::$tables['tblhosting'][$sid]['domain'] = 'tenant@example.com';
+        $this->loginAdmin();
+        $calls = [
+            'create' => static fn () => staas_CreateAccount($params),
+            'suspend' => static fn () => staas_SuspendAccount($params),
+            'unsuspend' => static fn () => staas_UnsuspendAccount($params),
+            'terminate' => static fn () => staas_TerminateAccount($params),
+            'change-package' => static fn () => staas_ChangePackage($params),
+            'test-connection' => static fn () => staas_TestConnection($params),
+            'services-tab' => static fn () => staas_AdminServicesTabFields($params),
+            'client-area' => static fn () => staas_ClientArea($params),
+            'client-action/generate-key' => function () use ($params) {
+                $this->post([]);
+
+                return staas_generatekey($params);
+            },
+            'usage-update' => static fn () => staas_UsageUpdate($params),
+            'metrics' => static fn () => staas_MetricProvider($params)->tenantUsage('tenant@example.com'),
+        ];
+        foreach ($calls as $path => $call) {
+            $before = $this->control()->fakeLast()['requests'] ?? 0;
+            $call();
+            $last = $this->control()->fakeLast();
+            $this->assertSame($before + 1, $last['requests'], "{$path} called staas once");
+            $this->assertSame('/shim/v1/module/' . $path, $last['uri']);
+            $this->assertSame('eu-2', json_decode($last['body'], true)['cluster'] ?? null, "{$path} names the server entry's cluster");
+        }
+
+        $params['serverusername'] = '';
+        staas_UsageUpdate($params);
+        $this->assertSame('', json_decode($this->control()->fakeLast()['body'], true)['cluster'] ?? null, 'no Username: the default cluster');
+        staas_SuspendAccount($params);
+        $this->assertSame('', json_decode($this->control()->fakeLast()['body'], true)['cluster'] ?? null, 'no Username: the default cluster');
+    }
+
     public function testEveryCallGetsANewNonce(): void
     {
         $c = $this->client();

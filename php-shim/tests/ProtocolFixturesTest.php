@@ -146,7 +146,7 @@ final class ProtocolFixturesTest extends TestCase
 
     public function testModuleRequest(): void
     {
-        $want = self::fixture('module_request.json');
+        $want = self::withCluster(self::fixture('module_request.json'));
         $got = Payload::module($this->fixtureParams('Pending', '{local}+s3-{service_id}@{domain}'), 0);
         $this->assertEquals($want, $this->wire($got));
         $this->assertSame(ProductSettings::names(), array_keys($got['config']), 'config keys in configoption order');
@@ -154,7 +154,7 @@ final class ProtocolFixturesTest extends TestCase
 
     public function testModuleRequestOfAClientAction(): void
     {
-        $want = self::fixture('module_request_client_action.json');
+        $want = self::withCluster(self::fixture('module_request_client_action.json'));
         $got = Payload::module($this->fixtureParams('Active', ''), 0, [
             'token' => '5f0e2a7c9b1d3e4f5a6b7c8d9e0f1a2b3c4d5e6f', 'access_key' => '6b2f0a9c1d3e4f50ABCD',
         ]);
@@ -169,6 +169,34 @@ final class ProtocolFixturesTest extends TestCase
 
     public function testUsageRequest(): void
     {
-        $this->assertEquals(self::fixture('usage_request.json'), $this->wire(Payload::usage(1, [1234, 1235, 1240])));
+        $this->assertEquals(self::withCluster(self::fixture('usage_request.json')), $this->wire(Payload::usage(1, [1234, 1235, 1240])));
+    }
+
+    /**
+     * The fixtures' requests come from a server entry without a Username,
+     * so they are for the default cluster: "cluster" is "" when a fixture
+     * leaves it out.
+     *
+     * @param array<string, mixed> $fixture
+     *
+     * @return array<string, mixed>
+     */
+    private static function withCluster(array $fixture): array
+    {
+        return $fixture + ['cluster' => ''];
+    }
+
+    public function testTheClusterIsTheServerEntrysUsername(): void
+    {
+        $params = $this->fixtureParams('Active', '');
+        foreach (['' => '', 'eu-2' => 'eu-2', "  eu-2 \n" => 'eu-2', 'EU 2' => 'EU 2'] as $username => $cluster) {
+            $params['serverusername'] = $username;
+            $this->assertSame($cluster, Payload::module($params, 0)['cluster'], 'trimmed, otherwise as given: staas checks the name');
+            $this->assertSame($cluster, Payload::server($params, 0)['cluster']);
+            $this->assertSame($cluster, Payload::usage(1, [1234], $params)['cluster']);
+        }
+        unset($params['serverusername']);
+        $this->assertSame('', Payload::module($params, 0)['cluster'], 'no server entry: the default cluster');
+        $this->assertSame('', Payload::usage(1, [1234])['cluster']);
     }
 }

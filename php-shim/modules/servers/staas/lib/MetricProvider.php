@@ -86,7 +86,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 $missed = 0;
                 foreach (array_chunk(array_keys($domains), ServerModule::USAGE_CHUNK) as $chunk) {
                     try {
-                        $answer = $client->call('/shim/v1/module/metrics', Payload::usage($serverId, $chunk), 'metrics');
+                        $answer = $client->call('/shim/v1/module/metrics', Payload::usage($serverId, $chunk, $this->params), 'metrics');
                     } catch (StaasException $e) {
                         // The other chunks still count; this one is reported below.
                         $failures[] = $e;
@@ -126,7 +126,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 if ($domains === []) {
                     return [];
                 }
-                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains)), 'metrics');
+                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains), $this->params), 'metrics');
 
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
             },

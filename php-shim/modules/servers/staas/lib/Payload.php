@@ -46,6 +46,7 @@ final class Payload
             'admin_id' => max(0, $adminId),
             'config' => $config,
             'params' => self::params($extra),
+            'cluster' => self::cluster($params),
         ];
     }
 
@@ -67,6 +68,7 @@ final class Payload
             'status' => '',
             'admin_id' => max(0, $adminId),
             'params' => [],
+            'cluster' => self::cluster($params),
         ];
     }
 
@@ -143,15 +145,29 @@ final class Payload
     }
 
     /**
-     * UsageRequest: a server's service ids.
+     * UsageRequest: a server's service ids, and the server's cluster.
      *
-     * @param list<int> $serviceIds
+     * @param list<int>            $serviceIds
+     * @param array<string, mixed> $params     the server's params (serverusername)
      *
      * @return array<string, mixed>
      */
-    public static function usage(int $serverId, array $serviceIds): array
+    public static function usage(int $serverId, array $serviceIds, array $params = []): array
     {
-        return ['server_id' => max(0, $serverId), 'service_ids' => array_values($serviceIds)];
+        return ['server_id' => max(0, $serverId), 'service_ids' => array_values($serviceIds), 'cluster' => self::cluster($params)];
+    }
+
+    /**
+     * The staas cluster a call is for: the WHMCS server entry's Username
+     * (serverusername), trimmed; '' (the default cluster) when the entry
+     * leaves it empty or there is no server entry. staas checks the name
+     * and refuses one it does not know, saying so.
+     *
+     * @param array<string, mixed> $params WHMCS's module or server $params
+     */
+    public static function cluster(array $params): string
+    {
+        return Text::utf8(trim(self::str($params['serverusername'] ?? '')));
     }
 
     /**

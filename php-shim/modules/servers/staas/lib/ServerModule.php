@@ -248,7 +248,7 @@ final class ServerModule
                 $missed = 0;
                 foreach (array_chunk($ids, self::USAGE_CHUNK) as $chunk) {
                     try {
-                        $answer = $client->call('/shim/v1/module/usage-update', Payload::usage($serverId, $chunk), 'usage-update');
+                        $answer = $client->call('/shim/v1/module/usage-update', Payload::usage($serverId, $chunk, $params), 'usage-update');
                     } catch (StaasException $e) {
                         $failures[] = $e->getMessage();
                         $missed += count($chunk);
