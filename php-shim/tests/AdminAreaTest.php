@@ -147,14 +147,16 @@ final class AdminAreaTest extends StaasTestCase
     {
         $client = $this->newClient();
         $this->loginAdmin(1);
-        foreach ([
+        foreach (
+            [
             ['action' => '../links', 'userid' => (string) $client['id']],
             ['action' => 'Create-User', 'userid' => (string) $client['id']],
             ['action' => str_repeat('a', 65), 'userid' => (string) $client['id']],
             ['action' => ['create-user'], 'userid' => (string) $client['id']],
             ['action' => 'create-user', 'userid' => '0'],
             ['action' => 'create-user', 'userid' => 'x1'],
-        ] as $fields) {
+            ] as $fields
+        ) {
             $this->post($fields);
             $r = $this->endpoint()->handle('POST', $_POST);
             $this->assertSame(400, $r->status, json_encode($fields));

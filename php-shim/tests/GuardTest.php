@@ -199,13 +199,13 @@ final class GuardTest extends StaasTestCase
     }
 
     /** @return array<string, mixed> */
-    public function serviceParams(): array
+    private function serviceParams(): array
     {
         return $this->moduleParams(['id' => 42, 'email' => 'guard@example.com'], $this->newServiceId(), [], 'Active', 90);
     }
 
     /** @return array<string, mixed> */
-    public function serverParams(): array
+    private function serverParams(): array
     {
         Capsule::$tables['tblhosting'][9001] = ['id' => 9001, 'server' => 91, 'domain' => 's3@example.com', 'domainstatus' => 'Active'];
 
@@ -213,20 +213,10 @@ final class GuardTest extends StaasTestCase
     }
 
     /** @return array<string, mixed> */
-    public function summaryVars(): array
+    private function summaryVars(): array
     {
         $this->loginAdmin();
 
         return ['userid' => 42];
-    }
-
-    public function post(array $fields, ?string $token = null): void
-    {
-        parent::post($fields, $token);
-    }
-
-    public function loginAdmin(int $id = 1, array $permissions = self::PERMS_ALL, string $first = '', string $last = '', string $username = ''): void
-    {
-        parent::loginAdmin($id, $permissions, $first, $last, $username);
     }
 }

@@ -129,13 +129,15 @@ final class ModuleLifecycleTest extends StaasTestCase
     {
         $client = $this->newClient('badcfg');
         $before = count($this->control()->users());
-        foreach ([
+        foreach (
+            [
             ['ops_get' => 'fast'],
             ['quota_gb' => '-3'],
             ['bandwidth_out' => '1.5'],
             ['terminate_buckets' => 'delete'],
             ['email_template' => 'everyone@example.com'],
-        ] as $bad) {
+            ] as $bad
+        ) {
             $sid = $this->newServiceId();
             $result = staas_CreateAccount($this->moduleParams($client, $sid, $bad));
             $name = staas_ConfigOptions()[array_key_first($bad)]['FriendlyName'];

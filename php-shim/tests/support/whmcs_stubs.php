@@ -416,8 +416,15 @@ namespace WHMCS\UsageBilling\Metrics\Units {
 
     class GigaBytes extends FloatingPoint
     {
-        public function __construct($name = 'Gigabytes', $singlePerUnitName = null, $pluralPerUnitName = null, $prefix = null, $suffix = 'GB')
-        {
+        // Not useless: WHMCS's GigaBytes has its own defaults (name, suffix).
+        // phpcs:ignore Generic.CodeAnalysis.UselessOverridingMethod.Found
+        public function __construct(
+            $name = 'Gigabytes',
+            $singlePerUnitName = null,
+            $pluralPerUnitName = null,
+            $prefix = null,
+            $suffix = 'GB',
+        ) {
             parent::__construct($name, $singlePerUnitName, $pluralPerUnitName, $prefix, $suffix);
         }
     }

@@ -16,6 +16,8 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class AdminEndpoint
 {
+    use CallsStaas;
+
     /**
      * The form fields each staas action takes; nothing else is forwarded,
      * so padding fields can neither reach staas nor swell its audit log.
@@ -60,8 +62,6 @@ final class AdminEndpoint
 
     /** The id of staas's flashes on the summary page: where a result shows when staas names no other place. */
     private const RESULT_ANCHOR = 'staas-result';
-
-    use CallsStaas;
 
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default

@@ -15,10 +15,10 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class Hooks
 {
+    use CallsStaas;
+
     /** The addon module page that takes the forms' posts. */
     public const ACTION_URL = 'addonmodules.php?module=staas';
-
-    use CallsStaas;
 
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default

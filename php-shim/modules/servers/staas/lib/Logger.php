@@ -121,6 +121,7 @@ final class Logger
         } catch (\Throwable) {
             // The module log is a debugging aid; losing an entry must not
             // turn a call that worked into one that failed.
+            return;
         }
     }
 
@@ -134,6 +135,7 @@ final class Logger
             logActivity($this->scrubText($message), $clientId);
         } catch (\Throwable) {
             // As above: the activity log must not break the page or action.
+            return;
         }
     }
 }

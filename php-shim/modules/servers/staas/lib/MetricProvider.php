@@ -23,11 +23,11 @@ use WHMCS\UsageBilling\Metrics\Usage;
  */
 final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\ProviderInterface
 {
+    use CallsStaas;
+
     /** The metric names staas answers (whmcsbridge/metrics.go): never renamed once released. */
     public const GB_METRICS = ['storage', 'storage_gbmonth', 'egress', 'ingress'];
     public const COUNT_METRICS = ['requests_get', 'requests_put', 'requests_list', 'requests_other'];
-
-    use CallsStaas;
 
     /**
      * @param array<string, mixed>                                $params    the server's params
@@ -174,14 +174,22 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
             $domain = $domains[$id];
             $tenant = is_string($s['tenant'] ?? null) ? $s['tenant'] : '';
             if ($domain === '' || isset($out[$domain])) {
-                $this->guard->logger()->moduleCall('metrics', ['service_id' => $id, 'tenant' => $tenant], ['domain' => $domain],
+                $this->guard->logger()->moduleCall(
+                    'metrics',
+                    ['service_id' => $id, 'tenant' => $tenant],
+                    ['domain' => $domain],
                     'Service ' . $id . ($domain === '' ? ' has no domain' : ' shares its domain with another service')
-                    . ', so WHMCS cannot match its usage; it was left out.');
+                    . ', so WHMCS cannot match its usage; it was left out.'
+                );
                 continue;
             }
             if ($tenant !== $domain) {
-                $this->guard->logger()->moduleCall('metrics', ['service_id' => $id, 'tenant' => $tenant], ['domain' => $domain],
-                    'Service ' . $id . '\'s domain is not its S3 user\'s email; its usage is filed under the domain WHMCS has.');
+                $this->guard->logger()->moduleCall(
+                    'metrics',
+                    ['service_id' => $id, 'tenant' => $tenant],
+                    ['domain' => $domain],
+                    'Service ' . $id . '\'s domain is not its S3 user\'s email; its usage is filed under the domain WHMCS has.'
+                );
             }
             $out[$domain] = $this->withUsage($s['metrics'], $collectedAt);
         }

@@ -14,6 +14,8 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class ServerModule
 {
+    use CallsStaas;
+
     /** Module functions whose failures WHMCS keeps in its Module Queue. */
     private const QUEUED = ['create', 'suspend', 'unsuspend', 'terminate', 'change-package'];
     /** Client-area functions (ClientAreaAllowedFunctions) → staas's client actions. */
@@ -32,8 +34,6 @@ final class ServerModule
     ];
     /** How many service ids one usage-update call carries. */
     public const USAGE_CHUNK = 1000;
-
-    use CallsStaas;
 
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
