@@ -24,7 +24,8 @@ final class Entry
     /**
      * @param string               $action   the module log's action
      * @param array<string, mixed> $request  what the module log shows of the call (ids, never secrets)
-     * @param string               $where    names the entry in a message about a PHP failure ("the staas shim failed in …")
+     * @param string               $where    names the entry in a message about a PHP failure
+     *                                         ("the staas shim failed in …")
      * @param string               $activity '' for none, else "staas: $activity failed: …" goes to the Activity Log
      * @param bool                 $queued   WHMCS keeps the function in its Module Queue: an unreachable staas says so
      */
@@ -52,8 +53,13 @@ final class Entry
     }
 
     /** @param array<string, mixed> $request */
-    public static function reported(string $action, array $request, string $where, string $what, int $clientId = 0): self
-    {
+    public static function reported(
+        string $action,
+        array $request,
+        string $where,
+        string $what,
+        int $clientId = 0,
+    ): self {
         return new self($action, $request, $where, activity: $what, clientId: $clientId);
     }
 }

@@ -117,7 +117,8 @@ final class Guard
      */
     private function clientMessage(\Throwable $e): string
     {
-        if ($e instanceof StaasException && ($e->kind === StaasException::REFUSED || $e->kind === StaasException::LOCAL)) {
+        $forClients = [StaasException::REFUSED, StaasException::LOCAL];
+        if ($e instanceof StaasException && in_array($e->kind, $forClients, true)) {
             return Text::oneLine($this->logger->scrubText($e->getMessage()));
         }
 
@@ -127,7 +128,8 @@ final class Guard
     /** Logs a failure that happened outside a call to staas (configuration, PHP). */
     private function logFailure(string $action, mixed $request, \Throwable $e, string $where): void
     {
-        if ($e instanceof StaasException && in_array($e->kind, [StaasException::UNREACHABLE, StaasException::PROTOCOL, StaasException::REFUSED], true)) {
+        $loggedByClient = [StaasException::UNREACHABLE, StaasException::PROTOCOL, StaasException::REFUSED];
+        if ($e instanceof StaasException && in_array($e->kind, $loggedByClient, true)) {
             return; // Client has logged the call already.
         }
         $this->logger->moduleCall($action, $request, get_class($e), $this->staffMessage($e, $where));

@@ -92,7 +92,9 @@ final class Hooks
     public function clientAdd(array $vars): void
     {
         $clientId = Payload::id($vars['client_id'] ?? ($vars['userid'] ?? 0));
-        $this->event('client-add', $clientId, fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $this->str($vars['email'] ?? '')));
+        $email = $this->str($vars['email'] ?? '');
+        $payload = fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $email);
+        $this->event('client-add', $clientId, $payload);
     }
 
     /**
@@ -109,7 +111,8 @@ final class Hooks
         if ($email === '' || $old === '' || $email === $old) {
             return;
         }
-        $this->event('client-edit', $clientId, fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $email, $old));
+        $payload = fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $email, $old);
+        $this->event('client-edit', $clientId, $payload);
     }
 
     /** @param array<string, mixed> $vars ClientClose: userid */
@@ -148,7 +151,14 @@ final class Hooks
             return null;
         }
 
-        return Payload::admin($adminId, $this->whmcs->adminPermissions(), $clientId, self::ACTION_URL, $this->whmcs->token(), $this->whmcs->adminName());
+        return Payload::admin(
+            $adminId,
+            $this->whmcs->adminPermissions(),
+            $clientId,
+            self::ACTION_URL,
+            $this->whmcs->token(),
+            $this->whmcs->adminName(),
+        );
     }
 
     /**
@@ -159,9 +169,9 @@ final class Hooks
      */
     private function event(string $event, int $clientId, callable $payload): void
     {
-        $who = $clientId > 0 ? ' for client ' . $clientId : '';
+        $what = 'the ' . $event . ' event' . ($clientId > 0 ? ' for client ' . $clientId : '');
         $this->guard->call(
-            Entry::reported('event ' . $event, ['client_id' => $clientId], $event . ' hook', 'the ' . $event . ' event' . $who, $clientId),
+            Entry::reported('event ' . $event, ['client_id' => $clientId], $event . ' hook', $what, $clientId),
             function () use ($event, $clientId, $payload): void {
                 if ($event !== 'daily-cron' && $clientId <= 0) {
                     throw new StaasException('WHMCS passed no client id.', StaasException::LOCAL);
@@ -170,7 +180,8 @@ final class Hooks
                 foreach (is_array($answer['messages'] ?? null) ? $answer['messages'] : [] as $message) {
                     if (is_string($message) && trim($message) !== '') {
                         $line = Text::oneLine($message);
-                        $this->guard->logger()->activity(str_starts_with($line, 'staas:') ? $line : 'staas: ' . $line, $clientId);
+                        $line = str_starts_with($line, 'staas:') ? $line : 'staas: ' . $line;
+                        $this->guard->logger()->activity($line, $clientId);
                     }
                 }
             },
@@ -189,7 +200,9 @@ final class Hooks
     {
         $clientId = Payload::id($vars['userid'] ?? 0);
 
-        return Entry::reported($action, ['client_id' => $clientId], $action . ' hook', 'the client summary\'s ' . $action, $clientId);
+        $what = 'the client summary\'s ' . $action;
+
+        return Entry::reported($action, ['client_id' => $clientId], $action . ' hook', $what, $clientId);
     }
 
     /** A short escaped notice in place of staas's links or panels. */

@@ -117,7 +117,14 @@ final class Logger
             return;
         }
         try {
-            logModuleCall(self::MODULE, $action, $this->scrub($request), $this->scrub($response), $this->scrub($processed), $this->secrets());
+            logModuleCall(
+                self::MODULE,
+                $action,
+                $this->scrub($request),
+                $this->scrub($response),
+                $this->scrub($processed),
+                $this->secrets(),
+            );
         } catch (\Throwable) {
             // The module log is a debugging aid; losing an entry must not
             // turn a call that worked into one that failed.

@@ -54,7 +54,12 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
 
         return [
             new Metric('storage', 'Storage', MetricInterface::TYPE_SNAPSHOT, new GigaBytes('Storage')),
-            new Metric('storage_gbmonth', 'Storage (GB-months)', $month, new GigaBytes('Storage (GB-months)', 'GB-month', 'GB-months', null, 'GB-months')),
+            new Metric(
+                'storage_gbmonth',
+                'Storage (GB-months)',
+                $month,
+                new GigaBytes('Storage (GB-months)', 'GB-month', 'GB-months', null, 'GB-months'),
+            ),
             new Metric('egress', 'Download (egress)', $month, new GigaBytes('Bandwidth')),
             new Metric('ingress', 'Upload (ingress)', $month, new GigaBytes('Bandwidth')),
             new Metric('requests_get', 'GET requests', $month, $requests()),
@@ -73,7 +78,12 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
     public function usage(): array
     {
         return $this->guard->call(
-            Entry::reported('metrics', $this->summary(), 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)'),
+            Entry::reported(
+                'metrics',
+                $this->summary(),
+                'MetricProvider usage',
+                'fetching usage figures (MetricProvider usage)',
+            ),
             function (): array {
                 $serverId = $this->serverId();
                 $domains = $this->hosting->billedServices($serverId);
@@ -86,7 +96,8 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 $missed = 0;
                 foreach (array_chunk(array_keys($domains), ServerModule::USAGE_CHUNK) as $chunk) {
                     try {
-                        $answer = $client->call('/shim/v1/module/metrics', Payload::usage($serverId, $chunk, $this->params), 'metrics');
+                        $request = Payload::usage($serverId, $chunk, $this->params);
+                        $answer = $client->call('/shim/v1/module/metrics', $request, 'metrics');
                     } catch (StaasException $e) {
                         // The other chunks still count; this one is reported below.
                         $failures[] = $e;
@@ -96,9 +107,10 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                     $out += $this->tenants($answer, $domains);
                 }
                 if ($failures !== []) {
-                    $what = 'fetching the usage of ' . $missed . ' of the ' . count($domains) . ' services on server ' . $serverId
-                        . ' (' . count($failures) . ' call(s) to staas)';
-                    $this->guard->failed(Entry::reported('metrics', $this->summary(), 'MetricProvider usage', $what), $failures[0]);
+                    $what = 'fetching the usage of ' . $missed . ' of the ' . count($domains) . ' services on server '
+                        . $serverId . ' (' . count($failures) . ' call(s) to staas)';
+                    $entry = Entry::reported('metrics', $this->summary(), 'MetricProvider usage', $what);
+                    $this->guard->failed($entry, $failures[0]);
                 }
 
                 return $out;
@@ -116,17 +128,24 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
     public function tenantUsage($tenant): array
     {
         return $this->guard->call(
-            Entry::reported('metrics', $this->summary(), 'MetricProvider tenantUsage', 'fetching usage figures (MetricProvider tenantUsage)'),
+            Entry::reported(
+                'metrics',
+                $this->summary(),
+                'MetricProvider tenantUsage',
+                'fetching usage figures (MetricProvider tenantUsage)',
+            ),
             function () use ($tenant): array {
                 if (!is_string($tenant) || $tenant === '') {
                     return [];
                 }
                 $serverId = $this->serverId();
-                $domains = array_filter($this->hosting->billedServices($serverId), static fn (string $d): bool => $d === $tenant);
+                $services = $this->hosting->billedServices($serverId);
+                $domains = array_filter($services, static fn (string $d): bool => $d === $tenant);
                 if ($domains === []) {
                     return [];
                 }
-                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains), $this->params), 'metrics');
+                $request = Payload::usage($serverId, array_keys($domains), $this->params);
+                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', $request, 'metrics');
 
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
             },
@@ -188,7 +207,8 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                     'metrics',
                     ['service_id' => $id, 'tenant' => $tenant],
                     ['domain' => $domain],
-                    'Service ' . $id . '\'s domain is not its S3 user\'s email; its usage is filed under the domain WHMCS has.'
+                    'Service ' . $id . '\'s domain is not its S3 user\'s email; '
+                    . 'its usage is filed under the domain WHMCS has.'
                 );
             }
             $out[$domain] = $this->withUsage($s['metrics'], $collectedAt);

@@ -79,8 +79,14 @@ final class Payload
      *
      * @return array<string, mixed>
      */
-    public static function admin(int $adminId, array $permissions, int $clientId, string $actionUrl, string $token, string $adminName = ''): array
-    {
+    public static function admin(
+        int $adminId,
+        array $permissions,
+        int $clientId,
+        string $actionUrl,
+        string $token,
+        string $adminName = '',
+    ): array {
         return [
             'admin' => self::adminOf($adminId, $permissions, $adminName),
             'client_id' => $clientId,
@@ -117,8 +123,13 @@ final class Payload
      *
      * @return array<string, mixed>
      */
-    public static function action(int $adminId, array $permissions, int $clientId, array $params, string $adminName = ''): array
-    {
+    public static function action(
+        int $adminId,
+        array $permissions,
+        int $clientId,
+        array $params,
+        string $adminName = '',
+    ): array {
         return [
             'admin' => self::adminOf($adminId, $permissions, $adminName),
             'client_id' => $clientId,
@@ -154,7 +165,11 @@ final class Payload
      */
     public static function usage(int $serverId, array $serviceIds, array $params = []): array
     {
-        return ['server_id' => max(0, $serverId), 'service_ids' => array_values($serviceIds), 'cluster' => self::cluster($params)];
+        return [
+            'server_id' => max(0, $serverId),
+            'service_ids' => array_values($serviceIds),
+            'cluster' => self::cluster($params),
+        ];
     }
 
     /**
@@ -223,7 +238,10 @@ final class Payload
     {
         $out = [];
         foreach ($permissions as $p) {
-            if (is_string($p) && $p !== '' && strlen($p) <= self::MAX_PERMISSION && count($out) < self::MAX_PERMISSIONS) {
+            if (!is_string($p) || $p === '' || strlen($p) > self::MAX_PERMISSION) {
+                continue;
+            }
+            if (count($out) < self::MAX_PERMISSIONS) {
                 $out[] = $p;
             }
         }

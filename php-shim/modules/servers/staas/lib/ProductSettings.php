@@ -65,7 +65,8 @@ final class ProductSettings
                 'Type' => 'text',
                 'Size' => '40',
                 'Default' => '{local}+s3-{service_id}@{domain}',
-                'Description' => 'The S3 user\'s email from the client\'s: {email}, {local}, {domain}, {service_id}, {client_id}; must contain {service_id}',
+                'Description' => 'The S3 user\'s email from the client\'s: {email}, {local}, {domain}, {service_id}, '
+                    . '{client_id}; must contain {service_id}',
             ],
         ];
     }

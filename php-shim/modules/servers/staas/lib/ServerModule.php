@@ -77,7 +77,8 @@ final class ServerModule
     public function createAccount(array $params): string
     {
         return $this->core('create', $params, function (Client $client) use ($params): void {
-            $answer = $client->call('/shim/v1/module/create', Payload::module($params, $this->whmcs->adminId()), 'create');
+            $request = Payload::module($params, $this->whmcs->adminId());
+            $answer = $client->call('/shim/v1/module/create', $request, 'create');
             $fields = $answer['service_fields'] ?? null;
             if (is_array($fields)) {
                 $this->hosting->writeServiceFields(Payload::id($params['serviceid'] ?? 0), $fields);
@@ -122,7 +123,8 @@ final class ServerModule
             Entry::staff('test-connection', $this->summary($params), 'TestConnection'),
             function () use ($params): array {
                 $client = $this->client($params);
-                $client->call('/shim/v1/module/test-connection', Payload::server($params, $this->whmcs->adminId()), 'test-connection');
+                $request = Payload::server($params, $this->whmcs->adminId());
+                $client->call('/shim/v1/module/test-connection', $request, 'test-connection');
 
                 return ['success' => true, 'error' => ''];
             },
@@ -146,7 +148,10 @@ final class ServerModule
                 $answer = $this->client($params)->call('/shim/v1/module/services-tab', $request, 'services-tab');
                 $out = [];
                 foreach (is_array($answer['fields'] ?? null) ? $answer['fields'] : [] as $field) {
-                    if (!is_array($field) || !is_string($field['label'] ?? null) || !is_string($field['html'] ?? null)) {
+                    if (!is_array($field) || !is_string($field['label'] ?? null)) {
+                        continue;
+                    }
+                    if (!is_string($field['html'] ?? null)) {
                         continue;
                     }
                     $label = Text::html($field['label']);
@@ -158,7 +163,9 @@ final class ServerModule
 
                 return $out;
             },
-            static fn (string $message): array => ['staas' => '<span class="text-danger">' . Text::html('staas: ' . $message) . '</span>'],
+            static fn (string $message): array => [
+                'staas' => '<span class="text-danger">' . Text::html('staas: ' . $message) . '</span>',
+            ],
         );
     }
 
@@ -219,7 +226,8 @@ final class ServerModule
                     $extra['access_key'] = $key;
                 }
                 $request = Payload::module($params, $this->whmcs->adminId(), $extra);
-                $this->client($params)->call('/shim/v1/module/client-action/' . $action, $request, 'client-action ' . $function);
+                $path = '/shim/v1/module/client-action/' . $action;
+                $this->client($params)->call($path, $request, 'client-action ' . $function);
 
                 return 'success';
             },
@@ -248,7 +256,8 @@ final class ServerModule
                 $missed = 0;
                 foreach (array_chunk($ids, self::USAGE_CHUNK) as $chunk) {
                     try {
-                        $answer = $client->call('/shim/v1/module/usage-update', Payload::usage($serverId, $chunk, $params), 'usage-update');
+                        $request = Payload::usage($serverId, $chunk, $params);
+                        $answer = $client->call('/shim/v1/module/usage-update', $request, 'usage-update');
                     } catch (StaasException $e) {
                         $failures[] = $e->getMessage();
                         $missed += count($chunk);
@@ -258,8 +267,9 @@ final class ServerModule
                 }
                 if ($failures !== []) {
                     throw new StaasException(
-                        rtrim($failures[0], '. ') . '; the usage of ' . $missed . ' of the ' . count($ids) . ' services on server '
-                        . $serverId . ' was not updated (' . count($failures) . ' failed call(s) to staas).',
+                        rtrim($failures[0], '. ') . '; the usage of ' . $missed . ' of the ' . count($ids)
+                        . ' services on server ' . $serverId . ' was not updated ('
+                        . count($failures) . ' failed call(s) to staas).',
                         StaasException::REFUSED,
                     );
                 }
@@ -279,7 +289,8 @@ final class ServerModule
     private function simple(string $function, array $params, array $extra = []): string
     {
         return $this->core($function, $params, function (Client $client) use ($function, $params, $extra): void {
-            $client->call('/shim/v1/module/' . $function, Payload::module($params, $this->whmcs->adminId(), $extra), $function);
+            $request = Payload::module($params, $this->whmcs->adminId(), $extra);
+            $client->call('/shim/v1/module/' . $function, $request, $function);
         });
     }
 
