@@ -39,7 +39,7 @@ import (
 )
 
 // installHint is what a machine without PHP needs.
-const installHint = "install them with: apt-get install php-cli php-curl phpunit (scripts/test.sh does so when run as root)"
+const installHint = "install them with: apt-get install php-cli php-curl phpunit php-codesniffer (scripts/test.sh does so when run as root)"
 
 // requireTool fails the test, never skips it, when a tool is missing.
 func requireTool(t *testing.T, name string) string {
@@ -428,6 +428,18 @@ func TestPHPLint(t *testing.T) {
 		if err != nil {
 			t.Errorf("php -l %s: %v\n%s", f, err, out)
 		}
+	}
+}
+
+// TestPHPCodeSniffer runs phpcs with the shim's ruleset (phpcs.xml:
+// PSR-12 and stricter; docs/decisions.md says why phpcs and not
+// phpstan). A warning fails the test as an error does.
+func TestPHPCodeSniffer(t *testing.T) {
+	phpcs := requireTool(t, "phpcs")
+	cmd := exec.Command(phpcs, "--standard=phpcs.xml", "--report=full", "-q")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("phpcs --standard=php-shim/phpcs.xml: %v\n%s", err, out)
 	}
 }
 
