@@ -23,7 +23,8 @@ use WHMCS\Module\Server\Staas\Whmcs;
 final class GuardTest extends StaasTestCase
 {
     private const CAUSE = 'the disk is on fire';
-    private const CLIENT_MESSAGE = 'The storage service cannot be reached right now. Please try again in a few minutes.';
+    private const CLIENT_MESSAGE = 'The storage service cannot be reached right now. '
+        . 'Please try again in a few minutes.';
 
     /** @return \Closure(array<string, mixed>): Config */
     private static function broken(): \Closure
@@ -43,22 +44,27 @@ final class GuardTest extends StaasTestCase
      * message, the module log's action and where, and the Activity Log's
      * "what" (null when the kind writes none).
      *
-     * @return array<string, array{0: \Closure(self): mixed, 1: \Closure(mixed): string, 2: string, 3: string, 4: string, 5: ?string}>
+     * @return array<string, array{
+     *     0: \Closure(self): mixed, 1: \Closure(mixed): string, 2: string, 3: string, 4: string, 5: ?string
+     * }>
      */
     public static function entries(): array
     {
         $module = static fn (): ServerModule => new ServerModule(new Whmcs(), self::broken());
         $hooks = static fn (): Hooks => new Hooks(new Whmcs(), self::broken());
         $text = static fn (mixed $answer): string => (string) $answer;
-        $notice = static fn (mixed $answer): string => self::unwrap(is_array($answer) ? implode('', $answer) : (string) $answer);
+        $notice = static fn (mixed $answer): string => self::unwrap(
+            is_array($answer) ? implode('', $answer) : (string) $answer,
+        );
         $service = static fn (self $t): array => $t->serviceParams();
+        $on = static fn (string $function): \Closure => static fn (self $t) => $module()->{$function}($service($t));
 
         return [
-            'CreateAccount' => [static fn (self $t) => $module()->createAccount($service($t)), $text, 'staff', 'create', 'create', null],
-            'SuspendAccount' => [static fn (self $t) => $module()->suspendAccount($service($t)), $text, 'staff', 'suspend', 'suspend', null],
-            'UnsuspendAccount' => [static fn (self $t) => $module()->unsuspendAccount($service($t)), $text, 'staff', 'unsuspend', 'unsuspend', null],
-            'TerminateAccount' => [static fn (self $t) => $module()->terminateAccount($service($t)), $text, 'staff', 'terminate', 'terminate', null],
-            'ChangePackage' => [static fn (self $t) => $module()->changePackage($service($t)), $text, 'staff', 'change-package', 'change-package', null],
+            'CreateAccount' => [$on('createAccount'), $text, 'staff', 'create', 'create', null],
+            'SuspendAccount' => [$on('suspendAccount'), $text, 'staff', 'suspend', 'suspend', null],
+            'UnsuspendAccount' => [$on('unsuspendAccount'), $text, 'staff', 'unsuspend', 'unsuspend', null],
+            'TerminateAccount' => [$on('terminateAccount'), $text, 'staff', 'terminate', 'terminate', null],
+            'ChangePackage' => [$on('changePackage'), $text, 'staff', 'change-package', 'change-package', null],
             'TestConnection' => [
                 static fn (self $t) => $module()->testConnection($service($t)),
                 static fn (mixed $a): string => is_array($a) && $a['success'] === false ? $a['error'] : 'not a failure',
@@ -69,7 +75,7 @@ final class GuardTest extends StaasTestCase
                 static fn (mixed $a): string => is_array($a) ? self::unwrap($a['staas'] ?? '') : '',
                 'staff', 'services-tab', 'AdminServicesTabFields', null,
             ],
-            'UsageUpdate' => [static fn (self $t) => $module()->usageUpdate($service($t)), $text, 'staff', 'usage-update', 'UsageUpdate', null],
+            'UsageUpdate' => [$on('usageUpdate'), $text, 'staff', 'usage-update', 'UsageUpdate', null],
             'ClientArea' => [
                 static fn (self $t) => $module()->clientArea($service($t)),
                 static fn (mixed $a): string => is_array($a) ? $a['templateVariables']['staasError'] : '',
@@ -96,7 +102,9 @@ final class GuardTest extends StaasTestCase
                 $text, 'reported', 'event client-add', 'client-add hook', 'the client-add event for client 42',
             ],
             'ClientEdit hook' => [
-                static fn (self $t) => $hooks()->clientEdit(['userid' => 42, 'email' => 'b@example.com', 'olddata' => ['email' => 'a@example.com']]),
+                static fn (self $t) => $hooks()->clientEdit(
+                    ['userid' => 42, 'email' => 'b@example.com', 'olddata' => ['email' => 'a@example.com']],
+                ),
                 $text, 'reported', 'event client-edit', 'client-edit hook', 'the client-edit event for client 42',
             ],
             'ClientClose hook' => [
@@ -132,9 +140,13 @@ final class GuardTest extends StaasTestCase
                 'reported', 'metrics', 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)',
             ],
             'MetricProvider tenantUsage' => [
-                static fn (self $t) => (new MetricProvider($t->serverParams(), self::broken()))->tenantUsage('s3@example.com'),
+                static fn (self $t) => (new MetricProvider($t->serverParams(), self::broken()))
+                    ->tenantUsage('s3@example.com'),
                 static fn (mixed $a): string => $a === [] ? '' : 'figures',
-                'reported', 'metrics', 'MetricProvider tenantUsage', 'fetching usage figures (MetricProvider tenantUsage)',
+                'reported',
+                'metrics',
+                'MetricProvider tenantUsage',
+                'fetching usage figures (MetricProvider tenantUsage)',
             ],
         ];
     }
@@ -146,8 +158,14 @@ final class GuardTest extends StaasTestCase
      * @param \Closure(mixed): string $shown
      */
     #[\PHPUnit\Framework\Attributes\DataProvider('entries')]
-    public function testAFailureIsAnsweredTheOneWayOfItsKind(\Closure $call, \Closure $shown, string $kind, string $action, string $where, ?string $what): void
-    {
+    public function testAFailureIsAnsweredTheOneWayOfItsKind(
+        \Closure $call,
+        \Closure $shown,
+        string $kind,
+        string $action,
+        string $where,
+        ?string $what,
+    ): void {
         $answer = $call($this);
         $staff = self::staff($where);
 
@@ -169,7 +187,10 @@ final class GuardTest extends StaasTestCase
         if ($what === null) {
             $this->assertSame([], \WhmcsStub::$activity, 'no Activity Log line');
         } else {
-            $this->assertSame(['staas: ' . $what . ' failed: ' . $staff], array_column(\WhmcsStub::$activity, 'description'));
+            $this->assertSame(
+                ['staas: ' . $what . ' failed: ' . $staff],
+                array_column(\WhmcsStub::$activity, 'description'),
+            );
         }
     }
 
@@ -185,7 +206,10 @@ final class GuardTest extends StaasTestCase
         $this->staasDown();
         $params = $this->serviceParams();
         $module = new ServerModule(new Whmcs());
-        $this->assertStringEndsWith('; WHMCS keeps the action in its Module Queue to retry.', $module->suspendAccount($params));
+        $this->assertStringEndsWith(
+            '; WHMCS keeps the action in its Module Queue to retry.',
+            $module->suspendAccount($params),
+        );
         $this->assertStringNotContainsString('Module Queue', $module->usageUpdate($params));
         $this->assertStringNotContainsString('Module Queue', $module->testConnection($params)['error']);
     }
@@ -201,13 +225,21 @@ final class GuardTest extends StaasTestCase
     /** @return array<string, mixed> */
     private function serviceParams(): array
     {
-        return $this->moduleParams(['id' => 42, 'email' => 'guard@example.com'], $this->newServiceId(), [], 'Active', 90);
+        return $this->moduleParams(
+            ['id' => 42, 'email' => 'guard@example.com'],
+            $this->newServiceId(),
+            [],
+            'Active',
+            90,
+        );
     }
 
     /** @return array<string, mixed> */
     private function serverParams(): array
     {
-        Capsule::$tables['tblhosting'][9001] = ['id' => 9001, 'server' => 91, 'domain' => 's3@example.com', 'domainstatus' => 'Active'];
+        Capsule::$tables['tblhosting'][9001] = [
+            'id' => 9001, 'server' => 91, 'domain' => 's3@example.com', 'domainstatus' => 'Active',
+        ];
 
         return ['serverid' => '91', 'serverhostname' => '', 'serverusername' => '', 'serveraccesshash' => ''];
     }

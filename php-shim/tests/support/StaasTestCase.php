@@ -49,7 +49,9 @@ abstract class StaasTestCase extends TestCase
     {
         $v = $_ENV['STAAS_HARNESS'][$name] ?? getenv($name);
         if (!is_string($v) || $v === '') {
-            throw new \RuntimeException("{$name} is not set: run this suite through `go test ./php-shim` (the harness starts staas)");
+            throw new \RuntimeException(
+                "{$name} is not set: run this suite through `go test ./php-shim` (the harness starts staas)",
+            );
         }
 
         return $v;
@@ -120,10 +122,18 @@ abstract class StaasTestCase extends TestCase
      *
      * @return array<string, mixed>
      */
-    protected function moduleParams(array $client, int $serviceId, array $config = [], string $status = 'Pending', int $serverId = 1): array
-    {
+    protected function moduleParams(
+        array $client,
+        int $serviceId,
+        array $config = [],
+        string $status = 'Pending',
+        int $serverId = 1,
+    ): array {
         // Each setting as a new product has it (its Default), then $config.
-        $settings = array_merge(array_map(static fn (array $field): string => $field['Default'], ProductSettings::fields()), $config);
+        $settings = array_merge(
+            array_map(static fn (array $field): string => $field['Default'], ProductSettings::fields()),
+            $config,
+        );
         $params = [
             'serviceid' => (string) $serviceId,
             'accountid' => (string) $serviceId,
@@ -145,7 +155,13 @@ abstract class StaasTestCase extends TestCase
             'serveraccesshash' => '',
             'serversecure' => true,
             'serverport' => '',
-            'clientsdetails' => ['id' => $client['id'], 'userid' => $client['id'], 'email' => $client['email'], 'firstname' => 'Test', 'lastname' => 'Tester'],
+            'clientsdetails' => [
+                'id' => $client['id'],
+                'userid' => $client['id'],
+                'email' => $client['email'],
+                'firstname' => 'Test',
+                'lastname' => 'Tester',
+            ],
             'customfields' => [],
             'configoptions' => [],
         ];
@@ -162,8 +178,13 @@ abstract class StaasTestCase extends TestCase
     }
 
     /** A WHMCS admin logged in with the given permissions. */
-    protected function loginAdmin(int $id = 1, array $permissions = self::PERMS_ALL, string $first = '', string $last = '', string $username = ''): void
-    {
+    protected function loginAdmin(
+        int $id = 1,
+        array $permissions = self::PERMS_ALL,
+        string $first = '',
+        string $last = '',
+        string $username = '',
+    ): void {
         $_SESSION['adminid'] = $id;
         Admin::$current = new Admin($id, $permissions, $first, $last, $username);
     }
