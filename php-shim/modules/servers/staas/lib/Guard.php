@@ -51,7 +51,10 @@ final class Guard
     /**
      * Logs $e as $entry says (module log, and the Activity Log for a
      * reported entry) and returns the message for whoever sees it: staff
-     * or, for a client entry, the client.
+     * or, for a client entry, the client. call() uses it for what escapes
+     * an entry's work; an entry that goes on after a failure of its own
+     * (one usage chunk of many, an admin action staas did not answer)
+     * words that failure here too.
      */
     public function failed(Entry $entry, \Throwable $e): string
     {
