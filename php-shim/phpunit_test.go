@@ -39,7 +39,7 @@ import (
 )
 
 // installHint is what a machine without PHP needs.
-const installHint = "install them with: apt-get install php-cli php-curl phpunit (scripts/test.sh does so when run as root)"
+const installHint = "install them with: apt-get install php-cli php-curl phpunit php-codesniffer (scripts/test.sh does so when run as root)"
 
 // requireTool fails the test, never skips it, when a tool is missing.
 func requireTool(t *testing.T, name string) string {
@@ -431,6 +431,18 @@ func TestPHPLint(t *testing.T) {
 	}
 }
 
+// TestPHPCodeSniffer runs phpcs with the shim's ruleset (phpcs.xml:
+// PSR-12 and stricter; docs/decisions.md says why phpcs and not
+// phpstan). A warning fails the test as an error does.
+func TestPHPCodeSniffer(t *testing.T) {
+	phpcs := requireTool(t, "phpcs")
+	cmd := exec.Command(phpcs, "--standard=phpcs.xml", "--report=full", "-q")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("phpcs --standard=php-shim/phpcs.xml: %v\n%s", err, out)
+	}
+}
+
 // TestStrictTypes: every PHP file declares strict types, and the files
 // WHMCS loads refuse to run outside it.
 func TestStrictTypes(t *testing.T) {
@@ -463,6 +475,37 @@ func TestStrictTypes(t *testing.T) {
 	}
 	for f := range entry {
 		t.Errorf("%s is missing", f)
+	}
+}
+
+// TestOneClassOwnsTblhosting: WHMCS's database is reached through
+// HostingTable only (tblhosting's reads and writes), so a reader finds
+// every write the shim makes into WHMCS in one file.
+func TestOneClassOwnsTblhosting(t *testing.T) {
+	db := regexp.MustCompile(`Capsule|'tblhosting'|update_query|full_query|select_query|insert_query|UpdateClientProduct`)
+	owners := 0
+	err := filepath.WalkDir("modules", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".php") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if filepath.Base(path) == "HostingTable.php" {
+			owners++
+			return nil
+		}
+		if m := db.FindString(string(b)); m != "" {
+			t.Errorf("%s reaches WHMCS's database (%s): that is HostingTable's job", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if owners != 1 {
+		t.Errorf("found %d HostingTable.php, want 1", owners)
 	}
 }
 

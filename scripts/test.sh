@@ -56,6 +56,10 @@ need rclone rclone
 # staas servers; the shim needs PHP's curl extension.
 need php php-cli
 need phpunit phpunit
+# The shim's static checks: php -l on every file, and phpcs with the
+# shim's ruleset (php-shim/phpcs.xml: PSR-12 and stricter). phpstan is not
+# packaged by Debian; docs/decisions.md says why phpcs stands in for it.
+need phpcs php-codesniffer
 if ! php -m | grep -qx curl; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "test.sh: PHP's curl extension is missing; install the Debian package 'php-curl' (or run this script as root)" >&2
@@ -84,6 +88,12 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
+
+echo "== php -l and phpcs (php-shim)"
+find php-shim -name '*.php' -print0 | sort -z | while IFS= read -r -d '' file; do
+	php -d display_errors=1 -l "$file" >/dev/null || { php -d display_errors=1 -l "$file"; exit 1; }
+done
+phpcs --standard=php-shim/phpcs.xml --basepath=php-shim -q
 
 echo "== go vet"
 go vet ./...

@@ -43,7 +43,16 @@ final class AdminAreaTest extends StaasTestCase
     public function testEveryHookIsRegisteredOnce(): void
     {
         $points = array_count_values(array_column(\WhmcsStub::$hooks, 'point'));
-        foreach (['AdminAreaClientSummaryActionLinks', 'AdminAreaClientSummaryPage', 'ClientAdd', 'ClientEdit', 'ClientClose', 'PreDeleteClient', 'DailyCronJob'] as $point) {
+        $expected = [
+            'AdminAreaClientSummaryActionLinks',
+            'AdminAreaClientSummaryPage',
+            'ClientAdd',
+            'ClientEdit',
+            'ClientClose',
+            'PreDeleteClient',
+            'DailyCronJob',
+        ];
+        foreach ($expected as $point) {
             $this->assertSame(1, $points[$point] ?? 0, $point);
         }
         $this->assertCount(7, \WhmcsStub::$hooks);
@@ -77,7 +86,10 @@ final class AdminAreaTest extends StaasTestCase
         $_GET['permissions'] = 'Perform Server Operations';
         $_REQUEST['permissions'] = 'Perform Server Operations';
         $this->links($client['id']);
-        $this->assertSame(['View Clients Summary'], \WhmcsStub::$moduleLog[0]['request']['body']['admin']['permissions']);
+        $this->assertSame(
+            ['View Clients Summary'],
+            \WhmcsStub::$moduleLog[0]['request']['body']['admin']['permissions'],
+        );
         $this->assertSame(['View Clients Summary'], (new Whmcs())->adminPermissions());
     }
 
@@ -147,14 +159,15 @@ final class AdminAreaTest extends StaasTestCase
     {
         $client = $this->newClient();
         $this->loginAdmin(1);
-        foreach ([
+        $forms = [
             ['action' => '../links', 'userid' => (string) $client['id']],
             ['action' => 'Create-User', 'userid' => (string) $client['id']],
             ['action' => str_repeat('a', 65), 'userid' => (string) $client['id']],
             ['action' => ['create-user'], 'userid' => (string) $client['id']],
             ['action' => 'create-user', 'userid' => '0'],
             ['action' => 'create-user', 'userid' => 'x1'],
-        ] as $fields) {
+        ];
+        foreach ($forms as $fields) {
             $this->post($fields);
             $r = $this->endpoint()->handle('POST', $_POST);
             $this->assertSame(400, $r->status, json_encode($fields));
@@ -208,7 +221,11 @@ final class AdminAreaTest extends StaasTestCase
         $this->post(['action' => 'toggle-users', 'userid' => (string) $client['id']]);
         $r = $this->endpoint()->handle('POST', $_POST);
         $this->assertSame('clientssummary.php?userid=' . $client['id'] . '#staas-panel-users', $r->location());
-        $this->assertStringContainsString('id="staas-panel-users"', $this->panels($client['id']), 'the anchor names an element of the page');
+        $this->assertStringContainsString(
+            'id="staas-panel-users"',
+            $this->panels($client['id']),
+            'the anchor names an element of the page',
+        );
 
         // Toggled off, the panel is gone: back to the links that open it.
         $this->post(['action' => 'toggle-users', 'userid' => (string) $client['id']]);
@@ -229,7 +246,11 @@ final class AdminAreaTest extends StaasTestCase
         // The question is in the "Other Actions" group whose button asked,
         // and only there.
         $links = implode("\n", $this->links($client['id']));
-        $this->assertMatchesRegularExpression('/id="staas-links-user".*id="staas-confirm"/s', $links, 'the question is inside the group that asked');
+        $this->assertMatchesRegularExpression(
+            '/id="staas-links-user".*id="staas-confirm"/s',
+            $links,
+            'the question is inside the group that asked',
+        );
         $this->assertSame(1, substr_count($links, 'id="staas-confirm"'));
         $this->assertStringNotContainsString('staas-confirm', $this->panels($client['id']));
     }
@@ -254,7 +275,11 @@ final class AdminAreaTest extends StaasTestCase
     public function testAnAnchorThatIsNotAPlainIdIsNotUsed(mixed $anchor): void
     {
         $this->useServer(self::env('STAAS_FAKE_URL'));
-        foreach ([[200, ['result' => 'success', 'anchor' => $anchor]], [400, ['result' => 'error', 'message' => 'No.', 'code' => 'invalid', 'anchor' => $anchor]]] as [$status, $body]) {
+        $answers = [
+            [200, ['result' => 'success', 'anchor' => $anchor]],
+            [400, ['result' => 'error', 'message' => 'No.', 'code' => 'invalid', 'anchor' => $anchor]],
+        ];
+        foreach ($answers as [$status, $body]) {
             $this->control()->fake($status, json_encode($body));
             $this->loginAdmin(1);
             $this->post(['action' => 'toggle-users', 'userid' => '42']);
@@ -263,18 +288,33 @@ final class AdminAreaTest extends StaasTestCase
         }
     }
 
-    /** @return iterable<string, array{array<string, mixed>, string}> the form's fields a browser controls, and the one place they may lead */
+    /**
+     * @return iterable<string, array{array<string, mixed>, string}> the
+     *         form's fields a browser controls, and the one place they may lead
+     */
     public static function hostileForms(): iterable
     {
         $go = 'clientssummary.php?userid=42#staas-result';
         yield 'an anchor field' => [['action' => 'toggle-users', 'userid' => '42', 'anchor' => '//evil.example/'], $go];
-        yield 'a fragment field' => [['action' => 'toggle-users', 'userid' => '42', 'fragment' => 'x', '_anchor' => 'x'], $go];
-        yield 'a return URL' => [['action' => 'toggle-users', 'userid' => '42', 'return' => 'https://evil.example/', 'redirect' => '/x'], $go];
-        yield 'userid and client_id disagree' => [['action' => 'toggle-users', 'userid' => '42', 'client_id' => '7'], $go];
+        yield 'a fragment field' => [
+            ['action' => 'toggle-users', 'userid' => '42', 'fragment' => 'x', '_anchor' => 'x'],
+            $go,
+        ];
+        yield 'a return URL' => [
+            ['action' => 'toggle-users', 'userid' => '42', 'return' => 'https://evil.example/', 'redirect' => '/x'],
+            $go,
+        ];
+        yield 'userid and client_id disagree' => [
+            ['action' => 'toggle-users', 'userid' => '42', 'client_id' => '7'],
+            $go,
+        ];
         yield 'userid with spaces' => [['action' => 'toggle-users', 'userid' => ' 42 '], $go];
         yield 'userid with a fragment' => [['action' => 'toggle-users', 'userid' => '42#evil'], ''];
         yield 'userid with a query' => [['action' => 'toggle-users', 'userid' => '42&userid=1'], ''];
-        yield 'userid with a header' => [['action' => 'toggle-users', 'userid' => "42\r\nLocation: https://evil.example/"], ''];
+        yield 'userid with a header' => [
+            ['action' => 'toggle-users', 'userid' => "42\r\nLocation: https://evil.example/"],
+            '',
+        ];
         yield 'userid as a URL' => [['action' => 'toggle-users', 'userid' => 'https://evil.example/'], ''];
         yield 'userid as a list' => [['action' => 'toggle-users', 'userid' => ['42']], ''];
         yield 'userid negative' => [['action' => 'toggle-users', 'userid' => '-42'], ''];
@@ -307,7 +347,10 @@ final class AdminAreaTest extends StaasTestCase
             $this->assertSame($want, $r->location());
         }
         if ($r->isRedirect()) {
-            $this->assertMatchesRegularExpression('/^clientssummary\.php\?userid=[1-9][0-9]{0,17}#[a-z0-9-]{1,64}$/D', $r->location());
+            $this->assertMatchesRegularExpression(
+                '/^clientssummary\.php\?userid=[1-9][0-9]{0,17}#[a-z0-9-]{1,64}$/D',
+                $r->location(),
+            );
         }
     }
 
@@ -320,7 +363,10 @@ final class AdminAreaTest extends StaasTestCase
         $r = (new AdminEndpoint(new Whmcs()))->handle('POST', $_POST);
         $this->assertSame('clientssummary.php?userid=42#staas-panel-quotas', $r->location());
 
-        $this->control()->fake(400, '{"result":"error","message":"Quota: a whole number.","code":"invalid","anchor":"staas-links-quota"}');
+        $this->control()->fake(
+            400,
+            '{"result":"error","message":"Quota: a whole number.","code":"invalid","anchor":"staas-links-quota"}',
+        );
         $this->post(['action' => 'quota-set', 'userid' => '42']);
         $r = (new AdminEndpoint(new Whmcs()))->handle('POST', $_POST);
         $this->assertSame('clientssummary.php?userid=42#staas-links-quota', $r->location());
@@ -330,7 +376,15 @@ final class AdminAreaTest extends StaasTestCase
     {
         $client = $this->newClient();
         $this->loginAdmin(1);
-        $this->post(['action' => 'users-page', 'userid' => (string) $client['id'], 'module' => 'staas', 'q' => 'zoë', 'page' => '2', 'Weird Key' => 'x', 'arr' => ['a']]);
+        $this->post([
+            'action' => 'users-page',
+            'userid' => (string) $client['id'],
+            'module' => 'staas',
+            'q' => 'zoë',
+            'page' => '2',
+            'Weird Key' => 'x',
+            'arr' => ['a'],
+        ]);
         $this->endpoint()->handle('POST', $_POST);
         $this->assertCount(1, \WhmcsStub::$moduleLog);
         $body = \WhmcsStub::$moduleLog[0]['request']['body'];
@@ -343,14 +397,26 @@ final class AdminAreaTest extends StaasTestCase
     {
         $client = $this->newClient();
         $this->loginAdmin(1);
-        $fields = ['action' => 'quota-delete', 'userid' => (string) $client['id'], 'module' => 'staas', 'quota-of' => 'bucket:photos', 'bucket' => 'photos', 'confirm' => 'yes', 'access_key' => 'x', 'q' => 'x'];
+        $fields = [
+            'action' => 'quota-delete',
+            'userid' => (string) $client['id'],
+            'module' => 'staas',
+            'quota-of' => 'bucket:photos',
+            'bucket' => 'photos',
+            'confirm' => 'yes',
+            'access_key' => 'x',
+            'q' => 'x',
+        ];
         for ($i = 0; $i < 40; $i++) {
             $fields['pad-' . $i] = str_repeat("\x01", 1024);
         }
         $this->post($fields);
         $this->endpoint()->handle('POST', $_POST);
         $this->assertCount(1, \WhmcsStub::$moduleLog);
-        $this->assertSame(['quota-of' => 'bucket:photos', 'confirm' => 'yes'], \WhmcsStub::$moduleLog[0]['request']['body']['params']);
+        $this->assertSame(
+            ['quota-of' => 'bucket:photos', 'confirm' => 'yes'],
+            \WhmcsStub::$moduleLog[0]['request']['body']['params'],
+        );
 
         // An action staas does not list gets no parameters at all.
         \WhmcsStub::$moduleLog = [];
@@ -372,7 +438,11 @@ final class AdminAreaTest extends StaasTestCase
         unset($fields);
         ksort($got);
         ksort($want);
-        $this->assertSame($want, $got, 'AdminEndpoint::ACTION_FIELDS differs from staas\'s list (handlers/admin_params.go)');
+        $this->assertSame(
+            $want,
+            $got,
+            'AdminEndpoint::ACTION_FIELDS differs from staas\'s list (handlers/admin_params.go)',
+        );
     }
 
     public function testTheStatusPageChangesNothing(): void
@@ -411,7 +481,11 @@ final class AdminAreaTest extends StaasTestCase
         $panels = $this->panels($client['id']);
         $this->assertStringContainsString('alert', $panels);
         $this->assertStringContainsString('staas is unreachable', $panels);
-        $this->assertStringContainsString('failed', \WhmcsStub::activityText(), 'the failure must reach the Activity Log');
+        $this->assertStringContainsString(
+            'failed',
+            \WhmcsStub::activityText(),
+            'the failure must reach the Activity Log',
+        );
 
         // The addon page: an escaped error and a way back, nothing lost silently.
         $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
@@ -430,7 +504,10 @@ final class AdminAreaTest extends StaasTestCase
         putenv('STAAS_SHIM_SECRET=' . str_repeat('w', 40));
         $this->post(['action' => 'create-user', 'userid' => (string) $client['id']]);
         $r = $this->endpoint()->handle('POST', $_POST);
-        $this->assertFalse($r->isRedirect(), 'a refused signature leaves no flash in staas: the admin must see it here');
+        $this->assertFalse(
+            $r->isRedirect(),
+            'a refused signature leaves no flash in staas: the admin must see it here',
+        );
         $this->assertStringContainsString('bad signature', $r->body);
         $this->assertStringNotContainsString(str_repeat('w', 40), $r->body);
         $this->assertFalse($this->gatewayUser($client['email'])['exists']);

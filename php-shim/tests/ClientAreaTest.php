@@ -80,7 +80,10 @@ final class ClientAreaTest extends StaasTestCase
         $this->assertContains('WHMCS.default', \WhmcsStub::$tokenChecks);
         $u = $this->gatewayUser($email);
         $this->assertCount(2, $u['keys']);
-        $second = array_values(array_filter($u['keys'], static fn (array $k): bool => $k['access_key'] !== $first['access_key']))[0];
+        $second = array_values(array_filter(
+            $u['keys'],
+            static fn (array $k): bool => $k['access_key'] !== $first['access_key'],
+        ))[0];
         $this->assertStringContainsString($second['secret_key'], $this->page($params), 'a new secret shows once');
         $this->assertStringNotContainsString($second['secret_key'], $this->page($params), 'and only once');
 
@@ -114,7 +117,10 @@ final class ClientAreaTest extends StaasTestCase
             $this->assertStringContainsString('expired', $this->click('revokekey', $params, $key, $token));
             $this->assertStringContainsString('expired', $this->click('revealsecret', $params, $key, $token));
         }
-        $sent = array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => isset($e['request']['url']) && str_starts_with($e['action'], 'client-action'));
+        $sent = array_filter(
+            \WhmcsStub::$moduleLog,
+            static fn (array $e): bool => isset($e['request']['url']) && str_starts_with($e['action'], 'client-action'),
+        );
         $this->assertSame([], $sent, 'forwarded without a valid token');
         $this->assertSame([$key], array_column($this->gatewayUser($email)['keys'], 'access_key'));
         $this->assertStringNotContainsString($u['keys'][0]['secret_key'], $this->page($params));
@@ -146,7 +152,10 @@ final class ClientAreaTest extends StaasTestCase
         $this->assertStringContainsString('cannot be reached', $click);
         $this->assertStringNotContainsString('127.0.0.1', $click);
         // Staff still find the cause in the module log.
-        $this->assertStringContainsString('staas is unreachable at ' . self::env('STAAS_DOWN_URL'), \WhmcsStub::moduleLogText());
+        $this->assertStringContainsString(
+            'staas is unreachable at ' . self::env('STAAS_DOWN_URL'),
+            \WhmcsStub::moduleLogText(),
+        );
     }
 
     private function lastClientAction(): array

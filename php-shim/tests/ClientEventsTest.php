@@ -53,7 +53,11 @@ final class ClientEventsTest extends StaasTestCase
         $this->assertSame([], $this->runHook('ClientAdd', $this->clientAddVars($client)));
         $this->assertFalse($this->gatewayUser($client['email'])['exists']);
         $this->assertNoFailureLogged();
-        $this->assertSame(['client_id' => $client['id'], 'admin_id' => 0, 'email' => $client['email']], $this->sent('client-add'), 'the password and the rest stay in WHMCS');
+        $this->assertSame(
+            ['client_id' => $client['id'], 'admin_id' => 0, 'email' => $client['email']],
+            $this->sent('client-add'),
+            'the password and the rest stay in WHMCS',
+        );
     }
 
     public function testClientAddWithAutoCreateMakesOneUser(): void
@@ -64,9 +68,16 @@ final class ClientEventsTest extends StaasTestCase
         $this->runHook('ClientAdd', $this->clientAddVars($client));
         $u = $this->gatewayUser($client['email']);
         $this->assertTrue($u['exists'], 'ClientAdd did not create the S3 user');
-        $this->assertCount(1, array_filter($this->control()->users(), static fn (array $x): bool => $x['email'] === $client['email']));
+        $this->assertCount(
+            1,
+            array_filter($this->control()->users(), static fn (array $x): bool => $x['email'] === $client['email']),
+        );
         $this->assertStringContainsString('created for new client ' . $client['id'], \WhmcsStub::activityText());
-        $this->assertSame($client['id'], \WhmcsStub::$activity[0]['client_id'], 'the Activity Log line belongs to the client');
+        $this->assertSame(
+            $client['id'],
+            \WhmcsStub::$activity[0]['client_id'],
+            'the Activity Log line belongs to the client',
+        );
         $this->assertStringNotContainsString('staas: staas:', \WhmcsStub::activityText());
         $this->assertCount(1, $this->control()->notes($client['id']));
         $this->assertNoFailureLogged();
@@ -81,12 +92,26 @@ final class ClientEventsTest extends StaasTestCase
         $new = $this->uniqueEmail('moved');
         $this->control()->setClientEmail($client['id'], $new);
         $this->loginAdmin(3);
-        $this->runHook('ClientEdit', ['userid' => $client['id'], 'email' => $new, 'firstname' => 'Test', 'olddata' => ['email' => $client['email'], 'firstname' => 'Test']]);
-        $this->assertSame(['client_id' => $client['id'], 'admin_id' => 3, 'email' => $new, 'old_email' => $client['email']], $this->sent('client-edit'));
+        $this->runHook(
+            'ClientEdit',
+            [
+                'userid' => $client['id'],
+                'email' => $new,
+                'firstname' => 'Test',
+                'olddata' => ['email' => $client['email'], 'firstname' => 'Test'],
+            ],
+        );
+        $this->assertSame(
+            ['client_id' => $client['id'], 'admin_id' => 3, 'email' => $new, 'old_email' => $client['email']],
+            $this->sent('client-edit'),
+        );
         $u = $this->gatewayUser($svc['email']);
         $this->assertTrue($u['exists']);
         $this->assertSame('enabled', $u['state']);
-        $this->assertFalse($this->gatewayUser($this->s3Email(['email' => $new], $svc['id']))['exists'], 'no second user for the new address');
+        $this->assertFalse(
+            $this->gatewayUser($this->s3Email(['email' => $new], $svc['id']))['exists'],
+            'no second user for the new address',
+        );
         $this->assertSame('success', staas_SuspendAccount($svc['params']), 'the service still finds its user');
         $this->assertNoFailureLogged();
     }
@@ -94,7 +119,10 @@ final class ClientEventsTest extends StaasTestCase
     public function testAProfileSaveWithoutEmailChangeSendsNothing(): void
     {
         $client = $this->newClient('same');
-        $this->runHook('ClientEdit', ['userid' => $client['id'], 'email' => $client['email'], 'olddata' => ['email' => $client['email']]]);
+        $this->runHook(
+            'ClientEdit',
+            ['userid' => $client['id'], 'email' => $client['email'], 'olddata' => ['email' => $client['email']]],
+        );
         $this->assertSame([], \WhmcsStub::$moduleLog);
     }
 
@@ -158,18 +186,35 @@ final class ClientEventsTest extends StaasTestCase
         $client = $this->newClient('offline');
         $this->staasDown();
         $this->runHook('ClientAdd', $this->clientAddVars($client));
-        $this->runHook('ClientEdit', ['userid' => $client['id'], 'email' => 'new-' . $client['email'], 'olddata' => ['email' => $client['email']]]);
+        $this->runHook(
+            'ClientEdit',
+            [
+                'userid' => $client['id'],
+                'email' => 'new-' . $client['email'],
+                'olddata' => ['email' => $client['email']],
+            ],
+        );
         $this->runHook('ClientClose', ['userid' => $client['id']]);
         $this->runHook('PreDeleteClient', ['userid' => $client['id']]);
         $this->runHook('DailyCronJob', []);
         $this->assertCount(5, \WhmcsStub::$activity, 'each failure is one Activity Log line');
         foreach (['client-add', 'client-edit', 'client-close', 'client-delete'] as $i => $event) {
             $line = \WhmcsStub::$activity[$i];
-            $this->assertStringContainsString("the {$event} event for client {$client['id']} failed: staas is unreachable", $line['description']);
+            $this->assertStringContainsString(
+                "the {$event} event for client {$client['id']} failed: staas is unreachable",
+                $line['description'],
+            );
             $this->assertSame($client['id'], $line['client_id']);
         }
         $this->assertStringContainsString('the daily-cron event failed', \WhmcsStub::$activity[4]['description']);
-        $this->assertCount(5, array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => str_contains((string) print_r($e['response'], true), 'curl_error')), 'each failure is in the module log');
+        $this->assertCount(
+            5,
+            array_filter(
+                \WhmcsStub::$moduleLog,
+                static fn (array $e): bool => str_contains((string) print_r($e['response'], true), 'curl_error'),
+            ),
+            'each failure is in the module log',
+        );
     }
 
     public function testHooksTakeWhateverWhmcsPasses(): void
@@ -187,7 +232,10 @@ final class ClientEventsTest extends StaasTestCase
     public function testAHookWithoutClientIdIsLoggedNotSent(): void
     {
         $this->runHook('ClientClose', []);
-        $this->assertSame([], array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => isset($e['request']['url'])));
+        $this->assertSame(
+            [],
+            array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => isset($e['request']['url'])),
+        );
         $this->assertStringContainsString('WHMCS passed no client id', \WhmcsStub::activityText());
     }
 }

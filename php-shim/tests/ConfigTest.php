@@ -53,7 +53,12 @@ final class ConfigTest extends TestCase
 
     public function testTheFileIsUsedWhenNothingElseIsSet(): void
     {
-        $file = $this->file(['url' => 'https://staas.example.com/', 'secret' => self::SECRET, 'timeout' => 20, 'connect_timeout' => '3']);
+        $file = $this->file([
+            'url' => 'https://staas.example.com/',
+            'secret' => self::SECRET,
+            'timeout' => 20,
+            'connect_timeout' => '3',
+        ]);
         $c = Config::load([], $file, []);
         $this->assertSame('https://staas.example.com', $c->url);
         $this->assertSame(self::SECRET, $c->secret);
@@ -81,8 +86,17 @@ final class ConfigTest extends TestCase
     {
         $file = $this->file(['url' => 'https://file.example.com', 'secret' => self::SECRET]);
         $hash = str_repeat('h', 48);
-        $params = ['serverhostname' => 'staas.internal.example', 'serversecure' => true, 'serverport' => '8443', 'serveraccesshash' => " {$hash}\n"];
-        $c = Config::load($params, $file, ['STAAS_URL' => 'https://env.example.com', 'STAAS_SHIM_SECRET' => str_repeat('e', 40)]);
+        $params = [
+            'serverhostname' => 'staas.internal.example',
+            'serversecure' => true,
+            'serverport' => '8443',
+            'serveraccesshash' => " {$hash}\n",
+        ];
+        $c = Config::load(
+            $params,
+            $file,
+            ['STAAS_URL' => 'https://env.example.com', 'STAAS_SHIM_SECRET' => str_repeat('e', 40)],
+        );
         $this->assertSame('https://staas.internal.example:8443', $c->url);
         $this->assertSame($hash, $c->secret);
     }
@@ -90,7 +104,11 @@ final class ConfigTest extends TestCase
     public function testAServerEntryWithoutHostnameDefersToTheFile(): void
     {
         $file = $this->file(['url' => 'https://file.example.com', 'secret' => self::SECRET]);
-        $c = Config::load(['serverhostname' => '', 'serverip' => '203.0.113.7', 'serveraccesshash' => '', 'serversecure' => true], $file, []);
+        $c = Config::load(
+            ['serverhostname' => '', 'serverip' => '203.0.113.7', 'serveraccesshash' => '', 'serversecure' => true],
+            $file,
+            [],
+        );
         $this->assertSame('https://file.example.com', $c->url);
         $this->assertSame(self::SECRET, $c->secret);
     }
@@ -100,20 +118,44 @@ final class ConfigTest extends TestCase
         foreach (['http://127.0.0.1:8080', 'http://localhost:8080'] as $ok) {
             $this->assertSame($ok, Config::load([], $this->file(['url' => $ok, 'secret' => self::SECRET]), [])->url);
         }
-        $this->refused(fn () => Config::load([], $this->file(['url' => 'http://staas.example.com', 'secret' => self::SECRET]), []), 'must use https://');
-        $this->refused(fn () => Config::load(['serverhostname' => 'staas.example.com', 'serversecure' => false], $this->file(['secret' => self::SECRET]), []), 'must use https://');
+        $this->refused(
+            fn () => Config::load([], $this->file(['url' => 'http://staas.example.com', 'secret' => self::SECRET]), []),
+            'must use https://',
+        );
+        $this->refused(
+            fn () => Config::load(
+                ['serverhostname' => 'staas.example.com', 'serversecure' => false],
+                $this->file(['secret' => self::SECRET]),
+                [],
+            ),
+            'must use https://',
+        );
     }
 
     public function testAPathWouldBreakTheSignature(): void
     {
-        $this->refused(fn () => Config::load([], $this->file(['url' => 'https://example.com/staas', 'secret' => self::SECRET]), []), 'scheme, host and port');
-        $this->refused(fn () => Config::load([], $this->file(['url' => 'https://example.com?x=1', 'secret' => self::SECRET]), []), 'scheme, host and port');
+        $this->refused(
+            fn () => Config::load(
+                [],
+                $this->file(['url' => 'https://example.com/staas', 'secret' => self::SECRET]),
+                [],
+            ),
+            'scheme, host and port',
+        );
+        $this->refused(
+            fn () => Config::load([], $this->file(['url' => 'https://example.com?x=1', 'secret' => self::SECRET]), []),
+            'scheme, host and port',
+        );
     }
 
     public function testCredentialsInTheUrlAreRefusedAndNotShown(): void
     {
         try {
-            Config::load([], $this->file(['url' => 'https://admin:hunter2-secret@example.com', 'secret' => self::SECRET]), []);
+            Config::load(
+                [],
+                $this->file(['url' => 'https://admin:hunter2-secret@example.com', 'secret' => self::SECRET]),
+                [],
+            );
             $this->fail('accepted');
         } catch (StaasException $e) {
             $this->assertStringNotContainsString('hunter2-secret', $e->getMessage());
@@ -123,7 +165,10 @@ final class ConfigTest extends TestCase
     public function testNothingConfiguredSaysWhatToDo(): void
     {
         $this->refused(fn () => Config::load([], $this->dir . '/missing.php', []), 'config.example.php');
-        $this->refused(fn () => Config::load([], $this->file(['url' => 'https://staas.example.com']), []), 'shared secret');
+        $this->refused(
+            fn () => Config::load([], $this->file(['url' => 'https://staas.example.com']), []),
+            'shared secret',
+        );
     }
 
     public function testAShortSecretIsRefusedWithoutShowingIt(): void
@@ -139,8 +184,22 @@ final class ConfigTest extends TestCase
 
     public function testBadTimeouts(): void
     {
-        $this->refused(fn () => Config::load([], $this->file(['url' => 'https://s.example.com', 'secret' => self::SECRET, 'timeout' => 0]), []), 'timeout');
-        $this->refused(fn () => Config::load([], $this->file(['url' => 'https://s.example.com', 'secret' => self::SECRET, 'connect_timeout' => 'soon']), []), 'connect_timeout');
+        $this->refused(
+            fn () => Config::load(
+                [],
+                $this->file(['url' => 'https://s.example.com', 'secret' => self::SECRET, 'timeout' => 0]),
+                [],
+            ),
+            'timeout',
+        );
+        $this->refused(
+            fn () => Config::load(
+                [],
+                $this->file(['url' => 'https://s.example.com', 'secret' => self::SECRET, 'connect_timeout' => 'soon']),
+                [],
+            ),
+            'connect_timeout',
+        );
     }
 
     public function testAFileThatReturnsNoArray(): void
@@ -165,7 +224,10 @@ final class ConfigTest extends TestCase
 
     public function testTheDefaultFileIsNextToTheModule(): void
     {
-        $this->assertSame(realpath(dirname(__DIR__) . '/modules/servers/staas'), realpath(dirname(Config::defaultFile())));
+        $this->assertSame(
+            realpath(dirname(__DIR__) . '/modules/servers/staas'),
+            realpath(dirname(Config::defaultFile())),
+        );
         $this->assertSame('config.php', basename(Config::defaultFile()));
     }
 }

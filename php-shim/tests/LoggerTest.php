@@ -28,7 +28,10 @@ final class LoggerTest extends TestCase
         $log = new Logger(self::SHARED);
         $log->moduleCall(
             'client-area',
-            ['url' => 'https://staas.example.com/shim/v1/module/client-area', 'body' => ['params' => ['token' => self::TOKEN, 'access_key' => self::ACCESS_KEY]]],
+            [
+                'url' => 'https://staas.example.com/shim/v1/module/client-area',
+                'body' => ['params' => ['token' => self::TOKEN, 'access_key' => self::ACCESS_KEY]],
+            ],
             ['http_status' => 200, 'body' => ['html' => '<code>' . self::S3_SECRET . '</code> shared=' . self::SHARED]],
             'done',
         );
@@ -37,11 +40,18 @@ final class LoggerTest extends TestCase
         $this->assertSame('client-area', $entry['action']);
         foreach ([self::SHARED, self::S3_SECRET, self::ACCESS_KEY, self::TOKEN] as $secret) {
             $this->assertContains($secret, $entry['mask'], 'WHMCS must be given the value to mask');
-            $this->assertStringNotContainsString($secret, print_r([$entry['request'], $entry['response'], $entry['processed']], true));
+            $this->assertStringNotContainsString(
+                $secret,
+                print_r([$entry['request'], $entry['response'], $entry['processed']], true),
+            );
             $this->assertStringNotContainsString($secret, $entry['logged']);
         }
         $this->assertStringContainsString(Logger::REDACTED, print_r($entry['response'], true));
-        $this->assertStringContainsString('https://staas.example.com/shim/v1/module/client-area', $entry['logged'], 'the rest stays readable');
+        $this->assertStringContainsString(
+            'https://staas.example.com/shim/v1/module/client-area',
+            $entry['logged'],
+            'the rest stays readable',
+        );
     }
 
     public function testSecretsSeenEarlierStayMaskedLater(): void
@@ -65,7 +75,10 @@ final class LoggerTest extends TestCase
     {
         $log = new Logger(self::SHARED);
         $log->activity('staas: failed with ' . self::SHARED, 42);
-        $this->assertSame([['description' => 'staas: failed with ' . Logger::REDACTED, 'client_id' => 42]], \WhmcsStub::$activity);
+        $this->assertSame(
+            [['description' => 'staas: failed with ' . Logger::REDACTED, 'client_id' => 42]],
+            \WhmcsStub::$activity,
+        );
     }
 
     public function testLongerSecretsAreReplacedFirst(): void

@@ -37,7 +37,10 @@ final class MetricProviderTest extends StaasTestCase
         $this->assertInstanceOf(ProviderInterface::class, $provider);
 
         $metrics = $provider->metrics();
-        $this->assertSame(array_keys(self::TYPES), array_map(static fn (Metric $m): string => $m->systemName(), $metrics));
+        $this->assertSame(
+            array_keys(self::TYPES),
+            array_map(static fn (Metric $m): string => $m->systemName(), $metrics),
+        );
         foreach ($metrics as $m) {
             $name = $m->systemName();
             $this->assertSame(self::TYPES[$name], $m->type(), $name);
@@ -62,9 +65,19 @@ final class MetricProviderTest extends StaasTestCase
         $this->control()->addBucket($emailA, 'metrics-' . $a, 2, 1000000);
         // Neither a terminated service nor another server's is asked about.
         $gone = $this->newServiceId();
-        Capsule::$tables['tblhosting'][$gone] = ['id' => $gone, 'server' => 62, 'domain' => 'gone@example.com', 'domainstatus' => 'Terminated'];
+        Capsule::$tables['tblhosting'][$gone] = [
+            'id' => $gone,
+            'server' => 62,
+            'domain' => 'gone@example.com',
+            'domainstatus' => 'Terminated',
+        ];
         $other = $this->newServiceId();
-        Capsule::$tables['tblhosting'][$other] = ['id' => $other, 'server' => 63, 'domain' => 'other@example.com', 'domainstatus' => 'Active'];
+        Capsule::$tables['tblhosting'][$other] = [
+            'id' => $other,
+            'server' => 63,
+            'domain' => 'other@example.com',
+            'domainstatus' => 'Active',
+        ];
 
         $provider = staas_MetricProvider($this->serverParams(62));
         $deadline = microtime(true) + 15;
@@ -105,14 +118,22 @@ final class MetricProviderTest extends StaasTestCase
         $metrics = $provider->tenantUsage($emailA);
         $this->assertSame([$a], $this->lastRequest()['service_ids'], 'one call for the one service');
         $this->assertSame($emailA, $this->lastAnswer()['services'][0]['tenant']);
-        $this->assertMetrics($metrics, $this->lastAnswer()['services'][0]['metrics'], $this->lastAnswer()['collected_at']);
+        $this->assertMetrics(
+            $metrics,
+            $this->lastAnswer()['services'][0]['metrics'],
+            $this->lastAnswer()['collected_at'],
+        );
         $this->assertCount(8, $provider->tenantUsage($emailB));
 
         \WhmcsStub::$moduleLog = [];
         $this->assertSame([], $provider->tenantUsage('nobody@example.com'));
         $this->assertSame([], $provider->tenantUsage(''));
         $this->assertSame([], \WhmcsStub::$moduleLog, 'an unknown tenant needs no call');
-        $this->assertSame([], staas_MetricProvider($this->serverParams(65))->tenantUsage($emailA), 'another server\'s tenant');
+        $this->assertSame(
+            [],
+            staas_MetricProvider($this->serverParams(65))->tenantUsage($emailA),
+            'another server\'s tenant',
+        );
     }
 
     public function testStaasDownIsNoFiguresAndALogEntryWithoutTheSecret(): void
@@ -129,20 +150,39 @@ final class MetricProviderTest extends StaasTestCase
             $this->assertSame('metrics', $e['action']);
             $this->assertStringContainsString('unreachable', (string) $e['processed']);
         }
-        $this->assertCount(2, \WhmcsStub::$activity, 'the module log is off unless an admin turns it on: the Activity Log says why figures are missing');
-        $this->assertStringContainsString('staas: fetching the usage of 1 of the 1 services on server 66 (1 call(s) to staas) failed: staas is unreachable', \WhmcsStub::activityText());
-        $this->assertStringContainsString('staas: fetching usage figures (MetricProvider tenantUsage) failed: staas is unreachable', \WhmcsStub::activityText());
+        $this->assertCount(
+            2,
+            \WhmcsStub::$activity,
+            'the module log is off unless an admin turns it on: the Activity Log says why figures are missing',
+        );
+        $this->assertStringContainsString(
+            'staas: fetching the usage of 1 of the 1 services on server 66 (1 call(s) to staas) failed: '
+            . 'staas is unreachable',
+            \WhmcsStub::activityText(),
+        );
+        $this->assertStringContainsString(
+            'staas: fetching usage figures (MetricProvider tenantUsage) failed: staas is unreachable',
+            \WhmcsStub::activityText(),
+        );
         $this->assertNotLogged($this->secret(), 'the shared secret');
     }
 
     public function testAServerEntrysAccessHashIsMaskedWhenStaasIsDown(): void
     {
         $sid = $this->newServiceId();
-        Capsule::$tables['tblhosting'][$sid] = ['id' => $sid, 'server' => 67, 'domain' => 'x@example.com', 'domainstatus' => 'Active'];
+        Capsule::$tables['tblhosting'][$sid] = [
+            'id' => $sid,
+            'server' => 67,
+            'domain' => 'x@example.com',
+            'domainstatus' => 'Active',
+        ];
         $hash = 'access-hash-' . bin2hex(random_bytes(16));
         $params = $this->serverParams(67);
         $params['serveraccesshash'] = $hash;
-        $params['serverhostname'] = parse_url(self::env('STAAS_DOWN_URL'), PHP_URL_HOST) . ':' . parse_url(self::env('STAAS_DOWN_URL'), PHP_URL_PORT);
+        $params['serverhostname'] = parse_url(self::env('STAAS_DOWN_URL'), PHP_URL_HOST) . ':' . parse_url(
+            self::env('STAAS_DOWN_URL'),
+            PHP_URL_PORT,
+        );
         $params['serversecure'] = false;
 
         $this->assertSame([], staas_MetricProvider($params)->usage());
@@ -180,18 +220,35 @@ final class MetricProviderTest extends StaasTestCase
     public function testUsageAsksInChunks(): void
     {
         for ($i = 1; $i <= 2500; $i++) {
-            Capsule::$tables['tblhosting'][800000 + $i] = ['id' => 800000 + $i, 'server' => 70, 'domain' => 'd' . $i . '@example.com', 'domainstatus' => $i % 2 ? 'Active' : 'Suspended'];
+            Capsule::$tables['tblhosting'][800000 + $i] = [
+                'id' => 800000 + $i,
+                'server' => 70,
+                'domain' => 'd' . $i . '@example.com',
+                'domainstatus' => $i % 2 ? 'Active' : 'Suspended',
+            ];
         }
-        $this->assertSame([], staas_MetricProvider($this->serverParams(70))->usage(), 'staas has no S3 user for any of them');
-        $calls = array_values(array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => $e['action'] === 'metrics'));
-        $this->assertSame([1000, 1000, 500], array_map(static fn (array $e): int => count($e['request']['body']['service_ids']), $calls));
+        $this->assertSame(
+            [],
+            staas_MetricProvider($this->serverParams(70))->usage(),
+            'staas has no S3 user for any of them',
+        );
+        $calls = array_values(
+            array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => $e['action'] === 'metrics'),
+        );
+        $this->assertSame(
+            [1000, 1000, 500],
+            array_map(static fn (array $e): int => count($e['request']['body']['service_ids']), $calls),
+        );
     }
 
     public function testAServerWithoutServicesCallsNothing(): void
     {
         $this->assertSame([], staas_MetricProvider($this->serverParams(71))->usage());
         $this->assertSame([], staas_MetricProvider([])->usage(), 'no server id');
-        $this->assertSame([], array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => isset($e['request']['url'])));
+        $this->assertSame(
+            [],
+            array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => isset($e['request']['url'])),
+        );
     }
 
     /** @return array<string, mixed> the server params WHMCS passes staas_MetricProvider */
@@ -199,7 +256,8 @@ final class MetricProviderTest extends StaasTestCase
     {
         return [
             'serverid' => (string) $serverId, 'serverip' => '', 'serverhostname' => '', 'serverusername' => '',
-            'serverpassword' => 'server-password-never-sent', 'serveraccesshash' => '', 'serversecure' => true, 'serverport' => '',
+            'serverpassword' => 'server-password-never-sent', 'serveraccesshash' => '', 'serversecure' => true,
+            'serverport' => '',
         ];
     }
 
@@ -233,7 +291,10 @@ final class MetricProviderTest extends StaasTestCase
     /** @param list<Metric> $metrics */
     private function assertMetrics(array $metrics, array $wire, int $collectedAt): void
     {
-        $this->assertSame(array_keys(self::TYPES), array_map(static fn (Metric $m): string => $m->systemName(), $metrics));
+        $this->assertSame(
+            array_keys(self::TYPES),
+            array_map(static fn (Metric $m): string => $m->systemName(), $metrics),
+        );
         foreach ($metrics as $m) {
             $name = $m->systemName();
             $this->assertSame(self::TYPES[$name], $m->type(), $name);

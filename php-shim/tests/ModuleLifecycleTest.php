@@ -26,16 +26,37 @@ final class ModuleLifecycleTest extends StaasTestCase
 
         $options = staas_ConfigOptions();
         $this->assertSame([
-            'Ops limit: default (ops/s)', 'Ops limit: GET (ops/s)', 'Ops limit: PUT (ops/s)', 'Ops limit: LIST (ops/s)',
-            'Ops limit: DELETE (ops/s)', 'Bandwidth limit: out (KB/s)', 'User quota (GB)', 'Buckets left at termination',
-            'S3 user email template',
+            'Ops limit: default (ops/s)', 'Ops limit: GET (ops/s)', 'Ops limit: PUT (ops/s)',
+            'Ops limit: LIST (ops/s)', 'Ops limit: DELETE (ops/s)', 'Bandwidth limit: out (KB/s)',
+            'User quota (GB)', 'Buckets left at termination', 'S3 user email template',
         ], array_values(array_column($options, 'FriendlyName')), 'configoption1…9 in this order');
-        $this->assertSame(\WHMCS\Module\Server\Staas\Payload::CONFIG_KEYS, array_keys($options));
+        $names = [
+            'ops_default',
+            'ops_get',
+            'ops_put',
+            'ops_list',
+            'ops_delete',
+            'bandwidth_out',
+            'quota_gb',
+            'terminate_buckets',
+            'email_template',
+        ];
+        $this->assertSame($names, array_keys($options), 'the wire names staas decodes, in configoption order');
+        $this->assertSame($names, \WHMCS\Module\Server\Staas\ProductSettings::names());
         $this->assertSame('dropdown', $options['terminate_buckets']['Type']);
-        $this->assertSame(['fail' => 'Fail with a message', 'purge' => 'Purge: delete every object and bucket'], $options['terminate_buckets']['Options']);
+        $this->assertSame(
+            ['fail' => 'Fail with a message', 'purge' => 'Purge: delete every object and bucket'],
+            $options['terminate_buckets']['Options'],
+        );
         $this->assertSame('{local}+s3-{service_id}@{domain}', $options['email_template']['Default']);
-        $this->assertSame(['generatekey', 'revokekey', 'revealsecret', 'hidesecret'], array_values(staas_ClientAreaAllowedFunctions()));
-        $this->assertSame(array_keys(\WHMCS\Module\Server\Staas\ServerModule::CLIENT_ACTIONS), array_values(staas_ClientAreaAllowedFunctions()));
+        $this->assertSame(
+            ['generatekey', 'revokekey', 'revealsecret', 'hidesecret'],
+            array_values(staas_ClientAreaAllowedFunctions()),
+        );
+        $this->assertSame(
+            array_keys(\WHMCS\Module\Server\Staas\ServerModule::CLIENT_ACTIONS),
+            array_values(staas_ClientAreaAllowedFunctions()),
+        );
         foreach (staas_ClientAreaAllowedFunctions() as $fn) {
             $this->assertTrue(function_exists('staas_' . $fn), "staas_{$fn} is allowed but missing");
         }
@@ -62,7 +83,11 @@ final class ModuleLifecycleTest extends StaasTestCase
         $this->assertEquals(0, $u['limits']['ops_list']);
         $this->assertEquals(2048, $u['limits']['bandwidth_out']);
         $this->assertEquals(100, $u['quota_gb']);
-        $this->assertCount(1, array_filter($this->control()->users(), static fn (array $x): bool => $x['email'] === $email), 'a retry made a second user');
+        $this->assertCount(
+            1,
+            array_filter($this->control()->users(), static fn (array $x): bool => $x['email'] === $email),
+            'a retry made a second user',
+        );
         // The service shows the S3 user: domain = its email, username = its id.
         $row = Capsule::$tables['tblhosting'][$sid];
         $this->assertSame($email, $row['domain']);
@@ -74,11 +99,19 @@ final class ModuleLifecycleTest extends StaasTestCase
         $tabHtml = implode("\n", $tab);
         $this->assertStringContainsString($u['id'], $tabHtml);
         $this->assertStringContainsString($u['keys'][0]['access_key'], $tabHtml);
-        $this->assertStringNotContainsString($u['keys'][0]['secret_key'], $tabHtml, 'the services tab must mask secrets');
+        $this->assertStringNotContainsString(
+            $u['keys'][0]['secret_key'],
+            $tabHtml,
+            'the services tab must mask secrets',
+        );
 
         $params['status'] = 'Active';
         for ($i = 0; $i < 2; $i++) {
-            $this->assertSame('success', staas_SuspendAccount($params + ['suspendreason' => 'Overdue on Payment']), "suspend #{$i}");
+            $this->assertSame(
+                'success',
+                staas_SuspendAccount($params + ['suspendreason' => 'Overdue on Payment']),
+                "suspend #{$i}",
+            );
             $this->assertSame('disabled', $this->gatewayUser($email)['state']);
         }
         $this->assertSame('Overdue on Payment', $this->lastRequest('suspend')['params']['suspend_reason']);
@@ -90,7 +123,12 @@ final class ModuleLifecycleTest extends StaasTestCase
         }
 
         $params['status'] = 'Active';
-        $upgraded = $this->moduleParams($client, $sid, ['ops_get' => '200', 'ops_put' => '', 'ops_default' => '', 'bandwidth_out' => '', 'quota_gb' => '250'], 'Active');
+        $upgraded = $this->moduleParams(
+            $client,
+            $sid,
+            ['ops_get' => '200', 'ops_put' => '', 'ops_default' => '', 'bandwidth_out' => '', 'quota_gb' => '250'],
+            'Active',
+        );
         for ($i = 0; $i < 2; $i++) {
             $this->assertSame('success', staas_ChangePackage($upgraded), "change package #{$i}");
         }
@@ -127,13 +165,14 @@ final class ModuleLifecycleTest extends StaasTestCase
     {
         $client = $this->newClient('badcfg');
         $before = count($this->control()->users());
-        foreach ([
+        $settings = [
             ['ops_get' => 'fast'],
             ['quota_gb' => '-3'],
             ['bandwidth_out' => '1.5'],
             ['terminate_buckets' => 'delete'],
             ['email_template' => 'everyone@example.com'],
-        ] as $bad) {
+        ];
+        foreach ($settings as $bad) {
             $sid = $this->newServiceId();
             $result = staas_CreateAccount($this->moduleParams($client, $sid, $bad));
             $name = staas_ConfigOptions()[array_key_first($bad)]['FriendlyName'];
@@ -193,7 +232,12 @@ final class ModuleLifecycleTest extends StaasTestCase
     {
         // As WHMCS's sample module test: the types WHMCS expects, whatever
         // comes in; never an exception or a PHP warning.
-        foreach (['staas_CreateAccount', 'staas_SuspendAccount', 'staas_UnsuspendAccount', 'staas_TerminateAccount', 'staas_ChangePackage', 'staas_UsageUpdate', 'staas_generatekey', 'staas_revokekey', 'staas_revealsecret', 'staas_hidesecret'] as $fn) {
+        $functions = [
+            'staas_CreateAccount', 'staas_SuspendAccount', 'staas_UnsuspendAccount', 'staas_TerminateAccount',
+            'staas_ChangePackage', 'staas_UsageUpdate', 'staas_generatekey', 'staas_revokekey',
+            'staas_revealsecret', 'staas_hidesecret',
+        ];
+        foreach ($functions as $fn) {
             $r = $fn([]);
             $this->assertIsString($r, $fn);
             $this->assertNotSame('', $r, $fn);

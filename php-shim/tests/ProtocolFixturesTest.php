@@ -6,6 +6,7 @@ namespace StaasShimTests;
 
 use PHPUnit\Framework\TestCase;
 use WHMCS\Module\Server\Staas\Payload;
+use WHMCS\Module\Server\Staas\ProductSettings;
 use WHMCS\Module\Server\Staas\Signer;
 
 /**
@@ -46,9 +47,22 @@ final class ProtocolFixturesTest extends TestCase
     public function testSigningVector(array $v): void
     {
         $this->assertSame($v['body_sha256'], hash('sha256', $v['body']));
-        $this->assertSame($v['canonical'], Signer::canonical($v['method'], $v['request_uri'], $v['timestamp'], $v['nonce'], $v['body']));
-        $this->assertSame($v['signature'], Signer::sign($v['secret'], $v['method'], $v['request_uri'], $v['timestamp'], $v['nonce'], $v['body']));
-        $headers = Signer::headers($v['secret'], $v['method'], $v['request_uri'], $v['body'], $v['timestamp'], $v['nonce']);
+        $this->assertSame(
+            $v['canonical'],
+            Signer::canonical($v['method'], $v['request_uri'], $v['timestamp'], $v['nonce'], $v['body']),
+        );
+        $this->assertSame(
+            $v['signature'],
+            Signer::sign($v['secret'], $v['method'], $v['request_uri'], $v['timestamp'], $v['nonce'], $v['body']),
+        );
+        $headers = Signer::headers(
+            $v['secret'],
+            $v['method'],
+            $v['request_uri'],
+            $v['body'],
+            $v['timestamp'],
+            $v['nonce'],
+        );
         $this->assertSame([
             'X-Staas-Timestamp: ' . $v['timestamp'],
             'X-Staas-Nonce: ' . $v['nonce'],
@@ -75,13 +89,25 @@ final class ProtocolFixturesTest extends TestCase
     /** What the PHP sends, decoded as staas decodes it (JSON, not PHP arrays). */
     private function wire(array $payload): mixed
     {
-        return json_decode(json_encode($payload, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE), true, 512, JSON_THROW_ON_ERROR);
+        return json_decode(
+            json_encode($payload, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE),
+            true,
+            512,
+            JSON_THROW_ON_ERROR,
+        );
     }
 
     public function testAdminRequest(): void
     {
         $want = self::fixture('admin_request.json');
-        $got = Payload::admin(1, ['View Clients Summary', 'Perform Server Operations'], 42, 'addonmodules.php?module=staas&action=act', '1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b', 'Zoë Admin (zadmin)');
+        $got = Payload::admin(
+            1,
+            ['View Clients Summary', 'Perform Server Operations'],
+            42,
+            'addonmodules.php?module=staas&action=act',
+            '1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b',
+            'Zoë Admin (zadmin)',
+        );
         $this->assertSame($want, $this->wire($got));
     }
 
@@ -90,7 +116,10 @@ final class ProtocolFixturesTest extends TestCase
         // array_filter leaves holes, which json_encode would turn into an
         // object ({"0":…,"3":…}); the shim sends a list.
         $filtered = array_filter([0 => 'View Clients Summary', 1 => '', 2 => '', 3 => 'Perform Server Operations']);
-        $got = json_encode(Payload::admin(1, $filtered, 42, 'addonmodules.php?module=staas&action=act', 'x'), JSON_THROW_ON_ERROR);
+        $got = json_encode(
+            Payload::admin(1, $filtered, 42, 'addonmodules.php?module=staas&action=act', 'x'),
+            JSON_THROW_ON_ERROR,
+        );
         $this->assertStringContainsString('"permissions":["View Clients Summary","Perform Server Operations"]', $got);
     }
 
@@ -123,7 +152,9 @@ final class ProtocolFixturesTest extends TestCase
 
     public function testActionParamsDropWhatTheProtocolRefuses(): void
     {
-        $got = Payload::params(['ok' => 'v', 'Bad Key' => 'x', 'nested' => ['a'], 'n' => 5, 'long' => str_repeat('é', 600)]);
+        $got = Payload::params(
+            ['ok' => 'v', 'Bad Key' => 'x', 'nested' => ['a'], 'n' => 5, 'long' => str_repeat('é', 600)],
+        );
         $this->assertSame(['ok', 'n', 'long'], array_keys($got));
         $this->assertSame('5', $got['n']);
         $this->assertLessThanOrEqual(1024, strlen($got['long']));
@@ -145,15 +176,15 @@ final class ProtocolFixturesTest extends TestCase
 
     public function testModuleRequest(): void
     {
-        $want = self::fixture('module_request.json');
+        $want = self::withCluster(self::fixture('module_request.json'));
         $got = Payload::module($this->fixtureParams('Pending', '{local}+s3-{service_id}@{domain}'), 0);
         $this->assertEquals($want, $this->wire($got));
-        $this->assertSame(Payload::CONFIG_KEYS, array_keys($got['config']), 'config keys in configoption order');
+        $this->assertSame(ProductSettings::names(), array_keys($got['config']), 'config keys in configoption order');
     }
 
     public function testModuleRequestOfAClientAction(): void
     {
-        $want = self::fixture('module_request_client_action.json');
+        $want = self::withCluster(self::fixture('module_request_client_action.json'));
         $got = Payload::module($this->fixtureParams('Active', ''), 0, [
             'token' => '5f0e2a7c9b1d3e4f5a6b7c8d9e0f1a2b3c4d5e6f', 'access_key' => '6b2f0a9c1d3e4f50ABCD',
         ]);
@@ -162,12 +193,50 @@ final class ProtocolFixturesTest extends TestCase
 
     public function testEventRequests(): void
     {
-        $this->assertEquals(self::fixture('event_request_client_edit.json'), $this->wire(Payload::event(42, 1, 'zoë@example.net', 'zoë@example.com')));
+        $this->assertEquals(
+            self::fixture('event_request_client_edit.json'),
+            $this->wire(Payload::event(42, 1, 'zoë@example.net', 'zoë@example.com')),
+        );
         $this->assertEquals(self::fixture('event_request_daily_cron.json'), $this->wire(Payload::event(0, 0)));
     }
 
     public function testUsageRequest(): void
     {
-        $this->assertEquals(self::fixture('usage_request.json'), $this->wire(Payload::usage(1, [1234, 1235, 1240])));
+        $this->assertEquals(
+            self::withCluster(self::fixture('usage_request.json')),
+            $this->wire(Payload::usage(1, [1234, 1235, 1240])),
+        );
+    }
+
+    /**
+     * The fixtures' requests come from a server entry without a Username,
+     * so they are for the default cluster: "cluster" is "" when a fixture
+     * leaves it out.
+     *
+     * @param array<string, mixed> $fixture
+     *
+     * @return array<string, mixed>
+     */
+    private static function withCluster(array $fixture): array
+    {
+        return $fixture + ['cluster' => ''];
+    }
+
+    public function testTheClusterIsTheServerEntrysUsername(): void
+    {
+        $params = $this->fixtureParams('Active', '');
+        foreach (['' => '', 'eu-2' => 'eu-2', "  eu-2 \n" => 'eu-2', 'EU 2' => 'EU 2'] as $username => $cluster) {
+            $params['serverusername'] = $username;
+            $this->assertSame(
+                $cluster,
+                Payload::module($params, 0)['cluster'],
+                'trimmed, otherwise as given: staas checks the name',
+            );
+            $this->assertSame($cluster, Payload::server($params, 0)['cluster']);
+            $this->assertSame($cluster, Payload::usage(1, [1234], $params)['cluster']);
+        }
+        unset($params['serverusername']);
+        $this->assertSame('', Payload::module($params, 0)['cluster'], 'no server entry: the default cluster');
+        $this->assertSame('', Payload::usage(1, [1234])['cluster']);
     }
 }

@@ -25,16 +25,46 @@ final class UsageAndGatewayTest extends StaasTestCase
         // Other rows the update must leave alone: another server's service,
         // a terminated one, and an active one staas has no S3 user for.
         $other = $this->newServiceId();
-        Capsule::$tables['tblhosting'][$other] = ['id' => $other, 'server' => 42, 'domainstatus' => 'Active', 'diskusage' => 7, 'disklimit' => 7, 'bwusage' => 7, 'bwlimit' => 7, 'lastupdate' => 'then'];
+        Capsule::$tables['tblhosting'][$other] = [
+            'id' => $other,
+            'server' => 42,
+            'domainstatus' => 'Active',
+            'diskusage' => 7,
+            'disklimit' => 7,
+            'bwusage' => 7,
+            'bwlimit' => 7,
+            'lastupdate' => 'then',
+        ];
         $gone = $this->newServiceId();
-        Capsule::$tables['tblhosting'][$gone] = ['id' => $gone, 'server' => 41, 'domainstatus' => 'Terminated', 'diskusage' => 7, 'disklimit' => 7, 'bwusage' => 7, 'bwlimit' => 7, 'lastupdate' => 'then'];
+        Capsule::$tables['tblhosting'][$gone] = [
+            'id' => $gone,
+            'server' => 41,
+            'domainstatus' => 'Terminated',
+            'diskusage' => 7,
+            'disklimit' => 7,
+            'bwusage' => 7,
+            'bwlimit' => 7,
+            'lastupdate' => 'then',
+        ];
         $unknown = $this->newServiceId();
-        Capsule::$tables['tblhosting'][$unknown] = ['id' => $unknown, 'server' => 41, 'domainstatus' => 'Suspended', 'diskusage' => 7, 'disklimit' => 7, 'bwusage' => 7, 'bwlimit' => 7, 'lastupdate' => 'then'];
+        Capsule::$tables['tblhosting'][$unknown] = [
+            'id' => $unknown,
+            'server' => 41,
+            'domainstatus' => 'Suspended',
+            'diskusage' => 7,
+            'disklimit' => 7,
+            'bwusage' => 7,
+            'bwlimit' => 7,
+            'lastupdate' => 'then',
+        ];
 
         // staas samples bucket sizes every second here; wait for the sample.
         $deadline = microtime(true) + 15;
         do {
-            $this->assertSame('success', staas_UsageUpdate(['serverid' => '41', 'serverhostname' => '', 'serveraccesshash' => '']));
+            $this->assertSame(
+                'success',
+                staas_UsageUpdate(['serverid' => '41', 'serverhostname' => '', 'serveraccesshash' => '']),
+            );
             $row = Capsule::$tables['tblhosting'][$sid];
             if ($row['diskusage'] === 4) {
                 break;
@@ -54,7 +84,11 @@ final class UsageAndGatewayTest extends StaasTestCase
         }
         $asked = $this->lastUsageRequest();
         $this->assertSame(41, $asked['server_id']);
-        $this->assertEqualsCanonicalizing([$sid, $unknown], $asked['service_ids'], 'the server\'s Active and Suspended services');
+        $this->assertEqualsCanonicalizing(
+            [$sid, $unknown],
+            $asked['service_ids'],
+            'the server\'s Active and Suspended services',
+        );
         // Every write names the service and the server.
         foreach (Capsule::$updates as $u) {
             if (isset($u['values']['diskusage'])) {
@@ -66,11 +100,20 @@ final class UsageAndGatewayTest extends StaasTestCase
     public function testUsageUpdateAsksInChunks(): void
     {
         for ($i = 1; $i <= 2500; $i++) {
-            Capsule::$tables['tblhosting'][900000 + $i] = ['id' => 900000 + $i, 'server' => 43, 'domainstatus' => $i % 2 ? 'Active' : 'Suspended'];
+            Capsule::$tables['tblhosting'][900000 + $i] = [
+                'id' => 900000 + $i,
+                'server' => 43,
+                'domainstatus' => $i % 2 ? 'Active' : 'Suspended',
+            ];
         }
         $this->assertSame('success', staas_UsageUpdate(['serverid' => 43]));
-        $calls = array_values(array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => $e['action'] === 'usage-update'));
-        $this->assertSame([1000, 1000, 500], array_map(static fn (array $e): int => count($e['request']['body']['service_ids']), $calls));
+        $calls = array_values(
+            array_filter(\WhmcsStub::$moduleLog, static fn (array $e): bool => $e['action'] === 'usage-update'),
+        );
+        $this->assertSame(
+            [1000, 1000, 500],
+            array_map(static fn (array $e): int => count($e['request']['body']['service_ids']), $calls),
+        );
     }
 
     public function testUsageUpdateWithoutServicesCallsNothing(): void
@@ -103,14 +146,21 @@ final class UsageAndGatewayTest extends StaasTestCase
         $this->assertStringNotContainsString($this->secret(), $r);
         $this->assertFalse($t['success'], 'TestConnection must check the gateway behind staas');
         $this->assertNotSame('', $t['error']);
-        $this->assertSame('', Capsule::$tables['tblhosting'][$sid]['domain'], 'a failed create must not write the service');
+        $this->assertSame(
+            '',
+            Capsule::$tables['tblhosting'][$sid]['domain'],
+            'a failed create must not write the service',
+        );
 
         // The Module Queue's retry, once the gateway is back.
         $this->assertSame('success', staas_CreateAccount($params));
         $u = $this->gatewayUser($email);
         $this->assertTrue($u['exists']);
         $this->assertEquals(5, $u['quota_gb']);
-        $this->assertCount(1, array_filter($this->control()->users(), static fn (array $x): bool => $x['email'] === $email));
+        $this->assertCount(
+            1,
+            array_filter($this->control()->users(), static fn (array $x): bool => $x['email'] === $email),
+        );
         $this->assertSame($email, Capsule::$tables['tblhosting'][$sid]['domain']);
 
         $this->control()->gatewayDown();

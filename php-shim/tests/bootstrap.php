@@ -18,10 +18,17 @@ if (!extension_loaded('curl')) {
 }
 // The harness's values, kept before the tests point STAAS_URL elsewhere.
 $_ENV['STAAS_HARNESS'] = [];
-foreach (['STAAS_URL', 'STAAS_URL_B', 'STAAS_SHIM_SECRET', 'STAAS_CONTROL_URL', 'STAAS_DOWN_URL', 'STAAS_FAKE_URL', 'STAAS_FIXTURES'] as $name) {
+$harness = [
+    'STAAS_URL', 'STAAS_URL_B', 'STAAS_SHIM_SECRET', 'STAAS_CONTROL_URL',
+    'STAAS_DOWN_URL', 'STAAS_FAKE_URL', 'STAAS_FIXTURES',
+];
+foreach ($harness as $name) {
     $value = getenv($name);
     if ($value === false || $value === '') {
-        fwrite(STDERR, "{$name} is not set: run this suite through `go test ./php-shim`, which starts staas and sets it\n");
+        fwrite(
+            STDERR,
+            "{$name} is not set: run this suite through `go test ./php-shim`, which starts staas and sets it\n",
+        );
         exit(1);
     }
     $_ENV['STAAS_HARNESS'][$name] = $value;

@@ -48,7 +48,11 @@ final class Control
 
     public function addBucket(string $ownerEmail, string $name, int $objects = 0, int $bytes = 0): void
     {
-        $this->call('POST', '/gateway/buckets', ['email' => $ownerEmail, 'name' => $name, 'objects' => $objects, 'bytes' => $bytes]);
+        $this->call(
+            'POST',
+            '/gateway/buckets',
+            ['email' => $ownerEmail, 'name' => $name, 'objects' => $objects, 'bytes' => $bytes],
+        );
     }
 
     public function bucketExists(string $name): bool
@@ -69,10 +73,17 @@ final class Control
     /** How the fake staas (STAAS_FAKE_URL) answers from now on: $body repeated $repeat times. */
     public function fake(int $status, string $body, int $delayMs = 0, int $repeat = 1): void
     {
-        $this->call('POST', '/fake', ['status' => $status, 'body' => $body, 'delay_ms' => $delayMs, 'repeat' => $repeat]);
+        $this->call(
+            'POST',
+            '/fake',
+            ['status' => $status, 'body' => $body, 'delay_ms' => $delayMs, 'repeat' => $repeat],
+        );
     }
 
-    /** @return array<string, mixed> the fake's last request: method, uri, body, signature (Go's verdict), header_counts */
+    /**
+     * @return array<string, mixed> the fake's last request: method, uri, body,
+     *                              signature (Go's verdict), header_counts
+     */
     public function fakeLast(): array
     {
         return $this->call('GET', '/fake/last');

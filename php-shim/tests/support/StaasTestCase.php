@@ -6,6 +6,7 @@ namespace StaasShimTests;
 
 use PHPUnit\Framework\TestCase;
 use WHMCS\Database\Capsule;
+use WHMCS\Module\Server\Staas\ProductSettings;
 use WHMCS\User\Admin;
 
 /**
@@ -16,7 +17,6 @@ use WHMCS\User\Admin;
 abstract class StaasTestCase extends TestCase
 {
     public const PERMS_ALL = ['View Clients Summary', 'Perform Server Operations'];
-    public const DEFAULT_TEMPLATE = '{local}+s3-{service_id}@{domain}';
 
     private static int $nextServiceId = 0;
     private static ?Control $control = null;
@@ -49,7 +49,9 @@ abstract class StaasTestCase extends TestCase
     {
         $v = $_ENV['STAAS_HARNESS'][$name] ?? getenv($name);
         if (!is_string($v) || $v === '') {
-            throw new \RuntimeException("{$name} is not set: run this suite through `go test ./php-shim` (the harness starts staas)");
+            throw new \RuntimeException(
+                "{$name} is not set: run this suite through `go test ./php-shim` (the harness starts staas)",
+            );
         }
 
         return $v;
@@ -120,12 +122,18 @@ abstract class StaasTestCase extends TestCase
      *
      * @return array<string, mixed>
      */
-    protected function moduleParams(array $client, int $serviceId, array $config = [], string $status = 'Pending', int $serverId = 1): array
-    {
-        $settings = array_merge([
-            'ops_default' => '', 'ops_get' => '', 'ops_put' => '', 'ops_list' => '', 'ops_delete' => '',
-            'bandwidth_out' => '', 'quota_gb' => '', 'terminate_buckets' => 'fail', 'email_template' => self::DEFAULT_TEMPLATE,
-        ], $config);
+    protected function moduleParams(
+        array $client,
+        int $serviceId,
+        array $config = [],
+        string $status = 'Pending',
+        int $serverId = 1,
+    ): array {
+        // Each setting as a new product has it (its Default), then $config.
+        $settings = array_merge(
+            array_map(static fn (array $field): string => $field['Default'], ProductSettings::fields()),
+            $config,
+        );
         $params = [
             'serviceid' => (string) $serviceId,
             'accountid' => (string) $serviceId,
@@ -147,11 +155,17 @@ abstract class StaasTestCase extends TestCase
             'serveraccesshash' => '',
             'serversecure' => true,
             'serverport' => '',
-            'clientsdetails' => ['id' => $client['id'], 'userid' => $client['id'], 'email' => $client['email'], 'firstname' => 'Test', 'lastname' => 'Tester'],
+            'clientsdetails' => [
+                'id' => $client['id'],
+                'userid' => $client['id'],
+                'email' => $client['email'],
+                'firstname' => 'Test',
+                'lastname' => 'Tester',
+            ],
             'customfields' => [],
             'configoptions' => [],
         ];
-        foreach (\WHMCS\Module\Server\Staas\Payload::CONFIG_KEYS as $i => $name) {
+        foreach (ProductSettings::names() as $i => $name) {
             $params['configoption' . ($i + 1)] = $settings[$name];
         }
         Capsule::$tables['tblhosting'][$serviceId] ??= [
@@ -164,8 +178,13 @@ abstract class StaasTestCase extends TestCase
     }
 
     /** A WHMCS admin logged in with the given permissions. */
-    protected function loginAdmin(int $id = 1, array $permissions = self::PERMS_ALL, string $first = '', string $last = '', string $username = ''): void
-    {
+    protected function loginAdmin(
+        int $id = 1,
+        array $permissions = self::PERMS_ALL,
+        string $first = '',
+        string $last = '',
+        string $username = '',
+    ): void {
         $_SESSION['adminid'] = $id;
         Admin::$current = new Admin($id, $permissions, $first, $last, $username);
     }

@@ -15,7 +15,10 @@ namespace {
     {
         /** @var list<array{point: string, priority: int, fn: callable}> */
         public static array $hooks = [];
-        /** @var list<array{module: string, action: string, request: mixed, response: mixed, processed: mixed, mask: array, logged: string}> */
+        /**
+         * @var list<array{module: string, action: string, request: mixed, response: mixed,
+         *                 processed: mixed, mask: array, logged: string}>
+         */
         public static array $moduleLog = [];
         /** @var list<array{description: string, client_id: int}> */
         public static array $activity = [];
@@ -55,10 +58,18 @@ namespace {
      * As WHMCS's: arrays are print_r'd, and each value to mask is
      * replaced by as many asterisks wherever it appears.
      */
-    function logModuleCall($module, $action, $requestString, $responseData, $processedData = '', $replaceVars = []): void
-    {
+    function logModuleCall(
+        $module,
+        $action,
+        $requestString,
+        $responseData,
+        $processedData = '',
+        $replaceVars = [],
+    ): void {
         $text = static fn ($v): string => is_array($v) || is_object($v) ? print_r($v, true) : (string) $v;
-        $logged = $module . ' ' . $action . "\n" . $text($requestString) . "\n" . $text($responseData) . "\n" . $text($processedData);
+        $logged = $module . ' ' . $action . "\n" . $text($requestString) . "\n" . $text($responseData) . "\n" . $text(
+            $processedData,
+        );
         foreach ((array) $replaceVars as $secret) {
             if (is_string($secret) && $secret !== '') {
                 $logged = str_replace($secret, str_repeat('*', strlen($secret)), $logged);
@@ -180,7 +191,8 @@ namespace WHMCS\Database {
                 throw new \LogicException('the Capsule stub knows only =');
             }
             $this->wheres[] = [$column, $value];
-            $this->filters[] = static fn (array $row): bool => array_key_exists($column, $row) && (string) $row[$column] === (string) $value;
+            $this->filters[] = static fn (array $row): bool => array_key_exists($column, $row)
+                && (string) $row[$column] === (string) $value;
 
             return $this;
         }
@@ -189,7 +201,11 @@ namespace WHMCS\Database {
         public function whereIn(string $column, array $values): self
         {
             $values = array_map('strval', $values);
-            $this->filters[] = static fn (array $row): bool => array_key_exists($column, $row) && in_array((string) $row[$column], $values, true);
+            $this->filters[] = static fn (array $row): bool => array_key_exists($column, $row) && in_array(
+                (string) $row[$column],
+                $values,
+                true,
+            );
 
             return $this;
         }
@@ -359,8 +375,12 @@ namespace WHMCS\UsageBilling\Metrics {
     /** WHMCS's Usage; a numeric collectedAt is a Unix timestamp (WHMCS makes a Carbon of it). */
     final class Usage
     {
-        public function __construct(private $value, private $collectedAt = null, private $startAt = null, private $endAt = null)
-        {
+        public function __construct(
+            private $value,
+            private $collectedAt = null,
+            private $startAt = null,
+            private $endAt = null,
+        ) {
         }
 
         public function value()
@@ -416,8 +436,15 @@ namespace WHMCS\UsageBilling\Metrics\Units {
 
     class GigaBytes extends FloatingPoint
     {
-        public function __construct($name = 'Gigabytes', $singlePerUnitName = null, $pluralPerUnitName = null, $prefix = null, $suffix = 'GB')
-        {
+        // Not useless: WHMCS's GigaBytes has its own defaults (name, suffix).
+        // phpcs:ignore Generic.CodeAnalysis.UselessOverridingMethod.Found
+        public function __construct(
+            $name = 'Gigabytes',
+            $singlePerUnitName = null,
+            $pluralPerUnitName = null,
+            $prefix = null,
+            $suffix = 'GB',
+        ) {
             parent::__construct($name, $singlePerUnitName, $pluralPerUnitName, $prefix, $suffix);
         }
     }

@@ -22,7 +22,8 @@ function staas_config(): array
 {
     return [
         'name' => 'staas',
-        'description' => 'Takes the S3 actions of the client summary page to staas, the service behind the staas S3 Storage server module.',
+        'description' => 'Takes the S3 actions of the client summary page to staas, '
+            . 'the service behind the staas S3 Storage server module.',
         'version' => '1.0',
         'author' => 'staas',
         'fields' => [],
@@ -33,7 +34,8 @@ function staas_activate(): array
 {
     return [
         'status' => 'success',
-        'description' => 'staas is active. Grant access to the admin roles that may use the S3 actions, and configure modules/servers/staas/config.php.',
+        'description' => 'staas is active. Grant access to the admin roles that may use the S3 actions, '
+            . 'and configure modules/servers/staas/config.php.',
     ];
 }
 
@@ -41,7 +43,8 @@ function staas_deactivate(): array
 {
     return [
         'status' => 'success',
-        'description' => 'staas is deactivated; the S3 actions on client summary pages stop working until it is activated again.',
+        'description' => 'staas is deactivated; the S3 actions on client summary pages '
+            . 'stop working until it is activated again.',
     ];
 }
 

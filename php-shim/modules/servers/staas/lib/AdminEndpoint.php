@@ -16,6 +16,8 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class AdminEndpoint
 {
+    use CallsStaas;
+
     /**
      * The form fields each staas action takes; nothing else is forwarded,
      * so padding fields can neither reach staas nor swell its audit log.
@@ -61,8 +63,6 @@ final class AdminEndpoint
     /** The id of staas's flashes on the summary page: where a result shows when staas names no other place. */
     private const RESULT_ANCHOR = 'staas-result';
 
-    use CallsStaas;
-
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
      */
@@ -82,13 +82,11 @@ final class AdminEndpoint
     /** @param array<string, mixed> $post the request's form fields ($_POST) */
     public function handle(string $method, array $post): Response
     {
-        try {
-            return $this->guard->run(fn (): Response => strtoupper($method) === 'POST' ? $this->post($post) : $this->status());
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('admin action page', [], $e, 'the addon page');
-
-            return $this->error($this->guard->staffMessage($e, 'the addon page'), 0, 500);
-        }
+        return $this->guard->call(
+            Entry::staff('admin action page', [], 'the addon page'),
+            fn (): Response => strtoupper($method) === 'POST' ? $this->post($post) : $this->status(),
+            fn (string $message): Response => $this->error($message, 0, 500),
+        );
     }
 
     /** @param array<string, mixed> $post */
@@ -100,7 +98,12 @@ final class AdminEndpoint
         }
         $clientId = Payload::id($post['userid'] ?? ($post['client_id'] ?? 0));
         if (!$this->whmcs->checkToken('WHMCS.admin.default')) {
-            return $this->error('The form\'s security token is missing or has expired, so nothing was changed. Reload the client\'s page and try again.', $clientId, 403);
+            return $this->error(
+                'The form\'s security token is missing or has expired, so nothing was changed. '
+                . 'Reload the client\'s page and try again.',
+                $clientId,
+                403,
+            );
         }
         $action = $post['action'] ?? '';
         if (!is_string($action) || !preg_match('/^[a-z0-9-]{1,64}$/', $action)) {
@@ -116,8 +119,10 @@ final class AdminEndpoint
                 $params[$key] = $value;
             }
         }
+        $permissions = $this->whmcs->adminPermissions();
+        $request = Payload::action($adminId, $permissions, $clientId, $params, $this->whmcs->adminName());
         try {
-            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, Payload::action($adminId, $this->whmcs->adminPermissions(), $clientId, $params, $this->whmcs->adminName()), 'admin action ' . $action);
+            $answer = $this->client()->call('/shim/v1/admin/actions/' . $action, $request, 'admin action ' . $action);
         } catch (StaasException $e) {
             // staas answered and, for a refused action, shows the admin why
             // on the summary page. A refused signature (401) or no answer
@@ -125,9 +130,15 @@ final class AdminEndpoint
             if ($e->staasAnswered() && $e->httpStatus !== 401) {
                 return self::back($clientId, $e->anchor);
             }
-            $message = $this->guard->report('admin action ' . $action, ['client_id' => $clientId], $e, 'the addon page', 'the admin action ' . $action, $clientId);
+            $entry = Entry::reported(
+                'admin action ' . $action,
+                ['client_id' => $clientId],
+                'the addon page',
+                'the admin action ' . $action,
+                $clientId,
+            );
 
-            return $this->error($message, $clientId, 502);
+            return $this->error($this->guard->failed($entry, $e), $clientId, 502);
         }
 
         return self::back($clientId, $answer['anchor'] ?? null);
@@ -156,11 +167,17 @@ final class AdminEndpoint
         $html = '<p>staas\'s S3 actions and panels appear on each client\'s summary page; their forms post here.</p>';
         try {
             $client = $this->client();
-            $answer = $client->call('/shim/v1/module/test-connection', Payload::server([], $this->whmcs->adminId()), 'test-connection');
-            $version = is_string($answer['version'] ?? null) && $answer['version'] !== '' ? ' (version ' . $answer['version'] . ')' : '';
-            $html .= '<div class="alert alert-success">' . Text::html('staas at ' . $client->url() . $version . ' answers, and the shared secret matches; its store and the gateway respond.') . '</div>';
+            $request = Payload::server([], $this->whmcs->adminId());
+            $answer = $client->call('/shim/v1/module/test-connection', $request, 'test-connection');
+            $version = is_string($answer['version'] ?? null) && $answer['version'] !== ''
+                ? ' (version ' . $answer['version'] . ')'
+                : '';
+            $said = 'staas at ' . $client->url() . $version
+                . ' answers, and the shared secret matches; its store and the gateway respond.';
+            $html .= '<div class="alert alert-success">' . Text::html($said) . '</div>';
         } catch (StaasException $e) {
-            $html .= '<div class="alert alert-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'the addon page')) . '</div>';
+            $said = 'staas: ' . $this->guard->staffMessage($e, 'the addon page');
+            $html .= '<div class="alert alert-danger">' . Text::html($said) . '</div>';
         }
 
         return Response::page($html);
@@ -170,7 +187,8 @@ final class AdminEndpoint
     {
         $html = '<div class="alert alert-danger">' . Text::html('staas: ' . $message) . '</div>';
         if ($clientId > 0) {
-            $html .= '<p><a class="btn btn-default" href="' . Text::html('clientssummary.php?userid=' . $clientId) . '">Back to the client</a></p>';
+            $back = Text::html('clientssummary.php?userid=' . $clientId);
+            $html .= '<p><a class="btn btn-default" href="' . $back . '">Back to the client</a></p>';
         }
 
         return Response::page($html, $status);

@@ -45,7 +45,10 @@ final class Client
         try {
             $body = json_encode($payload, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
         } catch (\JsonException $e) {
-            throw new StaasException('The request to staas could not be encoded as JSON: ' . $e->getMessage(), StaasException::LOCAL);
+            throw new StaasException(
+                'The request to staas could not be encoded as JSON: ' . $e->getMessage(),
+                StaasException::LOCAL,
+            );
         }
         $url = $this->config->url . $path;
         $this->logger->collect($payload);
@@ -55,7 +58,8 @@ final class Client
 
         if ($errno !== 0) {
             $message = $raw === null
-                ? 'staas answered more than ' . (self::MAX_ANSWER >> 20) . ' MiB at ' . $this->config->url . '; that is not staas.'
+                ? 'staas answered more than ' . (self::MAX_ANSWER >> 20) . ' MiB at ' . $this->config->url
+                    . '; that is not staas.'
                 : 'staas is unreachable at ' . $this->config->url . ': ' . $this->oneLine($error);
             $kind = $raw === null ? StaasException::PROTOCOL : StaasException::UNREACHABLE;
             $this->logger->moduleCall($logAction, $logRequest, ['curl_error' => $error], $message);
@@ -64,11 +68,13 @@ final class Client
 
         $answer = json_decode((string) $raw, true, 64);
         if (!is_array($answer) || !isset($answer['result']) || !is_string($answer['result'])) {
-            $message = 'staas at ' . $this->config->url . ' answered HTTP ' . $status . ' without the shim protocol\'s JSON answer';
+            $message = 'staas at ' . $this->config->url . ' answered HTTP ' . $status
+                . ' without the shim protocol\'s JSON answer';
             $message .= $status === 404
                 ? ' (is that address staas, and is staas as new as this shim?).'
                 : '.';
-            $this->logger->moduleCall($logAction, $logRequest, ['http_status' => $status, 'body' => substr((string) $raw, 0, 4096)], $message);
+            $logAnswer = ['http_status' => $status, 'body' => substr((string) $raw, 0, 4096)];
+            $this->logger->moduleCall($logAction, $logRequest, $logAnswer, $message);
             throw new StaasException($this->logger->scrubText($message), StaasException::PROTOCOL, '', $status);
         }
         $this->logger->moduleCall($logAction, $logRequest, ['http_status' => $status, 'body' => $answer]);
@@ -77,7 +83,13 @@ final class Client
             return $answer;
         }
         if ($answer['result'] !== 'error') {
-            throw new StaasException('staas answered HTTP ' . $status . ' with result "' . $this->oneLine(substr($answer['result'], 0, 40)) . '".', StaasException::PROTOCOL, '', $status);
+            $result = $this->oneLine(substr($answer['result'], 0, 40));
+            throw new StaasException(
+                'staas answered HTTP ' . $status . ' with result "' . $result . '".',
+                StaasException::PROTOCOL,
+                '',
+                $status,
+            );
         }
         $message = is_string($answer['message'] ?? null) ? $this->oneLine($answer['message']) : '';
         if ($message === '') {

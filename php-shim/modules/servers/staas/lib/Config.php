@@ -109,7 +109,14 @@ final class Config
     /** A copy that calls another URL (tests, the status page). */
     public function withUrl(string $url): self
     {
-        return new self(self::checkUrl($url, 'the caller'), $this->secret, $this->timeout, $this->connectTimeout, $this->caFile, 'the caller');
+        return new self(
+            self::checkUrl($url, 'the caller'),
+            $this->secret,
+            $this->timeout,
+            $this->connectTimeout,
+            $this->caFile,
+            'the caller',
+        );
     }
 
     /** @return array<string, mixed> */
@@ -161,7 +168,10 @@ final class Config
             $v = (int) $v;
         }
         if (!is_int($v) || $v < 1 || $v > 600) {
-            throw new StaasException("{$key} in {$file} must be a whole number of seconds from 1 to 600.", StaasException::CONFIG);
+            throw new StaasException(
+                "{$key} in {$file} must be a whole number of seconds from 1 to 600.",
+                StaasException::CONFIG,
+            );
         }
 
         return $v;
@@ -180,8 +190,11 @@ final class Config
             return '';
         }
         $secure = $params['serversecure'] ?? false;
-        $https = $secure === true || (is_string($secure) && in_array(strtolower($secure), ['1', 'on', 'true', 'yes'], true)) || $secure === 1;
-        if (str_contains($host, ':') && !str_starts_with($host, '[') && filter_var($host, FILTER_VALIDATE_IP, FILTER_FLAG_IPV6)) {
+        $https = $secure === true
+            || $secure === 1
+            || (is_string($secure) && in_array(strtolower($secure), ['1', 'on', 'true', 'yes'], true));
+        $ipv6 = filter_var($host, FILTER_VALIDATE_IP, FILTER_FLAG_IPV6);
+        if (str_contains($host, ':') && !str_starts_with($host, '[') && $ipv6) {
             $host = '[' . $host . ']';
         }
         $url = ($https ? 'https' : 'http') . '://' . $host;
@@ -204,21 +217,31 @@ final class Config
         $parts = parse_url($url);
         $bad = "The staas URL from {$source} (" . self::shown($url) . ')';
         if (!is_array($parts) || !isset($parts['scheme'], $parts['host'])) {
-            throw new StaasException("{$bad} is not a URL; want https://staas.example.com or https://host:port.", StaasException::CONFIG);
+            throw new StaasException(
+                "{$bad} is not a URL; want https://staas.example.com or https://host:port.",
+                StaasException::CONFIG,
+            );
         }
         $scheme = strtolower($parts['scheme']);
         if ($scheme !== 'https' && $scheme !== 'http') {
             throw new StaasException("{$bad} must start with https://.", StaasException::CONFIG);
         }
-        if (isset($parts['user']) || isset($parts['pass']) || isset($parts['query']) || isset($parts['fragment']) || (isset($parts['path']) && $parts['path'] !== '')) {
-            throw new StaasException("{$bad} must be only scheme, host and port: staas signs the path, so it cannot sit under a prefix.", StaasException::CONFIG);
+        $extra = isset($parts['user']) || isset($parts['pass']) || isset($parts['query']) || isset($parts['fragment']);
+        if ($extra || (isset($parts['path']) && $parts['path'] !== '')) {
+            throw new StaasException(
+                "{$bad} must be only scheme, host and port: staas signs the path, so it cannot sit under a prefix.",
+                StaasException::CONFIG,
+            );
         }
         if (isset($parts['port']) && ($parts['port'] < 1 || $parts['port'] > 65535)) {
             throw new StaasException("{$bad} has a port outside 1 to 65535.", StaasException::CONFIG);
         }
         $host = strtolower(trim($parts['host'], '[]'));
         if ($scheme === 'http' && !in_array($host, ['127.0.0.1', 'localhost', '::1'], true)) {
-            throw new StaasException("{$bad} must use https://; plain http:// is allowed only to 127.0.0.1 or localhost.", StaasException::CONFIG);
+            throw new StaasException(
+                "{$bad} must use https://; plain http:// is allowed only to 127.0.0.1 or localhost.",
+                StaasException::CONFIG,
+            );
         }
 
         return $url;

@@ -15,10 +15,10 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class Hooks
 {
+    use CallsStaas;
+
     /** The addon module page that takes the forms' posts. */
     public const ACTION_URL = 'addonmodules.php?module=staas';
-
-    use CallsStaas;
 
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
@@ -45,8 +45,9 @@ final class Hooks
      */
     public function actionLinks(array $vars): array
     {
-        try {
-            return $this->guard->run(function () use ($vars): array {
+        return $this->guard->call(
+            $this->pageEntry('admin links', $vars),
+            function () use ($vars): array {
                 $request = $this->adminRequest($vars);
                 if ($request === null) {
                     return [];
@@ -60,10 +61,9 @@ final class Hooks
                 }
 
                 return $links;
-            });
-        } catch (\Throwable $e) {
-            return [$this->notice($e, 'admin links', $vars, 'span')];
-        }
+            },
+            static fn (string $message): array => [self::notice($message, 'span')],
+        );
     }
 
     /**
@@ -73,8 +73,9 @@ final class Hooks
      */
     public function summaryPage(array $vars): string
     {
-        try {
-            return $this->guard->run(function () use ($vars): string {
+        return $this->guard->call(
+            $this->pageEntry('admin panels', $vars),
+            function () use ($vars): string {
                 $request = $this->adminRequest($vars);
                 if ($request === null) {
                     return '';
@@ -82,17 +83,18 @@ final class Hooks
                 $answer = $this->client()->call('/shim/v1/admin/panels', $request, 'admin panels');
 
                 return is_string($answer['html'] ?? null) ? $answer['html'] : '';
-            });
-        } catch (\Throwable $e) {
-            return $this->notice($e, 'admin panels', $vars, 'div');
-        }
+            },
+            static fn (string $message): string => self::notice($message, 'div'),
+        );
     }
 
     /** @param array<string, mixed> $vars ClientAdd: client_id (userid before 8.0), email */
     public function clientAdd(array $vars): void
     {
         $clientId = Payload::id($vars['client_id'] ?? ($vars['userid'] ?? 0));
-        $this->event('client-add', $clientId, fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $this->str($vars['email'] ?? '')));
+        $email = $this->str($vars['email'] ?? '');
+        $payload = fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $email);
+        $this->event('client-add', $clientId, $payload);
     }
 
     /**
@@ -109,7 +111,8 @@ final class Hooks
         if ($email === '' || $old === '' || $email === $old) {
             return;
         }
-        $this->event('client-edit', $clientId, fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $email, $old));
+        $payload = fn (): array => Payload::event($clientId, $this->whmcs->adminId(), $email, $old);
+        $this->event('client-edit', $clientId, $payload);
     }
 
     /** @param array<string, mixed> $vars ClientClose: userid */
@@ -148,7 +151,14 @@ final class Hooks
             return null;
         }
 
-        return Payload::admin($adminId, $this->whmcs->adminPermissions(), $clientId, self::ACTION_URL, $this->whmcs->token(), $this->whmcs->adminName());
+        return Payload::admin(
+            $adminId,
+            $this->whmcs->adminPermissions(),
+            $clientId,
+            self::ACTION_URL,
+            $this->whmcs->token(),
+            $this->whmcs->adminName(),
+        );
     }
 
     /**
@@ -159,8 +169,10 @@ final class Hooks
      */
     private function event(string $event, int $clientId, callable $payload): void
     {
-        try {
-            $this->guard->run(function () use ($event, $clientId, $payload): void {
+        $what = 'the ' . $event . ' event' . ($clientId > 0 ? ' for client ' . $clientId : '');
+        $this->guard->call(
+            Entry::reported('event ' . $event, ['client_id' => $clientId], $event . ' hook', $what, $clientId),
+            function () use ($event, $clientId, $payload): void {
                 if ($event !== 'daily-cron' && $clientId <= 0) {
                     throw new StaasException('WHMCS passed no client id.', StaasException::LOCAL);
                 }
@@ -168,26 +180,34 @@ final class Hooks
                 foreach (is_array($answer['messages'] ?? null) ? $answer['messages'] : [] as $message) {
                     if (is_string($message) && trim($message) !== '') {
                         $line = Text::oneLine($message);
-                        $this->guard->logger()->activity(str_starts_with($line, 'staas:') ? $line : 'staas: ' . $line, $clientId);
+                        $line = str_starts_with($line, 'staas:') ? $line : 'staas: ' . $line;
+                        $this->guard->logger()->activity($line, $clientId);
                     }
                 }
-            });
-        } catch (\Throwable $e) {
-            $who = $clientId > 0 ? ' for client ' . $clientId : '';
-            $this->guard->report('event ' . $event, ['client_id' => $clientId], $e, $event . ' hook', 'the ' . $event . ' event' . $who, $clientId);
-        }
+            },
+            static function (string $message): void {
+                // Logged where admins look; the hook's action goes on.
+            },
+        );
     }
 
     /**
-     * A short escaped notice in place of staas's links or panels, and the
-     * failure in the logs.
+     * How a failure of a page hook is logged: module log and Activity Log.
      *
      * @param array<string, mixed> $vars
      */
-    private function notice(\Throwable $e, string $action, array $vars, string $tag): string
+    private function pageEntry(string $action, array $vars): Entry
     {
         $clientId = Payload::id($vars['userid'] ?? 0);
-        $message = $this->guard->report($action, ['client_id' => $clientId], $e, $action . ' hook', 'the client summary\'s ' . $action, $clientId);
+
+        $what = 'the client summary\'s ' . $action;
+
+        return Entry::reported($action, ['client_id' => $clientId], $action . ' hook', $what, $clientId);
+    }
+
+    /** A short escaped notice in place of staas's links or panels. */
+    private static function notice(string $message, string $tag): string
+    {
         $class = $tag === 'div' ? 'alert alert-warning staas-notice' : 'text-danger staas-notice';
 
         return '<' . $tag . ' class="' . $class . '">' . Text::html('staas: ' . $message) . '</' . $tag . '>';

@@ -117,10 +117,18 @@ final class Logger
             return;
         }
         try {
-            logModuleCall(self::MODULE, $action, $this->scrub($request), $this->scrub($response), $this->scrub($processed), $this->secrets());
+            logModuleCall(
+                self::MODULE,
+                $action,
+                $this->scrub($request),
+                $this->scrub($response),
+                $this->scrub($processed),
+                $this->secrets(),
+            );
         } catch (\Throwable) {
             // The module log is a debugging aid; losing an entry must not
             // turn a call that worked into one that failed.
+            return;
         }
     }
 
@@ -134,6 +142,7 @@ final class Logger
             logActivity($this->scrubText($message), $clientId);
         } catch (\Throwable) {
             // As above: the activity log must not break the page or action.
+            return;
         }
     }
 }

@@ -23,12 +23,11 @@ use WHMCS\UsageBilling\Metrics\Usage;
  */
 final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\ProviderInterface
 {
+    use CallsStaas;
+
     /** The metric names staas answers (whmcsbridge/metrics.go): never renamed once released. */
     public const GB_METRICS = ['storage', 'storage_gbmonth', 'egress', 'ingress'];
     public const COUNT_METRICS = ['requests_get', 'requests_put', 'requests_list', 'requests_other'];
-    private const STATUSES = ['Active', 'Suspended'];
-
-    use CallsStaas;
 
     /**
      * @param array<string, mixed>                                $params    the server's params
@@ -38,6 +37,7 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
         private readonly array $params,
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
+        private readonly HostingTable $hosting = new HostingTable(),
     ) {
         $this->wire($loadConfig, $logger);
     }
@@ -54,7 +54,12 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
 
         return [
             new Metric('storage', 'Storage', MetricInterface::TYPE_SNAPSHOT, new GigaBytes('Storage')),
-            new Metric('storage_gbmonth', 'Storage (GB-months)', $month, new GigaBytes('Storage (GB-months)', 'GB-month', 'GB-months', null, 'GB-months')),
+            new Metric(
+                'storage_gbmonth',
+                'Storage (GB-months)',
+                $month,
+                new GigaBytes('Storage (GB-months)', 'GB-month', 'GB-months', null, 'GB-months'),
+            ),
             new Metric('egress', 'Download (egress)', $month, new GigaBytes('Bandwidth')),
             new Metric('ingress', 'Upload (ingress)', $month, new GigaBytes('Bandwidth')),
             new Metric('requests_get', 'GET requests', $month, $requests()),
@@ -72,10 +77,16 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
      */
     public function usage(): array
     {
-        try {
-            return $this->guard->run(function (): array {
+        return $this->guard->call(
+            Entry::reported(
+                'metrics',
+                $this->summary(),
+                'MetricProvider usage',
+                'fetching usage figures (MetricProvider usage)',
+            ),
+            function (): array {
                 $serverId = $this->serverId();
-                $domains = $this->domainsOf($serverId);
+                $domains = $this->hosting->billedServices($serverId);
                 if ($domains === []) {
                     return [];
                 }
@@ -85,7 +96,8 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                 $missed = 0;
                 foreach (array_chunk(array_keys($domains), ServerModule::USAGE_CHUNK) as $chunk) {
                     try {
-                        $answer = $client->call('/shim/v1/module/metrics', Payload::usage($serverId, $chunk), 'metrics');
+                        $request = Payload::usage($serverId, $chunk, $this->params);
+                        $answer = $client->call('/shim/v1/module/metrics', $request, 'metrics');
                     } catch (StaasException $e) {
                         // The other chunks still count; this one is reported below.
                         $failures[] = $e;
@@ -95,17 +107,16 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
                     $out += $this->tenants($answer, $domains);
                 }
                 if ($failures !== []) {
-                    $this->guard->report('metrics', $this->summary(), $failures[0], 'MetricProvider usage', 'fetching the usage of ' . $missed
-                        . ' of the ' . count($domains) . ' services on server ' . $serverId . ' (' . count($failures) . ' call(s) to staas)');
+                    $what = 'fetching the usage of ' . $missed . ' of the ' . count($domains) . ' services on server '
+                        . $serverId . ' (' . count($failures) . ' call(s) to staas)';
+                    $entry = Entry::reported('metrics', $this->summary(), 'MetricProvider usage', $what);
+                    $this->guard->failed($entry, $failures[0]);
                 }
 
                 return $out;
-            });
-        } catch (\Throwable $e) {
-            $this->guard->report('metrics', $this->summary(), $e, 'MetricProvider usage', 'fetching usage figures (MetricProvider usage)');
-
-            return [];
-        }
+            },
+            static fn (string $message): array => [],
+        );
     }
 
     /**
@@ -116,25 +127,30 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
      */
     public function tenantUsage($tenant): array
     {
-        try {
-            return $this->guard->run(function () use ($tenant): array {
+        return $this->guard->call(
+            Entry::reported(
+                'metrics',
+                $this->summary(),
+                'MetricProvider tenantUsage',
+                'fetching usage figures (MetricProvider tenantUsage)',
+            ),
+            function () use ($tenant): array {
                 if (!is_string($tenant) || $tenant === '') {
                     return [];
                 }
                 $serverId = $this->serverId();
-                $domains = array_filter($this->domainsOf($serverId), static fn (string $d): bool => $d === $tenant);
+                $services = $this->hosting->billedServices($serverId);
+                $domains = array_filter($services, static fn (string $d): bool => $d === $tenant);
                 if ($domains === []) {
                     return [];
                 }
-                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', Payload::usage($serverId, array_keys($domains)), 'metrics');
+                $request = Payload::usage($serverId, array_keys($domains), $this->params);
+                $answer = $this->client($this->params)->call('/shim/v1/module/metrics', $request, 'metrics');
 
                 return $this->tenants($answer, $domains)[$tenant] ?? [];
-            });
-        } catch (\Throwable $e) {
-            $this->guard->report('metrics', $this->summary(), $e, 'MetricProvider tenantUsage', 'fetching usage figures (MetricProvider tenantUsage)');
-
-            return [];
-        }
+            },
+            static fn (string $message): array => [],
+        );
     }
 
     private function serverId(): int
@@ -151,28 +167,6 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
     private function summary(): array
     {
         return ['serverid' => Payload::id($this->params['serverid'] ?? 0)];
-    }
-
-    /** @return array<int, string> the server's Active and Suspended services: id => domain */
-    private function domainsOf(int $serverId): array
-    {
-        $rows = \WHMCS\Database\Capsule::table('tblhosting')
-            ->where('server', $serverId)
-            ->whereIn('domainstatus', self::STATUSES)
-            ->get();
-        if (is_object($rows) && method_exists($rows, 'all')) {
-            $rows = $rows->all();
-        }
-        $out = [];
-        foreach (is_array($rows) ? $rows : [] as $row) {
-            $row = (array) $row;
-            $id = Payload::id($row['id'] ?? 0);
-            if ($id > 0) {
-                $out[$id] = is_scalar($row['domain'] ?? null) ? trim((string) $row['domain']) : '';
-            }
-        }
-
-        return $out;
     }
 
     /**
@@ -199,14 +193,23 @@ final class MetricProvider implements \WHMCS\UsageBilling\Contracts\Metrics\Prov
             $domain = $domains[$id];
             $tenant = is_string($s['tenant'] ?? null) ? $s['tenant'] : '';
             if ($domain === '' || isset($out[$domain])) {
-                $this->guard->logger()->moduleCall('metrics', ['service_id' => $id, 'tenant' => $tenant], ['domain' => $domain],
+                $this->guard->logger()->moduleCall(
+                    'metrics',
+                    ['service_id' => $id, 'tenant' => $tenant],
+                    ['domain' => $domain],
                     'Service ' . $id . ($domain === '' ? ' has no domain' : ' shares its domain with another service')
-                    . ', so WHMCS cannot match its usage; it was left out.');
+                    . ', so WHMCS cannot match its usage; it was left out.'
+                );
                 continue;
             }
             if ($tenant !== $domain) {
-                $this->guard->logger()->moduleCall('metrics', ['service_id' => $id, 'tenant' => $tenant], ['domain' => $domain],
-                    'Service ' . $id . '\'s domain is not its S3 user\'s email; its usage is filed under the domain WHMCS has.');
+                $this->guard->logger()->moduleCall(
+                    'metrics',
+                    ['service_id' => $id, 'tenant' => $tenant],
+                    ['domain' => $domain],
+                    'Service ' . $id . '\'s domain is not its S3 user\'s email; '
+                    . 'its usage is filed under the domain WHMCS has.'
+                );
             }
             $out[$domain] = $this->withUsage($s['metrics'], $collectedAt);
         }

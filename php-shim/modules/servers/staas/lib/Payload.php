@@ -11,19 +11,6 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class Payload
 {
-    /** The product's Module Settings by wire name, in configoption1…9 order. */
-    public const CONFIG_KEYS = [
-        'ops_default',
-        'ops_get',
-        'ops_put',
-        'ops_list',
-        'ops_delete',
-        'bandwidth_out',
-        'quota_gb',
-        'terminate_buckets',
-        'email_template',
-    ];
-
     private const MAX_PARAMS = 64;
     private const MAX_PARAM_VALUE = 1024;
     private const MAX_CONFIG_VALUE = 1024;
@@ -45,8 +32,8 @@ final class Payload
     {
         $client = is_array($params['clientsdetails'] ?? null) ? $params['clientsdetails'] : [];
         $config = [];
-        foreach (self::CONFIG_KEYS as $i => $name) {
-            $config[$name] = Text::cut(Text::utf8(self::str($params['configoption' . ($i + 1)] ?? '')), self::MAX_CONFIG_VALUE);
+        foreach (ProductSettings::fromParams($params) as $name => $value) {
+            $config[$name] = Text::cut(Text::utf8($value), self::MAX_CONFIG_VALUE);
         }
 
         return [
@@ -59,6 +46,7 @@ final class Payload
             'admin_id' => max(0, $adminId),
             'config' => $config,
             'params' => self::params($extra),
+            'cluster' => self::cluster($params),
         ];
     }
 
@@ -80,6 +68,7 @@ final class Payload
             'status' => '',
             'admin_id' => max(0, $adminId),
             'params' => [],
+            'cluster' => self::cluster($params),
         ];
     }
 
@@ -90,8 +79,14 @@ final class Payload
      *
      * @return array<string, mixed>
      */
-    public static function admin(int $adminId, array $permissions, int $clientId, string $actionUrl, string $token, string $adminName = ''): array
-    {
+    public static function admin(
+        int $adminId,
+        array $permissions,
+        int $clientId,
+        string $actionUrl,
+        string $token,
+        string $adminName = '',
+    ): array {
         return [
             'admin' => self::adminOf($adminId, $permissions, $adminName),
             'client_id' => $clientId,
@@ -128,8 +123,13 @@ final class Payload
      *
      * @return array<string, mixed>
      */
-    public static function action(int $adminId, array $permissions, int $clientId, array $params, string $adminName = ''): array
-    {
+    public static function action(
+        int $adminId,
+        array $permissions,
+        int $clientId,
+        array $params,
+        string $adminName = '',
+    ): array {
         return [
             'admin' => self::adminOf($adminId, $permissions, $adminName),
             'client_id' => $clientId,
@@ -156,15 +156,33 @@ final class Payload
     }
 
     /**
-     * UsageRequest: a server's service ids.
+     * UsageRequest: a server's service ids, and the server's cluster.
      *
-     * @param list<int> $serviceIds
+     * @param list<int>            $serviceIds
+     * @param array<string, mixed> $params     the server's params (serverusername)
      *
      * @return array<string, mixed>
      */
-    public static function usage(int $serverId, array $serviceIds): array
+    public static function usage(int $serverId, array $serviceIds, array $params = []): array
     {
-        return ['server_id' => max(0, $serverId), 'service_ids' => array_values($serviceIds)];
+        return [
+            'server_id' => max(0, $serverId),
+            'service_ids' => array_values($serviceIds),
+            'cluster' => self::cluster($params),
+        ];
+    }
+
+    /**
+     * The staas cluster a call is for: the WHMCS server entry's Username
+     * (serverusername), trimmed; '' (the default cluster) when the entry
+     * leaves it empty or there is no server entry. staas checks the name
+     * and refuses one it does not know, saying so.
+     *
+     * @param array<string, mixed> $params WHMCS's module or server $params
+     */
+    public static function cluster(array $params): string
+    {
+        return Text::utf8(trim(self::str($params['serverusername'] ?? '')));
     }
 
     /**
@@ -220,7 +238,10 @@ final class Payload
     {
         $out = [];
         foreach ($permissions as $p) {
-            if (is_string($p) && $p !== '' && strlen($p) <= self::MAX_PERMISSION && count($out) < self::MAX_PERMISSIONS) {
+            if (!is_string($p) || $p === '' || strlen($p) > self::MAX_PERMISSION) {
+                continue;
+            }
+            if (count($out) < self::MAX_PERMISSIONS) {
                 $out[] = $p;
             }
         }

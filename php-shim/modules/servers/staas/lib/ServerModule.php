@@ -14,6 +14,8 @@ namespace WHMCS\Module\Server\Staas;
  */
 final class ServerModule
 {
+    use CallsStaas;
+
     /** Module functions whose failures WHMCS keeps in its Module Queue. */
     private const QUEUED = ['create', 'suspend', 'unsuspend', 'terminate', 'change-package'];
     /** Client-area functions (ClientAreaAllowedFunctions) → staas's client actions. */
@@ -32,9 +34,6 @@ final class ServerModule
     ];
     /** How many service ids one usage-update call carries. */
     public const USAGE_CHUNK = 1000;
-    private const MAX_USAGE_MB = 2147483647;
-
-    use CallsStaas;
 
     /**
      * @param (\Closure(array<string, mixed>): Config)|null $loadConfig Config::load by default
@@ -43,6 +42,7 @@ final class ServerModule
         private readonly Whmcs $whmcs,
         ?\Closure $loadConfig = null,
         ?Logger $logger = null,
+        private readonly HostingTable $hosting = new HostingTable(),
     ) {
         $this->wire($loadConfig, $logger);
     }
@@ -63,69 +63,25 @@ final class ServerModule
     }
 
     /**
-     * The product's Module Settings; WHMCS passes them back as
-     * configoption1…9 in this order (Payload::CONFIG_KEYS).
+     * The product's Module Settings (ProductSettings); WHMCS passes them
+     * back as configoption1…9 in this order.
      *
      * @return array<string, array<string, mixed>>
      */
     public static function configOptions(): array
     {
-        $ops = static fn (string $name, string $what): array => [
-            'FriendlyName' => $name,
-            'Type' => 'text',
-            'Size' => '10',
-            'Default' => '',
-            'Description' => $what . ' operations per second, up to 2 decimals; empty or 0 is unlimited',
-        ];
-
-        return [
-            'ops_default' => $ops('Ops limit: default (ops/s)', 'Any other'),
-            'ops_get' => $ops('Ops limit: GET (ops/s)', 'GET'),
-            'ops_put' => $ops('Ops limit: PUT (ops/s)', 'PUT'),
-            'ops_list' => $ops('Ops limit: LIST (ops/s)', 'LIST'),
-            'ops_delete' => $ops('Ops limit: DELETE (ops/s)', 'DELETE'),
-            'bandwidth_out' => [
-                'FriendlyName' => 'Bandwidth limit: out (KB/s)',
-                'Type' => 'text',
-                'Size' => '10',
-                'Default' => '',
-                'Description' => 'Download speed in KB/s, a whole number; empty or 0 is unlimited',
-            ],
-            'quota_gb' => [
-                'FriendlyName' => 'User quota (GB)',
-                'Type' => 'text',
-                'Size' => '10',
-                'Default' => '',
-                'Description' => 'Storage quota of the S3 user in GB, a whole number; empty or 0 is none',
-            ],
-            'terminate_buckets' => [
-                'FriendlyName' => 'Buckets left at termination',
-                'Type' => 'dropdown',
-                'Options' => [
-                    'fail' => 'Fail with a message',
-                    'purge' => 'Purge: delete every object and bucket',
-                ],
-                'Default' => 'fail',
-                'Description' => 'What Terminate does when the S3 user still owns buckets',
-            ],
-            'email_template' => [
-                'FriendlyName' => 'S3 user email template',
-                'Type' => 'text',
-                'Size' => '40',
-                'Default' => '{local}+s3-{service_id}@{domain}',
-                'Description' => 'The S3 user\'s email from the client\'s: {email}, {local}, {domain}, {service_id}, {client_id}; must contain {service_id}',
-            ],
-        ];
+        return ProductSettings::fields();
     }
 
     /** @param array<string, mixed> $params */
     public function createAccount(array $params): string
     {
         return $this->core('create', $params, function (Client $client) use ($params): void {
-            $answer = $client->call('/shim/v1/module/create', Payload::module($params, $this->whmcs->adminId()), 'create');
+            $request = Payload::module($params, $this->whmcs->adminId());
+            $answer = $client->call('/shim/v1/module/create', $request, 'create');
             $fields = $answer['service_fields'] ?? null;
             if (is_array($fields)) {
-                $this->writeServiceFields(Payload::id($params['serviceid'] ?? 0), $fields);
+                $this->hosting->writeServiceFields(Payload::id($params['serviceid'] ?? 0), $fields);
             }
         });
     }
@@ -163,18 +119,17 @@ final class ServerModule
      */
     public function testConnection(array $params): array
     {
-        try {
-            return $this->guard->run(function () use ($params): array {
+        return $this->guard->call(
+            Entry::staff('test-connection', $this->summary($params), 'TestConnection'),
+            function () use ($params): array {
                 $client = $this->client($params);
-                $client->call('/shim/v1/module/test-connection', Payload::server($params, $this->whmcs->adminId()), 'test-connection');
+                $request = Payload::server($params, $this->whmcs->adminId());
+                $client->call('/shim/v1/module/test-connection', $request, 'test-connection');
 
                 return ['success' => true, 'error' => ''];
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('test-connection', $this->summary($params), $e, 'TestConnection');
-
-            return ['success' => false, 'error' => $this->guard->staffMessage($e, 'TestConnection')];
-        }
+            },
+            static fn (string $message): array => ['success' => false, 'error' => $message],
+        );
     }
 
     /**
@@ -186,12 +141,17 @@ final class ServerModule
      */
     public function adminServicesTabFields(array $params): array
     {
-        try {
-            return $this->guard->run(function () use ($params): array {
-                $answer = $this->client($params)->call('/shim/v1/module/services-tab', Payload::module($params, $this->whmcs->adminId()), 'services-tab');
+        return $this->guard->call(
+            Entry::staff('services-tab', $this->summary($params), 'AdminServicesTabFields'),
+            function () use ($params): array {
+                $request = Payload::module($params, $this->whmcs->adminId());
+                $answer = $this->client($params)->call('/shim/v1/module/services-tab', $request, 'services-tab');
                 $out = [];
                 foreach (is_array($answer['fields'] ?? null) ? $answer['fields'] : [] as $field) {
-                    if (!is_array($field) || !is_string($field['label'] ?? null) || !is_string($field['html'] ?? null)) {
+                    if (!is_array($field) || !is_string($field['label'] ?? null)) {
+                        continue;
+                    }
+                    if (!is_string($field['html'] ?? null)) {
                         continue;
                     }
                     $label = Text::html($field['label']);
@@ -202,12 +162,11 @@ final class ServerModule
                 }
 
                 return $out;
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('services-tab', $this->summary($params), $e, 'AdminServicesTabFields');
-
-            return ['staas' => '<span class="text-danger">' . Text::html('staas: ' . $this->guard->staffMessage($e, 'AdminServicesTabFields')) . '</span>'];
-        }
+            },
+            static fn (string $message): array => [
+                'staas' => '<span class="text-danger">' . Text::html('staas: ' . $message) . '</span>',
+            ],
+        );
     }
 
     /**
@@ -220,24 +179,21 @@ final class ServerModule
      */
     public function clientArea(array $params): array
     {
-        $html = '';
-        $error = '';
-        try {
-            $html = $this->guard->run(function () use ($params): string {
-                $request = Payload::module($params, $this->whmcs->adminId(), ['token' => $this->whmcs->token()]);
-                $answer = $this->client($params)->call('/shim/v1/module/client-area', $request, 'client-area');
-
-                return is_string($answer['html'] ?? null) ? $answer['html'] : '';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('client-area', $this->summary($params), $e, 'ClientArea');
-            $error = $this->guard->clientMessage($e);
-        }
-
-        return [
+        $page = static fn (string $html, string $error): array => [
             'tabOverviewModuleOutputTemplate' => 'templates/clientarea.tpl',
             'templateVariables' => ['staasHtml' => $html, 'staasError' => $error],
         ];
+
+        return $this->guard->call(
+            Entry::client('client-area', $this->summary($params), 'ClientArea'),
+            function () use ($params, $page): array {
+                $request = Payload::module($params, $this->whmcs->adminId(), ['token' => $this->whmcs->token()]);
+                $answer = $this->client($params)->call('/shim/v1/module/client-area', $request, 'client-area');
+
+                return $page(is_string($answer['html'] ?? null) ? $answer['html'] : '', '');
+            },
+            static fn (string $message): array => $page('', $message),
+        );
     }
 
     /**
@@ -250,8 +206,10 @@ final class ServerModule
     public function clientAction(string $function, array $params): string
     {
         $action = self::CLIENT_ACTIONS[$function] ?? '';
-        try {
-            return $this->guard->run(function () use ($function, $action, $params): string {
+
+        return $this->guard->call(
+            Entry::client('client-action ' . $function, $this->summary($params), $function),
+            function () use ($function, $action, $params): string {
                 if ($action === '') {
                     throw new StaasException('Unknown action.', StaasException::LOCAL);
                 }
@@ -267,15 +225,14 @@ final class ServerModule
                 if (is_string($key) && $key !== '') {
                     $extra['access_key'] = $key;
                 }
-                $this->client($params)->call('/shim/v1/module/client-action/' . $action, Payload::module($params, $this->whmcs->adminId(), $extra), 'client-action ' . $function);
+                $request = Payload::module($params, $this->whmcs->adminId(), $extra);
+                $path = '/shim/v1/module/client-action/' . $action;
+                $this->client($params)->call($path, $request, 'client-action ' . $function);
 
                 return 'success';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('client-action ' . $function, $this->summary($params), $e, $function);
-
-            return $this->guard->clientMessage($e);
-        }
+            },
+            static fn (string $message): string => $message,
+        );
     }
 
     /**
@@ -286,41 +243,41 @@ final class ServerModule
      */
     public function usageUpdate(array $params): string
     {
-        try {
-            return $this->guard->run(function () use ($params): string {
+        return $this->guard->call(
+            Entry::staff('usage-update', $this->summary($params), 'UsageUpdate'),
+            function () use ($params): string {
                 $serverId = Payload::id($params['serverid'] ?? 0);
                 if ($serverId <= 0) {
                     throw new StaasException('UsageUpdate was called without a server id.', StaasException::LOCAL);
                 }
                 $client = $this->client($params);
-                $ids = $this->serviceIdsOf($serverId);
+                $ids = array_keys($this->hosting->billedServices($serverId));
                 $failures = [];
                 $missed = 0;
                 foreach (array_chunk($ids, self::USAGE_CHUNK) as $chunk) {
                     try {
-                        $answer = $client->call('/shim/v1/module/usage-update', Payload::usage($serverId, $chunk), 'usage-update');
+                        $request = Payload::usage($serverId, $chunk, $params);
+                        $answer = $client->call('/shim/v1/module/usage-update', $request, 'usage-update');
                     } catch (StaasException $e) {
                         $failures[] = $e->getMessage();
                         $missed += count($chunk);
                         continue;
                     }
-                    $this->writeUsage($serverId, $chunk, $answer['services'] ?? []);
+                    $this->hosting->writeUsage($serverId, $chunk, $answer['services'] ?? []);
                 }
                 if ($failures !== []) {
                     throw new StaasException(
-                        rtrim($failures[0], '. ') . '; the usage of ' . $missed . ' of the ' . count($ids) . ' services on server '
-                        . $serverId . ' was not updated (' . count($failures) . ' failed call(s) to staas).',
+                        rtrim($failures[0], '. ') . '; the usage of ' . $missed . ' of the ' . count($ids)
+                        . ' services on server ' . $serverId . ' was not updated ('
+                        . count($failures) . ' failed call(s) to staas).',
                         StaasException::REFUSED,
                     );
                 }
 
                 return 'success';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure('usage-update', $this->summary($params), $e, 'UsageUpdate');
-
-            return $this->guard->staffMessage($e, 'UsageUpdate');
-        }
+            },
+            static fn (string $message): string => $message,
+        );
     }
 
     /**
@@ -332,7 +289,8 @@ final class ServerModule
     private function simple(string $function, array $params, array $extra = []): string
     {
         return $this->core($function, $params, function (Client $client) use ($function, $params, $extra): void {
-            $client->call('/shim/v1/module/' . $function, Payload::module($params, $this->whmcs->adminId(), $extra), $function);
+            $request = Payload::module($params, $this->whmcs->adminId(), $extra);
+            $client->call('/shim/v1/module/' . $function, $request, $function);
         });
     }
 
@@ -345,21 +303,15 @@ final class ServerModule
      */
     private function core(string $function, array $params, callable $work): string
     {
-        try {
-            return $this->guard->run(function () use ($params, $work): string {
+        return $this->guard->call(
+            Entry::staff($function, $this->summary($params), $function, in_array($function, self::QUEUED, true)),
+            function () use ($params, $work): string {
                 $work($this->client($params));
 
                 return 'success';
-            });
-        } catch (\Throwable $e) {
-            $this->guard->logFailure($function, $this->summary($params), $e, $function);
-            $message = $this->guard->staffMessage($e, $function);
-            if ($e instanceof StaasException && $e->kind === StaasException::UNREACHABLE && in_array($function, self::QUEUED, true)) {
-                $message = rtrim($message, '. ') . '; WHMCS keeps the action in its Module Queue to retry.';
-            }
-
-            return $message;
-        }
+            },
+            static fn (string $message): string => $message,
+        );
     }
 
     /**
@@ -378,86 +330,5 @@ final class ServerModule
             'pid' => Payload::id($params['pid'] ?? 0),
             'serverid' => Payload::id($params['serverid'] ?? 0),
         ];
-    }
-
-    /**
-     * Writes the S3 user's email and id into the service (tblhosting
-     * domain and username), so staff see them and usage keys by domain.
-     *
-     * @param array<mixed> $fields
-     */
-    private function writeServiceFields(int $serviceId, array $fields): void
-    {
-        $update = [];
-        foreach (['domain', 'username'] as $name) {
-            if (is_string($fields[$name] ?? null) && $fields[$name] !== '') {
-                $update[$name] = Text::cut(Text::utf8($fields[$name]), 255);
-            }
-        }
-        if ($serviceId <= 0 || $update === []) {
-            return;
-        }
-        \WHMCS\Database\Capsule::table('tblhosting')->where('id', $serviceId)->update($update);
-    }
-
-    /** @return list<int> the server's Active and Suspended services */
-    private function serviceIdsOf(int $serverId): array
-    {
-        $ids = \WHMCS\Database\Capsule::table('tblhosting')
-            ->where('server', $serverId)
-            ->whereIn('domainstatus', ['Active', 'Suspended'])
-            ->pluck('id');
-        if (is_object($ids) && method_exists($ids, 'all')) {
-            $ids = $ids->all();
-        }
-        $out = [];
-        foreach (is_array($ids) ? $ids : [] as $id) {
-            $id = Payload::id($id);
-            if ($id > 0) {
-                $out[$id] = $id;
-            }
-        }
-
-        return array_values($out);
-    }
-
-    /**
-     * @param list<int> $asked
-     *
-     * @return int how many services were updated
-     */
-    private function writeUsage(int $serverId, array $asked, mixed $services): int
-    {
-        $asked = array_flip($asked);
-        $n = 0;
-        foreach (is_array($services) ? $services : [] as $s) {
-            $id = is_array($s) ? Payload::id($s['service_id'] ?? 0) : 0;
-            if ($id <= 0 || !isset($asked[$id])) {
-                continue;
-            }
-            \WHMCS\Database\Capsule::table('tblhosting')
-                ->where('id', $id)
-                ->where('server', $serverId)
-                ->update([
-                    'diskusage' => $this->mb($s['disk_mb'] ?? 0),
-                    'disklimit' => $this->mb($s['disk_limit_mb'] ?? 0),
-                    'bwusage' => $this->mb($s['bw_mb'] ?? 0),
-                    'bwlimit' => $this->mb($s['bw_limit_mb'] ?? 0),
-                    'lastupdate' => \WHMCS\Database\Capsule::raw('now()'),
-                ]);
-            $n++;
-        }
-
-        return $n;
-    }
-
-    private function mb(mixed $v): int
-    {
-        if (is_float($v)) {
-            $v = is_nan($v) || $v < 0 ? 0 : ($v >= self::MAX_USAGE_MB ? self::MAX_USAGE_MB : (int) ceil($v));
-        }
-        $n = is_int($v) ? $v : Payload::id($v);
-
-        return max(0, min(self::MAX_USAGE_MB, $n));
     }
 }

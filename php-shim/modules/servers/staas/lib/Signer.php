@@ -14,14 +14,25 @@ final class Signer
     public const HEADER_SIGNATURE = 'X-Staas-Signature';
 
     /** The five fields the signature covers, joined by a line feed. */
-    public static function canonical(string $method, string $requestUri, int $timestamp, string $nonce, string $body): string
-    {
+    public static function canonical(
+        string $method,
+        string $requestUri,
+        int $timestamp,
+        string $nonce,
+        string $body,
+    ): string {
         return implode("\n", [$method, $requestUri, (string) $timestamp, $nonce, hash('sha256', $body)]);
     }
 
     /** Lowercase hex HMAC-SHA256 of the canonical string under the shared secret. */
-    public static function sign(string $secret, string $method, string $requestUri, int $timestamp, string $nonce, string $body): string
-    {
+    public static function sign(
+        string $secret,
+        string $method,
+        string $requestUri,
+        int $timestamp,
+        string $nonce,
+        string $body,
+    ): string {
         return hash_hmac('sha256', self::canonical($method, $requestUri, $timestamp, $nonce, $body), $secret);
     }
 
@@ -36,8 +47,14 @@ final class Signer
      *
      * @return list<string>
      */
-    public static function headers(string $secret, string $method, string $requestUri, string $body, ?int $timestamp = null, ?string $nonce = null): array
-    {
+    public static function headers(
+        string $secret,
+        string $method,
+        string $requestUri,
+        string $body,
+        ?int $timestamp = null,
+        ?string $nonce = null,
+    ): array {
         $timestamp ??= time();
         $nonce ??= self::nonce();
 

@@ -32,7 +32,11 @@ final class Text
             return $s;
         }
         $cut = substr($s, 0, $bytes);
-        for ($i = 0; $i < 3 && $cut !== '' && preg_match('//u', $cut) !== 1; $i++) {
+        // A UTF-8 character is at most 4 bytes: at most 3 to drop.
+        for ($i = 0; $i < 3; $i++) {
+            if ($cut === '' || preg_match('//u', $cut) === 1) {
+                break;
+            }
             $cut = substr($cut, 0, -1);
         }
 

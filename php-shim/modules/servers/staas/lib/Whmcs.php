@@ -30,7 +30,7 @@ final class Whmcs
      */
     public function adminPermissions(): array
     {
-        if ($this->adminId() <= 0 || !class_exists('\WHMCS\User\Admin') || !method_exists('\WHMCS\User\Admin', 'getAuthenticatedUser')) {
+        if ($this->adminId() <= 0 || !self::canAskAdmin()) {
             return [];
         }
         $admin = \WHMCS\User\Admin::getAuthenticatedUser();
@@ -54,7 +54,7 @@ final class Whmcs
      */
     public function adminName(): string
     {
-        if ($this->adminId() <= 0 || !class_exists('\WHMCS\User\Admin') || !method_exists('\WHMCS\User\Admin', 'getAuthenticatedUser')) {
+        if ($this->adminId() <= 0 || !self::canAskAdmin()) {
             return '';
         }
         $admin = \WHMCS\User\Admin::getAuthenticatedUser();
@@ -72,9 +72,19 @@ final class Whmcs
         };
         $full = Text::printable($attr('firstname') . ' ' . $attr('lastname'));
         $user = $attr('username');
-        $name = $full !== '' && $user !== '' && $user !== $full ? $full . ' (' . $user . ')' : ($full !== '' ? $full : $user);
+        if ($full === '' || $user === '' || $user === $full) {
+            $name = $full !== '' ? $full : $user;
+        } else {
+            $name = $full . ' (' . $user . ')';
+        }
 
         return Text::cut($name, 255);
+    }
+
+    /** Whether this WHMCS has the admin model the shim asks. */
+    private static function canAskAdmin(): bool
+    {
+        return class_exists('\WHMCS\User\Admin') && method_exists('\WHMCS\User\Admin', 'getAuthenticatedUser');
     }
 
     /** WHMCS's CSRF token of this session, bare. */
