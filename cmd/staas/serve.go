@@ -18,6 +18,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/s3data"
+	"staas/internal/schedule"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
 	"staas/whmcsbridge"
@@ -93,8 +94,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	jobs.Go(func() { purgeNonces(jobCtx, st, log) })
-	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
-	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
+	jobs.Go(func() { schedule.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
+	jobs.Go(func() { schedule.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
 	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
 
 	reader := &usagecol.Reader{Store: st}
@@ -178,28 +179,15 @@ func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
 }
 
 // deliverNotes makes the WHMCS note changes queued while WHMCS was
-// unreachable, at once and then every minute (provision.DeliverNotes).
-// Unlike usage.Every it logs only runs that did something or failed: a
-// line a minute would bury the log. Rows are logged by ids, never secrets.
+// unreachable, at once and then every minute (provision.DeliverNotes),
+// logging only runs that did something or failed (schedule.EveryQuiet).
+// Rows are logged by ids, never secrets.
 func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
+	type notesRun struct{ Delivered, Failed int }
+	schedule.EveryQuiet(ctx, time.Minute, log, "WHMCS note delivery", func(ctx context.Context) (any, error) {
 		delivered, failed, err := svc.DeliverNotes(ctx)
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error("WHMCS note delivery failed; trying again in a minute", "err", err)
-		case delivered > 0 || failed > 0:
-			log.Info("WHMCS note delivery", "delivered", delivered, "failed", failed)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return notesRun{delivered, failed}, err
+	}, func(res any) bool { return res == notesRun{} })
 }
 
 // dailyWork is what WHMCS's daily cron runs in staas (the daily-cron

@@ -2,14 +2,12 @@ package provision
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
-	"os"
 	"slices"
 	"time"
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/internal/schedule"
 	"staas/internal/store"
 )
 
@@ -28,7 +26,6 @@ import (
 
 // Outbox delivery settings.
 const (
-	noteLease     = "note-outbox"
 	noteLeaseTTL  = 5 * time.Minute
 	noteRunBudget = 2 * time.Minute // stop picking rows after this long, well within the lease
 	noteBatch     = 100
@@ -112,15 +109,11 @@ func (s *Service) enqueue(ctx context.Context, a Actor, op, userID, accessKeyID 
 // return 0, 0, nil. delivered counts rows done or dropped, failed the
 // rows tried again later.
 func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err error) {
-	got, _, err := s.store.AcquireLease(ctx, noteLease, s.owner, s.now(), noteLeaseTTL)
-	if err != nil || !got {
+	ctx, release, _, err := schedule.Lease{Store: s.store, Name: schedule.LeaseNotes, Owner: s.owner, TTL: noteLeaseTTL, Now: s.now, Log: s.log}.Hold(ctx)
+	if err != nil || release == nil {
 		return 0, 0, err
 	}
-	defer func() {
-		if rerr := s.store.ReleaseLease(context.WithoutCancel(ctx), noteLease, s.owner); rerr != nil {
-			s.log.Warn("could not release the note outbox lease", "err", rerr)
-		}
-	}()
+	defer release()
 	start := time.Now()
 	rows, err := s.store.DueNotes(ctx, s.now(), noteBatch)
 	if err != nil {
@@ -218,14 +211,4 @@ func backoff(attempts int) time.Duration {
 func noteAttrs(n store.NoteOp, err error) []any {
 	return []any{"outbox_id", n.ID, "client", n.ClientID, "op", n.Op, "user_id", n.UserID,
 		"access_key_id", n.AccessKeyID, "err", err}
-}
-
-// leaseOwner names this Service on the outbox lease: host, process and a
-// random part, so that two Services never share a name.
-func leaseOwner() string {
-	host, _ := os.Hostname()
-	if len(host) > 64 {
-		host = host[:64]
-	}
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:10])
 }

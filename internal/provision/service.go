@@ -17,6 +17,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/internal/schedule"
 	"staas/internal/store"
 )
 
@@ -184,7 +185,7 @@ func New(c Config) *Service {
 	if s.ttl == 0 {
 		s.ttl = 30 * time.Second
 	}
-	s.owner = leaseOwner()
+	s.owner = schedule.Owner()
 	return s
 }
 
