@@ -11,9 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"staas"
 	"staas/handlers"
 	"staas/internal/config"
+	"staas/internal/daily"
 	"staas/internal/metrics"
 	"staas/internal/ostor"
 	"staas/internal/provision"
@@ -120,7 +120,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		Quotas:            gateway,
 		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
 		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
-		Daily:             dailyWork(svc, collector, sampler, log),
+		Daily:             daily.Work{Notes: svc, Collector: collector, Sampler: sampler, Log: log}.Run,
 	})
 
 	srv := newHTTPServer(e, cfg.HTTP)
@@ -188,41 +188,6 @@ func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger)
 		delivered, failed, err := svc.DeliverNotes(ctx)
 		return notesRun{delivered, failed}, err
 	}, func(res any) bool { return res == notesRun{} })
-}
-
-// dailyWork is what WHMCS's daily cron runs in staas (the daily-cron
-// event): deliver the queued WHMCS notes, collect usage and sample bucket
-// sizes once, now, so the day's figures are in before WHMCS's UsageUpdate
-// reads them. Each part runs whatever the others did; each gives one line
-// for WHMCS's Activity Log, a failure included.
-func dailyWork(svc *provision.Service, collector *usagecol.Collector, sampler *usagecol.Sampler, log *slog.Logger) handlers.DailyFunc {
-	return func(ctx context.Context) []string {
-		var lines []string
-		failed := func(part string, err error) {
-			log.Error("daily cron: "+part+" failed", "err", err)
-			lines = append(lines, fmt.Sprintf("staas: %s failed: %s", part, staas.ErrorMessage(err)))
-		}
-		if delivered, notYet, err := svc.DeliverNotes(ctx); err != nil {
-			failed("delivering queued WHMCS notes", err)
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet))
-		}
-		if res, err := collector.Run(ctx); err != nil {
-			failed("usage collection", err)
-		} else if res.LeaseHeldBy != "" {
-			lines = append(lines, "staas: usage collection is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: usage collection counted %d statistics object(s); %d left for the next run.", res.Collected, res.Failed))
-		}
-		if res, err := sampler.Run(ctx); err != nil {
-			failed("storage sampling", err)
-		} else if res.LeaseHeldBy != "" {
-			lines = append(lines, "staas: storage sampling is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: storage sampling measured %d bucket(s).", res.Buckets))
-		}
-		return lines
-	}
 }
 
 // readHeaderTimeout stops slow-loris clients from holding connections
