@@ -259,3 +259,11 @@ func (h *harness) listAll(k s3Key, bucket string, page int) []string {
 	h.t.Fatal("listing does not end")
 	return nil
 }
+
+// noErr fails the test at a setup step that failed.
+func noErr(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
