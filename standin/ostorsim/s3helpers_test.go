@@ -142,7 +142,7 @@ func deleteBody(quiet bool, objects ...string) []byte {
 	for _, o := range objects {
 		key, version, _ := strings.Cut(o, "@")
 		b.WriteString("<Object><Key>")
-		xml.EscapeText(&b, []byte(key))
+		_ = xml.EscapeText(&b, []byte(key)) // a bytes.Buffer does not fail
 		b.WriteString("</Key>")
 		if version != "" {
 			b.WriteString("<VersionId>" + version + "</VersionId>")
