@@ -152,10 +152,10 @@ func startServe(t *testing.T, bin string, env map[string]string) *staasProcess {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case _ = <-exited: // Wait reports the SIGTERM: no news
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			_ = <-exited
 		}
 	})
 	select {
