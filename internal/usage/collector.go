@@ -342,7 +342,9 @@ func (r *run) process(ctx context.Context) error {
 			continue
 		}
 		if err != nil {
-			r.fail(name, err)
+			if stop := r.fail(name, err); stop != nil {
+				return stop
+			}
 			continue
 		}
 		objs = append(objs, object{name, hour})
