@@ -26,9 +26,10 @@ test: ## every test, as CI runs it (installs missing tools when run as root)
 shim: ## the PHP shim's PHPUnit suite against real staas servers (needs php-cli, php-curl, phpunit)
 	go test -count=1 -v -run 'TestPHP' ./php-shim
 
-lint: ## go vet and staticcheck
+lint: ## go vet, staticcheck and golangci-lint (.golangci.yml)
 	go vet ./...
 	go tool staticcheck ./...
+	go tool golangci-lint run ./...
 
 bench: ## the benchmarks whose figures the README quotes (README "Performance")
 	go test -run='^$$' -bench=. -benchmem ./internal/ostor/

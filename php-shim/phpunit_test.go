@@ -152,10 +152,13 @@ func startServe(t *testing.T, bin string, env map[string]string) *staasProcess {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case err := <-exited:
+			if err != nil {
+				t.Logf("staas serve ended on SIGTERM with %v", err)
+			}
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			t.Logf("staas serve killed after 15 s: %v", <-exited)
 		}
 	})
 	select {

@@ -101,6 +101,12 @@ go vet ./...
 echo "== staticcheck"
 go tool staticcheck ./...
 
+echo "== golangci-lint"
+# A Go tool (go.mod's tool block), configured by .golangci.yml: the
+# defaults plus errcheck, sqlclosecheck and gocritic. Its first build takes
+# about a minute, a run about 40 s cold and seconds when cached.
+go tool golangci-lint run ./...
+
 echo "== go test"
 # -v so every test and subtest can be counted for the closing line; the
 # verbose log is shown only when something fails.

@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"staas/internal/config"
+	"staas/internal/daily"
 	"staas/internal/ostor"
 	usagecol "staas/internal/usage"
 )
@@ -46,18 +46,8 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 		return err
 	}
 	res, runErr := c.Run(ctx)
-	if res.LeaseHeldBy != "" {
-		fmt.Fprintf(stdout, "usage: another staas (%s) is collecting; nothing done\n", res.LeaseHeldBy)
-	} else {
-		fmt.Fprintf(stdout, "usage: %d objects listed, %d collected, %d already collected, %d deleted, %d failed; %d items, %d of users no client is mapped to\n",
-			res.Listed, res.Collected, res.Skipped, res.Deleted, res.Failed, res.Items, res.UnknownItems)
-		if res.Overflows > 0 {
-			fmt.Fprintf(stdout, "usage: %d objects refused because a ledger sum would exceed 2^64-1 (left on the gateway)\n", res.Overflows)
-		}
-		if res.Undated > 0 {
-			fmt.Fprintf(stdout, "usage: %d objects have no real date in their name or start_ts (left on the gateway, not booked): %s\n",
-				res.Undated, strings.Join(res.UndatedObjects, ", "))
-		}
+	for _, line := range daily.UsageReport(res) {
+		fmt.Fprintln(stdout, line)
 	}
 	if *storage {
 		s, err := usagecol.NewSampler(ucfg)
@@ -68,10 +58,8 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 		switch {
 		case err != nil:
 			runErr = joinErr(runErr, fmt.Errorf("sampling bucket sizes: %w", err))
-		case sres.LeaseHeldBy != "":
-			fmt.Fprintf(stdout, "storage: another staas (%s) is sampling; nothing done\n", sres.LeaseHeldBy)
 		default:
-			fmt.Fprintf(stdout, "storage: %d buckets sampled, %d gone since the last sample\n", sres.Buckets, sres.Gone)
+			fmt.Fprintln(stdout, daily.StorageReport(sres))
 		}
 	}
 	return runErr

@@ -63,7 +63,7 @@ func TestMakeDemo_TakesAnAddress(t *testing.T) {
 					break
 				}
 			}
-			go io.Copy(io.Discard, stdout)
+			go func() { _, _ = io.Copy(io.Discard, stdout) }() // drained, so the demo never blocks on a full pipe
 			if want := "open http://" + addr + "/ "; !strings.Contains(opened, want) {
 				t.Fatalf("make demo %s printed %q, want %q; stderr:\n%s", tc.arg(addr), opened, want, stderr.String())
 			}

@@ -11,13 +11,14 @@ import (
 	"sync"
 	"time"
 
-	"staas"
 	"staas/handlers"
 	"staas/internal/config"
+	"staas/internal/daily"
 	"staas/internal/metrics"
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/s3data"
+	"staas/internal/schedule"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
 	"staas/internal/whmcs"
@@ -94,8 +95,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	jobs.Go(func() { purgeNonces(jobCtx, st, log) })
-	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
-	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
+	jobs.Go(func() { schedule.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
+	jobs.Go(func() { schedule.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
 	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
 
 	reader := &usagecol.Reader{Store: st}
@@ -120,7 +121,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		Quotas:            gateway,
 		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
 		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
-		Daily:             dailyWork(svc, collector, sampler, log),
+		Daily:             daily.Work{Notes: svc.Notes, Collector: collector, Sampler: sampler, Log: log}.Run,
 	})
 
 	srv := newHTTPServer(e, cfg.HTTP)
@@ -194,63 +195,15 @@ func purgeNonces(ctx context.Context, st *store.Store, log *slog.Logger) {
 }
 
 // deliverNotes makes the WHMCS note changes queued while WHMCS was
-// unreachable, at once and then every minute (notes.Outbox.Deliver).
-// Unlike usage.Every it logs only runs that did something or failed: a
-// line a minute would bury the log. Rows are logged by ids, never secrets.
+// unreachable, at once and then every minute (notes.Outbox.Deliver),
+// logging only runs that did something or failed (schedule.EveryQuiet).
+// Rows are logged by ids, never secrets.
 func deliverNotes(ctx context.Context, svc *provision.Services, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
+	type notesRun struct{ Delivered, Failed int }
+	schedule.EveryQuiet(ctx, time.Minute, log, "WHMCS note delivery", func(ctx context.Context) (any, error) {
 		delivered, failed, err := svc.Notes.Deliver(ctx)
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error("WHMCS note delivery failed; trying again in a minute", "err", err)
-		case delivered > 0 || failed > 0:
-			log.Info("WHMCS note delivery", "delivered", delivered, "failed", failed)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// dailyWork is what WHMCS's daily cron runs in staas (the daily-cron
-// event): deliver the queued WHMCS notes, collect usage and sample bucket
-// sizes once, now, so the day's figures are in before WHMCS's UsageUpdate
-// reads them. Each part runs whatever the others did; each gives one line
-// for WHMCS's Activity Log, a failure included.
-func dailyWork(svc *provision.Services, collector *usagecol.Collector, sampler *usagecol.Sampler, log *slog.Logger) handlers.DailyFunc {
-	return func(ctx context.Context) []string {
-		var lines []string
-		failed := func(part string, err error) {
-			log.Error("daily cron: "+part+" failed", "err", err)
-			lines = append(lines, fmt.Sprintf("staas: %s failed: %s", part, staas.ErrorMessage(err)))
-		}
-		if delivered, notYet, err := svc.Notes.Deliver(ctx); err != nil {
-			failed("delivering queued WHMCS notes", err)
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet))
-		}
-		if res, err := collector.Run(ctx); err != nil {
-			failed("usage collection", err)
-		} else if res.LeaseHeldBy != "" {
-			lines = append(lines, "staas: usage collection is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: usage collection counted %d statistics object(s); %d left for the next run.", res.Collected, res.Failed))
-		}
-		if res, err := sampler.Run(ctx); err != nil {
-			failed("storage sampling", err)
-		} else if res.LeaseHeldBy != "" {
-			lines = append(lines, "staas: storage sampling is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: storage sampling measured %d bucket(s).", res.Buckets))
-		}
-		return lines
-	}
+		return notesRun{delivered, failed}, err
+	}, func(res any) bool { return res == notesRun{} })
 }
 
 // readHeaderTimeout stops slow-loris clients from holding connections

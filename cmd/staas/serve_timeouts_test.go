@@ -53,7 +53,11 @@ func serveEnv(t *testing.T, extra map[string]string) map[string]string {
 // it as long as the client liked.
 func TestServe_SlowBodyIsCutOff(t *testing.T) {
 	base, stop, _ := start(t, []string{"serve"}, serveEnv(t, map[string]string{"STAAS_HTTP_READ_TIMEOUT": "1s"}))
-	defer stop()
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +103,11 @@ func TestServe_SlowBodyIsCutOff(t *testing.T) {
 // An idle keep-alive connection is closed after STAAS_HTTP_IDLE_TIMEOUT.
 func TestServe_IdleConnectionIsClosed(t *testing.T) {
 	base, stop, _ := start(t, []string{"serve"}, serveEnv(t, map[string]string{"STAAS_HTTP_IDLE_TIMEOUT": "1s"}))
-	defer stop()
+	defer func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	}()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		t.Fatal(err)

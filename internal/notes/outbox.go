@@ -22,19 +22,16 @@ package notes
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"staas"
+	"staas/internal/schedule"
 	"staas/internal/store"
 )
 
 // Outbox delivery settings.
 const (
-	noteLease     = "note-outbox"
 	noteLeaseTTL  = 5 * time.Minute
 	noteRunBudget = 2 * time.Minute // stop picking rows after this long, well within the lease
 	noteBatch     = 100
@@ -112,7 +109,7 @@ func New(c Config) *Outbox {
 	if o.now == nil {
 		o.now = time.Now
 	}
-	o.owner = leaseOwner()
+	o.owner = schedule.Owner()
 	return o
 }
 
@@ -235,15 +232,11 @@ func (o *Outbox) info(ctx context.Context, clientID, adminID int64, message stri
 // return 0, 0, nil. delivered counts rows done or dropped, failed the
 // rows tried again later.
 func (o *Outbox) Deliver(ctx context.Context) (delivered, failed int, err error) {
-	got, _, err := o.store.AcquireLease(ctx, noteLease, o.owner, o.now(), noteLeaseTTL)
-	if err != nil || !got {
+	ctx, release, _, err := schedule.Lease{Store: o.store, Name: schedule.LeaseNotes, Owner: o.owner, TTL: noteLeaseTTL, Now: o.now, Log: o.log}.Hold(ctx)
+	if err != nil || release == nil {
 		return 0, 0, err
 	}
-	defer func() {
-		if rerr := o.store.ReleaseLease(context.WithoutCancel(ctx), noteLease, o.owner); rerr != nil {
-			o.log.Warn("could not release the note outbox lease", "err", rerr)
-		}
-	}()
+	defer release()
 	start := time.Now()
 	rows, err := o.store.DueNotes(ctx, o.now(), noteBatch)
 	if err != nil {
@@ -336,14 +329,4 @@ func backoff(attempts int) time.Duration {
 func noteAttrs(n store.NoteOp, err error) []any {
 	return []any{"outbox_id", n.ID, "client", n.ClientID, "op", n.Op, "user_id", n.UserID,
 		"access_key_id", n.AccessKeyID, "err", err}
-}
-
-// leaseOwner names this staas on the outbox lease: host, process and a
-// random part, so that two Outboxes never share a name.
-func leaseOwner() string {
-	host, _ := os.Hostname()
-	if len(host) > 64 {
-		host = host[:64]
-	}
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:10])
 }

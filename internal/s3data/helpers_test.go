@@ -197,3 +197,11 @@ func count(as []attempt, op string) int {
 	}
 	return n
 }
+
+// noErr fails the test at a setup step that failed.
+func noErr(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -174,7 +174,9 @@ func TestPurgeBucketGoneMidway(t *testing.T) {
 	w.bucket("alice@example.com", "vanishing", 1500)
 	w.wire.setBefore(func(op string) {
 		if op == "DeleteObjects" {
-			w.sim.DeleteBucket("vanishing")
+			if err := w.sim.DeleteBucket("vanishing"); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 	if n, err := w.purge(owner, "vanishing"); err != nil || n != 0 {
@@ -396,8 +398,8 @@ func TestPurgeRetriesKeysThatFailed(t *testing.T) {
 func TestPurgeStopsAtLockedObjects(t *testing.T) {
 	w := newWorld(t)
 	owner := w.user("alice@example.com")
-	w.sim.CreateBucket("alice@example.com", "held")
-	w.sim.SetVersioning("held", true)
+	noErr(t, w.sim.CreateBucket("alice@example.com", "held"))
+	noErr(t, w.sim.SetVersioning("held", true))
 	w.put("held", "obj", 40)
 	if err := w.sim.SetLegalHold("held", "obj-00007", true); err != nil {
 		t.Fatal(err)
@@ -415,7 +417,7 @@ func TestPurgeStopsAtLockedObjects(t *testing.T) {
 		t.Errorf("left: %+v", vs)
 	}
 	// Lifted, the purge finishes.
-	w.sim.SetLegalHold("held", "obj-00007", false)
+	noErr(t, w.sim.SetLegalHold("held", "obj-00007", false))
 	if n, err := w.purge(owner, "held"); err != nil || n != 1 {
 		t.Fatalf("after the hold: %d %v", n, err)
 	}
@@ -446,7 +448,9 @@ func TestPurgeRacedByNewObjects(t *testing.T) {
 	w.bucket("alice@example.com", "busy", 10)
 	w.wire.setBefore(func(op string) {
 		if op == "DeleteBucket" {
-			w.sim.PutObject("busy", "late-arrival", 1)
+			if _, err := w.sim.PutObject("busy", "late-arrival", 1); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 	n, err := w.purge(owner, "busy")

@@ -318,7 +318,7 @@ func (d *dialect) usageRead(n int) string {
 
 func (t *UsageObjectTx) stmt(ctx context.Context, p **sql.Stmt, q string) (*sql.Stmt, error) {
 	if *p == nil {
-		st, err := t.tx.PrepareContext(ctx, q)
+		st, err := t.tx.PrepareContext(ctx, q) //nolint:sqlclosecheck // a Tx closes its statements when it ends; this one serves the whole transaction
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +383,7 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 	var err error
 	if len(cells) == usageRowsPerStatement {
 		var st *sql.Stmt
-		if st, err = t.stmt(ctx, &t.upsertFull, d.upsertLedger(usageRowsPerStatement)); err == nil {
+		if st, err = t.stmt(ctx, &t.upsertFull, d.upsertLedger(usageRowsPerStatement)); err == nil { //nolint:sqlclosecheck // closed with the transaction (stmt)
 			_, err = st.ExecContext(ctx, w.args...)
 		}
 	} else {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 )
@@ -51,28 +52,12 @@ func (s *Store) RecordStorageSamples(ctx context.Context, cluster string, at tim
 	err = s.inTx(ctx, nil, "record storage samples", func(tx *sql.Tx) error {
 		gone = 0
 		// Buckets whose last sample had bytes and that are gone now.
-		rows, err := tx.QueryContext(ctx, `SELECT user_id, bucket, current FROM staas_storage_last WHERE cluster = ? AND at < ?`+d.forUpdate(), cluster, ts)
+		zeros, err := goneBuckets(ctx, tx, `SELECT user_id, bucket, current FROM staas_storage_last WHERE cluster = ? AND at < ?`+d.forUpdate(), cluster, ts, seen)
 		if err != nil {
 			return err
 		}
-		var zeros []StorageSample
-		for rows.Next() {
-			var z StorageSample
-			var cur uint64
-			if err := rows.Scan(&z.UserID, &z.Bucket, dbU64{&cur}); err != nil {
-				rows.Close()
-				return err
-			}
-			if cur != 0 && !seen[[2]string{z.UserID, z.Bucket}] {
-				zeros = append(zeros, z)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 		gone = len(zeros)
-		all := append(zeros, samples...)
+		all := slices.Concat(zeros, samples)
 		for start := 0; start < len(all); start += usageRowsPerStatement {
 			chunk := all[start:min(start+usageRowsPerStatement, len(all))]
 			args := make([]any, 0, len(chunk)*9)
@@ -173,4 +158,27 @@ func (s *Store) LastStorageSampleTime(ctx context.Context, cluster string) (time
 		return time.Time{}, nil
 	}
 	return time.Unix(at.Int64, 0).UTC(), nil
+}
+
+// goneBuckets reads, with query, the buckets whose last sample had bytes
+// and that are not in seen: each as a zero sample to record. Its rows are
+// closed when it returns, before the transaction's next statement.
+func goneBuckets(ctx context.Context, tx *sql.Tx, query, cluster string, ts int64, seen map[[2]string]bool) ([]StorageSample, error) {
+	rows, err := tx.QueryContext(ctx, query, cluster, ts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var zeros []StorageSample
+	for rows.Next() {
+		var z StorageSample
+		var cur uint64
+		if err := rows.Scan(&z.UserID, &z.Bucket, dbU64{&cur}); err != nil {
+			return nil, err
+		}
+		if cur != 0 && !seen[[2]string{z.UserID, z.Bucket}] {
+			zeros = append(zeros, z)
+		}
+	}
+	return zeros, rows.Err()
 }

@@ -9,12 +9,9 @@ package usage
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -22,6 +19,7 @@ import (
 
 	"staas"
 	"staas/internal/ostor"
+	"staas/internal/schedule"
 	"staas/internal/store"
 )
 
@@ -62,7 +60,7 @@ type Config struct {
 	// they are deleted once their counters are committed, as the vendor
 	// asks.
 	KeepObjects bool
-	// Owner identifies this process in the lease; default host-pid-random.
+	// Owner identifies this process in the lease; default schedule.Owner().
 	Owner string
 	// LeaseTTL is how long the lease lasts unless renewed; it is renewed
 	// every third of it while the collector works. Default 2 minutes.
@@ -98,9 +96,6 @@ type Collector struct {
 	log *slog.Logger
 }
 
-// LeaseCollector is the name of the collector's lease.
-const LeaseCollector = "usage-collector"
-
 // New checks cfg and fills its defaults.
 func New(cfg Config) (*Collector, error) {
 	if cfg.Gateway == nil || cfg.Store == nil {
@@ -115,7 +110,7 @@ func fillDefaults(cfg *Config) {
 		cfg.Cluster = "default"
 	}
 	if cfg.Owner == "" {
-		cfg.Owner = DefaultOwner()
+		cfg.Owner = schedule.Owner()
 	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 2 * time.Minute
@@ -135,19 +130,6 @@ func fillDefaults(cfg *Config) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-}
-
-// DefaultOwner names this process for leases: host, pid and a random part
-// (two collectors in one process are two owners).
-func DefaultOwner() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	rand.Read(b[:])
-	owner := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-	if len(owner) > 100 {
-		owner = owner[len(owner)-100:]
-	}
-	return owner
 }
 
 // Result says what one run did.
@@ -208,7 +190,7 @@ func (c *Collector) Run(ctx context.Context) (res Result, err error) {
 			c.cfg.Observe(Report{Result: res, Err: err, Started: started, Elapsed: time.Since(t0)})
 		}()
 	}
-	ctx, release, holder, err := holdLease(ctx, c.cfg.Store, LeaseCollector, c.cfg.Owner, c.cfg.LeaseTTL, c.cfg.Now, c.log)
+	ctx, release, holder, err := schedule.Lease{Store: c.cfg.Store, Name: schedule.LeaseCollector, Owner: c.cfg.Owner, TTL: c.cfg.LeaseTTL, Now: c.cfg.Now, Log: c.log}.Hold(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -360,7 +342,9 @@ func (r *run) process(ctx context.Context) error {
 			continue
 		}
 		if err != nil {
-			r.fail(name, err)
+			if stop := r.fail(name, err); stop != nil {
+				return stop
+			}
 			continue
 		}
 		objs = append(objs, object{name, hour})

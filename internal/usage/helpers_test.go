@@ -27,7 +27,7 @@ type backend struct {
 
 var backends = []backend{
 	{"sqlite", "sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "staas.db") }},
-	{"mariadb", "mysql", func(t testing.TB) string { return mariadbtest.NewDatabase(t) }},
+	{"mariadb", "mysql", mariadbtest.NewDatabase},
 }
 
 // eachBackend runs fn as a parallel subtest per backend.

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"time"
 
+	"staas/internal/schedule"
 	"staas/internal/store"
 )
-
-// LeaseSampler is the name of the storage sampler's lease.
-const LeaseSampler = "storage-sampler"
 
 // Sampler records the size of every bucket of the cluster, as
 // ostor-buckets reports it, at each run.
@@ -38,7 +36,7 @@ type SampleResult struct {
 // Run lists every bucket once and stores the sizes, timed to the second.
 func (s *Sampler) Run(ctx context.Context) (SampleResult, error) {
 	var res SampleResult
-	ctx, release, holder, err := holdLease(ctx, s.cfg.Store, LeaseSampler, s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now, s.cfg.Logger)
+	ctx, release, holder, err := schedule.Lease{Store: s.cfg.Store, Name: schedule.LeaseSampler, Owner: s.cfg.Owner, TTL: s.cfg.LeaseTTL, Now: s.cfg.Now, Log: s.cfg.Logger}.Hold(ctx)
 	if err != nil {
 		return res, err
 	}

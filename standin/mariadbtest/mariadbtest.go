@@ -373,7 +373,7 @@ func (s *server) kill() {
 	if s.db != nil {
 		s.db.Close()
 	}
-	s.cmd.Process.Kill()
+	_ = s.cmd.Process.Kill() // fails only when it has exited already
 	select {
 	case <-s.done:
 	case <-time.After(10 * time.Second):

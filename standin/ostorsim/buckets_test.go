@@ -94,7 +94,7 @@ func TestBucketIntegralIndependentOfStepSize(t *testing.T) {
 		if err := sim.CreateBucket(creds.Email, "b"); err != nil {
 			t.Fatal(err)
 		}
-		sim.SetBucketSize("b", 7)
+		noErr(t, sim.SetBucketSize("b", 7))
 		for range steps {
 			sim.Advance(time.Hour / time.Duration(steps))
 		}

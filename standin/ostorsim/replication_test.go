@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,7 +62,7 @@ func (h *harness) replicationRequest(method, bucket string, virtual bool, body s
 	}
 	sts := method + "\n\n" + r.Header.Get("Content-Type") + "\n" + r.Header.Get("Date") + "\n" + amz + resource
 	m := hmac.New(sha1.New, []byte(secret))
-	io.WriteString(m, sts)
+	m.Write([]byte(sts))
 	r.Header.Set("Authorization", "AWS "+accessKey+":"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
 	return h.send(r)
 }

@@ -142,7 +142,7 @@ func TestS3ListObjectVersions(t *testing.T) {
 		t.Fatalf("delete marker %q %v", marker, err)
 	}
 	dogV2, _ := sim.PutObject("photos", "dog.jpg", 200)
-	sim.SetVersioning("photos", false)
+	noErr(t, sim.SetVersioning("photos", false))
 	if v, _ := sim.Versioning("photos"); v != ostorsim.VersioningSuspended {
 		t.Fatalf("versioning %q", v)
 	}
@@ -218,7 +218,7 @@ func TestS3ListObjectVersions(t *testing.T) {
 	}
 
 	// encoding-type=url carries keys XML could not.
-	sim.PutObject("photos", "a b/ü&c", 1)
+	must(sim.PutObject("photos", "a b/ü&c", 1))
 	res := mustS3(t, h.s3(alice, "GET", "/photos?versions&encoding-type=url&max-keys=1", nil), 200)
 	if !strings.Contains(res.body, "<Key>a%20b%2F%C3%BC%26c</Key>") || !strings.Contains(res.body, "<NextKeyMarker>a%20b%2F%C3%BC%26c</NextKeyMarker>") {
 		t.Errorf("url encoding: %s", res.body)
@@ -228,7 +228,7 @@ func TestS3ListObjectVersions(t *testing.T) {
 func TestS3MultipartUploads(t *testing.T) {
 	h, alice, bob := s3World(t)
 	sim := h.sim
-	h.sim.CreateBucket("bob@example.com", "bobs")
+	noErr(t, h.sim.CreateBucket("bob@example.com", "bobs"))
 	bobsUpload, _ := sim.StartMultipartUpload("bobs", "x")
 	var ids []string
 	for _, key := range []string{"b", "a", "b", "c", "a"} {
@@ -346,7 +346,7 @@ func TestS3DeleteObjects(t *testing.T) {
 	})
 
 	t.Run("versioned", func(t *testing.T) {
-		sim.SetVersioning("photos", true)
+		noErr(t, sim.SetVersioning("photos", true))
 		v1, _ := sim.PutObject("photos", "doc", 5)
 		v2, _ := sim.PutObject("photos", "doc", 7)
 		res := decodeXML[deleteResult](t, mustS3(t, h.deleteObjects(alice, "photos", false, "doc"), 200).body)
@@ -378,7 +378,7 @@ func TestS3DeleteObjects(t *testing.T) {
 		if len(res.Errors) != 1 || res.Errors[0].Code != "NoSuchVersion" {
 			t.Errorf("bad version id: %+v", res)
 		}
-		sim.SetLegalHold("photos", "doc", false)
+		noErr(t, sim.SetLegalHold("photos", "doc", false))
 		mustS3(t, h.deleteObjects(alice, "photos", true, "doc@"+v2), 200)
 		if vs, _ := sim.ObjectVersions("photos"); len(vs) != 0 {
 			t.Fatalf("left %+v", vs)
@@ -387,7 +387,7 @@ func TestS3DeleteObjects(t *testing.T) {
 
 	t.Run("per-key faults", func(t *testing.T) {
 		for i := range 4 {
-			sim.PutObject("photos", fmt.Sprint("f", i), 1)
+			must(sim.PutObject("photos", fmt.Sprint("f", i), 1))
 		}
 		sim.SetFaults(ostorsim.Faults{FailDeleteKeys: 2})
 		res := decodeXML[deleteResult](t, mustS3(t, h.deleteObjects(alice, "photos", true, "f0", "f1", "f2", "f3"), 200).body)
@@ -406,7 +406,7 @@ func TestS3DeleteObjects(t *testing.T) {
 func TestS3DeleteBucket(t *testing.T) {
 	h, alice, _ := s3World(t)
 	sim := h.sim
-	sim.SetVersioning("photos", true)
+	noErr(t, sim.SetVersioning("photos", true))
 	id, _ := sim.StartMultipartUpload("photos", "big")
 	mustS3Err(t, h.s3(alice, "DELETE", "/photos", nil), 409, "BucketNotEmpty")
 
@@ -433,7 +433,7 @@ func TestS3DeleteBucket(t *testing.T) {
 
 	// A re-created bucket starts empty, at the next epoch.
 	h.newUser("carol@example.com")
-	sim.CreateBucket("carol@example.com", "photos")
+	noErr(t, sim.CreateBucket("carol@example.com", "photos"))
 	if vs, _ := sim.ObjectVersions("photos"); len(vs) != 0 {
 		t.Errorf("re-created bucket holds %+v", vs)
 	}
@@ -482,21 +482,21 @@ func TestBucketSizeIsItsObjects(t *testing.T) {
 	h := newHarness(t, ostorsim.Options{})
 	h.newUser("o@example.com")
 	sim := h.sim
-	sim.CreateBucket("o@example.com", "b")
+	noErr(t, sim.CreateBucket("o@example.com", "b"))
 	size := func() string {
 		t.Helper()
 		s := bucketSize(t, sim, "b")
 		return s[strings.Index(s, `"current":`):strings.Index(s, `,"h_integral"`)]
 	}
-	sim.PutObject("b", "x", 100)
-	sim.PutObject("b", "y", 50)
-	sim.PutObject("b", "x", 30) // replaces x
+	must(sim.PutObject("b", "x", 100))
+	must(sim.PutObject("b", "y", 50))
+	must(sim.PutObject("b", "x", 30)) // replaces x
 	if got := size(); got != `"current":80,"hmax":150` {
 		t.Errorf("after puts: %s", got)
 	}
-	sim.SetVersioning("b", true)
-	sim.PutObject("b", "x", 20) // a version on top: both count
-	sim.DeleteObject("b", "y")  // a marker: y's data stays
+	noErr(t, sim.SetVersioning("b", true))
+	must(sim.PutObject("b", "x", 20)) // a version on top: both count
+	must(sim.DeleteObject("b", "y"))  // a marker: y's data stays
 	if got := size(); got != `"current":100,"hmax":150` {
 		t.Errorf("versioned: %s", got)
 	}
@@ -537,8 +537,8 @@ func TestBucketSizeIsItsObjects(t *testing.T) {
 
 	// Deleting versions over S3 shrinks it, integrated over time.
 	owner := h.newUser("p@example.com")
-	sim.CreateBucket("p@example.com", "c")
-	sim.SetBucketSize("c", 3600)
+	noErr(t, sim.CreateBucket("p@example.com", "c"))
+	noErr(t, sim.SetBucketSize("c", 3600))
 	h.sim.Advance(time.Hour)
 	mustS3(t, h.deleteObjects(owner, "c", true, ostorsim.SizeObjectKey), 200)
 	h.sim.Advance(time.Hour)
@@ -551,7 +551,7 @@ func TestObjectsDrivingAPI(t *testing.T) {
 	h := newHarness(t, ostorsim.Options{})
 	h.newUser("o@example.com")
 	sim := h.sim
-	sim.CreateBucket("o@example.com", "b")
+	noErr(t, sim.CreateBucket("o@example.com", "b"))
 	for _, key := range []string{"", strings.Repeat("k", 1025), "bad\x01key", "\xff"} {
 		if _, err := sim.PutObject("b", key, 1); err == nil {
 			t.Errorf("key %q accepted", key)
@@ -569,7 +569,7 @@ func TestObjectsDrivingAPI(t *testing.T) {
 	if v, _ := sim.Versioning("b"); v != "" {
 		t.Errorf("new bucket versioning %q", v)
 	}
-	sim.SetVersioning("b", false) // never enabled: stays unversioned
+	noErr(t, sim.SetVersioning("b", false)) // never enabled: stays unversioned
 	if v, _ := sim.Versioning("b"); v != "" {
 		t.Errorf("after off: %q", v)
 	}
@@ -593,8 +593,8 @@ func TestObjectsDrivingAPI(t *testing.T) {
 	a := ostorsim.MustNew(ostorsim.Options{Seed: 1})
 	b := ostorsim.MustNew(ostorsim.Options{Seed: 2})
 	for _, s := range []*ostorsim.Sim{a, b} {
-		s.CreateBucket(s.SystemCredentials().Email, "same")
-		s.SetVersioning("same", true)
+		noErr(t, s.CreateBucket(s.SystemCredentials().Email, "same"))
+		noErr(t, s.SetVersioning("same", true))
 	}
 	ida, _ := a.PutObject("same", "k", 1)
 	idb, _ := b.PutObject("same", "k", 1)

@@ -263,11 +263,11 @@ func writeError(w http.ResponseWriter, requestID string, err error) {
 	var body bytes.Buffer
 	body.WriteString(xml.Header)
 	body.WriteString("<Error><Code>")
-	xml.EscapeText(&body, []byte(ae.code))
+	_ = xml.EscapeText(&body, []byte(ae.code)) // a bytes.Buffer does not fail
 	body.WriteString("</Code><Message>")
-	xml.EscapeText(&body, []byte(ae.msg))
+	_ = xml.EscapeText(&body, []byte(ae.msg))
 	body.WriteString("</Message><RequestId>")
-	xml.EscapeText(&body, []byte(requestID))
+	_ = xml.EscapeText(&body, []byte(requestID))
 	body.WriteString("</RequestId></Error>")
 	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
 	w.WriteHeader(ae.status)

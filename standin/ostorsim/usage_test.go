@@ -193,7 +193,7 @@ func TestUsageSeveralServices(t *testing.T) {
 	sids := []string{"80000000000000065", "80000000000000067"}
 	h := newHarness(t, ostorsim.Options{Start: start, ServiceIDs: sids, UsagePeriod: time.Hour, EmptyUsageObjects: true})
 	h.must(200, "PUT", q("ostor-users", "emailAddress", "m@example.com"))
-	h.sim.CreateBucket("m@example.com", "b")
+	noErr(t, h.sim.CreateBucket("m@example.com", "b"))
 	for range 3 {
 		if err := h.sim.AddTraffic(ostorsim.Traffic{Email: "m@example.com", Bucket: "b", Get: 10, Downloaded: 100}); err != nil {
 			t.Fatal(err)

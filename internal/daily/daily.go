@@ -1,0 +1,137 @@
+// Package daily is the work staas does once a day: on WHMCS's daily cron
+// (the daily-cron event, which serve hands to the handlers as Work.Run)
+// it delivers the queued WHMCS notes, collects usage and samples bucket
+// sizes, so the day's figures are in before WHMCS's UsageUpdate reads
+// them; `staas collect`, run by a system cron, does the last two. Each
+// step is a function of its own that says in one line what it did;
+// Work runs the steps in turn, whatever each did, and says what failed.
+//
+// What the daily report tells the admin about orphans and the outbox
+// backlog is provision's (DailyReport); this package only runs the jobs
+// and words their results.
+package daily
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"staas"
+	"staas/internal/usage"
+)
+
+// NoteDeliverer delivers the queued WHMCS note changes
+// (notes.Outbox).
+type NoteDeliverer interface {
+	Deliver(ctx context.Context) (delivered, failed int, err error)
+}
+
+// Collector collects usage once (usage.Collector).
+type Collector interface {
+	Run(ctx context.Context) (usage.Result, error)
+}
+
+// Sampler samples bucket sizes once (usage.Sampler).
+type Sampler interface {
+	Run(ctx context.Context) (usage.SampleResult, error)
+}
+
+// DeliverNotes delivers the queued WHMCS note changes and says how many
+// went and how many wait for the next try.
+func DeliverNotes(ctx context.Context, n NoteDeliverer) (string, error) {
+	delivered, notYet, err := n.Deliver(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet), nil
+}
+
+// CollectUsage collects usage once and says what it counted, or that
+// another staas is collecting.
+func CollectUsage(ctx context.Context, c Collector) (string, error) {
+	res, err := c.Run(ctx)
+	switch {
+	case err != nil:
+		return "", err
+	case res.LeaseHeldBy != "":
+		return "staas: usage collection is running elsewhere (" + res.LeaseHeldBy + "); not run again.", nil
+	}
+	return fmt.Sprintf("staas: usage collection counted %d statistics object(s); %d left for the next run.", res.Collected, res.Failed), nil
+}
+
+// SampleStorage samples every bucket's size once and says how many it
+// measured, or that another staas is sampling.
+func SampleStorage(ctx context.Context, s Sampler) (string, error) {
+	res, err := s.Run(ctx)
+	switch {
+	case err != nil:
+		return "", err
+	case res.LeaseHeldBy != "":
+		return "staas: storage sampling is running elsewhere (" + res.LeaseHeldBy + "); not run again.", nil
+	}
+	return fmt.Sprintf("staas: storage sampling measured %d bucket(s).", res.Buckets), nil
+}
+
+// Work is the daily cron's work in staas.
+type Work struct {
+	Notes     NoteDeliverer
+	Collector Collector
+	Sampler   Sampler
+	Log       *slog.Logger // nil discards
+}
+
+// Run runs the steps in turn, each whatever the others did, and gives one
+// line a step for WHMCS's Activity Log, a failure included (and logged).
+func (w Work) Run(ctx context.Context) []string {
+	log := w.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	steps := []struct {
+		part string
+		run  func(context.Context) (string, error)
+	}{
+		{"delivering queued WHMCS notes", func(ctx context.Context) (string, error) { return DeliverNotes(ctx, w.Notes) }},
+		{"usage collection", func(ctx context.Context) (string, error) { return CollectUsage(ctx, w.Collector) }},
+		{"storage sampling", func(ctx context.Context) (string, error) { return SampleStorage(ctx, w.Sampler) }},
+	}
+	lines := make([]string, 0, len(steps))
+	for _, s := range steps {
+		line, err := s.run(ctx)
+		if err != nil {
+			log.Error("daily cron: "+s.part+" failed", "err", err)
+			line = fmt.Sprintf("staas: %s failed: %s", s.part, staas.ErrorMessage(err))
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// UsageReport says what one usage collection did, for `staas collect`:
+// the counts, and the objects left on the gateway because a sum would
+// overflow or they have no real date.
+func UsageReport(res usage.Result) []string {
+	if res.LeaseHeldBy != "" {
+		return []string{fmt.Sprintf("usage: another staas (%s) is collecting; nothing done", res.LeaseHeldBy)}
+	}
+	lines := []string{fmt.Sprintf("usage: %d objects listed, %d collected, %d already collected, %d deleted, %d failed; %d items, %d of users no client is mapped to",
+		res.Listed, res.Collected, res.Skipped, res.Deleted, res.Failed, res.Items, res.UnknownItems)}
+	if res.Overflows > 0 {
+		lines = append(lines, fmt.Sprintf("usage: %d objects refused because a ledger sum would exceed 2^64-1 (left on the gateway)", res.Overflows))
+	}
+	if res.Undated > 0 {
+		lines = append(lines, fmt.Sprintf("usage: %d objects have no real date in their name or start_ts (left on the gateway, not booked): %s",
+			res.Undated, strings.Join(res.UndatedObjects, ", ")))
+	}
+	return lines
+}
+
+// StorageReport says what one sampling of bucket sizes did, for `staas
+// collect`.
+func StorageReport(res usage.SampleResult) string {
+	if res.LeaseHeldBy != "" {
+		return fmt.Sprintf("storage: another staas (%s) is sampling; nothing done", res.LeaseHeldBy)
+	}
+	return fmt.Sprintf("storage: %d buckets sampled, %d gone since the last sample", res.Buckets, res.Gone)
+}
