@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -46,7 +45,7 @@ type QuotaReader interface {
 // buttons on the service page.
 type moduleAPI struct {
 	svc      *provision.Service
-	panels   PanelStore
+	panels   panelBook
 	services ServiceStore
 	usage    ServiceUsageReader
 	quotas   QuotaReader
@@ -159,20 +158,6 @@ func productConfig(r whmcsbridge.ModuleRequest) (provision.ProductConfig, error)
 	return cfg, cfg.Validate()
 }
 
-// keyRows are the key pairs of a service with secrets masked, but the one
-// named by reveal, shown in full.
-func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
-	rows := make([]views.KeyRow, 0, len(keys))
-	for _, k := range keys {
-		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
-		if reveal != "" && k.AccessKeyID == reveal {
-			row.Secret, row.Revealed = k.SecretAccessKey, true
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
 // usageHistory is the client area's usage history of userID, one period
 // per views.UsageDays; none when staas does not collect usage.
 func (m *moduleAPI) usageHistory(ctx context.Context, userID string) ([]views.UsageVM, error) {
@@ -248,7 +233,7 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		name := revealPanel(r.ServiceID)
 		st, revealing := state[name]
 		vm.HasUser, vm.Email, vm.Enabled = true, info.User.Email, info.Enabled
-		vm.Keys = keyRows(info.Keys, parseState(st).Get("reveal"))
+		vm.Keys = keyRows(info.Keys, st.Reveal)
 		b := bucketsVM(info.Buckets)
 		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
 		if vm.Usage, err = m.usageHistory(ctx, info.User.UserID); err != nil {
@@ -316,7 +301,7 @@ func accessKey(r whmcsbridge.ModuleRequest) (string, error) {
 }
 
 func (m *moduleAPI) setReveal(ctx context.Context, r whmcsbridge.ModuleRequest, key string) error {
-	return m.panels.SetPanel(context.WithoutCancel(ctx), clientSelf, r.ClientID, revealPanel(r.ServiceID), url.Values{"reveal": {key}}.Encode())
+	return m.panels.Set(context.WithoutCancel(ctx), clientSelf, r.ClientID, revealPanel(r.ServiceID), panelState{Reveal: key})
 }
 
 // clientAction serves one client-area action, acting as the client.

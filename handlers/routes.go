@@ -90,7 +90,7 @@ func New(d Deps) *echo.Echo {
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
+		ui := &adminUI{svc: d.Provision, panels: panelBook{d.Panels}, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
 		if ui.log == nil {
 			ui.log = slog.New(slog.DiscardHandler)
 		}
@@ -108,7 +108,7 @@ func New(d Deps) *echo.Echo {
 		if log == nil {
 			log = slog.New(slog.DiscardHandler)
 		}
-		mod := &moduleAPI{svc: d.Provision, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
+		mod := &moduleAPI{svc: d.Provision, panels: panelBook{d.Panels}, services: d.Services, usage: d.ServiceUsage,
 			quotas: d.Quotas, usageSchedule: d.UsageSchedule, log: log, now: d.Now}
 		if mod.now == nil {
 			mod.now = time.Now

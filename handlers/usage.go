@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"staas"
 	"staas/internal/provision"
-	"staas/internal/store"
 	"staas/internal/usage"
 	"staas/views"
 )
@@ -51,8 +49,8 @@ func (h *adminUI) showUsage(ctx context.Context, a provision.Actor, days int) {
 // (lastDays). A client without an
 // S3 user and a staas without a usage reader get the panel with the
 // reason instead of figures.
-func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) (*views.UsageVM, error) {
-	days, err := usageDays(parseState(state).Get("days"))
+func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state panelState) (*views.UsageVM, error) {
+	days, err := usageDays(strconv.Itoa(state.Days))
 	if err != nil {
 		days = views.UsageDays[0]
 	}
@@ -76,14 +74,6 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) 
 	return vm, nil
 }
 
-// lastDays is the usage history's period of the last days UTC days, today
-// included: [midnight days-1 days ago, next midnight); fillUsage reads
-// its figures.
-func lastDays(days int, now time.Time, schedule string) *views.UsageVM {
-	today := now.UTC().Truncate(24 * time.Hour)
-	return &views.UsageVM{Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: schedule}
-}
-
 // fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To).
 func fillUsage(ctx context.Context, r UsageReader, vm *views.UsageVM) error {
 	daily, err := r.Daily(ctx, vm.UserID, vm.From, vm.To)
@@ -102,24 +92,4 @@ func fillUsage(ctx context.Context, r UsageReader, vm *views.UsageVM) error {
 		vm.Buckets = append(vm.Buckets, views.UsageBucket{Bucket: b.Bucket, Storage: storageFigures(b.Storage), Traffic: traffic(b.Traffic)})
 	}
 	return nil
-}
-
-func traffic(c store.UsageCounters) views.Traffic {
-	return views.Traffic{Put: c.Put, Get: c.Get, List: c.List, Other: c.Other, Uploaded: c.Uploaded, Downloaded: c.Downloaded}
-}
-
-// storageFigures turns the reader's storage into the panel's: the
-// time-weighted average is the exact byte-seconds over the seconds the
-// samples cover.
-func storageFigures(s usage.Storage) views.StorageFigures {
-	f := views.StorageFigures{PeakBytes: s.PeakBytes, PeakAt: s.PeakAt, Sampled: s.Covered, GBHours: s.GBHours, GBMonths: s.GBMonths}
-	if secs := int64(s.Covered / time.Second); secs > 0 && s.ByteSeconds != nil {
-		avg := new(big.Int).Quo(s.ByteSeconds, big.NewInt(secs))
-		if avg.IsUint64() {
-			f.AverageBytes = avg.Uint64()
-		}
-	} else {
-		f.Sampled = 0
-	}
-	return f
 }
