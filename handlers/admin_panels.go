@@ -30,7 +30,7 @@ type adminUI struct {
 	panels panelBook
 	// usage reads the usage ledger (nil: collection is not configured);
 	// usageSchedule says when it is filled.
-	usage         UsageReader
+	usage         UsageFigures
 	usageSchedule string
 	// audit reads the audit log (nil: the panel says it is not available).
 	audit AuditReader

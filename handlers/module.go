@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/usage"
 	"staas/views"
@@ -25,30 +24,13 @@ type ServiceStore interface {
 	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
 }
 
-// ServiceUsageReader gives the figures WHMCS keeps per service: the
-// latest sampled storage and the traffic of a period (*usage.Reader).
-type ServiceUsageReader interface {
-	CurrentStorage(ctx context.Context, userID string) (uint64, time.Time, error)
-	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
-	// Daily gives the client area's usage history.
-	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
-	// Billing gives the usage-billing figures of a period (metrics).
-	Billing(ctx context.Context, userID string, p usage.BillingPeriod) (*usage.Billing, error)
-}
-
-// QuotaReader reads an S3 user's quota from the gateway (*ostor.Client).
-type QuotaReader interface {
-	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
-}
-
 // moduleAPI serves the server module's functions and the client's own
 // buttons on the service page.
 type moduleAPI struct {
 	svc      *provision.Service
 	panels   panelBook
 	services ServiceStore
-	usage    ServiceUsageReader
-	quotas   QuotaReader
+	usage    UsageFigures
 	// usageSchedule says when usage is collected (the client area's
 	// usage history repeats it).
 	usageSchedule string
@@ -383,61 +365,29 @@ feed:
 
 // usageUpdate answers the daily UsageUpdate: per service with an S3
 // user, figures from staas's ledger and samples (no gateway traffic but
-// the quota read). Unknown services are left out.
+// the quota read; usage.Figures). Unknown services are left out.
 func (m *moduleAPI) usageUpdate(c echo.Context) error {
 	var req whmcsbridge.UsageRequest
 	if err := decodeShim(c, &req); err != nil {
 		return err
 	}
-	if m.services == nil || m.usage == nil {
+	if m.usage == nil {
 		return staas.Errorf(staas.EUNAVAILABLE, "Usage collection is not configured in this staas, so there are no usage figures.")
 	}
 	ctx := c.Request().Context()
 	now := m.now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 
-	results, err := perService(ctx, req.ServiceIDs, func(ctx context.Context, id int64) (*whmcsbridge.ServiceUsage, error) {
-		return m.serviceUsage(ctx, id, month)
+	results, err := perService(ctx, req.ServiceIDs, func(ctx context.Context, id int64) (*usage.ServiceUpdate, error) {
+		return m.usage.ServiceUpdate(ctx, id, month)
 	})
 	if err != nil {
 		return err
 	}
 	res := whmcsbridge.UsageResponse{Result: success(), Services: []whmcsbridge.ServiceUsage{}}
 	for _, u := range results {
-		res.Services = append(res.Services, *u)
+		res.Services = append(res.Services, whmcsbridge.ServiceUsage{ServiceID: u.ServiceID, DiskMB: whmcsbridge.BytesToMB(u.StoredBytes),
+			DiskLimitMB: whmcsbridge.GBToMB(u.QuotaGB), BWMB: whmcsbridge.BytesToMB(u.DownloadedBytes)})
 	}
 	return c.JSON(http.StatusOK, res)
-}
-
-// serviceUsage is one service's figures; nil when it has no S3 user.
-func (m *moduleAPI) serviceUsage(ctx context.Context, serviceID int64, month time.Time) (*whmcsbridge.ServiceUsage, error) {
-	u, err := m.services.S3UserByService(ctx, serviceID)
-	if staas.ErrorCode(err) == staas.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	stored, _, err := m.usage.CurrentStorage(ctx, u.UserID)
-	if err != nil {
-		return nil, err
-	}
-	// The whole calendar month: hours not yet collected have no rows.
-	totals, err := m.usage.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
-	if err != nil {
-		return nil, err
-	}
-	su := &whmcsbridge.ServiceUsage{ServiceID: serviceID, DiskMB: whmcsbridge.BytesToMB(stored), BWMB: whmcsbridge.BytesToMB(totals.Traffic.Downloaded)}
-	if m.quotas != nil {
-		q, err := m.quotas.Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
-		switch {
-		case staas.ErrorCode(err) == staas.ENOTFOUND:
-		case err != nil:
-			// The figures staas has are still worth filing.
-			m.log.Warn("usage-update: quota not read; disk_limit_mb left 0", "service", serviceID, "user", u.UserID, "err", err)
-		default:
-			su.DiskLimitMB = whmcsbridge.GBToMB(q.SizeGB)
-		}
-	}
-	return su, nil
 }

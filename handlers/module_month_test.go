@@ -39,7 +39,7 @@ func TestMonthOfTraffic_ReachesWHMCS(t *testing.T) {
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
 	reader := &usage.Reader{Store: w.Store}
 	srv := httptest.NewServer(handlers.New(handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store},
-		Provision: svc, Panels: w.Store, Services: w.Store, ServiceUsage: reader, Quotas: w.Gateway, Now: now}))
+		Provision: svc, Panels: w.Store, Services: w.Store, Usage: &usage.Figures{Reader: reader, Services: w.Store, Quotas: w.Gateway}, Now: now}))
 	t.Cleanup(srv.Close)
 	a := &app{World: w, t: t, srv: srv}
 	ctx := context.Background()

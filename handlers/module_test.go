@@ -36,7 +36,7 @@ func newModuleApp(t *testing.T, adjust func(*testworld.World, *handlers.Deps)) *
 	}})
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
 	d := handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store}, Provision: svc, Panels: w.Store,
-		Services: w.Store, ServiceUsage: &usage.Reader{Store: w.Store}, Quotas: w.Gateway}
+		Services: w.Store, Usage: &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway}}
 	if adjust != nil {
 		adjust(w, &d)
 	}

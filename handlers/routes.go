@@ -35,10 +35,13 @@ type Deps struct {
 	Shim      ShimVerifier
 	Provision *provision.Service
 	Panels    PanelStore
-	// Usage reads the usage ledger for the "S3 Usage History" panel; nil
-	// makes the panel say that usage collection is not configured.
+	// Usage gives the usage figures (*usage.Figures): the "S3 Usage
+	// History" panel's, the client area's, and usage-update's and
+	// metrics' per service; nil makes the panel say that usage
+	// collection is not configured and usage-update and metrics answer
+	// unavailable.
 	// UsageSchedule says when usage is collected (see UsageSchedule).
-	Usage         UsageReader
+	Usage         UsageFigures
 	UsageSchedule string
 	// Audit reads the audit log for the "S3 Audit Log" panel (*store.Store);
 	// nil makes the panel say that the audit log is not available.
@@ -48,12 +51,8 @@ type Deps struct {
 	Now func() time.Time
 
 	// The server module's functions, client actions and events run with
-	// Shim, Provision, Panels and Services (*store.Store). usage-update
-	// also needs ServiceUsage (without it, it answers unavailable);
-	// Quotas, when set, fills disk_limit_mb.
-	Services     ServiceStore
-	ServiceUsage ServiceUsageReader
-	Quotas       QuotaReader
+	// Shim, Provision, Panels and Services (*store.Store).
+	Services ServiceStore
 	// CreateOnClientAdd creates a client's S3 user on WHMCS's ClientAdd
 	// (STAAS_CREATE_ON_CLIENT_ADD); ClientDelete is what a deleted
 	// client's S3 users become (STAAS_CLIENT_DELETE; "" is
@@ -108,8 +107,8 @@ func New(d Deps) *echo.Echo {
 		if log == nil {
 			log = slog.New(slog.DiscardHandler)
 		}
-		mod := &moduleAPI{svc: d.Provision, panels: panelBook{d.Panels}, services: d.Services, usage: d.ServiceUsage,
-			quotas: d.Quotas, usageSchedule: d.UsageSchedule, log: log, now: d.Now}
+		mod := &moduleAPI{svc: d.Provision, panels: panelBook{d.Panels}, services: d.Services, usage: d.Usage,
+			usageSchedule: d.UsageSchedule, log: log, now: d.Now}
 		if mod.now == nil {
 			mod.now = time.Now
 		}

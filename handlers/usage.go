@@ -13,11 +13,14 @@ import (
 	"staas/views"
 )
 
-// UsageReader reads what an S3 user used, per UTC day and over a period,
-// from the usage ledger and the bucket size samples (*usage.Reader).
-type UsageReader interface {
+// UsageFigures are the usage figures the handlers show and WHMCS files
+// (*usage.Figures): an S3 user's days and totals for the usage panels,
+// and per WHMCS service the usage-update and usage-billing figures.
+type UsageFigures interface {
 	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
 	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
+	ServiceBilling(ctx context.Context, serviceID int64, p usage.BillingPeriod) (*usage.ServiceBilling, error)
 }
 
 // UsageSchedule says, for the usage history panel, how often usage is
@@ -75,7 +78,7 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state panelSta
 }
 
 // fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To).
-func fillUsage(ctx context.Context, r UsageReader, vm *views.UsageVM) error {
+func fillUsage(ctx context.Context, r UsageFigures, vm *views.UsageVM) error {
 	daily, err := r.Daily(ctx, vm.UserID, vm.From, vm.To)
 	if err != nil {
 		return err

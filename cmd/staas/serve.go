@@ -110,13 +110,11 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		ReadyCache:     cfg.HTTP.ReadyCache,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 
-		Usage:         reader,
+		Usage:         &usagecol.Figures{Reader: reader, Services: st, Quotas: gateway, Log: log},
 		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
 		Audit:         st,
 
 		Services:          st,
-		ServiceUsage:      reader,
-		Quotas:            gateway,
 		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
 		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
 		Daily:             dailyWork(svc, collector, sampler, log),

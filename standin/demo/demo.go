@@ -201,7 +201,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		Provision: svc,
 		Panels:    d.Store,
 
-		Usage:         &usage.Reader{Store: d.Store},
+		Usage:         &usage.Figures{Reader: &usage.Reader{Store: d.Store}, Services: d.Store, Quotas: gw, Log: log},
 		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples.",
 		Audit:         d.Store,
 	})
