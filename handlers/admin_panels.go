@@ -26,7 +26,7 @@ type PanelStore interface {
 
 // adminUI serves the WHMCS admin area's S3 links, panels and actions.
 type adminUI struct {
-	svc    *provision.Service
+	svc    adminService
 	panels panelBook
 	// usage reads the usage ledger (nil: collection is not configured);
 	// usageSchedule says when it is filled.
@@ -147,7 +147,8 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	if !req.Admin.Can(staas.PermViewClientSummary) {
 		return c.JSON(http.StatusOK, whmcsbridge.PanelsResponse{Result: ok})
 	}
-	ctx := c.Request().Context()
+	// A statistics object the Get action just read is not read again.
+	ctx := rendering(c.Request().Context())
 	a := actor(req.Admin, req.ClientID)
 	state, err := h.panels.Panels(ctx, req.Admin.ID, req.ClientID)
 	if err != nil {

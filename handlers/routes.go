@@ -89,7 +89,7 @@ func New(d Deps) *echo.Echo {
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
 	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision, panels: panelBook{d.Panels}, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
+		ui := &adminUI{svc: newAdminService(d.Provision), panels: panelBook{d.Panels}, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
 		if ui.log == nil {
 			ui.log = slog.New(slog.DiscardHandler)
 		}
