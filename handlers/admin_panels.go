@@ -28,11 +28,11 @@ type PanelStore interface {
 type adminUI struct {
 	svc    adminService
 	panels panelBook
-	// usage reads the usage ledger (nil: collection is not configured);
+	// usage reads the usage figures;
 	// usageSchedule says when it is filled.
 	usage         UsageFigures
 	usageSchedule string
-	// audit reads the audit log (nil: the panel says it is not available).
+	// audit reads the audit log.
 	audit AuditReader
 	now   func() time.Time
 	// log keeps the detail of failures an admin reads as a sentence.

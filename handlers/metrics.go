@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"staas"
 	"staas/internal/usage"
 	"staas/whmcsbridge"
 )
@@ -19,9 +18,6 @@ func (m *moduleAPI) metrics(c echo.Context) error {
 	var req whmcsbridge.UsageRequest
 	if err := decodeShim(c, &req); err != nil {
 		return err
-	}
-	if m.usage == nil {
-		return staas.Errorf(staas.EUNAVAILABLE, "Usage collection is not configured in this staas, so there are no usage figures.")
 	}
 	period := usage.PeriodAt(m.now())
 	results, err := perService(c.Request().Context(), req.ServiceIDs, func(ctx context.Context, id int64) (*usage.ServiceBilling, error) {

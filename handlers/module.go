@@ -143,9 +143,6 @@ func productConfig(r whmcsbridge.ModuleRequest) (provision.ProductConfig, error)
 // usageHistory is the client area's usage history of userID, one period
 // per views.UsageDays; none when staas does not collect usage.
 func (m *moduleAPI) usageHistory(ctx context.Context, userID string) ([]views.UsageVM, error) {
-	if m.usage == nil {
-		return nil, nil
-	}
 	now := m.now()
 	var out []views.UsageVM
 	for _, days := range views.UsageDays {
@@ -370,9 +367,6 @@ func (m *moduleAPI) usageUpdate(c echo.Context) error {
 	var req whmcsbridge.UsageRequest
 	if err := decodeShim(c, &req); err != nil {
 		return err
-	}
-	if m.usage == nil {
-		return staas.Errorf(staas.EUNAVAILABLE, "Usage collection is not configured in this staas, so there are no usage figures.")
 	}
 	ctx := c.Request().Context()
 	now := m.now().UTC()

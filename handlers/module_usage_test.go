@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
 	"staas/internal/store"
@@ -179,13 +178,5 @@ func TestUsageUpdate_FiguresFromTheLedger(t *testing.T) {
 	}
 	if _, err := a.Gateway.User(ctx, ostor.ByEmail(aliceS3Email)); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestUsageUpdate_WithoutUsageCollection(t *testing.T) {
-	a := newModuleApp(t, func(_ *testworld.World, d *handlers.Deps) { d.Usage = nil })
-	status, body := a.call(whmcsbridge.ModulePath(whmcsbridge.FuncUsageUpdate), whmcsbridge.UsageRequest{ServerID: 1, ServiceIDs: []int64{1}})
-	if status != http.StatusServiceUnavailable || body["code"] != staas.EUNAVAILABLE {
-		t.Errorf("%d %v", status, body)
 	}
 }

@@ -67,10 +67,6 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state panelSta
 		return nil, err
 	}
 	vm.UserID = m.UserID
-	if h.usage == nil {
-		vm.Unavailable = "Usage collection is not configured in this staas, so there is no usage history."
-		return vm, nil
-	}
 	if err := fillUsage(ctx, h.usage, vm); err != nil {
 		return nil, err
 	}

@@ -98,7 +98,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
 
 	reader := &usagecol.Reader{Store: st}
-	e := handlers.New(handlers.Deps{
+	e, err := handlers.New(handlers.Deps{
 		Logger:    log,
 		Metrics:   m,
 		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}, {Name: "store", Ping: st.Ping}},
@@ -119,6 +119,9 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
 		Daily:             dailyWork(svc, collector, sampler, log),
 	})
+	if err != nil {
+		return err
+	}
 
 	srv := newHTTPServer(e, cfg.HTTP)
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),
