@@ -4,15 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/views"
 	"staas/whmcsbridge"
@@ -30,13 +26,13 @@ type PanelStore interface {
 
 // adminUI serves the WHMCS admin area's S3 links, panels and actions.
 type adminUI struct {
-	svc    *provision.AdminPanel
-	panels PanelStore
-	// usage reads the usage ledger (nil: collection is not configured);
+	svc    adminService
+	panels panelBook
+	// usage reads the usage figures;
 	// usageSchedule says when it is filled.
-	usage         UsageReader
+	usage         UsageFigures
 	usageSchedule string
-	// audit reads the audit log (nil: the panel says it is not available).
+	// audit reads the audit log.
 	audit AuditReader
 	now   func() time.Time
 	// log keeps the detail of failures an admin reads as a sentence.
@@ -47,18 +43,11 @@ type adminUI struct {
 // confirmation, and the last input of each form with its errors.
 const (
 	stateConfirm     = "confirm"
-	formUserLimits   = "form:user-limits"
-	formBucketLimits = "form:bucket-limits"
-	formQuota        = "form:quota"
-	formObject       = "form:object"
-	fieldErrorPrefix = "err."
-	// Keys of the confirmation's state besides the action's parameters.
-	confirmAction     = "action"
-	confirmQuestion   = "question"
-	confirmPlace      = "confirm.at"
-	confirmType       = "confirm.type"
-	confirmError      = "confirm.error"
-	maskedSecretShown = 4 // leading characters of a masked secret
+	formPrefix       = "form:"
+	formUserLimits   = formPrefix + "user-limits"
+	formBucketLimits = formPrefix + "bucket-limits"
+	formQuota        = formPrefix + "quota"
+	formObject       = formPrefix + "object"
 )
 
 func actor(admin staas.Admin, clientID int64) provision.Actor {
@@ -106,27 +95,27 @@ func (h *adminUI) links(c echo.Context) error {
 	}
 	vm.UserLimits = limitsForm(state[formUserLimits])
 	vm.BucketLimits = limitsForm(state[formBucketLimits])
-	q := parseState(state[formQuota])
-	vm.Quota = views.QuotaForm{Of: q.Get(views.FieldQuotaOf), SizeGB: q.Get(views.FieldQuotaGB), Errors: fieldErrors(q)}
+	q := state[formQuota]
+	vm.Quota = views.QuotaForm{Of: q.input(views.FieldQuotaOf), SizeGB: q.input(views.FieldQuotaGB), Errors: q.fieldErrors()}
 	// Without a kept form, a form keeps the subject its panel shows
 	// chosen: after Get or Set on a bucket, Delete acts on it too instead
 	// of being refused for want of a bucket.
 	if _, kept := state[formBucketLimits]; !kept {
 		if s, on := state[views.PanelBucketLimits]; on {
-			vm.BucketLimits.Bucket = parseState(s).Get("bucket")
+			vm.BucketLimits.Bucket = s.Bucket
 		}
 	}
 	if _, kept := state[formQuota]; !kept {
 		if s, on := state[views.PanelQuotas]; on {
-			vm.Quota.Of = parseState(s).Get(views.FieldQuotaOf)
+			vm.Quota.Of = s.QuotaOf
 		}
 	}
-	o := parseState(state[formObject])
-	vm.Object = views.ObjectForm{Object: o.Get("object"), Errors: fieldErrors(o)}
+	o := state[formObject]
+	vm.Object = views.ObjectForm{Object: o.input("object"), Errors: o.fieldErrors()}
 	// A confirmation asked in one of the groups renders there; the panels
 	// leave it out (panelsHTML), so the page has it once.
 	if s, on := state[stateConfirm]; on {
-		if c := confirmVM(s); views.ConfirmInLinks(c.At) {
+		if c := confirmVM(s.Confirm); views.ConfirmInLinks(c.At) {
 			vm.Confirm = c
 		}
 	}
@@ -145,38 +134,6 @@ func (h *adminUI) links(c echo.Context) error {
 	return c.JSON(http.StatusOK, whmcsbridge.LinksResponse{Result: whmcsbridge.Result{Result: "success"}, Links: links})
 }
 
-func parseState(s string) url.Values {
-	v, _ := url.ParseQuery(s)
-	return v
-}
-
-func fieldErrors(v url.Values) views.FieldErrors {
-	var f views.FieldErrors
-	for k := range v {
-		if name, ok := cutPrefix(k, fieldErrorPrefix); ok {
-			if f == nil {
-				f = views.FieldErrors{}
-			}
-			f[name] = v.Get(k)
-		}
-	}
-	return f
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
-}
-
-func limitsForm(state string) views.LimitsForm {
-	v := parseState(state)
-	return views.LimitsForm{OpsName: v.Get("ops-name"), OpsValue: v.Get("ops-value"),
-		BandwidthName: v.Get("bandwidth-name"), BandwidthValue: v.Get("bandwidth-value"),
-		Bucket: v.Get("bucket"), Errors: fieldErrors(v)}
-}
-
 // panelsHTML answers the AdminAreaClientSummaryPage hook: the flashes, a
 // pending confirmation, and every panel the admin has on for this client,
 // each read fresh from the gateway. A panel whose data cannot be read
@@ -190,7 +147,8 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	if !h.svc.MayView(actor(req.Admin, req.ClientID)) {
 		return c.JSON(http.StatusOK, whmcsbridge.PanelsResponse{Result: ok})
 	}
-	ctx := c.Request().Context()
+	// A statistics object the Get action just read is not read again.
+	ctx := rendering(c.Request().Context())
 	a := actor(req.Admin, req.ClientID)
 	state, err := h.panels.Panels(ctx, req.Admin.ID, req.ClientID)
 	if err != nil {
@@ -212,25 +170,23 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 	}
 	if s, on := state[stateConfirm]; on {
 		// One asked in an "Other Actions" group renders there (links).
-		if c := confirmVM(s); !views.ConfirmInLinks(c.At) {
+		if c := confirmVM(s.Confirm); !views.ConfirmInLinks(c.At) {
 			vm.Confirm = c
 		}
 	}
 	if s, on := state[views.PanelUsers]; on {
-		v := parseState(s)
-		page, _ := strconv.Atoi(v.Get("page"))
-		p, err := h.svc.ListUsers(ctx, a, v.Get("q"), page, usersPageSize)
+		p, err := h.svc.ListUsers(ctx, a, s.Query, s.Page, usersPageSize)
 		if err != nil {
 			failed(views.PanelUsers, "S3 Users List", err)
 		} else {
-			vm.Users = usersVM(p, v.Get("q"), p.Page)
+			vm.Users = usersVM(p, s.Query, p.Page)
 		}
 	}
 	if s, on := state[views.PanelUser]; on {
 		// A revealed secret shows in this one page, as in the client
 		// area: the next load masks it again. Only an admin who may
 		// reveal sees it.
-		reveal := parseState(s).Get("reveal")
+		reveal := s.Reveal
 		if reveal != "" {
 			h.show(ctx, a, views.PanelUser, nil)
 			if !h.svc.MayChange(a) {
@@ -251,7 +207,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelStats]; on {
-		after := parseState(s).Get("after")
+		after := s.After
 		if l, err := h.svc.StatsPage(ctx, a, after); err != nil {
 			failed(views.PanelStats, "S3 Statistics List (whole cluster)", err)
 		} else {
@@ -266,7 +222,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelBucketLimits]; on {
-		bucket := parseState(s).Get("bucket")
+		bucket := s.Bucket
 		if l, err := h.svc.Limits(ctx, a, provision.BucketSubject(bucket)); err != nil {
 			failed(views.PanelBucketLimits, "S3 Limits for Bucket: "+bucket, err)
 		} else {
@@ -274,8 +230,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelObject]; on {
-		v := parseState(s)
-		name := v.Get("object")
+		name := s.Object
 		o, err := h.svc.StatsObject(ctx, a, name)
 		var users []string
 		if err == nil {
@@ -284,7 +239,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		if err != nil {
 			failed(views.PanelObject, "S3 Statistics for Object: "+name+" (whole cluster)", err)
 		} else {
-			vm.Object = objectVM(name, o, users, objectScope(v.Get("scope")) == views.ScopeAll)
+			vm.Object = objectVM(name, o, users, objectScope(s.Scope) == views.ScopeAll)
 		}
 	}
 	if _, on := state[views.PanelQuotas]; on {
@@ -302,7 +257,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelAudit]; on {
-		if l, err := h.auditVM(ctx, a, s); err != nil {
+		if l, err := h.auditVM(ctx, a, s.params()); err != nil {
 			failed(views.PanelAudit, "S3 Audit Log", err)
 		} else {
 			vm.Audit = l
@@ -320,106 +275,3 @@ const usersPageSize = 25
 // maxObjectRows is how many items of a statistics object the panel shows;
 // an object can hold hundreds of thousands.
 const maxObjectRows = 500
-
-func confirmVM(state string) *views.ConfirmVM {
-	v := parseState(state)
-	params := map[string]string{}
-	for k := range v {
-		switch k {
-		case confirmAction, confirmQuestion, confirmType, confirmError, confirmPlace:
-		default:
-			params[k] = v.Get(k)
-		}
-	}
-	return &views.ConfirmVM{Action: v.Get(confirmAction), Question: v.Get(confirmQuestion), Params: params,
-		TypeToConfirm: v.Get(confirmType), Error: v.Get(confirmError), At: v.Get(confirmPlace)}
-}
-
-func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
-	vm := &views.UsersVM{Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
-	for _, u := range p.Users {
-		vm.Rows = append(vm.Rows, views.UserRow{UserID: u.ID, Email: u.Email, State: u.State})
-	}
-	return vm
-}
-
-func userVM(u *ostor.User, reveal string) *views.UserVM {
-	return &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags, Keys: keyRows(u.Keys, reveal)}
-}
-
-// maskSecret shows the first characters of a secret so an admin can tell
-// two apart, and nothing an attacker could use.
-func maskSecret(s string) string {
-	if len(s) <= maskedSecretShown {
-		return "••••••••"
-	}
-	return s[:maskedSecretShown] + "••••••••••••"
-}
-
-func bucketsVM(buckets []ostor.Bucket) *views.BucketsVM {
-	vm := &views.BucketsVM{}
-	for _, b := range buckets {
-		vm.Rows = append(vm.Rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
-		vm.TotalBytes += b.Size.Current
-	}
-	return vm
-}
-
-func statsVM(l *ostor.UsageList, after string) *views.StatsVM {
-	vm := &views.StatsVM{After: after, Items: l.Items}
-	if l.Truncated && len(l.Items) > 0 {
-		vm.Next = l.Items[len(l.Items)-1]
-	}
-	return vm
-}
-
-func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
-	vm := &views.LimitsVM{Bucket: bucket}
-	ops := []struct {
-		name string
-		v    float64
-	}{{"default", l.OpsDefault}, {"get", l.OpsGet}, {"put", l.OpsPut}, {"list", l.OpsList}, {"delete", l.OpsDelete}}
-	for _, o := range ops {
-		if o.v != 0 {
-			vm.Rows = append(vm.Rows, views.LimitRow{Type: "ops", Name: o.name, Value: views.FormatNumber(o.v) + " ops/s"})
-		}
-	}
-	if l.BandwidthOut != 0 {
-		vm.Rows = append(vm.Rows, views.LimitRow{Type: "bandwidth", Name: "out", Value: views.FormatCount(l.BandwidthOut) + " KB/s"})
-	}
-	return vm
-}
-
-// objectVM is a statistics object's panel: the items of the client's S3
-// users (users), or every item when all.
-func objectVM(name string, o *ostor.UsageObject, users []string, all bool) *views.ObjectVM {
-	vm := &views.ObjectVM{Name: name, FmtVersion: o.FmtVersion, ServiceID: o.ServiceID,
-		StartTS: o.StartTS, Period: o.Period, TotalRows: len(o.Items), All: all}
-	for _, it := range o.Items {
-		mine := slices.Contains(users, it.Key.UserID)
-		if mine {
-			vm.ClientRows++
-		}
-		if (!all && !mine) || len(vm.Rows) == maxObjectRows {
-			continue
-		}
-		vm.Rows = append(vm.Rows, views.ObjectRow{Bucket: it.Key.Bucket, Epoch: it.Key.Epoch, UserID: it.Key.UserID, Tag: it.Key.Tag,
-			Put: it.Ops.Put, Get: it.Ops.Get, List: it.Ops.List, Other: it.Ops.Other, Uploaded: it.Uploaded, Downloaded: it.Downloaded})
-	}
-	return vm
-}
-
-func quotasVM(q *provision.Quotas) *views.QuotasVM {
-	vm := &views.QuotasVM{}
-	if q.User != nil {
-		vm.User = views.QuotaRow{SizeGB: q.User.SizeGB, Set: true}
-	}
-	for _, name := range q.Names {
-		row := views.QuotaRow{Bucket: name}
-		if bq := q.Buckets[name]; bq != nil {
-			row.SizeGB, row.Set = bq.SizeGB, true
-		}
-		vm.Buckets = append(vm.Buckets, row)
-	}
-	return vm
-}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
+	"staas/internal/usage"
 	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 	"staas/whmcsbridge"
@@ -43,11 +45,14 @@ func newAppWith(t *testing.T, deps func(*testworld.World, *handlers.Deps)) *app 
 	t.Helper()
 	w := testworld.New(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}})
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
-	d := handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store}, Provision: svc, Panels: w.Store}
+	d := fullDeps(w, svc)
 	if deps != nil {
 		deps(w, &d)
 	}
-	e := handlers.New(d)
+	e, err := handlers.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &app{World: w, t: t, srv: srv}
@@ -415,4 +420,12 @@ func TestUnknownActionAndBadJSON(t *testing.T) {
 	if status, body := a.do(req); status != http.StatusBadRequest || body["result"] != "error" {
 		t.Errorf("bad JSON: %d %v", status, body)
 	}
+}
+
+// fullDeps are every dependency the routes require, on w.
+func fullDeps(w *testworld.World, svc *provision.Services) handlers.Deps {
+	return handlers.Deps{Logger: slog.New(slog.DiscardHandler), Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store},
+		Provision: svc, Panels: w.Store, Audit: w.Store, Services: w.Store,
+		Usage: &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway},
+		Daily: func(context.Context) []string { return nil }}
 }

@@ -143,7 +143,10 @@ func (h *adminUI) askedAt(ctx context.Context, a provision.Actor) string {
 	if !pending {
 		return ""
 	}
-	at := parseState(s).Get(confirmPlace)
+	var at string
+	if s.Confirm != nil {
+		at = s.Confirm.At
+	}
 	for _, place := range confirmPlaces {
 		if at == place {
 			return at

@@ -204,14 +204,3 @@ func TestAuditLog_OutsiderRefused(t *testing.T) {
 		t.Error("an outsider sees the audit log")
 	}
 }
-
-func TestAuditLog_NotAvailable(t *testing.T) {
-	a := newApp(t) // no audit reader
-	if button(a.links(viewer), "toggle-audit").Length() != 1 {
-		t.Error("the audit toggle is not offered")
-	}
-	a.act(viewer, "toggle-audit", nil)
-	if s := a.panels(viewer).Find("#staas-panel-audit").Text(); !strings.Contains(s, "audit log is not available") {
-		t.Errorf("without an audit reader: %q", s)
-	}
-}

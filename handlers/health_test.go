@@ -28,7 +28,7 @@ func get(t *testing.T, h http.Handler, path string) (*httptest.ResponseRecorder,
 }
 
 func TestHealthz(t *testing.T) {
-	rec, body := get(t, New(Deps{}), "/healthz")
+	rec, body := get(t, mustNew(t, Deps{}), "/healthz")
 	if rec.Code != http.StatusOK || body["status"] != "ok" {
 		t.Fatalf("GET /healthz = %d %v", rec.Code, body)
 	}
@@ -45,7 +45,7 @@ func TestReadyz(t *testing.T) {
 	}}
 
 	t.Run("OK", func(t *testing.T) {
-		rec, body := get(t, New(Deps{Checks: []ReadinessCheck{ok}}), "/readyz")
+		rec, body := get(t, mustNew(t, Deps{Checks: []ReadinessCheck{ok}}), "/readyz")
 		if rec.Code != http.StatusOK || body["status"] != "ready" {
 			t.Fatalf("GET /readyz = %d %v", rec.Code, body)
 		}
@@ -53,7 +53,7 @@ func TestReadyz(t *testing.T) {
 	t.Run("GatewayDown", func(t *testing.T) {
 		var logs bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
-		rec, body := get(t, New(Deps{Logger: log, Checks: []ReadinessCheck{ok, down, broken}}), "/readyz")
+		rec, body := get(t, mustNew(t, Deps{Logger: log, Checks: []ReadinessCheck{ok, down, broken}}), "/readyz")
 		if rec.Code != http.StatusServiceUnavailable {
 			t.Fatalf("status = %d, want 503", rec.Code)
 		}
@@ -85,7 +85,7 @@ func TestErrorHandler_MapsCodes(t *testing.T) {
 		{errors.New("raw driver text"), 500, "Internal error."},
 	}
 	for _, tt := range tests {
-		e := New(Deps{})
+		e := mustNew(t, Deps{})
 		e.GET("/boom", func(echo.Context) error { return tt.err })
 		rec, body := get(t, e, "/boom")
 		if rec.Code != tt.status || body["message"] != tt.msg {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/usage"
 	"staas/views"
@@ -26,30 +24,13 @@ type ServiceStore interface {
 	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
 }
 
-// ServiceUsageReader gives the figures WHMCS keeps per service: the
-// latest sampled storage and the traffic of a period (*usage.Reader).
-type ServiceUsageReader interface {
-	CurrentStorage(ctx context.Context, userID string) (uint64, time.Time, error)
-	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
-	// Daily gives the client area's usage history.
-	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
-	// Billing gives the usage-billing figures of a period (metrics).
-	Billing(ctx context.Context, userID string, p usage.BillingPeriod) (*usage.Billing, error)
-}
-
-// QuotaReader reads an S3 user's quota from the gateway (*ostor.Client).
-type QuotaReader interface {
-	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
-}
-
 // moduleAPI serves the server module's functions and the client's own
 // buttons on the service page.
 type moduleAPI struct {
 	svc      *provision.Lifecycle
-	panels   PanelStore
+	panels   panelBook
 	services ServiceStore
-	usage    ServiceUsageReader
-	quotas   QuotaReader
+	usage    UsageFigures
 	// usageSchedule says when usage is collected (the client area's
 	// usage history repeats it).
 	usageSchedule string
@@ -156,26 +137,9 @@ func productConfig(r whmcsbridge.ModuleRequest) (provision.ProductConfig, error)
 	return cfg, cfg.Validate()
 }
 
-// keyRows are the key pairs of a service with secrets masked, but the one
-// named by reveal, shown in full.
-func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
-	rows := make([]views.KeyRow, 0, len(keys))
-	for _, k := range keys {
-		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
-		if reveal != "" && k.AccessKeyID == reveal {
-			row.Secret, row.Revealed = k.SecretAccessKey, true
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
-
 // usageHistory is the client area's usage history of userID, one period
 // per views.UsageDays; none when staas does not collect usage.
 func (m *moduleAPI) usageHistory(ctx context.Context, userID string) ([]views.UsageVM, error) {
-	if m.usage == nil {
-		return nil, nil
-	}
 	now := m.now()
 	var out []views.UsageVM
 	for _, days := range views.UsageDays {
@@ -245,7 +209,7 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		name := revealPanel(r.ServiceID)
 		st, revealing := state[name]
 		vm.HasUser, vm.Email, vm.Enabled = true, info.User.Email, info.Enabled
-		vm.Keys = keyRows(info.Keys, parseState(st).Get("reveal"))
+		vm.Keys = keyRows(info.Keys, st.Reveal)
 		b := bucketsVM(info.Buckets)
 		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
 		if vm.Usage, err = m.usageHistory(ctx, info.User.UserID); err != nil {
@@ -313,7 +277,7 @@ func accessKey(r whmcsbridge.ModuleRequest) (string, error) {
 }
 
 func (m *moduleAPI) setReveal(ctx context.Context, r whmcsbridge.ModuleRequest, key string) error {
-	return m.panels.SetPanel(context.WithoutCancel(ctx), clientSelf, r.ClientID, revealPanel(r.ServiceID), url.Values{"reveal": {key}}.Encode())
+	return m.panels.Set(context.WithoutCancel(ctx), clientSelf, r.ClientID, revealPanel(r.ServiceID), panelState{Reveal: key})
 }
 
 // clientAction serves one client-area action, acting as the client.
@@ -395,61 +359,26 @@ feed:
 
 // usageUpdate answers the daily UsageUpdate: per service with an S3
 // user, figures from staas's ledger and samples (no gateway traffic but
-// the quota read). Unknown services are left out.
+// the quota read; usage.Figures). Unknown services are left out.
 func (m *moduleAPI) usageUpdate(c echo.Context) error {
 	var req whmcsbridge.UsageRequest
 	if err := decodeShim(c, &req); err != nil {
 		return err
 	}
-	if m.services == nil || m.usage == nil {
-		return staas.Errorf(staas.EUNAVAILABLE, "Usage collection is not configured in this staas, so there are no usage figures.")
-	}
 	ctx := c.Request().Context()
 	now := m.now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 
-	results, err := perService(ctx, req.ServiceIDs, func(ctx context.Context, id int64) (*whmcsbridge.ServiceUsage, error) {
-		return m.serviceUsage(ctx, id, month)
+	results, err := perService(ctx, req.ServiceIDs, func(ctx context.Context, id int64) (*usage.ServiceUpdate, error) {
+		return m.usage.ServiceUpdate(ctx, id, month)
 	})
 	if err != nil {
 		return err
 	}
 	res := whmcsbridge.UsageResponse{Result: success(), Services: []whmcsbridge.ServiceUsage{}}
 	for _, u := range results {
-		res.Services = append(res.Services, *u)
+		res.Services = append(res.Services, whmcsbridge.ServiceUsage{ServiceID: u.ServiceID, DiskMB: whmcsbridge.BytesToMB(u.StoredBytes),
+			DiskLimitMB: whmcsbridge.GBToMB(u.QuotaGB), BWMB: whmcsbridge.BytesToMB(u.DownloadedBytes)})
 	}
 	return c.JSON(http.StatusOK, res)
-}
-
-// serviceUsage is one service's figures; nil when it has no S3 user.
-func (m *moduleAPI) serviceUsage(ctx context.Context, serviceID int64, month time.Time) (*whmcsbridge.ServiceUsage, error) {
-	u, err := m.services.S3UserByService(ctx, serviceID)
-	if staas.ErrorCode(err) == staas.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	stored, _, err := m.usage.CurrentStorage(ctx, u.UserID)
-	if err != nil {
-		return nil, err
-	}
-	// The whole calendar month: hours not yet collected have no rows.
-	totals, err := m.usage.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
-	if err != nil {
-		return nil, err
-	}
-	su := &whmcsbridge.ServiceUsage{ServiceID: serviceID, DiskMB: whmcsbridge.BytesToMB(stored), BWMB: whmcsbridge.BytesToMB(totals.Traffic.Downloaded)}
-	if m.quotas != nil {
-		q, err := m.quotas.Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
-		switch {
-		case staas.ErrorCode(err) == staas.ENOTFOUND:
-		case err != nil:
-			// The figures staas has are still worth filing.
-			m.log.Warn("usage-update: quota not read; disk_limit_mb left 0", "service", serviceID, "user", u.UserID, "err", err)
-		default:
-			su.DiskLimitMB = whmcsbridge.GBToMB(q.SizeGB)
-		}
-	}
-	return su, nil
 }

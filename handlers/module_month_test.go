@@ -38,8 +38,13 @@ func TestMonthOfTraffic_ReachesWHMCS(t *testing.T) {
 	now := func() time.Time { return time.Unix(clock.Load(), 0).UTC() }
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
 	reader := &usage.Reader{Store: w.Store}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store},
-		Provision: svc, Panels: w.Store, Services: w.Store, ServiceUsage: reader, Quotas: w.Gateway, Now: now}))
+	d := fullDeps(w, svc)
+	d.Usage, d.Now = &usage.Figures{Reader: reader, Services: w.Store, Quotas: w.Gateway}, now
+	e, err := handlers.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	a := &app{World: w, t: t, srv: srv}
 	ctx := context.Background()

@@ -15,7 +15,6 @@ import (
 	"staas/handlers"
 	"staas/internal/ostor"
 	"staas/internal/provision"
-	"staas/internal/usage"
 	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 	"staas/whmcsbridge"
@@ -35,12 +34,15 @@ func newModuleApp(t *testing.T, adjust func(*testworld.World, *handlers.Deps)) *
 		{ID: 2, FirstName: "Bob", LastName: "Baker", Email: "bob@example.com", Status: "Active"},
 	}})
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
-	d := handlers.Deps{Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store}, Provision: svc, Panels: w.Store,
-		Services: w.Store, ServiceUsage: &usage.Reader{Store: w.Store}, Quotas: w.Gateway}
+	d := fullDeps(w, svc)
 	if adjust != nil {
 		adjust(w, &d)
 	}
-	srv := httptest.NewServer(handlers.New(d))
+	e, err := handlers.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &app{World: w, t: t, srv: srv}
 }

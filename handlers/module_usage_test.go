@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"staas"
 	"staas/handlers"
 	"staas/internal/ostor"
 	"staas/internal/store"
+	"staas/internal/usage"
 	"staas/standin/ostorsim"
 	"staas/standin/testworld"
 	"staas/whmcsbridge"
@@ -94,8 +94,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // egress only, the quota, the 2^31-1 cap, unknown services left out.
 func TestUsageUpdate_FiguresFromTheLedger(t *testing.T) {
 	logs := &syncBuffer{}
-	a := newModuleApp(t, func(_ *testworld.World, d *handlers.Deps) {
+	a := newModuleApp(t, func(w *testworld.World, d *handlers.Deps) {
 		d.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway, Log: d.Logger}
 	})
 	ctx := context.Background()
 	alice := a.create()
@@ -177,13 +178,5 @@ func TestUsageUpdate_FiguresFromTheLedger(t *testing.T) {
 	}
 	if _, err := a.Gateway.User(ctx, ostor.ByEmail(aliceS3Email)); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestUsageUpdate_WithoutUsageCollection(t *testing.T) {
-	a := newModuleApp(t, func(_ *testworld.World, d *handlers.Deps) { d.ServiceUsage = nil })
-	status, body := a.call(whmcsbridge.ModulePath(whmcsbridge.FuncUsageUpdate), whmcsbridge.UsageRequest{ServerID: 1, ServiceIDs: []int64{1}})
-	if status != http.StatusServiceUnavailable || body["code"] != staas.EUNAVAILABLE {
-		t.Errorf("%d %v", status, body)
 	}
 }

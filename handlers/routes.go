@@ -4,8 +4,10 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,7 +16,11 @@ import (
 	"staas/whmcsbridge"
 )
 
-// Deps are what the routes need. A nil field leaves its routes out.
+// Deps are what the routes need. The services (Logger, Shim, Provision,
+// Panels, Usage, Audit, Services, Daily) are required: New refuses a Deps
+// without one, so a forgotten dependency stops staas at startup instead
+// of leaving routes out or a panel saying "not configured". Monitoring
+// (Checks, Metrics, MonitorToken) and the settings may be left empty.
 type Deps struct {
 	Logger *slog.Logger
 	// Checks run on /readyz; each names one dependency (the gateway, the store).
@@ -35,39 +41,40 @@ type Deps struct {
 	Shim      ShimVerifier
 	Provision *provision.Services
 	Panels    PanelStore
-	// Usage reads the usage ledger for the "S3 Usage History" panel; nil
-	// makes the panel say that usage collection is not configured.
+	// Usage gives the usage figures (*usage.Figures): the "S3 Usage
+	// History" panel's, the client area's, and usage-update's and
+	// metrics' per service.
 	// UsageSchedule says when usage is collected (see UsageSchedule).
-	Usage         UsageReader
+	Usage         UsageFigures
 	UsageSchedule string
-	// Audit reads the audit log for the "S3 Audit Log" panel (*store.Store);
-	// nil makes the panel say that the audit log is not available.
+	// Audit reads the audit log for the "S3 Audit Log" panel (*store.Store).
 	Audit AuditReader
 	// Now is the clock of the usage figures (nil: time.Now); tests set it
 	// to cross a month's end.
 	Now func() time.Time
 
 	// The server module's functions, client actions and events run with
-	// Shim, Provision, Panels and Services (*store.Store). usage-update
-	// also needs ServiceUsage (without it, it answers unavailable);
-	// Quotas, when set, fills disk_limit_mb.
-	Services     ServiceStore
-	ServiceUsage ServiceUsageReader
-	Quotas       QuotaReader
+	// Shim, Provision, Panels and Services (*store.Store).
+	Services ServiceStore
 	// CreateOnClientAdd creates a client's S3 user on WHMCS's ClientAdd
 	// (STAAS_CREATE_ON_CLIENT_ADD); ClientDelete is what a deleted
 	// client's S3 users become (STAAS_CLIENT_DELETE; "" is
 	// provision.DeleteDisable).
 	CreateOnClientAdd bool
 	ClientDelete      provision.DeletePolicy
-	// Daily runs staas's daily work on WHMCS's daily cron; nil runs none
-	// and only reports.
+	// Daily runs staas's daily work on WHMCS's daily cron.
 	Daily DailyFunc
 }
 
 // New returns the echo instance with every route registered and the one
-// error handler installed. The route table is here and nowhere else.
-func New(d Deps) *echo.Echo {
+// error handler installed, or an error naming the dependencies missing
+// from d. The route table is here and nowhere else. An error rather than
+// a panic: both callers (serve, the demo) already return their startup
+// errors, so a missing dependency reads as the command's own message.
+func New(d Deps) (*echo.Echo, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -89,11 +96,8 @@ func New(d Deps) *echo.Echo {
 	}
 
 	// The WHMCS admin area, through the PHP shim: every route is signed.
-	if d.Shim != nil && d.Provision != nil && d.Panels != nil {
-		ui := &adminUI{svc: d.Provision.Admin, panels: d.Panels, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
-		if ui.log == nil {
-			ui.log = slog.New(slog.DiscardHandler)
-		}
+	{
+		ui := &adminUI{svc: newAdminService(d.Provision.Admin), panels: panelBook{d.Panels}, usage: d.Usage, usageSchedule: d.UsageSchedule, audit: d.Audit, now: time.Now, log: d.Logger}
 		signed := shimAuth(d.Shim)
 		e.POST(whmcsbridge.PathLinks, ui.links, signed)
 		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)
@@ -101,15 +105,11 @@ func New(d Deps) *echo.Echo {
 			e.POST(whmcsbridge.ActionPath(name), ui.action(name, act), signed)
 		}
 	}
-	if d.Shim != nil && d.Provision != nil && d.Panels != nil && d.Services != nil {
+	{
 		// The server module, the client's buttons and the hooks.
 		signed := shimAuth(d.Shim)
-		log := d.Logger
-		if log == nil {
-			log = slog.New(slog.DiscardHandler)
-		}
-		mod := &moduleAPI{svc: d.Provision.Lifecycle, panels: d.Panels, services: d.Services, usage: d.ServiceUsage,
-			quotas: d.Quotas, usageSchedule: d.UsageSchedule, log: log, now: d.Now}
+		mod := &moduleAPI{svc: d.Provision.Lifecycle, panels: panelBook{d.Panels}, services: d.Services, usage: d.Usage,
+			usageSchedule: d.UsageSchedule, log: d.Logger, now: d.Now}
 		if mod.now == nil {
 			mod.now = time.Now
 		}
@@ -126,5 +126,26 @@ func New(d Deps) *echo.Echo {
 			e.POST(whmcsbridge.EventPath(name), ev.event(name, fn), signed)
 		}
 	}
-	return e
+	return e, nil
+}
+
+// check names every required dependency d lacks.
+func (d Deps) check() error {
+	var missing []string
+	for _, dep := range []struct {
+		name string
+		nil  bool
+	}{
+		{"Logger", d.Logger == nil}, {"Shim", d.Shim == nil}, {"Provision", d.Provision == nil},
+		{"Panels", d.Panels == nil}, {"Usage", d.Usage == nil}, {"Audit", d.Audit == nil},
+		{"Services", d.Services == nil}, {"Daily", d.Daily == nil},
+	} {
+		if dep.nil {
+			missing = append(missing, dep.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("handlers: Deps lacks %s: every service the routes call is required", strings.Join(missing, ", "))
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
@@ -10,16 +9,18 @@ import (
 
 	"staas"
 	"staas/internal/provision"
-	"staas/internal/store"
 	"staas/internal/usage"
 	"staas/views"
 )
 
-// UsageReader reads what an S3 user used, per UTC day and over a period,
-// from the usage ledger and the bucket size samples (*usage.Reader).
-type UsageReader interface {
+// UsageFigures are the usage figures the handlers show and WHMCS files
+// (*usage.Figures): an S3 user's days and totals for the usage panels,
+// and per WHMCS service the usage-update and usage-billing figures.
+type UsageFigures interface {
 	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
 	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
+	ServiceBilling(ctx context.Context, serviceID int64, p usage.BillingPeriod) (*usage.ServiceBilling, error)
 }
 
 // UsageSchedule says, for the usage history panel, how often usage is
@@ -51,8 +52,8 @@ func (h *adminUI) showUsage(ctx context.Context, a provision.Actor, days int) {
 // (lastDays). A client without an
 // S3 user and a staas without a usage reader get the panel with the
 // reason instead of figures.
-func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) (*views.UsageVM, error) {
-	days, err := usageDays(parseState(state).Get("days"))
+func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state panelState) (*views.UsageVM, error) {
+	days, err := usageDays(strconv.Itoa(state.Days))
 	if err != nil {
 		days = views.UsageDays[0]
 	}
@@ -66,26 +67,14 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state string) 
 		return nil, err
 	}
 	vm.UserID = m.UserID
-	if h.usage == nil {
-		vm.Unavailable = "Usage collection is not configured in this staas, so there is no usage history."
-		return vm, nil
-	}
 	if err := fillUsage(ctx, h.usage, vm); err != nil {
 		return nil, err
 	}
 	return vm, nil
 }
 
-// lastDays is the usage history's period of the last days UTC days, today
-// included: [midnight days-1 days ago, next midnight); fillUsage reads
-// its figures.
-func lastDays(days int, now time.Time, schedule string) *views.UsageVM {
-	today := now.UTC().Truncate(24 * time.Hour)
-	return &views.UsageVM{Days: days, From: today.AddDate(0, 0, 1-days), To: today.AddDate(0, 0, 1), Schedule: schedule}
-}
-
 // fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To).
-func fillUsage(ctx context.Context, r UsageReader, vm *views.UsageVM) error {
+func fillUsage(ctx context.Context, r UsageFigures, vm *views.UsageVM) error {
 	daily, err := r.Daily(ctx, vm.UserID, vm.From, vm.To)
 	if err != nil {
 		return err
@@ -102,24 +91,4 @@ func fillUsage(ctx context.Context, r UsageReader, vm *views.UsageVM) error {
 		vm.Buckets = append(vm.Buckets, views.UsageBucket{Bucket: b.Bucket, Storage: storageFigures(b.Storage), Traffic: traffic(b.Traffic)})
 	}
 	return nil
-}
-
-func traffic(c store.UsageCounters) views.Traffic {
-	return views.Traffic{Put: c.Put, Get: c.Get, List: c.List, Other: c.Other, Uploaded: c.Uploaded, Downloaded: c.Downloaded}
-}
-
-// storageFigures turns the reader's storage into the panel's: the
-// time-weighted average is the exact byte-seconds over the seconds the
-// samples cover.
-func storageFigures(s usage.Storage) views.StorageFigures {
-	f := views.StorageFigures{PeakBytes: s.PeakBytes, PeakAt: s.PeakAt, Sampled: s.Covered, GBHours: s.GBHours, GBMonths: s.GBMonths}
-	if secs := int64(s.Covered / time.Second); secs > 0 && s.ByteSeconds != nil {
-		avg := new(big.Int).Quo(s.ByteSeconds, big.NewInt(secs))
-		if avg.IsUint64() {
-			f.AverageBytes = avg.Uint64()
-		}
-	} else {
-		f.Sampled = 0
-	}
-	return f
 }

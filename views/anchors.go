@@ -1,4 +1,14 @@
+// Package views renders what WHMCS shows of staas: the action links and the
+// summary panels of a client's page in the WHMCS admin area. The markup
+// uses WHMCS's own admin classes (clientssummarybox, clientssummarystats) so
+// it sits natively on the page. Components take the view models of
+// model.go, shaped like the screen; handlers build them
+// (handlers/viewmodels.go) from the services' results.
 package views
+
+// This package comment sits in anchors.go, the first file by name: the
+// generated *_templ.go files carry templ's version comment, which go doc
+// would show instead.
 
 // Anchors are the ids of the places on the client summary page where an
 // action's outcome shows. The shim redirects back to the page with one of

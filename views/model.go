@@ -1,9 +1,5 @@
-// Package views renders what WHMCS shows of staas: the action links and the
-// summary panels of a client's page in the WHMCS admin area. The markup
-// uses WHMCS's own admin classes (clientssummarybox, clientssummarystats) so
-// it sits natively on the page. Components take the view models below,
-// shaped like the screen; handlers build them from the provisioning
-// service's results.
+// The view models: what each component takes, shaped like the screen.
+
 package views
 
 import (

@@ -100,7 +100,7 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
 
 	reader := &usagecol.Reader{Store: st}
-	e := handlers.New(handlers.Deps{
+	e, err := handlers.New(handlers.Deps{
 		Logger:    log,
 		Metrics:   m,
 		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}, {Name: "store", Ping: st.Ping}},
@@ -112,17 +112,18 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		ReadyCache:     cfg.HTTP.ReadyCache,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 
-		Usage:         reader,
+		Usage:         &usagecol.Figures{Reader: reader, Services: st, Quotas: gateway, Log: log},
 		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
 		Audit:         st,
 
 		Services:          st,
-		ServiceUsage:      reader,
-		Quotas:            gateway,
 		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
 		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
 		Daily:             daily.Work{Notes: svc.Notes, Collector: collector, Sampler: sampler, Log: log}.Run,
 	})
+	if err != nil {
+		return err
+	}
 
 	srv := newHTTPServer(e, cfg.HTTP)
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),

@@ -6,8 +6,9 @@ import (
 )
 
 // Panels returns the panels an admin has open on a client's page, each
-// with its parameters (an opaque url-encoded string); an empty map when
-// none are open.
+// with its state, an opaque string to the store (handlers writes JSON of
+// its typed panel state; rows from before hold url-encoded parameters,
+// which handlers still reads); an empty map when none are open.
 func (s *Store) Panels(ctx context.Context, adminID, clientID int64) (map[string]string, error) {
 	const op = "read panels"
 	if err := checkOwner(op, adminID, clientID); err != nil {

@@ -53,11 +53,16 @@ type Storage struct {
 	HIntegralOK     bool
 }
 
+// Traffic are the traffic counters of a user, a bucket or a day:
+// requests by class and bytes in and out. What the usage ledger keeps,
+// under the name its readers use.
+type Traffic = store.UsageCounters
+
 // BucketTotals are one bucket's figures; Bucket "" holds the user-level
 // operations (listing buckets), which have no storage.
 type BucketTotals struct {
 	Bucket  string
-	Traffic store.UsageCounters
+	Traffic Traffic
 	Storage Storage
 }
 
@@ -67,7 +72,7 @@ type Totals struct {
 	From, To time.Time
 	// Traffic: requests by class and bytes in and out, of the hours that
 	// begin in the period.
-	Traffic store.UsageCounters
+	Traffic Traffic
 	Storage Storage
 	Buckets []BucketTotals
 }
@@ -75,7 +80,7 @@ type Totals struct {
 // Day is one UTC day of a user's usage.
 type Day struct {
 	Date    time.Time // midnight UTC
-	Traffic store.UsageCounters
+	Traffic Traffic
 	Storage Storage
 }
 

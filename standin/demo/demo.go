@@ -195,17 +195,23 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, err
 	}
 	shimSecret := []byte(hex.EncodeToString(secret))
-	e := handlers.New(handlers.Deps{
+	e, err := handlers.New(handlers.Deps{
 		Logger:    log,
 		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gw.Ping}, {Name: "store", Ping: d.Store.Ping}},
 		Shim:      &whmcsbridge.Verifier{Secret: shimSecret, Nonces: d.Store},
 		Provision: svc,
 		Panels:    d.Store,
 
-		Usage:         &usage.Reader{Store: d.Store},
+		Usage:         &usage.Figures{Reader: &usage.Reader{Store: d.Store}, Services: d.Store, Quotas: gw, Log: log},
 		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples.",
 		Audit:         d.Store,
+		Services:      d.Store,
+		// The demo's collection and sampling run on their own timers.
+		Daily: func(context.Context) []string { return nil },
 	})
+	if err != nil {
+		return nil, err
+	}
 	if d.StaasURL, err = d.listen("127.0.0.1:0", e); err != nil {
 		return nil, err
 	}

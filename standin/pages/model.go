@@ -1,4 +1,4 @@
-// Package standin renders the pages of the WHMCS stand-in that `staas demo`
+// Package pages renders the pages of the WHMCS stand-in that `staas demo`
 // and the browser tests use in place of a real WHMCS: a client list and a
 // client summary page that shows what staas renders for WHMCS (the "Other
 // Actions" groups and the summary panels) the way WHMCS would.

@@ -1,0 +1,110 @@
+package usage
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"staas"
+	"staas/internal/ostor"
+)
+
+// ServiceUsers finds the S3 user of a WHMCS service by its id alone, as
+// WHMCS asks for a server's services without their clients (*store.Store).
+type ServiceUsers interface {
+	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
+}
+
+// QuotaReader reads an S3 user's quota from the gateway (*ostor.Client).
+type QuotaReader interface {
+	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
+}
+
+// Figures answers what WHMCS files per service and what the usage
+// panels show: the Reader's figures of an S3 user, and per WHMCS
+// service the usage-update and usage-billing (MetricProvider) figures.
+// Everything comes from staas's ledger and samples but the quota, read
+// from the gateway.
+type Figures struct {
+	*Reader
+	Services ServiceUsers
+	Quotas   QuotaReader
+	// Log keeps what a figure left out is missing for (nil: discarded).
+	Log *slog.Logger
+}
+
+// ServiceUpdate are one service's usage-update figures.
+type ServiceUpdate struct {
+	ServiceID int64
+	// StoredBytes is the S3 user's storage at the latest sampling.
+	StoredBytes uint64
+	// DownloadedBytes is the egress of the calendar month asked for.
+	DownloadedBytes uint64
+	// QuotaGB is the S3 user's quota; 0 without one, or when the gateway
+	// could not say (logged: the other figures are still worth filing).
+	QuotaGB uint64
+}
+
+// ServiceUpdate returns the figures of service serviceID for the
+// calendar month that begins at month (UTC); nil when no S3 user is
+// known for the service.
+func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*ServiceUpdate, error) {
+	u, err := f.Services.S3UserByService(ctx, serviceID)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	stored, _, err := f.CurrentStorage(ctx, u.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// The whole calendar month: hours not yet collected have no rows.
+	totals, err := f.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
+	if err != nil {
+		return nil, err
+	}
+	su := &ServiceUpdate{ServiceID: serviceID, StoredBytes: stored, DownloadedBytes: totals.Traffic.Downloaded}
+	q, err := f.Quotas.Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
+	switch {
+	case staas.ErrorCode(err) == staas.ENOTFOUND:
+	case err != nil:
+		f.log().Warn("usage-update: quota not read; disk_limit_mb left 0", "service", serviceID, "user", u.UserID, "err", err)
+	default:
+		su.QuotaGB = q.SizeGB
+	}
+	return su, nil
+}
+
+// ServiceBilling are one service's usage-billing figures.
+type ServiceBilling struct {
+	ServiceID int64
+	// Tenant is the S3 user's email, WHMCS's name for whose usage it is.
+	Tenant string
+	Billing
+}
+
+// ServiceBilling returns the figures of service serviceID for period p;
+// nil when no S3 user is known for the service.
+func (f *Figures) ServiceBilling(ctx context.Context, serviceID int64, p BillingPeriod) (*ServiceBilling, error) {
+	u, err := f.Services.S3UserByService(ctx, serviceID)
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := f.Billing(ctx, u.UserID, p)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceBilling{ServiceID: serviceID, Tenant: u.Email, Billing: *b}, nil
+}
+
+func (f *Figures) log() *slog.Logger {
+	if f.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return f.Log
+}
