@@ -147,7 +147,7 @@ func validUsageName(op, name string) error {
 }
 
 // OpsResources are the operation classes an ops limit can be set on.
-var OpsResources = []string{"default", "get", "put", "list", "delete"}
+var OpsResources = staas.OpsResources
 
 func validOpsResource(op, resource string) error {
 	for _, r := range OpsResources {
