@@ -3,7 +3,9 @@ package staas
 import (
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"time"
+	"unicode"
 )
 
 // This file holds the backend-neutral storage types: what provision and
@@ -264,4 +266,42 @@ type UsageKey struct {
 // OpsCounters count requests by class.
 type OpsCounters struct {
 	Put, Get, List, Other uint64
+}
+
+// Capabilities say what a storage backend can do beyond users, keys,
+// buckets and quotas, which every backend has. ECS, for one, has no
+// per-user operations limits. Panels and product settings offer only
+// what the backend of the service's cluster supports.
+type Capabilities struct {
+	OpsLimits       bool // per-user and per-bucket operations-per-second limits
+	BandwidthLimits bool // per-user and per-bucket outgoing bandwidth limits
+	Statistics      bool // usage statistics objects (traffic per user and bucket)
+}
+
+// maxEmail is the longest address SMTP allows (RFC 5321 path limit less
+// the angle brackets).
+const maxEmail = 254
+
+// EmailProblem says why email is not an address a storage backend takes for a user,
+// "" when it is: at most 254 bytes, no control character, and a bare
+// address that net/mail reads back byte for byte (a display name or angle
+// brackets would parse, but backends want the address itself). Callers that
+// make an address (a product's email template) check it with the same rule.
+func EmailProblem(email string) string {
+	if email == "" {
+		return "email address is required"
+	}
+	if len(email) > maxEmail {
+		return fmt.Sprintf("email address is longer than %d bytes", maxEmail)
+	}
+	for _, r := range email {
+		if unicode.IsControl(r) {
+			return "email address contains a control character"
+		}
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return fmt.Sprintf("%q is not a bare email address", email)
+	}
+	return ""
 }

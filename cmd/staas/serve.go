@@ -23,6 +23,13 @@ import (
 	"staas/whmcsbridge"
 )
 
+// One ostor client is the backend of a cluster for provisioning and for
+// usage collection alike.
+var (
+	_ provision.Backend = (*ostor.Client)(nil)
+	_ usagecol.Backend  = (*ostor.Client)(nil)
+)
+
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
 // shuts down gracefully: requests in flight get STAAS_SHUTDOWN_TIMEOUT to
 // finish.

@@ -52,3 +52,13 @@ var (
 	BucketQuota  = staas.BucketQuota
 	DefaultQuota = staas.DefaultQuota
 )
+
+// Capabilities says what an ostor cluster can do: everything staas uses,
+// per-user and per-bucket ops and bandwidth limits and usage statistics
+// included.
+func (c *Client) Capabilities() staas.Capabilities {
+	return staas.Capabilities{OpsLimits: true, BandwidthLimits: true, Statistics: true}
+}
+
+// CheckUsageObjectName is CheckUsageObjectName, as a backend's method.
+func (c *Client) CheckUsageObjectName(name string) error { return CheckUsageObjectName(name) }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // WHMCS client events: what staas does when WHMCS adds, edits, closes or
@@ -209,7 +208,7 @@ func (s *Service) ClientDeleted(ctx context.Context, clientID, adminID int64, po
 // no buckets) or disables it and marks it orphaned, and says which.
 func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy DeletePolicy) (string, error) {
 	who := fmt.Sprintf("S3 user %s of deleted WHMCS client %d", describe(u), u.ClientID)
-	if _, err := s.gw.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) == staas.ENOTFOUND {
+	if _, err := s.gw.User(ctx, staas.ByID(u.UserID)); staas.ErrorCode(err) == staas.ENOTFOUND {
 		if err := s.store.DeleteS3User(ctx, u.ClientID, u.ServiceID); err != nil {
 			return "", err
 		}
@@ -224,7 +223,7 @@ func (s *Service) deletedClientUser(ctx context.Context, u staas.S3User, policy 
 		owns = "owns buckets the gateway could not list (" + staas.ErrorMessage(berr) + ")"
 	}
 	if policy == DeleteDelete && berr == nil && len(buckets) == 0 {
-		err := s.gw.DeleteUser(ctx, ostor.ByID(u.UserID))
+		err := s.gw.DeleteUser(ctx, staas.ByID(u.UserID))
 		if err == nil || staas.ErrorCode(err) == staas.ENOTFOUND {
 			if err := s.store.DeleteS3User(ctx, u.ClientID, u.ServiceID); err != nil {
 				return "", partial(who+" was deleted from the gateway, but staas could not forget it", err)
@@ -276,7 +275,7 @@ func (s *Service) DailyReport(ctx context.Context) ([]string, error) {
 // orphanState says what the gateway has of an orphan now, as far as it
 // answers: the report goes out whether the gateway is up or not.
 func (s *Service) orphanState(ctx context.Context, u staas.S3User) string {
-	gu, err := s.gw.User(ctx, ostor.ByID(u.UserID))
+	gu, err := s.gw.User(ctx, staas.ByID(u.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return "gone from the gateway"
 	}

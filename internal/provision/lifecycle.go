@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/store"
 )
 
@@ -126,6 +125,9 @@ func (s *Service) CreateService(ctx context.Context, ref ServiceRef, cfg Product
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseUnsupported(s.cluster, s.gw.Capabilities(), p); err != nil {
+		return nil, err
+	}
 	email, err := cfg.Email(ref.ClientEmail, ref.ServiceID, ref.ClientID)
 	if err != nil {
 		return nil, err
@@ -203,7 +205,7 @@ func (s *Service) makeUser(ctx context.Context, a Actor, email string, clientID,
 // mapping names, links it. first is the key pair to note: the new one, or
 // the linked user's first (generated when it has none, since the client
 // must get one).
-func (s *Service) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
+func (s *Service) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *staas.KeyPair, linked bool, err error) {
 	created, err := s.gw.CreateUser(ctx, email)
 	if err == nil {
 		if len(created.Keys) == 0 {
@@ -214,7 +216,7 @@ func (s *Service) createOrLink(ctx context.Context, email string, clientID, serv
 	if staas.ErrorCode(err) != staas.ECONFLICT {
 		return "", nil, false, err
 	}
-	existing, lerr := s.gw.User(ctx, ostor.ByEmail(email))
+	existing, lerr := s.gw.User(ctx, staas.ByEmail(email))
 	if lerr != nil {
 		return "", nil, false, lerr
 	}
@@ -256,7 +258,7 @@ func owner(m *staas.S3User) string {
 // (deleted by hand): the mapping's address, a new id, a note with the new
 // key pair. recreated says whether it had to.
 func (s *Service) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
-	_, err = s.gw.User(ctx, ostor.ByID(m.UserID))
+	_, err = s.gw.User(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) != staas.ENOTFOUND {
 		return false, err
 	}
@@ -295,22 +297,30 @@ func (s *Service) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 // all they are deleted. The quota is set, or deleted when the product has
 // none.
 func (s *Service) applyProduct(ctx context.Context, userID string, p product) error {
-	subject := ostor.UserLimits(ostor.ByID(userID))
+	subject := staas.UserLimits(staas.ByID(userID))
 	if p.unlimited() {
 		if err := s.gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			return err
 		}
 	} else {
-		for i, resource := range ostor.OpsResources {
+		// A backend without ops (or bandwidth) limits was checked to
+		// have none asked of it (refuseUnsupported): nothing to send.
+		caps := s.gw.Capabilities()
+		for i, resource := range staas.OpsResources {
+			if !caps.OpsLimits {
+				break
+			}
 			if err := s.gw.SetOpsLimit(ctx, subject, resource, p.ops[i]); err != nil {
 				return err
 			}
 		}
-		if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
-			return err
+		if caps.BandwidthLimits {
+			if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+				return err
+			}
 		}
 	}
-	quota := ostor.UserQuota(ostor.ByID(userID))
+	quota := staas.UserQuota(staas.ByID(userID))
 	if p.quotaGB == 0 {
 		if err := s.gw.DeleteQuota(ctx, quota); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			return err
@@ -384,6 +394,9 @@ func (s *Service) ChangeServicePackage(ctx context.Context, ref ServiceRef, cfg 
 	if err != nil {
 		return err
 	}
+	if err := refuseUnsupported(s.cluster, s.gw.Capabilities(), p); err != nil {
+		return err
+	}
 	a := ref.actor()
 	params := ref.params()
 	productParams(params, cfg)
@@ -416,8 +429,8 @@ func (s *Service) TestConnection(ctx context.Context) error {
 type ServiceInfo struct {
 	User    staas.S3User
 	Enabled bool
-	Keys    []ostor.KeyPair
-	Buckets []ostor.Bucket
+	Keys    []staas.KeyPair
+	Buckets []staas.Bucket
 }
 
 // ServiceInfo returns the service's S3 user, its state, key pairs and
@@ -430,7 +443,7 @@ func (s *Service) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceInfo
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, &staas.Error{Code: staas.ENOTFOUND, Message: fmt.Sprintf("The S3 user %s (%s) of this service is gone from the gateway.", m.UserID, m.Email), Err: err}
 	}
@@ -476,7 +489,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 		return "", err
 	}
 	params["user_id"] = m.UserID
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
 	gone := staas.ErrorCode(err) == staas.ENOTFOUND
 	if err != nil && !gone {
 		return "", err
@@ -501,7 +514,7 @@ func (s *Service) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Pr
 			params["buckets_purged"] = strconv.Itoa(len(buckets))
 			purged = fmt.Sprintf(" Its %s emptied (%s) and deleted: %s.", staas.Count(len(buckets), "bucket was", "buckets were"), staas.Count(int(objects), "object", "objects"), bucketNames(buckets))
 		}
-		if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+		if err := s.gw.DeleteUser(ctx, staas.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			restore()
 			return "", err
 		}
@@ -532,7 +545,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 	if err != nil {
 		return nothing, nil // no address to look for
 	}
-	u, err := s.gw.User(ctx, ostor.ByEmail(email))
+	u, err := s.gw.User(ctx, staas.ByEmail(email))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nothing, nil
 	}
@@ -545,7 +558,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
 	}
-	buckets, err := s.gw.BucketsOf(ctx, ostor.ByID(u.ID))
+	buckets, err := s.gw.BucketsOf(ctx, staas.ByID(u.ID))
 	if err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
 	}
@@ -554,7 +567,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 		return fmt.Sprintf("Service %d has no S3 user. An S3 user %s (%s) with its address, linked to nothing, owns %s: %s; it is left for an admin to check.",
 			ref.ServiceID, u.ID, email, staas.Count(len(buckets), "bucket", "buckets"), bucketNames(buckets)), nil
 	}
-	if err := s.gw.DeleteUser(ctx, ostor.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+	if err := s.gw.DeleteUser(ctx, staas.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
 	}
 	s.forgetUsers()
@@ -567,7 +580,7 @@ func (s *Service) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Pro
 // called here when purging fails and by the caller when the deletion that
 // follows does. Each bucket's outcome is audited as auditAction, unless
 // that is "" (the caller records the one bucket it purged).
-func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
+func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *staas.StorageUser, buckets []staas.Bucket, auditAction string) (restore func(), objects int64, err error) {
 	restore = func() {}
 	if s.purger == nil {
 		return restore, 0, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
@@ -585,7 +598,7 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 			s.forgetUsers()
 		}
 	}
-	var key ostor.KeyPair
+	var key staas.KeyPair
 	if len(u.Keys) > 0 {
 		key = u.Keys[0]
 	} else {
@@ -618,7 +631,7 @@ func (s *Service) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.
 	return restore, objects, nil
 }
 
-func bucketNames(buckets []ostor.Bucket) string {
+func bucketNames(buckets []staas.Bucket) string {
 	names := make([]string, len(buckets))
 	for i, b := range buckets {
 		names[i] = b.Name
@@ -663,13 +676,13 @@ func serviceActor(a Actor, ref ServiceRef) Actor {
 // ServiceGenerateKey adds a key pair to the service's S3 user and the
 // guide's note for it (the client's "Generate key" button). ostor allows
 // two pairs per user.
-func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
+func (s *Service) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*staas.KeyPair, error) {
 	if err := allowService(a, ref, change); err != nil {
 		return nil, err
 	}
 	a = serviceActor(a, ref)
 	params := ref.params()
-	key, msg, err := func() (*ostor.KeyPair, string, error) {
+	key, msg, err := func() (*staas.KeyPair, string, error) {
 		m, err := s.mappedService(ctx, ref, noUserYet)
 		if err != nil {
 			return nil, "", err
@@ -737,7 +750,7 @@ func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceR
 	if err != nil {
 		return "", err
 	}
-	secret := u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
+	secret := u.Keys[slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
 	s.Finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
 	return secret, nil
 }
@@ -745,7 +758,7 @@ func (s *Service) ServiceRevealSecret(ctx context.Context, a Actor, ref ServiceR
 // serviceKey returns the service's mapping and gateway user, checking
 // that accessKeyID is one of its key pairs: a key of another user, picked
 // on this service's page, is refused.
-func (s *Service) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
+func (s *Service) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *staas.StorageUser, error) {
 	if accessKeyID == "" {
 		return nil, nil, fieldsError(FieldErrors{"access_key": "Pick an access key."})
 	}
@@ -753,11 +766,11 @@ func (s *Service) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID st
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		return nil, nil, err
 	}
-	if !slices.ContainsFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
+	if !slices.ContainsFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
 		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s of this service has no access key %s.", m.UserID, cut(accessKeyID))
 	}
 	return m, u, nil

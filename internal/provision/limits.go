@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // LimitsInput is the guide's limits form as the admin filled it in. Either
@@ -96,7 +95,7 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 		if name == "" {
 			name = "default"
 		}
-		if !slices.Contains(ostor.OpsResources, name) {
+		if !slices.Contains(staas.OpsResources, name) {
 			f["ops-name"] = "Pick one of default, get, put, list or delete."
 		}
 		v, problem := parseOps(opsValue)
@@ -165,24 +164,24 @@ func (s Subject) String() string {
 // client's buckets.
 const chooseBucket = "Choose one of the client's buckets."
 
-func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (ostor.LimitSubject, error) {
+func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (staas.LimitSubject, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
-			return ostor.LimitSubject{}, err
+			return staas.LimitSubject{}, err
 		}
-		return ostor.BucketLimits(sub.bucket), nil
+		return staas.BucketLimits(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return ostor.LimitSubject{}, err
+		return staas.LimitSubject{}, err
 	}
-	return ostor.UserLimits(ostor.ByID(m.UserID)), nil
+	return staas.UserLimits(staas.ByID(m.UserID)), nil
 }
 
 // SetLimits sets the ops and/or bandwidth limit of the client's user or
 // of one of its buckets, and returns the limits as the gateway now stores
 // them.
-func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*ostor.Limits, error) {
+func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*staas.Limits, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -193,6 +192,17 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in Limits
 	subject, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
+	}
+	caps := s.gw.Capabilities()
+	if p.hasOps {
+		if err := requireCapability(s.cluster, caps.OpsLimits, "An ops limit"); err != nil {
+			return nil, err
+		}
+	}
+	if p.hasBw {
+		if err := requireCapability(s.cluster, caps.BandwidthLimits, "A bandwidth limit"); err != nil {
+			return nil, err
+		}
 	}
 	if p.hasOps {
 		if err := s.gw.SetOpsLimit(ctx, subject, p.opsName, p.ops); err != nil {
@@ -208,7 +218,7 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in Limits
 }
 
 // Limits returns the limits of the client's user or bucket.
-func (s *Service) Limits(ctx context.Context, a Actor, sub Subject) (*ostor.Limits, error) {
+func (s *Service) Limits(ctx context.Context, a Actor, sub Subject) (*staas.Limits, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -231,18 +241,18 @@ func (s *Service) DeleteLimits(ctx context.Context, a Actor, sub Subject) error 
 	return s.gw.DeleteLimits(ctx, subject)
 }
 
-func (s *Service) quotaSubject(ctx context.Context, a Actor, sub Subject) (ostor.QuotaSubject, error) {
+func (s *Service) quotaSubject(ctx context.Context, a Actor, sub Subject) (staas.QuotaSubject, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
-			return ostor.QuotaSubject{}, err
+			return staas.QuotaSubject{}, err
 		}
-		return ostor.BucketQuota(sub.bucket), nil
+		return staas.BucketQuota(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return ostor.QuotaSubject{}, err
+		return staas.QuotaSubject{}, err
 	}
-	return ostor.UserQuota(ostor.ByID(m.UserID)), nil
+	return staas.UserQuota(staas.ByID(m.UserID)), nil
 }
 
 // maxQuotaGB is 1 EB: a bound against typos, not a policy.
@@ -250,7 +260,7 @@ const maxQuotaGB = 1 << 30
 
 // SetQuota sets the storage quota in GB of the client's user or of one of
 // its buckets.
-func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*ostor.Quota, error) {
+func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*staas.Quota, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -270,7 +280,7 @@ func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB str
 
 // Quota returns the quota of the client's user or bucket; nil when none is
 // set.
-func (s *Service) Quota(ctx context.Context, a Actor, sub Subject) (*ostor.Quota, error) {
+func (s *Service) Quota(ctx context.Context, a Actor, sub Subject) (*staas.Quota, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -295,8 +305,8 @@ func (s *Service) DeleteQuota(ctx context.Context, a Actor, sub Subject) error {
 
 // Quotas is the quota of the client's user and of each of its buckets.
 type Quotas struct {
-	User    *ostor.Quota
-	Buckets map[string]*ostor.Quota // nil value: no quota
+	User    *staas.Quota
+	Buckets map[string]*staas.Quota // nil value: no quota
 	Names   []string                // bucket names in the gateway's order
 }
 
@@ -309,8 +319,8 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Quotas{Buckets: map[string]*ostor.Quota{}}
-	if out.User, err = s.quotaOrNil(ctx, ostor.UserQuota(ostor.ByID(m.UserID))); err != nil {
+	out := &Quotas{Buckets: map[string]*staas.Quota{}}
+	if out.User, err = s.quotaOrNil(ctx, staas.UserQuota(staas.ByID(m.UserID))); err != nil {
 		return nil, err
 	}
 	buckets, err := s.bucketsOf(ctx, m)
@@ -318,7 +328,7 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 		return nil, err
 	}
 	for _, b := range buckets {
-		q, err := s.quotaOrNil(ctx, ostor.BucketQuota(b.Name))
+		q, err := s.quotaOrNil(ctx, staas.BucketQuota(b.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -330,7 +340,7 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 
 // quotaOrNil reads a quota; none set, or a size of 0 (what the gateway
 // reports after a delete), is nil: no quota, unlimited.
-func (s *Service) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error) {
+func (s *Service) quotaOrNil(ctx context.Context, subject staas.QuotaSubject) (*staas.Quota, error) {
 	q, err := s.gw.Quota(ctx, subject)
 	if staas.ErrorCode(err) == staas.ENOTFOUND || (err == nil && q.SizeGB == 0) {
 		return nil, nil

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/store"
 )
 
@@ -166,14 +165,14 @@ func (s *Service) deliver(ctx context.Context, n store.NoteOp) error {
 	a := Actor{Admin: staas.Admin{ID: n.AdminID}, ClientID: n.ClientID}
 	switch n.Op {
 	case store.NoteAdd:
-		u, err := s.gw.User(ctx, ostor.ByID(n.UserID))
+		u, err := s.gw.User(ctx, staas.ByID(n.UserID))
 		if staas.ErrorCode(err) == staas.ENOTFOUND {
 			return errDrop("the S3 user no longer exists")
 		}
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == n.AccessKeyID })
+		i := slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == n.AccessKeyID })
 		if i < 0 {
 			return errDrop("the access key was revoked meanwhile")
 		}

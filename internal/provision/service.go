@@ -16,39 +16,8 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/store"
 )
-
-// Gateway is the part of the ostor admin API the actions use
-// (*ostor.Client).
-type Gateway interface {
-	CreateUser(ctx context.Context, email string) (*ostor.UserKeys, error)
-	User(ctx context.Context, ref ostor.UserRef) (*ostor.User, error)
-	Users(ctx context.Context) ([]ostor.User, error)
-	EnableUser(ctx context.Context, email string) error
-	DisableUser(ctx context.Context, email string) error
-	DeleteUser(ctx context.Context, ref ostor.UserRef) error
-	GenerateKey(ctx context.Context, email string) (*ostor.KeyPair, error)
-	RevokeKey(ctx context.Context, email, accessKeyID string) error
-	BucketsOf(ctx context.Context, ref ostor.UserRef) ([]ostor.Bucket, error)
-
-	SetOpsLimit(ctx context.Context, subject ostor.LimitSubject, resource string, perSecond float64) error
-	SetBandwidthLimit(ctx context.Context, subject ostor.LimitSubject, kbPerSecond uint64) error
-	Limits(ctx context.Context, subject ostor.LimitSubject) (*ostor.Limits, error)
-	DeleteLimits(ctx context.Context, subject ostor.LimitSubject) error
-
-	SetQuota(ctx context.Context, subject ostor.QuotaSubject, gb uint64) error
-	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
-	DeleteQuota(ctx context.Context, subject ostor.QuotaSubject) error
-
-	UsagePage(ctx context.Context, after string, limit int) (*ostor.UsageList, error)
-	UsageObject(ctx context.Context, name string) (*ostor.UsageObject, error)
-	DeleteUsageObject(ctx context.Context, name string) error
-
-	// Ping makes the cheapest authenticated call (WHMCS's Test Connection).
-	Ping(ctx context.Context) error
-}
 
 // Store is the part of staas's own state the actions use (*store.Store).
 type Store interface {
@@ -127,10 +96,14 @@ func (k ActorKind) auditActor() string {
 
 // Config assembles a Service.
 type Config struct {
-	Gateway Gateway
-	Store   Store
-	WHMCS   WHMCS
-	// Cluster names the gateway in the client mapping ("default" when empty).
+	// Clusters finds each cluster's backend (internal/cluster's Registry).
+	// When nil, Gateway is the one cluster, named Cluster.
+	Clusters Clusters
+	Gateway  Gateway
+	Store    Store
+	WHMCS    WHMCS
+	// Cluster names Gateway's cluster when Clusters is nil ("default"
+	// when empty).
 	Cluster string
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -151,20 +124,21 @@ type Config struct {
 
 // Service carries out admin actions. It is safe for concurrent use.
 type Service struct {
-	gw      Gateway
-	store   Store
-	whmcs   WHMCS
-	cluster string
-	log     *slog.Logger
-	now     func() time.Time
-	ttl     time.Duration
-	owner   string // this Service's name on the outbox lease
-	purger  BucketPurger
+	gw       Gateway // the default cluster's backend
+	clusters Clusters
+	store    Store
+	whmcs    WHMCS
+	cluster  string
+	log      *slog.Logger
+	now      func() time.Time
+	ttl      time.Duration
+	owner    string // this Service's name on the outbox lease
+	purger   BucketPurger
 
 	notesWithoutSecret bool
 
 	mu        sync.Mutex
-	users     []ostor.User // sorted by email
+	users     []staas.StorageUser // sorted by email
 	usersTime time.Time
 }
 
@@ -173,7 +147,14 @@ func New(c Config) *Service {
 	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
 		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
 	if s.cluster == "" {
-		s.cluster = "default"
+		s.cluster = DefaultCluster
+	}
+	s.clusters = c.Clusters
+	if s.clusters == nil {
+		s.clusters = single{name: s.cluster, gw: c.Gateway}
+	} else {
+		s.cluster = s.clusters.Default()
+		s.gw = s.at(s.cluster)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/store"
 )
 
@@ -36,7 +35,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error
 	}
 
 	var userID string
-	var first *ostor.KeyPair
+	var first *staas.KeyPair
 	created, err := s.gw.CreateUser(ctx, client.Email)
 	switch {
 	case err == nil:
@@ -45,7 +44,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error
 			first = &created.Keys[0]
 		}
 	case staas.ErrorCode(err) == staas.ECONFLICT:
-		existing, lerr := s.gw.User(ctx, ostor.ByEmail(client.Email))
+		existing, lerr := s.gw.User(ctx, staas.ByEmail(client.Email))
 		if lerr != nil {
 			return nil, err
 		}
@@ -91,7 +90,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+	if err := s.gw.DeleteUser(ctx, staas.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return nil, err
 	}
 	s.forgetUsers()
@@ -151,7 +150,7 @@ func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int6
 	if err != nil {
 		return 0, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		return 0, err
 	}
@@ -163,7 +162,7 @@ func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int6
 			return 0, partial(fmt.Sprintf("The S3 user %s has no key pair to empty its bucket with, and none could be made", m.UserID), err)
 		}
 		s.forgetUsers()
-		u.Keys = []ostor.KeyPair{*k}
+		u.Keys = []staas.KeyPair{*k}
 		defer func() {
 			if err := s.gw.RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
 				s.log.Error("a key pair made to empty a bucket could not be revoked", "user_id", m.UserID, "access_key", k.AccessKeyID, "err", err)
@@ -171,7 +170,7 @@ func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int6
 			s.forgetUsers()
 		}()
 	}
-	restore, objects, err := s.purge(ctx, a, m, u, []ostor.Bucket{{Name: bucket}}, "")
+	restore, objects, err := s.purge(ctx, a, m, u, []staas.Bucket{{Name: bucket}}, "")
 	if err == nil {
 		restore() // the user is left as it was: disabled again if it was (a failed purge did that already)
 	}
@@ -248,7 +247,7 @@ func (s *Service) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3Us
 // GenerateKey adds a key pair to the client's S3 user and the guide's note
 // for it. ostor allows two pairs per user; a third is refused with a
 // message saying so.
-func (s *Service) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, error) {
+func (s *Service) GenerateKey(ctx context.Context, a Actor) (*staas.KeyPair, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -263,7 +262,7 @@ func (s *Service) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, err
 // it on a's client; the client's Generate key and the service's share it.
 // A third pair is refused with a message saying why. When only the note
 // failed, the key is returned with the error.
-func (s *Service) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*ostor.KeyPair, error) {
+func (s *Service) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*staas.KeyPair, error) {
 	key, err := s.gw.GenerateKey(ctx, m.Email)
 	if staas.ErrorCode(err) == staas.EKEYLIMIT {
 		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
@@ -304,22 +303,22 @@ func (s *Service) CheckKey(ctx context.Context, a Actor, accessKeyID string) err
 
 // ownKey returns the client's mapping and its key pair accessKeyID. No
 // key picked is a field error; it never means "the first key".
-func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, ostor.KeyPair, error) {
+func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, staas.KeyPair, error) {
 	if accessKeyID == "" {
 		// Keys are picked by a row's button: there is no field to mark.
-		return nil, ostor.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
+		return nil, staas.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return nil, ostor.KeyPair{}, err
+		return nil, staas.KeyPair{}, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
 	if err != nil {
-		return nil, ostor.KeyPair{}, err
+		return nil, staas.KeyPair{}, err
 	}
-	i := slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })
+	i := slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })
 	if i < 0 {
-		return nil, ostor.KeyPair{}, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
+		return nil, staas.KeyPair{}, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
 	}
 	return m, u.Keys[i], nil
 }
@@ -339,7 +338,7 @@ func (s *Service) revokeKey(ctx context.Context, a Actor, m *staas.S3User, acces
 
 // QueryUser returns the client's S3 user as the gateway has it: state,
 // flags and key pairs (with secrets: callers mask them).
-func (s *Service) QueryUser(ctx context.Context, a Actor) (*ostor.User, error) {
+func (s *Service) QueryUser(ctx context.Context, a Actor) (*staas.StorageUser, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -347,7 +346,7 @@ func (s *Service) QueryUser(ctx context.Context, a Actor) (*ostor.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.gw.User(ctx, ostor.ByID(m.UserID))
+	return s.gw.User(ctx, staas.ByID(m.UserID))
 }
 
 // S3User returns the client's mapping, or ENOTFOUND.
@@ -375,7 +374,7 @@ func (s *Service) RevealSecret(ctx context.Context, a Actor, accessKeyID string)
 
 // UserPage is one page of the cluster's users.
 type UserPage struct {
-	Users []ostor.User
+	Users []staas.StorageUser
 	Total int // users matching the search
 	// Page is the page shown: the one asked for, brought into 1 … the
 	// last page, so a huge page number neither overflows nor shows
@@ -405,7 +404,7 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, q string, page, size i
 	if err != nil {
 		return nil, err
 	}
-	var match []ostor.User
+	var match []staas.StorageUser
 	if q == "" {
 		match = all
 	} else {
@@ -423,7 +422,7 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, q string, page, size i
 }
 
 // allUsers lists the cluster's users, reusing a recent list.
-func (s *Service) allUsers(ctx context.Context) ([]ostor.User, error) {
+func (s *Service) allUsers(ctx context.Context) ([]staas.StorageUser, error) {
 	s.mu.Lock()
 	if s.users != nil && s.now().Sub(s.usersTime) < s.ttl {
 		users := s.users
@@ -435,7 +434,7 @@ func (s *Service) allUsers(ctx context.Context) ([]ostor.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(users, func(x, y ostor.User) int { return strings.Compare(x.Email, y.Email) })
+	slices.SortFunc(users, func(x, y staas.StorageUser) int { return strings.Compare(x.Email, y.Email) })
 	s.mu.Lock()
 	s.users, s.usersTime = users, s.now()
 	s.mu.Unlock()
@@ -451,7 +450,7 @@ func (s *Service) forgetUsers() {
 }
 
 // Buckets returns the client's buckets with their sizes.
-func (s *Service) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, error) {
+func (s *Service) Buckets(ctx context.Context, a Actor) ([]staas.Bucket, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -462,8 +461,8 @@ func (s *Service) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, error) 
 	return s.bucketsOf(ctx, m)
 }
 
-func (s *Service) bucketsOf(ctx context.Context, m *staas.S3User) ([]ostor.Bucket, error) {
-	b, err := s.gw.BucketsOf(ctx, ostor.ByID(m.UserID))
+func (s *Service) bucketsOf(ctx context.Context, m *staas.S3User) ([]staas.Bucket, error) {
+	b, err := s.gw.BucketsOf(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, nil
 	}
@@ -484,7 +483,7 @@ func (s *Service) ownBucket(ctx context.Context, a Actor, bucket string) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(buckets, func(b ostor.Bucket) bool { return b.Name == bucket }) {
+	if !slices.ContainsFunc(buckets, func(b staas.Bucket) bool { return b.Name == bucket }) {
 		return fieldsError(FieldErrors{"bucket": fmt.Sprintf("This client has no bucket named %q. %s", bucket, chooseBucket)})
 	}
 	return nil

@@ -38,7 +38,7 @@ type SampleResult struct {
 // Run lists every bucket once and stores the sizes, timed to the second.
 func (s *Sampler) Run(ctx context.Context) (SampleResult, error) {
 	var res SampleResult
-	ctx, release, holder, err := holdLease(ctx, s.cfg.Store, LeaseSampler, s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now, s.cfg.Logger)
+	ctx, release, holder, err := holdLease(ctx, s.cfg.Store, leaseName(LeaseSampler, s.cfg.Cluster), s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now, s.cfg.Logger)
 	if err != nil {
 		return res, err
 	}
