@@ -70,6 +70,7 @@ var suite = []suiteCase{
 	{"HostileText", testHostileText},
 	{"TimesUTC", testTimesUTC},
 	{"Cancelled", testCancelled},
+	{"Clusters", testClusters},
 }
 
 func TestStore(t *testing.T) {
