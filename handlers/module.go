@@ -42,6 +42,25 @@ type QuotaReader interface {
 	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
 }
 
+// usageOn and quotasOn narrow a reader to one cluster's figures when it
+// serves several (cmd's per-cluster readers); a single-cluster reader is
+// used as it is.
+func usageOn(r ServiceUsageReader, cluster string) ServiceUsageReader {
+	if c, ok := r.(interface {
+		OnCluster(string) ServiceUsageReader
+	}); ok {
+		return c.OnCluster(cluster)
+	}
+	return r
+}
+
+func quotasOn(r QuotaReader, cluster string) QuotaReader {
+	if c, ok := r.(interface{ OnCluster(string) QuotaReader }); ok {
+		return c.OnCluster(cluster)
+	}
+	return r
+}
+
 // moduleAPI serves the server module's functions and the client's own
 // buttons on the service page.
 type moduleAPI struct {
@@ -98,8 +117,8 @@ var moduleFuncs = map[string]moduleFunc{
 		}
 		return done(m.svc.ChangeServicePackage(ctx, serviceRef(r), cfg))
 	},
-	whmcsbridge.FuncTestConnection: func(m *moduleAPI, ctx context.Context, _ whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
-		return done(m.svc.TestConnection(ctx))
+	whmcsbridge.FuncTestConnection: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return done(m.svc.TestCluster(ctx, r.Cluster))
 	},
 	whmcsbridge.FuncServicesTab: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
 		return m.servicesTab(ctx, r)
@@ -146,7 +165,7 @@ func (m *moduleAPI) function(name string, fn moduleFunc) echo.HandlerFunc {
 }
 
 func serviceRef(r whmcsbridge.ModuleRequest) provision.ServiceRef {
-	return provision.ServiceRef{ServiceID: r.ServiceID, ClientID: r.ClientID, ClientEmail: r.ClientEmail, AdminID: r.AdminID}
+	return provision.ServiceRef{ServiceID: r.ServiceID, ClientID: r.ClientID, ClientEmail: r.ClientEmail, AdminID: r.AdminID, Cluster: r.Cluster}
 }
 
 // productConfig checks the product's settings before anything reaches
@@ -175,16 +194,17 @@ func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
 
 // usageHistory is the client area's usage history of userID, one period
 // per views.UsageDays; none when staas does not collect usage.
-func (m *moduleAPI) usageHistory(ctx context.Context, userID string) ([]views.UsageVM, error) {
+func (m *moduleAPI) usageHistory(ctx context.Context, cluster, userID string) ([]views.UsageVM, error) {
 	if m.usage == nil {
 		return nil, nil
 	}
+	rd := usageOn(m.usage, cluster)
 	now := m.now()
 	var out []views.UsageVM
 	for _, days := range views.UsageDays {
 		u := lastDays(days, now, m.usageSchedule)
 		u.UserID = userID
-		if err := fillUsage(ctx, m.usage, u); err != nil {
+		if err := fillUsage(ctx, rd, u); err != nil {
 			return nil, err
 		}
 		out = append(out, *u)
@@ -251,7 +271,7 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		vm.Keys = keyRows(info.Keys, parseState(st).Get("reveal"))
 		b := bucketsVM(info.Buckets)
 		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
-		if vm.Usage, err = m.usageHistory(ctx, info.User.UserID); err != nil {
+		if vm.Usage, err = m.usageHistory(ctx, info.User.Cluster, info.User.UserID); err != nil {
 			return nil, err
 		}
 		if revealing {
@@ -433,18 +453,19 @@ func (m *moduleAPI) serviceUsage(ctx context.Context, serviceID int64, month tim
 	if err != nil {
 		return nil, err
 	}
-	stored, _, err := m.usage.CurrentStorage(ctx, u.UserID)
+	rd := usageOn(m.usage, u.Cluster)
+	stored, _, err := rd.CurrentStorage(ctx, u.UserID)
 	if err != nil {
 		return nil, err
 	}
 	// The whole calendar month: hours not yet collected have no rows.
-	totals, err := m.usage.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
+	totals, err := rd.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
 	if err != nil {
 		return nil, err
 	}
 	su := &whmcsbridge.ServiceUsage{ServiceID: serviceID, DiskMB: whmcsbridge.BytesToMB(stored), BWMB: whmcsbridge.BytesToMB(totals.Traffic.Downloaded)}
 	if m.quotas != nil {
-		q, err := m.quotas.Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
+		q, err := quotasOn(m.quotas, u.Cluster).Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
 		switch {
 		case staas.ErrorCode(err) == staas.ENOTFOUND:
 		case err != nil:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 )
@@ -147,6 +148,9 @@ type ModuleRequest struct {
 	// TestConnection a server, not a product).
 	Config *ProductConfig    `json:"config,omitempty"`
 	Params map[string]string `json:"params"`
+	// Cluster is the cluster the WHMCS server entry names in its
+	// Username field; "" means the default cluster.
+	Cluster string `json:"cluster,omitempty"`
 }
 
 // UnmarshalJSON accepts ids as numbers or numeric strings, params as []
@@ -162,6 +166,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 		AdminID     shimID         `json:"admin_id"`
 		Config      *ProductConfig `json:"config"`
 		Params      phpParams      `json:"params"`
+		Cluster     string         `json:"cluster"`
 	}
 	if err := decodeStrict(b, &w); err != nil {
 		return err
@@ -172,7 +177,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	}
 	*r = ModuleRequest{ServiceID: int64(w.ServiceID), ClientID: int64(w.ClientID), ClientEmail: string(w.ClientEmail),
 		ProductID: int64(w.ProductID), ServerID: int64(w.ServerID), Status: string(w.Status), AdminID: int64(w.AdminID),
-		Config: w.Config, Params: params}
+		Config: w.Config, Params: params, Cluster: w.Cluster}
 	return nil
 }
 
@@ -218,7 +223,17 @@ func (r ModuleRequest) ValidateServer() error {
 	return r.validateCommon()
 }
 
+// clusterName is what a cluster may be called (store.ClusterName).
+var clusterName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
 func (r ModuleRequest) validateCommon() error {
+	if r.Cluster != "" && !clusterName.MatchString(r.Cluster) {
+		c := r.Cluster
+		if len(c) > 40 {
+			c = c[:40] + "…"
+		}
+		return invalid("cluster %q is no cluster name: the WHMCS server entry's Username must be 1 to 32 lower-case letters, digits and '-' (or empty for the default cluster)", c)
+	}
 	if r.ProductID < 0 || r.ServerID < 0 {
 		return invalid("product_id and server_id must be 0 or positive")
 	}

@@ -17,17 +17,9 @@ import (
 	"staas/internal/metrics"
 	"staas/internal/ostor"
 	"staas/internal/provision"
-	"staas/internal/s3data"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
 	"staas/whmcsbridge"
-)
-
-// One ostor client is the backend of a cluster for provisioning and for
-// usage collection alike.
-var (
-	_ provision.Backend = (*ostor.Client)(nil)
-	_ usagecol.Backend  = (*ostor.Client)(nil)
 )
 
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
@@ -53,85 +45,60 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	defer ln.Close()
 
 	m := metrics.New()
-	ocfg := ostorConfig(cfg.Ostor)
-	ocfg.Observe = m.ObserveOstor
-	gateway, err := ostor.New(ocfg)
-	if err != nil {
-		return fmt.Errorf("ostor client: %w", err)
-	}
-
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	reg, err := loadClusters(ctx, st, cfg, lookup, m.ObserveOstor)
+	if err != nil {
+		return err
+	}
 	bridge, err := whmcsbridge.FromConfig(cfg.WHMCS)
 	if err != nil {
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
 	}
 	defer bridge.Close()
-	// Terminating a service whose product says purge empties its buckets
-	// through the S3 data endpoint, as their owner.
-	s3Endpoint := cfg.Ostor.S3Endpoint
-	if s3Endpoint == "" {
-		s3Endpoint = cfg.Ostor.Endpoint
-	}
-	purger, err := s3data.New(s3data.Config{Endpoint: s3Endpoint, Region: cfg.Ostor.Region})
-	if err != nil {
-		return fmt.Errorf("S3 data endpoint (STAAS_OSTOR_S3_ENDPOINT): %w", err)
-	}
-	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger,
-		NotesWithoutSecret: !cfg.WHMCS.NotesWithSecret})
-	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
-		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
-	collector, err := usagecol.New(ucfg)
-	if err != nil {
-		return err
-	}
-	sampler, err := usagecol.NewSampler(ucfg)
+	p, err := buildProduct(wiring{
+		Log: log, Metrics: m, Store: st, WHMCS: bridge, Clusters: reg,
+		ShimSecret:         []byte(cfg.ShimSecret.Reveal()),
+		NotesWithoutSecret: !cfg.WHMCS.NotesWithSecret,
+		KeepObjects:        !cfg.Usage.Delete,
+		UsageSchedule:      handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
+		MonitorToken:       cfg.HTTP.MonitorToken.Reveal(),
+		ReadyCache:         cfg.HTTP.ReadyCache,
+		TrustedProxies:     cfg.HTTP.TrustedProxies,
+		CreateOnClientAdd:  cfg.Hooks.CreateOnClientAdd,
+		ClientDelete:       provision.DeletePolicy(cfg.Hooks.ClientDelete),
+		Daily:              true,
+	})
 	if err != nil {
 		return err
 	}
 	// Background jobs run until serve returns, for whatever reason: their
 	// context is cancelled, then they are waited for, before the store
-	// closes (deferred calls run last first).
+	// closes (deferred calls run last first). Each cluster has its own
+	// collection and sampling loops, so a slow or unreachable cluster
+	// delays no other.
 	var jobs sync.WaitGroup
 	defer jobs.Wait()
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	jobs.Go(func() { purgeNonces(jobCtx, st, log) })
-	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
-	jobs.Go(func() { usagecol.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
-	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
-
-	reader := &usagecol.Reader{Store: st}
-	e := handlers.New(handlers.Deps{
-		Logger:    log,
-		Metrics:   m,
-		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}, {Name: "store", Ping: st.Ping}},
-		Shim:      &whmcsbridge.Verifier{Secret: []byte(cfg.ShimSecret.Reveal()), Nonces: st},
-		Provision: svc,
-		Panels:    st,
-
-		MonitorToken:   cfg.HTTP.MonitorToken.Reveal(),
-		ReadyCache:     cfg.HTTP.ReadyCache,
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-
-		Usage:         reader,
-		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
-		Audit:         st,
-
-		Services:          st,
-		ServiceUsage:      reader,
-		Quotas:            gateway,
-		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
-		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
-		Daily:             dailyWork(svc, collector, sampler, log),
-	})
+	for _, c := range p.Clusters {
+		jobs.Go(func() {
+			usagecol.Every(jobCtx, cfg.Usage.Interval, log, "usage collection ("+c.Name+")", c.Collector.RunFunc())
+		})
+		jobs.Go(func() {
+			usagecol.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling ("+c.Name+")", c.Sampler.RunFunc())
+		})
+	}
+	jobs.Go(func() { deliverNotes(jobCtx, p.Provision, log) })
+	e := p.Handler
 
 	srv := newHTTPServer(e, cfg.HTTP)
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),
-		"ostor_endpoint", cfg.Ostor.Endpoint, "ostor_signature", cfg.Ostor.Signature)
+		"clusters", reg.Names(), "default_cluster", reg.Default())
 	fmt.Fprintf(stdout, "staas listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)
@@ -214,34 +181,56 @@ func deliverNotes(ctx context.Context, svc *provision.Service, log *slog.Logger)
 // sizes once, now, so the day's figures are in before WHMCS's UsageUpdate
 // reads them. Each part runs whatever the others did; each gives one line
 // for WHMCS's Activity Log, a failure included.
-func dailyWork(svc *provision.Service, collector *usagecol.Collector, sampler *usagecol.Sampler, log *slog.Logger) handlers.DailyFunc {
+func dailyWork(svc *provision.Service, clusters []clusterJobs, log *slog.Logger) handlers.DailyFunc {
 	return func(ctx context.Context) []string {
 		var lines []string
-		failed := func(part string, err error) {
-			log.Error("daily cron: "+part+" failed", "err", err)
-			lines = append(lines, fmt.Sprintf("staas: %s failed: %s", part, staas.ErrorMessage(err)))
-		}
 		if delivered, notYet, err := svc.DeliverNotes(ctx); err != nil {
-			failed("delivering queued WHMCS notes", err)
+			log.Error("daily cron: delivering queued WHMCS notes failed", "err", err)
+			lines = append(lines, "staas: delivering queued WHMCS notes failed: "+staas.ErrorMessage(err))
 		} else {
 			lines = append(lines, fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet))
 		}
-		if res, err := collector.Run(ctx); err != nil {
-			failed("usage collection", err)
-		} else if res.LeaseHeldBy != "" {
-			lines = append(lines, "staas: usage collection is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: usage collection counted %d statistics object(s); %d left for the next run.", res.Collected, res.Failed))
+		// Every cluster at once: one slow or down cluster delays no other.
+		perCluster := make([][]string, len(clusters))
+		var wg sync.WaitGroup
+		for i, c := range clusters {
+			wg.Go(func() { perCluster[i] = c.daily(ctx, len(clusters) > 1, log) })
 		}
-		if res, err := sampler.Run(ctx); err != nil {
-			failed("storage sampling", err)
-		} else if res.LeaseHeldBy != "" {
-			lines = append(lines, "staas: storage sampling is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
-		} else {
-			lines = append(lines, fmt.Sprintf("staas: storage sampling measured %d bucket(s).", res.Buckets))
+		wg.Wait()
+		for _, l := range perCluster {
+			lines = append(lines, l...)
 		}
 		return lines
 	}
+}
+
+// daily collects usage and samples bucket sizes of one cluster once; with
+// several clusters, each line names its cluster.
+func (c clusterJobs) daily(ctx context.Context, name bool, log *slog.Logger) []string {
+	var lines []string
+	on := ""
+	if name {
+		on = " on cluster " + c.Name
+	}
+	failed := func(part string, err error) {
+		log.Error("daily cron: "+part+" failed", "cluster", c.Name, "err", err)
+		lines = append(lines, fmt.Sprintf("staas: %s%s failed: %s", part, on, staas.ErrorMessage(err)))
+	}
+	if res, err := c.Collector.Run(ctx); err != nil {
+		failed("usage collection", err)
+	} else if res.LeaseHeldBy != "" {
+		lines = append(lines, "staas: usage collection"+on+" is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
+	} else {
+		lines = append(lines, fmt.Sprintf("staas: usage collection%s counted %d statistics object(s); %d left for the next run.", on, res.Collected, res.Failed))
+	}
+	if res, err := c.Sampler.Run(ctx); err != nil {
+		failed("storage sampling", err)
+	} else if res.LeaseHeldBy != "" {
+		lines = append(lines, "staas: storage sampling"+on+" is running elsewhere ("+res.LeaseHeldBy+"); not run again.")
+	} else {
+		lines = append(lines, fmt.Sprintf("staas: storage sampling%s measured %d bucket(s).", on, res.Buckets))
+	}
+	return lines
 }
 
 // readHeaderTimeout stops slow-loris clients from holding connections

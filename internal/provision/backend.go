@@ -186,3 +186,14 @@ func (b broken) DeleteUsageObject(context.Context, string) error { return b.err 
 func (b broken) CheckUsageObjectName(string) error               { return b.err }
 func (b broken) Ping(context.Context) error                      { return b.err }
 func (b broken) Capabilities() staas.Capabilities                { return staas.Capabilities{} }
+
+// purgerOf is the bucket purger of a cluster's S3 data endpoint.
+func (s *Service) purgerOf(cluster string) (BucketPurger, error) {
+	if s.purgers != nil {
+		return s.purgers(cluster)
+	}
+	if s.purger == nil {
+		return nil, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
+	}
+	return s.purger, nil
+}

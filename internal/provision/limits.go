@@ -164,18 +164,22 @@ func (s Subject) String() string {
 // client's buckets.
 const chooseBucket = "Choose one of the client's buckets."
 
-func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (staas.LimitSubject, error) {
+// limitSubject names the limits of the client's user or bucket, and the
+// cluster (and its backend) they are on: the client-level mapping's.
+func (s *Service) limitSubject(ctx context.Context, a Actor, sub Subject) (staas.LimitSubject, string, Backend, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
-			return staas.LimitSubject{}, err
+			return staas.LimitSubject{}, "", nil, err
 		}
-		return staas.BucketLimits(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return staas.LimitSubject{}, err
+		return staas.LimitSubject{}, "", nil, err
 	}
-	return staas.UserLimits(staas.ByID(m.UserID)), nil
+	if !sub.user {
+		return staas.BucketLimits(sub.bucket), m.Cluster, s.at(m.Cluster), nil
+	}
+	return staas.UserLimits(staas.ByID(m.UserID)), m.Cluster, s.at(m.Cluster), nil
 }
 
 // SetLimits sets the ops and/or bandwidth limit of the client's user or
@@ -189,32 +193,32 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, sub Subject, in Limits
 	if err != nil {
 		return nil, err
 	}
-	subject, err := s.limitSubject(ctx, a, sub)
+	subject, cluster, gw, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	caps := s.gw.Capabilities()
+	caps := gw.Capabilities()
 	if p.hasOps {
-		if err := requireCapability(s.cluster, caps.OpsLimits, "An ops limit"); err != nil {
+		if err := requireCapability(cluster, caps.OpsLimits, "An ops limit"); err != nil {
 			return nil, err
 		}
 	}
 	if p.hasBw {
-		if err := requireCapability(s.cluster, caps.BandwidthLimits, "A bandwidth limit"); err != nil {
+		if err := requireCapability(cluster, caps.BandwidthLimits, "A bandwidth limit"); err != nil {
 			return nil, err
 		}
 	}
 	if p.hasOps {
-		if err := s.gw.SetOpsLimit(ctx, subject, p.opsName, p.ops); err != nil {
+		if err := gw.SetOpsLimit(ctx, subject, p.opsName, p.ops); err != nil {
 			return nil, err
 		}
 	}
 	if p.hasBw {
-		if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+		if err := gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
 			return nil, err
 		}
 	}
-	return s.gw.Limits(ctx, subject)
+	return gw.Limits(ctx, subject)
 }
 
 // Limits returns the limits of the client's user or bucket.
@@ -222,11 +226,11 @@ func (s *Service) Limits(ctx context.Context, a Actor, sub Subject) (*staas.Limi
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	subject, err := s.limitSubject(ctx, a, sub)
+	subject, _, gw, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	return s.gw.Limits(ctx, subject)
+	return gw.Limits(ctx, subject)
 }
 
 // DeleteLimits removes every limit of the client's user or bucket.
@@ -234,25 +238,29 @@ func (s *Service) DeleteLimits(ctx context.Context, a Actor, sub Subject) error 
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	subject, err := s.limitSubject(ctx, a, sub)
+	subject, _, gw, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return err
 	}
-	return s.gw.DeleteLimits(ctx, subject)
+	return gw.DeleteLimits(ctx, subject)
 }
 
-func (s *Service) quotaSubject(ctx context.Context, a Actor, sub Subject) (staas.QuotaSubject, error) {
+// quotaSubject names the quota of the client's user or bucket, and the
+// backend of the cluster it is on: the client-level mapping's.
+func (s *Service) quotaSubject(ctx context.Context, a Actor, sub Subject) (staas.QuotaSubject, Backend, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
-			return staas.QuotaSubject{}, err
+			return staas.QuotaSubject{}, nil, err
 		}
-		return staas.BucketQuota(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return staas.QuotaSubject{}, err
+		return staas.QuotaSubject{}, nil, err
 	}
-	return staas.UserQuota(staas.ByID(m.UserID)), nil
+	if !sub.user {
+		return staas.BucketQuota(sub.bucket), s.at(m.Cluster), nil
+	}
+	return staas.UserQuota(staas.ByID(m.UserID)), s.at(m.Cluster), nil
 }
 
 // maxQuotaGB is 1 EB: a bound against typos, not a policy.
@@ -268,14 +276,14 @@ func (s *Service) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB str
 	if problem != numOK || gb == 0 {
 		return nil, fieldsError(FieldErrors{"quota-gb": "Enter a whole number of GB, at least 1 (Delete removes the quota)."})
 	}
-	subject, err := s.quotaSubject(ctx, a, sub)
+	subject, gw, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.gw.SetQuota(ctx, subject, gb); err != nil {
+	if err := gw.SetQuota(ctx, subject, gb); err != nil {
 		return nil, err
 	}
-	return s.gw.Quota(ctx, subject)
+	return gw.Quota(ctx, subject)
 }
 
 // Quota returns the quota of the client's user or bucket; nil when none is
@@ -284,11 +292,11 @@ func (s *Service) Quota(ctx context.Context, a Actor, sub Subject) (*staas.Quota
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	subject, err := s.quotaSubject(ctx, a, sub)
+	subject, gw, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	return s.quotaOrNil(ctx, subject)
+	return quotaOrNil(ctx, gw, subject)
 }
 
 // DeleteQuota removes the quota of the client's user or bucket.
@@ -296,11 +304,11 @@ func (s *Service) DeleteQuota(ctx context.Context, a Actor, sub Subject) error {
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	subject, err := s.quotaSubject(ctx, a, sub)
+	subject, gw, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return err
 	}
-	return s.gw.DeleteQuota(ctx, subject)
+	return gw.DeleteQuota(ctx, subject)
 }
 
 // Quotas is the quota of the client's user and of each of its buckets.
@@ -320,7 +328,7 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 		return nil, err
 	}
 	out := &Quotas{Buckets: map[string]*staas.Quota{}}
-	if out.User, err = s.quotaOrNil(ctx, staas.UserQuota(staas.ByID(m.UserID))); err != nil {
+	if out.User, err = quotaOrNil(ctx, s.at(m.Cluster), staas.UserQuota(staas.ByID(m.UserID))); err != nil {
 		return nil, err
 	}
 	buckets, err := s.bucketsOf(ctx, m)
@@ -328,7 +336,7 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 		return nil, err
 	}
 	for _, b := range buckets {
-		q, err := s.quotaOrNil(ctx, staas.BucketQuota(b.Name))
+		q, err := quotaOrNil(ctx, s.at(m.Cluster), staas.BucketQuota(b.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -340,8 +348,8 @@ func (s *Service) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 
 // quotaOrNil reads a quota; none set, or a size of 0 (what the gateway
 // reports after a delete), is nil: no quota, unlimited.
-func (s *Service) quotaOrNil(ctx context.Context, subject staas.QuotaSubject) (*staas.Quota, error) {
-	q, err := s.gw.Quota(ctx, subject)
+func quotaOrNil(ctx context.Context, gw Backend, subject staas.QuotaSubject) (*staas.Quota, error) {
+	q, err := gw.Quota(ctx, subject)
 	if staas.ErrorCode(err) == staas.ENOTFOUND || (err == nil && q.SizeGB == 0) {
 		return nil, nil
 	}

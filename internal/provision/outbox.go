@@ -160,12 +160,27 @@ func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err 
 	return delivered, failed, nil
 }
 
+// noteCluster is the cluster of a queued note's user: the cluster of the
+// client's mapping that names it, or the default when none does any more
+// (the user is then most likely gone, and the note dropped).
+func (s *Service) noteCluster(ctx context.Context, n store.NoteOp) string {
+	users, err := s.store.S3UsersOfClient(ctx, n.ClientID)
+	if err == nil {
+		for _, u := range users {
+			if u.UserID == n.UserID {
+				return u.Cluster
+			}
+		}
+	}
+	return s.clusters.Default()
+}
+
 // deliver makes one queued change.
 func (s *Service) deliver(ctx context.Context, n store.NoteOp) error {
 	a := Actor{Admin: staas.Admin{ID: n.AdminID}, ClientID: n.ClientID}
 	switch n.Op {
 	case store.NoteAdd:
-		u, err := s.gw.User(ctx, staas.ByID(n.UserID))
+		u, err := s.at(s.noteCluster(ctx, n)).User(ctx, staas.ByID(n.UserID))
 		if staas.ErrorCode(err) == staas.ENOTFOUND {
 			return errDrop("the S3 user no longer exists")
 		}

@@ -114,6 +114,9 @@ type Config struct {
 	// Purger empties and deletes the buckets of a terminated service whose
 	// product says "purge"; nil refuses such terminations.
 	Purger BucketPurger
+	// Purgers, when set, gives each cluster's purger (its own S3 data
+	// endpoint) and replaces Purger.
+	Purgers func(cluster string) (BucketPurger, error)
 	// NotesWithoutSecret keeps the secret key out of the client notes:
 	// they name the user and the access key and say where the secret can
 	// be revealed, since anyone who may read a client's notes could read
@@ -134,6 +137,7 @@ type Service struct {
 	ttl      time.Duration
 	owner    string // this Service's name on the outbox lease
 	purger   BucketPurger
+	purgers  func(cluster string) (BucketPurger, error)
 
 	notesWithoutSecret bool
 
@@ -145,7 +149,7 @@ type Service struct {
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, notesWithoutSecret: c.NotesWithoutSecret}
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, purgers: c.Purgers, notesWithoutSecret: c.NotesWithoutSecret}
 	if s.cluster == "" {
 		s.cluster = DefaultCluster
 	}

@@ -90,7 +90,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.gw.DeleteUser(ctx, staas.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+	if err := s.at(m.Cluster).DeleteUser(ctx, staas.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return nil, err
 	}
 	s.forgetUsers()
@@ -150,21 +150,21 @@ func (s *Service) PurgeBucket(ctx context.Context, a Actor, bucket string) (int6
 	if err != nil {
 		return 0, err
 	}
-	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		return 0, err
 	}
 	if len(u.Keys) == 0 {
 		// The purge acts as the owner, with a key pair; one made for it
 		// goes again after, so the client has no key they never saw.
-		k, err := s.gw.GenerateKey(ctx, m.Email)
+		k, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
 		if err != nil {
 			return 0, partial(fmt.Sprintf("The S3 user %s has no key pair to empty its bucket with, and none could be made", m.UserID), err)
 		}
 		s.forgetUsers()
 		u.Keys = []staas.KeyPair{*k}
 		defer func() {
-			if err := s.gw.RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
+			if err := s.at(m.Cluster).RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
 				s.log.Error("a key pair made to empty a bucket could not be revoked", "user_id", m.UserID, "access_key", k.AccessKeyID, "err", err)
 			}
 			s.forgetUsers()
@@ -233,9 +233,9 @@ func (s *Service) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3Us
 		return nil, err
 	}
 	if on {
-		err = s.gw.EnableUser(ctx, m.Email)
+		err = s.at(m.Cluster).EnableUser(ctx, m.Email)
 	} else {
-		err = s.gw.DisableUser(ctx, m.Email)
+		err = s.at(m.Cluster).DisableUser(ctx, m.Email)
 	}
 	if err != nil {
 		return nil, err
@@ -263,7 +263,7 @@ func (s *Service) GenerateKey(ctx context.Context, a Actor) (*staas.KeyPair, err
 // A third pair is refused with a message saying why. When only the note
 // failed, the key is returned with the error.
 func (s *Service) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*staas.KeyPair, error) {
-	key, err := s.gw.GenerateKey(ctx, m.Email)
+	key, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
 	if staas.ErrorCode(err) == staas.EKEYLIMIT {
 		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
 	}
@@ -312,7 +312,7 @@ func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*sta
 	if err != nil {
 		return nil, staas.KeyPair{}, err
 	}
-	u, err := s.gw.User(ctx, staas.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		return nil, staas.KeyPair{}, err
 	}
@@ -326,7 +326,7 @@ func (s *Service) ownKey(ctx context.Context, a Actor, accessKeyID string) (*sta
 // revokeKey revokes one of m's key pairs, checked to be the user's by the
 // caller, and removes its note from a's client.
 func (s *Service) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKeyID string) error {
-	if err := s.gw.RevokeKey(ctx, m.Email, accessKeyID); err != nil {
+	if err := s.at(m.Cluster).RevokeKey(ctx, m.Email, accessKeyID); err != nil {
 		return err
 	}
 	s.forgetUsers()
@@ -346,7 +346,7 @@ func (s *Service) QueryUser(ctx context.Context, a Actor) (*staas.StorageUser, e
 	if err != nil {
 		return nil, err
 	}
-	return s.gw.User(ctx, staas.ByID(m.UserID))
+	return s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 }
 
 // S3User returns the client's mapping, or ENOTFOUND.
@@ -462,7 +462,7 @@ func (s *Service) Buckets(ctx context.Context, a Actor) ([]staas.Bucket, error) 
 }
 
 func (s *Service) bucketsOf(ctx context.Context, m *staas.S3User) ([]staas.Bucket, error) {
-	b, err := s.gw.BucketsOf(ctx, staas.ByID(m.UserID))
+	b, err := s.at(m.Cluster).BucketsOf(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, nil
 	}
