@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -243,6 +244,9 @@ func loadClusters(ctx context.Context, st *store.Store, cfg config.Config, looku
 	reg, err := cluster.New(list, cluster.Config{Lookup: clusterLookup(cfg, lookup), Ostor: template})
 	if err != nil {
 		return nil, fmt.Errorf("cluster registry: %w", err)
+	}
+	if reg.Default() == "" {
+		return nil, errors.New("cluster registry: no cluster is the default: add one with staas cluster add -default")
 	}
 	return reg, nil
 }

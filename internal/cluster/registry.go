@@ -69,7 +69,8 @@ type Registry struct {
 }
 
 // Load reads the registry from st. It fails when no cluster is
-// registered, or none is the default.
+// registered. Default is "" when none is marked the default (serve always
+// has one: it seeds "default" from STAAS_OSTOR_*).
 func Load(ctx context.Context, st Store, cfg Config) (*Registry, error) {
 	list, err := st.Clusters(ctx)
 	if err != nil {
@@ -97,9 +98,6 @@ func New(list []store.Cluster, cfg Config) (*Registry, error) {
 	slices.Sort(r.names)
 	if len(list) == 0 {
 		return nil, staas.Errorf(staas.EINVALID, "No storage cluster is registered: set STAAS_OSTOR_* or run staas cluster add.")
-	}
-	if r.def == "" {
-		return nil, staas.Errorf(staas.EINVALID, "No registered cluster is the default: run staas cluster add -default.")
 	}
 	return r, nil
 }

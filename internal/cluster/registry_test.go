@@ -129,11 +129,15 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
-func TestLoad_NeedsADefault(t *testing.T) {
+func TestNew_NeedsAClusterNotADefault(t *testing.T) {
 	if _, err := cluster.New(nil, cluster.Config{}); staas.ErrorCode(err) != staas.EINVALID {
 		t.Errorf("no clusters: %v", err)
 	}
-	if _, err := cluster.New([]store.Cluster{{Name: "a", Kind: store.ClusterOstor}}, cluster.Config{}); staas.ErrorCode(err) != staas.EINVALID {
-		t.Errorf("no default: %v", err)
+	r, err := cluster.New([]store.Cluster{{Name: "a", Kind: store.ClusterOstor}}, cluster.Config{})
+	if err != nil || r.Default() != "" {
+		t.Fatalf("no default: %v", err)
+	}
+	if _, err := r.Backend(""); staas.ErrorCode(err) != staas.EINVALID {
+		t.Errorf("the default of a registry without one: %v", err)
 	}
 }

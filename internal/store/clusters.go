@@ -91,23 +91,22 @@ func (s *Store) Clusters(ctx context.Context) ([]Cluster, error) {
 	return out, nil
 }
 
-// AddCluster registers a cluster. The first cluster is the default
-// whatever IsDefault says; a new default takes the mark from the old one.
-// A name in use is ECONFLICT.
+// AddCluster registers a cluster; a new default takes the mark from the
+// old one. A name in use is ECONFLICT.
 func (s *Store) AddCluster(ctx context.Context, c Cluster) error {
 	_, err := s.addCluster(ctx, c, false)
 	return err
 }
 
-// SeedCluster registers c as the default cluster only if the registry is
-// empty, in one transaction (several replicas may start at once). added
-// says whether it did.
+// SeedCluster registers c (the cluster of STAAS_OSTOR_*) unless a
+// cluster of its name is registered, in one transaction (several replicas
+// may start at once); it is the default unless another cluster is. added
+// says whether it was registered.
 func (s *Store) SeedCluster(ctx context.Context, c Cluster) (added bool, err error) {
-	c.IsDefault = true
 	return s.addCluster(ctx, c, true)
 }
 
-func (s *Store) addCluster(ctx context.Context, c Cluster, onlyIfEmpty bool) (added bool, err error) {
+func (s *Store) addCluster(ctx context.Context, c Cluster, seed bool) (added bool, err error) {
 	const op = "add cluster"
 	if err := checkCluster(op, c); err != nil {
 		return false, err
@@ -116,14 +115,20 @@ func (s *Store) addCluster(ctx context.Context, c Cluster, onlyIfEmpty bool) (ad
 		c.CreatedAt = time.Now()
 	}
 	err = s.inTx(ctx, nil, "add the cluster", func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM staas_clusters`).Scan(&n); err != nil {
-			return err
+		isDefault := c.IsDefault
+		if seed {
+			var named, defaults int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM staas_clusters WHERE name = ?`, c.Name).Scan(&named); err != nil {
+				return err
+			}
+			if named > 0 {
+				return nil
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM staas_clusters WHERE is_default <> 0`).Scan(&defaults); err != nil {
+				return err
+			}
+			isDefault = defaults == 0
 		}
-		if onlyIfEmpty && n > 0 {
-			return nil
-		}
-		isDefault := c.IsDefault || n == 0
 		if isDefault {
 			if _, err := tx.ExecContext(ctx, `UPDATE staas_clusters SET is_default = 0 WHERE is_default <> 0`); err != nil {
 				return err

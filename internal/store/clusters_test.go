@@ -22,10 +22,11 @@ func testClusters(t *testing.T, b backend) {
 	if !added {
 		t.Fatal("the seed was not added to an empty registry")
 	}
-	added, err = s.SeedCluster(ctx, Cluster{Name: "other", Kind: ClusterOstor, AdminEndpoint: "https://x", Signature: "v2", Credentials: "env:X"})
+	seed.AdminEndpoint = "https://changed.example.com"
+	added, err = s.SeedCluster(ctx, seed)
 	mustNil(t, err)
 	if added {
-		t.Fatal("a seed was added to a registry that has a cluster")
+		t.Fatal("a seed was added twice")
 	}
 	eu := Cluster{Name: "eu-2", Kind: ClusterOstor, AdminEndpoint: "https://eu.example.com", DataEndpoint: "https://s3.eu.example.com",
 		Signature: "v4", Region: "eu-west-2", Credentials: "file:/etc/staas/eu-2.creds"}
@@ -66,5 +67,20 @@ func testClusters(t *testing.T, b backend) {
 	mustNil(t, err)
 	if len(got) != 2 || got[0].IsDefault || !got[1].IsDefault {
 		t.Fatalf("after a new default: %+v", got)
+	}
+}
+
+// Clusters registered before the first start of a staas that seeds: the
+// seed still comes, and is the default only if none of them is.
+func testClustersSeedAfterAdd(t *testing.T, b backend) {
+	s := newStore(t, b)
+	ctx := ctxFor(t)
+	mustNil(t, s.AddCluster(ctx, Cluster{Name: "eu-2", Kind: ClusterOstor, AdminEndpoint: "https://eu", Signature: "v2", Credentials: "env:EU"}))
+	added, err := s.SeedCluster(ctx, Cluster{Name: "default", Kind: ClusterOstor, AdminEndpoint: "https://s3", Signature: "v2", Credentials: "env:STAAS_OSTOR"})
+	mustNil(t, err)
+	got, err := s.Clusters(ctx)
+	mustNil(t, err)
+	if !added || len(got) != 2 || got[0].Name != "default" || !got[0].IsDefault || got[1].IsDefault {
+		t.Fatalf("added %t, clusters %+v", added, got)
 	}
 }

@@ -71,6 +71,7 @@ var suite = []suiteCase{
 	{"TimesUTC", testTimesUTC},
 	{"Cancelled", testCancelled},
 	{"Clusters", testClusters},
+	{"ClustersSeedAfterAdd", testClustersSeedAfterAdd},
 }
 
 func TestStore(t *testing.T) {
