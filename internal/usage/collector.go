@@ -44,7 +44,7 @@ func leaseName(base, cluster string) string {
 	if cluster == "" || cluster == "default" {
 		return base
 	}
-	return base + "@" + cluster
+	return base + ":" + cluster
 }
 
 // Point names a place in the handling of one object where a test can make
