@@ -187,7 +187,7 @@ func (s *Service) CheckPurgeBucket(ctx context.Context, a Actor, bucket string) 
 	if err := s.ownBucket(ctx, a, bucket); err != nil {
 		return err
 	}
-	if s.purger == nil {
+	if s.purger == nil && s.purgers == nil {
 		return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
 	}
 	return nil
