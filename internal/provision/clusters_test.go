@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"staas"
 	"staas/internal/provision"
@@ -122,5 +123,39 @@ func TestClusters_AnOutageOfOneLeavesTheOther(t *testing.T) {
 	_, err = svc.CreateService(ctx, provision.ServiceRef{ServiceID: 3002, ClientID: 1, ClientEmail: "alice@example.com"}, limited)
 	if err == nil || strings.Contains(staas.ErrorMessage(err), "eu-2") {
 		t.Fatalf("a service on the down default: %v", err)
+	}
+}
+
+// The note outbox per cluster: with cluster default down, the queued note
+// of a service on eu-2 is delivered, and default's waits for its cluster.
+func TestClusters_OutboxDeliversPastADownCluster(t *testing.T) {
+	w := testworld.New(t, testworld.Options{Clients: clients, Clusters: []string{"eu-2"}})
+	f := &flakyWHMCS{WHMCS: w.Bridge}
+	svc := provision.New(provision.Config{Clusters: w.Registry, Store: w.Store, WHMCS: f, Now: w.Sim.Now})
+	ctx := context.Background()
+
+	f.set(staas.EUNAVAILABLE) // WHMCS down: both notes are queued
+	onA, err := svc.CreateService(ctx, provision.ServiceRef{ServiceID: 4001, ClientID: 1, ClientEmail: "alice@example.com"}, provision.ProductConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onB, err := svc.CreateService(ctx, provision.ServiceRef{ServiceID: 4002, ClientID: 2, ClientEmail: "bob@example.com", Cluster: "eu-2"}, provision.ProductConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.set("")
+	w.Clusters["default"].Sim.SetFaults(ostorsim.Faults{DropRate: 1})
+	for _, c := range []*testworld.Cluster{w.Clusters["default"], w.Clusters["eu-2"]} {
+		c.Sim.Advance(time.Hour) // past the queued notes' due time
+	}
+	delivered, failed, err := svc.DeliverNotes(ctx)
+	if err != nil || delivered != 1 || failed != 1 {
+		t.Fatalf("delivered %d, failed %d, %v", delivered, failed, err)
+	}
+	if notes := strings.Join(w.Notes(t, 2), "\n"); !strings.Contains(notes, onB.UserID) {
+		t.Fatalf("eu-2's note was not delivered: %q", notes)
+	}
+	if notes := strings.Join(w.Notes(t, 1), "\n"); strings.Contains(notes, onA.UserID) {
+		t.Fatalf("default's note was delivered while default is down: %q", notes)
 	}
 }

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -104,8 +105,9 @@ func (s *Service) enqueue(ctx context.Context, a Actor, op, userID, accessKeyID 
 // DeliverNotes makes the queued note changes that are due, oldest first
 // per client. A change that fails is tried again later, with a growing
 // delay (1 minute doubling up to 30), and holds back its client's later
-// changes; when WHMCS (or the gateway) is unreachable the run stops at
-// once. An 'add' whose user or key no longer exists, and a change WHMCS
+// changes; when WHMCS is unreachable the run stops at once, and when a
+// cluster is, only the adds of its users wait (an add reads the secret
+// from the user's cluster). An 'add' whose user or key no longer exists, and a change WHMCS
 // refuses for good (no such client, invalid), is dropped and logged.
 // Only one staas replica delivers at a time (a store lease); the others
 // return 0, 0, nil. delivered counts rows done or dropped, failed the
@@ -126,6 +128,7 @@ func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err 
 		return 0, 0, err
 	}
 	held := map[int64]bool{} // clients with a failed row in this run
+	down := map[string]bool{} // clusters that did not answer in this run
 	for _, n := range rows {
 		if held[n.ClientID] {
 			continue
@@ -133,7 +136,15 @@ func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err 
 		if ctx.Err() != nil || time.Since(start) > noteRunBudget {
 			break
 		}
-		derr := s.deliver(ctx, n)
+		cluster := ""
+		if n.Op == store.NoteAdd {
+			// An add reads the secret from the user's cluster: while that
+			// cluster is down its adds wait, and other clusters' go on.
+			if cluster = s.noteCluster(ctx, n); down[cluster] {
+				continue
+			}
+		}
+		derr := s.deliver(ctx, n, cluster)
 		if derr == nil || permanent(derr) {
 			if derr != nil {
 				s.log.Warn("WHMCS note change dropped", noteAttrs(n, derr)...)
@@ -154,7 +165,12 @@ func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err 
 			return delivered, failed, err
 		}
 		if staas.ErrorCode(derr) == staas.EUNAVAILABLE {
-			break // WHMCS or the gateway is down: the rest waits for the next run
+			var cd clusterDown
+			if errors.As(derr, &cd) {
+				down[cd.cluster] = true // that cluster's notes wait, the others go on
+				continue
+			}
+			break // WHMCS is down: the rest waits for the next run
 		}
 	}
 	return delivered, failed, nil
@@ -175,14 +191,28 @@ func (s *Service) noteCluster(ctx context.Context, n store.NoteOp) string {
 	return s.clusters.Default()
 }
 
-// deliver makes one queued change.
-func (s *Service) deliver(ctx context.Context, n store.NoteOp) error {
+// clusterDown is a note's cluster not answering: only that cluster's
+// notes wait.
+type clusterDown struct {
+	cluster string
+	err     error
+}
+
+func (c clusterDown) Error() string { return c.err.Error() }
+func (c clusterDown) Unwrap() error { return c.err }
+
+// deliver makes one queued change; an add reads the key's secret from
+// cluster, its user's.
+func (s *Service) deliver(ctx context.Context, n store.NoteOp, cluster string) error {
 	a := Actor{Admin: staas.Admin{ID: n.AdminID}, ClientID: n.ClientID}
 	switch n.Op {
 	case store.NoteAdd:
-		u, err := s.at(s.noteCluster(ctx, n)).User(ctx, staas.ByID(n.UserID))
+		u, err := s.at(cluster).User(ctx, staas.ByID(n.UserID))
 		if staas.ErrorCode(err) == staas.ENOTFOUND {
 			return errDrop("the S3 user no longer exists")
+		}
+		if staas.ErrorCode(err) == staas.EUNAVAILABLE {
+			return clusterDown{cluster, err}
 		}
 		if err != nil {
 			return err
