@@ -127,7 +127,7 @@ func (s *Service) DeliverNotes(ctx context.Context) (delivered, failed int, err 
 	if err != nil {
 		return 0, 0, err
 	}
-	held := map[int64]bool{} // clients with a failed row in this run
+	held := map[int64]bool{}  // clients with a failed row in this run
 	down := map[string]bool{} // clusters that did not answer in this run
 	for _, n := range rows {
 		if held[n.ClientID] {
