@@ -197,3 +197,10 @@ func (s *Service) purgerOf(cluster string) (BucketPurger, error) {
 	}
 	return s.purger, nil
 }
+
+// Capabilities says what the named cluster's backend ("" the default)
+// can do, so panels and product settings offer only what works; an
+// unknown cluster can do nothing.
+func (s *Service) Capabilities(cluster string) staas.Capabilities {
+	return s.at(cluster).Capabilities()
+}

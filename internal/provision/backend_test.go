@@ -51,3 +51,13 @@ func TestCapabilities_UnsupportedSettingRefusedByName(t *testing.T) {
 	_, err = e.svc.SetLimits(ctx, admin, provision.UserSubject(), provision.LimitsInput{OpsName: "get", OpsValue: "5"})
 	wantCode(t, err, staas.EINVALID, "An ops limit is not supported")
 }
+
+func TestCapabilities_PerCluster(t *testing.T) {
+	e := newLC(t, lcOptions{gateway: func(g provision.Gateway) provision.Gateway { return noOpsBackend{g} }})
+	if c := e.svc.Capabilities(""); c.OpsLimits || !c.BandwidthLimits {
+		t.Errorf("default: %+v", c)
+	}
+	if c := e.svc.Capabilities("nowhere"); c != (staas.Capabilities{}) {
+		t.Errorf("unknown cluster: %+v", c)
+	}
+}
