@@ -1,6 +1,8 @@
 // Package staas holds the domain types shared by every part of staas: the
-// error type and its codes. Adapters (internal/ostor, internal/store,
-// internal/whmcs) translate their failures into these codes; handlers map the
+// error type and its codes, and the backend-neutral storage types
+// (storage.go: users, keys, buckets, quotas, limits, usage records).
+// Adapters (internal/ostor, internal/store, internal/whmcs) translate their
+// failures into these codes; handlers map the
 // codes to HTTP statuses and WHMCS messages in one place.
 package staas
 

@@ -426,6 +426,6 @@ func TestUnknownActionAndBadJSON(t *testing.T) {
 func fullDeps(w *testworld.World, svc *provision.Services) handlers.Deps {
 	return handlers.Deps{Logger: slog.New(slog.DiscardHandler), Shim: &whmcsbridge.Verifier{Secret: testSecret, Nonces: w.Store},
 		Provision: svc, Panels: w.Store, Audit: w.Store, Services: w.Store,
-		Usage: &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway},
+		Usage: &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Registry},
 		Daily: func(context.Context) []string { return nil }}
 }

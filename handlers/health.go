@@ -12,9 +12,15 @@ import (
 
 // ReadinessCheck is one dependency that must answer before staas takes
 // traffic.
+//
+// Checks of one Group (the storage clusters, when there are several) are
+// reported each, but make staas not ready only when all of them fail:
+// one cluster down must not take staas, and every other cluster's
+// clients, out of the load balancer.
 type ReadinessCheck struct {
-	Name string
-	Ping func(ctx context.Context) error
+	Name  string
+	Ping  func(ctx context.Context) error
+	Group string
 }
 
 // readyTimeout bounds /readyz so a hung gateway cannot hang the probe.
@@ -62,12 +68,27 @@ func readyzHandler(log *slog.Logger, checks []ReadinessCheck, cache time.Duratio
 
 func runChecks(ctx context.Context, log *slog.Logger, checks []ReadinessCheck) readiness {
 	out := readiness{Status: "ready", Checks: map[string]string{}}
-	for _, chk := range checks {
-		if err := chk.Ping(ctx); err != nil {
+	// The checks run concurrently: a slow cluster holds up no other's.
+	errs := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, chk := range checks {
+		wg.Go(func() { errs[i] = chk.Ping(ctx) })
+	}
+	wg.Wait()
+	groupUp := map[string]bool{}
+	for i, chk := range checks {
+		if errs[i] == nil && chk.Group != "" {
+			groupUp[chk.Group] = true
+		}
+	}
+	for i, chk := range checks {
+		if err := errs[i]; err != nil {
 			if log != nil {
 				log.Warn("readiness check failed", "check", chk.Name, "err", err)
 			}
-			out.Status = "not ready"
+			if chk.Group == "" || !groupUp[chk.Group] {
+				out.Status = "not ready"
+			}
 			out.Checks[chk.Name] = publicMessage(err)
 			continue
 		}

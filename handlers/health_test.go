@@ -69,6 +69,21 @@ func TestReadyz(t *testing.T) {
 			t.Fatalf("the failed check's cause is not logged:\n%s", logs.String())
 		}
 	})
+	// Several clusters: each is reported; one down leaves staas ready for
+	// the others, all down does not.
+	t.Run("Clusters", func(t *testing.T) {
+		def, eu := down, ok
+		def.Group, eu.Group, eu.Name = "clusters", "clusters", "ostor:eu-2"
+		rec, body := get(t, mustNew(t, Deps{Checks: []ReadinessCheck{ok, def, eu}}), "/readyz")
+		checks := body["checks"].(map[string]any)
+		if rec.Code != http.StatusOK || checks["ostor"] != "ostor: gateway unreachable" || checks["ostor:eu-2"] != "ok" {
+			t.Fatalf("one cluster down: %d %v", rec.Code, body)
+		}
+		eu.Ping = def.Ping
+		if rec, body := get(t, mustNew(t, Deps{Checks: []ReadinessCheck{ok, def, eu}}), "/readyz"); rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("every cluster down: %d %v", rec.Code, body)
+		}
+	})
 }
 
 func TestErrorHandler_MapsCodes(t *testing.T) {

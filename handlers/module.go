@@ -79,8 +79,8 @@ var moduleFuncs = map[string]moduleFunc{
 		}
 		return done(m.svc.ChangeServicePackage(ctx, serviceRef(r), cfg))
 	},
-	whmcsbridge.FuncTestConnection: func(m *moduleAPI, ctx context.Context, _ whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
-		return done(m.svc.TestConnection(ctx))
+	whmcsbridge.FuncTestConnection: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
+		return done(m.svc.TestCluster(ctx, r.Cluster))
 	},
 	whmcsbridge.FuncServicesTab: func(m *moduleAPI, ctx context.Context, r whmcsbridge.ModuleRequest) (*whmcsbridge.ModuleResponse, error) {
 		return m.servicesTab(ctx, r)
@@ -127,7 +127,7 @@ func (m *moduleAPI) function(name string, fn moduleFunc) echo.HandlerFunc {
 }
 
 func serviceRef(r whmcsbridge.ModuleRequest) provision.ServiceRef {
-	return provision.ServiceRef{ServiceID: r.ServiceID, ClientID: r.ClientID, ClientEmail: r.ClientEmail, AdminID: r.AdminID}
+	return provision.ServiceRef{ServiceID: r.ServiceID, ClientID: r.ClientID, ClientEmail: r.ClientEmail, AdminID: r.AdminID, Cluster: r.Cluster}
 }
 
 // productConfig checks the product's settings before anything reaches
@@ -139,13 +139,13 @@ func productConfig(r whmcsbridge.ModuleRequest) (provision.ProductConfig, error)
 
 // usageHistory is the client area's usage history of userID, one period
 // per views.UsageDays; none when staas does not collect usage.
-func (m *moduleAPI) usageHistory(ctx context.Context, userID string) ([]views.UsageVM, error) {
+func (m *moduleAPI) usageHistory(ctx context.Context, cluster, userID string) ([]views.UsageVM, error) {
 	now := m.now()
 	var out []views.UsageVM
 	for _, days := range views.UsageDays {
 		u := lastDays(days, now, m.usageSchedule)
 		u.UserID = userID
-		if err := fillUsage(ctx, m.usage, u); err != nil {
+		if err := fillUsage(ctx, m.usage, cluster, u); err != nil {
 			return nil, err
 		}
 		out = append(out, *u)
@@ -212,7 +212,7 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		vm.Keys = keyRows(info.Keys, st.Reveal)
 		b := bucketsVM(info.Buckets)
 		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
-		if vm.Usage, err = m.usageHistory(ctx, info.User.UserID); err != nil {
+		if vm.Usage, err = m.usageHistory(ctx, info.User.Cluster, info.User.UserID); err != nil {
 			return nil, err
 		}
 		if revealing {

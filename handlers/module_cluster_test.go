@@ -11,8 +11,8 @@ import (
 
 // TestModule_ClusterName: a module or usage call whose "cluster" is not a
 // cluster name is refused 400, naming the field and where the name comes
-// from, before anything reaches the gateway; a good name and none are
-// accepted (routing by cluster is provision's, not the protocol's).
+// from, before anything reaches the gateway; so is a name staas has no
+// cluster for; none is the default cluster.
 func TestModule_ClusterName(t *testing.T) {
 	a := newModuleApp(t, nil)
 	bad := "EU West"
@@ -41,9 +41,17 @@ func TestModule_ClusterName(t *testing.T) {
 		t.Errorf("%d gateway requests for refused calls", n)
 	}
 
-	for _, cluster := range []string{"", "eu-west-2"} {
-		r := moduleReq(nil)
-		r.Cluster = cluster
-		a.module(whmcsbridge.FuncTestConnection, r)
+	// A well-formed name staas has no cluster for is refused too, saying
+	// so, and nothing is sent; none means the default cluster.
+	before = a.Sim.Requests()
+	r = moduleReq(nil)
+	r.Cluster = "eu-west-2"
+	status, body := a.call(whmcsbridge.ModulePath(whmcsbridge.FuncTestConnection), r)
+	if msg, _ := body["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, `no cluster named "eu-west-2"`) {
+		t.Errorf("unknown cluster: %d %v", status, body)
 	}
+	if n := a.Sim.Requests() - before; n != 0 {
+		t.Errorf("%d gateway requests for an unknown cluster", n)
+	}
+	a.module(whmcsbridge.FuncTestConnection, moduleReq(nil))
 }

@@ -39,7 +39,7 @@ func TestMonthOfTraffic_ReachesWHMCS(t *testing.T) {
 	svc := provision.New(provision.Config{Gateway: w.Gateway, Store: w.Store, WHMCS: w.Bridge})
 	reader := &usage.Reader{Store: w.Store}
 	d := fullDeps(w, svc)
-	d.Usage, d.Now = &usage.Figures{Reader: reader, Services: w.Store, Quotas: w.Gateway}, now
+	d.Usage, d.Now = &usage.Figures{Reader: reader, Services: w.Store, Quotas: w.Registry}, now
 	e, err := handlers.New(d)
 	if err != nil {
 		t.Fatal(err)

@@ -96,7 +96,7 @@ func TestUsageUpdate_FiguresFromTheLedger(t *testing.T) {
 	logs := &syncBuffer{}
 	a := newModuleApp(t, func(w *testworld.World, d *handlers.Deps) {
 		d.Logger = slog.New(slog.NewTextHandler(logs, nil))
-		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway, Log: d.Logger}
+		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Registry, Log: d.Logger}
 	})
 	ctx := context.Background()
 	alice := a.create()

@@ -17,8 +17,9 @@ import (
 // (*usage.Figures): an S3 user's days and totals for the usage panels,
 // and per WHMCS service the usage-update and usage-billing figures.
 type UsageFigures interface {
-	Daily(ctx context.Context, userID string, from, to time.Time) ([]usage.Day, error)
-	Totals(ctx context.Context, userID string, from, to time.Time) (*usage.Totals, error)
+	// UserDaily and UserTotals read an S3 user's figures on its cluster.
+	UserDaily(ctx context.Context, cluster, userID string, from, to time.Time) ([]usage.Day, error)
+	UserTotals(ctx context.Context, cluster, userID string, from, to time.Time) (*usage.Totals, error)
 	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
 	ServiceBilling(ctx context.Context, serviceID int64, p usage.BillingPeriod) (*usage.ServiceBilling, error)
 }
@@ -67,19 +68,20 @@ func (h *adminUI) usageVM(ctx context.Context, a provision.Actor, state panelSta
 		return nil, err
 	}
 	vm.UserID = m.UserID
-	if err := fillUsage(ctx, h.usage, vm); err != nil {
+	if err := fillUsage(ctx, h.usage, m.Cluster, vm); err != nil {
 		return nil, err
 	}
 	return vm, nil
 }
 
-// fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To).
-func fillUsage(ctx context.Context, r UsageFigures, vm *views.UsageVM) error {
-	daily, err := r.Daily(ctx, vm.UserID, vm.From, vm.To)
+// fillUsage reads vm.UserID's days, totals and buckets of [vm.From, vm.To)
+// on its cluster.
+func fillUsage(ctx context.Context, r UsageFigures, cluster string, vm *views.UsageVM) error {
+	daily, err := r.UserDaily(ctx, cluster, vm.UserID, vm.From, vm.To)
 	if err != nil {
 		return err
 	}
-	totals, err := r.Totals(ctx, vm.UserID, vm.From, vm.To)
+	totals, err := r.UserTotals(ctx, cluster, vm.UserID, vm.From, vm.To)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ const gib = 1 << 30
 func usageApp(t *testing.T) (*app, string) {
 	t.Helper()
 	a := newAppWith(t, func(w *testworld.World, d *handlers.Deps) {
-		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway}
+		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Registry}
 		d.UsageSchedule = handlers.UsageSchedule(time.Hour, 30*time.Minute)
 	})
 	ctx := context.Background()
@@ -286,7 +286,7 @@ func TestUsageHistory_NoUserAndNothingCollected(t *testing.T) {
 	// A user with nothing collected yet: the empty state says when
 	// usage comes.
 	b := newAppWith(t, func(w *testworld.World, d *handlers.Deps) {
-		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Gateway}
+		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Registry}
 		d.UsageSchedule = handlers.UsageSchedule(time.Hour, time.Hour)
 	})
 	b.act(fullAdmin, "create-user", nil)

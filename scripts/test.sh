@@ -45,7 +45,7 @@ need mariadb-install-db mariadb-server
 # site (installing nginx on a machine with systemd running also starts it).
 need systemd-analyze systemd
 need nginx nginx
-need chromium chromium # standin/demo's browser test drives the demo in headless Chromium
+need chromium chromium # cmd/staas's browser test (demo_browser_test.go) drives the demo in headless Chromium
 # cmd/staas's TestRealS3Tools runs the real S3 tools against `staas sim`. The
 # AWS CLI is the Debian package's /usr/bin/aws: an `aws` earlier in PATH
 # (a pyenv shim, a pip install) is not what the test runs.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -39,7 +40,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		*dir = tmp
 	}
 	log := newLogger(stderr, "text", slog.LevelInfo)
-	d, err := demo.Start(ctx, demo.Options{Addr: *addr, Dir: *dir, Logger: log})
+	d, err := demo.Start(ctx, demoOptions(*addr, *dir, log))
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return fmt.Errorf("demo: %s is already in use by another program; choose another address with -addr (make demo ADDR=127.0.0.1:8090): %w", *addr, err)
 	}
@@ -50,4 +51,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "staas demo: open %s (WHMCS stand-in; staas at %s, databases in %s)\n", d.URL, d.StaasURL, *dir)
 	<-ctx.Done()
 	return nil
+}
+
+// demoOptions runs the demo with the product staas serve runs: the demo
+// brings its stand-ins, buildProduct wires staas over them.
+func demoOptions(addr, dir string, log *slog.Logger) demo.Options {
+	return demo.Options{Addr: addr, Dir: dir, Logger: log, Build: buildDemo}
+}
+
+func buildDemo(_ context.Context, w demo.Wiring) (http.Handler, error) {
+	p, err := buildProduct(wiring{Log: w.Logger, Store: w.Store, WHMCS: w.WHMCS, Clusters: w.Clusters, ShimSecret: w.ShimSecret,
+		// As serve by default (STAAS_NOTES_WITH_SECRET=false): notes name
+		// the key, the secret is revealed on the page.
+		NotesWithoutSecret: true, KeepObjects: true, UsageSchedule: w.UsageSchedule})
+	if err != nil {
+		return nil, err
+	}
+	return p.Handler, nil
 }

@@ -17,6 +17,7 @@ const usage = `staas sells S3 object storage through WHMCS.
 Usage:
   staas serve      run the server (configured by STAAS_* environment variables)
   staas migrate    apply the store's database migrations and exit
+  staas cluster    manage the storage clusters: list, add, test, remove (staas cluster help)
   staas collect    collect usage statistics and sample bucket sizes once (-storage=false: usage only)
   staas demo       run staas with a simulated gateway and a WHMCS stand-in to click through
   staas sim        run the ostor gateway simulator (staas sim -h for flags)
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return serve(ctx, args[1:], lookup, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], lookup, stdout)
+	case "cluster":
+		return clusterCmd(ctx, args[1:], lookup, stdout, stderr)
 	case "collect":
 		return collect(ctx, args[1:], lookup, stdout, stderr)
 	case "demo":

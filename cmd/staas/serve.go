@@ -13,16 +13,13 @@ import (
 
 	"staas/handlers"
 	"staas/internal/config"
-	"staas/internal/daily"
 	"staas/internal/metrics"
 	"staas/internal/ostor"
 	"staas/internal/provision"
-	"staas/internal/s3data"
 	"staas/internal/schedule"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
 	"staas/internal/whmcs"
-	"staas/whmcsbridge"
 )
 
 // serve runs the HTTP server until ctx is cancelled (SIGINT/SIGTERM), then
@@ -48,86 +45,60 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	defer ln.Close()
 
 	m := metrics.New()
-	ocfg := ostorConfig(cfg.Ostor)
-	ocfg.Observe = m.ObserveOstor
-	gateway, err := ostor.New(ocfg)
-	if err != nil {
-		return fmt.Errorf("ostor client: %w", err)
-	}
-
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	reg, err := loadClusters(ctx, st, cfg, lookup, m.ObserveOstor)
+	if err != nil {
+		return err
+	}
 	bridge, err := whmcs.Open(whmcsConfig(cfg.WHMCS))
 	if err != nil {
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
 	}
 	defer bridge.Close()
-	// Terminating a service whose product says purge empties its buckets
-	// through the S3 data endpoint, as their owner.
-	s3Endpoint := cfg.Ostor.S3Endpoint
-	if s3Endpoint == "" {
-		s3Endpoint = cfg.Ostor.Endpoint
-	}
-	purger, err := s3data.New(s3data.Config{Endpoint: s3Endpoint, Region: cfg.Ostor.Region})
-	if err != nil {
-		return fmt.Errorf("S3 data endpoint (STAAS_OSTOR_S3_ENDPOINT): %w", err)
-	}
-	svc := provision.New(provision.Config{Gateway: gateway, Store: st, WHMCS: bridge, Logger: log, Purger: purger,
-		NotesWithoutSecret: !cfg.WHMCS.NotesWithSecret})
-	ucfg := usagecol.Config{Gateway: gateway, Store: st, KeepObjects: !cfg.Usage.Delete, Logger: log,
-		Observe: func(r usagecol.Report) { m.ObserveUsageRun(usageRunMetrics(r)) }}
-	collector, err := usagecol.New(ucfg)
-	if err != nil {
-		return err
-	}
-	sampler, err := usagecol.NewSampler(ucfg)
+	p, err := buildProduct(wiring{
+		Log: log, Metrics: m, Store: st, WHMCS: bridge, Clusters: reg,
+		ShimSecret:         []byte(cfg.ShimSecret.Reveal()),
+		NotesWithoutSecret: !cfg.WHMCS.NotesWithSecret,
+		KeepObjects:        !cfg.Usage.Delete,
+		UsageSchedule:      handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
+		MonitorToken:       cfg.HTTP.MonitorToken.Reveal(),
+		ReadyCache:         cfg.HTTP.ReadyCache,
+		TrustedProxies:     cfg.HTTP.TrustedProxies,
+		CreateOnClientAdd:  cfg.Hooks.CreateOnClientAdd,
+		ClientDelete:       provision.DeletePolicy(cfg.Hooks.ClientDelete),
+		Daily:              true,
+	})
 	if err != nil {
 		return err
 	}
 	// Background jobs run until serve returns, for whatever reason: their
 	// context is cancelled, then they are waited for, before the store
-	// closes (deferred calls run last first).
+	// closes (deferred calls run last first). Each cluster has its own
+	// collection and sampling loops, so a slow or unreachable cluster
+	// delays no other.
 	var jobs sync.WaitGroup
 	defer jobs.Wait()
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	jobs.Go(func() { purgeNonces(jobCtx, st, log) })
-	jobs.Go(func() { schedule.Every(jobCtx, cfg.Usage.Interval, log, "usage collection", collector.RunFunc()) })
-	jobs.Go(func() { schedule.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling", sampler.RunFunc()) })
-	jobs.Go(func() { deliverNotes(jobCtx, svc, log) })
-
-	reader := &usagecol.Reader{Store: st}
-	e, err := handlers.New(handlers.Deps{
-		Logger:    log,
-		Metrics:   m,
-		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gateway.Ping}, {Name: "store", Ping: st.Ping}},
-		Shim:      &whmcsbridge.Verifier{Secret: []byte(cfg.ShimSecret.Reveal()), Nonces: st},
-		Provision: svc,
-		Panels:    st,
-
-		MonitorToken:   cfg.HTTP.MonitorToken.Reveal(),
-		ReadyCache:     cfg.HTTP.ReadyCache,
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-
-		Usage:         &usagecol.Figures{Reader: reader, Services: st, Quotas: gateway, Log: log},
-		UsageSchedule: handlers.UsageSchedule(cfg.Usage.Interval, cfg.Usage.SampleInterval),
-		Audit:         st,
-
-		Services:          st,
-		CreateOnClientAdd: cfg.Hooks.CreateOnClientAdd,
-		ClientDelete:      provision.DeletePolicy(cfg.Hooks.ClientDelete),
-		Daily:             daily.Work{Notes: svc.Notes, Collector: collector, Sampler: sampler, Log: log}.Run,
-	})
-	if err != nil {
-		return err
+	for _, c := range p.Clusters {
+		jobs.Go(func() {
+			schedule.Every(jobCtx, cfg.Usage.Interval, log, "usage collection ("+c.Name+")", c.Collector.RunFunc())
+		})
+		jobs.Go(func() {
+			schedule.Every(jobCtx, cfg.Usage.SampleInterval, log, "storage sampling ("+c.Name+")", c.Sampler.RunFunc())
+		})
 	}
+	jobs.Go(func() { deliverNotes(jobCtx, p.Provision, log) })
+	e := p.Handler
 
 	srv := newHTTPServer(e, cfg.HTTP)
 	log.Info("staas serving", "addr", ln.Addr().String(), "version", fullVersion(),
-		"ostor_endpoint", cfg.Ostor.Endpoint, "ostor_signature", cfg.Ostor.Signature)
+		"clusters", reg.Names(), "default_cluster", reg.Default())
 	fmt.Fprintf(stdout, "staas listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"staas"
 	"staas/internal/usage"
@@ -49,63 +50,96 @@ func DeliverNotes(ctx context.Context, n NoteDeliverer) (string, error) {
 
 // CollectUsage collects usage once and says what it counted, or that
 // another staas is collecting.
-func CollectUsage(ctx context.Context, c Collector) (string, error) {
+func CollectUsage(ctx context.Context, c Collector) (string, error) { return collectUsage(ctx, c, "") }
+
+// collectUsage is CollectUsage whose line says where (" on cluster X").
+func collectUsage(ctx context.Context, c Collector, on string) (string, error) {
 	res, err := c.Run(ctx)
 	switch {
 	case err != nil:
 		return "", err
 	case res.LeaseHeldBy != "":
-		return "staas: usage collection is running elsewhere (" + res.LeaseHeldBy + "); not run again.", nil
+		return "staas: usage collection" + on + " is running elsewhere (" + res.LeaseHeldBy + "); not run again.", nil
 	}
-	return fmt.Sprintf("staas: usage collection counted %d statistics object(s); %d left for the next run.", res.Collected, res.Failed), nil
+	return fmt.Sprintf("staas: usage collection%s counted %d statistics object(s); %d left for the next run.", on, res.Collected, res.Failed), nil
 }
 
 // SampleStorage samples every bucket's size once and says how many it
 // measured, or that another staas is sampling.
-func SampleStorage(ctx context.Context, s Sampler) (string, error) {
+func SampleStorage(ctx context.Context, s Sampler) (string, error) { return sampleStorage(ctx, s, "") }
+
+// sampleStorage is SampleStorage whose line says where.
+func sampleStorage(ctx context.Context, s Sampler, on string) (string, error) {
 	res, err := s.Run(ctx)
 	switch {
 	case err != nil:
 		return "", err
 	case res.LeaseHeldBy != "":
-		return "staas: storage sampling is running elsewhere (" + res.LeaseHeldBy + "); not run again.", nil
+		return "staas: storage sampling" + on + " is running elsewhere (" + res.LeaseHeldBy + "); not run again.", nil
 	}
-	return fmt.Sprintf("staas: storage sampling measured %d bucket(s).", res.Buckets), nil
+	return fmt.Sprintf("staas: storage sampling%s measured %d bucket(s).", on, res.Buckets), nil
+}
+
+// Cluster is one storage cluster's usage jobs.
+type Cluster struct {
+	Name      string
+	Collector Collector
+	Sampler   Sampler
 }
 
 // Work is the daily cron's work in staas.
 type Work struct {
-	Notes     NoteDeliverer
-	Collector Collector
-	Sampler   Sampler
-	Log       *slog.Logger // nil discards
+	Notes    NoteDeliverer
+	Clusters []Cluster
+	Log      *slog.Logger // nil discards
 }
 
-// Run runs the steps in turn, each whatever the others did, and gives one
-// line a step for WHMCS's Activity Log, a failure included (and logged).
+// step is one part of the work and how it says what it did.
+type step struct {
+	part    string
+	cluster string // "" for the notes
+	run     func(context.Context) (string, error)
+}
+
+// Run delivers the notes, then collects and samples every cluster, the
+// clusters at once (one slow or down cluster delays no other), each step
+// whatever the others did. It gives one line a step for WHMCS's Activity
+// Log, a failure included (and logged); with several clusters each line
+// names its cluster.
 func (w Work) Run(ctx context.Context) []string {
 	log := w.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	steps := []struct {
-		part string
-		run  func(context.Context) (string, error)
-	}{
-		{"delivering queued WHMCS notes", func(ctx context.Context) (string, error) { return DeliverNotes(ctx, w.Notes) }},
-		{"usage collection", func(ctx context.Context) (string, error) { return CollectUsage(ctx, w.Collector) }},
-		{"storage sampling", func(ctx context.Context) (string, error) { return SampleStorage(ctx, w.Sampler) }},
-	}
-	lines := make([]string, 0, len(steps))
-	for _, s := range steps {
-		line, err := s.run(ctx)
-		if err != nil {
-			log.Error("daily cron: "+s.part+" failed", "err", err)
-			line = fmt.Sprintf("staas: %s failed: %s", s.part, staas.ErrorMessage(err))
+	lines := []string{w.run(ctx, log, step{"delivering queued WHMCS notes", "", func(ctx context.Context) (string, error) { return DeliverNotes(ctx, w.Notes) }})}
+	perCluster := make([][]string, len(w.Clusters))
+	var wg sync.WaitGroup
+	for i, c := range w.Clusters {
+		on := ""
+		if len(w.Clusters) > 1 {
+			on = " on cluster " + c.Name
 		}
-		lines = append(lines, line)
+		wg.Go(func() {
+			perCluster[i] = []string{
+				w.run(ctx, log, step{"usage collection" + on, c.Name, func(ctx context.Context) (string, error) { return collectUsage(ctx, c.Collector, on) }}),
+				w.run(ctx, log, step{"storage sampling" + on, c.Name, func(ctx context.Context) (string, error) { return sampleStorage(ctx, c.Sampler, on) }}),
+			}
+		})
+	}
+	wg.Wait()
+	for _, l := range perCluster {
+		lines = append(lines, l...)
 	}
 	return lines
+}
+
+func (w Work) run(ctx context.Context, log *slog.Logger, s step) string {
+	line, err := s.run(ctx)
+	if err != nil {
+		log.Error("daily cron: "+s.part+" failed", "cluster", s.cluster, "err", err)
+		line = fmt.Sprintf("staas: %s failed: %s", s.part, staas.ErrorMessage(err))
+	}
+	return line
 }
 
 // UsageReport says what one usage collection did, for `staas collect`:

@@ -102,7 +102,7 @@ func TestWorkRunsEveryStep(t *testing.T) {
 	col := &fakeCollector{res: usage.Result{Collected: 1}}
 	sam := &fakeSampler{err: errors.New("listing buckets: connection refused")}
 	var log bytes.Buffer
-	lines := Work{Notes: notes, Collector: col, Sampler: sam, Log: slog.New(slog.NewTextHandler(&log, nil))}.Run(t.Context())
+	lines := Work{Notes: notes, Clusters: []Cluster{{Name: "default", Collector: col, Sampler: sam}}, Log: slog.New(slog.NewTextHandler(&log, nil))}.Run(t.Context())
 	if notes.calls != 1 || col.calls != 1 || sam.calls != 1 {
 		t.Fatalf("calls: notes %d, collector %d, sampler %d; want each once", notes.calls, col.calls, sam.calls)
 	}
@@ -122,7 +122,7 @@ func TestWorkRunsEveryStep(t *testing.T) {
 }
 
 func TestWorkWithoutLogger(t *testing.T) {
-	lines := Work{Notes: &fakeNotes{}, Collector: &fakeCollector{err: errors.New("x")}, Sampler: &fakeSampler{}}.Run(t.Context())
+	lines := Work{Notes: &fakeNotes{}, Clusters: []Cluster{{Name: "default", Collector: &fakeCollector{err: errors.New("x")}, Sampler: &fakeSampler{}}}}.Run(t.Context())
 	if len(lines) != 3 {
 		t.Errorf("%q", lines)
 	}
@@ -153,5 +153,25 @@ func TestStorageReport(t *testing.T) {
 	}
 	if got, want := StorageReport(usage.SampleResult{LeaseHeldBy: "web2"}), "storage: another staas (web2) is sampling; nothing done"; got != want {
 		t.Errorf("%q; want %q", got, want)
+	}
+}
+
+// With several clusters each line names its cluster, and a cluster that
+// fails leaves the other's figures in the Activity Log.
+func TestWorkNamesEachCluster(t *testing.T) {
+	down := &fakeCollector{err: staas.Errorf(staas.EUNAVAILABLE, "The S3 gateway did not answer.")}
+	lines := Work{Notes: &fakeNotes{delivered: 1}, Clusters: []Cluster{
+		{Name: "default", Collector: &fakeCollector{res: usage.Result{Collected: 2}}, Sampler: &fakeSampler{res: usage.SampleResult{Buckets: 3}}},
+		{Name: "eu-2", Collector: down, Sampler: &fakeSampler{res: usage.SampleResult{LeaseHeldBy: "host-1"}}},
+	}}.Run(t.Context())
+	want := []string{
+		"staas: 1 queued WHMCS note change(s) delivered, 0 failed again and wait for the next try.",
+		"staas: usage collection on cluster default counted 2 statistics object(s); 0 left for the next run.",
+		"staas: storage sampling on cluster default measured 3 bucket(s).",
+		"staas: usage collection on cluster eu-2 failed: The S3 gateway did not answer.",
+		"staas: storage sampling on cluster eu-2 is running elsewhere (host-1); not run again.",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("lines\n%q\nwant\n%q", lines, want)
 	}
 }

@@ -22,6 +22,7 @@ package notes
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -59,20 +60,17 @@ type WHMCS interface {
 	RemoveS3Notes(ctx context.Context, clientID, adminID int64, userID, accessKeyID string) (removed int, manual bool, err error)
 }
 
-// Secrets reads the secret of a queued 'add' when it is delivered.
+// Secrets reads the secret of a queued 'add' when it is delivered, from
+// the user's storage cluster (provision, over the cluster registry).
 type Secrets interface {
-	// Secret returns the secret of the user's access key, or an
-	// ENOTFOUND error whose message says what is gone (the user, the
-	// key): the change is then dropped.
-	Secret(ctx context.Context, userID, accessKeyID string) (string, error)
-}
-
-// SecretsFunc is a function as Secrets.
-type SecretsFunc func(ctx context.Context, userID, accessKeyID string) (string, error)
-
-// Secret calls f.
-func (f SecretsFunc) Secret(ctx context.Context, userID, accessKeyID string) (string, error) {
-	return f(ctx, userID, accessKeyID)
+	// Source names where the secret of a client's user is read (its
+	// cluster): while one source does not answer, only its adds wait and
+	// the other clusters' notes go on.
+	Source(ctx context.Context, clientID int64, userID string) string
+	// Secret returns the secret of the user's access key, read from
+	// source, or an ENOTFOUND error whose message says what is gone (the
+	// user, the key): the change is then dropped.
+	Secret(ctx context.Context, source, userID, accessKeyID string) (string, error)
 }
 
 // Config assembles an Outbox.
@@ -225,8 +223,9 @@ func (o *Outbox) info(ctx context.Context, clientID, adminID int64, message stri
 // Deliver makes the queued note changes that are due, oldest first per
 // client. A change that fails is tried again later, with a growing delay
 // (1 minute doubling up to 30), and holds back its client's later
-// changes; when WHMCS (or the gateway) is unreachable the run stops at
-// once. An 'add' whose user or key no longer exists, and a change WHMCS
+// changes; when WHMCS is unreachable the run stops at once, and when a
+// cluster is, only the adds of its users wait (an add reads the secret
+// from the user's cluster). An 'add' whose user or key no longer exists, and a change WHMCS
 // refuses for good (no such client, invalid), is dropped and logged.
 // Only one staas replica delivers at a time (a store lease); the others
 // return 0, 0, nil. delivered counts rows done or dropped, failed the
@@ -242,7 +241,9 @@ func (o *Outbox) Deliver(ctx context.Context) (delivered, failed int, err error)
 	if err != nil {
 		return 0, 0, err
 	}
-	held := map[int64]bool{} // clients with a failed row in this run
+	held := map[int64]bool{}  // clients with a failed row in this run
+	down := map[string]bool{} // secret sources (clusters) that did not answer in this run
+loop:
 	for _, n := range rows {
 		if held[n.ClientID] {
 			continue
@@ -250,7 +251,16 @@ func (o *Outbox) Deliver(ctx context.Context) (delivered, failed int, err error)
 		if ctx.Err() != nil || time.Since(start) > noteRunBudget {
 			break
 		}
-		derr := o.deliver(ctx, n)
+		source := ""
+		if n.Op == store.NoteAdd {
+			// An add reads the secret from the user's cluster: while that
+			// cluster is down its adds wait, and other clusters' go on.
+			if source = o.secrets.Source(ctx, n.ClientID, n.UserID); down[source] {
+				held[n.ClientID] = true
+				continue
+			}
+		}
+		derr := o.deliver(ctx, n, source)
 		if derr == nil || permanent(derr) {
 			if derr != nil {
 				o.log.Warn("WHMCS note change dropped", noteAttrs(n, derr)...)
@@ -270,20 +280,38 @@ func (o *Outbox) Deliver(ctx context.Context) (delivered, failed int, err error)
 		if err := o.store.NoteFailed(context.WithoutCancel(ctx), n.ID, msg, next); err != nil {
 			return delivered, failed, err
 		}
-		if staas.ErrorCode(derr) == staas.EUNAVAILABLE {
-			break // WHMCS or the gateway is down: the rest waits for the next run
+		var sd sourceDown
+		switch {
+		case errors.As(derr, &sd):
+			down[sd.source] = true // that cluster's adds wait, the others go on
+		case staas.ErrorCode(derr) == staas.EUNAVAILABLE:
+			break loop // WHMCS is down: the rest waits for the next run
 		}
 	}
 	return delivered, failed, nil
 }
 
-// deliver makes one queued change.
-func (o *Outbox) deliver(ctx context.Context, n store.NoteOp) error {
+// sourceDown is the secret source (cluster) of an add not answering:
+// only that source's adds wait.
+type sourceDown struct {
+	source string
+	err    error
+}
+
+func (e sourceDown) Error() string { return e.err.Error() }
+func (e sourceDown) Unwrap() error { return e.err }
+
+// deliver makes one queued change; an add reads its key's secret from
+// source.
+func (o *Outbox) deliver(ctx context.Context, n store.NoteOp, source string) error {
 	switch n.Op {
 	case store.NoteAdd:
-		secret, err := o.secrets.Secret(ctx, n.UserID, n.AccessKeyID)
+		secret, err := o.secrets.Secret(ctx, source, n.UserID, n.AccessKeyID)
 		if staas.ErrorCode(err) == staas.ENOTFOUND {
 			return errDrop(staas.ErrorMessage(err))
+		}
+		if staas.ErrorCode(err) == staas.EUNAVAILABLE {
+			return sourceDown{source, err}
 		}
 		if err != nil {
 			return err

@@ -31,6 +31,14 @@ func (f *fakeWHMCS) RemoveS3Notes(context.Context, int64, int64, string, string)
 	return 0, false, nil
 }
 
+// fakeSecrets reads every secret from one source.
+type fakeSecrets func(ctx context.Context, source, userID, accessKeyID string) (string, error)
+
+func (f fakeSecrets) Source(context.Context, int64, string) string { return "default" }
+func (f fakeSecrets) Secret(ctx context.Context, source, userID, accessKeyID string) (string, error) {
+	return f(ctx, source, userID, accessKeyID)
+}
+
 // The outbox stands on its own interfaces: a note WHMCS cannot take is
 // queued without its secret and delivered with the secret read at
 // delivery (left out when notes carry no secret); a key gone meanwhile is
@@ -41,7 +49,7 @@ func TestOutbox_OwnInterfaces(t *testing.T) {
 		wh := &fakeWHMCS{down: true}
 		secrets := map[string]string{"AK1": "s3cr3t"}
 		o := notes.New(notes.Config{Store: w.Store, WHMCS: wh, Now: w.Sim.Now, WithoutSecret: withoutSecret,
-			Secrets: notes.SecretsFunc(func(_ context.Context, userID, key string) (string, error) {
+			Secrets: fakeSecrets(func(_ context.Context, _, userID, key string) (string, error) {
 				if s, ok := secrets[key]; ok {
 					return s, nil
 				}

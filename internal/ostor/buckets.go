@@ -13,10 +13,10 @@ func (c *Client) Buckets(ctx context.Context) ([]Bucket, error) {
 // BucketsOf lists the buckets a user owns.
 func (c *Client) BucketsOf(ctx context.Context, ref UserRef) ([]Bucket, error) {
 	const op = "list user buckets"
-	if err := ref.validate(op); err != nil {
+	if err := validateRef(ref, op); err != nil {
 		return nil, err
 	}
-	return c.buckets(ctx, op, ref.addTo(newQuery("buckets")))
+	return c.buckets(ctx, op, addRef(ref, newQuery("buckets")))
 }
 
 func (c *Client) buckets(ctx context.Context, op string, q *query) ([]Bucket, error) {

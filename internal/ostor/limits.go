@@ -8,38 +8,25 @@ import (
 	"staas"
 )
 
-// LimitSubject is what limits apply to: a user or a bucket. Build it with
-// UserLimits or BucketLimits.
-type LimitSubject struct {
-	user   UserRef
-	bucket string
-}
-
-// UserLimits names a user's limits.
-func UserLimits(ref UserRef) LimitSubject { return LimitSubject{user: ref} }
-
-// BucketLimits names a bucket's limits.
-func BucketLimits(bucket string) LimitSubject { return LimitSubject{bucket: bucket} }
-
-func (s LimitSubject) validate(op string) error {
-	if s.bucket != "" {
-		if s.user != (UserRef{}) {
+func validateLimitSubject(s LimitSubject, op string) error {
+	if s.Bucket() != "" {
+		if !s.User().IsZero() {
 			return invalid(op, "limits apply to a user or a bucket, not both")
 		}
-		return validBucket(op, s.bucket)
+		return validBucket(op, s.Bucket())
 	}
-	if s.user == (UserRef{}) {
+	if s.User().IsZero() {
 		return invalid(op, "limit subject is empty: use UserLimits or BucketLimits")
 	}
-	return s.user.validate(op)
+	return validateRef(s.User(), op)
 }
 
-func (s LimitSubject) query() *query {
+func limitQuery(s LimitSubject) *query {
 	q := newQuery("limits")
-	if s.bucket != "" {
-		return q.set("bucket", s.bucket)
+	if s.Bucket() != "" {
+		return q.set("bucket", s.Bucket())
 	}
-	return s.user.addTo(q)
+	return addRef(s.User(), q)
 }
 
 // SetOpsLimit sets the operations-per-second limit of one operation class
@@ -49,7 +36,7 @@ func (s LimitSubject) query() *query {
 // settled by the vendor's documents (docs/ostor-api.md, "Units").
 func (c *Client) SetOpsLimit(ctx context.Context, subject LimitSubject, resource string, perSecond float64) error {
 	const op = "set ops limit"
-	if err := subject.validate(op); err != nil {
+	if err := validateLimitSubject(subject, op); err != nil {
 		return err
 	}
 	if err := validOpsResource(op, resource); err != nil {
@@ -58,7 +45,7 @@ func (c *Client) SetOpsLimit(ctx context.Context, subject LimitSubject, resource
 	if err := validOpsValue(op, perSecond); err != nil {
 		return err
 	}
-	q := subject.query().set("limit-type", "ops").set("limit-resource", resource).
+	q := limitQuery(subject).set("limit-type", "ops").set("limit-resource", resource).
 		set("limit-value", strconv.FormatFloat(perSecond, 'f', -1, 64))
 	_, err := c.do(ctx, request{op: op, method: http.MethodPut, query: q.String(), idempotent: true})
 	return err
@@ -68,10 +55,10 @@ func (c *Client) SetOpsLimit(ctx context.Context, subject LimitSubject, resource
 // unlimited.
 func (c *Client) SetBandwidthLimit(ctx context.Context, subject LimitSubject, kbPerSecond uint64) error {
 	const op = "set bandwidth limit"
-	if err := subject.validate(op); err != nil {
+	if err := validateLimitSubject(subject, op); err != nil {
 		return err
 	}
-	q := subject.query().set("limit-type", "bandwidth").set("limit-resource", "out").
+	q := limitQuery(subject).set("limit-type", "bandwidth").set("limit-resource", "out").
 		set("limit-value", strconv.FormatUint(kbPerSecond, 10))
 	_, err := c.do(ctx, request{op: op, method: http.MethodPut, query: q.String(), idempotent: true})
 	return err
@@ -81,19 +68,19 @@ func (c *Client) SetBandwidthLimit(ctx context.Context, subject LimitSubject, kb
 // not enabled answers 400, reported as ELIMITSOFF.
 func (c *Client) Limits(ctx context.Context, subject LimitSubject) (*Limits, error) {
 	const op = "get limits"
-	if err := subject.validate(op); err != nil {
+	if err := validateLimitSubject(subject, op); err != nil {
 		return nil, err
 	}
-	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: subject.query().String(), idempotent: true, on400: staas.ELIMITSOFF}, DecodeLimits)
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: limitQuery(subject).String(), idempotent: true, on400: staas.ELIMITSOFF}, DecodeLimits)
 }
 
 // DeleteLimits sets all of a subject's limits back to unlimited. Doing it
 // twice is harmless, so it is retried.
 func (c *Client) DeleteLimits(ctx context.Context, subject LimitSubject) error {
 	const op = "delete limits"
-	if err := subject.validate(op); err != nil {
+	if err := validateLimitSubject(subject, op); err != nil {
 		return err
 	}
-	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, query: subject.query().String(), idempotent: true})
+	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, query: limitQuery(subject).String(), idempotent: true})
 	return err
 }

@@ -6,34 +6,15 @@ import (
 	"strconv"
 )
 
-// QuotaSubject is what a quota applies to: a user, a bucket, or the
-// default for users or for buckets without a quota of their own. Build it
-// with UserQuota, BucketQuota or DefaultQuota.
-type QuotaSubject struct {
-	user   UserRef
-	bucket string
-	def    string // "user" or "bucket"
-}
-
-// UserQuota names a user's quota.
-func UserQuota(ref UserRef) QuotaSubject { return QuotaSubject{user: ref} }
-
-// BucketQuota names a bucket's quota.
-func BucketQuota(bucket string) QuotaSubject { return QuotaSubject{bucket: bucket} }
-
-// DefaultQuota names the default quota of users (kind "user") or of
-// buckets (kind "bucket").
-func DefaultQuota(kind string) QuotaSubject { return QuotaSubject{def: kind} }
-
-func (s QuotaSubject) validate(op string) error {
+func validateQuotaSubject(s QuotaSubject, op string) error {
 	set := 0
-	if s.user != (UserRef{}) {
+	if !s.User().IsZero() {
 		set++
 	}
-	if s.bucket != "" {
+	if s.Bucket() != "" {
 		set++
 	}
-	if s.def != "" {
+	if s.Default() != "" {
 		set++
 	}
 	switch {
@@ -41,39 +22,39 @@ func (s QuotaSubject) validate(op string) error {
 		return invalid(op, "quota subject is empty: use UserQuota, BucketQuota or DefaultQuota")
 	case set > 1:
 		return invalid(op, "a quota applies to one user, bucket or default")
-	case s.bucket != "":
-		return validBucket(op, s.bucket)
-	case s.def != "":
-		if s.def != "user" && s.def != "bucket" {
-			return invalid(op, "default quota kind %q is not \"user\" or \"bucket\"", truncate(s.def))
+	case s.Bucket() != "":
+		return validBucket(op, s.Bucket())
+	case s.Default() != "":
+		if s.Default() != "user" && s.Default() != "bucket" {
+			return invalid(op, "default quota kind %q is not \"user\" or \"bucket\"", truncate(s.Default()))
 		}
 		return nil
 	}
-	return s.user.validate(op)
+	return validateRef(s.User(), op)
 }
 
-func (s QuotaSubject) query() *query {
+func quotaQuery(s QuotaSubject) *query {
 	q := newQuery("quotas")
 	switch {
-	case s.bucket != "":
-		return q.set("bucket", s.bucket)
-	case s.def != "":
-		return q.set("default", s.def)
+	case s.Bucket() != "":
+		return q.set("bucket", s.Bucket())
+	case s.Default() != "":
+		return q.set("default", s.Default())
 	}
-	return s.user.addTo(q)
+	return addRef(s.User(), q)
 }
 
 // SetQuota sets a storage quota in GB; 0 means unlimited. Setting the same
 // quota twice is harmless, so it is retried.
 func (c *Client) SetQuota(ctx context.Context, subject QuotaSubject, gb uint64) error {
 	const op = "set quota"
-	if err := subject.validate(op); err != nil {
+	if err := validateQuotaSubject(subject, op); err != nil {
 		return err
 	}
 	if err := validQuotaGB(op, gb); err != nil {
 		return err
 	}
-	q := subject.query().set("quota-size", strconv.FormatUint(gb, 10))
+	q := quotaQuery(subject).set("quota-size", strconv.FormatUint(gb, 10))
 	_, err := c.do(ctx, request{op: op, method: http.MethodPut, query: q.String(), idempotent: true})
 	return err
 }
@@ -81,19 +62,19 @@ func (c *Client) SetQuota(ctx context.Context, subject QuotaSubject, gb uint64) 
 // Quota reads a quota. Its size is read as GB; see DecodeQuota.
 func (c *Client) Quota(ctx context.Context, subject QuotaSubject) (*Quota, error) {
 	const op = "get quota"
-	if err := subject.validate(op); err != nil {
+	if err := validateQuotaSubject(subject, op); err != nil {
 		return nil, err
 	}
-	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: subject.query().String(), idempotent: true}, DecodeQuota)
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: quotaQuery(subject).String(), idempotent: true}, DecodeQuota)
 }
 
 // DeleteQuota removes a quota. It is retried; a 404 after an attempt whose
 // answer was lost counts as success (see DeleteUser).
 func (c *Client) DeleteQuota(ctx context.Context, subject QuotaSubject) error {
 	const op = "delete quota"
-	if err := subject.validate(op); err != nil {
+	if err := validateQuotaSubject(subject, op); err != nil {
 		return err
 	}
-	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, query: subject.query().String(), idempotent: true, goneIsDone: true})
+	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, query: quotaQuery(subject).String(), idempotent: true, goneIsDone: true})
 	return err
 }

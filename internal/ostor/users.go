@@ -13,43 +13,24 @@ import (
 	"staas"
 )
 
-// UserRef names a user by email or by id. Build it with ByEmail or ByID;
-// the zero value names nobody and fails validation.
-type UserRef struct {
-	email, id string
-}
-
-// ByEmail names a user by email address.
-func ByEmail(email string) UserRef { return UserRef{email: email} }
-
-// ByID names a user by its 16-hex-digit id.
-func ByID(id string) UserRef { return UserRef{id: id} }
-
-func (r UserRef) String() string {
-	if r.id != "" {
-		return "id " + r.id
-	}
-	return r.email
-}
-
-func (r UserRef) validate(op string) error {
+func validateRef(r UserRef, op string) error {
 	switch {
-	case r.email != "" && r.id != "":
+	case r.Email() != "" && r.ID() != "":
 		return invalid(op, "a user reference names either an email or an id")
-	case r.id != "":
-		return validUserID(op, r.id)
-	case r.email != "":
-		return validEmail(op, r.email)
+	case r.ID() != "":
+		return validUserID(op, r.ID())
+	case r.Email() != "":
+		return validEmail(op, r.Email())
 	}
 	return invalid(op, "user reference is empty: use ByEmail or ByID")
 }
 
-// addTo adds the selector parameter: emailAddress=E or id=I.
-func (r UserRef) addTo(q *query) *query {
-	if r.id != "" {
-		return q.set("id", r.id)
+// addRef adds the selector parameter: emailAddress=E or id=I.
+func addRef(r UserRef, q *query) *query {
+	if r.ID() != "" {
+		return q.set("id", r.ID())
 	}
-	return q.set("emailAddress", r.email)
+	return q.set("emailAddress", r.Email())
 }
 
 // CreateUser creates a user with one key pair.
@@ -128,10 +109,10 @@ func (c *Client) users(ctx context.Context, op string, q *query) ([]User, error)
 // User returns one user with its key pairs (secrets included) and accounts.
 func (c *Client) User(ctx context.Context, ref UserRef) (*User, error) {
 	const op = "get user"
-	if err := ref.validate(op); err != nil {
+	if err := validateRef(ref, op); err != nil {
 		return nil, err
 	}
-	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: ref.addTo(newQuery("users")).String(), idempotent: true}, DecodeUser)
+	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: addRef(ref, newQuery("users")).String(), idempotent: true}, DecodeUser)
 }
 
 // DisableUser disables a user: its keys stop working, its data stays.
@@ -160,11 +141,11 @@ func (c *Client) userAction(ctx context.Context, op, email, action string) error
 // deleted the user, and the caller's goal (no such user) is met.
 func (c *Client) DeleteUser(ctx context.Context, ref UserRef) error {
 	const op = "delete user"
-	if err := ref.validate(op); err != nil {
+	if err := validateRef(ref, op); err != nil {
 		return err
 	}
 	_, err := c.do(ctx, request{
-		op: op, method: http.MethodDelete, query: ref.addTo(newQuery("users")).String(),
+		op: op, method: http.MethodDelete, query: addRef(ref, newQuery("users")).String(),
 		idempotent: true, goneIsDone: true, on400: staas.ECONFLICT,
 	})
 	return err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"net/mail"
 	"regexp"
 	"strings"
 	"unicode"
@@ -30,10 +29,6 @@ func invalid(op, format string, args ...any) error {
 	return &staas.Error{Code: staas.EINVALID, Message: msg, Err: fmt.Errorf("ostor: %s: %s", op, why)}
 }
 
-// maxEmail is the longest address SMTP allows (RFC 5321 path limit less
-// the angle brackets).
-const maxEmail = 254
-
 func validEmail(op, email string) error {
 	if why := EmailProblem(email); why != "" {
 		return invalid(op, "%s", why)
@@ -41,29 +36,9 @@ func validEmail(op, email string) error {
 	return nil
 }
 
-// EmailProblem says why email is not an address ostor takes for a user,
-// "" when it is: at most 254 bytes, no control character, and a bare
-// address that net/mail reads back byte for byte (a display name or angle
-// brackets would parse, but ostor wants the address itself). Callers that
-// make an address (a product's email template) check it with the same rule.
-func EmailProblem(email string) string {
-	if email == "" {
-		return "email address is required"
-	}
-	if len(email) > maxEmail {
-		return fmt.Sprintf("email address is longer than %d bytes", maxEmail)
-	}
-	for _, r := range email {
-		if unicode.IsControl(r) {
-			return "email address contains a control character"
-		}
-	}
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Name != "" || addr.Address != email {
-		return fmt.Sprintf("%q is not a bare email address", email)
-	}
-	return ""
-}
+// EmailProblem says why email is not an address a user may have; see
+// staas.EmailProblem.
+var EmailProblem = staas.EmailProblem
 
 var (
 	userIDPattern      = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -147,7 +122,7 @@ func validUsageName(op, name string) error {
 }
 
 // OpsResources are the operation classes an ops limit can be set on.
-var OpsResources = []string{"default", "get", "put", "list", "delete"}
+var OpsResources = staas.OpsResources
 
 func validOpsResource(op, resource string) error {
 	for _, r := range OpsResources {

@@ -86,20 +86,22 @@ func TestValidNumbers(t *testing.T) {
 }
 
 func TestSubjects(t *testing.T) {
-	for _, s := range []LimitSubject{{}, {user: ByEmail("a@b.c"), bucket: "abc"}, UserLimits(UserRef{email: "a@b.c", id: "0123456789abcdef"})} {
-		if s.validate("op") == nil {
+	// A subject naming both a user and a bucket, or a reference naming
+	// both an email and an id, cannot be built outside package staas.
+	for _, s := range []LimitSubject{{}, UserLimits(UserRef{}), UserLimits(ByEmail("not an email"))} {
+		if validateLimitSubject(s, "op") == nil {
 			t.Errorf("limit subject %+v accepted", s)
 		}
 	}
-	for _, s := range []QuotaSubject{{}, {bucket: "abc", def: "user"}, DefaultQuota("1"), DefaultQuota("USER")} {
-		if s.validate("op") == nil {
+	for _, s := range []QuotaSubject{{}, DefaultQuota("1"), DefaultQuota("USER"), BucketQuota("A b")} {
+		if validateQuotaSubject(s, "op") == nil {
 			t.Errorf("quota subject %+v accepted", s)
 		}
 	}
-	if got := UserLimits(ByID("0123456789abcdef")).query().String(); got != "ostor-limits&id=0123456789abcdef" {
+	if got := limitQuery(UserLimits(ByID("0123456789abcdef"))).String(); got != "ostor-limits&id=0123456789abcdef" {
 		t.Errorf("query %q", got)
 	}
-	if got := DefaultQuota("bucket").query().set("quota-size", "5").String(); got != "ostor-quotas&default=bucket&quota-size=5" {
+	if got := quotaQuery(DefaultQuota("bucket")).set("quota-size", "5").String(); got != "ostor-quotas&default=bucket&quota-size=5" {
 		t.Errorf("query %q", got)
 	}
 }

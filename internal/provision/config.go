@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/whmcsbridge"
 )
 
@@ -50,7 +49,7 @@ const maxTemplate = 255
 
 // product is a valid ProductConfig, parsed.
 type product struct {
-	ops       []float64 // by ostor.OpsResources: default, get, put, list, delete
+	ops       []float64 // by staas.OpsResources: default, get, put, list, delete
 	bandwidth uint64    // KB/s, 0 unlimited
 	quotaGB   uint64    // 0 none
 	purge     bool
@@ -247,4 +246,4 @@ func (c ProductConfig) Email(clientEmail string, serviceID, clientID int64) (str
 // validAddress applies internal/ostor's rule for a user's email, so an
 // address staas makes is refused here, with the setting named, rather
 // than by the gateway client.
-func validAddress(s string) bool { return ostor.EmailProblem(s) == "" }
+func validAddress(s string) bool { return staas.EmailProblem(s) == "" }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // WHMCS client events: what staas does when WHMCS adds, edits, closes or
@@ -53,7 +52,7 @@ func (s *ClientEvents) ClientAdded(ctx context.Context, clientID, adminID int64,
 		if staas.ErrorCode(err) != staas.ENOTFOUND {
 			return nil, "", err
 		}
-		m, linked, err := s.makeUser(ctx, a, email, clientID, 0, fmt.Sprintf("client %d's", clientID))
+		m, linked, err := s.makeUser(ctx, a, s.clusters.Default(), email, clientID, 0, fmt.Sprintf("client %d's", clientID))
 		if err != nil {
 			return m, "", err
 		}
@@ -128,7 +127,7 @@ func (s *ClientEvents) ClientClosed(ctx context.Context, clientID, adminID int64
 	var failed []string
 	var errs []error
 	for _, u := range users {
-		err := s.gw.DisableUser(ctx, u.Email)
+		err := s.at(u.Cluster).DisableUser(ctx, u.Email)
 		msg := fmt.Sprintf("S3 user %s is disabled: the client is closed in WHMCS.", describe(u))
 		if staas.ErrorCode(err) == staas.ENOTFOUND {
 			s.log.Warn("a closed client's S3 user is gone from the gateway", "client", clientID, "user_id", u.UserID, "service", u.ServiceID)
@@ -209,7 +208,7 @@ func (s *ClientEvents) ClientDeleted(ctx context.Context, clientID, adminID int6
 // no buckets) or disables it and marks it orphaned, and says which.
 func (s *core) deletedClientUser(ctx context.Context, u staas.S3User, policy DeletePolicy) (string, error) {
 	who := fmt.Sprintf("S3 user %s of deleted WHMCS client %d", describe(u), u.ClientID)
-	if _, err := s.gw.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) == staas.ENOTFOUND {
+	if _, err := s.at(u.Cluster).User(ctx, staas.ByID(u.UserID)); staas.ErrorCode(err) == staas.ENOTFOUND {
 		if err := s.store.DeleteS3User(ctx, u.ClientID, u.ServiceID); err != nil {
 			return "", err
 		}
@@ -224,7 +223,7 @@ func (s *core) deletedClientUser(ctx context.Context, u staas.S3User, policy Del
 		owns = "owns buckets the gateway could not list (" + staas.ErrorMessage(berr) + ")"
 	}
 	if policy == DeleteDelete && berr == nil && len(buckets) == 0 {
-		err := s.gw.DeleteUser(ctx, ostor.ByID(u.UserID))
+		err := s.at(u.Cluster).DeleteUser(ctx, staas.ByID(u.UserID))
 		if err == nil || staas.ErrorCode(err) == staas.ENOTFOUND {
 			if err := s.store.DeleteS3User(ctx, u.ClientID, u.ServiceID); err != nil {
 				return "", partial(who+" was deleted from the gateway, but staas could not forget it", err)
@@ -237,7 +236,7 @@ func (s *core) deletedClientUser(ctx context.Context, u staas.S3User, policy Del
 		s.log.Warn("a deleted client's S3 user could not be deleted; keeping it as an orphan", "client", u.ClientID, "user_id", u.UserID, "err", err)
 		owns += " but could not be deleted (" + staas.ErrorMessage(err) + ")"
 	}
-	derr := s.gw.DisableUser(ctx, u.Email)
+	derr := s.at(u.Cluster).DisableUser(ctx, u.Email)
 	if merr := s.store.MarkOrphaned(ctx, u.ClientID, u.ServiceID, s.now().UTC()); merr != nil {
 		return "", partial(who+" could not be marked orphaned", merr)
 	}
@@ -276,7 +275,7 @@ func (s *ClientEvents) DailyReport(ctx context.Context) ([]string, error) {
 // orphanState says what the gateway has of an orphan now, as far as it
 // answers: the report goes out whether the gateway is up or not.
 func (s *core) orphanState(ctx context.Context, u staas.S3User) string {
-	gu, err := s.gw.User(ctx, ostor.ByID(u.UserID))
+	gu, err := s.at(u.Cluster).User(ctx, staas.ByID(u.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return "gone from the gateway"
 	}

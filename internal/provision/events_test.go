@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/standin/ostorsim"
 )
@@ -24,7 +23,7 @@ func TestClientAdded_CreatesTheClientLevelUserOnce(t *testing.T) {
 	if got, err := e.Store.S3User(ctx, 1, 0); err != nil || got.UserID != m.UserID {
 		t.Fatalf("stored %+v, %v", got, err)
 	}
-	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
+	gu, _ := e.gw.User(ctx, staas.ByID(m.UserID))
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(m.UserID, gu.Keys[0]) {
 		t.Fatalf("notes %q", n)
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/whmcsbridge"
 )
 
@@ -32,6 +31,10 @@ type ServiceRef struct {
 	// AdminID is the admin who clicked a module button; 0 when WHMCS runs
 	// the function by itself (cron, checkout).
 	AdminID int64
+	// Cluster is the cluster the WHMCS server entry names ("" the
+	// default). A new service's user is made there; a mapped service
+	// stays on its own cluster, and a call naming another is refused.
+	Cluster string
 }
 
 func (r ServiceRef) check() error {
@@ -64,6 +67,10 @@ func (s *core) serviceUser(ctx context.Context, ref ServiceRef) (*staas.S3User, 
 	m, err := s.store.S3UserByService(ctx, ref.ServiceID)
 	if err != nil {
 		return nil, err
+	}
+	if ref.Cluster != "" && ref.Cluster != m.Cluster {
+		return nil, staas.Errorf(staas.ECONFLICT, "Service %d's S3 user %s lives on cluster %q, but WHMCS now names cluster %q: staas moves no service between clusters. Put the service back on a server entry of cluster %q.",
+			ref.ServiceID, m.UserID, m.Cluster, ref.Cluster, m.Cluster)
 	}
 	if m.ClientID == ref.ClientID {
 		return m, nil
@@ -126,6 +133,13 @@ func (s *Lifecycle) CreateService(ctx context.Context, ref ServiceRef, cfg Produ
 	if err != nil {
 		return nil, err
 	}
+	cluster, err := s.targetCluster(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseUnsupported(cluster, s.at(cluster).Capabilities(), p); err != nil {
+		return nil, err
+	}
 	email, err := cfg.Email(ref.ClientEmail, ref.ServiceID, ref.ClientID)
 	if err != nil {
 		return nil, err
@@ -133,7 +147,7 @@ func (s *Lifecycle) CreateService(ctx context.Context, ref ServiceRef, cfg Produ
 	a := ref.actor()
 	params := ref.params()
 	params["email"] = email
-	m, msg, err := s.createService(ctx, a, ref, p, email)
+	m, msg, err := s.createService(ctx, a, ref, cluster, p, email)
 	if m != nil {
 		params["user_id"] = m.UserID
 		params["email"] = m.Email
@@ -142,7 +156,24 @@ func (s *Lifecycle) CreateService(ctx context.Context, ref ServiceRef, cfg Produ
 	return m, err
 }
 
-func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, p product, email string) (*staas.S3User, string, error) {
+// targetCluster is the cluster a module call works on: a mapped
+// service's own (a call naming another is refused by serviceUser), else
+// the one the call names, else the default. An unknown name is EINVALID.
+func (s *core) targetCluster(ctx context.Context, ref ServiceRef) (string, error) {
+	cluster := ref.Cluster
+	if m, err := s.store.S3UserByService(ctx, ref.ServiceID); err == nil {
+		cluster = m.Cluster
+	}
+	if cluster == "" {
+		cluster = s.clusters.Default()
+	}
+	if _, err := s.clusters.Backend(cluster); err != nil {
+		return "", err
+	}
+	return cluster, nil
+}
+
+func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, cluster string, p product, email string) (*staas.S3User, string, error) {
 	m, err := s.serviceUser(ctx, ref)
 	switch {
 	case err == nil:
@@ -150,7 +181,7 @@ func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, p pro
 		if err != nil {
 			return m, "", err
 		}
-		if err := s.applyProduct(ctx, m.UserID, p); err != nil {
+		if err := s.applyProduct(ctx, m.Cluster, m.UserID, p); err != nil {
 			return m, "", partial(fmt.Sprintf("S3 user %s exists, but the product's limits and quota could not be applied (retry Create)", m.UserID), err)
 		}
 		if recreated {
@@ -161,11 +192,11 @@ func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, p pro
 		return nil, "", err
 	}
 
-	m, linked, err := s.makeUser(ctx, a, email, ref.ClientID, ref.ServiceID, fmt.Sprintf("service %d's (retry Create)", ref.ServiceID))
+	m, linked, err := s.makeUser(ctx, a, cluster, email, ref.ClientID, ref.ServiceID, fmt.Sprintf("service %d's (retry Create)", ref.ServiceID))
 	if err != nil {
 		return m, "", err
 	}
-	if err := s.applyProduct(ctx, m.UserID, p); err != nil {
+	if err := s.applyProduct(ctx, m.Cluster, m.UserID, p); err != nil {
 		return m, "", partial(fmt.Sprintf("S3 user %s was created, but the product's limits and quota could not be applied (retry Create)", m.UserID), err)
 	}
 	if linked {
@@ -181,13 +212,13 @@ func (s *core) createService(ctx context.Context, a Actor, ref ServiceRef, p pro
 // created, but staas could not record that it is " whose): no mapping is
 // returned then, and a retry finds the user unmapped and links it. When
 // only the note failed, the mapping is returned with the error.
-func (s *core) makeUser(ctx context.Context, a Actor, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
-	userID, first, linked, err := s.createOrLink(ctx, email, clientID, serviceID)
+func (s *core) makeUser(ctx context.Context, a Actor, cluster, email string, clientID, serviceID int64, whose string) (m *staas.S3User, linked bool, err error) {
+	userID, first, linked, err := s.createOrLink(ctx, cluster, email, clientID, serviceID)
 	if err != nil {
 		return nil, false, err
 	}
 	now := s.now().UTC()
-	m = &staas.S3User{ClientID: clientID, ServiceID: serviceID, Cluster: s.cluster, UserID: userID, Email: email, CreatedAt: now, UpdatedAt: now}
+	m = &staas.S3User{ClientID: clientID, ServiceID: serviceID, Cluster: cluster, UserID: userID, Email: email, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.SaveS3User(ctx, *m); err != nil {
 		return nil, false, partial(fmt.Sprintf("S3 user %s was created, but staas could not record that it is %s", userID, whose), err)
 	}
@@ -203,8 +234,9 @@ func (s *core) makeUser(ctx context.Context, a Actor, email string, clientID, se
 // mapping names, links it. first is the key pair to note: the new one, or
 // the linked user's first (generated when it has none, since the client
 // must get one).
-func (s *core) createOrLink(ctx context.Context, email string, clientID, serviceID int64) (userID string, first *ostor.KeyPair, linked bool, err error) {
-	created, err := s.gw.CreateUser(ctx, email)
+func (s *core) createOrLink(ctx context.Context, cluster, email string, clientID, serviceID int64) (userID string, first *staas.KeyPair, linked bool, err error) {
+	gw := s.at(cluster)
+	created, err := gw.CreateUser(ctx, email)
 	if err == nil {
 		if len(created.Keys) == 0 {
 			return "", nil, false, staas.Errorf(staas.EINTERNAL, "The gateway created S3 user %s without a key pair.", created.ID)
@@ -214,11 +246,11 @@ func (s *core) createOrLink(ctx context.Context, email string, clientID, service
 	if staas.ErrorCode(err) != staas.ECONFLICT {
 		return "", nil, false, err
 	}
-	existing, lerr := s.gw.User(ctx, ostor.ByEmail(email))
+	existing, lerr := gw.User(ctx, staas.ByEmail(email))
 	if lerr != nil {
 		return "", nil, false, lerr
 	}
-	other, oerr := s.store.S3UserByUserID(ctx, s.cluster, existing.ID)
+	other, oerr := s.store.S3UserByUserID(ctx, cluster, existing.ID)
 	switch {
 	case oerr == nil && serviceID > 0 && other.ServiceID != serviceID:
 		return "", nil, false, staas.Errorf(staas.ECONFLICT, "The S3 user %s with email %s belongs to %s, not to service %d. Each service needs an address of its own: check the product's %q.",
@@ -231,7 +263,7 @@ func (s *core) createOrLink(ctx context.Context, email string, clientID, service
 	if len(existing.Keys) > 0 {
 		return existing.ID, &existing.Keys[0], true, nil
 	}
-	key, err := s.gw.GenerateKey(ctx, email)
+	key, err := gw.GenerateKey(ctx, email)
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -256,12 +288,12 @@ func owner(m *staas.S3User) string {
 // (deleted by hand): the mapping's address, a new id, a note with the new
 // key pair. recreated says whether it had to.
 func (s *core) ensureUser(ctx context.Context, a Actor, m *staas.S3User) (recreated bool, err error) {
-	_, err = s.gw.User(ctx, ostor.ByID(m.UserID))
+	_, err = s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) != staas.ENOTFOUND {
 		return false, err
 	}
 	s.log.Warn("a service's S3 user is gone from the gateway; creating it again", "service", m.ServiceID, "client", m.ClientID, "user_id", m.UserID, "email", m.Email)
-	userID, first, _, err := s.createOrLink(ctx, m.Email, m.ClientID, m.ServiceID)
+	userID, first, _, err := s.createOrLink(ctx, m.Cluster, m.Email, m.ClientID, m.ServiceID)
 	if err != nil {
 		return false, err
 	}
@@ -294,30 +326,39 @@ func (s *core) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 // package change from limited to unlimited takes effect; with no limit at
 // all they are deleted. The quota is set, or deleted when the product has
 // none.
-func (s *core) applyProduct(ctx context.Context, userID string, p product) error {
-	subject := ostor.UserLimits(ostor.ByID(userID))
+func (s *core) applyProduct(ctx context.Context, cluster, userID string, p product) error {
+	gw := s.at(cluster)
+	subject := staas.UserLimits(staas.ByID(userID))
 	if p.unlimited() {
-		if err := s.gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+		if err := gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			return err
 		}
 	} else {
-		for i, resource := range ostor.OpsResources {
-			if err := s.gw.SetOpsLimit(ctx, subject, resource, p.ops[i]); err != nil {
+		// A backend without ops (or bandwidth) limits was checked to
+		// have none asked of it (refuseUnsupported): nothing to send.
+		caps := gw.Capabilities()
+		for i, resource := range staas.OpsResources {
+			if !caps.OpsLimits {
+				break
+			}
+			if err := gw.SetOpsLimit(ctx, subject, resource, p.ops[i]); err != nil {
 				return err
 			}
 		}
-		if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
-			return err
+		if caps.BandwidthLimits {
+			if err := gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+				return err
+			}
 		}
 	}
-	quota := ostor.UserQuota(ostor.ByID(userID))
+	quota := staas.UserQuota(staas.ByID(userID))
 	if p.quotaGB == 0 {
-		if err := s.gw.DeleteQuota(ctx, quota); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+		if err := gw.DeleteQuota(ctx, quota); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			return err
 		}
 		return nil
 	}
-	return s.gw.SetQuota(ctx, quota, p.quotaGB)
+	return gw.SetQuota(ctx, quota, p.quotaGB)
 }
 
 // productParams are the product's settings for the audit log.
@@ -357,9 +398,9 @@ func (s *core) setServiceEnabled(ctx context.Context, ref ServiceRef, on bool, r
 	if err == nil {
 		params["user_id"] = m.UserID
 		if on {
-			err = s.gw.EnableUser(ctx, m.Email)
+			err = s.at(m.Cluster).EnableUser(ctx, m.Email)
 		} else {
-			err = s.gw.DisableUser(ctx, m.Email)
+			err = s.at(m.Cluster).DisableUser(ctx, m.Email)
 		}
 		if staas.ErrorCode(err) == staas.ENOTFOUND {
 			err = &staas.Error{Code: staas.ENOTFOUND, Message: fmt.Sprintf("The S3 user %s (%s) of service %d is gone from the gateway: run Create to make it again.", m.UserID, m.Email, ref.ServiceID), Err: err}
@@ -384,6 +425,13 @@ func (s *Lifecycle) ChangeServicePackage(ctx context.Context, ref ServiceRef, cf
 	if err != nil {
 		return err
 	}
+	cluster, err := s.targetCluster(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if err := refuseUnsupported(cluster, s.at(cluster).Capabilities(), p); err != nil {
+		return err
+	}
 	a := ref.actor()
 	params := ref.params()
 	productParams(params, cfg)
@@ -391,7 +439,7 @@ func (s *Lifecycle) ChangeServicePackage(ctx context.Context, ref ServiceRef, cf
 	msg := ""
 	if err == nil {
 		params["user_id"] = m.UserID
-		if err = s.applyProduct(ctx, m.UserID, p); err == nil {
+		if err = s.applyProduct(ctx, m.Cluster, m.UserID, p); err == nil {
 			msg = fmt.Sprintf("The limits and quota of S3 user %s (%s) of service %d are now the product's.", m.UserID, m.Email, ref.ServiceID)
 		}
 	}
@@ -399,13 +447,23 @@ func (s *Lifecycle) ChangeServicePackage(ctx context.Context, ref ServiceRef, cf
 	return err
 }
 
-// TestConnection checks that staas's store answers and that the gateway
-// answers and takes staas's credentials (WHMCS's Test Connection button).
-func (s *Lifecycle) TestConnection(ctx context.Context) error {
+// TestConnection checks that staas's store answers and that the default
+// cluster's gateway answers and takes staas's credentials (WHMCS's Test
+// Connection button).
+func (s *Lifecycle) TestConnection(ctx context.Context) error { return s.TestCluster(ctx, "") }
+
+// TestCluster is TestConnection for the named cluster ("" the default),
+// the one a WHMCS server entry names.
+func (s *Lifecycle) TestCluster(ctx context.Context, cluster string) error {
+	if cluster != "" {
+		if _, err := s.clusters.Backend(cluster); err != nil {
+			return err // no such cluster: nothing to test
+		}
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		return &staas.Error{Code: staas.ErrorCode(err), Message: "staas's own database does not answer: " + staas.ErrorMessage(err), Err: err}
 	}
-	if err := s.gw.Ping(ctx); err != nil {
+	if err := s.at(cluster).Ping(ctx); err != nil {
 		return &staas.Error{Code: staas.ErrorCode(err), Message: "The S3 gateway's admin API failed the test: " + staas.ErrorMessage(err), Err: err}
 	}
 	return nil
@@ -416,8 +474,8 @@ func (s *Lifecycle) TestConnection(ctx context.Context) error {
 type ServiceInfo struct {
 	User    staas.S3User
 	Enabled bool
-	Keys    []ostor.KeyPair
-	Buckets []ostor.Bucket
+	Keys    []staas.KeyPair
+	Buckets []staas.Bucket
 }
 
 // ServiceInfo returns the service's S3 user, its state, key pairs and
@@ -430,7 +488,7 @@ func (s *Lifecycle) ServiceInfo(ctx context.Context, ref ServiceRef) (*ServiceIn
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, &staas.Error{Code: staas.ENOTFOUND, Message: fmt.Sprintf("The S3 user %s (%s) of this service is gone from the gateway.", m.UserID, m.Email), Err: err}
 	}
@@ -476,7 +534,7 @@ func (s *core) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Produ
 		return "", err
 	}
 	params["user_id"] = m.UserID
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	gone := staas.ErrorCode(err) == staas.ENOTFOUND
 	if err != nil && !gone {
 		return "", err
@@ -501,7 +559,7 @@ func (s *core) terminate(ctx context.Context, a Actor, ref ServiceRef, cfg Produ
 			params["buckets_purged"] = strconv.Itoa(len(buckets))
 			purged = fmt.Sprintf(" Its %s emptied (%s) and deleted: %s.", staas.Count(len(buckets), "bucket was", "buckets were"), staas.Count(int(objects), "object", "objects"), bucketNames(buckets))
 		}
-		if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+		if err := s.at(m.Cluster).DeleteUser(ctx, staas.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 			restore()
 			return "", err
 		}
@@ -532,7 +590,12 @@ func (s *core) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Produc
 	if err != nil {
 		return nothing, nil // no address to look for
 	}
-	u, err := s.gw.User(ctx, ostor.ByEmail(email))
+	cluster, err := s.targetCluster(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	gw := s.at(cluster)
+	u, err := gw.User(ctx, staas.ByEmail(email))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nothing, nil
 	}
@@ -540,12 +603,12 @@ func (s *core) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Produc
 		return "", err
 	}
 	params["user_id"] = u.ID
-	if other, err := s.store.S3UserByUserID(ctx, s.cluster, u.ID); err == nil {
+	if other, err := s.store.S3UserByUserID(ctx, cluster, u.ID); err == nil {
 		return fmt.Sprintf("Service %d has no S3 user. The S3 user %s with its address belongs to %s and is left alone.", ref.ServiceID, u.ID, owner(other)), nil
 	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
 	}
-	buckets, err := s.gw.BucketsOf(ctx, ostor.ByID(u.ID))
+	buckets, err := gw.BucketsOf(ctx, staas.ByID(u.ID))
 	if err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
 	}
@@ -554,7 +617,7 @@ func (s *core) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Produc
 		return fmt.Sprintf("Service %d has no S3 user. An S3 user %s (%s) with its address, linked to nothing, owns %s: %s; it is left for an admin to check.",
 			ref.ServiceID, u.ID, email, staas.Count(len(buckets), "bucket", "buckets"), bucketNames(buckets)), nil
 	}
-	if err := s.gw.DeleteUser(ctx, ostor.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+	if err := gw.DeleteUser(ctx, staas.ByID(u.ID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return "", err
 	}
 	s.forgetUsers()
@@ -567,31 +630,32 @@ func (s *core) terminateUnlinked(ctx context.Context, ref ServiceRef, cfg Produc
 // called here when purging fails and by the caller when the deletion that
 // follows does. Each bucket's outcome is audited as auditAction, unless
 // that is "" (the caller records the one bucket it purged).
-func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.User, buckets []ostor.Bucket, auditAction string) (restore func(), objects int64, err error) {
+func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *staas.StorageUser, buckets []staas.Bucket, auditAction string) (restore func(), objects int64, err error) {
 	restore = func() {}
-	if s.purger == nil {
-		return restore, 0, staas.Errorf(staas.EINVALID, "Purging buckets is not configured on this staas (see README).")
+	purger, err := s.purgerOf(m.Cluster)
+	if err != nil {
+		return restore, 0, err
 	}
 	if !u.Enabled() {
-		if err := s.gw.EnableUser(ctx, m.Email); err != nil {
+		if err := s.at(m.Cluster).EnableUser(ctx, m.Email); err != nil {
 			return restore, 0, partial(fmt.Sprintf("The suspended S3 user %s could not be enabled to purge its buckets", m.UserID), err)
 		}
 		s.forgetUsers()
 		restore = func() {
-			if err := s.gw.DisableUser(context.WithoutCancel(ctx), m.Email); err != nil {
+			if err := s.at(m.Cluster).DisableUser(context.WithoutCancel(ctx), m.Email); err != nil {
 				s.log.Error("a suspended S3 user enabled for purging could not be disabled again", "user_id", m.UserID, "email", m.Email, "err", err)
 				return
 			}
 			s.forgetUsers()
 		}
 	}
-	var key ostor.KeyPair
+	var key staas.KeyPair
 	if len(u.Keys) > 0 {
 		key = u.Keys[0]
 	} else {
 		// Without a key pair there is no owner to act as. The new pair
 		// stays the user's first, so a retry uses it too.
-		k, err := s.gw.GenerateKey(ctx, m.Email)
+		k, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
 		if err != nil {
 			restore()
 			return restore, 0, partial(fmt.Sprintf("S3 user %s has no key pair to purge its buckets with, and none could be made", m.UserID), err)
@@ -599,7 +663,7 @@ func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.Use
 		key = *k
 	}
 	for _, b := range buckets {
-		n, err := s.purger.PurgeBucket(ctx, key, b.Name)
+		n, err := purger.PurgeBucket(ctx, key, b.Name)
 		params := map[string]string{"service_id": strconv.FormatInt(m.ServiceID, 10), "user_id": m.UserID,
 			"bucket": b.Name, "objects": strconv.FormatInt(n, 10)}
 		if err != nil {
@@ -618,7 +682,7 @@ func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *ostor.Use
 	return restore, objects, nil
 }
 
-func bucketNames(buckets []ostor.Bucket) string {
+func bucketNames(buckets []staas.Bucket) string {
 	names := make([]string, len(buckets))
 	for i, b := range buckets {
 		names[i] = b.Name
@@ -663,13 +727,13 @@ func serviceActor(a Actor, ref ServiceRef) Actor {
 // ServiceGenerateKey adds a key pair to the service's S3 user and the
 // guide's note for it (the client's "Generate key" button). ostor allows
 // two pairs per user.
-func (s *Lifecycle) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*ostor.KeyPair, error) {
+func (s *Lifecycle) ServiceGenerateKey(ctx context.Context, a Actor, ref ServiceRef) (*staas.KeyPair, error) {
 	if err := allowService(a, ref, change); err != nil {
 		return nil, err
 	}
 	a = serviceActor(a, ref)
 	params := ref.params()
-	key, msg, err := func() (*ostor.KeyPair, string, error) {
+	key, msg, err := func() (*staas.KeyPair, string, error) {
 		m, err := s.mappedService(ctx, ref, noUserYet)
 		if err != nil {
 			return nil, "", err
@@ -737,7 +801,7 @@ func (s *Lifecycle) ServiceRevealSecret(ctx context.Context, a Actor, ref Servic
 	if err != nil {
 		return "", err
 	}
-	secret := u.Keys[slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
+	secret := u.Keys[slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
 	s.finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
 	return secret, nil
 }
@@ -745,7 +809,7 @@ func (s *Lifecycle) ServiceRevealSecret(ctx context.Context, a Actor, ref Servic
 // serviceKey returns the service's mapping and gateway user, checking
 // that accessKeyID is one of its key pairs: a key of another user, picked
 // on this service's page, is refused.
-func (s *core) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *ostor.User, error) {
+func (s *core) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID string) (*staas.S3User, *staas.StorageUser, error) {
 	if accessKeyID == "" {
 		return nil, nil, fieldsError(FieldErrors{"access_key": "Pick an access key."})
 	}
@@ -753,11 +817,11 @@ func (s *core) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID strin
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		return nil, nil, err
 	}
-	if !slices.ContainsFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
+	if !slices.ContainsFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
 		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s of this service has no access key %s.", m.UserID, cut(accessKeyID))
 	}
 	return m, u, nil

@@ -169,7 +169,7 @@ func (e *lcEnv) snapshot(t *testing.T, serviceID int64, email string) snapshot {
 	}
 	s.queued, _ = e.Store.PendingNotes(context.Background(), 1)
 	if s.user.ID != "" {
-		b, _ := e.gw.BucketsOf(context.Background(), ostor.ByID(s.user.ID))
+		b, _ := e.gw.BucketsOf(context.Background(), staas.ByID(s.user.ID))
 		s.buckets = len(b)
 	}
 	return s
@@ -216,13 +216,13 @@ type purgeCall struct {
 	OwnerKey     bool // the pair is the owner's, secret included
 }
 
-func (f *fakePurger) PurgeBucket(ctx context.Context, owner ostor.KeyPair, bucket string) (int64, error) {
+func (f *fakePurger) PurgeBucket(ctx context.Context, owner staas.KeyPair, bucket string) (int64, error) {
 	call := purgeCall{Bucket: bucket, AccessKeyID: owner.AccessKeyID}
 	if len(owner.AccessKeyID) >= 16 {
-		if u, err := f.env.gw.User(ctx, ostor.ByID(owner.AccessKeyID[:16])); err == nil {
+		if u, err := f.env.gw.User(ctx, staas.ByID(owner.AccessKeyID[:16])); err == nil {
 			call.OwnerEnabled = u.Enabled()
 			call.OwnerKey = slices.Contains(u.Keys, owner)
-			if bs, err := f.env.gw.BucketsOf(ctx, ostor.ByID(u.ID)); err != nil || !slices.ContainsFunc(bs, func(b ostor.Bucket) bool { return b.Name == bucket }) {
+			if bs, err := f.env.gw.BucketsOf(ctx, staas.ByID(u.ID)); err != nil || !slices.ContainsFunc(bs, func(b staas.Bucket) bool { return b.Name == bucket }) {
 				call.OwnerKey = false
 			}
 		}
@@ -276,21 +276,21 @@ func (g *failingGateway) err(op string) error {
 	return nil
 }
 
-func (g *failingGateway) SetQuota(ctx context.Context, s ostor.QuotaSubject, gb uint64) error {
+func (g *failingGateway) SetQuota(ctx context.Context, s staas.QuotaSubject, gb uint64) error {
 	if err := g.err("set quota"); err != nil {
 		return err
 	}
 	return g.Gateway.SetQuota(ctx, s, gb)
 }
 
-func (g *failingGateway) SetOpsLimit(ctx context.Context, s ostor.LimitSubject, r string, v float64) error {
+func (g *failingGateway) SetOpsLimit(ctx context.Context, s staas.LimitSubject, r string, v float64) error {
 	if err := g.err("set ops limit"); err != nil {
 		return err
 	}
 	return g.Gateway.SetOpsLimit(ctx, s, r, v)
 }
 
-func (g *failingGateway) DeleteUser(ctx context.Context, ref ostor.UserRef) error {
+func (g *failingGateway) DeleteUser(ctx context.Context, ref staas.UserRef) error {
 	if err := g.err("delete user"); err != nil {
 		return err
 	}
@@ -350,6 +350,6 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-func guideNote(userID string, k ostor.KeyPair) string {
+func guideNote(userID string, k staas.KeyPair) string {
 	return "UserId: " + userID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + k.SecretAccessKey
 }

@@ -43,7 +43,7 @@ func TestServiceLifecycle_CreateSuspendUnsuspendChangeTerminate(t *testing.T) {
 	if !jsonEqual(u.Limits, wantLimits) || u.Quota != "100" {
 		t.Fatalf("limits %v quota %q; want %v and 100", u.Limits, u.Quota, wantLimits)
 	}
-	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
+	gu, _ := e.gw.User(ctx, staas.ByID(m.UserID))
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(m.UserID, gu.Keys[0]) {
 		t.Fatalf("notes %q, want the guide's note of the first key", n)
 	}
@@ -163,7 +163,7 @@ func TestCreateService_AfterALostAnswerLinksAndNotesOnce(t *testing.T) {
 	if m.UserID != u.ID {
 		t.Fatalf("linked %s, want the user the lost call made, %s", m.UserID, u.ID)
 	}
-	gu, _ := e.gw.User(ctx, ostor.ByID(u.ID))
+	gu, _ := e.gw.User(ctx, staas.ByID(u.ID))
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(u.ID, gu.Keys[0]) {
 		t.Fatalf("notes %q, want exactly the first key's", n)
 	}
@@ -276,7 +276,7 @@ func TestCreateService_WHMCSDownQueuesTheNoteOnce(t *testing.T) {
 	if d, f, err := e.svc.Notes.Deliver(ctx); d != 1 || f != 0 || err != nil {
 		t.Fatalf("Deliver = %d, %d, %v", d, f, err)
 	}
-	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
+	gu, _ := e.gw.User(ctx, staas.ByID(m.UserID))
 	if n := e.Notes(t, 1); len(n) != 1 || n[0] != guideNote(m.UserID, gu.Keys[0]) {
 		t.Fatalf("notes %q", n)
 	}
@@ -377,7 +377,7 @@ func TestServiceInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
+	gu, _ := e.gw.User(ctx, staas.ByID(m.UserID))
 	if info.User.UserID != m.UserID || info.Enabled || len(info.Keys) != 1 || info.Keys[0] != gu.Keys[0] ||
 		len(info.Buckets) != 1 || info.Buckets[0].Name != "alice-photos" {
 		t.Fatalf("info %+v", info)
@@ -455,7 +455,7 @@ func TestTerminateService_PurgeSuspended(t *testing.T) {
 	if err := e.svc.Lifecycle.SuspendService(ctx, ref(1001), ""); err != nil {
 		t.Fatal(err)
 	}
-	gu, _ := e.gw.User(ctx, ostor.ByID(m.UserID))
+	gu, _ := e.gw.User(ctx, staas.ByID(m.UserID))
 	purge := provision.ProductConfig{TerminateBuckets: "purge"}
 	if err := e.svc.Lifecycle.TerminateService(ctx, ref(1001), purge); err != nil {
 		t.Fatal(err)
@@ -669,7 +669,7 @@ func TestServiceClientActions(t *testing.T) {
 	wantCode(t, e.svc.Lifecycle.ServiceRevokeKey(ctx, alice, ref(1001), other.Keys[0].AccessKeyID), staas.ENOTFOUND, "has no access key")
 	_, err = e.svc.Lifecycle.ServiceRevealSecret(ctx, alice, ref(1001), other.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.ENOTFOUND, "has no access key")
-	if b, _ := e.gw.User(ctx, ostor.ByEmail("bob@example.com")); len(b.Keys) != 1 {
+	if b, _ := e.gw.User(ctx, staas.ByEmail("bob@example.com")); len(b.Keys) != 1 {
 		t.Fatal("another user's key was revoked")
 	}
 

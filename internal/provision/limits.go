@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // LimitsInput is the guide's limits form as the admin filled it in. Either
@@ -96,7 +95,7 @@ func (in LimitsInput) parse() (parsedLimits, error) {
 		if name == "" {
 			name = "default"
 		}
-		if !slices.Contains(ostor.OpsResources, name) {
+		if !slices.Contains(staas.OpsResources, name) {
 			f["ops-name"] = "Pick one of default, get, put, list or delete."
 		}
 		v, problem := parseOps(opsValue)
@@ -165,24 +164,28 @@ func (s Subject) String() string {
 // client's buckets.
 const chooseBucket = "Choose one of the client's buckets."
 
-func (s *core) limitSubject(ctx context.Context, a Actor, sub Subject) (ostor.LimitSubject, error) {
+// limitSubject names the limits of the client's user or bucket, and the
+// cluster (and its backend) they are on: the client-level mapping's.
+func (s *core) limitSubject(ctx context.Context, a Actor, sub Subject) (staas.LimitSubject, string, Backend, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
-			return ostor.LimitSubject{}, err
+			return staas.LimitSubject{}, "", nil, err
 		}
-		return ostor.BucketLimits(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return ostor.LimitSubject{}, err
+		return staas.LimitSubject{}, "", nil, err
 	}
-	return ostor.UserLimits(ostor.ByID(m.UserID)), nil
+	if !sub.user {
+		return staas.BucketLimits(sub.bucket), m.Cluster, s.at(m.Cluster), nil
+	}
+	return staas.UserLimits(staas.ByID(m.UserID)), m.Cluster, s.at(m.Cluster), nil
 }
 
 // SetLimits sets the ops and/or bandwidth limit of the client's user or
 // of one of its buckets, and returns the limits as the gateway now stores
 // them.
-func (s *AdminPanel) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*ostor.Limits, error) {
+func (s *AdminPanel) SetLimits(ctx context.Context, a Actor, sub Subject, in LimitsInput) (*staas.Limits, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -190,33 +193,44 @@ func (s *AdminPanel) SetLimits(ctx context.Context, a Actor, sub Subject, in Lim
 	if err != nil {
 		return nil, err
 	}
-	subject, err := s.limitSubject(ctx, a, sub)
+	subject, cluster, gw, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
+	caps := gw.Capabilities()
 	if p.hasOps {
-		if err := s.gw.SetOpsLimit(ctx, subject, p.opsName, p.ops); err != nil {
+		if err := requireCapability(cluster, caps.OpsLimits, "An ops limit"); err != nil {
 			return nil, err
 		}
 	}
 	if p.hasBw {
-		if err := s.gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+		if err := requireCapability(cluster, caps.BandwidthLimits, "A bandwidth limit"); err != nil {
 			return nil, err
 		}
 	}
-	return s.gw.Limits(ctx, subject)
+	if p.hasOps {
+		if err := gw.SetOpsLimit(ctx, subject, p.opsName, p.ops); err != nil {
+			return nil, err
+		}
+	}
+	if p.hasBw {
+		if err := gw.SetBandwidthLimit(ctx, subject, p.bandwidth); err != nil {
+			return nil, err
+		}
+	}
+	return gw.Limits(ctx, subject)
 }
 
 // Limits returns the limits of the client's user or bucket.
-func (s *AdminPanel) Limits(ctx context.Context, a Actor, sub Subject) (*ostor.Limits, error) {
+func (s *AdminPanel) Limits(ctx context.Context, a Actor, sub Subject) (*staas.Limits, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	subject, err := s.limitSubject(ctx, a, sub)
+	subject, _, gw, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	return s.gw.Limits(ctx, subject)
+	return gw.Limits(ctx, subject)
 }
 
 // DeleteLimits removes every limit of the client's user or bucket.
@@ -224,25 +238,29 @@ func (s *AdminPanel) DeleteLimits(ctx context.Context, a Actor, sub Subject) err
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	subject, err := s.limitSubject(ctx, a, sub)
+	subject, _, gw, err := s.limitSubject(ctx, a, sub)
 	if err != nil {
 		return err
 	}
-	return s.gw.DeleteLimits(ctx, subject)
+	return gw.DeleteLimits(ctx, subject)
 }
 
-func (s *core) quotaSubject(ctx context.Context, a Actor, sub Subject) (ostor.QuotaSubject, error) {
+// quotaSubject names the quota of the client's user or bucket, and the
+// backend of the cluster it is on: the client-level mapping's.
+func (s *core) quotaSubject(ctx context.Context, a Actor, sub Subject) (staas.QuotaSubject, Backend, error) {
 	if !sub.user {
 		if err := s.ownBucket(ctx, a, sub.bucket); err != nil {
-			return ostor.QuotaSubject{}, err
+			return staas.QuotaSubject{}, nil, err
 		}
-		return ostor.BucketQuota(sub.bucket), nil
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return ostor.QuotaSubject{}, err
+		return staas.QuotaSubject{}, nil, err
 	}
-	return ostor.UserQuota(ostor.ByID(m.UserID)), nil
+	if !sub.user {
+		return staas.BucketQuota(sub.bucket), s.at(m.Cluster), nil
+	}
+	return staas.UserQuota(staas.ByID(m.UserID)), s.at(m.Cluster), nil
 }
 
 // maxQuotaGB is 1 EB: a bound against typos, not a policy.
@@ -250,7 +268,7 @@ const maxQuotaGB = 1 << 30
 
 // SetQuota sets the storage quota in GB of the client's user or of one of
 // its buckets.
-func (s *AdminPanel) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*ostor.Quota, error) {
+func (s *AdminPanel) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB string) (*staas.Quota, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -258,27 +276,27 @@ func (s *AdminPanel) SetQuota(ctx context.Context, a Actor, sub Subject, sizeGB 
 	if problem != numOK || gb == 0 {
 		return nil, fieldsError(FieldErrors{"quota-gb": "Enter a whole number of GB, at least 1 (Delete removes the quota)."})
 	}
-	subject, err := s.quotaSubject(ctx, a, sub)
+	subject, gw, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.gw.SetQuota(ctx, subject, gb); err != nil {
+	if err := gw.SetQuota(ctx, subject, gb); err != nil {
 		return nil, err
 	}
-	return s.gw.Quota(ctx, subject)
+	return gw.Quota(ctx, subject)
 }
 
 // Quota returns the quota of the client's user or bucket; nil when none is
 // set.
-func (s *AdminPanel) Quota(ctx context.Context, a Actor, sub Subject) (*ostor.Quota, error) {
+func (s *AdminPanel) Quota(ctx context.Context, a Actor, sub Subject) (*staas.Quota, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	subject, err := s.quotaSubject(ctx, a, sub)
+	subject, gw, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return nil, err
 	}
-	return s.quotaOrNil(ctx, subject)
+	return quotaOrNil(ctx, gw, subject)
 }
 
 // DeleteQuota removes the quota of the client's user or bucket.
@@ -286,17 +304,17 @@ func (s *AdminPanel) DeleteQuota(ctx context.Context, a Actor, sub Subject) erro
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	subject, err := s.quotaSubject(ctx, a, sub)
+	subject, gw, err := s.quotaSubject(ctx, a, sub)
 	if err != nil {
 		return err
 	}
-	return s.gw.DeleteQuota(ctx, subject)
+	return gw.DeleteQuota(ctx, subject)
 }
 
 // Quotas is the quota of the client's user and of each of its buckets.
 type Quotas struct {
-	User    *ostor.Quota
-	Buckets map[string]*ostor.Quota // nil value: no quota
+	User    *staas.Quota
+	Buckets map[string]*staas.Quota // nil value: no quota
 	Names   []string                // bucket names in the gateway's order
 }
 
@@ -309,8 +327,8 @@ func (s *AdminPanel) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Quotas{Buckets: map[string]*ostor.Quota{}}
-	if out.User, err = s.quotaOrNil(ctx, ostor.UserQuota(ostor.ByID(m.UserID))); err != nil {
+	out := &Quotas{Buckets: map[string]*staas.Quota{}}
+	if out.User, err = quotaOrNil(ctx, s.at(m.Cluster), staas.UserQuota(staas.ByID(m.UserID))); err != nil {
 		return nil, err
 	}
 	buckets, err := s.bucketsOf(ctx, m)
@@ -318,7 +336,7 @@ func (s *AdminPanel) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 		return nil, err
 	}
 	for _, b := range buckets {
-		q, err := s.quotaOrNil(ctx, ostor.BucketQuota(b.Name))
+		q, err := quotaOrNil(ctx, s.at(m.Cluster), staas.BucketQuota(b.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -330,8 +348,8 @@ func (s *AdminPanel) AllQuotas(ctx context.Context, a Actor) (*Quotas, error) {
 
 // quotaOrNil reads a quota; none set, or a size of 0 (what the gateway
 // reports after a delete), is nil: no quota, unlimited.
-func (s *core) quotaOrNil(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error) {
-	q, err := s.gw.Quota(ctx, subject)
+func quotaOrNil(ctx context.Context, gw Backend, subject staas.QuotaSubject) (*staas.Quota, error) {
+	q, err := gw.Quota(ctx, subject)
 	if staas.ErrorCode(err) == staas.ENOTFOUND || (err == nil && q.SizeGB == 0) {
 		return nil, nil
 	}

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // Notes writes and removes the guide's client notes, queueing what WHMCS
@@ -34,18 +33,36 @@ func (s *core) removeNotes(ctx context.Context, a Actor, userID, accessKeyID str
 	return s.notes.Remove(ctx, a.ClientID, a.Admin.ID, userID, accessKeyID)
 }
 
-// keySecret reads the secret of a queued note's key from the gateway when
-// the outbox delivers it (no secret is queued). A user deleted or a key
+// noteSecrets reads the secret of a queued note's key from its user's
+// cluster when the outbox delivers it (no secret is queued).
+type noteSecrets struct{ *core }
+
+// Source is the cluster of a queued note's user: the cluster of the
+// client's mapping that names it, or the default when none does any more
+// (the user is then most likely gone, and the note dropped).
+func (s noteSecrets) Source(ctx context.Context, clientID int64, userID string) string {
+	users, err := s.store.S3UsersOfClient(ctx, clientID)
+	if err == nil {
+		for _, u := range users {
+			if u.UserID == userID {
+				return u.Cluster
+			}
+		}
+	}
+	return s.clusters.Default()
+}
+
+// Secret reads the key's secret on cluster. A user deleted or a key
 // revoked meanwhile is ENOTFOUND: the note is dropped.
-func (s *core) keySecret(ctx context.Context, userID, accessKeyID string) (string, error) {
-	u, err := s.gw.User(ctx, ostor.ByID(userID))
+func (s noteSecrets) Secret(ctx context.Context, cluster, userID, accessKeyID string) (string, error) {
+	u, err := s.at(cluster).User(ctx, staas.ByID(userID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return "", staas.Errorf(staas.ENOTFOUND, "the S3 user no longer exists")
 	}
 	if err != nil {
 		return "", err
 	}
-	i := slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })
+	i := slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })
 	if i < 0 {
 		return "", staas.Errorf(staas.ENOTFOUND, "the access key was revoked meanwhile")
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"staas/internal/ostor"
+	"staas"
 	"staas/internal/provision"
 	"staas/internal/whmcs"
 )
@@ -25,7 +25,7 @@ func TestNotesWithoutSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
+	u, err := e.Gateway.User(ctx, staas.ByEmail("alice@example.com"))
 	if err != nil || len(u.Keys) != 2 {
 		t.Fatalf("user %+v, %v", u, err)
 	}
@@ -57,7 +57,7 @@ func TestNotesWithoutSecret(t *testing.T) {
 	if _, err := e2.svc.Admin.CreateUser(ctx, e2.admin); err != nil {
 		t.Fatal(err)
 	}
-	u2, _ := e2.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
+	u2, _ := e2.Gateway.User(ctx, staas.ByEmail("alice@example.com"))
 	if notes := e2.notes(t, 1); len(notes) != 1 || !strings.Contains(notes[0], "AWSSecretAccessKey: "+u2.Keys[0].SecretAccessKey) {
 		t.Errorf("the guide's note: %q", notes)
 	}

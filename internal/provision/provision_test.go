@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
 	"staas/standin/ostorsim"
@@ -64,7 +63,7 @@ func TestCreateUser_MapsClientAndWritesGuideNote(t *testing.T) {
 	if err != nil || saved.UserID != u.UserID {
 		t.Fatalf("stored mapping = %+v, %v", saved, err)
 	}
-	gu, err := e.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
+	gu, err := e.Gateway.User(ctx, staas.ByEmail("alice@example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +119,7 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 	if !strings.Contains(staas.ErrorMessage(err), "alice-backup") {
 		t.Errorf("the refusal lists every bucket: %q", staas.ErrorMessage(err))
 	}
-	if _, err := e.Gateway.User(ctx, ostor.ByID(u.UserID)); err != nil {
+	if _, err := e.Gateway.User(ctx, staas.ByID(u.UserID)); err != nil {
 		t.Fatalf("user gone after a refused delete: %v", err)
 	}
 	if len(e.notes(t, 1)) != 1 {
@@ -138,7 +137,7 @@ func TestDeleteUser_RefusedWhileBucketsRemain(t *testing.T) {
 	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Gateway.User(ctx, ostor.ByID(u.UserID)); staas.ErrorCode(err) != staas.ENOTFOUND {
+	if _, err := e.Gateway.User(ctx, staas.ByID(u.UserID)); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Fatalf("user still on the gateway: %v", err)
 	}
 	if n := e.notes(t, 1); len(n) != 0 {
@@ -184,7 +183,7 @@ func TestKeys_LimitRevokeAndNotes(t *testing.T) {
 	}
 	err = e.svc.Admin.RevokeKey(ctx, e.admin, other.Keys[0].AccessKeyID)
 	wantCode(t, err, staas.ENOTFOUND, "has no access key")
-	if bob, _ := e.Gateway.User(ctx, ostor.ByEmail("bob@example.com")); len(bob.Keys) != 1 {
+	if bob, _ := e.Gateway.User(ctx, staas.ByEmail("bob@example.com")); len(bob.Keys) != 1 {
 		t.Fatal("another user's key was revoked")
 	}
 }
@@ -259,7 +258,7 @@ func TestLimits_FieldsOwnershipAndReadback(t *testing.T) {
 	if provision.Fields(err)["bucket"] == "" {
 		t.Fatalf("another client's bucket: %v", err)
 	}
-	if bl, _ := e.Gateway.Limits(ctx, ostor.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
+	if bl, _ := e.Gateway.Limits(ctx, staas.BucketLimits("bob-data")); bl != nil && bl.OpsDefault != 0 {
 		t.Fatal("another client's bucket was limited")
 	}
 	if err := e.svc.Admin.DeleteLimits(ctx, e.admin, provision.UserSubject()); err != nil {
@@ -282,11 +281,11 @@ func TestLimitsAndQuotas_EmptyBucketIsNeverTheUser(t *testing.T) {
 	if err := e.Sim.CreateBucket("alice@example.com", "alice-data"); err != nil {
 		t.Fatal(err)
 	}
-	user := ostor.UserLimits(ostor.ByEmail("alice@example.com"))
+	user := staas.UserLimits(staas.ByEmail("alice@example.com"))
 	if err := e.Gateway.SetOpsLimit(ctx, user, "get", 7); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Gateway.SetQuota(ctx, ostor.UserQuota(ostor.ByEmail("alice@example.com")), 9); err != nil {
+	if err := e.Gateway.SetQuota(ctx, staas.UserQuota(staas.ByEmail("alice@example.com")), 9); err != nil {
 		t.Fatal(err)
 	}
 	before := e.Sim.Requests()
@@ -319,7 +318,7 @@ func TestLimitsAndQuotas_EmptyBucketIsNeverTheUser(t *testing.T) {
 	if l, err := e.Gateway.Limits(ctx, user); err != nil || l.OpsGet != 7 {
 		t.Errorf("the user's limits = %+v, %v; want ops get 7 untouched", l, err)
 	}
-	if q, err := e.Gateway.Quota(ctx, ostor.UserQuota(ostor.ByEmail("alice@example.com"))); err != nil || q.SizeGB != 9 {
+	if q, err := e.Gateway.Quota(ctx, staas.UserQuota(staas.ByEmail("alice@example.com"))); err != nil || q.SizeGB != 9 {
 		t.Errorf("the user's quota = %+v, %v; want 9 GB untouched", q, err)
 	}
 	if s := provision.UserSubject().String(); s != "the S3 user" {
@@ -375,7 +374,7 @@ func TestListUsers_PagesAndSearches(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 30 customers and the cluster's system user, sorted by email.
-	if all.Total != 31 || !slices.IsSortedFunc(all.Users, func(x, y ostor.User) int { return strings.Compare(x.Email, y.Email) }) {
+	if all.Total != 31 || !slices.IsSortedFunc(all.Users, func(x, y staas.StorageUser) int { return strings.Compare(x.Email, y.Email) }) {
 		t.Fatalf("all users: total %d, sorted %v", all.Total, all.Users)
 	}
 	p, err := e.svc.Admin.ListUsers(ctx, e.admin, "", 2, 10)

@@ -3,7 +3,7 @@ package provision
 import (
 	"context"
 
-	"staas/internal/ostor"
+	"staas"
 )
 
 // BucketPurger empties a bucket (every object version, delete marker and
@@ -16,5 +16,5 @@ import (
 // (S3) has to (internal/s3data). objects counts what was deleted, for
 // the audit log.
 type BucketPurger interface {
-	PurgeBucket(ctx context.Context, owner ostor.KeyPair, bucket string) (objects int64, err error)
+	PurgeBucket(ctx context.Context, owner staas.KeyPair, bucket string) (objects int64, err error)
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 )
 
@@ -28,7 +27,7 @@ func TestPurgeBucket_AsTheOwnerAndLeavesTheUserAsItWas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	u, err := e.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := e.gw.User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +63,7 @@ func TestPurgeBucket_AsTheOwnerAndLeavesTheUserAsItWas(t *testing.T) {
 	if len(calls) != 1 || calls[0].Bucket != "alice-photos" || !calls[0].OwnerEnabled || !calls[0].OwnerKey {
 		t.Fatalf("purger calls = %+v, want one for alice-photos as the enabled owner", calls)
 	}
-	after, err := e.gw.User(ctx, ostor.ByID(m.UserID))
+	after, err := e.gw.User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
 )
@@ -19,7 +18,7 @@ func TestRevealSecret_NeedsServerOperations(t *testing.T) {
 	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.Gateway.User(ctx, ostor.ByEmail("alice@example.com"))
+	u, err := e.Gateway.User(ctx, staas.ByEmail("alice@example.com"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +47,7 @@ func TestServiceRevealSecret_RefusedWhenItCannotBeRecorded(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
 	m := e.created(t)
-	u, err := e.Gateway.User(ctx, ostor.ByEmail(m.Email))
+	u, err := e.Gateway.User(ctx, staas.ByEmail(m.Email))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,38 +12,7 @@ import (
 
 	"staas"
 	"staas/internal/notes"
-	"staas/internal/ostor"
 )
-
-// Gateway is the part of the ostor admin API the actions use
-// (*ostor.Client).
-type Gateway interface {
-	CreateUser(ctx context.Context, email string) (*ostor.UserKeys, error)
-	User(ctx context.Context, ref ostor.UserRef) (*ostor.User, error)
-	Users(ctx context.Context) ([]ostor.User, error)
-	EnableUser(ctx context.Context, email string) error
-	DisableUser(ctx context.Context, email string) error
-	DeleteUser(ctx context.Context, ref ostor.UserRef) error
-	GenerateKey(ctx context.Context, email string) (*ostor.KeyPair, error)
-	RevokeKey(ctx context.Context, email, accessKeyID string) error
-	BucketsOf(ctx context.Context, ref ostor.UserRef) ([]ostor.Bucket, error)
-
-	SetOpsLimit(ctx context.Context, subject ostor.LimitSubject, resource string, perSecond float64) error
-	SetBandwidthLimit(ctx context.Context, subject ostor.LimitSubject, kbPerSecond uint64) error
-	Limits(ctx context.Context, subject ostor.LimitSubject) (*ostor.Limits, error)
-	DeleteLimits(ctx context.Context, subject ostor.LimitSubject) error
-
-	SetQuota(ctx context.Context, subject ostor.QuotaSubject, gb uint64) error
-	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
-	DeleteQuota(ctx context.Context, subject ostor.QuotaSubject) error
-
-	UsagePage(ctx context.Context, after string, limit int) (*ostor.UsageList, error)
-	UsageObject(ctx context.Context, name string) (*ostor.UsageObject, error)
-	DeleteUsageObject(ctx context.Context, name string) error
-
-	// Ping makes the cheapest authenticated call (WHMCS's Test Connection).
-	Ping(ctx context.Context) error
-}
 
 // Store is the part of staas's own state the actions use (*store.Store).
 type Store interface {
@@ -116,10 +85,14 @@ func (k ActorKind) auditActor() string {
 
 // Config assembles provision's parts (New).
 type Config struct {
-	Gateway Gateway
-	Store   Store
-	WHMCS   WHMCS
-	// Cluster names the gateway in the client mapping ("default" when empty).
+	// Clusters finds each cluster's backend (internal/cluster's Registry).
+	// When nil, Gateway is the one cluster, named Cluster.
+	Clusters Clusters
+	Gateway  Gateway
+	Store    Store
+	WHMCS    WHMCS
+	// Cluster names Gateway's cluster when Clusters is nil ("default"
+	// when empty).
 	Cluster string
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -130,6 +103,9 @@ type Config struct {
 	// Purger empties and deletes the buckets of a terminated service whose
 	// product says "purge"; nil refuses such terminations.
 	Purger BucketPurger
+	// Purgers, when set, gives each cluster's purger (its own S3 data
+	// endpoint) and replaces Purger.
+	Purgers func(cluster string) (BucketPurger, error)
 	// NotesWithoutSecret keeps the secret key out of the client notes:
 	// they name the user and the access key and say where the secret can
 	// be revealed, since anyone who may read a client's notes could read
@@ -144,18 +120,20 @@ type Config struct {
 // allowService) and the cached user list of the cluster. AdminPanel, Lifecycle and ClientEvents
 // are its three faces; New builds them over one core.
 type core struct {
-	gw      Gateway
-	store   Store
-	whmcs   WHMCS
-	cluster string
-	log     *slog.Logger
-	now     func() time.Time
-	ttl     time.Duration
-	purger  BucketPurger
-	notes   Notes
+	gw       Gateway // the default cluster's backend
+	clusters Clusters
+	store    Store
+	whmcs    WHMCS
+	cluster  string // the default cluster's name
+	log      *slog.Logger
+	now      func() time.Time
+	ttl      time.Duration
+	purger   BucketPurger
+	purgers  func(cluster string) (BucketPurger, error)
+	notes    Notes
 
 	mu        sync.Mutex
-	users     []ostor.User // sorted by email
+	users     []staas.StorageUser // sorted by email
 	usersTime time.Time
 }
 
@@ -189,9 +167,16 @@ type Services struct {
 // New returns provision's parts over one core.
 func New(c Config) *Services {
 	s := &core{gw: c.Gateway, store: c.Store, whmcs: c.WHMCS, cluster: c.Cluster,
-		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger}
+		log: c.Logger, now: c.Now, ttl: c.UserListTTL, purger: c.Purger, purgers: c.Purgers}
 	if s.cluster == "" {
-		s.cluster = "default"
+		s.cluster = DefaultCluster
+	}
+	s.clusters = c.Clusters
+	if s.clusters == nil {
+		s.clusters = single{name: s.cluster, gw: c.Gateway}
+	} else {
+		s.cluster = s.clusters.Default()
+		s.gw = s.at(s.cluster)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -202,7 +187,7 @@ func New(c Config) *Services {
 	if s.ttl == 0 {
 		s.ttl = 30 * time.Second
 	}
-	outbox := notes.New(notes.Config{Store: c.Store, WHMCS: c.WHMCS, Secrets: notes.SecretsFunc(s.keySecret),
+	outbox := notes.New(notes.Config{Store: c.Store, WHMCS: c.WHMCS, Secrets: noteSecrets{s},
 		Logger: s.log, Now: s.now, WithoutSecret: c.NotesWithoutSecret})
 	s.notes = outbox
 	return &Services{Admin: &AdminPanel{s}, Lifecycle: &Lifecycle{s}, Events: &ClientEvents{s}, Notes: outbox}

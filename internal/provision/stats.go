@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // Statistics objects belong to the cluster, not to a client: the guide
@@ -15,7 +14,7 @@ import (
 const StatsPageSize = 50
 
 // StatsPage lists statistics object names after the given one.
-func (s *AdminPanel) StatsPage(ctx context.Context, a Actor, after string) (*ostor.UsageList, error) {
+func (s *AdminPanel) StatsPage(ctx context.Context, a Actor, after string) (*staas.UsageList, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -27,7 +26,7 @@ func (s *AdminPanel) StatsPage(ctx context.Context, a Actor, after string) (*ost
 }
 
 // StatsObject returns one statistics object, as the guide's table shows it.
-func (s *AdminPanel) StatsObject(ctx context.Context, a Actor, name string) (*ostor.UsageObject, error) {
+func (s *AdminPanel) StatsObject(ctx context.Context, a Actor, name string) (*staas.UsageObject, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -76,7 +75,7 @@ func (s *AdminPanel) CheckStatsObject(ctx context.Context, a Actor, name string)
 	if err := objectName(name); err != nil {
 		return err
 	}
-	return objectError(ostor.CheckUsageObjectName(name))
+	return objectError(s.gw.CheckUsageObjectName(name))
 }
 
 func objectName(name string) error {

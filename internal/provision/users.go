@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // CreateUser creates the client's S3 user with the client's WHMCS email,
@@ -35,7 +34,7 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 	}
 
 	var userID string
-	var first *ostor.KeyPair
+	var first *staas.KeyPair
 	created, err := s.gw.CreateUser(ctx, client.Email)
 	switch {
 	case err == nil:
@@ -44,7 +43,7 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 			first = &created.Keys[0]
 		}
 	case staas.ErrorCode(err) == staas.ECONFLICT:
-		existing, lerr := s.gw.User(ctx, ostor.ByEmail(client.Email))
+		existing, lerr := s.gw.User(ctx, staas.ByEmail(client.Email))
 		if lerr != nil {
 			return nil, err
 		}
@@ -90,7 +89,7 @@ func (s *AdminPanel) DeleteUser(ctx context.Context, a Actor) (*staas.S3User, er
 	if err != nil {
 		return nil, err
 	}
-	if err := s.gw.DeleteUser(ctx, ostor.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+	if err := s.at(m.Cluster).DeleteUser(ctx, staas.ByID(m.UserID)); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
 		return nil, err
 	}
 	s.forgetUsers()
@@ -150,27 +149,27 @@ func (s *AdminPanel) PurgeBucket(ctx context.Context, a Actor, bucket string) (i
 	if err != nil {
 		return 0, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if err != nil {
 		return 0, err
 	}
 	if len(u.Keys) == 0 {
 		// The purge acts as the owner, with a key pair; one made for it
 		// goes again after, so the client has no key they never saw.
-		k, err := s.gw.GenerateKey(ctx, m.Email)
+		k, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
 		if err != nil {
 			return 0, partial(fmt.Sprintf("The S3 user %s has no key pair to empty its bucket with, and none could be made", m.UserID), err)
 		}
 		s.forgetUsers()
-		u.Keys = []ostor.KeyPair{*k}
+		u.Keys = []staas.KeyPair{*k}
 		defer func() {
-			if err := s.gw.RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
+			if err := s.at(m.Cluster).RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
 				s.log.Error("a key pair made to empty a bucket could not be revoked", "user_id", m.UserID, "access_key", k.AccessKeyID, "err", err)
 			}
 			s.forgetUsers()
 		}()
 	}
-	restore, objects, err := s.purge(ctx, a, m, u, []ostor.Bucket{{Name: bucket}}, "")
+	restore, objects, err := s.purge(ctx, a, m, u, []staas.Bucket{{Name: bucket}}, "")
 	if err == nil {
 		restore() // the user is left as it was: disabled again if it was (a failed purge did that already)
 	}
@@ -187,7 +186,7 @@ func (s *AdminPanel) CheckPurgeBucket(ctx context.Context, a Actor, bucket strin
 	if err := s.ownBucket(ctx, a, bucket); err != nil {
 		return err
 	}
-	if s.purger == nil {
+	if s.purger == nil && s.purgers == nil {
 		return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
 	}
 	return nil
@@ -213,9 +212,9 @@ func (s *core) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3User,
 		return nil, err
 	}
 	if on {
-		err = s.gw.EnableUser(ctx, m.Email)
+		err = s.at(m.Cluster).EnableUser(ctx, m.Email)
 	} else {
-		err = s.gw.DisableUser(ctx, m.Email)
+		err = s.at(m.Cluster).DisableUser(ctx, m.Email)
 	}
 	if err != nil {
 		return nil, err
@@ -227,7 +226,7 @@ func (s *core) setEnabled(ctx context.Context, a Actor, on bool) (*staas.S3User,
 // GenerateKey adds a key pair to the client's S3 user and the guide's note
 // for it. ostor allows two pairs per user; a third is refused with a
 // message saying so.
-func (s *AdminPanel) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, error) {
+func (s *AdminPanel) GenerateKey(ctx context.Context, a Actor) (*staas.KeyPair, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
 	}
@@ -242,8 +241,8 @@ func (s *AdminPanel) GenerateKey(ctx context.Context, a Actor) (*ostor.KeyPair, 
 // it on a's client; the client's Generate key and the service's share it.
 // A third pair is refused with a message saying why. When only the note
 // failed, the key is returned with the error.
-func (s *core) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*ostor.KeyPair, error) {
-	key, err := s.gw.GenerateKey(ctx, m.Email)
+func (s *core) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*staas.KeyPair, error) {
+	key, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
 	if staas.ErrorCode(err) == staas.EKEYLIMIT {
 		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
 	}
@@ -283,22 +282,22 @@ func (s *AdminPanel) CheckKey(ctx context.Context, a Actor, accessKeyID string) 
 
 // ownKey returns the client's mapping and its key pair accessKeyID. No
 // key picked is a field error; it never means "the first key".
-func (s *core) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, ostor.KeyPair, error) {
+func (s *core) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, staas.KeyPair, error) {
 	if accessKeyID == "" {
 		// Keys are picked by a row's button: there is no field to mark.
-		return nil, ostor.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
+		return nil, staas.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return nil, ostor.KeyPair{}, err
+		return nil, staas.KeyPair{}, err
 	}
-	u, err := s.gw.User(ctx, ostor.ByID(m.UserID))
+	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if err != nil {
-		return nil, ostor.KeyPair{}, err
+		return nil, staas.KeyPair{}, err
 	}
-	i := slices.IndexFunc(u.Keys, func(k ostor.KeyPair) bool { return k.AccessKeyID == accessKeyID })
+	i := slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })
 	if i < 0 {
-		return nil, ostor.KeyPair{}, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
+		return nil, staas.KeyPair{}, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
 	}
 	return m, u.Keys[i], nil
 }
@@ -306,7 +305,7 @@ func (s *core) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.
 // revokeKey revokes one of m's key pairs, checked to be the user's by the
 // caller, and removes its note from a's client.
 func (s *core) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKeyID string) error {
-	if err := s.gw.RevokeKey(ctx, m.Email, accessKeyID); err != nil {
+	if err := s.at(m.Cluster).RevokeKey(ctx, m.Email, accessKeyID); err != nil {
 		return err
 	}
 	s.forgetUsers()
@@ -318,7 +317,7 @@ func (s *core) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKe
 
 // QueryUser returns the client's S3 user as the gateway has it: state,
 // flags and key pairs (with secrets: callers mask them).
-func (s *AdminPanel) QueryUser(ctx context.Context, a Actor) (*ostor.User, error) {
+func (s *AdminPanel) QueryUser(ctx context.Context, a Actor) (*staas.StorageUser, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -326,7 +325,7 @@ func (s *AdminPanel) QueryUser(ctx context.Context, a Actor) (*ostor.User, error
 	if err != nil {
 		return nil, err
 	}
-	return s.gw.User(ctx, ostor.ByID(m.UserID))
+	return s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 }
 
 // S3User returns the client's mapping, or ENOTFOUND.
@@ -354,7 +353,7 @@ func (s *AdminPanel) RevealSecret(ctx context.Context, a Actor, accessKeyID stri
 
 // UserPage is one page of the cluster's users.
 type UserPage struct {
-	Users []ostor.User
+	Users []staas.StorageUser
 	Total int // users matching the search
 	// Page is the page shown: the one asked for, brought into 1 … the
 	// last page, so a huge page number neither overflows nor shows
@@ -384,7 +383,7 @@ func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, siz
 	if err != nil {
 		return nil, err
 	}
-	var match []ostor.User
+	var match []staas.StorageUser
 	if q == "" {
 		match = all
 	} else {
@@ -402,7 +401,7 @@ func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, siz
 }
 
 // allUsers lists the cluster's users, reusing a recent list.
-func (s *core) allUsers(ctx context.Context) ([]ostor.User, error) {
+func (s *core) allUsers(ctx context.Context) ([]staas.StorageUser, error) {
 	s.mu.Lock()
 	if s.users != nil && s.now().Sub(s.usersTime) < s.ttl {
 		users := s.users
@@ -414,7 +413,7 @@ func (s *core) allUsers(ctx context.Context) ([]ostor.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(users, func(x, y ostor.User) int { return strings.Compare(x.Email, y.Email) })
+	slices.SortFunc(users, func(x, y staas.StorageUser) int { return strings.Compare(x.Email, y.Email) })
 	s.mu.Lock()
 	s.users, s.usersTime = users, s.now()
 	s.mu.Unlock()
@@ -430,7 +429,7 @@ func (s *core) forgetUsers() {
 }
 
 // Buckets returns the client's buckets with their sizes.
-func (s *AdminPanel) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, error) {
+func (s *AdminPanel) Buckets(ctx context.Context, a Actor) ([]staas.Bucket, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
@@ -441,8 +440,8 @@ func (s *AdminPanel) Buckets(ctx context.Context, a Actor) ([]ostor.Bucket, erro
 	return s.bucketsOf(ctx, m)
 }
 
-func (s *core) bucketsOf(ctx context.Context, m *staas.S3User) ([]ostor.Bucket, error) {
-	b, err := s.gw.BucketsOf(ctx, ostor.ByID(m.UserID))
+func (s *core) bucketsOf(ctx context.Context, m *staas.S3User) ([]staas.Bucket, error) {
+	b, err := s.at(m.Cluster).BucketsOf(ctx, staas.ByID(m.UserID))
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
 		return nil, nil
 	}
@@ -463,7 +462,7 @@ func (s *core) ownBucket(ctx context.Context, a Actor, bucket string) error {
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(buckets, func(b ostor.Bucket) bool { return b.Name == bucket }) {
+	if !slices.ContainsFunc(buckets, func(b staas.Bucket) bool { return b.Name == bucket }) {
 		return fieldsError(FieldErrors{"bucket": fmt.Sprintf("This client has no bucket named %q. %s", bucket, chooseBucket)})
 	}
 	return nil

@@ -70,6 +70,8 @@ var suite = []suiteCase{
 	{"HostileText", testHostileText},
 	{"TimesUTC", testTimesUTC},
 	{"Cancelled", testCancelled},
+	{"Clusters", testClusters},
+	{"ClustersSeedAfterAdd", testClustersSeedAfterAdd},
 }
 
 func TestStore(t *testing.T) {

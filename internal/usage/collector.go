@@ -1,5 +1,5 @@
-// Package usage turns the ostor gateway's statistics objects and bucket
-// sizes into a ledger staas can bill from: traffic per S3 user, bucket and
+// Package usage turns a storage cluster's statistics objects and bucket
+// sizes (ostor's today) into a ledger staas can bill from: traffic per S3 user, bucket and
 // hour, counted exactly once, and bucket sizes sampled over time. It also
 // answers what a user used over a period (Reader). How the figures are
 // made, and which of the gateway's fields are documented and which are
@@ -18,17 +18,31 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 	"staas/internal/schedule"
 	"staas/internal/store"
 )
 
-// Gateway is what the collector and the sampler need of the ostor client.
-type Gateway interface {
+// Backend is what the collector and the sampler need of one cluster's
+// storage, in staas's words: its statistics objects, streamed and then
+// deleted, and every bucket with its size. *ostor.Client is one.
+type Backend interface {
 	EachUsageObject(ctx context.Context, fn func(name string) error) error
-	StreamUsageObject(ctx context.Context, name string, fn func(ostor.UsageItem) error) (*ostor.UsageHeader, error)
+	StreamUsageObject(ctx context.Context, name string, fn func(staas.UsageItem) error) (*staas.UsageHeader, error)
 	DeleteUsageObject(ctx context.Context, name string) error
-	Buckets(ctx context.Context) ([]ostor.Bucket, error)
+	Buckets(ctx context.Context) ([]staas.Bucket, error)
+}
+
+// Gateway is Backend's older name, kept for Config.Gateway.
+type Gateway = Backend
+
+// leaseName is the lease of one cluster's collector or sampler: each
+// cluster has its own, so that a slow or unreachable cluster holds up
+// nobody else. The default cluster keeps the name it always had.
+func leaseName(base, cluster string) string {
+	if cluster == "" || cluster == "default" {
+		return base
+	}
+	return base + ":" + cluster
 }
 
 // Point names a place in the handling of one object where a test can make
@@ -190,7 +204,7 @@ func (c *Collector) Run(ctx context.Context) (res Result, err error) {
 			c.cfg.Observe(Report{Result: res, Err: err, Started: started, Elapsed: time.Since(t0)})
 		}()
 	}
-	ctx, release, holder, err := schedule.Lease{Store: c.cfg.Store, Name: schedule.LeaseCollector, Owner: c.cfg.Owner, TTL: c.cfg.LeaseTTL, Now: c.cfg.Now, Log: c.log}.Hold(ctx)
+	ctx, release, holder, err := schedule.Lease{Store: c.cfg.Store, Name: leaseName(schedule.LeaseCollector, c.cfg.Cluster), Owner: c.cfg.Owner, TTL: c.cfg.LeaseTTL, Now: c.cfg.Now, Log: c.log}.Hold(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -282,7 +296,7 @@ type object struct {
 // member is an object read into a transaction.
 type member struct {
 	object
-	header   *ostor.UsageHeader
+	header   *staas.UsageHeader
 	items    uint64
 	unknownN uint64
 }
@@ -390,7 +404,7 @@ func (r *run) process(ctx context.Context) error {
 // reported in Result.Undated. It returns the object to collect, or nil.
 func (r *run) dateFromHeader(ctx context.Context, name string) (*object, error) {
 	c := r.c
-	h, err := c.cfg.Gateway.StreamUsageObject(ctx, name, func(ostor.UsageItem) error { return nil })
+	h, err := c.cfg.Gateway.StreamUsageObject(ctx, name, func(staas.UsageItem) error { return nil })
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -523,7 +537,7 @@ func (r *run) read(ctx context.Context, o object, spill func() error) (member, e
 	c := r.c
 	m := member{object: o}
 	var err error
-	m.header, err = c.cfg.Gateway.StreamUsageObject(ctx, o.name, func(it ostor.UsageItem) error {
+	m.header, err = c.cfg.Gateway.StreamUsageObject(ctx, o.name, func(it staas.UsageItem) error {
 		m.items++
 		if !r.known[it.Key.UserID] {
 			m.unknownN++

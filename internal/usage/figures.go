@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"staas"
-	"staas/internal/ostor"
 )
 
 // ServiceUsers finds the S3 user of a WHMCS service by its id alone, as
@@ -15,17 +14,18 @@ type ServiceUsers interface {
 	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
 }
 
-// QuotaReader reads an S3 user's quota from the gateway (*ostor.Client).
+// QuotaReader reads a quota from a cluster (*cluster.Registry).
 type QuotaReader interface {
-	Quota(ctx context.Context, subject ostor.QuotaSubject) (*ostor.Quota, error)
+	Quota(ctx context.Context, cluster string, subject staas.QuotaSubject) (*staas.Quota, error)
 }
 
 // Figures answers what WHMCS files per service and what the usage
-// panels show: the Reader's figures of an S3 user, and per WHMCS
-// service the usage-update and usage-billing (MetricProvider) figures.
-// Everything comes from staas's ledger and samples but the quota, read
-// from the gateway.
+// panels show: the Reader's figures of an S3 user on its cluster, and per
+// WHMCS service the usage-update and usage-billing (MetricProvider)
+// figures. Everything comes from staas's ledger and samples but the
+// quota, read from the user's cluster.
 type Figures struct {
+	// Reader reads the ledger; its Cluster is replaced by each user's.
 	*Reader
 	Services ServiceUsers
 	Quotas   QuotaReader
@@ -56,17 +56,18 @@ func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time
 	if err != nil {
 		return nil, err
 	}
-	stored, _, err := f.CurrentStorage(ctx, u.UserID)
+	rd := f.on(u.Cluster)
+	stored, _, err := rd.CurrentStorage(ctx, u.UserID)
 	if err != nil {
 		return nil, err
 	}
 	// The whole calendar month: hours not yet collected have no rows.
-	totals, err := f.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
+	totals, err := rd.Totals(ctx, u.UserID, month, month.AddDate(0, 1, 0))
 	if err != nil {
 		return nil, err
 	}
 	su := &ServiceUpdate{ServiceID: serviceID, StoredBytes: stored, DownloadedBytes: totals.Traffic.Downloaded}
-	q, err := f.Quotas.Quota(ctx, ostor.UserQuota(ostor.ByID(u.UserID)))
+	q, err := f.Quotas.Quota(ctx, u.Cluster, staas.UserQuota(staas.ByID(u.UserID)))
 	switch {
 	case staas.ErrorCode(err) == staas.ENOTFOUND:
 	case err != nil:
@@ -95,11 +96,30 @@ func (f *Figures) ServiceBilling(ctx context.Context, serviceID int64, p Billing
 	if err != nil {
 		return nil, err
 	}
-	b, err := f.Billing(ctx, u.UserID, p)
+	b, err := f.on(u.Cluster).Billing(ctx, u.UserID, p)
 	if err != nil {
 		return nil, err
 	}
 	return &ServiceBilling{ServiceID: serviceID, Tenant: u.Email, Billing: *b}, nil
+}
+
+// UserDaily is the days of S3 user userID on cluster ("" the default).
+func (f *Figures) UserDaily(ctx context.Context, cluster, userID string, from, to time.Time) ([]Day, error) {
+	return f.on(cluster).Daily(ctx, userID, from, to)
+}
+
+// UserTotals is the totals of S3 user userID on cluster ("" the default).
+func (f *Figures) UserTotals(ctx context.Context, cluster, userID string, from, to time.Time) (*Totals, error) {
+	return f.on(cluster).Totals(ctx, userID, from, to)
+}
+
+// on is the Reader of one cluster's ledger rows: user ids are the
+// cluster's own, so two clusters may both have a user "u1".
+func (f *Figures) on(cluster string) *Reader {
+	if cluster == "" {
+		return f.Reader
+	}
+	return &Reader{Store: f.Reader.Store, Cluster: cluster}
 }
 
 func (f *Figures) log() *slog.Logger {

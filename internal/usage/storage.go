@@ -36,7 +36,7 @@ type SampleResult struct {
 // Run lists every bucket once and stores the sizes, timed to the second.
 func (s *Sampler) Run(ctx context.Context) (SampleResult, error) {
 	var res SampleResult
-	ctx, release, holder, err := schedule.Lease{Store: s.cfg.Store, Name: schedule.LeaseSampler, Owner: s.cfg.Owner, TTL: s.cfg.LeaseTTL, Now: s.cfg.Now, Log: s.cfg.Logger}.Hold(ctx)
+	ctx, release, holder, err := schedule.Lease{Store: s.cfg.Store, Name: leaseName(schedule.LeaseSampler, s.cfg.Cluster), Owner: s.cfg.Owner, TTL: s.cfg.LeaseTTL, Now: s.cfg.Now, Log: s.cfg.Logger}.Hold(ctx)
 	if err != nil {
 		return res, err
 	}

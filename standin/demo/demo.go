@@ -11,21 +11,19 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the stand-in's WHMCS database
 
 	"staas"
-	"staas/handlers"
+	"staas/internal/cluster"
 	"staas/internal/ostor"
-	"staas/internal/provision"
-	"staas/internal/s3data"
 	"staas/internal/store"
 	"staas/internal/usage"
 	"staas/internal/whmcs"
 	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
-	"staas/whmcsbridge"
 )
 
 // Options configure a demo.
@@ -36,7 +34,28 @@ type Options struct {
 	// WHMCS's.
 	Dir    string
 	Logger *slog.Logger
+	// Build makes staas's HTTP handler from the demo's stand-ins; staas
+	// demo passes the wiring staas serve uses (cmd/staas), so the demo
+	// runs the product itself and this package never imports it.
+	Build func(ctx context.Context, w Wiring) (http.Handler, error)
 }
+
+// Wiring is what the demo gives Build: its store, its WHMCS stand-in, the
+// registry of its simulated clusters, and the shim secret the stand-in
+// signs with.
+type Wiring struct {
+	Logger        *slog.Logger
+	Store         *store.Store
+	WHMCS         *whmcs.DBBridge
+	Clusters      *cluster.Registry
+	ShimSecret    []byte
+	UsageSchedule string
+}
+
+// Clusters are the demo's simulated clusters: "default", with the seeded
+// customers, and a second one, empty, that a WHMCS server entry naming
+// it would provision on.
+var Clusters = []string{"default", "eu-2"}
 
 // Demo is a running demo.
 type Demo struct {
@@ -44,9 +63,11 @@ type Demo struct {
 	URL string
 	// StaasURL is staas itself, as the shim reaches it.
 	StaasURL string
-	Sim      *ostorsim.Sim
-	Store    *store.Store
-	WHMCS    *sql.DB
+	// Sim is the default cluster's simulator; Sims has every cluster's.
+	Sim   *ostorsim.Sim
+	Sims  map[string]*ostorsim.Sim
+	Store *store.Store
+	WHMCS *sql.DB
 
 	servers      []*http.Server
 	stopSampling func()
@@ -90,6 +111,9 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if o.Build == nil {
+		return nil, errors.New("demo: Options.Build is required (cmd/staas wires staas)")
+	}
 	d := &Demo{}
 	ok := false
 	defer func() {
@@ -115,22 +139,33 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		}
 	}()
 
-	// The gateway: a simulator following the wall clock, seeded with a
-	// day of history, and enough extra users to page through.
-	sim, err := ostorsim.New(ostorsim.Options{WallClock: true})
-	if err != nil {
-		return nil, err
+	// The gateways: a simulator per cluster following the wall clock; the
+	// default one seeded with a day of history and enough extra users to
+	// page through.
+	d.Sims = map[string]*ostorsim.Sim{}
+	urls := map[string]string{}
+	env := map[string]string{}
+	for _, name := range Clusters {
+		// Seed 0: random ids and keys, as a real cluster's.
+		sim, err := ostorsim.New(ostorsim.Options{WallClock: true})
+		if err != nil {
+			return nil, err
+		}
+		if name == "default" {
+			if err := sim.SeedDemo(); err != nil {
+				return nil, err
+			}
+		}
+		d.Sims[name] = sim
+		if urls[name], err = d.listen("127.0.0.1:0", sim); err != nil {
+			return nil, err
+		}
+		creds := sim.SystemCredentials()
+		env[credsPrefix(name)+"_ACCESS_KEY"], env[credsPrefix(name)+"_SECRET_KEY"] = creds.AccessKey, creds.SecretKey
 	}
-	if err := sim.SeedDemo(); err != nil {
-		return nil, err
-	}
-	d.Sim = sim
-	gwURL, err := d.listen("127.0.0.1:0", sim)
-	if err != nil {
-		return nil, err
-	}
-	creds := sim.SystemCredentials()
-	gw, err := ostor.New(ostor.Config{Endpoint: gwURL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 10 * time.Second})
+	d.Sim = d.Sims["default"]
+	creds := d.Sim.SystemCredentials()
+	gw, err := ostor.New(ostor.Config{Endpoint: urls["default"], AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 10 * time.Second})
 	if err != nil {
 		return nil, err
 	}
@@ -155,38 +190,55 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	}
 	bridge := whmcs.NewDBBridge(whmcs.NewDB(d.WHMCS))
 
-	// "Empty and delete" of a bucket goes through the simulator's S3 data
-	// plane, as staas serve's goes through the cluster's.
-	purger, err := s3data.New(s3data.Config{Endpoint: gwURL, Timeout: 10 * time.Second})
+	// The cluster registry, as staas serve keeps it: each simulator is a
+	// cluster whose admin and S3 data endpoints are the simulator's.
+	for _, name := range Clusters {
+		c := store.Cluster{Name: name, Kind: store.ClusterOstor, AdminEndpoint: urls[name], Signature: "v2", Region: "us-east-1",
+			Credentials: "env:" + credsPrefix(name), IsDefault: name == "default"}
+		if err := d.Store.AddCluster(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	reg, err := cluster.Load(ctx, d.Store, cluster.Config{
+		Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Ostor:  ostor.Config{Timeout: 10 * time.Second},
+	})
 	if err != nil {
 		return nil, err
 	}
-	svc := provision.New(provision.Config{Gateway: gw, Store: d.Store, WHMCS: bridge, Logger: log, Purger: purger,
-		// As serve by default (STAAS_NOTES_WITH_SECRET=false): notes name the
-		// key, the secret is revealed on the page.
-		NotesWithoutSecret: true})
 	if err := seedMappings(ctx, gw, d.Store, bridge); err != nil {
 		return nil, err
 	}
-	// One collection, so the usage history has the seeded day's traffic;
-	// the objects stay for the guide's statistics panels.
-	col, err := usage.New(usage.Config{Gateway: gw, Store: d.Store, KeepObjects: true, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := col.Run(ctx); err != nil {
-		return nil, fmt.Errorf("demo usage collection: %w", err)
-	}
+	// One collection per cluster, so the usage history has the seeded
+	// day's traffic; the objects stay for the guide's statistics panels.
 	// Bucket sizes are sampled every minute, so the usage history's
 	// storage columns fill in while the demo runs.
-	sampler, err := usage.NewSampler(usage.Config{Gateway: gw, Store: d.Store, Logger: log})
-	if err != nil {
-		return nil, err
+	var samplers []*usage.Sampler
+	for _, name := range Clusters {
+		cl, err := reg.Client(name)
+		if err != nil {
+			return nil, err
+		}
+		ucfg := usage.Config{Gateway: cl, Store: d.Store, Cluster: name, KeepObjects: true, Logger: log}
+		col, err := usage.New(ucfg)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := col.Run(ctx); err != nil {
+			return nil, fmt.Errorf("demo usage collection (%s): %w", name, err)
+		}
+		sampler, err := usage.NewSampler(ucfg)
+		if err != nil {
+			return nil, err
+		}
+		samplers = append(samplers, sampler)
 	}
 	d.stopSampling = d.every(time.Minute, func(ctx context.Context) {
-		// A run cut short by Close is no failure worth a warning.
-		if _, err := sampler.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("demo: sampling bucket sizes", "err", err)
+		for _, sampler := range samplers {
+			// A run cut short by Close is no failure worth a warning.
+			if _, err := sampler.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("demo: sampling bucket sizes", "err", err)
+			}
 		}
 	})
 
@@ -195,24 +247,12 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, err
 	}
 	shimSecret := []byte(hex.EncodeToString(secret))
-	e, err := handlers.New(handlers.Deps{
-		Logger:    log,
-		Checks:    []handlers.ReadinessCheck{{Name: "ostor", Ping: gw.Ping}, {Name: "store", Ping: d.Store.Ping}},
-		Shim:      &whmcsbridge.Verifier{Secret: shimSecret, Nonces: d.Store},
-		Provision: svc,
-		Panels:    d.Store,
-
-		Usage:         &usage.Figures{Reader: &usage.Reader{Store: d.Store}, Services: d.Store, Quotas: gw, Log: log},
-		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples.",
-		Audit:         d.Store,
-		Services:      d.Store,
-		// The demo's collection and sampling run on their own timers.
-		Daily: func(context.Context) []string { return nil },
-	})
+	h, err := o.Build(ctx, Wiring{Logger: log, Store: d.Store, WHMCS: bridge, Clusters: reg, ShimSecret: shimSecret,
+		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples."})
 	if err != nil {
 		return nil, err
 	}
-	if d.StaasURL, err = d.listen("127.0.0.1:0", e); err != nil {
+	if d.StaasURL, err = d.listen("127.0.0.1:0", h); err != nil {
 		return nil, err
 	}
 
@@ -223,6 +263,11 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	d.URL = d.serve(standinLn, si.Handler()) + "/"
 	ok = true
 	return d, nil
+}
+
+// credsPrefix is the env: credentials reference of a demo cluster.
+func credsPrefix(name string) string {
+	return "DEMO_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
 // seedMappings links the simulator's demo customers to WHMCS clients 1–3

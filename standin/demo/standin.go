@@ -1,8 +1,12 @@
-// Package demo assembles `staas demo`: the ostor simulator, staas itself
-// on an embedded store, and a WHMCS stand-in whose admin pages call staas
+// Package demo runs `staas demo`'s stand-ins: two simulated ostor clusters
+// ("default" and "eu-2"), staas's embedded store, and a WHMCS stand-in
+// whose admin pages call staas
 // exactly as the PHP shim does (signed requests, the admin's permissions,
 // CSRF-checked forms, redirect back to the client summary), so every link,
 // form and panel can be clicked in a browser with no external service.
+// staas itself is not assembled here: cmd/staas hands Start a builder
+// (Options.Build) that wires staas as serve does, so nothing here imports
+// the product's handlers.
 package demo
 
 import (

@@ -1,6 +1,8 @@
 // Package testworld builds, for tests, the world an admin action runs in:
-// the ostor gateway simulator behind a real client, staas's store on
-// SQLite, and a WHMCS database holding clients and notes. Every part is a
+// the ostor gateway simulator behind a real client (one simulator per
+// cluster when a test asks for several, with the cluster registry over
+// them), staas's store on SQLite, and a WHMCS database holding clients
+// and notes. Every part is a
 // real one; handlers, provisioning and command tests share this one setup
 // so they cannot drift apart.
 package testworld
@@ -10,12 +12,14 @@ import (
 	"database/sql"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite" // the WHMCS stand-in's database
 
 	"staas"
+	"staas/internal/cluster"
 	"staas/internal/ostor"
 	"staas/internal/store"
 	"staas/internal/whmcs"
@@ -33,6 +37,20 @@ type World struct {
 	WHMCSDB *sql.DB
 	WHMCS   *whmcs.DB
 	Bridge  *whmcs.DBBridge
+	// Clusters are the simulated clusters by name: "default" (Sim, URL
+	// and Gateway above) and each of Options.Clusters.
+	Clusters map[string]*Cluster
+	// Registry routes by cluster name over Clusters, as serve's does; it
+	// is registered in Store too.
+	Registry *cluster.Registry
+}
+
+// Cluster is one simulated cluster of a World.
+type Cluster struct {
+	Name    string
+	Sim     *ostorsim.Sim
+	URL     string
+	Gateway *ostor.Client
 }
 
 // Options adjust a World.
@@ -41,6 +59,9 @@ type Options struct {
 	Sim ostorsim.Options
 	// Clients are the WHMCS clients; by default one, Alice, client 1.
 	Clients []staas.Client
+	// Clusters names the clusters besides "default", each simulated by a
+	// simulator of its own (seeded apart, so user ids differ).
+	Clusters []string
 }
 
 // New builds a World whose parts are closed when the test ends.
@@ -50,18 +71,13 @@ func New(t testing.TB, o Options) *World {
 	if o.Sim.Seed == 0 {
 		o.Sim.Seed = 1
 	}
-	sim := ostorsim.MustNew(o.Sim)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	creds := sim.SystemCredentials()
-	cfg := ostor.Config{Endpoint: srv.URL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 5 * time.Second}
-	if !o.Sim.WallClock {
-		cfg.Now = sim.Now
+	clusters := map[string]*Cluster{}
+	for i, name := range append([]string{"default"}, o.Clusters...) {
+		so := o.Sim
+		so.Seed += uint64(i) * 1000
+		clusters[name] = newCluster(t, name, so)
 	}
-	gw, err := ostor.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, gw := clusters["default"].Sim, clusters["default"].Gateway
 	dir := t.TempDir()
 	st, err := store.Open(ctx, "sqlite", filepath.Join(dir, "staas.db"))
 	if err != nil {
@@ -84,7 +100,56 @@ func New(t testing.TB, o Options) *World {
 		t.Fatal(err)
 	}
 	w := whmcs.NewDB(db)
-	return &World{Sim: sim, URL: srv.URL, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w)}
+	world := &World{Sim: sim, URL: clusters["default"].URL, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w), Clusters: clusters}
+	world.Registry = registry(t, ctx, st, clusters, o.Sim.WallClock)
+	return world
+}
+
+func newCluster(t testing.TB, name string, o ostorsim.Options) *Cluster {
+	t.Helper()
+	sim := ostorsim.MustNew(o)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	creds := sim.SystemCredentials()
+	cfg := ostor.Config{Endpoint: srv.URL, AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 5 * time.Second}
+	if !o.WallClock {
+		cfg.Now = sim.Now
+	}
+	gw, err := ostor.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Cluster{Name: name, Sim: sim, URL: srv.URL, Gateway: gw}
+}
+
+// registry registers the clusters in st, with env: credentials answered
+// from the simulators, and loads the registry as serve does.
+func registry(t testing.TB, ctx context.Context, st *store.Store, clusters map[string]*Cluster, wallClock bool) *cluster.Registry {
+	t.Helper()
+	env := map[string]string{}
+	for name, c := range clusters {
+		prefix := "SIM_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		creds := c.Sim.SystemCredentials()
+		env[prefix+"_ACCESS_KEY"], env[prefix+"_SECRET_KEY"] = creds.AccessKey, creds.SecretKey
+		sc := store.Cluster{Name: name, Kind: store.ClusterOstor, AdminEndpoint: c.URL, Signature: "v2", Region: "us-east-1",
+			Credentials: "env:" + prefix, IsDefault: name == "default"}
+		if err := st.AddCluster(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := cluster.Load(ctx, st, cluster.Config{
+		Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Ostor:  ostor.Config{Timeout: 5 * time.Second},
+		Adjust: func(name string, c *ostor.Config) {
+			if !wallClock {
+				c.Now = clusters[name].Sim.Now
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }
 
 // Notes returns the text of a client's notes, oldest first.

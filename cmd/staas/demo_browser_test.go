@@ -1,4 +1,4 @@
-package demo_test
+package main
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer cancel()
 
-	d, err := demo.Start(ctx, demo.Options{Addr: "127.0.0.1:0", Dir: t.TempDir()})
+	d, err := demo.Start(ctx, demoOptions("127.0.0.1:0", t.TempDir(), nil))
 	if err != nil {
 		t.Fatalf("demo.Start: %v", err)
 	}

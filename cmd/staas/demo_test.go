@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"staas/standin/demo"
+)
+
+// The demo runs the product serve runs over two simulated clusters, and
+// /readyz reports both.
+func TestDemo_TwoClusters(t *testing.T) {
+	d, err := demo.Start(context.Background(), demoOptions("127.0.0.1:0", t.TempDir(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if len(d.Sims) != 2 || d.Sims["default"] != d.Sim || d.Sims["eu-2"] == nil {
+		t.Fatalf("simulators %v", d.Sims)
+	}
+	code, body := getJSON(t, d.StaasURL+"/readyz")
+	checks, _ := body["checks"].(map[string]any)
+	if code != 200 || checks["ostor"] != "ok" || checks["ostor:eu-2"] != "ok" || checks["store"] != "ok" {
+		t.Fatalf("/readyz = %d %v", code, body)
+	}
+}
