@@ -130,15 +130,25 @@ func (r *Registry) Quota(ctx context.Context, cluster string, subject staas.Quot
 	return c.Quota(ctx, subject)
 }
 
-// Client is Backend as the ostor client itself (usage collection needs
-// more of it than provisioning).
-func (r *Registry) Client(name string) (*ostor.Client, error) {
+// row is the registry row of the named cluster ("" the default), with
+// its name; an unknown name is provision's NoCluster error.
+func (r *Registry) row(name string) (string, store.Cluster, error) {
 	if name == "" {
 		name = r.def
 	}
 	c, ok := r.clusters[name]
 	if !ok {
-		return nil, provision.NoCluster(name)
+		return name, store.Cluster{}, provision.NoCluster(name)
+	}
+	return name, c, nil
+}
+
+// Client is Backend as the ostor client itself (usage collection needs
+// more of it than provisioning).
+func (r *Registry) Client(name string) (*ostor.Client, error) {
+	name, c, err := r.row(name)
+	if err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -168,12 +178,9 @@ func (r *Registry) Client(name string) (*ostor.Client, error) {
 // Purger returns the bucket purger of the named cluster's S3 data
 // endpoint (its admin endpoint when it has none).
 func (r *Registry) Purger(name string) (provision.BucketPurger, error) {
-	if name == "" {
-		name = r.def
-	}
-	c, ok := r.clusters[name]
-	if !ok {
-		return nil, provision.NoCluster(name)
+	name, c, err := r.row(name)
+	if err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
