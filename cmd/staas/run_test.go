@@ -10,31 +10,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"staas/internal/ostor"
 	"staas/standin/ostorsim"
+	"staas/standin/testworld"
 )
 
 // syncBuffer lets a test read what a running subcommand has written so far.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testworld.LogBuffer
 
 // start runs a subcommand in the background and returns the URL it prints,
 // a function that stops it and returns its error, and its stderr.

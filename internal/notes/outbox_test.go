@@ -1,12 +1,10 @@
 package notes_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,58 +15,11 @@ import (
 	"staas/standin/testworld"
 )
 
-// flakyWHMCS is the real WHMCS bridge, except that while fail is set its
-// note writes fail with that error code without reaching WHMCS, as
-// internal/whmcs reports a WHMCS that does not answer. Reading the client
-// still works (WHMCS went away between the read and the write).
-type flakyWHMCS struct {
-	provision.WHMCS
-	mu   sync.Mutex
-	fail string // "" = pass through
-}
-
-func (f *flakyWHMCS) set(code string) { f.mu.Lock(); f.fail = code; f.mu.Unlock() }
-
-func (f *flakyWHMCS) err() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fail == "" {
-		return nil
-	}
-	return staas.Errorf(f.fail, "WHMCS: the database could not be reached")
-}
-
-func (f *flakyWHMCS) AddS3Note(ctx context.Context, clientID, adminID int64, n staas.S3Note) error {
-	if err := f.err(); err != nil {
-		return err
-	}
-	return f.WHMCS.AddS3Note(ctx, clientID, adminID, n)
-}
-
-func (f *flakyWHMCS) RemoveS3Notes(ctx context.Context, clientID, adminID int64, userID, accessKeyID string) (int, bool, error) {
-	if err := f.err(); err != nil {
-		return 0, false, err
-	}
-	return f.WHMCS.RemoveS3Notes(ctx, clientID, adminID, userID, accessKeyID)
-}
-
-// syncBuffer collects log output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// flakyWHMCS and syncBuffer are the test world's (standin/testworld).
+type (
+	flakyWHMCS = testworld.FlakyWHMCS
+	syncBuffer = testworld.LogBuffer
+)
 
 // env is one client's world: the gateway simulator, staas's store, and a
 // WHMCS database holding the clients, all real parts, with provision's
@@ -184,7 +135,7 @@ func guideNote(userID string, k ostor.KeyPair) string {
 func TestOutbox_CreateUserWhileWHMCSIsDown(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	var u *staas.S3User
 	_, err := e.svc.Admin.Run(ctx, e.admin, provision.Action{Name: "create-user", Change: true, Audit: true}, func(ctx context.Context) (string, error) {
 		var err error
@@ -219,7 +170,7 @@ func TestOutbox_CreateUserWhileWHMCSIsDown(t *testing.T) {
 		t.Fatalf("outbox after a failed delivery = %+v", rows)
 	}
 	// Not due again before its next attempt, even with WHMCS back.
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	e.deliver(t, 0, 0)
 
 	e.Sim.Advance(2 * time.Minute)
@@ -248,7 +199,7 @@ func TestOutbox_GenerateThenRevokeWhileDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := e.notes(t, 1)
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	key, err := e.svc.Admin.GenerateKey(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +216,7 @@ func TestOutbox_GenerateThenRevokeWhileDown(t *testing.T) {
 		t.Fatalf("outbox = %+v", rows)
 	}
 
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	e.deliver(t, 2, 0)
 	if got := e.notes(t, 1); len(got) != 1 || got[0] != first[0] {
 		t.Fatalf("notes = %q, want only the first key's %q", got, first)
@@ -293,7 +244,7 @@ func TestOutbox_RevokeWhileDownRemovesTheNoteOnDelivery(t *testing.T) {
 	if n := e.notes(t, 1); len(n) != 2 {
 		t.Fatalf("notes = %q", n)
 	}
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	if err := e.svc.Admin.RevokeKey(ctx, e.admin, key.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +252,7 @@ func TestOutbox_RevokeWhileDownRemovesTheNoteOnDelivery(t *testing.T) {
 	if n := e.notes(t, 1); len(n) != 2 {
 		t.Fatalf("notes while WHMCS is down = %q", n)
 	}
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	e.deliver(t, 1, 0)
 	n := e.notes(t, 1)
 	if len(n) != 1 || strings.Contains(n[0], key.AccessKeyID) {
@@ -320,14 +271,14 @@ func TestOutbox_LaterChangesWaitBehindQueuedOnes(t *testing.T) {
 	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	e.wantFlash(t, "the notes will be removed when it answers")
 	// Still down at the first run.
 	e.deliver(t, 0, 1)
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	u, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +300,7 @@ func TestOutbox_LaterChangesWaitBehindQueuedOnes(t *testing.T) {
 func TestOutbox_OtherWHMCSErrorsStayPartial(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
-	e.whmcs.set(staas.EINTERNAL)
+	e.whmcs.Fail(staas.EINTERNAL)
 	_, err := e.svc.Admin.CreateUser(ctx, e.admin)
 	wantCode(t, err, staas.EINTERNAL, "the WHMCS note could not be written")
 	if rows := e.outbox(t); len(rows) != 0 {
@@ -363,14 +314,14 @@ func TestOutbox_ClientGoneFromWHMCSIsDropped(t *testing.T) {
 	e := newOutboxEnv(t)
 	ctx := context.Background()
 	bob := provision.Actor{Admin: e.admin.Admin, ClientID: 2}
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Admin.CreateUser(ctx, bob); err != nil {
 		t.Fatal(err)
 	}
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	if _, err := e.WHMCSDB.Exec(`DELETE FROM tblclients WHERE id = 1`); err != nil {
 		t.Fatal(err)
 	}
@@ -392,14 +343,14 @@ func TestDeleteUser_NotesRefusedCanBeRetried(t *testing.T) {
 	if _, err := e.svc.Admin.CreateUser(ctx, e.admin); err != nil {
 		t.Fatal(err)
 	}
-	e.whmcs.set(staas.EINTERNAL)
+	e.whmcs.Fail(staas.EINTERNAL)
 	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err == nil || !strings.Contains(staas.ErrorMessage(err), "Delete User again") {
 		t.Fatalf("DeleteUser with WHMCS refusing: %v; want the partial failure and how to retry", err)
 	}
 	if len(e.Notes(t, 1)) == 0 {
 		t.Fatal("the note is gone although WHMCS refused")
 	}
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	if _, err := e.svc.Admin.DeleteUser(ctx, e.admin); err != nil {
 		t.Fatalf("Delete User again: %v", err)
 	}

@@ -134,7 +134,7 @@ func TestClusters_OutboxDeliversPastADownCluster(t *testing.T) {
 	svc := provision.New(provision.Config{Clusters: w.Registry, Store: w.Store, WHMCS: f, Now: w.Sim.Now})
 	ctx := context.Background()
 
-	f.set(staas.EUNAVAILABLE) // WHMCS down: both notes are queued
+	f.Fail(staas.EUNAVAILABLE) // WHMCS down: both notes are queued
 	onA, err := svc.Lifecycle.CreateService(ctx, provision.ServiceRef{ServiceID: 4001, ClientID: 1, ClientEmail: "alice@example.com"}, provision.ProductConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestClusters_OutboxDeliversPastADownCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.set("")
+	f.Fail("")
 	w.Clusters["default"].Sim.SetFaults(ostorsim.Faults{DropRate: 1})
 	for _, c := range []*testworld.Cluster{w.Clusters["default"], w.Clusters["eu-2"]} {
 		c.Sim.Advance(time.Hour) // past the queued notes' due time

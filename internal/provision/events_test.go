@@ -160,12 +160,12 @@ func TestClientDeleted_DisablePolicyKeepsOrphans(t *testing.T) {
 	ctx := context.Background()
 	emails := aliceWithServices(t, e)
 	notes := e.Notes(t, 1)
-	e.whmcs.set(staas.EINTERNAL) // WHMCS must not be asked
+	e.whmcs.Fail(staas.EINTERNAL) // WHMCS must not be asked
 	msgs, err := e.svc.Events.ClientDeleted(ctx, 1, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	if len(msgs) != 3 {
 		t.Fatalf("messages %q, want one per user", msgs)
 	}
@@ -240,7 +240,7 @@ func TestClientDeleted_DeletePolicy(t *testing.T) {
 	}
 
 	// Queued notes join the daily report.
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	if _, err := e.svc.Events.ClientAdded(ctx, 2, 0, "bob@example.com"); err != nil {
 		t.Fatal(err)
 	}

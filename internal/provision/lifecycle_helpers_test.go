@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -297,58 +296,11 @@ func (g *failingGateway) DeleteUser(ctx context.Context, ref staas.UserRef) erro
 	return g.Gateway.DeleteUser(ctx, ref)
 }
 
-// flakyWHMCS is the real WHMCS bridge, except that while fail is set its
-// note writes fail with that error code without reaching WHMCS, as
-// whmcsbridge reports a WHMCS that does not answer. Reading the client
-// still works (WHMCS went away between the read and the write).
-type flakyWHMCS struct {
-	provision.WHMCS
-	mu   sync.Mutex
-	fail string // "" = pass through
-}
-
-func (f *flakyWHMCS) set(code string) { f.mu.Lock(); f.fail = code; f.mu.Unlock() }
-
-func (f *flakyWHMCS) err() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.fail == "" {
-		return nil
-	}
-	return staas.Errorf(f.fail, "WHMCS: the database could not be reached")
-}
-
-func (f *flakyWHMCS) AddS3Note(ctx context.Context, clientID, adminID int64, n staas.S3Note) error {
-	if err := f.err(); err != nil {
-		return err
-	}
-	return f.WHMCS.AddS3Note(ctx, clientID, adminID, n)
-}
-
-func (f *flakyWHMCS) RemoveS3Notes(ctx context.Context, clientID, adminID int64, userID, accessKeyID string) (int, bool, error) {
-	if err := f.err(); err != nil {
-		return 0, false, err
-	}
-	return f.WHMCS.RemoveS3Notes(ctx, clientID, adminID, userID, accessKeyID)
-}
-
-// syncBuffer collects log output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// flakyWHMCS and syncBuffer are the test world's (standin/testworld).
+type (
+	flakyWHMCS = testworld.FlakyWHMCS
+	syncBuffer = testworld.LogBuffer
+)
 
 func guideNote(userID string, k staas.KeyPair) string {
 	return "UserId: " + userID + "\nAWSAccessKeyId: " + k.AccessKeyID + "\nAWSSecretAccessKey: " + k.SecretAccessKey

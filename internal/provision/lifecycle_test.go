@@ -261,7 +261,7 @@ func TestServiceCalls_GatewayDownThenRetry(t *testing.T) {
 func TestCreateService_WHMCSDownQueuesTheNoteOnce(t *testing.T) {
 	e := newLC(t, lcOptions{})
 	ctx := context.Background()
-	e.whmcs.set(staas.EUNAVAILABLE)
+	e.whmcs.Fail(staas.EUNAVAILABLE)
 	m, err := e.svc.Lifecycle.CreateService(ctx, ref(1001), limited)
 	if err != nil {
 		t.Fatalf("WHMCS down must not fail the creation: %v", err)
@@ -272,7 +272,7 @@ func TestCreateService_WHMCSDownQueuesTheNoteOnce(t *testing.T) {
 	if n, _ := e.Store.PendingNotes(ctx, 1); n != 1 {
 		t.Fatalf("%d queued notes, want 1", n)
 	}
-	e.whmcs.set("")
+	e.whmcs.Fail("")
 	if d, f, err := e.svc.Notes.Deliver(ctx); d != 1 || f != 0 || err != nil {
 		t.Fatalf("Deliver = %d, %d, %v", d, f, err)
 	}
