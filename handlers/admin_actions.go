@@ -43,15 +43,18 @@ type adminAction struct {
 // adminActions is the table of actions; routes.go gives each its own
 // endpoint, POST /shim/v1/admin/actions/{name}.
 var adminActions = map[string]adminAction{
-	views.ActCreateUser: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		u, err := h.svc.CreateUser(ctx, a)
+	views.ActCreateUser: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		u, err := h.svc.CreateUserOn(ctx, a, p[views.FieldCluster])
 		if u != nil {
 			h.show(ctx, a, views.PanelUser, nil)
+		}
+		if provision.Fields(err) != nil {
+			h.keepForm(ctx, a, formCreateUser, p, err)
 		}
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("S3 user %s created for %s; its access key is recorded in the client's notes (Query User reveals the secret).", u.UserID, u.Email), nil
+		return fmt.Sprintf("S3 user %s created for %s on cluster %s; its access key is recorded in the client's notes (Query User reveals the secret).", u.UserID, u.Email, u.Cluster), nil
 	}},
 	views.ActDeleteUser: {change: true, destructive: true, audit: true,
 		check: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) error {

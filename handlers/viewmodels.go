@@ -41,6 +41,25 @@ func limitsForm(s panelState) views.LimitsForm {
 		Bucket: s.input("bucket"), Errors: s.fieldErrors()}
 }
 
+// clusterVM fills the links' cluster parts: Create User's choice of
+// cluster (the default chosen, or the admin's last choice kept with its
+// error), and the client's S3 user's cluster (mapped; "" is the default)
+// with what its storage lacks, so the forms offer only what works.
+func clusterVM(vm *views.LinksVM, kept panelState, p *provision.AdminPanel, mapped string) {
+	names, def := p.Clusters()
+	vm.Clusters = names
+	vm.Create = views.CreateForm{Cluster: def, Errors: kept.fieldErrors()}
+	if c := kept.input(views.FieldCluster); slices.Contains(names, c) {
+		vm.Create.Cluster = c
+	}
+	if mapped == "" {
+		mapped = def
+	}
+	caps := p.Capabilities(mapped)
+	vm.Cluster = mapped
+	vm.Unsupported = views.Unsupported{OpsLimits: !caps.OpsLimits, BandwidthLimits: !caps.BandwidthLimits, Statistics: !caps.Statistics}
+}
+
 func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 	vm := &views.UsersVM{Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
 	for _, u := range p.Users {
