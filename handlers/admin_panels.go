@@ -190,7 +190,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		// reveal sees it.
 		reveal := s.Reveal
 		if reveal != "" {
-			h.show(ctx, a, views.PanelUser, nil)
+			h.show(ctx, a, views.PanelUser, panelState{})
 			if !h.svc.MayChange(a) {
 				reveal = ""
 			}
@@ -259,7 +259,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelAudit]; on {
-		if l, err := h.auditVM(ctx, a, s.params()); err != nil {
+		if l, err := h.auditVM(ctx, a, s); err != nil {
 			failed(views.PanelAudit, "S3 Audit Log", err)
 		} else {
 			vm.Audit = l
