@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"staas/internal/ostor"
+	"staas"
 	"staas/internal/provision"
 	"staas/internal/usage"
 	"staas/views"
@@ -68,7 +68,7 @@ func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 	return vm
 }
 
-func userVM(u *ostor.User, reveal string) *views.UserVM {
+func userVM(u *staas.StorageUser, reveal string) *views.UserVM {
 	return &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags, Keys: keyRows(u.Keys, reveal)}
 }
 
@@ -81,7 +81,7 @@ func maskSecret(s string) string {
 	return s[:maskedSecretShown] + "••••••••••••"
 }
 
-func bucketsVM(buckets []ostor.Bucket) *views.BucketsVM {
+func bucketsVM(buckets []staas.Bucket) *views.BucketsVM {
 	vm := &views.BucketsVM{}
 	for _, b := range buckets {
 		vm.Rows = append(vm.Rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
@@ -90,7 +90,7 @@ func bucketsVM(buckets []ostor.Bucket) *views.BucketsVM {
 	return vm
 }
 
-func statsVM(l *ostor.UsageList, after string) *views.StatsVM {
+func statsVM(l *staas.UsageList, after string) *views.StatsVM {
 	vm := &views.StatsVM{After: after, Items: l.Items}
 	if l.Truncated && len(l.Items) > 0 {
 		vm.Next = l.Items[len(l.Items)-1]
@@ -98,7 +98,7 @@ func statsVM(l *ostor.UsageList, after string) *views.StatsVM {
 	return vm
 }
 
-func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
+func limitsVM(bucket string, l *staas.Limits) *views.LimitsVM {
 	vm := &views.LimitsVM{Bucket: bucket}
 	ops := []struct {
 		name string
@@ -117,7 +117,7 @@ func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
 
 // objectVM is a statistics object's panel: the items of the client's S3
 // users (users), or every item when all.
-func objectVM(name string, o *ostor.UsageObject, users []string, all bool) *views.ObjectVM {
+func objectVM(name string, o *staas.UsageObject, users []string, all bool) *views.ObjectVM {
 	vm := &views.ObjectVM{Name: name, FmtVersion: o.FmtVersion, ServiceID: o.ServiceID,
 		StartTS: o.StartTS, Period: o.Period, TotalRows: len(o.Items), All: all}
 	for _, it := range o.Items {
@@ -151,7 +151,7 @@ func quotasVM(q *provision.Quotas) *views.QuotasVM {
 
 // keyRows are the key pairs of a service with secrets masked, but the one
 // named by reveal, shown in full.
-func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
+func keyRows(keys []staas.KeyPair, reveal string) []views.KeyRow {
 	rows := make([]views.KeyRow, 0, len(keys))
 	for _, k := range keys {
 		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
