@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,22 +42,25 @@ type adminAction struct {
 // adminActions is the table of actions; routes.go gives each its own
 // endpoint, POST /shim/v1/admin/actions/{name}.
 var adminActions = map[string]adminAction{
-	views.ActCreateUser: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		u, err := h.svc.CreateUser(ctx, a)
+	views.ActCreateUser: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		u, err := h.svc.CreateUserOn(ctx, a, p[views.FieldCluster])
 		if u != nil {
-			h.show(ctx, a, views.PanelUser, nil)
+			h.show(ctx, a, views.PanelUser, panelState{})
+		}
+		if provision.Fields(err) != nil {
+			h.keepForm(ctx, a, formCreateUser, p, err)
 		}
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("S3 user %s created for %s; its access key is recorded in the client's notes (Query User reveals the secret).", u.UserID, u.Email), nil
+		return fmt.Sprintf("S3 user %s created for %s on cluster %s; its access key is recorded in the client's notes (Query User reveals the secret).", u.UserID, u.Email, u.Cluster), nil
 	}},
 	views.ActDeleteUser: {change: true, destructive: true, audit: true,
 		check: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) error {
 			err := h.svc.CheckDeleteUser(ctx, a)
 			if staas.ErrorCode(err) == staas.ECONFLICT {
 				// The way forward is in the buckets panel: show it.
-				h.show(ctx, a, views.PanelBuckets, nil)
+				h.show(ctx, a, views.PanelBuckets, panelState{})
 			}
 			return err
 		},
@@ -98,7 +100,7 @@ var adminActions = map[string]adminAction{
 	views.ActGenerateKey: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		k, err := h.svc.GenerateKey(ctx, a)
 		if k != nil {
-			h.show(ctx, a, views.PanelUser, nil)
+			h.show(ctx, a, views.PanelUser, panelState{})
 		}
 		if err != nil {
 			return "", err
@@ -122,14 +124,14 @@ var adminActions = map[string]adminAction{
 		if _, err := h.svc.RevealSecret(ctx, a, p["access_key"]); err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelUser, url.Values{"reveal": {p["access_key"]}})
+		h.show(ctx, a, views.PanelUser, panelState{Reveal: p["access_key"]})
 		return "", nil
 	}},
 	views.ActToggleUser: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelUser, nil)
+		return "", h.toggle(ctx, a, views.PanelUser, panelState{})
 	}},
 	views.ActToggleUsers: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelUsers, url.Values{"page": {"1"}})
+		return "", h.toggle(ctx, a, views.PanelUsers, panelState{Page: 1})
 	}},
 	views.ActUsersPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		page, err := strconv.Atoi(p["page"])
@@ -143,17 +145,17 @@ var adminActions = map[string]adminAction{
 		if err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelUsers, url.Values{"q": {p["q"]}, "page": {strconv.Itoa(list.Page)}})
+		h.show(ctx, a, views.PanelUsers, panelState{Query: p["q"], Page: list.Page})
 		return "", nil
 	}},
 	views.ActToggleBuckets: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelBuckets, nil)
+		return "", h.toggle(ctx, a, views.PanelBuckets, panelState{})
 	}},
 	views.ActToggleStats: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelStats, nil)
+		return "", h.toggle(ctx, a, views.PanelStats, panelState{})
 	}},
 	views.ActToggleUsage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelUsage, url.Values{"days": {strconv.Itoa(views.UsageDays[0])}})
+		return "", h.toggle(ctx, a, views.PanelUsage, panelState{Days: views.UsageDays[0]})
 	}},
 	views.ActUsageDays: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		days, err := usageDays(p["days"])
@@ -164,7 +166,7 @@ var adminActions = map[string]adminAction{
 		return "", nil
 	}},
 	views.ActToggleAudit: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelAudit, nil)
+		return "", h.toggle(ctx, a, views.PanelAudit, panelState{})
 	}},
 	views.ActAuditPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 		before, err := auditBefore(p["before"])
@@ -178,7 +180,7 @@ var adminActions = map[string]adminAction{
 		if _, err := h.svc.StatsPage(ctx, a, p["after"]); err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelStats, url.Values{"after": {p["after"]}})
+		h.show(ctx, a, views.PanelStats, panelState{After: p["after"]})
 		return "", nil
 	}},
 	views.ActHidePanel: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
@@ -199,7 +201,7 @@ var adminActions = map[string]adminAction{
 		if _, err := h.svc.Limits(ctx, a, provision.UserSubject()); err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelUserLimits, nil)
+		h.show(ctx, a, views.PanelUserLimits, panelState{})
 		return "", nil
 	}},
 	views.ActUserLimitsDelete: {change: true, destructive: true, audit: true,
@@ -208,7 +210,7 @@ var adminActions = map[string]adminAction{
 			if err := h.svc.DeleteLimits(ctx, a, provision.UserSubject()); err != nil {
 				return "", err
 			}
-			h.show(ctx, a, views.PanelUserLimits, nil)
+			h.show(ctx, a, views.PanelUserLimits, panelState{})
 			return "The S3 user's limits were deleted.", nil
 		}},
 	views.ActBucketLimitsSet: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
@@ -220,7 +222,7 @@ var adminActions = map[string]adminAction{
 			return "", err
 		}
 		h.hide(ctx, a, formBucketLimits)
-		h.show(ctx, a, views.PanelBucketLimits, url.Values{"bucket": {p["bucket"]}})
+		h.show(ctx, a, views.PanelBucketLimits, panelState{Bucket: p["bucket"]})
 		return "", nil
 	}},
 	views.ActBucketLimitsDelete: {change: true, destructive: true, audit: true,
@@ -241,7 +243,7 @@ var adminActions = map[string]adminAction{
 				h.keepForm(ctx, a, formBucketLimits, p, err)
 				return "", err
 			}
-			h.show(ctx, a, views.PanelBucketLimits, url.Values{"bucket": {p["bucket"]}})
+			h.show(ctx, a, views.PanelBucketLimits, panelState{Bucket: p["bucket"]})
 			return fmt.Sprintf("The limits of bucket %s were deleted.", p["bucket"]), nil
 		}},
 
@@ -257,7 +259,7 @@ var adminActions = map[string]adminAction{
 			return "", err
 		}
 		h.hide(ctx, a, formQuota)
-		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
+		h.show(ctx, a, views.PanelQuotas, panelState{QuotaOf: p[views.FieldQuotaOf]})
 		return fmt.Sprintf("The quota of %s is now %s GB.", sub, staas.Grouped(q.SizeGB)), nil
 	}},
 	views.ActQuotaGet: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
@@ -269,7 +271,7 @@ var adminActions = map[string]adminAction{
 			h.keepForm(ctx, a, formQuota, p, err)
 			return "", err
 		}
-		h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
+		h.show(ctx, a, views.PanelQuotas, panelState{QuotaOf: p[views.FieldQuotaOf]})
 		return "", nil
 	}},
 	views.ActQuotaDelete: {change: true, destructive: true, audit: true,
@@ -296,7 +298,7 @@ var adminActions = map[string]adminAction{
 				h.keepForm(ctx, a, formQuota, p, err)
 				return "", err
 			}
-			h.show(ctx, a, views.PanelQuotas, url.Values{views.FieldQuotaOf: {p[views.FieldQuotaOf]}})
+			h.show(ctx, a, views.PanelQuotas, panelState{QuotaOf: p[views.FieldQuotaOf]})
 			return fmt.Sprintf("The quota of %s was deleted.", sub), nil
 		}},
 
@@ -310,7 +312,7 @@ var adminActions = map[string]adminAction{
 		typed: func(p map[string]string) string { return p["bucket"] },
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 			objects, err := h.svc.PurgeBucket(ctx, a, p["bucket"])
-			h.show(ctx, a, views.PanelBuckets, nil)
+			h.show(ctx, a, views.PanelBuckets, panelState{})
 			if err != nil {
 				return "", err
 			}
@@ -323,7 +325,7 @@ var adminActions = map[string]adminAction{
 			return "", err
 		}
 		h.hide(ctx, a, formObject)
-		h.show(ctx, a, views.PanelObject, url.Values{"object": {p["object"]}, "scope": {objectScope(p["scope"])}})
+		h.show(ctx, a, views.PanelObject, panelState{Object: p["object"], Scope: objectScope(p["scope"])})
 		return "", nil
 	}},
 	views.ActStatsDelete: {change: true, destructive: true, audit: true,
@@ -455,21 +457,21 @@ func (h *adminUI) action(name string, act adminAction) echo.HandlerFunc {
 // parameters Confirm posts back and, for an action confirmed by typing,
 // what to type and why the last try failed.
 func (h *adminUI) ask(ctx context.Context, a provision.Actor, name string, act adminAction, params map[string]string, typedError string) error {
-	v := url.Values{confirmAction: {name}, confirmQuestion: {act.question(params)}, confirmPlace: {confirmAt(name, params)}}
+	c := &pendingConfirm{Action: name, Question: act.question(params), At: confirmAt(name, params)}
 	for k, val := range params {
 		switch k {
-		case "confirm", views.FieldTypedName, views.FieldFrom, confirmAction, confirmQuestion, confirmType, confirmError, confirmPlace:
+		case "confirm", views.FieldTypedName, views.FieldFrom:
 		default:
-			v.Set(k, val)
+			if c.Params == nil {
+				c.Params = map[string]string{}
+			}
+			c.Params[k] = val
 		}
 	}
 	if act.typed != nil {
-		v.Set(confirmType, act.typed(params))
-		if typedError != "" {
-			v.Set(confirmError, typedError)
-		}
+		c.TypeToConfirm, c.Error = act.typed(params), typedError
 	}
-	return h.panels.SetPanel(ctx, a.Admin.ID, a.ClientID, stateConfirm, v.Encode())
+	return h.panels.Set(ctx, a.Admin.ID, a.ClientID, stateConfirm, panelState{Confirm: c})
 }
 
 func (h *adminUI) setLimits(ctx context.Context, a provision.Actor, sub provision.Subject, p map[string]string) (string, error) {
@@ -484,41 +486,48 @@ func (h *adminUI) setLimits(ctx context.Context, a provision.Actor, sub provisio
 	}
 	h.hide(ctx, a, form)
 	if sub.IsUser() {
-		h.show(ctx, a, panel, nil)
+		h.show(ctx, a, panel, panelState{})
 		return "The S3 user's limits were set.", nil
 	}
-	h.show(ctx, a, panel, url.Values{"bucket": {sub.Bucket()}})
+	h.show(ctx, a, panel, panelState{Bucket: sub.Bucket()})
 	return fmt.Sprintf("The limits of bucket %s were set.", sub.Bucket()), nil
 }
 
 // keepForm remembers what the admin typed and, for field errors, what is
 // wrong with each field, so the form shows both on the next page.
 func (h *adminUI) keepForm(ctx context.Context, a provision.Actor, form string, p map[string]string, err error) {
-	v := url.Values{}
+	f := &keptForm{}
 	for k, val := range p {
 		if k != "confirm" && len(val) <= 256 {
-			v.Set(k, val)
+			if f.Input == nil {
+				f.Input = map[string]string{}
+			}
+			f.Input[k] = val
 		}
 	}
 	for field, msg := range provision.Fields(err) {
-		v.Set(fieldErrorPrefix+field, msg)
+		if f.Errors == nil {
+			f.Errors = map[string]string{}
+		}
+		f.Errors[field] = msg
 	}
-	h.show(ctx, a, form, v)
+	h.show(ctx, a, form, panelState{Form: f})
 }
 
-// show turns a panel on (with its parameters); hide turns it off. Both are
-// best effort: the action already happened, and a lost toggle only means
-// the admin clicks again.
-func (h *adminUI) show(ctx context.Context, a provision.Actor, panel string, params url.Values) {
-	_ = h.panels.SetPanel(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, panel, params.Encode())
+// show turns a panel on with its state; hide turns it off. Both are best
+// effort: the action already happened, and a lost toggle only means the
+// admin clicks again.
+func (h *adminUI) show(ctx context.Context, a provision.Actor, panel string, s panelState) {
+	_ = h.panels.Set(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, panel, s)
 }
 
 func (h *adminUI) hide(ctx context.Context, a provision.Actor, panel string) {
 	_ = h.panels.HidePanel(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, panel)
 }
 
-// toggle flips a panel on or off, as the guide's "(on/off)" links do.
-func (h *adminUI) toggle(ctx context.Context, a provision.Actor, panel string, params url.Values) error {
+// toggle flips a panel on (with state s) or off, as the guide's
+// "(on/off)" links do.
+func (h *adminUI) toggle(ctx context.Context, a provision.Actor, panel string, s panelState) error {
 	state, err := h.panels.Panels(ctx, a.Admin.ID, a.ClientID)
 	if err != nil {
 		return err
@@ -526,5 +535,5 @@ func (h *adminUI) toggle(ctx context.Context, a provision.Actor, panel string, p
 	if _, on := state[panel]; on {
 		return h.panels.HidePanel(ctx, a.Admin.ID, a.ClientID, panel)
 	}
-	return h.panels.SetPanel(ctx, a.Admin.ID, a.ClientID, panel, params.Encode())
+	return h.panels.Set(ctx, a.Admin.ID, a.ClientID, panel, s)
 }

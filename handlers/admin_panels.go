@@ -44,6 +44,7 @@ type adminUI struct {
 const (
 	stateConfirm     = "confirm"
 	formPrefix       = "form:"
+	formCreateUser   = formPrefix + "create-user"
 	formUserLimits   = formPrefix + "user-limits"
 	formBucketLimits = formPrefix + "bucket-limits"
 	formQuota        = formPrefix + "quota"
@@ -75,6 +76,7 @@ func (h *adminUI) links(c echo.Context) error {
 		return err
 	}
 	vm := views.LinksVM{Form: formOf(req), CanChange: h.svc.MayChange(a), On: map[string]bool{}}
+	clusterVM(&vm, state[formCreateUser], h.svc.AdminPanel, h.mappedCluster(ctx, a))
 	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage, views.PanelAudit} {
 		_, vm.On[p] = state[p]
 	}
@@ -126,7 +128,7 @@ func (h *adminUI) links(c echo.Context) error {
 	}
 	// A kept form shows once, like a flash: the page after the failed
 	// submit has the input and errors, a later visit a clean form.
-	for _, form := range []string{formUserLimits, formBucketLimits, formQuota, formObject} {
+	for _, form := range []string{formCreateUser, formUserLimits, formBucketLimits, formQuota, formObject} {
 		if _, kept := state[form]; kept {
 			h.hide(ctx, a, form)
 		}
@@ -188,7 +190,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		// reveal sees it.
 		reveal := s.Reveal
 		if reveal != "" {
-			h.show(ctx, a, views.PanelUser, nil)
+			h.show(ctx, a, views.PanelUser, panelState{})
 			if !h.svc.MayChange(a) {
 				reveal = ""
 			}
@@ -257,7 +259,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelAudit]; on {
-		if l, err := h.auditVM(ctx, a, s.params()); err != nil {
+		if l, err := h.auditVM(ctx, a, s); err != nil {
 			failed(views.PanelAudit, "S3 Audit Log", err)
 		} else {
 			vm.Audit = l
@@ -268,6 +270,15 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, whmcsbridge.PanelsResponse{Result: ok, HTML: html})
+}
+
+// mappedCluster is the cluster of the client's S3 user, "" when it has
+// none (or the mapping cannot be read: the panels say why).
+func (h *adminUI) mappedCluster(ctx context.Context, a provision.Actor) string {
+	if m, err := h.svc.S3User(ctx, a); err == nil {
+		return m.Cluster
+	}
+	return ""
 }
 
 const usersPageSize = 25

@@ -15,7 +15,7 @@ import (
 // these fields too (AdminEndpoint::ACTION_FIELDS); both are checked
 // against whmcsbridge/testdata/shim/admin/action_params.json.
 var actionParams = map[string][]string{
-	views.ActCreateUser:  nil,
+	views.ActCreateUser:  {views.FieldCluster},
 	views.ActDeleteUser:  {"confirm"},
 	views.ActEnableUser:  nil,
 	views.ActDisableUser: {"confirm"},

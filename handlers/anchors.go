@@ -60,6 +60,7 @@ func (h *adminUI) anchor(ctx context.Context, a provision.Actor, action, msg str
 // action: a failed action lands on its own form, never on another one an
 // earlier refusal left kept.
 var actionForms = map[string]string{
+	views.ActCreateUser:         formCreateUser,
 	views.ActUserLimitsSet:      formUserLimits,
 	views.ActBucketLimitsSet:    formBucketLimits,
 	views.ActBucketLimitsGet:    formBucketLimits,
@@ -74,6 +75,7 @@ var actionForms = map[string]string{
 // formPanels are the kept forms by the panel their Get button opens, which
 // names the links group they sit in.
 var formPanels = map[string]string{
+	formCreateUser:   views.PanelUser,
 	formUserLimits:   views.PanelUserLimits,
 	formBucketLimits: views.PanelBucketLimits,
 	formQuota:        views.PanelQuotas,

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 
 	"staas"
@@ -35,20 +34,13 @@ func auditBefore(s string) (int64, error) {
 // showAudit turns the audit log on at the page before the entry id
 // before (0: the newest).
 func (h *adminUI) showAudit(ctx context.Context, a provision.Actor, before int64) {
-	v := url.Values{}
-	if before > 0 {
-		v.Set("before", strconv.FormatInt(before, 10))
-	}
-	h.show(ctx, a, views.PanelAudit, v)
+	h.show(ctx, a, views.PanelAudit, panelState{Before: before})
 }
 
 // auditVM reads a page of the client's audit log. A staas without an
 // audit reader gets the panel with the reason instead of entries.
-func (h *adminUI) auditVM(ctx context.Context, a provision.Actor, state string) (*views.AuditVM, error) {
-	before, err := auditBefore(parseState(state).Get("before"))
-	if err != nil {
-		before = 0
-	}
+func (h *adminUI) auditVM(ctx context.Context, a provision.Actor, state panelState) (*views.AuditVM, error) {
+	before := max(state.Before, 0)
 	vm := &views.AuditVM{Before: before}
 	if h.audit == nil {
 		vm.Unavailable = "The audit log is not available in this staas."

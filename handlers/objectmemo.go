@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"staas/internal/ostor"
+	"staas"
 	"staas/internal/provision"
 )
 
@@ -32,7 +32,7 @@ func rendering(ctx context.Context) context.Context { return context.WithValue(c
 // StatsObject reads a statistics object. Read by an action, it is kept
 // for the render that follows; read by a render, the kept one is taken
 // (once) when it is fresh, else it is read.
-func (s adminService) StatsObject(ctx context.Context, a provision.Actor, name string) (*ostor.UsageObject, error) {
+func (s adminService) StatsObject(ctx context.Context, a provision.Actor, name string) (*staas.UsageObject, error) {
 	k := objectKey{admin: a.Admin.ID, client: a.ClientID, name: name}
 	if ctx.Value(renderKey{}) != nil {
 		if o := s.objects.take(k, time.Now()); o != nil {
@@ -66,11 +66,11 @@ type objectKey struct {
 }
 
 type memoObject struct {
-	o  *ostor.UsageObject
+	o  *staas.UsageObject
 	at time.Time
 }
 
-func (m *objectMemo) put(k objectKey, o *ostor.UsageObject, now time.Time) {
+func (m *objectMemo) put(k objectKey, o *staas.UsageObject, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for key, it := range m.items {
@@ -91,7 +91,7 @@ func (m *objectMemo) put(k objectKey, o *ostor.UsageObject, now time.Time) {
 	m.items[k] = memoObject{o: o, at: now}
 }
 
-func (m *objectMemo) take(k objectKey, now time.Time) *ostor.UsageObject {
+func (m *objectMemo) take(k objectKey, now time.Time) *staas.UsageObject {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	it, ok := m.items[k]

@@ -107,10 +107,9 @@ func decodeState(panel, stored string) panelState {
 	return stateFromParams(panel, v)
 }
 
-// Keys of the url-encoded states of earlier versions, which
-// admin_actions.go's show, keepForm and ask still write (panelBook
-// decodes them on the way in): a kept form's field errors are prefixed,
-// and a confirmation's own keys sit among the action's parameters.
+// Keys of the url-encoded states of earlier versions, which decodeState
+// still reads: a kept form's field errors are prefixed, and a
+// confirmation's own keys sit among the action's parameters.
 const (
 	fieldErrorPrefix = "err."
 	confirmAction    = "action"
@@ -166,16 +165,6 @@ func stateFromParams(panel string, v url.Values) panelState {
 	return s
 }
 
-// params is the state as the url-encoded parameters auditVM (audit.go)
-// still reads.
-func (s panelState) params() string {
-	v := url.Values{}
-	if s.Before > 0 {
-		v.Set("before", strconv.FormatInt(s.Before, 10))
-	}
-	return v.Encode()
-}
-
 // panelBook is the typed view of a PanelStore: every state it writes is
 // encodeState's JSON, every state it reads goes through decodeState.
 type panelBook struct{ store PanelStore }
@@ -199,14 +188,6 @@ func (b panelBook) Set(ctx context.Context, adminID, clientID int64, panel strin
 	return b.store.SetPanel(ctx, adminID, clientID, panel, encodeState(s))
 }
 
-// SetPanel is Set for a state given as url-encoded parameters, as
-// admin_actions.go's show, keepForm, ask and toggle still write it; the
-// parameters are typed here, so what is stored is JSON all the same.
-func (b panelBook) SetPanel(ctx context.Context, adminID, clientID int64, panel, params string) error {
-	v, _ := url.ParseQuery(params)
-	return b.Set(ctx, adminID, clientID, panel, stateFromParams(panel, v))
-}
-
 // HidePanel turns a panel off; its state goes with it.
 func (b panelBook) HidePanel(ctx context.Context, adminID, clientID int64, panel string) error {
 	return b.store.HidePanel(ctx, adminID, clientID, panel)
@@ -215,11 +196,4 @@ func (b panelBook) HidePanel(ctx context.Context, adminID, clientID int64, panel
 // TakeFlashes returns and forgets the admin's flashes for the client.
 func (b panelBook) TakeFlashes(ctx context.Context, adminID, clientID int64) ([]staas.Flash, error) {
 	return b.store.TakeFlashes(ctx, adminID, clientID)
-}
-
-// parseState reads url-encoded panel parameters, as auditVM (audit.go)
-// still takes them (panelState.params).
-func parseState(s string) url.Values {
-	v, _ := url.ParseQuery(s)
-	return v
 }

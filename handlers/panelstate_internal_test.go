@@ -86,28 +86,23 @@ func TestPanelState_OldStoredValuesDecode(t *testing.T) {
 	}
 }
 
-// What is stored now is JSON, one encoder, and it reads back as written,
-// also when written through the url-encoded entry point the actions use.
+// What is stored now is JSON, one encoder, and it reads back as written.
 func TestPanelState_StoredAsJSONAndReadBack(t *testing.T) {
 	m := memPanels{}
 	book := panelBook{m}
 	ctx := context.Background()
 	states := map[string]panelState{
-		views.PanelUsers: {Query: "a&b=c", Page: 2},
-		views.PanelAudit: {Before: 9},
-		formObject:       {Form: &keptForm{Input: map[string]string{"object": "{x}"}, Errors: map[string]string{"object": "No."}}},
-		stateConfirm:     {Confirm: &pendingConfirm{Action: "delete-user", Params: map[string]string{"err.x": "kept as a parameter"}}},
+		views.PanelUsers:  {Query: "a&b=c", Page: 2},
+		views.PanelAudit:  {Before: 9},
+		formObject:        {Form: &keptForm{Input: map[string]string{"object": "{x}"}, Errors: map[string]string{"object": "No."}}},
+		stateConfirm:      {Confirm: &pendingConfirm{Action: "delete-user", Params: map[string]string{"err.x": "kept as a parameter"}}},
+		views.PanelObject: {Object: "s3-usage-3", Scope: "client"},
 	}
 	for name, s := range states {
 		if err := book.Set(ctx, 1, 1, name, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// The actions' entry point: parameters url-encoded, as before.
-	if err := book.SetPanel(ctx, 1, 1, views.PanelObject, "object=s3-usage-3&scope=client"); err != nil {
-		t.Fatal(err)
-	}
-	states[views.PanelObject] = panelState{Object: "s3-usage-3", Scope: "client"}
 	for name, stored := range m {
 		if !strings.HasPrefix(stored, "{") {
 			t.Errorf("%s is stored as %q, not JSON", name, stored)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -46,7 +45,7 @@ func usageDays(s string) (int, error) {
 
 // showUsage turns the usage history on for days.
 func (h *adminUI) showUsage(ctx context.Context, a provision.Actor, days int) {
-	h.show(ctx, a, views.PanelUsage, url.Values{"days": {strconv.Itoa(days)}})
+	h.show(ctx, a, views.PanelUsage, panelState{Days: days})
 }
 
 // usageVM reads the client's usage over the last days UTC days

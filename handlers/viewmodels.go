@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"staas/internal/ostor"
+	"staas"
 	"staas/internal/provision"
 	"staas/internal/usage"
 	"staas/views"
@@ -41,6 +41,25 @@ func limitsForm(s panelState) views.LimitsForm {
 		Bucket: s.input("bucket"), Errors: s.fieldErrors()}
 }
 
+// clusterVM fills the links' cluster parts: Create User's choice of
+// cluster (the default chosen, or the admin's last choice kept with its
+// error), and the client's S3 user's cluster (mapped; "" is the default)
+// with what its storage lacks, so the forms offer only what works.
+func clusterVM(vm *views.LinksVM, kept panelState, p *provision.AdminPanel, mapped string) {
+	names, def := p.Clusters()
+	vm.Clusters = names
+	vm.Create = views.CreateForm{Cluster: def, Errors: kept.fieldErrors()}
+	if c := kept.input(views.FieldCluster); slices.Contains(names, c) {
+		vm.Create.Cluster = c
+	}
+	if mapped == "" {
+		mapped = def
+	}
+	caps := p.Capabilities(mapped)
+	vm.Cluster = mapped
+	vm.Unsupported = views.Unsupported{OpsLimits: !caps.OpsLimits, BandwidthLimits: !caps.BandwidthLimits, Statistics: !caps.Statistics}
+}
+
 func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 	vm := &views.UsersVM{Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
 	for _, u := range p.Users {
@@ -49,7 +68,7 @@ func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 	return vm
 }
 
-func userVM(u *ostor.User, reveal string) *views.UserVM {
+func userVM(u *staas.StorageUser, reveal string) *views.UserVM {
 	return &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags, Keys: keyRows(u.Keys, reveal)}
 }
 
@@ -62,7 +81,7 @@ func maskSecret(s string) string {
 	return s[:maskedSecretShown] + "••••••••••••"
 }
 
-func bucketsVM(buckets []ostor.Bucket) *views.BucketsVM {
+func bucketsVM(buckets []staas.Bucket) *views.BucketsVM {
 	vm := &views.BucketsVM{}
 	for _, b := range buckets {
 		vm.Rows = append(vm.Rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
@@ -71,7 +90,7 @@ func bucketsVM(buckets []ostor.Bucket) *views.BucketsVM {
 	return vm
 }
 
-func statsVM(l *ostor.UsageList, after string) *views.StatsVM {
+func statsVM(l *staas.UsageList, after string) *views.StatsVM {
 	vm := &views.StatsVM{After: after, Items: l.Items}
 	if l.Truncated && len(l.Items) > 0 {
 		vm.Next = l.Items[len(l.Items)-1]
@@ -79,7 +98,7 @@ func statsVM(l *ostor.UsageList, after string) *views.StatsVM {
 	return vm
 }
 
-func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
+func limitsVM(bucket string, l *staas.Limits) *views.LimitsVM {
 	vm := &views.LimitsVM{Bucket: bucket}
 	ops := []struct {
 		name string
@@ -98,7 +117,7 @@ func limitsVM(bucket string, l *ostor.Limits) *views.LimitsVM {
 
 // objectVM is a statistics object's panel: the items of the client's S3
 // users (users), or every item when all.
-func objectVM(name string, o *ostor.UsageObject, users []string, all bool) *views.ObjectVM {
+func objectVM(name string, o *staas.UsageObject, users []string, all bool) *views.ObjectVM {
 	vm := &views.ObjectVM{Name: name, FmtVersion: o.FmtVersion, ServiceID: o.ServiceID,
 		StartTS: o.StartTS, Period: o.Period, TotalRows: len(o.Items), All: all}
 	for _, it := range o.Items {
@@ -132,7 +151,7 @@ func quotasVM(q *provision.Quotas) *views.QuotasVM {
 
 // keyRows are the key pairs of a service with secrets masked, but the one
 // named by reveal, shown in full.
-func keyRows(keys []ostor.KeyPair, reveal string) []views.KeyRow {
+func keyRows(keys []staas.KeyPair, reveal string) []views.KeyRow {
 	rows := make([]views.KeyRow, 0, len(keys))
 	for _, k := range keys {
 		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}

@@ -53,6 +53,18 @@ func TestGolden(t *testing.T) {
 			return LinksVM{Form: testForm, CanChange: true}, PanelsVM{Form: testForm, CanChange: true}
 		}},
 		{"full", func() (LinksVM, PanelsVM) { return fullLinks(), fullPanels() }},
+		// Create User picks one of several clusters, the default chosen.
+		{"clusters-no-user", func() (LinksVM, PanelsVM) {
+			return LinksVM{Form: testForm, CanChange: true, Clusters: []string{"default", "eu-2"}, Create: CreateForm{Cluster: "default"}},
+				PanelsVM{Form: testForm, CanChange: true}
+		}},
+		// A cluster without ops limits or statistics: the forms leave
+		// them out and say why.
+		{"unsupported", func() (LinksVM, PanelsVM) {
+			l := fullLinks()
+			l.Cluster, l.Unsupported = "eu-2", Unsupported{OpsLimits: true, Statistics: true}
+			return l, PanelsVM{Form: testForm, CanChange: true}
+		}},
 		{"no-permission", noPerm},
 		{"form-errors", withErrors},
 		// A confirmation asked in an "Other Actions" group renders there,

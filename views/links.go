@@ -38,6 +38,8 @@ const (
 	fieldBandwidthValue = "bandwidth-value"
 	fieldBucket         = "bucket"
 	fieldObject         = "object"
+	// FieldCluster is Create User's choice of cluster.
+	FieldCluster = "cluster"
 )
 
 // The quota form's fields, as the handlers read them. FieldQuotaOf says
@@ -74,9 +76,7 @@ func userButtons(vm LinksVM) []button {
 		return button{Action: action, Label: label, Class: "btn btn-link btn-sm", Change: true}
 	}
 	var bs []button
-	if !vm.HasUser {
-		bs = append(bs, change(ActCreateUser, "Create User"))
-	} else {
+	if vm.HasUser {
 		del := change(ActDeleteUser, "Delete User")
 		del.Class = "btn btn-link btn-sm text-danger"
 		bs = append(bs, del)
@@ -91,6 +91,40 @@ func userButtons(vm LinksVM) []button {
 		bs = append(bs, gen)
 	}
 	return bs
+}
+
+// createButton is Create User, in a form of its own with the cluster.
+func createButton() button {
+	return button{Action: ActCreateUser, Label: "Create User", Class: "btn btn-default btn-sm", Change: true}
+}
+
+// chosenCluster is the cluster Create User's select has chosen: the
+// admin's last choice when it is one of clusters, else the first.
+func chosenCluster(f CreateForm, clusters []string) string {
+	if slices.Contains(clusters, f.Cluster) {
+		return f.Cluster
+	}
+	if len(clusters) == 0 {
+		return ""
+	}
+	return clusters[0]
+}
+
+// unsupportedSentence says in one sentence what the storage of cluster
+// cannot limit, "" when it can limit both.
+func unsupportedSentence(cluster string, u Unsupported) string {
+	var what string
+	switch {
+	case u.OpsLimits && u.BandwidthLimits:
+		what = "ops or bandwidth limits"
+	case u.OpsLimits:
+		what = "ops limits"
+	case u.BandwidthLimits:
+		what = "bandwidth limits"
+	default:
+		return ""
+	}
+	return "The storage of cluster " + cluster + " has no " + what + ", so the form does not offer them."
 }
 
 // keyLimitReason says why Generate Access Key is disabled: the user has
@@ -150,6 +184,24 @@ func formButtons(set, get, del string) []button {
 		{Action: get, Label: "Get", Class: "btn btn-default btn-sm"},
 		{Action: del, Label: "Delete", Class: "btn btn-danger btn-sm", Change: true},
 	}
+}
+
+// limitsButtons are formButtons of a limits form; Set is left out when
+// the cluster's storage has neither kind of limit.
+func limitsButtons(set, get, del string, u Unsupported) []button {
+	bs := formButtons(set, get, del)
+	if u.OpsLimits && u.BandwidthLimits {
+		return bs[1:]
+	}
+	return bs
+}
+
+// statsScope says whose statistics objects are: the whole cluster's.
+func statsScope(cluster string) string {
+	if cluster == "" {
+		return "Statistics objects are the whole cluster's, shared by every client."
+	}
+	return "Statistics objects are the whole cluster's (" + cluster + "), shared by every client."
 }
 
 // groupClass is the class of a field's wrapper: Bootstrap's has-error

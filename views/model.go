@@ -98,6 +98,18 @@ type LinksVM struct {
 	Buckets       []string
 	BucketsUnread bool
 
+	// Clusters are the storage clusters Create User can make the
+	// client's S3 user on, sorted; Create is that form, its cluster
+	// chosen (the default cluster unless the admin chose another).
+	Clusters []string
+	Create   CreateForm
+	// Cluster is the cluster of the client's S3 user (the default
+	// cluster before there is one): the limits and statistics forms act
+	// there. Unsupported says what its storage lacks; those inputs are
+	// left out, with one sentence why.
+	Cluster     string
+	Unsupported Unsupported
+
 	UserLimits   LimitsForm
 	BucketLimits LimitsForm
 	Quota        QuotaForm
@@ -106,6 +118,21 @@ type LinksVM struct {
 	// Confirm is a destructive action one of the groups asked about
 	// (Confirm.At names the group); it renders inside that group.
 	Confirm *ConfirmVM
+}
+
+// CreateForm is Create User's form: the cluster to make the S3 user on.
+type CreateForm struct {
+	Cluster string
+	Errors  FieldErrors
+}
+
+// Unsupported says which optional features the storage of a cluster
+// lacks (staas.Capabilities, inverted so the zero value offers every
+// form).
+type Unsupported struct {
+	OpsLimits       bool
+	BandwidthLimits bool
+	Statistics      bool
 }
 
 // FieldErrors maps a form field name to what is wrong with it.

@@ -59,6 +59,9 @@ type Clusters interface {
 	Backend(name string) (Backend, error)
 	// Default is the cluster of module calls and mappings that name none.
 	Default() string
+	// Names are every cluster's name, sorted: the admin panel's choice
+	// of where a client-level S3 user is made.
+	Names() []string
 }
 
 // DefaultCluster is the name of the cluster an install with one cluster
@@ -79,6 +82,8 @@ func (c single) Backend(name string) (Backend, error) {
 }
 
 func (c single) Default() string { return c.name }
+
+func (c single) Names() []string { return []string{c.name} }
 
 // NoCluster is the error of a cluster name nobody configured.
 func NoCluster(name string) error {

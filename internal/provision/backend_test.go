@@ -61,3 +61,26 @@ func TestCapabilities_PerCluster(t *testing.T) {
 		t.Errorf("unknown cluster: %+v", c)
 	}
 }
+
+// noStatsBackend is a backend that keeps no statistics objects.
+type noStatsBackend struct{ provision.Backend }
+
+func (noStatsBackend) Capabilities() staas.Capabilities {
+	return staas.Capabilities{OpsLimits: true, BandwidthLimits: true}
+}
+
+// The statistics actions are refused, naming the cluster, on a cluster
+// that keeps no statistics objects, and nothing is sent.
+func TestCapabilities_NoStatistics(t *testing.T) {
+	e := newLC(t, lcOptions{gateway: func(g provision.Gateway) provision.Gateway { return noStatsBackend{g} }})
+	ctx := context.Background()
+	admin := provision.Actor{ClientID: 1, Admin: staas.Admin{ID: 1, Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}}}
+	before := e.Sim.Requests()
+	_, err := e.svc.Admin.StatsPage(ctx, admin, "")
+	wantCode(t, err, staas.EINVALID, `cluster "default" keeps no statistics objects`)
+	_, err = e.svc.Admin.StatsObject(ctx, admin, "s3-usage-0000000000000001")
+	wantCode(t, err, staas.EINVALID, "keeps no statistics objects")
+	if e.Sim.Requests() != before {
+		t.Error("a refused statistics action reached the gateway")
+	}
+}

@@ -159,3 +159,43 @@ func TestClusters_OutboxDeliversPastADownCluster(t *testing.T) {
 		t.Fatalf("default's note was delivered while default is down: %q", notes)
 	}
 }
+
+// The admin panel's Create User makes the client-level S3 user on the
+// cluster the admin chose, and every later admin action finds it there;
+// a cluster staas does not have is a field error and nothing is sent.
+func TestClusters_AdminCreatesUserOnChosenCluster(t *testing.T) {
+	w, svc := twoClusters(t)
+	ctx := context.Background()
+	a, b := w.Clusters["default"], w.Clusters["eu-2"]
+	admin := provision.Actor{ClientID: 1, Admin: staas.Admin{ID: 1, Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}}}
+
+	if names, def := svc.Admin.Clusters(); strings.Join(names, ",") != "default,eu-2" || def != "default" {
+		t.Fatalf("clusters %v, default %q", names, def)
+	}
+	before := a.Sim.Requests() + b.Sim.Requests()
+	_, err := svc.Admin.CreateUserOn(ctx, admin, "mars-1")
+	wantCode(t, err, staas.EINVALID, `no cluster named "mars-1"`)
+	if f := provision.Fields(err); f[provision.FieldCluster] == "" {
+		t.Errorf("no field error on the cluster: %v", err)
+	}
+	if after := a.Sim.Requests() + b.Sim.Requests(); after != before {
+		t.Errorf("an unknown cluster reached a gateway (%d requests)", after-before)
+	}
+
+	m, err := svc.Admin.CreateUserOn(ctx, admin, "eu-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Cluster != "eu-2" {
+		t.Fatalf("mapping cluster %q", m.Cluster)
+	}
+	if _, err := b.Gateway.User(ctx, staas.ByID(m.UserID)); err != nil {
+		t.Fatalf("the user is not on eu-2: %v", err)
+	}
+	if _, err := a.Gateway.User(ctx, staas.ByEmail(m.Email)); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("the user is on default too: %v", err)
+	}
+	if u, err := svc.Admin.QueryUser(ctx, admin); err != nil || u.ID != m.UserID {
+		t.Fatalf("query user: %+v, %v", u, err)
+	}
+}

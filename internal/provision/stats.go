@@ -8,7 +8,25 @@ import (
 )
 
 // Statistics objects belong to the cluster, not to a client: the guide
-// shows them on every client page, and so does staas.
+// shows them on every client page, and so does staas. They are those of
+// the cluster the client's S3 user is on (the default cluster before it
+// has one); a cluster whose storage keeps none refuses them by name.
+
+// statsAt is the backend whose statistics objects the client's page
+// shows: its S3 user's cluster's, or the default cluster's.
+func (s *core) statsAt(ctx context.Context, a Actor) (Backend, error) {
+	cluster := s.cluster
+	if m, err := s.store.S3User(ctx, a.ClientID, 0); err == nil {
+		cluster = m.Cluster
+	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
+		return nil, err
+	}
+	gw := s.at(cluster)
+	if !gw.Capabilities().Statistics {
+		return nil, staas.Errorf(staas.EINVALID, "The storage of cluster %q keeps no statistics objects.", cluster)
+	}
+	return gw, nil
+}
 
 // StatsPageSize is how many object names one page of the list shows.
 const StatsPageSize = 50
@@ -18,7 +36,11 @@ func (s *AdminPanel) StatsPage(ctx context.Context, a Actor, after string) (*sta
 	if err := allow(a, view); err != nil {
 		return nil, err
 	}
-	l, err := s.gw.UsagePage(ctx, after, StatsPageSize)
+	gw, err := s.statsAt(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	l, err := gw.UsagePage(ctx, after, StatsPageSize)
 	if staas.ErrorCode(err) == staas.EINVALID {
 		return nil, fieldsError(FieldErrors{"after": staas.ErrorMessage(err)})
 	}
@@ -33,7 +55,11 @@ func (s *AdminPanel) StatsObject(ctx context.Context, a Actor, name string) (*st
 	if err := objectName(name); err != nil {
 		return nil, err
 	}
-	o, err := s.gw.UsageObject(ctx, name)
+	gw, err := s.statsAt(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	o, err := gw.UsageObject(ctx, name)
 	return o, objectError(err)
 }
 
@@ -45,7 +71,11 @@ func (s *AdminPanel) DeleteStatsObject(ctx context.Context, a Actor, name string
 	if err := objectName(name); err != nil {
 		return err
 	}
-	return objectError(s.gw.DeleteUsageObject(ctx, name))
+	gw, err := s.statsAt(ctx, a)
+	if err != nil {
+		return err
+	}
+	return objectError(gw.DeleteUsageObject(ctx, name))
 }
 
 // ClientUserIDs returns the ids of the client's S3 users (the client's
@@ -75,7 +105,11 @@ func (s *AdminPanel) CheckStatsObject(ctx context.Context, a Actor, name string)
 	if err := objectName(name); err != nil {
 		return err
 	}
-	return objectError(s.gw.CheckUsageObjectName(name))
+	gw, err := s.statsAt(ctx, a)
+	if err != nil {
+		return err
+	}
+	return objectError(gw.CheckUsageObjectName(name))
 }
 
 func objectName(name string) error {

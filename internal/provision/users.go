@@ -5,20 +5,37 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"staas"
 )
 
-// CreateUser creates the client's S3 user with the client's WHMCS email,
-// records the mapping and adds the guide's note with the first key pair.
+// CreateUser creates the client's S3 user on the default cluster
+// (CreateUserOn).
+func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error) {
+	return s.CreateUserOn(ctx, a, "")
+}
+
+// CreateUserOn creates the client's S3 user on the named cluster ("" is
+// the default) with the client's WHMCS email, records the mapping with
+// that cluster and adds the guide's note with the first key pair. A
+// cluster staas does not have is a field error on FieldCluster, and
+// nothing is sent.
 //
 // A user that already exists on the cluster with that email and belongs
 // to no other client is linked rather than refused, so an admin can finish
 // a creation whose answer was lost. A user mapped to another client is
 // never taken over.
-func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, error) {
+func (s *AdminPanel) CreateUserOn(ctx context.Context, a Actor, cluster string) (*staas.S3User, error) {
 	if err := allow(a, change); err != nil {
 		return nil, err
+	}
+	if cluster == "" {
+		cluster = s.cluster
+	}
+	gw, err := s.clusters.Backend(cluster)
+	if err != nil {
+		return nil, fieldsError(FieldErrors{FieldCluster: fmt.Sprintf("There is no cluster named %q: choose one of %s.", clip(cluster, 64), joinAnd(quoted(s.clusters.Names())))})
 	}
 	if u, err := s.store.S3User(ctx, a.ClientID, 0); err == nil {
 		return nil, staas.Errorf(staas.ECONFLICT, "This client already has the S3 user %s (%s).", u.UserID, u.Email)
@@ -35,7 +52,7 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 
 	var userID string
 	var first *staas.KeyPair
-	created, err := s.gw.CreateUser(ctx, client.Email)
+	created, err := gw.CreateUser(ctx, client.Email)
 	switch {
 	case err == nil:
 		userID = created.ID
@@ -43,11 +60,11 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 			first = &created.Keys[0]
 		}
 	case staas.ErrorCode(err) == staas.ECONFLICT:
-		existing, lerr := s.gw.User(ctx, staas.ByEmail(client.Email))
+		existing, lerr := gw.User(ctx, staas.ByEmail(client.Email))
 		if lerr != nil {
 			return nil, err
 		}
-		if other, oerr := s.store.S3UserByUserID(ctx, s.cluster, existing.ID); oerr == nil && other.ClientID != a.ClientID {
+		if other, oerr := s.store.S3UserByUserID(ctx, cluster, existing.ID); oerr == nil && other.ClientID != a.ClientID {
 			return nil, staas.Errorf(staas.ECONFLICT, "The S3 user %s with email %s belongs to WHMCS client %d.", existing.ID, client.Email, other.ClientID)
 		} else if oerr != nil && staas.ErrorCode(oerr) != staas.ENOTFOUND {
 			return nil, oerr
@@ -58,7 +75,7 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 	}
 
 	now := s.now().UTC()
-	m := staas.S3User{ClientID: a.ClientID, Cluster: s.cluster, UserID: userID, Email: client.Email, CreatedAt: now, UpdatedAt: now}
+	m := staas.S3User{ClientID: a.ClientID, Cluster: cluster, UserID: userID, Email: client.Email, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.SaveS3User(ctx, m); err != nil {
 		return nil, fmt.Errorf("S3 user %s was created but its mapping was not saved: %w", userID, err)
 	}
@@ -70,6 +87,36 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 		return &m, partial(fmt.Sprintf("S3 user %s was created, but the WHMCS note could not be written", userID), err)
 	}
 	return &m, nil
+}
+
+// FieldCluster is the admin panel's field naming the cluster Create User
+// makes the client's S3 user on.
+const FieldCluster = "cluster"
+
+// Clusters names the clusters an admin may create a client's S3 user on,
+// sorted, and the default one.
+func (s *AdminPanel) Clusters() (names []string, def string) {
+	return s.clusters.Names(), s.cluster
+}
+
+// quoted is each name in double quotes.
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = fmt.Sprintf("%q", n)
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes for a message, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // partial reports an action whose gateway part succeeded and whose WHMCS

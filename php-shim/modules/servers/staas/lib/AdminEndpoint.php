@@ -32,7 +32,7 @@ final class AdminEndpoint
         'bucket-limits-get' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
         'bucket-limits-set' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
         'cancel' => [],
-        'create-user' => [],
+        'create-user' => ['cluster'],
         'delete-user' => ['confirm'],
         'disable-user' => ['confirm'],
         'enable-user' => [],
