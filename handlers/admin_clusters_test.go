@@ -139,8 +139,8 @@ func TestAdmin_CreateUserOnChosenCluster(t *testing.T) {
 
 	// Query User (Create User opened it), Generate Access Key and the
 	// quota act on eu-2.
-	if text := a.panels(fullAdmin).Find(".clientssummarybox").Text(); !strings.Contains(text, u.ID) {
-		t.Errorf("Query User does not show the eu-2 user %s: %q", u.ID, text)
+	if text := a.panels(fullAdmin).Find(".clientssummarybox").Text(); !strings.Contains(text, u.ID) || !strings.Contains(text, "Clustereu-2") {
+		t.Errorf("Query User does not show the eu-2 user %s and its cluster: %q", u.ID, text)
 	}
 	if status, body := a.act(fullAdmin, "generate-key", nil); status != 200 {
 		t.Fatalf("generate key: %d %v", status, body)

@@ -198,7 +198,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		if u, err := h.svc.QueryUser(ctx, a); err != nil {
 			failed(views.PanelUser, "S3 Information for User", err)
 		} else {
-			vm.User = userVM(u, reveal)
+			vm.User = userVM(u, h.mappedCluster(ctx, a), reveal)
 		}
 	}
 	if _, on := state[views.PanelBuckets]; on {

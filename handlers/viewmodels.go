@@ -68,8 +68,8 @@ func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
 	return vm
 }
 
-func userVM(u *staas.StorageUser, reveal string) *views.UserVM {
-	return &views.UserVM{UserID: u.ID, Email: u.Email, State: u.State, Flags: u.Flags, Keys: keyRows(u.Keys, reveal)}
+func userVM(u *staas.StorageUser, cluster, reveal string) *views.UserVM {
+	return &views.UserVM{UserID: u.ID, Cluster: cluster, Email: u.Email, State: u.State, Flags: u.Flags, Keys: keyRows(u.Keys, reveal)}
 }
 
 // maskSecret shows the first characters of a secret so an admin can tell

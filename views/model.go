@@ -247,10 +247,12 @@ type UserRow struct {
 // and its key pairs, secrets masked unless revealed.
 type UserVM struct {
 	UserID string
-	Email  string
-	State  string
-	Flags  []string
-	Keys   []KeyRow
+	// Cluster is the storage cluster the user lives on.
+	Cluster string
+	Email   string
+	State   string
+	Flags   []string
+	Keys    []KeyRow
 }
 
 // KeyRow is one access key pair. Secret is the masked form unless Revealed.
