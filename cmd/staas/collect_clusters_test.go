@@ -38,9 +38,10 @@ func TestCollect_TwoClusters(t *testing.T) {
 
 	// One user a cluster, with a bucket and an hour of traffic.
 	users := map[string]string{}
-	// Each cluster's gateway service has its own id, so the clusters'
-	// statistics objects have different names.
-	services := map[string]string{"default": "80000000000000065", "eu-2": "80000000000000066"}
+	// Both clusters' gateway services have the same id, so their
+	// statistics objects of one period have the same name: each is still
+	// its own cluster's object, collected and billed there.
+	services := map[string]string{"default": "80000000000000065", "eu-2": "80000000000000065"}
 	put := func(cluster string, hour int, downloaded int) {
 		t.Helper()
 		start := time.Date(2025, 5, 1, hour, 0, 0, 0, time.UTC)

@@ -159,30 +159,37 @@ func checkUsageCell(op, cluster string, c UsageCell) error {
 	return nil
 }
 
-// UsageObjectCollected reports whether a statistics object's counters are
-// in the ledger already.
-func (s *Store) UsageObjectCollected(ctx context.Context, name string) (bool, error) {
+// UsageObjectCollected reports whether a cluster's statistics object's
+// counters are in the ledger already. Objects are known by cluster and
+// name: two clusters' gateways may name theirs alike.
+func (s *Store) UsageObjectCollected(ctx context.Context, cluster, name string) (bool, error) {
 	const op = "read usage object"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return false, err
+	}
 	if err := checkKey(op, "object name", name, maxUsageNameLen); err != nil {
 		return false, err
 	}
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM staas_usage_objects WHERE name = ?`, name).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM staas_usage_objects WHERE cluster = ? AND name = ?`, cluster, name).Scan(&n); err != nil {
 		return false, dbError("read the collected usage objects", err)
 	}
 	return n > 0, nil
 }
 
-// UsageObject returns the record of a collected object; ENOTFOUND when it
-// has not been collected.
-func (s *Store) UsageObject(ctx context.Context, name string) (*UsageObjectRecord, error) {
+// UsageObject returns the record of a cluster's collected object;
+// ENOTFOUND when it has not been collected.
+func (s *Store) UsageObject(ctx context.Context, cluster, name string) (*UsageObjectRecord, error) {
 	const op = "read usage object"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return nil, err
+	}
 	if err := checkKey(op, "object name", name, maxUsageNameLen); err != nil {
 		return nil, err
 	}
 	var r UsageObjectRecord
 	err := s.db.QueryRowContext(ctx, `SELECT name, service_id, start_ts, period, items, unknown_items, collected_at
-		FROM staas_usage_objects WHERE name = ?`, name).Scan(&r.Name, &r.ServiceID, dbU64{&r.StartTS}, dbU64{&r.Period},
+		FROM staas_usage_objects WHERE cluster = ? AND name = ?`, cluster, name).Scan(&r.Name, &r.ServiceID, dbU64{&r.StartTS}, dbU64{&r.Period},
 		dbU64{&r.Items}, dbU64{&r.UnknownItems}, dbTime{&r.CollectedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, staas.Errorf(staas.ENOTFOUND, "store: usage object %q has not been collected", truncate(name))

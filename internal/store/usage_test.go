@@ -74,7 +74,7 @@ func testLedger(t *testing.T, b backend) {
 	if !errors.Is(err, ErrOverflow) || staas.ErrorCode(err) != staas.EINVALID {
 		t.Fatalf("overflow: %v", err)
 	}
-	if done, _ := s.UsageObjectCollected(ctxFor(t), "o3"); done {
+	if done, _ := s.UsageObjectCollected(ctxFor(t), "default", "o3"); done {
 		t.Error("the refused object is recorded")
 	}
 	rows2, _ := s.UsageRows(ctxFor(t), "default", "u1", 480000, 480001)
@@ -110,13 +110,38 @@ func testObjectOnce(t *testing.T, b backend) {
 	if len(r) != 1 || r[0].Get != 1 {
 		t.Errorf("counted twice: %+v", r)
 	}
-	rec, err := s.UsageObject(ctxFor(t), "obj")
+	rec, err := s.UsageObject(ctxFor(t), "default", "obj")
 	mustNil(t, err)
 	if rec.ServiceID != "80000000000000065" || rec.Period != 1800 || rec.Items != 1 {
 		t.Errorf("record %+v", rec)
 	}
-	_, err = s.UsageObject(ctxFor(t), "other")
+	_, err = s.UsageObject(ctxFor(t), "default", "other")
 	wantCode(t, err, staas.ENOTFOUND)
+
+	// Another cluster's gateway may name an object alike: it is another
+	// object, collected on its own, and its counters land on its cluster.
+	_, err = s.UsageObject(ctxFor(t), "eu-2", "obj")
+	wantCode(t, err, staas.ENOTFOUND)
+	if done, err := s.UsageObjectCollected(ctxFor(t), "eu-2", "obj"); err != nil || done {
+		t.Errorf("eu-2's obj reads as collected (%v, %v) because default's was", done, err)
+	}
+	tx, err := s.BeginUsageObject(ctxFor(t), "eu-2", "obj")
+	mustNil(t, err)
+	mustNil(t, tx.Add(ctxFor(t), map[UsageCell]UsageCounters{{UserID: "u", Bucket: "b", Hour: 1}: {Get: 5}}))
+	mustNil(t, tx.Commit(ctxFor(t), UsageObjectRecord{Name: "obj", ServiceID: "80000000000000065", StartTS: 1, Period: 1800, Items: 1}))
+	if done, err := s.UsageObjectCollected(ctxFor(t), "eu-2", "obj"); err != nil || !done {
+		t.Errorf("eu-2's obj, once collected, reads %v, %v", done, err)
+	}
+	r, err = s.UsageRows(ctxFor(t), "eu-2", "u", 0, 2)
+	mustNil(t, err)
+	if len(r) != 1 || r[0].Get != 5 {
+		t.Errorf("eu-2's rows %+v", r)
+	}
+	r, err = s.UsageRows(ctxFor(t), "default", "u", 0, 2)
+	mustNil(t, err)
+	if len(r) != 1 || r[0].Get != 1 {
+		t.Errorf("default's rows after eu-2's obj: %+v", r)
+	}
 }
 
 func testLease(t *testing.T, b backend) {

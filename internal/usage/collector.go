@@ -328,7 +328,7 @@ func (r *run) process(ctx context.Context) error {
 	r.pending = nil
 	objs := make([]object, 0, len(names))
 	for _, name := range names {
-		done, err := st.UsageObjectCollected(ctx, name)
+		done, err := st.UsageObjectCollected(ctx, c.cfg.Cluster, name)
 		if err != nil {
 			if stop := r.fail(name, c.fatal(ctx, err)); stop != nil {
 				return stop
@@ -434,7 +434,7 @@ func (r *run) single(ctx context.Context, o object, err error) error {
 	if err != nil {
 		attempt = 1
 	} else {
-		done, err := c.cfg.Store.UsageObjectCollected(ctx, o.name)
+		done, err := c.cfg.Store.UsageObjectCollected(ctx, c.cfg.Cluster, o.name)
 		if err != nil {
 			return r.fail(o.name, c.fatal(ctx, err))
 		}

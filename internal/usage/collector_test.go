@@ -163,7 +163,7 @@ func TestPrecision(t *testing.T) {
 		if err != nil || res.Collected != 2 {
 			t.Fatalf("%+v, %v", res, err)
 		}
-		rec, err := e.st.UsageObject(ctx, name(0))
+		rec, err := e.st.UsageObject(ctx, "default", name(0))
 		if err != nil || rec.ServiceID != "80000000000000065" {
 			t.Fatalf("record %+v, %v: want service id 80000000000000065, every digit", rec, err)
 		}
@@ -194,7 +194,7 @@ func TestPrecision(t *testing.T) {
 		if left := e.sim.UsageObjectNames(); !slices.Equal(left, []string{name(2), name(3)}) {
 			t.Errorf("left on the gateway %v, want the two refused objects", left)
 		}
-		if done, _ := e.st.UsageObjectCollected(ctx, name(2)); done {
+		if done, _ := e.st.UsageObjectCollected(ctx, "default", name(2)); done {
 			t.Error("a refused object is recorded as collected")
 		}
 	})
