@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"staas"
 	"staas/internal/config"
 	"staas/internal/daily"
 	usagecol "staas/internal/usage"
@@ -85,7 +84,7 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 		}
 		if errs[i] != nil {
 			if several {
-				fmt.Fprintf(stdout, "%sfailed: %s\n", prefix, staas.ErrorMessage(errs[i]))
+				fmt.Fprintf(stdout, "%sfailed: %v\n", prefix, errs[i])
 				errs[i] = fmt.Errorf("cluster %s: %w", name, errs[i])
 			}
 			failed = append(failed, errs[i])
