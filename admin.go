@@ -67,6 +67,16 @@ const (
 	AuditActorWHMCS  = "whmcs"  // WHMCS automation: module calls and hooks
 )
 
+// AuditFilter selects audit entries. Zero fields select everything.
+type AuditFilter struct {
+	ClientID int64 // 0 = any client
+	AdminID  int64 // 0 = any admin
+	// Before is a cursor: only entries with a smaller id, 0 = from the
+	// newest. Pass the ID of the last entry of a page to get the next.
+	Before int64
+	Limit  int // 0 = 50; more than 500 reads 500
+}
+
 // AuditEntry records one action: who, on which client, what, with which
 // parameters (never secrets), and how it ended.
 type AuditEntry struct {

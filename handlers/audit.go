@@ -6,13 +6,12 @@ import (
 
 	"staas"
 	"staas/internal/provision"
-	"staas/internal/store"
 	"staas/views"
 )
 
 // AuditReader reads the audit log, newest first (*store.Store).
 type AuditReader interface {
-	Audit(ctx context.Context, f store.AuditFilter) ([]staas.AuditEntry, error)
+	Audit(ctx context.Context, f staas.AuditFilter) ([]staas.AuditEntry, error)
 }
 
 // auditBefore reads the before parameter of the audit log: an entry id,
@@ -50,7 +49,7 @@ func (h *adminUI) auditVM(ctx context.Context, a provision.Actor, state panelSta
 		// ClientID 0 would read every client's entries.
 		return nil, staas.Errorf(staas.EINVALID, "The audit log needs a client.")
 	}
-	entries, err := h.audit.Audit(ctx, store.AuditFilter{ClientID: a.ClientID, Before: before, Limit: views.AuditPageSize})
+	entries, err := h.audit.Audit(ctx, staas.AuditFilter{ClientID: a.ClientID, Before: before, Limit: views.AuditPageSize})
 	if err != nil {
 		return nil, err
 	}

@@ -11,14 +11,13 @@ import (
 
 	"staas"
 	"staas/internal/provision"
-	"staas/internal/store"
 	"staas/internal/usage"
 	"staas/whmcsbridge"
 )
 
 type noAudit struct{}
 
-func (noAudit) Audit(context.Context, store.AuditFilter) ([]staas.AuditEntry, error) { return nil, nil }
+func (noAudit) Audit(context.Context, staas.AuditFilter) ([]staas.AuditEntry, error) { return nil, nil }
 
 type noServices struct{}
 

@@ -1,4 +1,4 @@
-// Package handlers holds staas's HTTP handlers. Handlers are thin: they
+// Package handlers serves staas's HTTP routes: the signed shim API and the monitoring endpoints. Handlers are thin: they
 // parse, call a service and render; the services they need are declared
 // here as small interfaces, next to the handlers that use them.
 package handlers

@@ -18,7 +18,7 @@ Usage:
   staas serve      run the server (configured by STAAS_* environment variables)
   staas migrate    apply the store's database migrations and exit
   staas cluster    manage the storage clusters: list, add, test, remove (staas cluster help)
-  staas collect    collect usage statistics and sample bucket sizes once (-storage=false: usage only)
+  staas collect    collect usage statistics and sample bucket sizes once, on every cluster (-storage=false: usage only; -cluster NAME: one cluster)
   staas demo       run staas with a simulated gateway and a WHMCS stand-in to click through
   staas sim        run the ostor gateway simulator (staas sim -h for flags)
   staas version    print the version

@@ -10,15 +10,8 @@ import (
 	"staas"
 )
 
-// AuditFilter selects audit entries. Zero fields select everything.
-type AuditFilter struct {
-	ClientID int64 // 0 = any client
-	AdminID  int64 // 0 = any admin
-	// Before is a cursor: only entries with a smaller id, 0 = from the
-	// newest. Pass the ID of the last entry of a page to get the next.
-	Before int64
-	Limit  int // 0 = 50; more than 500 reads 500
-}
+// AuditFilter selects audit entries (staas.AuditFilter).
+type AuditFilter = staas.AuditFilter
 
 // AddAudit records an action and returns its id. A zero At is set to
 // now; an empty Actor is stored as staas.AuditActorAdmin; Params are kept

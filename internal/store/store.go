@@ -1,7 +1,10 @@
-// Package store keeps staas's own state: which S3 user belongs to which
-// WHMCS client, the panels each admin has open, one-time flash messages, the
-// audit log and the shim's replay cache. The gateway and WHMCS are the
-// systems of record for everything else; this is what staas alone knows.
+// Package store keeps staas's own state: which S3 user on which cluster
+// belongs to which WHMCS client and service, the panels each admin has
+// open, one-time flash messages, the audit log, the shim's replay cache,
+// the note outbox, the usage ledger and bucket-size samples, the leases
+// replicas share, and the cluster registry's table. The gateway and WHMCS
+// are the systems of record for everything else; this is what staas alone
+// knows.
 //
 // It runs on SQLite (the embedded default: one file, no server, pure Go,
 // for one staas process) and on MySQL/MariaDB, which several staas

@@ -34,9 +34,12 @@ type World struct {
 	URL     string
 	Gateway *ostor.Client
 	Store   *store.Store
-	WHMCSDB *sql.DB
-	WHMCS   *whmcs.DB
-	Bridge  *whmcs.DBBridge
+	// StoreDSN is Store's SQLite file, for a test that opens the store
+	// as a subcommand does (STAAS_STORE_DSN).
+	StoreDSN string
+	WHMCSDB  *sql.DB
+	WHMCS    *whmcs.DB
+	Bridge   *whmcs.DBBridge
 	// Clusters are the simulated clusters by name: "default" (Sim, URL
 	// and Gateway above) and each of Options.Clusters.
 	Clusters map[string]*Cluster
@@ -79,7 +82,8 @@ func New(t testing.TB, o Options) *World {
 	}
 	sim, gw := clusters["default"].Sim, clusters["default"].Gateway
 	dir := t.TempDir()
-	st, err := store.Open(ctx, "sqlite", filepath.Join(dir, "staas.db"))
+	dsn := filepath.Join(dir, "staas.db")
+	st, err := store.Open(ctx, "sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +104,7 @@ func New(t testing.TB, o Options) *World {
 		t.Fatal(err)
 	}
 	w := whmcs.NewDB(db)
-	world := &World{Sim: sim, URL: clusters["default"].URL, Gateway: gw, Store: st, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w), Clusters: clusters}
+	world := &World{Sim: sim, URL: clusters["default"].URL, Gateway: gw, Store: st, StoreDSN: dsn, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w), Clusters: clusters}
 	world.Registry = registry(t, ctx, st, clusters, o.Sim.WallClock)
 	return world
 }
