@@ -157,6 +157,21 @@ func TestAdmin_CreateUserOnChosenCluster(t *testing.T) {
 	if d1, _ := a.requests(); d1 != d0 {
 		t.Errorf("%d requests reached the default cluster for a client on eu-2", d1-d0)
 	}
+
+	// List Users lists the client's cluster, and its title says which.
+	if status, body := a.act(fullAdmin, "toggle-users", nil); status != 200 {
+		t.Fatalf("toggle users: %d %v", status, body)
+	}
+	text := a.panels(fullAdmin).Text()
+	if !strings.Contains(text, "S3 Users List: cluster eu-2") {
+		t.Errorf("the users panel does not name eu-2: %q", text)
+	}
+	if i := strings.Index(text, "S3 Users List"); i < 0 || !strings.Contains(text[i:], "alice@example.com") {
+		t.Errorf("the users list of eu-2 lacks its user: %q", text)
+	}
+	if d1, _ := a.requests(); d1 != d0 {
+		t.Errorf("List Users read the default cluster for a client on eu-2 (%d requests)", d1-d0)
+	}
 }
 
 // Two services, one per cluster, made through the signed module calls

@@ -182,6 +182,9 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			failed(views.PanelUsers, "S3 Users List", err)
 		} else {
 			vm.Users = usersVM(p, s.Query, p.Page)
+			if names, _ := h.svc.Clusters(); len(names) < 2 {
+				vm.Users.Cluster = "" // one cluster: nothing to tell apart
+			}
 		}
 	}
 	if s, on := state[views.PanelUser]; on {

@@ -61,7 +61,7 @@ func clusterVM(vm *views.LinksVM, kept panelState, p *provision.AdminPanel, mapp
 }
 
 func usersVM(p *provision.UserPage, q string, page int) *views.UsersVM {
-	vm := &views.UsersVM{Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
+	vm := &views.UsersVM{Cluster: p.Cluster, Query: q, Page: page, PageSize: usersPageSize, Total: p.Total}
 	for _, u := range p.Users {
 		vm.Rows = append(vm.Rows, views.UserRow{UserID: u.ID, Email: u.Email, State: u.State})
 	}

@@ -228,6 +228,9 @@ const FieldFrom = "from"
 // UsersVM is the guide's "S3 Users List", paged and searchable because a
 // cluster can hold 100,000 users.
 type UsersVM struct {
+	// Cluster is the cluster listed (the client's S3 user's, else the
+	// default); the title names it when there are several.
+	Cluster  string
 	Query    string
 	Page     int // 1-based
 	PageSize int

@@ -306,3 +306,12 @@ const clusterWide = "Statistics objects are the whole cluster's: each holds the 
 func bucketLimitsTitle(l LimitsVM) string {
 	return "S3 Limits for Bucket: " + l.Bucket
 }
+
+// usersTitle is the users panel's title, naming the cluster listed when
+// the handler says which (several clusters).
+func usersTitle(u UsersVM) string {
+	if u.Cluster == "" {
+		return "S3 Users List"
+	}
+	return "S3 Users List: cluster " + u.Cluster
+}

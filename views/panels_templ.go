@@ -954,7 +954,7 @@ func usersPanel(vm PanelsVM, u UsersVM) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = panelBox(vm, PanelUsers, "S3 Users List").Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = panelBox(vm, PanelUsers, usersTitle(u)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var31), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

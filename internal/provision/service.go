@@ -132,9 +132,8 @@ type core struct {
 	purgers  func(cluster string) (BucketPurger, error)
 	notes    Notes
 
-	mu        sync.Mutex
-	users     []staas.StorageUser // sorted by email
-	usersTime time.Time
+	mu    sync.Mutex
+	users map[string]userList // by cluster
 }
 
 // AdminPanel carries out the WHMCS admin area's actions on one client's

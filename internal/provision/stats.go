@@ -15,10 +15,8 @@ import (
 // statsAt is the backend whose statistics objects the client's page
 // shows: its S3 user's cluster's, or the default cluster's.
 func (s *core) statsAt(ctx context.Context, a Actor) (Backend, error) {
-	cluster := s.cluster
-	if m, err := s.store.S3User(ctx, a.ClientID, 0); err == nil {
-		cluster = m.Cluster
-	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
+	cluster, err := s.clientCluster(ctx, a)
+	if err != nil {
 		return nil, err
 	}
 	gw := s.at(cluster)
@@ -26,6 +24,20 @@ func (s *core) statsAt(ctx context.Context, a Actor) (Backend, error) {
 		return nil, staas.Errorf(staas.EINVALID, "The storage of cluster %q keeps no statistics objects.", cluster)
 	}
 	return gw, nil
+}
+
+// clientCluster is the cluster a client's page shows the cluster-wide
+// panels of (the users list, statistics objects): its S3 user's, or the
+// default cluster before it has one.
+func (s *core) clientCluster(ctx context.Context, a Actor) (string, error) {
+	m, err := s.store.S3User(ctx, a.ClientID, 0)
+	switch {
+	case err == nil:
+		return m.Cluster, nil
+	case staas.ErrorCode(err) == staas.ENOTFOUND:
+		return s.cluster, nil
+	}
+	return "", err
 }
 
 // StatsPageSize is how many object names one page of the list shows.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"staas"
@@ -406,13 +407,16 @@ type UserPage struct {
 	// last page, so a huge page number neither overflows nor shows
 	// nothing.
 	Page int
+	// Cluster is the cluster listed.
+	Cluster string
 }
 
 // MaxPageSize bounds a page of users.
 const MaxPageSize = 100
 
-// ListUsers returns one page of the cluster's users whose email or id
-// contains q (case-insensitive), sorted by email. page is 1-based.
+// ListUsers returns one page of the users of the client's cluster (its
+// S3 user's, else the default) whose email or id contains q
+// (case-insensitive), sorted by email. page is 1-based.
 func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, size int) (*UserPage, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
@@ -426,7 +430,11 @@ func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, siz
 	if page < 1 {
 		page = 1
 	}
-	all, err := s.allUsers(ctx)
+	cluster, err := s.clientCluster(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.allUsers(ctx, cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -444,30 +452,38 @@ func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, siz
 	page = min(page, max(1, (len(match)+size-1)/size))
 	from := (page - 1) * size
 	to := min(from+size, len(match))
-	return &UserPage{Users: match[from:to], Total: len(match), Page: page}, nil
+	return &UserPage{Users: match[from:to], Total: len(match), Page: page, Cluster: cluster}, nil
 }
 
-// allUsers lists the cluster's users, reusing a recent list.
-func (s *core) allUsers(ctx context.Context) ([]staas.StorageUser, error) {
+// allUsers lists a cluster's users, reusing a recent list.
+func (s *core) allUsers(ctx context.Context, cluster string) ([]staas.StorageUser, error) {
 	s.mu.Lock()
-	if s.users != nil && s.now().Sub(s.usersTime) < s.ttl {
-		users := s.users
+	if c, ok := s.users[cluster]; ok && s.now().Sub(c.at) < s.ttl {
 		s.mu.Unlock()
-		return users, nil
+		return c.users, nil
 	}
 	s.mu.Unlock()
-	users, err := s.gw.Users(ctx)
+	users, err := s.at(cluster).Users(ctx)
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(users, func(x, y staas.StorageUser) int { return strings.Compare(x.Email, y.Email) })
 	s.mu.Lock()
-	s.users, s.usersTime = users, s.now()
+	if s.users == nil {
+		s.users = map[string]userList{}
+	}
+	s.users[cluster] = userList{users: users, at: s.now()}
 	s.mu.Unlock()
 	return users, nil
 }
 
-// forgetUsers drops the cached user list after a change, so the admin
+// userList is a cluster's user list as read at a time.
+type userList struct {
+	users []staas.StorageUser // sorted by email
+	at    time.Time
+}
+
+// forgetUsers drops the cached user lists after a change, so the admin
 // sees their own change at once.
 func (s *core) forgetUsers() {
 	s.mu.Lock()
