@@ -40,6 +40,18 @@ func (s *core) clientCluster(ctx context.Context, a Actor) (string, error) {
 	return "", err
 }
 
+// objectAt checks that a may act on a statistics object with permission
+// and that name can be one, and returns the backend that has it.
+func (s *core) objectAt(ctx context.Context, a Actor, permission, name string) (Backend, error) {
+	if err := allow(a, permission); err != nil {
+		return nil, err
+	}
+	if err := objectName(name); err != nil {
+		return nil, err
+	}
+	return s.statsAt(ctx, a)
+}
+
 // StatsPageSize is how many object names one page of the list shows.
 const StatsPageSize = 50
 
@@ -61,13 +73,7 @@ func (s *AdminPanel) StatsPage(ctx context.Context, a Actor, after string) (*sta
 
 // StatsObject returns one statistics object, as the guide's table shows it.
 func (s *AdminPanel) StatsObject(ctx context.Context, a Actor, name string) (*staas.UsageObject, error) {
-	if err := allow(a, view); err != nil {
-		return nil, err
-	}
-	if err := objectName(name); err != nil {
-		return nil, err
-	}
-	gw, err := s.statsAt(ctx, a)
+	gw, err := s.objectAt(ctx, a, view, name)
 	if err != nil {
 		return nil, err
 	}
@@ -77,13 +83,7 @@ func (s *AdminPanel) StatsObject(ctx context.Context, a Actor, name string) (*st
 
 // DeleteStatsObject deletes one statistics object from the gateway.
 func (s *AdminPanel) DeleteStatsObject(ctx context.Context, a Actor, name string) error {
-	if err := allow(a, change); err != nil {
-		return err
-	}
-	if err := objectName(name); err != nil {
-		return err
-	}
-	gw, err := s.statsAt(ctx, a)
+	gw, err := s.objectAt(ctx, a, change, name)
 	if err != nil {
 		return err
 	}
@@ -111,13 +111,7 @@ func (s *AdminPanel) ClientUserIDs(ctx context.Context, a Actor) ([]string, erro
 // CheckStatsObject says whether name names a statistics object at all, so
 // Delete can refuse before it asks for a confirmation.
 func (s *AdminPanel) CheckStatsObject(ctx context.Context, a Actor, name string) error {
-	if err := allow(a, view); err != nil {
-		return err
-	}
-	if err := objectName(name); err != nil {
-		return err
-	}
-	gw, err := s.statsAt(ctx, a)
+	gw, err := s.objectAt(ctx, a, view, name)
 	if err != nil {
 		return err
 	}

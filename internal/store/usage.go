@@ -163,11 +163,7 @@ func checkUsageCell(op, cluster string, c UsageCell) error {
 // counters are in the ledger already. Names are the cluster's own: two
 // clusters may both have an object of that name.
 func (s *Store) UsageObjectCollected(ctx context.Context, cluster, name string) (bool, error) {
-	const op = "read usage object"
-	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
-		return false, err
-	}
-	if err := checkKey(op, "object name", name, maxUsageNameLen); err != nil {
+	if err := checkObjectKey(cluster, name); err != nil {
 		return false, err
 	}
 	var n int
@@ -177,14 +173,19 @@ func (s *Store) UsageObjectCollected(ctx context.Context, cluster, name string) 
 	return n > 0, nil
 }
 
+// checkObjectKey checks the key of a collected object: its cluster and name.
+func checkObjectKey(cluster, name string) error {
+	const op = "read usage object"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return err
+	}
+	return checkKey(op, "object name", name, maxUsageNameLen)
+}
+
 // UsageObject returns the record of a cluster's collected object;
 // ENOTFOUND when it has not been collected.
 func (s *Store) UsageObject(ctx context.Context, cluster, name string) (*UsageObjectRecord, error) {
-	const op = "read usage object"
-	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
-		return nil, err
-	}
-	if err := checkKey(op, "object name", name, maxUsageNameLen); err != nil {
+	if err := checkObjectKey(cluster, name); err != nil {
 		return nil, err
 	}
 	var r UsageObjectRecord
