@@ -199,3 +199,43 @@ func TestClusters_AdminCreatesUserOnChosenCluster(t *testing.T) {
 		t.Fatalf("query user: %+v, %v", u, err)
 	}
 }
+
+// A client closed in WHMCS with services on two clusters: each S3 user is
+// disabled on its own cluster, and the audit log names the cluster of the
+// one that is not the default.
+func TestClusters_ClientClosedDisablesEachOnItsCluster(t *testing.T) {
+	w, svc := twoClusters(t)
+	ctx := context.Background()
+	onA, err := svc.Lifecycle.CreateService(ctx, provision.ServiceRef{ServiceID: 5001, ClientID: 1, ClientEmail: "alice@example.com"}, provision.ProductConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onB, err := svc.Lifecycle.CreateService(ctx, provision.ServiceRef{ServiceID: 5002, ClientID: 1, ClientEmail: "alice@example.com", Cluster: "eu-2"}, provision.ProductConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Events.ClientClosed(ctx, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m       *staas.S3User
+		cluster string
+	}{{onA, "default"}, {onB, "eu-2"}} {
+		u, err := w.Clusters[c.cluster].Gateway.User(ctx, staas.ByID(c.m.UserID))
+		if err != nil || u.Enabled() {
+			t.Errorf("service %d's user on %s: %+v, %v; want disabled", c.m.ServiceID, c.cluster, u, err)
+		}
+	}
+	rows, err := w.Store.Audit(ctx, staas.AuditFilter{ClientID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []string
+	for _, r := range rows {
+		text = append(text, r.Message)
+	}
+	all := strings.Join(text, "\n")
+	if !strings.Contains(all, "service 5002, cluster eu-2") || strings.Contains(all, "service 5001, cluster") {
+		t.Errorf("audit messages should name eu-2 for service 5002 only:\n%s", all)
+	}
+}

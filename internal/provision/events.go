@@ -99,12 +99,17 @@ func (s *ClientEvents) ClientEmailChanged(ctx context.Context, clientID, adminID
 	return nil
 }
 
-// describe names an S3 user for a message: id, email and service.
+// describe names an S3 user for a message: id, email and service, and
+// its cluster unless it is the one an install without clusters has.
 func describe(u staas.S3User) string {
-	if u.ServiceID == 0 {
-		return fmt.Sprintf("%s (%s, client-level)", u.UserID, u.Email)
+	where := ""
+	if u.Cluster != "" && u.Cluster != DefaultCluster {
+		where = ", cluster " + u.Cluster
 	}
-	return fmt.Sprintf("%s (%s, service %d)", u.UserID, u.Email, u.ServiceID)
+	if u.ServiceID == 0 {
+		return fmt.Sprintf("%s (%s, client-level%s)", u.UserID, u.Email, where)
+	}
+	return fmt.Sprintf("%s (%s, service %d%s)", u.UserID, u.Email, u.ServiceID, where)
 }
 
 func userParams(u staas.S3User) map[string]string {
