@@ -141,11 +141,11 @@ var adminActions = map[string]adminAction{
 		if err != nil || page < 1 {
 			return "", staas.Errorf(staas.EINVALID, "The page must be a whole number from 1.")
 		}
-		list, err := h.svc.ListUsers(ctx, a, p["q"], page, usersPageSize)
+		list, err := h.svc.ListUsersOn(ctx, a, p["cluster"], p["q"], page, usersPageSize)
 		if err != nil {
 			return "", err
 		}
-		h.show(ctx, a, views.PanelUsers, panelState{Query: p["q"], Page: list.Page})
+		h.show(ctx, a, views.PanelUsers, panelState{Query: p["q"], Page: list.Page, Cluster: p["cluster"]})
 		return "", nil
 	}},
 	views.ActToggleBuckets: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {

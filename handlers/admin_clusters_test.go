@@ -323,3 +323,52 @@ func TestAdmin_LimitsFormsOfferOnlyWhatTheClusterHas(t *testing.T) {
 		t.Error("a client on the default cluster lost the ops limit")
 	}
 }
+
+// List Users of a client without an S3 user lists the default cluster,
+// and the admin may pick another: the chosen cluster's users are listed,
+// the title and the select say which, and the choice holds across page
+// loads. A cluster staas does not have is refused, nothing sent.
+func TestAdmin_ListUsersOnChosenCluster(t *testing.T) {
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}}, nil, nil)
+	ctx := context.Background()
+	if _, err := a.Clusters["default"].Gateway.CreateUser(ctx, "yan@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Clusters["eu-2"].Gateway.CreateUser(ctx, "zed@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := a.act(fullAdmin, "toggle-users", nil); status != 200 {
+		t.Fatalf("toggle users: %d %v", status, body)
+	}
+	listed := func() (text, chosen string) {
+		doc := a.panels(fullAdmin)
+		sel := doc.Find(`select#staas-users-cluster`)
+		if sel.Length() != 1 || doc.Find(`label[for="staas-users-cluster"]`).Text() != "Cluster" {
+			t.Fatal("the users panel has no labelled cluster select")
+		}
+		return doc.Text(), sel.Find("option[selected]").AttrOr("value", "")
+	}
+	text, chosen := listed()
+	if chosen != "default" || !strings.Contains(text, "S3 Users List: cluster default") || !strings.Contains(text, "yan@example.com") || strings.Contains(text, "zed@example.com") {
+		t.Fatalf("first list: chosen %q, text %q", chosen, text)
+	}
+
+	if status, body := a.act(fullAdmin, "users-page", map[string]string{"cluster": "eu-2", "page": "1"}); status != 200 {
+		t.Fatalf("users-page on eu-2: %d %v", status, body)
+	}
+	for range 2 { // the choice is kept in the panel's state: every load lists eu-2
+		text, chosen = listed()
+		if chosen != "eu-2" || !strings.Contains(text, "S3 Users List: cluster eu-2") || !strings.Contains(text, "zed@example.com") || strings.Contains(text, "yan@example.com") {
+			t.Fatalf("eu-2 list: chosen %q, text %q", chosen, text)
+		}
+	}
+
+	d0, e0 := a.requests()
+	status, body := a.act(fullAdmin, "users-page", map[string]string{"cluster": "mars-1", "page": "1"})
+	if status != http.StatusBadRequest {
+		t.Fatalf("unknown cluster: %d %v", status, body)
+	}
+	if d1, e1 := a.requests(); d1 != d0 || e1 != e0 {
+		t.Errorf("an unknown cluster sent %d and %d requests", d1-d0, e1-e0)
+	}
+}

@@ -177,12 +177,14 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 		}
 	}
 	if s, on := state[views.PanelUsers]; on {
-		p, err := h.svc.ListUsers(ctx, a, s.Query, s.Page, usersPageSize)
+		p, err := h.svc.ListUsersOn(ctx, a, s.Cluster, s.Query, s.Page, usersPageSize)
 		if err != nil {
 			failed(views.PanelUsers, "S3 Users List", err)
 		} else {
 			vm.Users = usersVM(p, s.Query, p.Page)
-			if names, _ := h.svc.Clusters(); len(names) < 2 {
+			if names, _ := h.svc.Clusters(); len(names) > 1 {
+				vm.Users.Clusters = names
+			} else {
 				vm.Users.Cluster = "" // one cluster: nothing to tell apart
 			}
 		}

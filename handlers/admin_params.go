@@ -25,7 +25,7 @@ var actionParams = map[string][]string{
 	views.ActRevealSecret:  {"access_key"},
 	views.ActToggleUser:    nil,
 	views.ActToggleUsers:   nil,
-	views.ActUsersPage:     {"q", "page"},
+	views.ActUsersPage:     {"q", "page", "cluster"},
 	views.ActToggleBuckets: nil,
 	views.ActToggleStats:   nil,
 	views.ActStatsPage:     {"after"},

@@ -20,9 +20,11 @@ import (
 // decodeState also reads the url-encoded values staas stored before, so
 // the rows of an upgraded install keep their panels.
 type panelState struct {
-	// The users list: the search and the page (from 1; 0 is the first).
-	Query string `json:"query,omitempty"`
-	Page  int    `json:"page,omitempty"`
+	// The users list: the search, the page (from 1; 0 is the first) and
+	// the cluster listed ("" the client's).
+	Query   string `json:"query,omitempty"`
+	Page    int    `json:"page,omitempty"`
+	Cluster string `json:"cluster,omitempty"`
 	// The statistics list's cursor: the object after which it continues.
 	After string `json:"after,omitempty"`
 	// The audit log's cursor: the entry id before which it continues

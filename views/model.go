@@ -229,8 +229,10 @@ const FieldFrom = "from"
 // cluster can hold 100,000 users.
 type UsersVM struct {
 	// Cluster is the cluster listed (the client's S3 user's, else the
-	// default); the title names it when there are several.
+	// default, unless the admin chose another); the title names it when
+	// there are several, and Clusters are then the choices.
 	Cluster  string
+	Clusters []string
 	Query    string
 	Page     int // 1-based
 	PageSize int

@@ -208,13 +208,17 @@ func (r pageRange) showing() string {
 	return "showing " + formatInt(r.First) + "–" + formatInt(r.Last) + " of " + formatInt(r.Total)
 }
 
-func usersPage(q string, page int, label string) button {
-	return button{
+func usersPage(u UsersVM, page int, label string) button {
+	b := button{
 		Action: ActUsersPage,
 		Label:  label,
 		Class:  "btn btn-default btn-xs",
-		Params: []param{{"q", q}, {"page", strconv.Itoa(page)}},
+		Params: []param{{"q", u.Query}, {"page", strconv.Itoa(page)}},
 	}
+	if len(u.Clusters) > 1 {
+		b.Params = append(b.Params, param{"cluster", u.Cluster})
+	}
+	return b
 }
 
 // flags is how a user's flags read.

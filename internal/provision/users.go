@@ -418,8 +418,20 @@ const MaxPageSize = 100
 // S3 user's, else the default) whose email or id contains q
 // (case-insensitive), sorted by email. page is 1-based.
 func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, size int) (*UserPage, error) {
+	return s.ListUsersOn(ctx, a, "", q, page, size)
+}
+
+// ListUsersOn is ListUsers of the named cluster; "" is the client's. An
+// unknown cluster is a field error on the cluster field, and nothing is
+// asked of any gateway.
+func (s *AdminPanel) ListUsersOn(ctx context.Context, a Actor, cluster, q string, page, size int) (*UserPage, error) {
 	if err := allow(a, view); err != nil {
 		return nil, err
+	}
+	if cluster != "" {
+		if _, err := s.clusters.Backend(cluster); err != nil {
+			return nil, fieldsError(FieldErrors{"cluster": "Choose one of staas's clusters."})
+		}
 	}
 	if len(q) > 254 {
 		return nil, fieldsError(FieldErrors{"q": "The search is longer than an email address can be."})
@@ -430,9 +442,12 @@ func (s *AdminPanel) ListUsers(ctx context.Context, a Actor, q string, page, siz
 	if page < 1 {
 		page = 1
 	}
-	cluster, err := s.clientCluster(ctx, a)
-	if err != nil {
-		return nil, err
+	if cluster == "" {
+		c, err := s.clientCluster(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		cluster = c
 	}
 	all, err := s.allUsers(ctx, cluster)
 	if err != nil {

@@ -57,7 +57,7 @@ final class AdminEndpoint
         'user-limits-delete' => ['bandwidth-name', 'bandwidth-value', 'confirm', 'ops-name', 'ops-value'],
         'user-limits-get' => ['bandwidth-name', 'bandwidth-value', 'ops-name', 'ops-value'],
         'user-limits-set' => ['bandwidth-name', 'bandwidth-value', 'ops-name', 'ops-value'],
-        'users-page' => ['page', 'q'],
+        'users-page' => ['cluster', 'page', 'q'],
     ];
 
     /** The id of staas's flashes on the summary page: where a result shows when staas names no other place. */
