@@ -66,7 +66,7 @@ type Secrets interface {
 	// Source names where the secret of a client's user is read (its
 	// cluster): while one source does not answer, only its adds wait and
 	// the other clusters' notes go on.
-	Source(ctx context.Context, clientID int64, userID string) string
+	Source(ctx context.Context, clientID int64, userID string) (string, error)
 	// Secret returns the secret of the user's access key, read from
 	// source, or an ENOTFOUND error whose message says what is gone (the
 	// user, the key): the change is then dropped.
@@ -255,7 +255,11 @@ loop:
 		if n.Op == store.NoteAdd {
 			// An add reads the secret from the user's cluster: while that
 			// cluster is down its adds wait, and other clusters' go on.
-			if source = o.secrets.Source(ctx, n.ClientID, n.UserID); down[source] {
+			s, err := o.secrets.Source(ctx, n.ClientID, n.UserID)
+			if err != nil {
+				return delivered, failed, err // the store: the run stops, nothing dropped
+			}
+			if source = s; down[source] {
 				held[n.ClientID] = true
 				continue
 			}

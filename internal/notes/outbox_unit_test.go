@@ -34,7 +34,7 @@ func (f *fakeWHMCS) RemoveS3Notes(context.Context, int64, int64, string, string)
 // fakeSecrets reads every secret from one source.
 type fakeSecrets func(ctx context.Context, source, userID, accessKeyID string) (string, error)
 
-func (f fakeSecrets) Source(context.Context, int64, string) string { return "default" }
+func (f fakeSecrets) Source(context.Context, int64, string) (string, error) { return "default", nil }
 func (f fakeSecrets) Secret(ctx context.Context, source, userID, accessKeyID string) (string, error) {
 	return f(ctx, source, userID, accessKeyID)
 }
@@ -78,5 +78,37 @@ func TestOutbox_OwnInterfaces(t *testing.T) {
 		if len(wh.notes) != 1 || wh.notes[0].AccessKeyID != "AK1" || wh.notes[0].SecretAccessKey != want {
 			t.Fatalf("notes written = %+v, want AK1's with secret %q", wh.notes, want)
 		}
+	}
+}
+
+// lostSource cannot say which cluster a user is on (its store failed).
+type lostSource struct{ fakeSecrets }
+
+func (lostSource) Source(context.Context, int64, string) (string, error) {
+	return "", staas.Errorf(staas.EUNAVAILABLE, "store: the database could not be reached")
+}
+
+// When the store cannot say which cluster a queued note's user is on, the
+// run stops with the error and the note stays queued: it is never looked
+// up on a guessed cluster and dropped as gone.
+func TestOutbox_UnknownSourceKeepsTheNote(t *testing.T) {
+	w := testworld.New(t, testworld.Options{Clients: clients})
+	wh := &fakeWHMCS{down: true}
+	o := notes.New(notes.Config{Store: w.Store, WHMCS: wh, Now: w.Sim.Now,
+		Secrets: lostSource{fakeSecrets(func(context.Context, string, string, string) (string, error) {
+			return "", staas.Errorf(staas.ENOTFOUND, "the S3 user no longer exists")
+		})}})
+	ctx := context.Background()
+	if err := o.Add(ctx, 1, 7, staas.S3Note{UserID: "u1", AccessKeyID: "AK1", SecretAccessKey: "s3cr3t"}); err != nil {
+		t.Fatal(err)
+	}
+	wh.mu.Lock()
+	wh.down = false
+	wh.mu.Unlock()
+	if d, _, err := o.Deliver(ctx); err == nil || d != 0 {
+		t.Fatalf("Deliver = %d, %v; want the store's error and nothing done", d, err)
+	}
+	if n, err := w.Store.PendingNotes(ctx, 1); err != nil || n != 1 {
+		t.Fatalf("pending notes = %d, %v; want the note still queued", n, err)
 	}
 }

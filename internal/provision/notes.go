@@ -39,17 +39,20 @@ type noteSecrets struct{ *core }
 
 // Source is the cluster of a queued note's user: the cluster of the
 // client's mapping that names it, or the default when none does any more
-// (the user is then most likely gone, and the note dropped).
-func (s noteSecrets) Source(ctx context.Context, clientID int64, userID string) string {
+// (the user is then most likely gone, and the note dropped). A store that
+// cannot say is an error: guessing the default would look the key up on
+// the wrong cluster and drop the note as gone.
+func (s noteSecrets) Source(ctx context.Context, clientID int64, userID string) (string, error) {
 	users, err := s.store.S3UsersOfClient(ctx, clientID)
-	if err == nil {
-		for _, u := range users {
-			if u.UserID == userID {
-				return u.Cluster
-			}
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if u.UserID == userID {
+			return u.Cluster, nil
 		}
 	}
-	return s.clusters.Default()
+	return s.clusters.Default(), nil
 }
 
 // Secret reads the key's secret on cluster. A user deleted or a key
