@@ -76,7 +76,14 @@ func (h *adminUI) links(c echo.Context) error {
 		return err
 	}
 	vm := views.LinksVM{Form: formOf(req), CanChange: h.svc.MayChange(a), On: map[string]bool{}}
-	clusterVM(&vm, state[formCreateUser], h.svc.AdminPanel, h.mappedCluster(ctx, a))
+	// The client's mapping, read once: its cluster picks what the forms
+	// offer, and it says there is a user while the gateway is down.
+	mapping, _ := h.svc.S3User(ctx, a)
+	mapped := ""
+	if mapping != nil {
+		mapped = mapping.Cluster
+	}
+	clusterVM(&vm, state[formCreateUser], h.svc.AdminPanel, mapped)
 	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage, views.PanelAudit} {
 		_, vm.On[p] = state[p]
 	}
@@ -91,9 +98,7 @@ func (h *adminUI) links(c echo.Context) error {
 		}
 	} else if staas.ErrorCode(err) != staas.ENOTFOUND {
 		// The gateway is down: links still render; the panels say why.
-		if _, mapped := h.svc.S3User(ctx, a); mapped == nil {
-			vm.HasUser = true
-		}
+		vm.HasUser = mapping != nil
 	}
 	vm.UserLimits = limitsForm(state[formUserLimits])
 	vm.BucketLimits = limitsForm(state[formBucketLimits])
