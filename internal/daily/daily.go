@@ -3,8 +3,9 @@
 // it delivers the queued WHMCS notes, collects usage and samples bucket
 // sizes, so the day's figures are in before WHMCS's UsageUpdate reads
 // them; `staas collect`, run by a system cron, does the last two. Each
-// step is a function of its own that says in one line what it did;
-// Work runs the steps in turn, whatever each did, and says what failed.
+// step says in one line what it did; Work delivers the notes, then runs
+// every cluster's collection and sampling at once, each step whatever the
+// others did, and says what failed.
 //
 // What the daily report tells the admin about orphans and the outbox
 // backlog is provision's (DailyReport); this package only runs the jobs
@@ -38,9 +39,9 @@ type Sampler interface {
 	Run(ctx context.Context) (usage.SampleResult, error)
 }
 
-// DeliverNotes delivers the queued WHMCS note changes and says how many
+// deliverNotes delivers the queued WHMCS note changes and says how many
 // went and how many wait for the next try.
-func DeliverNotes(ctx context.Context, n NoteDeliverer) (string, error) {
+func deliverNotes(ctx context.Context, n NoteDeliverer) (string, error) {
 	delivered, notYet, err := n.Deliver(ctx)
 	if err != nil {
 		return "", err
@@ -48,11 +49,8 @@ func DeliverNotes(ctx context.Context, n NoteDeliverer) (string, error) {
 	return fmt.Sprintf("staas: %d queued WHMCS note change(s) delivered, %d failed again and wait for the next try.", delivered, notYet), nil
 }
 
-// CollectUsage collects usage once and says what it counted, or that
-// another staas is collecting.
-func CollectUsage(ctx context.Context, c Collector) (string, error) { return collectUsage(ctx, c, "") }
-
-// collectUsage is CollectUsage whose line says where (" on cluster X").
+// collectUsage collects usage once and says what it counted, or that
+// another staas is collecting; on says where (" on cluster X", or "").
 func collectUsage(ctx context.Context, c Collector, on string) (string, error) {
 	res, err := c.Run(ctx)
 	switch {
@@ -64,11 +62,8 @@ func collectUsage(ctx context.Context, c Collector, on string) (string, error) {
 	return fmt.Sprintf("staas: usage collection%s counted %d statistics object(s); %d left for the next run.", on, res.Collected, res.Failed), nil
 }
 
-// SampleStorage samples every bucket's size once and says how many it
-// measured, or that another staas is sampling.
-func SampleStorage(ctx context.Context, s Sampler) (string, error) { return sampleStorage(ctx, s, "") }
-
-// sampleStorage is SampleStorage whose line says where.
+// sampleStorage samples every bucket's size once and says how many it
+// measured, or that another staas is sampling; on says where.
 func sampleStorage(ctx context.Context, s Sampler, on string) (string, error) {
 	res, err := s.Run(ctx)
 	switch {
@@ -111,7 +106,7 @@ func (w Work) Run(ctx context.Context) []string {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	lines := []string{w.run(ctx, log, step{"delivering queued WHMCS notes", "", func(ctx context.Context) (string, error) { return DeliverNotes(ctx, w.Notes) }})}
+	lines := []string{w.run(ctx, log, step{"delivering queued WHMCS notes", "", func(ctx context.Context) (string, error) { return deliverNotes(ctx, w.Notes) }})}
 	perCluster := make([][]string, len(w.Clusters))
 	var wg sync.WaitGroup
 	for i, c := range w.Clusters {

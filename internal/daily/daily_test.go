@@ -47,12 +47,12 @@ func (f *fakeSampler) Run(context.Context) (usage.SampleResult, error) {
 }
 
 func TestDeliverNotes(t *testing.T) {
-	line, err := DeliverNotes(t.Context(), &fakeNotes{delivered: 3, failed: 1})
+	line, err := deliverNotes(t.Context(), &fakeNotes{delivered: 3, failed: 1})
 	if want := "staas: 3 queued WHMCS note change(s) delivered, 1 failed again and wait for the next try."; err != nil || line != want {
-		t.Errorf("DeliverNotes = %q, %v; want %q", line, err, want)
+		t.Errorf("deliverNotes = %q, %v; want %q", line, err, want)
 	}
 	boom := errors.New("WHMCS unreachable")
-	if _, err := DeliverNotes(t.Context(), &fakeNotes{err: boom}); !errors.Is(err, boom) {
+	if _, err := deliverNotes(t.Context(), &fakeNotes{err: boom}); !errors.Is(err, boom) {
 		t.Errorf("a failed delivery gave %v", err)
 	}
 }
@@ -66,12 +66,12 @@ func TestCollectUsage(t *testing.T) {
 		{usage.Result{LeaseHeldBy: "web2-77-ab12cd34"}, "staas: usage collection is running elsewhere (web2-77-ab12cd34); not run again."},
 	}
 	for _, c := range cases {
-		if line, err := CollectUsage(t.Context(), &fakeCollector{res: c.res}); err != nil || line != c.want {
-			t.Errorf("CollectUsage(%+v) = %q, %v; want %q", c.res, line, err, c.want)
+		if line, err := collectUsage(t.Context(), &fakeCollector{res: c.res}, ""); err != nil || line != c.want {
+			t.Errorf("collectUsage(%+v) = %q, %v; want %q", c.res, line, err, c.want)
 		}
 	}
 	boom := errors.New("gateway down")
-	if _, err := CollectUsage(t.Context(), &fakeCollector{err: boom}); !errors.Is(err, boom) {
+	if _, err := collectUsage(t.Context(), &fakeCollector{err: boom}, ""); !errors.Is(err, boom) {
 		t.Errorf("a failed collection gave %v", err)
 	}
 }
@@ -85,12 +85,12 @@ func TestSampleStorage(t *testing.T) {
 		{usage.SampleResult{LeaseHeldBy: "web2"}, "staas: storage sampling is running elsewhere (web2); not run again."},
 	}
 	for _, c := range cases {
-		if line, err := SampleStorage(t.Context(), &fakeSampler{res: c.res}); err != nil || line != c.want {
-			t.Errorf("SampleStorage(%+v) = %q, %v; want %q", c.res, line, err, c.want)
+		if line, err := sampleStorage(t.Context(), &fakeSampler{res: c.res}, ""); err != nil || line != c.want {
+			t.Errorf("sampleStorage(%+v) = %q, %v; want %q", c.res, line, err, c.want)
 		}
 	}
 	boom := errors.New("gateway down")
-	if _, err := SampleStorage(t.Context(), &fakeSampler{err: boom}); !errors.Is(err, boom) {
+	if _, err := sampleStorage(t.Context(), &fakeSampler{err: boom}, ""); !errors.Is(err, boom) {
 		t.Errorf("a failed sampling gave %v", err)
 	}
 }
