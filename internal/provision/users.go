@@ -17,6 +17,12 @@ func (s *AdminPanel) CreateUser(ctx context.Context, a Actor) (*staas.S3User, er
 	return s.CreateUserOn(ctx, a, "")
 }
 
+// noClusterField is the cluster field's error for a name no cluster has,
+// naming the choices.
+func (s *core) noClusterField(cluster string) error {
+	return fieldsError(FieldErrors{FieldCluster: fmt.Sprintf("There is no cluster named %q: choose one of %s.", clip(cluster, 64), joinAnd(quoted(s.clusters.Names())))})
+}
+
 // CreateUserOn creates the client's S3 user on the named cluster ("" is
 // the default) with the client's WHMCS email, records the mapping with
 // that cluster and adds the guide's note with the first key pair. A
@@ -36,7 +42,7 @@ func (s *AdminPanel) CreateUserOn(ctx context.Context, a Actor, cluster string) 
 	}
 	gw, err := s.clusters.Backend(cluster)
 	if err != nil {
-		return nil, fieldsError(FieldErrors{FieldCluster: fmt.Sprintf("There is no cluster named %q: choose one of %s.", clip(cluster, 64), joinAnd(quoted(s.clusters.Names())))})
+		return nil, s.noClusterField(cluster)
 	}
 	if u, err := s.store.S3User(ctx, a.ClientID, 0); err == nil {
 		return nil, staas.Errorf(staas.ECONFLICT, "This client already has the S3 user %s (%s).", u.UserID, u.Email)
@@ -430,7 +436,7 @@ func (s *AdminPanel) ListUsersOn(ctx context.Context, a Actor, cluster, q string
 	}
 	if cluster != "" {
 		if _, err := s.clusters.Backend(cluster); err != nil {
-			return nil, fieldsError(FieldErrors{"cluster": "Choose one of staas's clusters."})
+			return nil, s.noClusterField(cluster)
 		}
 	}
 	if len(q) > 254 {
