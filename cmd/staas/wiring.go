@@ -15,7 +15,6 @@ import (
 	"staas/internal/config"
 	"staas/internal/daily"
 	"staas/internal/metrics"
-	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
@@ -159,7 +158,7 @@ type lazyUsage struct {
 	name string
 }
 
-func (l lazyUsage) client() (*ostor.Client, error) { return l.reg.Client(l.name) }
+func (l lazyUsage) client() (cluster.Backend, error) { return l.reg.Client(l.name) }
 
 func (l lazyUsage) EachUsageObject(ctx context.Context, fn func(name string) error) error {
 	c, err := l.client()

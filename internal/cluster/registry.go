@@ -33,6 +33,13 @@ var (
 	_ provision.Clusters = (*Registry)(nil)
 )
 
+// Backend is one cluster's client, whatever its kind: what provisioning
+// and usage collection need of it (Ping is the readiness probe).
+type Backend interface {
+	provision.Backend
+	usage.Backend
+}
+
 // Store is where the registry lives (*store.Store).
 type Store interface {
 	Clusters(ctx context.Context) ([]store.Cluster, error)
@@ -64,7 +71,7 @@ type Registry struct {
 	def      string
 
 	mu      sync.Mutex
-	clients map[string]*ostor.Client
+	clients map[string]Backend
 	purgers map[string]*s3data.Client
 }
 
@@ -87,7 +94,7 @@ func New(list []store.Cluster, cfg Config) (*Registry, error) {
 	if cfg.ReadFile == nil {
 		cfg.ReadFile = os.ReadFile
 	}
-	r := &Registry{cfg: cfg, clusters: map[string]store.Cluster{}, clients: map[string]*ostor.Client{}, purgers: map[string]*s3data.Client{}}
+	r := &Registry{cfg: cfg, clusters: map[string]store.Cluster{}, clients: map[string]Backend{}, purgers: map[string]*s3data.Client{}}
 	for _, c := range list {
 		r.clusters[c.Name] = c
 		r.names = append(r.names, c.Name)
@@ -143,9 +150,9 @@ func (r *Registry) row(name string) (string, store.Cluster, error) {
 	return name, c, nil
 }
 
-// Client is Backend as the ostor client itself (usage collection needs
-// more of it than provisioning).
-func (r *Registry) Client(name string) (*ostor.Client, error) {
+// Client is the named cluster's client as both provisioning and usage
+// collection use it, built on first use.
+func (r *Registry) Client(name string) (Backend, error) {
 	name, c, err := r.row(name)
 	if err != nil {
 		return nil, err
