@@ -1,10 +1,13 @@
 package ecs_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +36,7 @@ type fakeECS struct {
 	inflight atomic.Int64
 	maxIn    atomic.Int64
 	delay    time.Duration
+	log      []string // "METHOD path body" of every request but logins
 	// loginFail, when set, answers GET /login instead.
 	loginFail http.HandlerFunc
 }
@@ -99,7 +103,10 @@ func (f *fakeECS) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"user": testUser})
 		return
 	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	f.mu.Lock()
+	f.log = append(f.log, strings.TrimSpace(r.Method+" "+r.URL.Path+" "+string(bytes.TrimSpace(body))))
 	ok := f.tokens[r.Header.Get("X-SDS-AUTH-TOKEN")]
 	h := f.routes[r.Method+" "+r.URL.Path]
 	f.mu.Unlock()
@@ -137,4 +144,11 @@ func (f *fakeECS) client(t testing.TB, mod ...func(*ecs.Config)) *ecs.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// calls is the request log.
+func (f *fakeECS) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.log...)
 }
