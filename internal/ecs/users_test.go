@@ -19,7 +19,6 @@ type userWorld struct {
 	locked bool
 	users  map[string]string // uid → namespace
 	nss    map[string]bool
-	quota  map[string]any
 }
 
 func newUserWorld(t *testing.T) (*fakeECS, *userWorld) {
