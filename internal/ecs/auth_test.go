@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"staas/internal/ecs"
 
 	"staas"
 )
@@ -157,5 +160,46 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		if strings.Contains(s, testPassword) || strings.Contains(s, "TOKEN-") {
 			t.Fatalf("secret in error: %s", s)
 		}
+	}
+}
+
+func TestReloginAfterMaxAge(t *testing.T) {
+	f := newFake(t)
+	now := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	c := f.client(t, func(c *ecs.Config) {
+		c.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	ctx := context.Background()
+	if err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(7 * time.Hour)
+	mu.Unlock()
+	if err := c.Ping(ctx); err != nil || f.logins.Load() != 1 {
+		t.Fatalf("logins = %d, %v", f.logins.Load(), err)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour) // past X-SDS-AUTH-MAX-AGE (8h)
+	mu.Unlock()
+	before := f.requests.Load()
+	if err := c.Ping(ctx); err != nil || f.logins.Load() != 2 {
+		t.Fatalf("logins = %d, %v", f.logins.Load(), err)
+	}
+	if n := f.requests.Load() - before; n != 2 {
+		t.Fatalf("%d requests, want login and whoami", n)
+	}
+}
+
+func TestWrongPassword(t *testing.T) {
+	f := newFake(t)
+	c := f.client(t, func(c *ecs.Config) { c.Password = "wrong-" + testPassword })
+	err := c.Ping(context.Background())
+	if staas.ErrorCode(err) != staas.EUNAUTHORIZED || strings.Contains(staas.ErrorDetail(err), testPassword) {
+		t.Fatal(err)
+	}
+	if _, err := ecs.New(ecs.Config{Endpoint: "ftp://x", Username: "u", Password: "p"}); staas.ErrorCode(err) != staas.EINVALID {
+		t.Fatal(err)
 	}
 }
