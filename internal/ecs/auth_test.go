@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"staas/internal/ecs"
-
 	"staas"
+	"staas/internal/ecs"
 )
 
 func TestTokenReuse(t *testing.T) {
