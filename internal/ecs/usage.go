@@ -47,21 +47,44 @@ func (c *Client) CheckUsageObjectName(name string) error {
 
 // upToDate is the earliest uptodate_till of staas's namespaces: the time
 // up to which every one's billing data is consistent. ok is false when
-// staas has no namespace.
+// staas has no namespace. Several namespaces are read with one bulk
+// POST; a cluster that refuses it is asked one namespace at a time.
 func (c *Client) upToDate(ctx context.Context) (time.Time, bool, error) {
 	nss, err := c.namespaces(ctx)
 	if err != nil || len(nss) == 0 {
 		return time.Time{}, false, err
 	}
-	var min time.Time
-	for _, ns := range nss {
-		info, err := c.namespaceInfo(ctx, ns, "GB", false)
-		if err != nil {
+	var infos []NamespaceBillingInfo
+	if len(nss) > 1 {
+		bulk, err := c.NamespacesBillingInfo(ctx, nss, "GB", false)
+		switch staas.ErrorCode(err) {
+		case "":
+			if len(bulk) == len(nss) {
+				infos = bulk
+			}
+		case staas.EINVALID, staas.ENOTFOUND, staas.EINTERNAL:
+			c.log.Debug("ecs: bulk namespace billing refused, asking one namespace at a time", "err", err)
+		default:
 			return time.Time{}, false, err
 		}
+	}
+	if infos == nil {
+		for _, ns := range nss {
+			info, err := c.namespaceInfo(ctx, ns, "GB", false)
+			if err != nil {
+				return time.Time{}, false, err
+			}
+			infos = append(infos, *info)
+		}
+	}
+	var min time.Time
+	for _, info := range infos {
 		t := info.UptodateTill
 		if t.IsZero() {
 			t = info.SampleTime
+		}
+		if t.IsZero() {
+			return time.Time{}, false, nil
 		}
 		if min.IsZero() || t.Before(min) {
 			min = t

@@ -158,3 +158,52 @@ func TestBucketsSizesFallBackToKB(t *testing.T) {
 		t.Fatalf("%d billing calls", units.Load())
 	}
 }
+
+func perUserUsageFake(t *testing.T, bulk bool) (*fakeECS, *ecs.Client) {
+	f := newFake(t)
+	a, b := ecs.NamespaceFor("a@example.com"), ecs.NamespaceFor("b@example.com")
+	tills := map[string]string{a: "2026-12-06T04:10:00Z", b: "2026-12-06T02:05:00Z"}
+	f.route("GET /object/namespaces", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"namespace": []map[string]any{{"name": a}, {"name": "s3"}, {"name": b}}})
+	})
+	if bulk {
+		f.route("POST /object/billing/namespace/info", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, map[string]any{"namespace_billing_info": []map[string]any{
+				{"namespace": a, "uptodate_till": tills[a]}, {"namespace": b, "uptodate_till": tills[b]}}})
+		})
+	}
+	for ns, till := range tills {
+		f.route("GET /object/billing/namespace/"+ns+"/info", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, map[string]any{"namespace": ns, "uptodate_till": till})
+		})
+	}
+	c := f.client(t, func(c *ecs.Config) {
+		c.Now = func() time.Time { return time.Date(2026, 12, 6, 5, 42, 0, 0, time.UTC) }
+		c.UsageLookback = 4 * time.Hour
+	})
+	return f, c
+}
+
+func TestWindowsPerUserNamespacesBulkAndFallback(t *testing.T) {
+	for _, bulk := range []bool{true, false} {
+		f, c := perUserUsageFake(t, bulk)
+		var names []string
+		if err := c.EachUsageObject(context.Background(), func(n string) error { names = append(names, n); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		// The laggard namespace is consistent to 02:05: of the windows from 01:00 only 01:00-02:00 ends by then.
+		want := "s3-usage-ecs-2026-12-06T01:00:00.000Z-3600"
+		if len(names) != 1 || names[0] != want {
+			t.Fatalf("bulk=%v: %v", bulk, names)
+		}
+		gets := 0
+		for _, call := range f.calls() {
+			if strings.HasPrefix(call, "GET /object/billing/namespace/") {
+				gets++
+			}
+		}
+		if bulk && gets != 0 || !bulk && gets != 2 {
+			t.Fatalf("bulk=%v: %d single namespace reads", bulk, gets)
+		}
+	}
+}
