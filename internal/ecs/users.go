@@ -203,10 +203,13 @@ func (c *Client) Users(ctx context.Context) ([]staas.StorageUser, error) {
 	// Lock states, as many at once as the client allows.
 	errs := make([]error, len(out))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, c.cfg.Concurrency)
 	for i := range out {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func(i int) {
 			defer wg.Done()
+			defer func() { <-slots }()
 			var lock lockInfo
 			errs[i] = c.do(ctx, "GET", "/object/users/lock/"+esc(out[i].ID), nil, nil, &lock)
 			out[i].State = state(bool(lock.IsLocked))
