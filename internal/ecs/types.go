@@ -1,0 +1,104 @@
+package ecs
+
+// Wire types of the management API. JSON answers are unwrapped objects;
+// XML answers carry a root element, which xml.Unmarshal does not check.
+
+type loggedIn struct {
+	User string `json:"user" xml:"user"`
+}
+
+type userEntry struct {
+	UserID    string `json:"userid" xml:"userid"`
+	Namespace string `json:"namespace" xml:"namespace"`
+}
+
+type userList struct {
+	Users      []userEntry `json:"blobuser" xml:"blobuser"`
+	NextMarker string      `json:"NextMarker" xml:"NextMarker"`
+}
+
+type tag struct {
+	Name  string `json:"name" xml:"name"`
+	Value string `json:"value" xml:"value"`
+}
+
+type userInfo struct {
+	Name      string   `json:"name" xml:"name"`
+	Namespace string   `json:"namespace" xml:"namespace"`
+	Locked    flexBool `json:"locked" xml:"locked"`
+	Created   string   `json:"created" xml:"created"`
+	Tags      []tag    `json:"tag" xml:"tag"`
+}
+
+type lockInfo struct {
+	User     string   `json:"user_name" xml:"user_name"`
+	IsLocked flexBool `json:"isLocked" xml:"isLocked"`
+}
+
+type secretKeys struct {
+	Key1       string   `json:"secret_key_1" xml:"secret_key_1"`
+	Key1Exist  flexBool `json:"secret_key_1_exist" xml:"secret_key_1_exist"`
+	Key1Time   string   `json:"key_timestamp_1" xml:"key_timestamp_1"`
+	Key1Expiry string   `json:"key_expiry_timestamp_1" xml:"key_expiry_timestamp_1"`
+	Key2       string   `json:"secret_key_2" xml:"secret_key_2"`
+	Key2Exist  flexBool `json:"secret_key_2_exist" xml:"secret_key_2_exist"`
+	Key2Time   string   `json:"key_timestamp_2" xml:"key_timestamp_2"`
+	Key2Expiry string   `json:"key_expiry_timestamp_2" xml:"key_expiry_timestamp_2"`
+}
+
+// existing are the secrets of the slots that hold a key.
+func (k *secretKeys) existing() []string {
+	var out []string
+	if bool(k.Key1Exist) || k.Key1 != "" {
+		out = append(out, k.Key1)
+	}
+	if bool(k.Key2Exist) || k.Key2 != "" {
+		out = append(out, k.Key2)
+	}
+	return out
+}
+
+type newKey struct {
+	SecretKey    string `json:"secret_key" xml:"secret_key"`
+	KeyTimestamp string `json:"key_timestamp" xml:"key_timestamp"`
+	KeyExpiry    string `json:"key_expiry_timestamp" xml:"key_expiry_timestamp"`
+}
+
+type objectBucket struct {
+	Name      string `json:"name" xml:"name"`
+	ID        string `json:"id" xml:"id"`
+	Owner     string `json:"owner" xml:"owner"`
+	Namespace string `json:"namespace" xml:"namespace"`
+	Created   string `json:"created" xml:"created"`
+	Vpool     string `json:"vpool" xml:"vpool"`
+}
+
+type bucketList struct {
+	Buckets    []objectBucket `json:"object_bucket" xml:"object_bucket"`
+	NextMarker string         `json:"NextMarker" xml:"NextMarker"`
+	Filter     string         `json:"Filter" xml:"Filter"`
+}
+
+type quotaDetails struct {
+	BucketName       string  `json:"bucketname" xml:"bucketname"`
+	Namespace        string  `json:"namespace" xml:"namespace"`
+	BlockSize        flexInt `json:"blockSize" xml:"blockSize"`
+	NotificationSize flexInt `json:"notificationSize" xml:"notificationSize"`
+}
+
+type namespaceEntry struct {
+	Name string `json:"name" xml:"name"`
+	ID   string `json:"id" xml:"id"`
+}
+
+type namespaceList struct {
+	Namespaces []namespaceEntry `json:"namespace" xml:"namespace"`
+	NextMarker string           `json:"NextMarker" xml:"NextMarker"`
+}
+
+type vpoolList struct {
+	Vpools []struct {
+		Name string `json:"name" xml:"name"`
+		ID   string `json:"id" xml:"id"`
+	} `json:"data_service_vpool" xml:"data_service_vpool"`
+}
