@@ -114,3 +114,5 @@ func mustOK(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
