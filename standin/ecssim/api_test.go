@@ -193,6 +193,6 @@ func TestBucketsCreateListInfoQuotaDeactivate(t *testing.T) {
 	e.json("DELETE", "/object/bucket/a/quota?namespace=ns", "", 200)
 	mustOK(t, e.s.PutObject("ns", "a", 10))
 	e.errCode("POST", "/object/bucket/a/deactivate?namespace=ns", "", 400, "1008")
-	e.json("POST", "/object/bucket/a/deactivate?namespace=ns&emptyBucket=true", "", 200)
+	e.json("POST", "/object/bucket/a/deactivate?namespace=ns&emptyBucket=true", "", 202)
 	e.errCode("GET", "/object/bucket/a/info?namespace=ns", "", 404, "1019")
 }

@@ -216,3 +216,13 @@ func TestDemoSeedsTraffic(t *testing.T) {
 		t.Errorf("demo buckets %v", b)
 	}
 }
+
+// A .json suffix chooses JSON, as some clients of the bulk billing call do.
+func TestJSONSuffixChoosesJSON(t *testing.T) {
+	e := newEnv(t, Options{})
+	mustOK(t, e.s.CreateNamespace("ns"))
+	a := e.do("POST", "/object/billing/namespace/info.json", "xml", `{"id":["ns"]}`)
+	if a.status != 200 || !strings.HasPrefix(a.body, `{"namespace_billing_info":[{"namespace":"ns"`) {
+		t.Errorf("%d %s", a.status, a.body)
+	}
+}

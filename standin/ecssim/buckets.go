@@ -174,6 +174,11 @@ func (s *Server) routeBuckets(r *http.Request, seg []string) (*result, error) {
 				return nil, &apiError{status: 400, code: 1008, desc: "Invalid parameter", details: fmt.Sprintf("bucket %s is not empty (%d objects)", b.name, objects)}
 			}
 			delete(s.buckets, bucketKey(b.ns, b.name))
+			if q.Get("emptyBucket") == "true" {
+				// ECS empties the bucket in the background; here it is
+				// gone at once, but the answer says accepted.
+				return &result{status: http.StatusAccepted}, nil
+			}
 			return &result{status: 200}, nil
 		case seg[1] == "quota":
 			switch m {

@@ -27,6 +27,9 @@ type Faults struct {
 	RefuseNext   int
 	RefuseRate   float64
 	RefusePrefix string
+	// MaxInFlight, if positive, answers 503 (code 6000) to a request that
+	// arrives while that many are being served, as a loaded ECS does.
+	MaxInFlight int
 }
 
 // SetFaults replaces the fault settings; the zero Faults turns them off.

@@ -69,3 +69,24 @@ func TestNewRefusesBadRates(t *testing.T) {
 		t.Error("rate 2 accepted")
 	}
 }
+
+func TestFaultMaxInFlightAnswers503(t *testing.T) {
+	e := newEnv(t, Options{Faults: Faults{MaxInFlight: 1, Latency: 200 * time.Millisecond}})
+	done := make(chan int)
+	go func() {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/object/namespaces", nil)
+		req.Header.Set("X-SDS-AUTH-TOKEN", e.tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	time.Sleep(50 * time.Millisecond)
+	e.errCode("GET", "/object/namespaces", "", 503, "6000")
+	if st := <-done; st != 200 {
+		t.Errorf("first request %d", st)
+	}
+}

@@ -71,6 +71,7 @@ type Server struct {
 	rng      *mrand.Rand
 	logins   int
 	requests map[string]int
+	inFlight int
 }
 
 // New builds a simulator.
@@ -195,11 +196,21 @@ func randomHex(n int) string {
 
 // ServeHTTP applies faults, authenticates and routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = suffixFormat(r)
 	s.mu.Lock()
 	s.requests[r.URL.Path]++
 	fate := s.decideFault(r.URL.Path)
+	if max := s.faults.MaxInFlight; max > 0 && s.inFlight >= max && fate == faultNone {
+		fate = faultUnavailable
+	}
+	s.inFlight++
 	lat := s.faults.Latency
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	if lat > 0 {
 		select {
 		case <-time.After(lat):
@@ -224,6 +235,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serve(w, r)
+}
+
+// suffixFormat turns a path ending in .json or .xml, which ECS accepts as
+// a choice of format, into the bare path and an Accept header.
+func suffixFormat(r *http.Request) *http.Request {
+	for suffix, mt := range map[string]string{".json": "application/json", ".xml": "application/xml"} {
+		if p, ok := strings.CutSuffix(r.URL.Path, suffix); ok && p != "" {
+			r = r.Clone(r.Context())
+			r.URL.Path = p
+			r.URL.RawPath = ""
+			r.Header.Set("Accept", mt)
+			return r
+		}
+	}
+	return r
 }
 
 func dropConn(w http.ResponseWriter) {
