@@ -57,13 +57,13 @@ func TestJSONIsUnwrappedAndXMLHasRoot(t *testing.T) {
 		t.Errorf("XML: %d %s", a.status, a.body)
 	}
 	m := e.json("GET", "/object/bucket/b/info?namespace=ns", "", 200)
-	if m["name"] != "b" || m["blockSize"] != "-1" {
+	if m["name"] != "b" || m["block_size"] != "-1" || m["owner"] != "root" {
 		t.Errorf("JSON: %v", m)
 	}
 	e2 := newEnv(t, Options{StringNumbers: Bool(false)})
 	mustOK(t, e2.s.CreateNamespace("ns"))
 	mustOK(t, e2.s.CreateBucket("ns", "b", "root"))
-	if m := e2.json("GET", "/object/bucket/b/info?namespace=ns", "", 200); m["blockSize"] != float64(-1) {
+	if m := e2.json("GET", "/object/bucket/b/info?namespace=ns", "", 200); m["block_size"] != float64(-1) {
 		t.Errorf("StringNumbers false: %v", m)
 	}
 	a = e.do("GET", "/object/bucket/none/info?namespace=ns", "xml", "")
@@ -95,16 +95,16 @@ func TestUsersCreateListInfoLockTagsDeactivate(t *testing.T) {
 	if info["namespace"] != "ns" || info["locked"] != false {
 		t.Errorf("info %v", info)
 	}
-	if tags := info["tags"].([]any); len(tags) != 1 || tags[0].(map[string]any)["value"] != "gold" {
+	if tags := info["tag"].([]any); len(tags) != 1 || tags[0].(map[string]any)["value"] != "gold" {
 		t.Errorf("tags %v", info)
 	}
 	e.json("PUT", "/object/users/lock", `{"user":"alice","namespace":"ns","isLocked":true}`, 200)
-	if l := e.json("GET", "/object/users/lock/alice", "", 200); l["isLocked"] != true {
+	if l := e.json("GET", "/object/users/lock/alice", "", 200); l["isLocked"] != true || l["user_name"] != "alice" {
 		t.Errorf("lock %v", l)
 	}
 	e.errCode("PUT", "/object/users/lock", `{"user":"alice"}`, 400, "1004")
 	e.json("POST", "/object/users/alice/tags", `{"tags":[{"name":"x","value":"y"}]}`, 200)
-	if tg := e.json("GET", "/object/users/alice/tags", "", 200); len(tg["tags"].([]any)) != 2 {
+	if tg := e.json("GET", "/object/users/alice/tags", "", 200); len(tg["tags"].([]any)) != 2 || tg["user_name"] != "alice" {
 		t.Errorf("tags after add %v", tg)
 	}
 	e.json("POST", "/object/user-secret-keys/alice", `{"namespace":"ns"}`, 200)
@@ -182,6 +182,9 @@ func TestBucketsCreateListInfoQuotaDeactivate(t *testing.T) {
 	q := e.json("GET", "/object/bucket/a/quota?namespace=ns", "", 200)
 	if q["blockSize"] != "5" || q["notificationSize"] != "4" || q["bucketname"] != "a" {
 		t.Errorf("quota %v", q)
+	}
+	if info := e.json("GET", "/object/bucket/a/info?namespace=ns", "", 200); info["block_size"] != "5" || info["notification_size"] != "4" {
+		t.Errorf("bucket info after quota %v", info)
 	}
 	e.errCode("PUT", "/object/bucket/a/quota", `{"blockSize":-1,"notificationSize":-1,"namespace":"ns"}`, 400, "1013")
 	if a := e.do("PUT", "/object/bucket/a/quota", "xml", `<bucket_quota_param><blockSize>7</blockSize><notificationSize>-1</notificationSize><namespace>ns</namespace></bucket_quota_param>`); a.status != 200 {

@@ -63,11 +63,16 @@ func (b *bucket) totals(until time.Time, inclusive bool) (size, objects, deleted
 }
 
 func (s *Server) bucketDoc(b *bucket) obj {
+	// The order of the 4.1 specification; bucket info writes the quota
+	// in snake case, unlike the quota calls.
 	return obj{
-		{"name", b.name}, {"id", bucketKey(b.ns, b.name)}, {"namespace", b.ns}, {"owner", b.owner},
-		{"vpool", VpoolID}, {"created", fmtTime(b.created)}, {"locked", false},
-		{"blockSize", b.blockSize}, {"notificationSize", b.notifySize},
+		{"name", b.name}, {"id", bucketKey(b.ns, b.name)}, {"created", fmtTime(b.created)},
+		{"softquota", "-1"}, {"fs_access_enabled", false}, {"locked", false},
+		{"vpool", VpoolID}, {"namespace", b.ns}, {"owner", b.owner},
+		{"is_encryption_enabled", "false"},
+		{"block_size", b.blockSize}, {"notification_size", b.notifySize}, {"api_type", "S3"},
 		{"TagSet", wrapped{item: "Tag", items: tagKV(b.tags)}},
+		{"is_empty_bucket_in_progress", false}, {"versioning_status", ""},
 	}
 }
 

@@ -213,7 +213,7 @@ func quotaParams(b body, refuseBothUndefined bool) (int64, int64, error) {
 func (s *Server) userDoc(u *user) obj {
 	return obj{
 		{"namespace", u.ns}, {"name", u.uid}, {"locked", u.locked}, {"created", u.created.Format("Mon Jan 02 15:04:05 MST 2006")},
-		{"tags", wrapped{item: "tag", items: tagObjs(u.tags)}},
+		{"tag", list(tagObjs(u.tags))},
 	}
 }
 
@@ -304,7 +304,7 @@ func (s *Server) routeUsers(r *http.Request, seg []string) (*result, error) {
 		if u == nil {
 			return nil, notFound("user " + seg[1])
 		}
-		return okDoc("user_lock", obj{{"user", u.uid}, {"isLocked", u.locked}}), nil
+		return okDoc("user_lock", obj{{"user_name", u.uid}, {"isLocked", u.locked}}), nil
 	case len(seg) == 1 && seg[0] == "deactivate" && m == "POST":
 		b, err := readBody(r)
 		if err != nil {
@@ -331,7 +331,7 @@ func (s *Server) routeUsers(r *http.Request, seg []string) (*result, error) {
 			return nil, notFound("user " + seg[0])
 		}
 		if m == "GET" {
-			return okDoc("user_tags", obj{{"tags", wrapped{item: "tag", items: tagObjs(u.tags)}}}), nil
+			return okDoc("user_tags", obj{{"user_name", u.uid}, {"tags", list(tagObjs(u.tags))}}), nil
 		}
 		b, err := readBody(r)
 		if err != nil {
