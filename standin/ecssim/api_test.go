@@ -142,7 +142,15 @@ func TestSecretKeysTwoSlotsAndGrace(t *testing.T) {
 	if g["secret_key_1"] != "third" || g["secret_key_2_exist"] != false {
 		t.Errorf("zero grace %v", g)
 	}
+	if g["secret_key_1_id"] == "" {
+		t.Errorf("no key id %v", g)
+	}
 	e.json("POST", "/object/user-secret-keys/u/deactivate", `{"secret_key":"third","namespace":"ns"}`, 200)
+	k4 := e.json("POST", "/object/user-secret-keys/u", `{"namespace":"ns"}`, 200)
+	e.json("POST", "/object/user-secret-keys/u/deactivate", `{"secret_key_id":"`+k4["secret_key_id"].(string)+`"}`, 200)
+	if g := e.json("GET", "/object/user-secret-keys/u", "", 200); g["secret_key_1_exist"] != false || g["secret_key_2_exist"] != false {
+		t.Errorf("after deactivating by id %v", g)
+	}
 	e.errCode("POST", "/object/user-secret-keys/u/deactivate", `{"secret_key":"third"}`, 404, "1019")
 	e.errCode("POST", "/object/user-secret-keys/u/deactivate", `{}`, 400, "1004")
 	e.errCode("POST", "/object/user-secret-keys/nobody", `{}`, 404, "1019")

@@ -30,6 +30,7 @@ type user struct {
 }
 
 type secretKey struct {
+	id     string
 	secret string
 	ts     time.Time
 	expiry time.Time // zero: does not expire
@@ -411,12 +412,13 @@ func (s *Server) routeKeys(r *http.Request, seg []string) (*result, error) {
 	m := r.Method
 	switch {
 	case len(seg) <= 2 && m == "GET":
-		doc := obj{}
+		// The order of the 4.1 specification; the ids come last.
+		doc, ids := obj{}, obj{}
 		for i, k := range u.keys {
 			n := strconv.Itoa(i + 1)
-			secret, ts, exp := "", "", ""
+			secret, ts, exp, id := "", "", "", ""
 			if k != nil {
-				secret, ts = k.secret, fmtTime(k.ts)
+				secret, ts, id = k.secret, fmtTime(k.ts), k.id
 				if !k.expiry.IsZero() {
 					exp = fmtTime(k.expiry)
 				}
@@ -424,9 +426,10 @@ func (s *Server) routeKeys(r *http.Request, seg []string) (*result, error) {
 			if s.opt.HideSecretKey {
 				secret = ""
 			}
-			doc = append(doc, kv{"secret_key_" + n, secret}, kv{"key_timestamp_" + n, ts}, kv{"key_expiry_timestamp_" + n, exp}, kv{"secret_key_" + n + "_exist", k != nil})
+			doc = append(doc, kv{"secret_key_" + n, secret}, kv{"secret_key_" + n + "_exist", k != nil}, kv{"key_timestamp_" + n, ts}, kv{"key_expiry_timestamp_" + n, exp})
+			ids = append(ids, kv{"secret_key_" + n + "_id", id})
 		}
-		return okDoc("user_secret_keys", doc), nil
+		return okDoc("user_secret_keys", append(doc, ids...)), nil
 	case len(seg) == 1 && m == "POST":
 		b, err := readBody(r)
 		if err != nil {
@@ -460,20 +463,21 @@ func (s *Server) routeKeys(r *http.Request, seg []string) (*result, error) {
 			}
 		}
 		s.liveKeys(u)
-		k := &secretKey{secret: secret, ts: now}
+		k := &secretKey{id: "sk-" + randomHex(8), secret: secret, ts: now}
 		u.keys[slot] = k
-		return okDoc("user_secret_key", obj{{"secret_key", secret}, {"key_timestamp", fmtTime(now)}, {"key_expiry_timestamp", ""}}), nil
+		return okDoc("user_secret_key", obj{{"secret_key", secret}, {"key_timestamp", fmtTime(now)}, {"key_expiry_timestamp", ""}, {"secret_key_id", k.id}}), nil
 	case len(seg) == 2 && seg[1] == "deactivate" && m == "POST":
 		b, err := readBody(r)
 		if err != nil {
 			return nil, err
 		}
-		secret, err := b.need("secret_key")
-		if err != nil {
-			return nil, err
+		secret, _ := b.str("secret_key")
+		id, _ := b.str("secret_key_id")
+		if secret == "" && id == "" {
+			return nil, missingParam("secret_key")
 		}
 		for i, k := range u.keys {
-			if k != nil && k.secret == secret {
+			if k != nil && (secret != "" && k.secret == secret || id != "" && k.id == id) {
 				u.keys[i] = nil
 				return &result{status: 200, root: ""}, nil
 			}
