@@ -65,7 +65,7 @@ func TestTokenCapRefusesTheNextLogin(t *testing.T) {
 	b := make([]byte, 1024)
 	n, _ := resp.Body.Read(b)
 	resp.Body.Close()
-	if resp.StatusCode != 401 || !strings.Contains(string(b[:n]), "Max number of tokens exceeded for this user") || !strings.Contains(string(b[:n]), `"code":"4000"`) {
+	if resp.StatusCode != 401 || !strings.Contains(string(b[:n]), "Max number of tokens exceeded for this user") || !strings.Contains(string(b[:n]), `"code":4000,`) {
 		t.Errorf("fourth token: %d %s", resp.StatusCode, b[:n])
 	}
 	// Logging out frees a place.

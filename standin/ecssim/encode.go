@@ -21,6 +21,10 @@ type kv struct {
 	v any // string, int64, float64, bool, obj, list, tagList, nil
 }
 
+// plainInt is a number JSON always writes bare, whatever StringNumbers
+// says: error codes are numbers in every ECS answer seen.
+type plainInt int64
+
 // list repeats its key: JSON "k":[…], XML <k>…</k><k>…</k>.
 type list []any
 
@@ -82,7 +86,7 @@ func writeError(w http.ResponseWriter, r *http.Request, strNum bool, err error) 
 		e = &apiError{status: 500, code: 7000, desc: "An error occurred in the API Service", details: err.Error()}
 	}
 	writeResult(w, r, strNum, &result{status: e.status, root: "error", doc: obj{
-		{"code", int64(e.code)}, {"description", e.desc}, {"details", e.details}, {"retryable", e.retryable},
+		{"code", plainInt(e.code)}, {"description", e.desc}, {"details", e.details}, {"retryable", e.retryable},
 	}})
 }
 
@@ -122,6 +126,8 @@ func encodeJSON(b *bytes.Buffer, v any, strNum bool) {
 		encodeJSONArray(b, v, strNum)
 	case wrapped:
 		encodeJSONArray(b, v.items, strNum)
+	case plainInt:
+		b.WriteString(strconv.FormatInt(int64(v), 10))
 	case int64:
 		s := strconv.FormatInt(v, 10)
 		if strNum {
@@ -186,6 +192,8 @@ func encodeXMLElem(b *bytes.Buffer, name string, v any) {
 		}
 	case int64:
 		inner.WriteString(strconv.FormatInt(v, 10))
+	case plainInt:
+		inner.WriteString(strconv.FormatInt(int64(v), 10))
 	case float64:
 		inner.WriteString(formatDouble(v))
 	case bool:

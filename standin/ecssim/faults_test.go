@@ -11,8 +11,11 @@ func TestFaultRefusalAnswers500Code6401(t *testing.T) {
 	mustOK(t, e.s.CreateNamespace("ns"))
 	e.s.SetFaults(Faults{RefusePrefix: "/object/billing"})
 	m := e.json("GET", "/object/billing/namespace/ns/info", "", 500)
-	if m["code"] != "6401" || m["description"] != "Insufficient permissions" || m["retryable"] != false {
+	if m["code"] != float64(6401) || m["description"] != "Insufficient permissions" || m["retryable"] != false {
 		t.Errorf("refusal %v", m)
+	}
+	if a := e.do("GET", "/object/billing/namespace/ns/info", "json", ""); a.body != `{"code":6401,"description":"Insufficient permissions","details":"","retryable":false}` {
+		t.Errorf("refusal body %s", a.body)
 	}
 	e.json("GET", "/object/namespaces", "", 200) // other paths answer
 	e.s.SetFaults(Faults{RefuseNext: 1})

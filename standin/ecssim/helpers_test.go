@@ -2,6 +2,7 @@ package ecssim
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -102,7 +103,7 @@ func (e *env) json(method, path, reqBody string, wantStatus int) map[string]any 
 func (e *env) errCode(method, path, reqBody string, status int, code string) map[string]any {
 	e.t.Helper()
 	m := e.json(method, path, reqBody, status)
-	if m["code"] != code {
+	if fmt.Sprint(m["code"]) != code {
 		e.t.Errorf("%s %s: code %v, want %s (%v)", method, path, m["code"], code, m)
 	}
 	return m
