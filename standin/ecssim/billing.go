@@ -132,13 +132,15 @@ func (s *Server) bucketSampleDoc(b *bucket, w window, unit string, div float64) 
 		kv{"TagSet", wrapped{item: "Tag", items: tagKV(b.tags)}})
 }
 
+// aggDoc writes a sample's counters: bytes_delta, ingress and egress are
+// whole bytes (int64 in the 4.1 specification), total_size is in the unit.
 func aggDoc(a agg, unit string, div float64, up time.Time) obj {
 	return obj{
 		{"uptodate_till", fmtTime(up)},
 		{"objects_created", a.created}, {"objects_deleted", a.deleted},
-		{"bytes_delta", float64(a.delta) / div},
+		{"bytes_delta", a.delta},
 		{"total_size", float64(a.size) / div}, {"total_size_unit", unit}, {"total_objects", a.objects},
-		{"ingress", float64(a.ingress) / div}, {"egress", float64(a.egress) / div},
+		{"ingress", a.ingress}, {"egress", a.egress},
 	}
 }
 

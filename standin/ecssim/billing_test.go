@@ -154,24 +154,24 @@ func TestSampleWindowsAggregateFiveMinuteTraffic(t *testing.T) {
 		return e.json("GET", "/object/billing/buckets/ns/b/sample?sizeunit=BYTE&start_time=2026-01-01T"+from+"&end_time=2026-01-01T"+to, "", 200)
 	}
 	m := get("10:00", "10:05")
-	if m["ingress"] != "1.0" || m["egress"] != "7.0" || m["objects_created"] != "1" || m["bytes_delta"] != "1.0" ||
+	if m["ingress"] != "1" || m["egress"] != "7" || m["objects_created"] != "1" || m["bytes_delta"] != "1" ||
 		m["total_size"] != "101.0" || m["total_objects"] != "3" || m["sample_start_time"] != "2026-01-01T10:00Z" || m["uptodate_till"] != "2026-01-01T10:50:00Z" {
 		t.Errorf("[10:00,10:05) %v", m)
 	}
 	m = get("10:00", "11:00")
-	if m["ingress"] != "1.0" || m["objects_created"] != "1" || m["objects_deleted"] != "1" || m["bytes_delta"] != "-49.0" || m["total_size"] != "51.0" || m["total_objects"] != "2" {
+	if m["ingress"] != "1" || m["objects_created"] != "1" || m["objects_deleted"] != "1" || m["bytes_delta"] != "-49" || m["total_size"] != "51.0" || m["total_objects"] != "2" {
 		t.Errorf("[10:00,11:00) %v", m)
 	}
 	m = get("10:05", "10:10")
-	if m["ingress"] != "0.0" || m["objects_deleted"] != "1" {
+	if m["ingress"] != "0" || m["objects_deleted"] != "1" {
 		t.Errorf("[10:05,10:10) %v", m)
 	}
 	m = get("09:55", "10:00") // end exclusive
-	if m["ingress"] != "0.0" || m["total_size"] != "100.0" {
+	if m["ingress"] != "0" || m["total_size"] != "100.0" {
 		t.Errorf("[09:55,10:00) %v", m)
 	}
 	ns := e.json("GET", "/object/billing/namespace/ns/sample?sizeunit=BYTE&include_bucket_detail=true&start_time=2026-01-01T10:00&end_time=2026-01-01T11:00", "", 200)
-	if ns["ingress"] != "1.0" || len(ns["bucket_billing_sample"].([]any)) != 1 {
+	if ns["ingress"] != "1" || len(ns["bucket_billing_sample"].([]any)) != 1 {
 		t.Errorf("namespace sample %v", ns)
 	}
 	for _, bad := range []string{"start_time=2026-01-01T10:03&end_time=2026-01-01T10:10", "start_time=2026-01-01T10:00&end_time=2026-01-01T10:00",
@@ -189,11 +189,11 @@ func TestUptodateLagHidesRecentTraffic(t *testing.T) {
 	mustOK(t, e.s.PutObject("ns", "b", 1)) // 10:03
 	url := "/object/billing/buckets/ns/b/sample?sizeunit=BYTE&start_time=2026-01-01T10:00&end_time=2026-01-01T10:05"
 	e.s.Advance(14 * time.Minute) // 10:17: up to date till 10:00
-	if m := e.json("GET", url, "", 200); m["ingress"] != "0.0" || m["uptodate_till"] != "2026-01-01T10:00:00Z" {
+	if m := e.json("GET", url, "", 200); m["ingress"] != "0" || m["uptodate_till"] != "2026-01-01T10:00:00Z" {
 		t.Errorf("before the lag passes %v", m)
 	}
 	e.s.Advance(3 * time.Minute) // 10:20: up to date till 10:05
-	if m := e.json("GET", url, "", 200); m["ingress"] != "1.0" || m["uptodate_till"] != "2026-01-01T10:05:00Z" {
+	if m := e.json("GET", url, "", 200); m["ingress"] != "1" || m["uptodate_till"] != "2026-01-01T10:05:00Z" {
 		t.Errorf("after %v", m)
 	}
 	if got := e.s.UptodateTill(); !got.Equal(time.Date(2026, 1, 1, 10, 5, 0, 0, time.UTC)) {
@@ -208,7 +208,7 @@ func TestDemoSeedsTraffic(t *testing.T) {
 		t.Fatalf("demo namespaces %v", l)
 	}
 	m := e.json("GET", "/object/billing/namespace/acme/sample?start_time=2026-01-01T00:00&end_time=2026-01-01T09:00&sizeunit=MB", "", 200)
-	if m["ingress"] == "0.0" || m["objects_created"] == "0" {
+	if m["ingress"] == "0" || m["objects_created"] == "0" {
 		t.Errorf("demo traffic %v", m)
 	}
 	b := e.json("GET", "/object/bucket?namespace=acme", "", 200)
