@@ -289,6 +289,44 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 			root = "namespace_billing_info"
 		}
 		return okDoc(root, obj{{"namespace_billing_info", l}}), nil
+	case len(seg) == 3 && seg[0] == "buckets" && seg[2] == "sample" && m == "POST":
+		if err := nsOf(seg[1]); err != nil {
+			return nil, err
+		}
+		w, err := sampleWindow(q)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := idList(r)
+		if err != nil {
+			return nil, err
+		}
+		l := list{}
+		for _, id := range ids {
+			b, err := s.findBucket(seg[1], id)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, s.bucketSampleDoc(b, w, unit, div))
+		}
+		return okDoc("bucket_billing_samples", obj{{"bucket_billing_sample_info", l}}), nil
+	case len(seg) == 2 && seg[0] == "namespace" && seg[1] == "sample" && m == "POST":
+		w, err := sampleWindow(q)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := idList(r)
+		if err != nil {
+			return nil, err
+		}
+		l := list{}
+		for _, id := range ids {
+			if err := nsOf(id); err != nil {
+				return nil, err
+			}
+			l = append(l, s.nsSampleDoc(id, w, url.Values{}, unit, div))
+		}
+		return okDoc("namespace_billing_samples", obj{{"namespace_billing_sample_info", l}}), nil
 	case len(seg) == 3 && seg[0] == "namespace" && seg[2] == "sample" && m == "GET":
 		if err := nsOf(seg[1]); err != nil {
 			return nil, err
@@ -297,33 +335,37 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
-		all := s.nsBuckets(seg[1])
-		var tot agg
-		for _, b := range all {
-			a := s.sample(b, w)
-			tot.created += a.created
-			tot.deleted += a.deleted
-			tot.delta += a.delta
-			tot.ingress += a.ingress
-			tot.egress += a.egress
-			tot.size += a.size
-			tot.objects += a.objects
-		}
-		doc := obj{{"namespace", seg[1]}}
-		doc = append(doc, sampleTimes(w)...)
-		doc = append(doc, aggDoc(tot, unit, div, s.uptodate())...)
-		if q.Get("include_bucket_detail") == "true" {
-			pg, next := s.page(all, q.Get("marker"))
-			l := list{}
-			for _, b := range pg {
-				l = append(l, s.bucketSampleDoc(b, w, unit, div))
-			}
-			if next != "" {
-				doc = append(doc, kv{"next_marker", next})
-			}
-			doc = append(doc, kv{"bucket_billing_sample", l})
-		}
-		return okDoc("namespace_billing_sample", doc), nil
+		return okDoc("namespace_billing_sample", s.nsSampleDoc(seg[1], w, q, unit, div)), nil
 	}
 	return nil, notFound("no such resource: " + r.URL.Path)
+}
+
+func (s *Server) nsSampleDoc(ns string, w window, q url.Values, unit string, div float64) obj {
+	all := s.nsBuckets(ns)
+	var tot agg
+	for _, b := range all {
+		a := s.sample(b, w)
+		tot.created += a.created
+		tot.deleted += a.deleted
+		tot.delta += a.delta
+		tot.ingress += a.ingress
+		tot.egress += a.egress
+		tot.size += a.size
+		tot.objects += a.objects
+	}
+	doc := obj{{"namespace", ns}}
+	doc = append(doc, sampleTimes(w)...)
+	doc = append(doc, aggDoc(tot, unit, div, s.uptodate())...)
+	if q.Get("include_bucket_detail") == "true" {
+		pg, next := s.page(all, q.Get("marker"))
+		l := list{}
+		for _, b := range pg {
+			l = append(l, s.bucketSampleDoc(b, w, unit, div))
+		}
+		if next != "" {
+			doc = append(doc, kv{"next_marker", next})
+		}
+		doc = append(doc, kv{"bucket_billing_sample", l})
+	}
+	return doc
 }

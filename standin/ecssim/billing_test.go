@@ -226,3 +226,22 @@ func TestJSONSuffixChoosesJSON(t *testing.T) {
 		t.Errorf("%d %s", a.status, a.body)
 	}
 }
+
+func TestBulkSamplesByIDList(t *testing.T) {
+	e := newEnv(t, Options{})
+	mustOK(t, e.s.CreateNamespace("ns"))
+	mustOK(t, e.s.CreateBucket("ns", "a", "u"))
+	mustOK(t, e.s.CreateBucket("ns", "b", "u"))
+	mustOK(t, e.s.RecordTraffic("ns", "a", Traffic{At: time.Date(2026, 1, 1, 9, 1, 0, 0, time.UTC), Ingress: 5}))
+	q := "?sizeunit=BYTE&start_time=2026-01-01T09:00&end_time=2026-01-01T09:30"
+	m := e.json("POST", "/object/billing/buckets/ns/sample"+q, `{"id":["a","b"]}`, 200)
+	if l := m["bucket_billing_sample_info"].([]any); len(l) != 2 || l[0].(map[string]any)["ingress"] != "5" {
+		t.Errorf("bucket samples %v", m)
+	}
+	a := e.do("POST", "/object/billing/namespace/sample"+q, "xml", `<namespace_list><id>ns</id></namespace_list>`)
+	root, names := xmlChildren(t, a.body)
+	if a.status != 200 || root != "namespace_billing_samples" || len(names) != 1 || !strings.Contains(a.body, "<ingress>5</ingress>") {
+		t.Errorf("namespace samples %d %s", a.status, a.body)
+	}
+	e.errCode("POST", "/object/billing/namespace/sample?start_time=2026-01-01T09:01&end_time=2026-01-01T09:30", `{"id":["ns"]}`, 400, "1008")
+}
