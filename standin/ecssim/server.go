@@ -2,6 +2,28 @@
 // 4.x management REST API: login tokens, namespaces, object users, secret
 // keys, buckets, quotas and billing (metering). It has its own request
 // parser and answer encoder and shares nothing with any client.
+//
+// Answers are JSON (bare objects) when Accept asks for application/json or
+// the path ends in .json, else XML under a root element; request bodies
+// are read as JSON or XML by Content-Type. Errors are
+// {code, description, details, retryable}: 1004 missing parameter, 1008
+// invalid parameter, 1013 bad body (400), 1015 exists (409), 1019 not found
+// (404), 4000 authentication (401), 6000 unavailable (503), 6401
+// insufficient permissions (500, a fault).
+//
+// Routes: GET /login, /logout[?force=true], /user/whoami;
+// /vdc/data-service/vpools; /object/namespaces[/namespace[/{ns}[/quota|
+// /deactivate]]]; /object/users[/{ns}], /object/users/{uid}/info|tags,
+// /object/users/lock[/{uid}], /object/users/deactivate;
+// /object/user-secret-keys/{uid}[/deactivate]; /object/bucket[/{name}/info|
+// quota|deactivate]; /object/billing/buckets/{ns}/{bucket}/info|sample,
+// /object/billing/buckets/{ns}/info|sample (POST id list),
+// /object/billing/namespace/{ns}/info|sample,
+// /object/billing/namespace/info|sample (POST id list).
+//
+// The clock is the simulator's own (Advance) unless Options.WallClock.
+// Metering is up to date till the clock less UptodateLag, truncated to five
+// minutes; samples see no traffic after that.
 package ecssim
 
 import (
