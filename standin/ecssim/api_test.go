@@ -91,6 +91,9 @@ func TestUsersCreateListInfoLockTagsDeactivate(t *testing.T) {
 	if _, more := p2["NextMarker"]; more || len(p2["blobuser"].([]any)) != 1 {
 		t.Errorf("page 2 %v", p2)
 	}
+	if byNS := e.json("GET", "/object/users/ns", "", 200); len(byNS["blobuser"].([]any)) != 3 {
+		t.Errorf("users of ns %v", byNS)
+	}
 	info := e.json("GET", "/object/users/alice/info", "", 200)
 	if info["namespace"] != "ns" || info["locked"] != false {
 		t.Errorf("info %v", info)
@@ -101,6 +104,9 @@ func TestUsersCreateListInfoLockTagsDeactivate(t *testing.T) {
 	e.json("PUT", "/object/users/lock", `{"user":"alice","namespace":"ns","isLocked":true}`, 200)
 	if l := e.json("GET", "/object/users/lock/alice", "", 200); l["isLocked"] != true || l["user_name"] != "alice" {
 		t.Errorf("lock %v", l)
+	}
+	if l := e.json("GET", "/object/users/lock/alice/ns", "", 200); l["isLocked"] != true {
+		t.Errorf("lock with namespace %v", l)
 	}
 	e.errCode("PUT", "/object/users/lock", `{"user":"alice"}`, 400, "1004")
 	e.json("POST", "/object/users/alice/tags", `{"tags":[{"name":"x","value":"y"}]}`, 200)
