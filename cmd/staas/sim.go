@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"staas/standin/ecssim"
 	"staas/standin/ostorsim"
 )
 
@@ -18,7 +19,11 @@ import (
 func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	kind := fs.String("kind", "ostor", "which storage to simulate: ostor (the gateway's admin API and S3) or ecs (the Dell ECS management API)")
 	addr := fs.String("addr", "127.0.0.1:9000", "address to listen on (loopback unless you mean otherwise)")
+	username := fs.String("username", "root", "ecs: the management user's name")
+	password := fs.String("password", "ChangeMe", "ecs: the management user's password")
+	refuse := fs.String("refuse-prefix", "", `ecs: answer every request whose path starts with this (e.g. "/object/billing") with 500 code 6401, Insufficient permissions`)
 	email := fs.String("system-email", "system@staas.local", "email of the system user")
 	accessKey := fs.String("access-key", "", "access key id of the system user (default: generated)")
 	secretKey := fs.String("secret-key", "", "secret key of the system user (default: generated)")
@@ -38,6 +43,31 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if rate < 0 || rate > 1 {
 			return fmt.Errorf("-%s must be between 0 and 1", name)
 		}
+	}
+	switch *kind {
+	case "ostor":
+	case "ecs":
+		s, err := ecssim.New(ecssim.Options{
+			Username:  *username,
+			Password:  *password,
+			WallClock: true,
+			Demo:      *demo,
+			Faults:    ecssim.Faults{Latency: *latency, ErrorRate: *errorRate, DropRate: *dropRate, LoseAnswerRate: *loseRate, RefusePrefix: *refuse},
+		})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", *addr)
+		if err != nil {
+			return err
+		}
+		// The login is printed on purpose: it exists only for a person or
+		// a test to use.
+		fmt.Fprintf(stdout, "ecs simulator listening on http://%s\n", ln.Addr())
+		fmt.Fprintf(stdout, "management user: %s\npassword: %s\n", *username, *password)
+		return serveSim(ctx, ln, s.Handler())
+	default:
+		return fmt.Errorf("-kind must be ostor or ecs, not %q", *kind)
 	}
 	if *period < time.Second || *period%time.Second != 0 {
 		return fmt.Errorf("-usage-period must be whole seconds, at least 1s")
@@ -79,7 +109,12 @@ func sim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "ostor simulator listening on http://%s\n", ln.Addr())
 	fmt.Fprintf(stdout, "system user: %s\nS3AccessKeyId: %s\nS3SecretAccessKey: %s\n", creds.Email, creds.AccessKey, creds.SecretKey)
 
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: readHeaderTimeout}
+	return serveSim(ctx, ln, s)
+}
+
+// serveSim serves a simulator on ln until ctx ends.
+func serveSim(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
