@@ -124,3 +124,10 @@ func (a *Auth) fail(keys []string) {
 		}
 	}
 }
+
+// Login is Authenticate answering with the reseller's id alone, for the
+// portal's handlers.
+func (a *Auth) Login(ctx context.Context, email, password, ip string) (int64, error) {
+	r, err := a.Authenticate(ctx, email, password, ip)
+	return r.ID, err
+}
