@@ -74,6 +74,7 @@ var suite = []suiteCase{
 	{"ClustersSeedAfterAdd", testClustersSeedAfterAdd},
 	{"Resellers", testResellers},
 	{"ResellersInvalid", testResellersInvalid},
+	{"Migration0008Rerun", testMigration0008Rerun},
 }
 
 func TestStore(t *testing.T) {
