@@ -27,7 +27,7 @@ func (resellerFigures) ServiceUpdate(_ context.Context, service int64, _ time.Ti
 // portalWorld: reseller a@acme.example has clients 1 and 2 (services
 // 11, 21), b@beta.example client 3 (service 31); client 4 (41) is
 // nobody's.
-func portalWorld(t *testing.T) (http.Handler, *time.Time) {
+func portalWorld(t *testing.T) (http.Handler, *time.Time, *store.Store) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "staas.db"))
 	if err != nil {
@@ -51,7 +51,7 @@ func portalWorld(t *testing.T) (http.Handler, *time.Time) {
 	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}}
 	key := []byte(strings.Repeat("k", 64))
 	e := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: key, Now: func() time.Time { return now }})
-	return e, &now
+	return e, &now, st
 }
 
 // browser keeps the portal's cookie between requests.
@@ -118,7 +118,7 @@ func (b *browser) login(email string) string {
 }
 
 func TestResellerPortalLogin(t *testing.T) {
-	h, now := portalWorld(t)
+	h, now, _ := portalWorld(t)
 	b := &browser{t: t, h: h}
 	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
 		t.Fatalf("summary without a session: %d", rec.Code)
@@ -182,7 +182,7 @@ func TestResellerPortalLogin(t *testing.T) {
 // TestResellerPortalIsolation: two resellers, every portal URL tried with
 // the other's client ids (and nobody's): 404, never data.
 func TestResellerPortalIsolation(t *testing.T) {
-	h, _ := portalWorld(t)
+	h, _, _ := portalWorld(t)
 	own := map[string][]int64{"a@acme.example": {1, 2}, "b@beta.example": {3}}
 	for email, clients := range own {
 		b := &browser{t: t, h: h}
@@ -209,5 +209,30 @@ func TestResellerPortalIsolation(t *testing.T) {
 				t.Errorf("%s, client %s: %d %s", email, client, rec.Code, rec.Body)
 			}
 		}
+	}
+}
+
+// A reseller disabled while logged in is sent to the login at its next
+// request, and cannot log in again.
+func TestResellerPortalDisabled(t *testing.T) {
+	h, _, st := portalWorld(t)
+	b := &browser{t: t, h: h}
+	b.login("a@acme.example")
+	r, err := st.ResellerByEmail(context.Background(), "a@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetResellerState(context.Background(), r.ID, store.ResellerDisabled); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/reseller/", "/reseller/clients/1"} {
+		if rec := b.do("GET", path, nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/login" {
+			t.Errorf("%s after disable: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	page := b.do("GET", "/reseller/login", nil)
+	rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"password of a@acme.example"}})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "disabled") {
+		t.Fatalf("login when disabled: %d %s", rec.Code, rec.Body)
 	}
 }
