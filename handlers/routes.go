@@ -64,6 +64,13 @@ type Deps struct {
 	ClientDelete      provision.DeletePolicy
 	// Daily runs staas's daily work on WHMCS's daily cron.
 	Daily DailyFunc
+
+	// The reseller portal (/reseller/…) is served when ResellerPortal,
+	// ResellerAuth and a 64-byte ResellerSessionKey (32 to sign the
+	// session cookie, 32 to encrypt it) are all set.
+	ResellerPortal     ResellerPortal
+	ResellerAuth       ResellerAuth
+	ResellerSessionKey []byte
 }
 
 // New returns the echo instance with every route registered and the one
@@ -125,6 +132,12 @@ func New(d Deps) (*echo.Echo, error) {
 		for name, fn := range eventFuncs {
 			e.POST(whmcsbridge.EventPath(name), ev.event(name, fn), signed)
 		}
+	}
+	if d.ResellerPortal != nil && d.ResellerAuth != nil {
+		if len(d.ResellerSessionKey) != 64 {
+			return nil, fmt.Errorf("handlers: the reseller portal's session key must be 64 bytes (got %d)", len(d.ResellerSessionKey))
+		}
+		newResellerUI(d.ResellerPortal, d.ResellerAuth, d.ResellerSessionKey, d.Now).register(e)
 	}
 	return e, nil
 }

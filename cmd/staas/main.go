@@ -1,6 +1,6 @@
 // Command staas is the staas server and its tools in one binary: serve
-// (the shim API behind WHMCS), demo, collect, cluster, migrate, sim and
-// version, each but version in a file of its name. wiring.go assembles
+// (the shim API behind WHMCS), demo, collect, cluster, reseller, migrate,
+// sim and version, each but version in a file of its name. wiring.go assembles
 // the product the same way for serve and demo; run.go takes arguments,
 // environment and outputs, so tests run every subcommand in-process.
 // It is the one package that assembles the others.

@@ -18,6 +18,7 @@ Usage:
   staas serve      run the server (configured by STAAS_* environment variables)
   staas migrate    apply the store's database migrations and exit
   staas cluster    manage the storage clusters: list, add, test, remove (staas cluster help)
+  staas reseller   manage the reseller portal's accounts: list, add, assign, reset-password, disable (staas reseller help)
   staas collect    collect usage statistics and sample bucket sizes once, on every cluster (-storage=false: usage only; -cluster NAME: one cluster)
   staas demo       run staas with a simulated gateway and a WHMCS stand-in to click through
   staas sim        run the ostor gateway simulator (staas sim -h for flags)
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return migrate(ctx, args[1:], lookup, stdout)
 	case "cluster":
 		return clusterCmd(ctx, args[1:], lookup, stdout, stderr)
+	case "reseller":
+		return resellerCmd(ctx, args[1:], lookup, stdout, stderr)
 	case "collect":
 		return collect(ctx, args[1:], lookup, stdout, stderr)
 	case "demo":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,8 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		CreateOnClientAdd:  cfg.Hooks.CreateOnClientAdd,
 		ClientDelete:       provision.DeletePolicy(cfg.Hooks.ClientDelete),
 		Daily:              true,
+		ResellerKey:        resellerKey(cfg.Reseller.SessionKey),
+		ResellerTTL:        cfg.Reseller.CacheTTL,
 	})
 	if err != nil {
 		return err
@@ -204,4 +207,14 @@ func usageRunMetrics(r usagecol.Report) metrics.UsageRun {
 	return metrics.UsageRun{LeaseHeld: r.LeaseHeldBy != "", Collected: r.Collected, Items: r.Items,
 		UnknownItems: r.UnknownItems, Overflows: r.Overflows, Err: r.Err,
 		Ended: r.Started.Add(r.Elapsed), Elapsed: r.Elapsed}
+}
+
+// resellerKey decodes STAAS_RESELLER_SESSION_KEY (checked by config):
+// nil when unset.
+func resellerKey(s config.Secret) []byte {
+	if s == "" {
+		return nil
+	}
+	b, _ := hex.DecodeString(s.Reveal())
+	return b
 }

@@ -16,6 +16,7 @@ import (
 	"staas/internal/daily"
 	"staas/internal/metrics"
 	"staas/internal/provision"
+	"staas/internal/reseller"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
 	"staas/whmcsbridge"
@@ -43,6 +44,11 @@ type wiring struct {
 	ClientDelete      provision.DeletePolicy
 	// Daily wires WHMCS's daily cron to staas's daily work.
 	Daily bool
+	// ResellerKey (64 bytes) serves the reseller portal when WHMCS reads
+	// clients from its database (reseller.Clients); ResellerTTL is how
+	// long a reseller's client list is reused (0: the default).
+	ResellerKey []byte
+	ResellerTTL time.Duration
 }
 
 // clusterJobs are one cluster's usage collector and bucket sampler.
@@ -115,6 +121,15 @@ func buildProduct(w wiring) (*product, error) {
 	}
 	if w.Metrics != nil {
 		d.Metrics = w.Metrics
+	}
+	if len(w.ResellerKey) > 0 {
+		clients, ok := w.WHMCS.(reseller.Clients)
+		if !ok {
+			return nil, errors.New("the reseller portal (STAAS_RESELLER_SESSION_KEY) needs STAAS_WHMCS_MODE=mysql: it reads client groups and custom fields from WHMCS's database")
+		}
+		d.ResellerPortal = &reseller.Portal{Accounts: w.Store, Members: reseller.NewMembers(clients, w.ResellerTTL), Mappings: w.Store, Figures: p.Usage}
+		d.ResellerAuth = reseller.NewAuth(w.Store)
+		d.ResellerSessionKey = w.ResellerKey
 	}
 	// The demo's collection and sampling run on their own timers.
 	d.Daily = func(context.Context) []string { return nil }

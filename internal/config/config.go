@@ -7,6 +7,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -63,6 +64,17 @@ type Config struct {
 	WHMCS      WHMCS
 	Usage      Usage
 	Hooks      Hooks
+	Reseller   Reseller
+}
+
+// Reseller configures the reseller portal (/reseller/).
+type Reseller struct {
+	// SessionKey is 64 bytes, hex-encoded: 32 sign the session cookie,
+	// 32 encrypt it. Empty: no portal.
+	SessionKey Secret
+	// CacheTTL is how long a reseller's client list is reused before it
+	// is read from WHMCS again.
+	CacheTTL time.Duration
 }
 
 // HTTP says how staas's HTTP server treats its connections and who may
@@ -193,6 +205,25 @@ var Vars = []Var{
 				return fmt.Errorf("want at least 32 characters without spaces (`openssl rand -hex 32`)")
 			}
 			c.HTTP.MonitorToken = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_RESELLER_SESSION_KEY", Secret: true, Doc: "Optional key of the reseller portal's session cookies, 128 hex digits (`openssl rand -hex 64`); set, and with `STAAS_WHMCS_MODE=mysql`, staas serves the portal at `/reseller/`.",
+		set: func(c *Config, v string) error {
+			if v != "" {
+				if b, err := hex.DecodeString(v); err != nil || len(b) != 64 {
+					return fmt.Errorf("want 128 hex digits (`openssl rand -hex 64`)")
+				}
+			}
+			c.Reseller.SessionKey = Secret(v)
+			return nil
+		}},
+	{Name: "STAAS_RESELLER_CACHE_TTL", Default: "60s", Doc: "How long the reseller portal reuses a reseller's client list before reading it from WHMCS again.",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 60s")
+			}
+			c.Reseller.CacheTTL = d
 			return nil
 		}},
 	{Name: "STAAS_READY_CACHE", Default: "5s", Doc: "How long `/readyz` reuses its last answer, so probes cannot make a gateway call each; `0s` checks every time.",

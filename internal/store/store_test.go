@@ -72,6 +72,9 @@ var suite = []suiteCase{
 	{"Cancelled", testCancelled},
 	{"Clusters", testClusters},
 	{"ClustersSeedAfterAdd", testClustersSeedAfterAdd},
+	{"Resellers", testResellers},
+	{"ResellersInvalid", testResellersInvalid},
+	{"Migration0008Rerun", testMigration0008Rerun},
 }
 
 func TestStore(t *testing.T) {
@@ -126,7 +129,7 @@ func mustNil(t *testing.T, err error) {
 	}
 }
 
-var tables = []string{"staas_s3_users", "staas_panels", "staas_flashes", "staas_audit", "staas_nonces"}
+var tables = []string{"staas_s3_users", "staas_panels", "staas_flashes", "staas_audit", "staas_nonces", "staas_resellers"}
 
 // rowCounts counts the rows of every table of the store.
 func rowCounts(t *testing.T, s *Store) map[string]int {

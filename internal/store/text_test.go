@@ -66,7 +66,7 @@ func testHostileText(t *testing.T, b backend) {
 	}
 	// All tables are still there, with every row.
 	counts := rowCounts(t, s)
-	want := map[string]int{"staas_s3_users": len(hostile), "staas_panels": len(hostile), "staas_flashes": 0, "staas_audit": len(hostile), "staas_nonces": 0}
+	want := map[string]int{"staas_s3_users": len(hostile), "staas_panels": len(hostile), "staas_flashes": 0, "staas_audit": len(hostile), "staas_nonces": 0, "staas_resellers": 0}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("row counts %v, want %v", counts, want)
 	}

@@ -141,6 +141,8 @@ var dbDoing = map[string]string{
 	"list client notes":  "read the client's notes",
 	"delete client note": "delete the client note",
 	"remove S3 notes":    "remove the client's S3 notes",
+	"clients in group":   "read a client group's clients",
+	"clients with field": "read the clients of a custom field's value",
 }
 
 // Client reads one client from tblclients; ENOTFOUND when there is none.
@@ -338,4 +340,58 @@ func (d *DB) removeNotes(ctx context.Context, clientID int64, q noteQuery) (int,
 		return 0, dbError("remove S3 notes", err)
 	}
 	return removed, nil
+}
+
+// ClientsInGroup returns the ids of the clients in client group groupID
+// (tblclients.groupid), in order: the reseller portal's group source.
+func (d *DB) ClientsInGroup(ctx context.Context, groupID int64) ([]int64, error) {
+	if groupID <= 0 {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS: client group id must be positive (got %d)", groupID)
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	return d.ids(ctx, "clients in group", `SELECT id FROM tblclients WHERE groupid = ? ORDER BY id`, groupID)
+}
+
+// ClientsWithField returns the ids of the clients whose client custom
+// field named field holds exactly value, in order: the reseller portal's
+// field source. A field WHMCS names "name|Friendly name" is matched by
+// name. Comparisons follow the database's collation: on WHMCS's MySQL
+// (utf8_unicode_ci) they ignore case.
+func (d *DB) ClientsWithField(ctx context.Context, field, value string) ([]int64, error) {
+	if field == "" || value == "" || strings.Contains(field, "|") {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS: a custom field source needs a field name (without '|') and a value")
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	return d.ids(ctx, "clients with field", `SELECT DISTINCT v.relid FROM tblcustomfieldsvalues v
+		JOIN tblcustomfields f ON f.id = v.fieldid
+		WHERE f.type = 'client' AND (f.fieldname = ? OR f.fieldname LIKE ? ESCAPE '!') AND v.value = ?
+		ORDER BY v.relid`, field, likeEscape(field)+"|%", value)
+}
+
+// likeEscape makes s match itself in a LIKE pattern with ESCAPE '!'
+// (not a backslash, which MySQL and SQLite read differently).
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+func (d *DB) ids(ctx context.Context, op, query string, args ...any) ([]int64, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, dbError(op, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(op, err)
+	}
+	return ids, nil
 }

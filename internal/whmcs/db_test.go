@@ -13,6 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"staas"
+	"staas/standin/whmcssim"
 )
 
 // The database tests run as one suite per backend: SQLite (the demo's
@@ -48,6 +49,38 @@ func testDB(t *testing.T, open func(*testing.T) *DB) {
 		_, err = d.Client(ctx, 99)
 		wantCode(t, err, staas.ENOTFOUND)
 		_, err = d.Client(ctx, 0)
+		wantCode(t, err, staas.EINVALID)
+	})
+	t.Run("reseller clients", func(t *testing.T) {
+		d := open(t)
+		mustDo := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustDo(whmcssim.SetClientGroup(ctx, d.db, 7, 3))
+		mustDo(whmcssim.SetClientGroup(ctx, d.db, 1, 3))
+		mustDo(whmcssim.SetClientGroup(ctx, d.db, 2, 4))
+		mustDo(whmcssim.SetClientField(ctx, d.db, 2, "Reseller|Reseller name", "acme"))
+		mustDo(whmcssim.SetClientField(ctx, d.db, 7, "Reseller|Reseller name", "beta"))
+		mustDo(whmcssim.SetClientField(ctx, d.db, 1, "Reseller_x", "acme")) // '_' is no wildcard
+		ids, err := d.ClientsInGroup(ctx, 3)
+		if err != nil || fmt.Sprint(ids) != "[1 7]" {
+			t.Fatalf("group 3: %v %v", ids, err)
+		}
+		if ids, err := d.ClientsInGroup(ctx, 9); err != nil || len(ids) != 0 {
+			t.Fatalf("group 9: %v %v", ids, err)
+		}
+		if ids, err := d.ClientsWithField(ctx, "Reseller", "acme"); err != nil || fmt.Sprint(ids) != "[2]" {
+			t.Fatalf("Reseller=acme: %v %v", ids, err)
+		}
+		if ids, err := d.ClientsWithField(ctx, "Reseller_x", "acme"); err != nil || fmt.Sprint(ids) != "[1]" {
+			t.Fatalf("Reseller_x=acme: %v %v", ids, err)
+		}
+		_, err = d.ClientsInGroup(ctx, 0)
+		wantCode(t, err, staas.EINVALID)
+		_, err = d.ClientsWithField(ctx, "", "acme")
 		wantCode(t, err, staas.EINVALID)
 	})
 	t.Run("add and list notes", func(t *testing.T) {

@@ -86,6 +86,13 @@ func TestGrantsInREADME(t *testing.T) {
 		t.Fatalf("removing a note with the README's grants: removed %d, manual %v, %v", removed, manual, err)
 	}
 
+	if _, err := d.ClientsInGroup(ctx, 3); err != nil {
+		t.Fatalf("reading a client group with the README's grants: %v", err)
+	}
+	if _, err := d.ClientsWithField(ctx, "Reseller", "acme"); err != nil {
+		t.Fatalf("reading a custom field's clients with the README's grants: %v", err)
+	}
+
 	// Nothing beyond: the user can change no client.
 	if _, err := d.db.ExecContext(ctx, "UPDATE tblclients SET email = 'x@example.com' WHERE id = 7"); err == nil {
 		t.Error("the README's grants let staas change tblclients")

@@ -293,3 +293,14 @@ func manualRemovalNote(adminID int64, userID, accessKeyID string) string {
 		"the WHMCS API cannot delete client notes. Their key pairs no longer work.",
 		userID, by, userID)
 }
+
+// ClientsInGroup reads a client group's clients ("mysql" mode only: the
+// reseller portal's sources need WHMCS's database).
+func (b *DBBridge) ClientsInGroup(ctx context.Context, groupID int64) ([]int64, error) {
+	return b.db.ClientsInGroup(ctx, groupID)
+}
+
+// ClientsWithField reads the clients of a client custom field's value.
+func (b *DBBridge) ClientsWithField(ctx context.Context, field, value string) ([]int64, error) {
+	return b.db.ClientsWithField(ctx, field, value)
+}

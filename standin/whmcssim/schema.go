@@ -107,6 +107,28 @@ var schema = map[Dialect][]string{
   PRIMARY KEY (id),
   KEY userid (userid)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblcustomfields (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  type text NOT NULL,
+  relid int(10) NOT NULL DEFAULT 0,
+  fieldname text NOT NULL,
+  fieldtype text NOT NULL,
+  adminonly text NOT NULL,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY relid (relid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblcustomfieldsvalues (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  fieldid int(10) NOT NULL,
+  relid int(10) NOT NULL,
+  value text NOT NULL,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY fieldid_relid (fieldid, relid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
 	},
 	SQLite: {
 		`CREATE TABLE IF NOT EXISTS tblclients (
@@ -145,10 +167,30 @@ var schema = map[Dialect][]string{
   sticky int(1) NOT NULL DEFAULT 0
 )`,
 		`CREATE INDEX IF NOT EXISTS tblnotes_userid ON tblnotes (userid)`,
+		`CREATE TABLE IF NOT EXISTS tblcustomfields (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type text NOT NULL,
+  relid int(10) NOT NULL DEFAULT 0,
+  fieldname text NOT NULL,
+  fieldtype text NOT NULL,
+  adminonly text NOT NULL,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL
+)`,
+		`CREATE TABLE IF NOT EXISTS tblcustomfieldsvalues (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  fieldid int(10) NOT NULL,
+  relid int(10) NOT NULL,
+  value text NOT NULL,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL
+)`,
+		`CREATE INDEX IF NOT EXISTS tblcustomfieldsvalues_fieldid_relid ON tblcustomfieldsvalues (fieldid, relid)`,
 	},
 }
 
-// CreateSchema creates tblclients and tblnotes unless they exist.
+// CreateSchema creates tblclients, tblnotes, tblcustomfields and
+// tblcustomfieldsvalues unless they exist.
 func CreateSchema(ctx context.Context, db *sql.DB) error {
 	d, err := DialectOf(db)
 	if err != nil {
@@ -196,4 +238,33 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// SetClientGroup puts a client in client group groupID (0: none).
+func SetClientGroup(ctx context.Context, db *sql.DB, clientID, groupID int64) error {
+	_, err := db.ExecContext(ctx, `UPDATE tblclients SET groupid = ? WHERE id = ?`, groupID, clientID)
+	return err
+}
+
+// SetClientField sets the client custom field named field (made when no
+// client field has that name; WHMCS names may read "name|Friendly name")
+// to value for one client.
+func SetClientField(ctx context.Context, db *sql.DB, clientID int64, field, value string) error {
+	var fieldID int64
+	err := db.QueryRowContext(ctx, `SELECT id FROM tblcustomfields WHERE type = 'client' AND fieldname = ?`, field).Scan(&fieldID)
+	if err == sql.ErrNoRows {
+		res, ierr := db.ExecContext(ctx, `INSERT INTO tblcustomfields (type, relid, fieldname, fieldtype, adminonly) VALUES ('client', 0, ?, 'text', 'on')`, field)
+		if ierr != nil {
+			return ierr
+		}
+		fieldID, err = res.LastInsertId()
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM tblcustomfieldsvalues WHERE fieldid = ? AND relid = ?`, fieldID, clientID); err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (?, ?, ?)`, fieldID, clientID, value)
+	return err
 }

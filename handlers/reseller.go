@@ -1,0 +1,242 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"staas"
+	"staas/internal/reseller"
+	"staas/views"
+)
+
+// The reseller portal (issue 12): /reseller/login, /reseller/logout,
+// /reseller/ and /reseller/clients/:id, read-only, each reseller seeing
+// only its own clients. Anything not theirs is 404.
+
+// ResellerPortal is what the portal's pages need (*reseller.Portal).
+type ResellerPortal interface {
+	Summary(ctx context.Context, resellerID int64) (reseller.Summary, error)
+	Client(ctx context.Context, resellerID, clientID int64) ([]reseller.Row, error)
+}
+
+// ResellerAuth checks a login and names the reseller (*reseller.Auth).
+type ResellerAuth interface {
+	Login(ctx context.Context, email, password, ip string) (resellerID int64, err error)
+}
+
+// Session limits of the portal.
+const (
+	resellerIdle     = 30 * time.Minute
+	resellerAbsolute = 12 * time.Hour
+	resellerCookie   = "staas_reseller"
+)
+
+// session values
+const (
+	sessReseller = "rid"
+	sessStarted  = "started" // unix seconds at login
+	sessSeen     = "seen"    // unix seconds of the last request
+	sessCSRF     = "csrf"
+)
+
+type resellerUI struct {
+	portal   ResellerPortal
+	auth     ResellerAuth
+	sessions *sessions.CookieStore
+	now      func() time.Time
+}
+
+// newResellerUI keeps sessions in a signed and encrypted cookie: key is
+// 32 bytes for the HMAC and 32 for AES; the cookie is Secure, HttpOnly
+// and SameSite=Strict, for /reseller/ only.
+func newResellerUI(portal ResellerPortal, auth ResellerAuth, key []byte, now func() time.Time) *resellerUI {
+	cs := sessions.NewCookieStore(key[:32], key[32:64])
+	cs.Options = &sessions.Options{Path: "/reseller/", MaxAge: int(resellerAbsolute / time.Second), Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode}
+	if now == nil {
+		now = time.Now
+	}
+	return &resellerUI{portal: portal, auth: auth, sessions: cs, now: now}
+}
+
+func (u *resellerUI) register(e *echo.Echo) {
+	e.GET("/reseller/login", u.loginPage)
+	e.POST("/reseller/login", u.login)
+	e.POST("/reseller/logout", u.logout)
+	e.GET("/reseller/", u.summary)
+	e.GET("/reseller/clients/:id", u.client)
+}
+
+func newToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// session is the request's session; a cookie that fails its checks is
+// a new, empty one.
+func (u *resellerUI) session(c echo.Context) *sessions.Session {
+	s, err := u.sessions.Get(c.Request(), resellerCookie)
+	if err != nil {
+		s, _ = u.sessions.New(c.Request(), resellerCookie)
+		s.Values = map[any]any{}
+	}
+	return s
+}
+
+func csrfOf(s *sessions.Session) string {
+	v, _ := s.Values[sessCSRF].(string)
+	return v
+}
+
+func csrfOK(s *sessions.Session, got string) bool {
+	want := csrfOf(s)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+func page(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+func (u *resellerUI) loginPage(c echo.Context) error {
+	return u.showLogin(c, http.StatusOK, "", "")
+}
+
+// showLogin gives the login form a CSRF token kept in a pre-login session.
+func (u *resellerUI) showLogin(c echo.Context, status int, email, msg string) error {
+	s := u.session(c)
+	if csrfOf(s) == "" {
+		s.Values = map[any]any{sessCSRF: newToken()}
+		if err := s.Save(c.Request(), c.Response()); err != nil {
+			return err
+		}
+	}
+	return page(c, status, views.ResellerLogin(views.ResellerLoginVM{CSRF: csrfOf(s), Email: email, Error: msg}))
+}
+
+func (u *resellerUI) login(c echo.Context) error {
+	s := u.session(c)
+	if !csrfOK(s, c.FormValue("csrf")) {
+		s.Values = map[any]any{}
+		return u.showLogin(c, http.StatusForbidden, "", "The form had expired: please log in again.")
+	}
+	email := c.FormValue("email")
+	rid, err := u.auth.Login(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
+	if err != nil {
+		status := http.StatusUnauthorized
+		switch staas.ErrorCode(err) {
+		case staas.EUNAUTHORIZED:
+		case staas.EFORBIDDEN:
+			status = http.StatusForbidden
+		default:
+			status = http.StatusServiceUnavailable
+		}
+		return u.showLogin(c, status, email, staas.ErrorMessage(err))
+	}
+	// A new session at login: nothing of the pre-login one survives but
+	// in a fresh cookie, with a new CSRF token.
+	now := u.now().Unix()
+	s.Values = map[any]any{sessReseller: rid, sessStarted: now, sessSeen: now, sessCSRF: newToken()}
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/reseller/")
+}
+
+func (u *resellerUI) logout(c echo.Context) error {
+	s := u.session(c)
+	if !csrfOK(s, c.FormValue("csrf")) {
+		return c.String(http.StatusForbidden, "The form had expired: reload the page and log out again.")
+	}
+	s.Values = map[any]any{}
+	s.Options = &sessions.Options{Path: "/reseller/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode}
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/reseller/login")
+}
+
+// current is the logged-in reseller, or 0 after the idle or absolute
+// limit (the session is then dropped).
+func (u *resellerUI) current(c echo.Context) (int64, *sessions.Session) {
+	s := u.session(c)
+	id, _ := s.Values[sessReseller].(int64)
+	started, _ := s.Values[sessStarted].(int64)
+	seen, _ := s.Values[sessSeen].(int64)
+	now := u.now()
+	if id <= 0 || now.Sub(time.Unix(started, 0)) >= resellerAbsolute || now.Sub(time.Unix(seen, 0)) >= resellerIdle {
+		return 0, s
+	}
+	s.Values[sessSeen] = now.Unix()
+	_ = s.Save(c.Request(), c.Response())
+	return id, s
+}
+
+// portalError answers an error of the portal: not found is 404 and says
+// nothing more; a disabled account goes back to the login.
+func portalError(c echo.Context, err error) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	switch staas.ErrorCode(err) {
+	case staas.ENOTFOUND, staas.EINVALID:
+		return c.String(http.StatusNotFound, "Not found.")
+	case staas.EFORBIDDEN:
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	case staas.EUNAVAILABLE:
+		return c.String(http.StatusServiceUnavailable, staas.ErrorMessage(err))
+	}
+	return c.String(http.StatusInternalServerError, "Something failed; staas's log has the details.")
+}
+
+func rowsVM(rows []reseller.Row) []views.ResellerRowVM {
+	out := make([]views.ResellerRowVM, len(rows))
+	for i, r := range rows {
+		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
+			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, Failed: r.Failed}
+	}
+	return out
+}
+
+func (u *resellerUI) summary(c echo.Context) error {
+	id, s := u.current(c)
+	if id == 0 {
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	}
+	sum, err := u.portal.Summary(c.Request().Context(), id)
+	if err != nil {
+		return portalError(c, err)
+	}
+	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(sum.Rows)}
+	if sum.Stale {
+		vm.Warning = "WHMCS could not be asked for your clients just now: " + staas.ErrorMessage(sum.Err)
+		vm.Since = sum.Since
+	}
+	return page(c, http.StatusOK, views.ResellerPage(vm))
+}
+
+func (u *resellerUI) client(c echo.Context) error {
+	id, s := u.current(c)
+	if id == 0 {
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	}
+	clientID, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || clientID <= 0 {
+		return portalError(c, staas.Errorf(staas.ENOTFOUND, "Not found."))
+	}
+	rows, err := u.portal.Client(c.Request().Context(), id, clientID)
+	if err != nil {
+		return portalError(c, err)
+	}
+	return page(c, http.StatusOK, views.ResellerPage(views.ResellerPageVM{Title: "Client " + strconv.FormatInt(clientID, 10),
+		CSRF: csrfOf(s), Rows: rowsVM(rows)}))
+}

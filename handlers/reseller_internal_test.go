@@ -1,0 +1,238 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"staas"
+	"staas/internal/reseller"
+	"staas/internal/store"
+	"staas/internal/usage"
+)
+
+type resellerFigures struct{}
+
+func (resellerFigures) ServiceUpdate(_ context.Context, service int64, _ time.Time) (*usage.ServiceUpdate, error) {
+	return &usage.ServiceUpdate{ServiceID: service, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77}, nil
+}
+
+// portalWorld: reseller a@acme.example has clients 1 and 2 (services
+// 11, 21), b@beta.example client 3 (service 31); client 4 (41) is
+// nobody's.
+func portalWorld(t *testing.T) (http.Handler, *time.Time, *store.Store) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "staas.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for _, r := range []struct{ email, src string }{{"a@acme.example", "ids:1,2"}, {"b@beta.example", "ids:3"}} {
+		src, _ := store.ParseResellerSource(r.src)
+		if _, err := st.AddReseller(ctx, store.Reseller{Name: r.email, Email: r.email, Source: src}, "password of "+r.email); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []staas.S3User{{ClientID: 1, ServiceID: 11}, {ClientID: 2, ServiceID: 21}, {ClientID: 3, ServiceID: 31}, {ClientID: 4, ServiceID: 41}} {
+		u.Cluster, u.UserID = "default", "user"+strconv.FormatInt(u.ServiceID, 10)
+		u.Email = u.UserID + "@example.com"
+		if err := st.SaveS3User(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}}
+	key := []byte(strings.Repeat("k", 64))
+	e := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: key, Now: func() time.Time { return now }})
+	return e, &now, st
+}
+
+// browser keeps the portal's cookie between requests.
+type browser struct {
+	t      *testing.T
+	h      http.Handler
+	cookie *http.Cookie
+}
+
+func (b *browser) do(method, path string, form url.Values) *httptest.ResponseRecorder {
+	b.t.Helper()
+	var req *http.Request
+	if form != nil {
+		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, path, nil)
+	}
+	req.RemoteAddr = "192.0.2.10:4000"
+	if b.cookie != nil {
+		req.AddCookie(b.cookie)
+	}
+	rec := httptest.NewRecorder()
+	b.h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == resellerCookie {
+			if c.MaxAge < 0 {
+				b.cookie = nil
+			} else {
+				b.cookie = c
+			}
+		}
+	}
+	return rec
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) csrf(body string) string {
+	b.t.Helper()
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		b.t.Fatalf("no CSRF token in:\n%s", body)
+	}
+	return m[1]
+}
+
+func (b *browser) login(email string) string {
+	b.t.Helper()
+	page := b.do("GET", "/reseller/login", nil)
+	before := b.cookie.Value
+	rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {email}, "password": {"password of " + email}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/" {
+		b.t.Fatalf("login %s: %d %s", email, rec.Code, rec.Body)
+	}
+	if b.cookie == nil || b.cookie.Value == before {
+		b.t.Fatal("the session was not renewed at login")
+	}
+	sum := b.do("GET", "/reseller/", nil)
+	if sum.Code != http.StatusOK {
+		b.t.Fatalf("summary after login: %d %s", sum.Code, sum.Body)
+	}
+	return sum.Body.String()
+}
+
+func TestResellerPortalLogin(t *testing.T) {
+	h, now, _ := portalWorld(t)
+	b := &browser{t: t, h: h}
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("summary without a session: %d", rec.Code)
+	}
+	page := b.do("GET", "/reseller/login", nil)
+	c := b.cookie
+	if c == nil || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/reseller/" {
+		t.Fatalf("cookie %+v", c)
+	}
+	// No CSRF token, or a wrong password: refused, no session.
+	if rec := b.do("POST", "/reseller/login", url.Values{"email": {"a@acme.example"}, "password": {"password of a@acme.example"}}); rec.Code != http.StatusForbidden {
+		t.Fatalf("login without CSRF token: %d", rec.Code)
+	}
+	page = b.do("GET", "/reseller/login", nil)
+	if rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"wrong password!!"}}); rec.Code != http.StatusUnauthorized ||
+		!strings.Contains(rec.Body.String(), "email or password is wrong") {
+		t.Fatalf("wrong password: %d %s", rec.Code, rec.Body)
+	}
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("a failed login gave a session: %d", rec.Code)
+	}
+
+	body := b.login("a@acme.example")
+	for _, want := range []string{"/reseller/clients/1", "/reseller/clients/2", ">11<", ">21<", "77 B"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("summary lacks %q:\n%s", want, body)
+		}
+	}
+	// Logout needs its CSRF token.
+	if rec := b.do("POST", "/reseller/logout", url.Values{}); rec.Code != http.StatusForbidden {
+		t.Fatalf("logout without CSRF token: %d", rec.Code)
+	}
+	if rec := b.do("POST", "/reseller/logout", url.Values{"csrf": {b.csrf(body)}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", rec.Code)
+	}
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("summary after logout: %d", rec.Code)
+	}
+
+	// Idle timeout: 30 minutes without a request.
+	b.login("a@acme.example")
+	*now = now.Add(29 * time.Minute)
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusOK {
+		t.Fatalf("after 29 idle minutes: %d", rec.Code)
+	}
+	*now = now.Add(30 * time.Minute)
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("after 30 idle minutes: %d", rec.Code)
+	}
+	// Absolute timeout: 12 hours however active.
+	b.login("a@acme.example")
+	for range 25 {
+		*now = now.Add(29 * time.Minute)
+		b.do("GET", "/reseller/", nil)
+	}
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("after 12 hours: %d", rec.Code)
+	}
+}
+
+// TestResellerPortalIsolation: two resellers, every portal URL tried with
+// the other's client ids (and nobody's): 404, never data.
+func TestResellerPortalIsolation(t *testing.T) {
+	h, _, _ := portalWorld(t)
+	own := map[string][]int64{"a@acme.example": {1, 2}, "b@beta.example": {3}}
+	for email, clients := range own {
+		b := &browser{t: t, h: h}
+		body := b.login(email)
+		mine := map[int64]bool{}
+		for _, c := range clients {
+			mine[c] = true
+		}
+		for _, svc := range []int64{11, 21, 31, 41} {
+			if !mine[svc/10] && strings.Contains(body, ">"+strconv.FormatInt(svc, 10)+"<") {
+				t.Errorf("%s's summary shows service %d", email, svc)
+			}
+		}
+		for _, client := range []string{"1", "2", "3", "4", "0", "-1", "99", "x", "1%2C3"} {
+			rec := b.do("GET", "/reseller/clients/"+client, nil)
+			id, _ := strconv.ParseInt(client, 10, 64)
+			if mine[id] {
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), ">"+client+"1<") {
+					t.Errorf("%s, own client %s: %d %s", email, client, rec.Code, rec.Body)
+				}
+				continue
+			}
+			if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "user") || strings.Contains(rec.Body.String(), "<td>") {
+				t.Errorf("%s, client %s: %d %s", email, client, rec.Code, rec.Body)
+			}
+		}
+	}
+}
+
+// A reseller disabled while logged in is sent to the login at its next
+// request, and cannot log in again.
+func TestResellerPortalDisabled(t *testing.T) {
+	h, _, st := portalWorld(t)
+	b := &browser{t: t, h: h}
+	b.login("a@acme.example")
+	r, err := st.ResellerByEmail(context.Background(), "a@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetResellerState(context.Background(), r.ID, store.ResellerDisabled); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/reseller/", "/reseller/clients/1"} {
+		if rec := b.do("GET", path, nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/login" {
+			t.Errorf("%s after disable: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	page := b.do("GET", "/reseller/login", nil)
+	rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"password of a@acme.example"}})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "disabled") {
+		t.Fatalf("login when disabled: %d %s", rec.Code, rec.Body)
+	}
+}

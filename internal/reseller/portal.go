@@ -1,0 +1,165 @@
+package reseller
+
+import (
+	"context"
+	"time"
+
+	"staas"
+	"staas/internal/store"
+	"staas/internal/usage"
+)
+
+// Accounts is what the portal reads of the store's resellers.
+type Accounts interface {
+	ResellerByID(ctx context.Context, id int64) (store.Reseller, error)
+}
+
+// Mappings lists a client's S3 users (the store's mappings).
+type Mappings interface {
+	S3UsersOfClient(ctx context.Context, clientID int64) ([]staas.S3User, error)
+}
+
+// ServiceFigures are the figures staas already files per service
+// (*usage.Figures).
+type ServiceFigures interface {
+	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
+}
+
+// Portal answers the reseller portal's pages, read-only, and only ever
+// about the reseller's own clients: anything else is ENOTFOUND, never
+// data.
+type Portal struct {
+	Accounts Accounts
+	Members  *Members
+	Mappings Mappings
+	Figures  ServiceFigures
+	Now      func() time.Time // nil: time.Now
+}
+
+// Row is one S3 service of one of the reseller's clients.
+type Row struct {
+	ClientID    int64
+	ServiceID   int64
+	Status      string // "active" or "orphaned" (the WHMCS client was deleted)
+	StoredBytes uint64 // at the latest sampling
+	QuotaGB     uint64 // 0: none, or the gateway could not say
+	EgressBytes uint64 // this calendar month (UTC)
+	Failed      bool   // the figures could not be read
+}
+
+// Summary is the reseller's page: its clients' services. When WHMCS
+// could not be asked, Stale is set, Err says why and Since is the age of
+// the client set the rows come from.
+type Summary struct {
+	Name    string
+	Email   string
+	Clients []int64
+	Rows    []Row
+	Stale   bool
+	Since   time.Time
+	Err     error
+}
+
+func (p *Portal) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// account reads the reseller of a session: a disabled or deleted one is
+// EFORBIDDEN, so its session ends at its next request.
+func (p *Portal) account(ctx context.Context, resellerID int64) (store.Reseller, error) {
+	r, err := p.Accounts.ResellerByID(ctx, resellerID)
+	if staas.ErrorCode(err) == staas.ENOTFOUND || (err == nil && r.State != store.ResellerActive) {
+		return store.Reseller{}, staas.Errorf(staas.EFORBIDDEN, "This reseller account is disabled.")
+	}
+	return r, err
+}
+
+// Summary returns the reseller's clients' S3 services and their figures.
+func (p *Portal) Summary(ctx context.Context, resellerID int64) (Summary, error) {
+	r, err := p.account(ctx, resellerID)
+	if err != nil {
+		return Summary{}, err
+	}
+	set, merr := p.Members.Of(ctx, r)
+	s := Summary{Name: r.Name, Email: r.Email, Clients: set.IDs, Stale: set.Stale, Since: set.At, Err: merr}
+	for _, client := range set.IDs {
+		rows, err := p.clientRows(ctx, client)
+		if err != nil {
+			return Summary{}, err
+		}
+		s.Rows = append(s.Rows, rows...)
+	}
+	return s, nil
+}
+
+// Client returns one client's services, ENOTFOUND unless the client is
+// the reseller's by a current (not stale) set.
+func (p *Portal) Client(ctx context.Context, resellerID, clientID int64) ([]Row, error) {
+	if err := p.owns(ctx, resellerID, clientID); err != nil {
+		return nil, err
+	}
+	return p.clientRows(ctx, clientID)
+}
+
+// Service returns one service, ENOTFOUND unless it belongs to one of the
+// reseller's clients by a current set.
+func (p *Portal) Service(ctx context.Context, resellerID, clientID, serviceID int64) (Row, error) {
+	rows, err := p.Client(ctx, resellerID, clientID)
+	if err != nil {
+		return Row{}, err
+	}
+	for _, row := range rows {
+		if row.ServiceID == serviceID {
+			return row, nil
+		}
+	}
+	return Row{}, notFound()
+}
+
+func notFound() error { return staas.Errorf(staas.ENOTFOUND, "Not found.") }
+
+func (p *Portal) owns(ctx context.Context, resellerID, clientID int64) error {
+	r, err := p.account(ctx, resellerID)
+	if err != nil {
+		return err
+	}
+	set, err := p.Members.Of(ctx, r)
+	if err != nil {
+		return err // stale: no answer from an old set
+	}
+	if clientID <= 0 || !set.Has(clientID) {
+		return notFound()
+	}
+	return nil
+}
+
+func (p *Portal) clientRows(ctx context.Context, clientID int64) ([]Row, error) {
+	users, err := p.Mappings.S3UsersOfClient(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now().UTC()
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	var rows []Row
+	for _, u := range users {
+		if u.ServiceID == 0 { // the admin panel's client-level user: no service
+			continue
+		}
+		row := Row{ClientID: clientID, ServiceID: u.ServiceID, Status: "active"}
+		if !u.OrphanedAt.IsZero() {
+			row.Status = "orphaned"
+		}
+		f, err := p.Figures.ServiceUpdate(ctx, u.ServiceID, month)
+		switch {
+		case err != nil:
+			row.Failed = true
+		case f != nil:
+			row.StoredBytes, row.QuotaGB, row.EgressBytes = f.StoredBytes, f.QuotaGB, f.DownloadedBytes
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}

@@ -1,0 +1,137 @@
+package reseller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"staas"
+	"staas/internal/store"
+	"staas/internal/usage"
+)
+
+type fakeAccounts map[int64]store.Reseller
+
+func (f fakeAccounts) ResellerByID(_ context.Context, id int64) (store.Reseller, error) {
+	if r, ok := f[id]; ok {
+		return r, nil
+	}
+	return store.Reseller{}, staas.Errorf(staas.ENOTFOUND, "No such reseller.")
+}
+
+type fakeMappings map[int64][]staas.S3User
+
+func (f fakeMappings) S3UsersOfClient(_ context.Context, client int64) ([]staas.S3User, error) {
+	return f[client], nil
+}
+
+type fakeFigures map[int64]usage.ServiceUpdate
+
+func (f fakeFigures) ServiceUpdate(_ context.Context, service int64, _ time.Time) (*usage.ServiceUpdate, error) {
+	if u, ok := f[service]; ok {
+		return &u, nil
+	}
+	return nil, nil
+}
+
+// portalWorld: reseller 1 has clients 1 and 2 (services 11, 21), reseller
+// 2 has client 3 (service 31); client 4 (service 41) is nobody's.
+func portalWorld() (*Portal, *fakeClients, fakeAccounts) {
+	acc := fakeAccounts{
+		1: {ID: 1, Name: "Acme", Email: "a@acme.example", State: store.ResellerActive, Source: store.ResellerSource{Kind: store.SourceGroup, Value: "5"}},
+		2: {ID: 2, Name: "Beta", Email: "b@beta.example", State: store.ResellerActive, Source: store.ResellerSource{Kind: store.SourceIDs, Value: "3"}},
+	}
+	wc := &fakeClients{groups: map[int64][]int64{5: {1, 2}}}
+	maps := fakeMappings{
+		1: {{ClientID: 1, ServiceID: 11, UserID: "u11"}, {ClientID: 1, ServiceID: 0, UserID: "panel"}},
+		2: {{ClientID: 2, ServiceID: 21, UserID: "u21", OrphanedAt: time.Unix(1, 0)}},
+		3: {{ClientID: 3, ServiceID: 31, UserID: "u31"}},
+		4: {{ClientID: 4, ServiceID: 41, UserID: "u41"}},
+	}
+	figs := fakeFigures{11: {ServiceID: 11, StoredBytes: 100, QuotaGB: 5, DownloadedBytes: 7}, 31: {ServiceID: 31, StoredBytes: 300}}
+	return &Portal{Accounts: acc, Members: NewMembers(wc, 0), Mappings: maps, Figures: figs}, wc, acc
+}
+
+func TestPortalSummary(t *testing.T) {
+	ctx := context.Background()
+	p, wc, acc := portalWorld()
+	s, err := p.Summary(ctx, 1)
+	if err != nil || s.Err != nil || s.Stale || len(s.Rows) != 2 {
+		t.Fatalf("summary %+v %v", s, err)
+	}
+	if r := s.Rows[0]; r.ServiceID != 11 || r.StoredBytes != 100 || r.QuotaGB != 5 || r.EgressBytes != 7 || r.Status != "active" {
+		t.Fatalf("row %+v", r)
+	}
+	if r := s.Rows[1]; r.ServiceID != 21 || r.Status != "orphaned" {
+		t.Fatalf("row %+v", r)
+	}
+
+	// WHMCS away after the TTL: the last set, flagged stale, and the
+	// error; single clients are not answered from it.
+	now := time.Now().Add(2 * DefaultTTL)
+	p.Members.now = func() time.Time { return now }
+	wc.err = context.DeadlineExceeded
+	s, err = p.Summary(ctx, 1)
+	if err != nil || s.Err == nil || !s.Stale || len(s.Rows) != 2 {
+		t.Fatalf("stale summary %+v %v", s, err)
+	}
+	if _, err := p.Client(ctx, 1, 1); err == nil {
+		t.Fatal("a client was answered from a stale set")
+	}
+	wc.err = nil
+
+	// A disabled reseller's session ends.
+	r := acc[1]
+	r.State = store.ResellerDisabled
+	acc[1] = r
+	if _, err := p.Summary(ctx, 1); staas.ErrorCode(err) != staas.EFORBIDDEN {
+		t.Fatalf("disabled: %v", err)
+	}
+	if _, err := p.Summary(ctx, 99); staas.ErrorCode(err) != staas.EFORBIDDEN {
+		t.Fatalf("unknown reseller: %v", err)
+	}
+}
+
+// TestPortalIsolation: each reseller asks for every client and service
+// of the other and of nobody: not found, never data.
+func TestPortalIsolation(t *testing.T) {
+	ctx := context.Background()
+	p, _, _ := portalWorld()
+	own := map[int64][]int64{1: {1, 2}, 2: {3}}
+	services := map[int64]int64{1: 11, 2: 21, 3: 31, 4: 41}
+	for reseller, clients := range own {
+		mine := map[int64]bool{}
+		for _, c := range clients {
+			mine[c] = true
+		}
+		for client, service := range services {
+			rows, cerr := p.Client(ctx, reseller, client)
+			row, serr := p.Service(ctx, reseller, client, service)
+			if mine[client] {
+				if cerr != nil || serr != nil || row.ServiceID != service {
+					t.Errorf("reseller %d, own client %d: %v %v %+v", reseller, client, cerr, serr, row)
+				}
+				continue
+			}
+			if staas.ErrorCode(cerr) != staas.ENOTFOUND || rows != nil || staas.ErrorCode(serr) != staas.ENOTFOUND || row != (Row{}) {
+				t.Errorf("reseller %d saw client %d: %v %+v / %v %+v", reseller, client, cerr, rows, serr, row)
+			}
+		}
+		// Someone else's service under one's own client id.
+		for _, svc := range []int64{31, 41, 11} {
+			row, err := p.Service(ctx, reseller, clients[0], svc)
+			if owned := (reseller == 1 && svc == 11) || (reseller == 2 && svc == 31); !owned && (staas.ErrorCode(err) != staas.ENOTFOUND || row != (Row{})) {
+				t.Errorf("reseller %d saw service %d under client %d: %v %+v", reseller, svc, clients[0], err, row)
+			}
+		}
+		s, err := p.Summary(ctx, reseller)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range s.Rows {
+			if !mine[r.ClientID] {
+				t.Errorf("reseller %d's summary holds client %d", reseller, r.ClientID)
+			}
+		}
+	}
+}
