@@ -107,7 +107,7 @@ func clusterAdd(ctx context.Context, st *store.Store, args []string, stdout, std
 	fs.SetOutput(stderr)
 	c := store.Cluster{Kind: store.ClusterOstor}
 	fs.StringVar(&c.Name, "name", "", "the cluster's name, as WHMCS server entries give it in Username (a-z, 0-9, '-')")
-	fs.StringVar(&c.Kind, "kind", store.ClusterOstor, "the backend: ostor")
+	fs.StringVar(&c.Kind, "kind", store.ClusterOstor, "the backend: ostor, or ecs (Dell ECS / ObjectScale 4.x; its credentials reference holds the management login: access_key = user name, secret_key = password)")
 	fs.StringVar(&c.AdminEndpoint, "admin-endpoint", "", "URL of the gateway's admin API, e.g. https://s3.eu.example.com")
 	fs.StringVar(&c.DataEndpoint, "data-endpoint", "", "URL of the S3 data endpoint (default: the admin endpoint)")
 	fs.StringVar(&c.Signature, "signature", "v2", "request signing: v2 or v4")

@@ -146,14 +146,17 @@ func buildProduct(w wiring) (*product, error) {
 
 // clusterChecks are /readyz's probes of the clusters. The cluster named
 // "default" keeps the check name "ostor" that monitoring knows; others
-// are "ostor:NAME". With several clusters, one down leaves staas ready
+// are "ostor:NAME", and an ECS cluster's is "ecs:NAME". With several clusters, one down leaves staas ready
 // for the others (handlers.ReadinessCheck.Group).
 func clusterChecks(reg *cluster.Registry) []handlers.ReadinessCheck {
 	var out []handlers.ReadinessCheck
 	list := reg.Checks()
 	for _, c := range list {
 		name := "ostor"
-		if c.Cluster != provision.DefaultCluster {
+		if row, ok := reg.Cluster(c.Cluster); ok && row.Kind == store.ClusterECS {
+			name = "ecs"
+		}
+		if c.Cluster != provision.DefaultCluster || name != "ostor" {
 			name += ":" + c.Cluster
 		}
 		chk := handlers.ReadinessCheck{Name: name, Ping: c.Ping}

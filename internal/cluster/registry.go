@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"staas"
+	"staas/internal/ecs"
 	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/s3data"
@@ -30,6 +31,7 @@ import (
 var (
 	_ provision.Backend  = (*ostor.Client)(nil)
 	_ usage.Backend      = (*ostor.Client)(nil)
+	_ Backend            = (*ecs.Client)(nil)
 	_ provision.Clusters = (*Registry)(nil)
 )
 
@@ -60,6 +62,12 @@ type Config struct {
 	// Adjust, when set, adjusts one cluster's client configuration before
 	// it is built (tests: each simulator has its own clock).
 	Adjust func(name string, c *ostor.Config)
+	// ECS is the template of every ECS cluster's client: timeout,
+	// concurrency, namespace mode, HTTP client and clock. Endpoint and
+	// the management login come from the cluster.
+	ECS ecs.Config
+	// AdjustECS is Adjust for ECS clusters.
+	AdjustECS func(name string, c *ecs.Config)
 }
 
 // Registry holds the registered clusters and their clients. It is safe
@@ -162,19 +170,32 @@ func (r *Registry) Client(name string) (Backend, error) {
 	if cl, ok := r.clients[name]; ok {
 		return cl, nil
 	}
-	if c.Kind != store.ClusterOstor {
-		return nil, staas.Errorf(staas.EINVALID, "Cluster %q is of kind %q, which this staas cannot speak to yet.", name, c.Kind)
-	}
 	access, secret, err := Credentials(c.Credentials, r.cfg.Lookup, r.cfg.ReadFile)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %q: %w", name, err)
 	}
-	oc := r.cfg.Ostor
-	oc.Endpoint, oc.AccessKey, oc.SecretKey, oc.Signature, oc.Region = c.AdminEndpoint, access, secret, c.Signature, c.Region
-	if r.cfg.Adjust != nil {
-		r.cfg.Adjust(name, &oc)
+	var cl Backend
+	switch c.Kind {
+	case store.ClusterOstor:
+		oc := r.cfg.Ostor
+		oc.Endpoint, oc.AccessKey, oc.SecretKey, oc.Signature, oc.Region = c.AdminEndpoint, access, secret, c.Signature, c.Region
+		if r.cfg.Adjust != nil {
+			r.cfg.Adjust(name, &oc)
+		}
+		cl, err = ostor.New(oc)
+	case store.ClusterECS:
+		// An ECS cluster's credentials are its management login: the
+		// reference's access key is the user name, its secret the
+		// password (GET /login with basic auth).
+		ec := r.cfg.ECS
+		ec.Endpoint, ec.Username, ec.Password = c.AdminEndpoint, access, secret
+		if r.cfg.AdjustECS != nil {
+			r.cfg.AdjustECS(name, &ec)
+		}
+		cl, err = ecs.New(ec)
+	default:
+		return nil, staas.Errorf(staas.EINVALID, "Cluster %q is of kind %q, which this staas cannot speak to.", name, c.Kind)
 	}
-	cl, err := ostor.New(oc)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %q: %w", name, err)
 	}

@@ -6,14 +6,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"staas"
 	"staas/internal/cluster"
+	"staas/internal/ecs"
 	"staas/internal/ostor"
 	"staas/internal/store"
+	"staas/standin/ecssim"
 	"staas/standin/ostorsim"
 )
 
@@ -139,5 +142,123 @@ func TestNew_NeedsAClusterNotADefault(t *testing.T) {
 	}
 	if _, err := r.Backend(""); staas.ErrorCode(err) != staas.EINVALID {
 		t.Errorf("the default of a registry without one: %v", err)
+	}
+}
+
+// An ECS cluster beside an ostor one: the registry speaks to each in its
+// own protocol, and the ECS backend gives provisioning and usage
+// collection what they need, against the independent ECS simulator.
+func TestRegistry_ECSClusterBesideOstor(t *testing.T) {
+	ctx := context.Background()
+	o := newSim(t)
+	e, err := ecssim.New(ecssim.Options{Username: "staas-admin", Password: "ecs-secret-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := e.NewTestServer()
+	t.Cleanup(srv.Close)
+	creds := o.SystemCredentials()
+	env := map[string]string{
+		"SIM_A_ACCESS_KEY": creds.AccessKey, "SIM_A_SECRET_KEY": creds.SecretKey,
+		"ECS1_ACCESS_KEY": "staas-admin", "ECS1_SECRET_KEY": "ecs-secret-1",
+	}
+	r, err := cluster.New([]store.Cluster{
+		{Name: "default", Kind: store.ClusterOstor, AdminEndpoint: o.url, Signature: "v2", Credentials: "env:SIM_A", IsDefault: true},
+		{Name: "ecs-1", Kind: store.ClusterECS, AdminEndpoint: srv.URL, Credentials: "env:ECS1"},
+	}, cluster.Config{
+		Lookup:    func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Ostor:     ostor.Config{MaxRetries: -1, Timeout: 2 * time.Second, Now: o.Now},
+		ECS:       ecs.Config{Timeout: 2 * time.Second},
+		AdjustECS: func(_ string, c *ecs.Config) { c.Now = e.Now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if caps := b.Capabilities(); caps.OpsLimits || caps.BandwidthLimits {
+		t.Fatalf("ECS claims rate limits: %+v", caps)
+	}
+	if err := r.Test(ctx, "ecs-1"); err != nil {
+		t.Fatalf("staas cluster test on ECS: %v", err)
+	}
+
+	// Create, suspend (lock), unsuspend: the user is on ECS only.
+	keys, err := b.CreateUser(ctx, "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys.Keys) != 1 || keys.Keys[0].SecretAccessKey == "" || keys.Keys[0].AccessKeyID != "ann@example.com" {
+		t.Fatalf("ECS keys: %+v", keys)
+	}
+	def, _ := r.Backend("")
+	if _, err := def.User(ctx, staas.ByEmail("ann@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("the ostor cluster knows the ECS user: %v", err)
+	}
+	if err := b.DisableUser(ctx, "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.User(ctx, staas.ByEmail("ann@example.com"))
+	if err != nil || u.Enabled() {
+		t.Fatalf("after suspend: %+v, %v", u, err)
+	}
+	if err := b.EnableUser(ctx, "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := b.User(ctx, staas.ByEmail("ann@example.com")); err != nil || !u.Enabled() {
+		t.Fatalf("after unsuspend: %+v, %v", u, err)
+	}
+	// Change package: the user's quota is its namespace's.
+	if err := b.SetQuota(ctx, staas.UserQuota(staas.ByEmail("ann@example.com")), 50); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := r.Quota(ctx, "ecs-1", staas.UserQuota(staas.ByEmail("ann@example.com"))); err != nil || q.SizeGB != 50 {
+		t.Fatalf("quota read back: %+v, %v", q, err)
+	}
+	// A product's ops limit is refused with nothing sent.
+	if err := b.SetOpsLimit(ctx, staas.UserLimits(staas.ByEmail("ann@example.com")), "get", 10); staas.ErrorCode(err) != staas.EINVALID {
+		t.Fatalf("ops limit on ECS: %v", err)
+	}
+
+	// Traffic in one hour is billed from that hour's samples once the
+	// samples are consistent (uptodate_till past the hour's end).
+	ns := ecs.NamespaceFor("ann@example.com")
+	if err := e.CreateBucket(ns, "photos", "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	hour := e.Now().Truncate(time.Hour)
+	if err := e.RecordTraffic(ns, "photos", ecssim.Traffic{At: hour.Add(3 * time.Minute), Ingress: 5000, Egress: 1234, ObjectsCreated: 2, BytesDelta: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(2 * time.Hour)
+	want := ecs.UsageName(hour)
+	var names []string
+	if err := b.EachUsageObject(ctx, func(n string) error { names = append(names, n); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(names, want) {
+		t.Fatalf("window %s not listed among %d: %v", want, len(names), names)
+	}
+	var got []staas.UsageItem
+	h, err := b.StreamUsageObject(ctx, want, func(it staas.UsageItem) error { got = append(got, it); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Period != 3600 || len(got) != 1 || got[0].Key.UserID != "ann@example.com" || got[0].Key.Bucket != "photos" || got[0].Uploaded != 5000 || got[0].Downloaded != 1234 {
+		t.Fatalf("window %s: header %+v, items %+v", want, h, got)
+	}
+	buckets, err := b.Buckets(ctx)
+	if err != nil || len(buckets) != 1 || buckets[0].OwnerID != "ann@example.com" {
+		t.Fatalf("buckets: %+v, %v", buckets, err)
+	}
+
+	// Terminate.
+	if err := b.DeleteUser(ctx, staas.ByEmail("ann@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.User(ctx, staas.ByEmail("ann@example.com")); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("after terminate: %v", err)
 	}
 }
