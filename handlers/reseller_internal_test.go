@@ -123,7 +123,7 @@ func TestResellerPortalLogin(t *testing.T) {
 	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
 		t.Fatalf("summary without a session: %d", rec.Code)
 	}
-	page := b.do("GET", "/reseller/login", nil)
+	b.do("GET", "/reseller/login", nil)
 	c := b.cookie
 	if c == nil || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/reseller/" {
 		t.Fatalf("cookie %+v", c)
@@ -132,7 +132,7 @@ func TestResellerPortalLogin(t *testing.T) {
 	if rec := b.do("POST", "/reseller/login", url.Values{"email": {"a@acme.example"}, "password": {"password of a@acme.example"}}); rec.Code != http.StatusForbidden {
 		t.Fatalf("login without CSRF token: %d", rec.Code)
 	}
-	page = b.do("GET", "/reseller/login", nil)
+	page := b.do("GET", "/reseller/login", nil)
 	if rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"wrong password!!"}}); rec.Code != http.StatusUnauthorized ||
 		!strings.Contains(rec.Body.String(), "email or password is wrong") {
 		t.Fatalf("wrong password: %d %s", rec.Code, rec.Body)

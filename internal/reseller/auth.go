@@ -70,7 +70,9 @@ func (a *Auth) Authenticate(ctx context.Context, email, password, ip string) (st
 	switch code := staas.ErrorCode(err); code {
 	case "":
 	case staas.ENOTFOUND, staas.EINVALID:
-		bcrypt.CompareHashAndPassword(a.dummy, []byte(password))
+		// Spend bcrypt's time on a dummy hash so an unknown email takes as
+		// long as a wrong password; the answer is known to be no.
+		_ = bcrypt.CompareHashAndPassword(a.dummy, []byte(password))
 		a.fail(keys)
 		return store.Reseller{}, errLogin()
 	default:

@@ -120,7 +120,7 @@ func TestAuthenticate(t *testing.T) {
 	// Per email: five failures (from different addresses) lock it, even
 	// for the right password, for 15 minutes.
 	for i := range MaxFailures - 1 { // one failure above already
-		a.Authenticate(ctx, "a@acme.example", "wrong password here", "198.51.100."+string(rune('1'+i)))
+		_, _ = a.Authenticate(ctx, "a@acme.example", "wrong password here", "198.51.100."+string(rune('1'+i)))
 	}
 	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "203.0.113.5"); staas.ErrorCode(err) != staas.EFORBIDDEN {
 		t.Fatalf("after %d failures: %v, want locked", MaxFailures, err)
@@ -133,7 +133,7 @@ func TestAuthenticate(t *testing.T) {
 	// Per IP: five failures from one address over several emails lock
 	// the address, not the emails elsewhere.
 	for i := range MaxFailures {
-		a.Authenticate(ctx, "x"+string(rune('a'+i))+"@acme.example", "wrong password here", "192.0.2.66")
+		_, _ = a.Authenticate(ctx, "x"+string(rune('a'+i))+"@acme.example", "wrong password here", "192.0.2.66")
 	}
 	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "192.0.2.66"); staas.ErrorCode(err) != staas.EFORBIDDEN {
 		t.Fatalf("from a locked address: %v", err)

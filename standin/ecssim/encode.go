@@ -199,7 +199,7 @@ func encodeXMLElem(b *bytes.Buffer, name string, v any) {
 	case bool:
 		inner.WriteString(strconv.FormatBool(v))
 	case string:
-		xml.EscapeText(&inner, []byte(v))
+		_ = xml.EscapeText(&inner, []byte(v)) // a bytes.Buffer never fails a write
 	}
 	if inner.Len() == 0 {
 		b.WriteString("/>")
