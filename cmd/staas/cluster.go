@@ -15,6 +15,7 @@ import (
 	"staas"
 	"staas/internal/cluster"
 	"staas/internal/config"
+	"staas/internal/ecs"
 	"staas/internal/ostor"
 	"staas/internal/store"
 )
@@ -138,7 +139,7 @@ func clusterAdd(ctx context.Context, st *store.Store, args []string, stdout, std
 // clusterTest resolves a cluster's credentials and makes the cheapest
 // authenticated call.
 func clusterTest(ctx context.Context, st *store.Store, name string, lookup func(string) (string, bool), stdout io.Writer) error {
-	reg, err := cluster.Load(ctx, st, cluster.Config{Lookup: fileTwinLookup(lookup), Ostor: ostor.Config{Timeout: 15 * time.Second}})
+	reg, err := cluster.Load(ctx, st, cluster.Config{Lookup: fileTwinLookup(lookup), Ostor: ostor.Config{Timeout: 15 * time.Second}, ECS: ecs.Config{Timeout: 15 * time.Second}})
 	if err != nil {
 		return errors.New(staas.ErrorMessage(err))
 	}

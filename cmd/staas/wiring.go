@@ -14,6 +14,7 @@ import (
 	"staas/internal/cluster"
 	"staas/internal/config"
 	"staas/internal/daily"
+	"staas/internal/ecs"
 	"staas/internal/metrics"
 	"staas/internal/provision"
 	"staas/internal/reseller"
@@ -242,7 +243,7 @@ func loadClusters(ctx context.Context, st *store.Store, cfg config.Config, looku
 	}
 	template := ostorConfig(cfg.Ostor)
 	template.Observe = observe
-	reg, err := cluster.New(list, cluster.Config{Lookup: clusterLookup(cfg, lookup), Ostor: template})
+	reg, err := cluster.New(list, cluster.Config{Lookup: clusterLookup(cfg, lookup), Ostor: template, ECS: ecs.Config{Timeout: template.Timeout}})
 	if err != nil {
 		return nil, fmt.Errorf("cluster registry: %w", err)
 	}
