@@ -133,6 +133,10 @@ type Reconciler struct {
 	// at once (lease "reconcile:<cluster>").
 	Leases schedule.Leases
 	Owner  string
+	// Ignore are gateway users' emails that are nobody's service (the
+	// cluster's own system or admin users): never reported as unmapped.
+	// A user flagged "system" by the backend is ignored too.
+	Ignore []string
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -226,7 +230,7 @@ func (r *Reconciler) Run(ctx context.Context, dryRun bool) (Report, error) {
 	}
 	for i := range onGateway {
 		u := &onGateway[i]
-		if known[u] {
+		if known[u] || r.ignored(u) {
 			continue
 		}
 		rep.Items = append(rep.Items, Item{Kind: KindUnknownUser, Cluster: r.Cluster, UserID: u.ID, Email: u.Email,
@@ -246,6 +250,20 @@ func (r *Reconciler) Run(ctx context.Context, dryRun bool) (Report, error) {
 		rep.Counts[it.Kind]++
 	}
 	return rep, nil
+}
+
+func (r *Reconciler) ignored(u *staas.StorageUser) bool {
+	for _, f := range u.Flags {
+		if strings.EqualFold(f, "system") {
+			return true
+		}
+	}
+	for _, e := range r.Ignore {
+		if strings.EqualFold(e, u.Email) {
+			return true
+		}
+	}
+	return false
 }
 
 // gatewayState describes a user for a report, with its bucket count.
