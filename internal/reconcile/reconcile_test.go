@@ -11,6 +11,7 @@ import (
 	"staas/internal/store"
 	"staas/standin/ostorsim"
 	"staas/standin/testworld"
+	"staas/standin/whmcssim"
 )
 
 // fakeWHMCS answers statuses from maps, as WHMCS's tables would.
@@ -226,5 +227,30 @@ func TestReconcile_LeaseHeldElsewhereSkips(t *testing.T) {
 	}
 	if rep.Held != "other" || !f.enabled(t, "s10@example.com") {
 		t.Fatalf("report %+v", rep)
+	}
+}
+
+// The same comparison over WHMCS's own tables (whmcs.DB's bulk reads).
+func TestReconcile_ReadsWHMCSTables(t *testing.T) {
+	f := newFixture(t)
+	f.r.WHMCS = f.w.WHMCS
+	ctx := context.Background()
+	f.user(t, 1, 10, "s10@example.com", "")
+	f.user(t, 1, 11, "s11@example.com", "")
+	for id, st := range map[int64]string{10: "Suspended", 11: "Active"} {
+		if err := whmcssim.SetService(ctx, f.w.WHMCSDB, id, 1, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := run(t, f, false)
+	if len(rep.Items) != 1 || rep.Items[0].ServiceID != 10 || rep.Items[0].Action != reconcile.ActionDisabled {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+	if err := whmcssim.SetClientStatus(ctx, f.w.WHMCSDB, 1, "Closed"); err != nil {
+		t.Fatal(err)
+	}
+	rep = run(t, f, false)
+	if len(rep.Items) != 1 || rep.Items[0].ServiceID != 11 || rep.Items[0].Kind != reconcile.KindClosedEnabled || f.enabled(t, "s11@example.com") {
+		t.Fatalf("items: %+v", rep.Items)
 	}
 }

@@ -129,6 +129,17 @@ var schema = map[Dialect][]string{
   PRIMARY KEY (id),
   KEY fieldid_relid (fieldid, relid)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblhosting (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  userid int(10) NOT NULL,
+  packageid int(10) NOT NULL DEFAULT 0,
+  server int(10) NOT NULL DEFAULT 0,
+  domain text NOT NULL,
+  username text NOT NULL,
+  domainstatus enum('Pending','Active','Suspended','Terminated','Cancelled','Fraud','Completed') NOT NULL DEFAULT 'Pending',
+  PRIMARY KEY (id),
+  KEY userid (userid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
 	},
 	SQLite: {
 		`CREATE TABLE IF NOT EXISTS tblclients (
@@ -186,11 +197,21 @@ var schema = map[Dialect][]string{
   updated_at timestamp NULL DEFAULT NULL
 )`,
 		`CREATE INDEX IF NOT EXISTS tblcustomfieldsvalues_fieldid_relid ON tblcustomfieldsvalues (fieldid, relid)`,
+		`CREATE TABLE IF NOT EXISTS tblhosting (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  userid INTEGER NOT NULL,
+  packageid INTEGER NOT NULL DEFAULT 0,
+  server INTEGER NOT NULL DEFAULT 0,
+  domain TEXT NOT NULL DEFAULT '',
+  username TEXT NOT NULL DEFAULT '',
+  domainstatus TEXT NOT NULL DEFAULT 'Pending'
+)`,
 	},
 }
 
-// CreateSchema creates tblclients, tblnotes, tblcustomfields and
-// tblcustomfieldsvalues unless they exist.
+// CreateSchema creates tblclients, tblnotes, tblcustomfields,
+// tblcustomfieldsvalues and tblhosting (its few columns staas reads)
+// unless they exist.
 func CreateSchema(ctx context.Context, db *sql.DB) error {
 	d, err := DialectOf(db)
 	if err != nil {
@@ -266,5 +287,21 @@ func SetClientField(ctx context.Context, db *sql.DB, clientID int64, field, valu
 		return err
 	}
 	_, err = db.ExecContext(ctx, `INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (?, ?, ?)`, fieldID, clientID, value)
+	return err
+}
+
+// SetService writes one tblhosting row (id, its client, its status),
+// replacing the row of that id: a test's WHMCS service.
+func SetService(ctx context.Context, db *sql.DB, id, clientID int64, status string) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM tblhosting WHERE id = ?`, id); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO tblhosting (id, userid, domain, username, domainstatus) VALUES (?, ?, '', '', ?)`, id, clientID, status)
+	return err
+}
+
+// SetClientStatus sets a client's tblclients.status.
+func SetClientStatus(ctx context.Context, db *sql.DB, id int64, status string) error {
+	_, err := db.ExecContext(ctx, `UPDATE tblclients SET status = ? WHERE id = ?`, status, id)
 	return err
 }
