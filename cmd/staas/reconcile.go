@@ -109,3 +109,8 @@ func reconcileLines(rep reconcile.Report) []string {
 	lines = append(lines, fmt.Sprintf("cluster %s%s: %d mapped user(s) checked, %d drift item(s), %d disabled", rep.Cluster, mode, rep.Checked, len(rep.Items), rep.Converged()))
 	return lines
 }
+
+// reconcileSummary is what the hourly loop logs of a run.
+func reconcileSummary(rep reconcile.Report) map[string]any {
+	return map[string]any{"checked": rep.Checked, "drift": len(rep.Items), "disabled": rep.Converged(), "unchecked": len(rep.Unchecked), "held_by": rep.Held}
+}
