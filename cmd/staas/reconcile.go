@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"staas"
 	"staas/internal/cluster"
 	"staas/internal/config"
 	"staas/internal/reconcile"
@@ -81,13 +82,45 @@ func reconcileCmd(ctx context.Context, args []string, lookup func(string) (strin
 // runReconcile runs one cluster's reconciler once: serve's hourly loop
 // and the command share it.
 func runReconcile(ctx context.Context, reg *cluster.Registry, st *store.Store, w reconcile.WHMCS, log *slog.Logger, name string, dry bool) (reconcile.Report, error) {
-	b, err := reg.Client(name)
-	if err != nil {
-		return reconcile.Report{Cluster: name, DryRun: dry}, err
-	}
-	r := &reconcile.Reconciler{Cluster: name, IsDefault: name == reg.Default(), Backend: b, WHMCS: w,
+	return newReconciler(reg, st, w, log, name).Run(ctx, dry)
+}
+
+// newReconciler is the reconciler of one registered cluster; its backend
+// is resolved at each call, as the usage jobs' is.
+func newReconciler(reg *cluster.Registry, st *store.Store, w reconcile.WHMCS, log *slog.Logger, name string) *reconcile.Reconciler {
+	return &reconcile.Reconciler{Cluster: name, IsDefault: name == reg.Default(), Backend: lazyReconcile{reg, name}, WHMCS: w,
 		Mappings: st, Audit: st, Leases: st, Log: log.With("cluster", name)}
-	return r.Run(ctx, dry)
+}
+
+// lazyReconcile is a cluster's backend for the reconciler, resolved at
+// each call.
+type lazyReconcile struct {
+	reg  *cluster.Registry
+	name string
+}
+
+func (l lazyReconcile) Users(ctx context.Context) ([]staas.StorageUser, error) {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return nil, err
+	}
+	return b.Users(ctx)
+}
+
+func (l lazyReconcile) DisableUser(ctx context.Context, email string) error {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return err
+	}
+	return b.DisableUser(ctx, email)
+}
+
+func (l lazyReconcile) BucketsOf(ctx context.Context, ref staas.UserRef) ([]staas.Bucket, error) {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return nil, err
+	}
+	return b.BucketsOf(ctx, ref)
 }
 
 // reconcileLines are a report as an admin reads it.

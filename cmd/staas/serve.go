@@ -17,7 +17,6 @@ import (
 	"staas/internal/metrics"
 	"staas/internal/ostor"
 	"staas/internal/provision"
-	"staas/internal/reconcile"
 	"staas/internal/schedule"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
@@ -100,20 +99,20 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 	jobs.Go(func() { deliverNotes(jobCtx, p.Provision, log) })
 	// The reconciler (issue 14), hourly per cluster, under a lease per
 	// cluster; it reads WHMCS's database, so API mode goes without it.
-	if statuses, ok := bridge.(reconcile.WHMCS); ok {
-		for _, name := range reg.Names() {
-			jobs.Go(func() {
-				schedule.Every(jobCtx, time.Hour, log, "reconcile ("+name+")", func(ctx context.Context) (any, error) {
-					rep, err := runReconcile(ctx, reg, st, statuses, log, name, false)
-					if err == nil && rep.Held == "" {
-						m.SetDrift(name, len(rep.Items))
-					}
-					return reconcileSummary(rep), err
-				})
-			})
+	for _, c := range p.Clusters {
+		if c.Reconciler == nil {
+			log.Info("the reconciler is off: it reads WHMCS's database (STAAS_WHMCS_MODE=mysql)", "cluster", c.Name)
+			continue
 		}
-	} else {
-		log.Info("the reconciler is off: it reads WHMCS's database (STAAS_WHMCS_MODE=mysql)")
+		jobs.Go(func() {
+			schedule.Every(jobCtx, time.Hour, log, "reconcile ("+c.Name+")", func(ctx context.Context) (any, error) {
+				rep, err := c.Reconciler.Run(ctx, false)
+				if err == nil && rep.Held == "" {
+					m.SetDrift(c.Name, len(rep.Items))
+				}
+				return reconcileSummary(rep), err
+			})
+		})
 	}
 	e := p.Handler
 
