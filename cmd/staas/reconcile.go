@@ -115,6 +115,14 @@ func (l lazyReconcile) DisableUser(ctx context.Context, email string) error {
 	return b.DisableUser(ctx, email)
 }
 
+func (l lazyReconcile) EnableUser(ctx context.Context, email string) error {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return err
+	}
+	return b.EnableUser(ctx, email)
+}
+
 func (l lazyReconcile) BucketsOf(ctx context.Context, ref staas.UserRef) ([]staas.Bucket, error) {
 	b, err := l.reg.Client(l.name)
 	if err != nil {
@@ -139,7 +147,7 @@ func reconcileLines(rep reconcile.Report) []string {
 	if rep.DryRun {
 		mode = " (dry run)"
 	}
-	lines = append(lines, fmt.Sprintf("cluster %s%s: %d mapped user(s) checked, %d drift item(s), %d disabled", rep.Cluster, mode, rep.Checked, len(rep.Items), rep.Converged()))
+	lines = append(lines, fmt.Sprintf("cluster %s%s: %d mapped user(s) checked, %d drift item(s), %d disabled or enabled again", rep.Cluster, mode, rep.Checked, len(rep.Items), rep.Converged()))
 	return lines
 }
 

@@ -33,9 +33,12 @@ type Mappings interface {
 	S3UsersOfCluster(ctx context.Context, cluster string, isDefault bool) ([]staas.S3User, error)
 }
 
-// Audit records what the reconciler did (*store.Store).
+// Audit records what the reconciler did and tells it what was done last
+// to a user (*store.Store).
 type Audit interface {
 	AddAudit(ctx context.Context, e staas.AuditEntry) (int64, error)
+	// Audit returns the entries f selects, newest first.
+	Audit(ctx context.Context, f staas.AuditFilter) ([]staas.AuditEntry, error)
 }
 
 // Backend is what the reconciler needs of one cluster's storage
@@ -43,6 +46,7 @@ type Audit interface {
 type Backend interface {
 	Users(ctx context.Context) ([]staas.StorageUser, error)
 	DisableUser(ctx context.Context, email string) error
+	EnableUser(ctx context.Context, email string) error
 	BucketsOf(ctx context.Context, ref staas.UserRef) ([]staas.Bucket, error)
 }
 
@@ -59,6 +63,9 @@ const (
 	ActionDisabled        = "disabled"
 	ActionWouldDisable    = "would disable (dry run)"
 	AuditActionReconcile  = "reconcile-disable"
+	AuditActionReenable   = "reconcile-enable"
+	ActionEnabled         = "enabled (staas had disabled it)"
+	ActionWouldEnable     = "would enable (dry run; staas had disabled it)"
 	leaseTTL              = 10 * time.Minute
 	statusActive          = "Active"
 	statusSuspended       = "Suspended"
@@ -110,11 +117,11 @@ type Report struct {
 	Held string
 }
 
-// Converged counts the items acted on.
+// Converged counts the items acted on (users disabled or enabled).
 func (r Report) Converged() int {
 	n := 0
 	for _, i := range r.Items {
-		if i.Action == ActionDisabled {
+		if i.Action == ActionDisabled || i.Action == ActionEnabled {
 			n++
 		}
 	}
@@ -316,6 +323,9 @@ func (r *Reconciler) compare(ctx context.Context, m staas.S3User, u *staas.Stora
 		return it, true
 	case service == statusActive && client != statusClosed && !u.Enabled():
 		it.Kind = KindActiveDisabled
+		if r.disabledByUs(ctx, m, rep) {
+			r.enable(ctx, m, dryRun, &it)
+		}
 		return it, true
 	}
 	return it, false
@@ -359,5 +369,49 @@ func (r *Reconciler) disable(ctx context.Context, m staas.S3User, u *staas.Stora
 		if _, aerr := r.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
 			r.log().Error("reconcile: audit row not written", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
 		}
+	}
+}
+
+// disabledByUs says whether the last thing staas recorded of the user was
+// the reconciler disabling it: only then may it enable the user again
+// (an admin's or WHMCS's own disable is theirs to undo).
+func (r *Reconciler) disabledByUs(ctx context.Context, m staas.S3User, rep *Report) bool {
+	if r.Audit == nil || m.ClientID <= 0 {
+		return false
+	}
+	entries, err := r.Audit.Audit(ctx, staas.AuditFilter{ClientID: m.ClientID, Limit: 500})
+	if err != nil {
+		rep.Unchecked = append(rep.Unchecked, fmt.Sprintf("the audit log of client %d: %s", m.ClientID, staas.ErrorMessage(err)))
+		return false
+	}
+	for _, e := range entries {
+		if e.Params["user_id"] != m.UserID {
+			continue
+		}
+		return e.Action == AuditActionReconcile && e.Result == "ok"
+	}
+	return false
+}
+
+// enable undoes the reconciler's own disable of a user whose service is
+// Active again, with its audit row.
+func (r *Reconciler) enable(ctx context.Context, m staas.S3User, dryRun bool, it *Item) {
+	if dryRun {
+		it.Action = ActionWouldEnable
+		return
+	}
+	err := r.Backend.EnableUser(ctx, m.Email)
+	entry := staas.AuditEntry{At: r.now().UTC(), ClientID: m.ClientID, Actor: staas.AuditActorWHMCS, Action: AuditActionReenable,
+		Params: map[string]string{"user_id": m.UserID, "service_id": strconv.FormatInt(m.ServiceID, 10), "cluster": r.Cluster}}
+	if err != nil {
+		it.Action = defaultActionFailedAs + staas.ErrorMessage(err)
+		entry.Result, entry.Message = string(staas.ErrorCode(err)), fmt.Sprintf("The reconciler could not enable S3 user %s (%s) again: %s", m.UserID, m.Email, staas.ErrorMessage(err))
+	} else {
+		it.Action = ActionEnabled
+		entry.Result, entry.Message = "ok", fmt.Sprintf("S3 user %s (%s) is enabled again by the reconciler: WHMCS says Active, and the reconciler had disabled it.", m.UserID, m.Email)
+		r.log().Info("reconcile: enabled again", "cluster", r.Cluster, "user_id", m.UserID, "client", m.ClientID, "service", m.ServiceID)
+	}
+	if _, aerr := r.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
+		r.log().Error("reconcile: audit row not written", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
 	}
 }

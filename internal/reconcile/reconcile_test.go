@@ -254,3 +254,30 @@ func TestReconcile_ReadsWHMCSTables(t *testing.T) {
 		t.Fatalf("items: %+v", rep.Items)
 	}
 }
+
+// A user the reconciler disabled is enabled again when WHMCS says Active
+// once more; one disabled by anybody else stays disabled (above).
+func TestReconcile_EnablesOnlyWhatItDisabled(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, 1, 10, "s10@example.com", "Suspended")
+	run(t, f, false)
+	if f.enabled(t, "s10@example.com") {
+		t.Fatal("not disabled")
+	}
+	f.whmcs.services[10] = "Active"
+	rep := run(t, f, true)
+	if len(rep.Items) != 1 || rep.Items[0].Action != reconcile.ActionWouldEnable || f.enabled(t, "s10@example.com") {
+		t.Fatalf("dry run: %+v", rep.Items)
+	}
+	rep = run(t, f, false)
+	if len(rep.Items) != 1 || rep.Items[0].Action != reconcile.ActionEnabled || !f.enabled(t, "s10@example.com") {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+	if rep = run(t, f, false); len(rep.Items) != 0 {
+		t.Fatalf("second run: %+v", rep.Items)
+	}
+	audit, _ := f.w.Store.Audit(context.Background(), store.AuditFilter{})
+	if len(audit) != 2 || audit[0].Action != reconcile.AuditActionReenable {
+		t.Fatalf("audit: %+v", audit)
+	}
+}
