@@ -4,7 +4,9 @@
 // has suspended or whose client is closed — and reports everything else
 // (a terminated service's user still there, a gateway user no mapping
 // knows, an Active service whose user is disabled) for an admin. It
-// covers events lost while staas was down; it never enables or deletes.
+// covers events lost while staas was down. It never deletes, and enables
+// a user again (WHMCS says Active) only when the user's last audit row is
+// its own disable.
 package reconcile
 
 import (
