@@ -123,6 +123,30 @@ func (l lazyReconcile) EnableUser(ctx context.Context, email string) error {
 	return b.EnableUser(ctx, email)
 }
 
+func (l lazyReconcile) Quota(ctx context.Context, subject staas.QuotaSubject) (*staas.Quota, error) {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return nil, err
+	}
+	return b.Quota(ctx, subject)
+}
+
+func (l lazyReconcile) SetQuota(ctx context.Context, subject staas.QuotaSubject, gb uint64) error {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return err
+	}
+	return b.SetQuota(ctx, subject, gb)
+}
+
+func (l lazyReconcile) DeleteQuota(ctx context.Context, subject staas.QuotaSubject) error {
+	b, err := l.reg.Client(l.name)
+	if err != nil {
+		return err
+	}
+	return b.DeleteQuota(ctx, subject)
+}
+
 func (l lazyReconcile) BucketsOf(ctx context.Context, ref staas.UserRef) ([]staas.Bucket, error) {
 	b, err := l.reg.Client(l.name)
 	if err != nil {

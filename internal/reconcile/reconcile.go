@@ -30,6 +30,13 @@ type WHMCS interface {
 	ClientStatuses(ctx context.Context, clientIDs []int64) (map[int64]string, error)
 }
 
+// Quotas is what WHMCS says of each service's quota: its product's
+// "User quota (GB)" setting as WHMCS keeps it ("" or "0": none). A WHMCS
+// that has it (whmcs.DBBridge) gets the quotas re-applied.
+type Quotas interface {
+	ServiceQuotas(ctx context.Context, serviceIDs []int64) (map[int64]string, error)
+}
+
 // Mappings are staas's own S3 user mappings (*store.Store).
 type Mappings interface {
 	S3UsersOfCluster(ctx context.Context, cluster string, isDefault bool) ([]staas.S3User, error)
@@ -49,6 +56,9 @@ type Backend interface {
 	Users(ctx context.Context) ([]staas.StorageUser, error)
 	DisableUser(ctx context.Context, email string) error
 	EnableUser(ctx context.Context, email string) error
+	Quota(ctx context.Context, subject staas.QuotaSubject) (*staas.Quota, error)
+	SetQuota(ctx context.Context, subject staas.QuotaSubject, gb uint64) error
+	DeleteQuota(ctx context.Context, subject staas.QuotaSubject) error
 	BucketsOf(ctx context.Context, ref staas.UserRef) ([]staas.Bucket, error)
 }
 
@@ -61,6 +71,8 @@ const (
 	KindUnknownUser       = "gateway-user-unmapped"  // reported only
 	KindMissingUser       = "mapped-user-missing"    // reported only
 	KindServiceUnknown    = "service-unknown"        // reported only
+	KindQuotaDiffers      = "quota-differs"          // converged: the product's quota re-applied
+	AuditActionQuota      = "reconcile-quota"
 	ActionReportedOnly    = "reported only"
 	ActionDisabled        = "disabled"
 	ActionWouldDisable    = "would disable (dry run)"
@@ -123,7 +135,7 @@ type Report struct {
 func (r Report) Converged() int {
 	n := 0
 	for _, i := range r.Items {
-		if i.Action == ActionDisabled || i.Action == ActionEnabled {
+		if i.Action == ActionDisabled || i.Action == ActionEnabled || strings.HasPrefix(i.Action, "quota set") || i.Action == actionQuotaRemoved {
 			n++
 		}
 	}
@@ -216,6 +228,12 @@ func (r *Reconciler) Run(ctx context.Context, dryRun bool) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	var quotas map[int64]string
+	if q, ok := r.WHMCS.(Quotas); ok {
+		if quotas, err = q.ServiceQuotas(ctx, serviceIDs); err != nil {
+			return rep, err
+		}
+	}
 	byID := map[string]*staas.StorageUser{}
 	byEmail := map[string]*staas.StorageUser{}
 	for i := range onGateway {
@@ -235,6 +253,11 @@ func (r *Reconciler) Run(ctx context.Context, dryRun bool) (Report, error) {
 		}
 		if it, ok := r.compare(ctx, m, u, services, clients, dryRun, &rep); ok {
 			rep.Items = append(rep.Items, it)
+		}
+		if q, ok := quotas[m.ServiceID]; ok && u != nil && m.OrphanedAt.IsZero() && (services[m.ServiceID] == statusActive || services[m.ServiceID] == statusSuspended) {
+			if it, ok := r.quota(ctx, m, u, q, dryRun, &rep); ok {
+				rep.Items = append(rep.Items, it)
+			}
 		}
 	}
 	for i := range onGateway {
@@ -416,4 +439,70 @@ func (r *Reconciler) enable(ctx context.Context, m staas.S3User, dryRun bool, it
 	if _, aerr := r.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
 		r.log().Error("reconcile: audit row not written", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
 	}
+}
+
+const actionQuotaRemoved = "quota removed"
+
+// quota compares a service user's quota with its product's and, unless
+// dryRun, re-applies the product's (set, or removed when it has none).
+func (r *Reconciler) quota(ctx context.Context, m staas.S3User, u *staas.StorageUser, setting string, dryRun bool, rep *Report) (Item, bool) {
+	want := uint64(0)
+	if s := strings.TrimSpace(setting); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			rep.Unchecked = append(rep.Unchecked, fmt.Sprintf("the quota of service %d: its product's setting %q is no number of GB", m.ServiceID, setting))
+			return Item{}, false
+		}
+		want = n
+	}
+	subject := staas.UserQuota(staas.ByID(u.ID))
+	have := uint64(0)
+	q, err := r.Backend.Quota(ctx, subject)
+	switch {
+	case staas.ErrorCode(err) == staas.ENOTFOUND:
+	case err != nil:
+		rep.Unchecked = append(rep.Unchecked, fmt.Sprintf("the quota of user %s (%s): %s", m.UserID, m.Email, staas.ErrorMessage(err)))
+		return Item{}, false
+	case q != nil:
+		have = q.SizeGB
+	}
+	if have == want {
+		return Item{}, false
+	}
+	gb := func(n uint64) string {
+		if n == 0 {
+			return "no quota"
+		}
+		return fmt.Sprintf("quota %d GB", n)
+	}
+	it := Item{Kind: KindQuotaDiffers, ServiceID: m.ServiceID, ClientID: m.ClientID, Cluster: r.Cluster, UserID: m.UserID, Email: m.Email,
+		WHMCS: "product " + gb(want), Gateway: gb(have)}
+	if dryRun {
+		it.Action = "would re-apply the product's " + gb(want) + " (dry run)"
+		return it, true
+	}
+	if want == 0 {
+		err = r.Backend.DeleteQuota(ctx, subject)
+		if staas.ErrorCode(err) == staas.ENOTFOUND {
+			err = nil
+		}
+		it.Action = actionQuotaRemoved
+	} else {
+		err = r.Backend.SetQuota(ctx, subject, want)
+		it.Action = fmt.Sprintf("quota set to %d GB", want)
+	}
+	entry := staas.AuditEntry{At: r.now().UTC(), ClientID: m.ClientID, Actor: staas.AuditActorWHMCS, Action: AuditActionQuota,
+		Params: map[string]string{"user_id": m.UserID, "service_id": strconv.FormatInt(m.ServiceID, 10), "cluster": r.Cluster, "quota_gb": strconv.FormatUint(want, 10)}}
+	if err != nil {
+		it.Action = defaultActionFailedAs + staas.ErrorMessage(err)
+		entry.Result, entry.Message = string(staas.ErrorCode(err)), fmt.Sprintf("The reconciler could not re-apply the product's %s to S3 user %s (%s): %s", gb(want), m.UserID, m.Email, staas.ErrorMessage(err))
+	} else {
+		entry.Result, entry.Message = "ok", fmt.Sprintf("S3 user %s (%s) had %s; the reconciler re-applied the product's %s.", m.UserID, m.Email, gb(have), gb(want))
+	}
+	if r.Audit != nil && m.ClientID > 0 {
+		if _, aerr := r.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
+			r.log().Error("reconcile: audit row not written", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
+		}
+	}
+	return it, true
 }

@@ -442,3 +442,11 @@ func (d *DB) statuses(ctx context.Context, op, prefix string, ids []int64) (map[
 	}
 	return out, nil
 }
+
+// ServiceQuotas reads each service's product's "User quota (GB)" setting
+// (tblproducts.configoption7, through tblhosting.packageid) as WHMCS
+// keeps it: "" or "0" is no quota. A service without a product row is
+// absent from the map.
+func (d *DB) ServiceQuotas(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return d.statuses(ctx, "service quotas", `SELECT h.id, p.configoption7 FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid WHERE h.id IN `, ids)
+}

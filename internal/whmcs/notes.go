@@ -315,3 +315,8 @@ func (b *DBBridge) ServiceStatuses(ctx context.Context, ids []int64) (map[int64]
 func (b *DBBridge) ClientStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
 	return b.db.ClientStatuses(ctx, ids)
 }
+
+// ServiceQuotas reads each service's product quota setting.
+func (b *DBBridge) ServiceQuotas(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return b.db.ServiceQuotas(ctx, ids)
+}
