@@ -281,3 +281,42 @@ func TestReconcile_EnablesOnlyWhatItDisabled(t *testing.T) {
 		t.Fatalf("audit: %+v", audit)
 	}
 }
+
+// A quota changed on the gateway behind staas's back is set back to the
+// product's; a product without a quota has the user's removed.
+func TestReconcile_ReappliesTheProductsQuota(t *testing.T) {
+	f := newFixture(t)
+	f.r.WHMCS = f.w.WHMCS
+	ctx := context.Background()
+	m := f.user(t, 1, 10, "s10@example.com", "")
+	f.user(t, 1, 11, "s11@example.com", "")
+	for id := range int64(2) {
+		if err := whmcssim.SetService(ctx, f.w.WHMCSDB, 10+id, 1, "Active"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := whmcssim.SetProductQuota(ctx, f.w.WHMCSDB, 1, 10, "100"); err != nil {
+		t.Fatal(err)
+	}
+	if err := whmcssim.SetProductQuota(ctx, f.w.WHMCSDB, 2, 11, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.w.Gateway.SetQuota(ctx, staas.UserQuota(staas.ByEmail("s11@example.com")), 5); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, f, true)
+	if rep.Counts[reconcile.KindQuotaDiffers] != 2 {
+		t.Fatalf("dry run: %+v", rep.Items)
+	}
+	rep = run(t, f, false)
+	if rep.Counts[reconcile.KindQuotaDiffers] != 2 || rep.Converged() != 2 {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+	q, err := f.w.Gateway.Quota(ctx, staas.UserQuota(staas.ByID(m.UserID)))
+	if err != nil || q.SizeGB != 100 {
+		t.Fatalf("quota %+v, %v", q, err)
+	}
+	if rep = run(t, f, false); len(rep.Items) != 0 {
+		t.Fatalf("second run: %+v", rep.Items)
+	}
+}
