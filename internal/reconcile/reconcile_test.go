@@ -320,3 +320,46 @@ func TestReconcile_ReappliesTheProductsQuota(t *testing.T) {
 		t.Fatalf("second run: %+v", rep.Items)
 	}
 }
+
+// A mapping whose user is gone from the gateway is reported; one of a
+// terminated service is as it should be.
+func TestReconcile_MappedUserGoneIsReported(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.user(t, 1, 50, "s50@example.com", "Active")
+	f.user(t, 1, 51, "s51@example.com", "Terminated")
+	for _, e := range []string{"s50@example.com", "s51@example.com"} {
+		if err := f.w.Gateway.DeleteUser(ctx, staas.ByEmail(e)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := run(t, f, false)
+	if len(rep.Items) != 1 || rep.Items[0].Kind != reconcile.KindMissingUser || rep.Items[0].ServiceID != 50 || rep.Items[0].Gateway != "absent" {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+}
+
+// Mappings of another cluster are not this one's: neither compared
+// here nor their users reported missing.
+func TestReconcile_OnlyItsOwnCluster(t *testing.T) {
+	w := testworld.New(t, testworld.Options{Clusters: []string{"eu-2"}})
+	wh := &fakeWHMCS{services: map[int64]string{60: "Suspended"}, clients: map[int64]string{1: "Active"}}
+	ctx := context.Background()
+	keys, err := w.Clusters["eu-2"].Gateway.CreateUser(ctx, "s60@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Store.SaveS3User(ctx, staas.S3User{ClientID: 1, ServiceID: 60, Cluster: "eu-2", UserID: keys.ID, Email: "s60@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	def := &reconcile.Reconciler{Cluster: "default", IsDefault: true, Backend: w.Gateway, WHMCS: wh, Mappings: w.Store, Audit: w.Store, Ignore: []string{ostorsim.DefaultSystemEmail}}
+	rep, err := def.Run(ctx, false)
+	if err != nil || len(rep.Items) != 0 || rep.Checked != 0 {
+		t.Fatalf("default: %+v %v", rep, err)
+	}
+	eu := &reconcile.Reconciler{Cluster: "eu-2", Backend: w.Clusters["eu-2"].Gateway, WHMCS: wh, Mappings: w.Store, Audit: w.Store, Ignore: []string{ostorsim.DefaultSystemEmail}}
+	rep, err = eu.Run(ctx, false)
+	if err != nil || len(rep.Items) != 1 || rep.Items[0].Action != reconcile.ActionDisabled || rep.Items[0].Cluster != "eu-2" {
+		t.Fatalf("eu-2: %+v %v", rep, err)
+	}
+}
