@@ -71,6 +71,7 @@ const (
 	KindUnknownUser       = "gateway-user-unmapped"  // reported only
 	KindMissingUser       = "mapped-user-missing"    // reported only
 	KindServiceUnknown    = "service-unknown"        // reported only
+	KindClientUnknown     = "client-unknown"         // reported only
 	KindQuotaDiffers      = "quota-differs"          // converged: the product's quota re-applied
 	AuditActionQuota      = "reconcile-quota"
 	ActionReportedOnly    = "reported only"
@@ -333,6 +334,10 @@ func (r *Reconciler) compare(ctx context.Context, m staas.S3User, u *staas.Stora
 	case clientKnown && client == statusClosed && u.Enabled():
 		it.Kind = KindClosedEnabled
 		r.disable(ctx, m, u, "the client is closed in WHMCS", dryRun, &it)
+		return it, true
+	case !clientKnown:
+		it.Kind = KindClientUnknown
+		it.Gateway = r.gatewayState(ctx, u, rep)
 		return it, true
 	case !serviceKnown:
 		it.Kind = KindServiceUnknown

@@ -363,3 +363,20 @@ func TestReconcile_OnlyItsOwnCluster(t *testing.T) {
 		t.Fatalf("eu-2: %+v %v", rep, err)
 	}
 }
+
+// A user whose client or service WHMCS no longer has is reported, not
+// touched.
+func TestReconcile_UnknownClientOrServiceIsReported(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, 7, 70, "s70@example.com", "Active")
+	f.user(t, 1, 71, "s71@example.com", "Active")
+	delete(f.whmcs.clients, 7)
+	delete(f.whmcs.services, 71)
+	rep := run(t, f, false)
+	if rep.Counts[reconcile.KindClientUnknown] != 1 || rep.Counts[reconcile.KindServiceUnknown] != 1 || rep.Converged() != 0 {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+	if !f.enabled(t, "s70@example.com") || !f.enabled(t, "s71@example.com") {
+		t.Fatal("a user was disabled")
+	}
+}
