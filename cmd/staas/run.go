@@ -20,6 +20,7 @@ Usage:
   staas cluster    manage the storage clusters: list, add, test, remove (staas cluster help)
   staas reseller   manage the reseller portal's accounts: list, add, assign, reset-password, disable (staas reseller help)
   staas collect    collect usage statistics and sample bucket sizes once, on every cluster (-storage=false: usage only; -cluster NAME: one cluster)
+  staas reconcile  compare WHMCS's service and client statuses with every cluster's users; disable what WHMCS suspended or closed, report the rest (-dry-run: change nothing; -cluster NAME: one cluster)
   staas demo       run staas with a simulated gateway and a WHMCS stand-in to click through
   staas sim        run the ostor gateway simulator (staas sim -h for flags)
   staas version    print the version
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return resellerCmd(ctx, args[1:], lookup, stdout, stderr)
 	case "collect":
 		return collect(ctx, args[1:], lookup, stdout, stderr)
+	case "reconcile":
+		return reconcileCmd(ctx, args[1:], lookup, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "sim":

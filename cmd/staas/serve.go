@@ -97,6 +97,23 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		})
 	}
 	jobs.Go(func() { deliverNotes(jobCtx, p.Provision, log) })
+	// The reconciler (issue 14), hourly per cluster, under a lease per
+	// cluster; it reads WHMCS's database, so API mode goes without it.
+	for _, c := range p.Clusters {
+		if c.Reconciler == nil {
+			log.Info("the reconciler is off: it reads WHMCS's database (STAAS_WHMCS_MODE=mysql)", "cluster", c.Name)
+			continue
+		}
+		jobs.Go(func() {
+			schedule.Every(jobCtx, time.Hour, log, "reconcile ("+c.Name+")", func(ctx context.Context) (any, error) {
+				rep, err := c.Reconciler.Run(ctx, false)
+				if err == nil && rep.Held == "" {
+					m.SetDrift(c.Name, len(rep.Items))
+				}
+				return reconcileSummary(rep), err
+			})
+		})
+	}
 	e := p.Handler
 
 	srv := newHTTPServer(e, cfg.HTTP)

@@ -17,6 +17,7 @@ import (
 	"staas/internal/ecs"
 	"staas/internal/metrics"
 	"staas/internal/provision"
+	"staas/internal/reconcile"
 	"staas/internal/reseller"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
@@ -57,6 +58,9 @@ type clusterJobs struct {
 	Name      string
 	Collector *usagecol.Collector
 	Sampler   *usagecol.Sampler
+	// Reconciler compares WHMCS with the cluster; nil when WHMCS is
+	// reached by its API (the reconciler reads its database).
+	Reconciler *reconcile.Reconciler
 }
 
 // product is staas assembled: provisioning over every cluster, each
@@ -91,7 +95,11 @@ func buildProduct(w wiring) (*product, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Clusters = append(p.Clusters, clusterJobs{Name: name, Collector: col, Sampler: smp})
+		jobs := clusterJobs{Name: name, Collector: col, Sampler: smp}
+		if statuses, ok := any(w.WHMCS).(reconcile.WHMCS); ok {
+			jobs.Reconciler = newReconciler(reg, w.Store, statuses, w.Log, name)
+		}
+		p.Clusters = append(p.Clusters, jobs)
 	}
 	checks := clusterChecks(reg)
 	checks = append(checks, handlers.ReadinessCheck{Name: "store", Ping: w.Store.Ping})
@@ -99,6 +107,9 @@ func buildProduct(w wiring) (*product, error) {
 	p.Daily = daily.Work{Notes: svc.Notes, Log: w.Log}
 	for _, c := range p.Clusters {
 		p.Daily.Clusters = append(p.Daily.Clusters, daily.Cluster{Name: c.Name, Collector: c.Collector, Sampler: c.Sampler})
+		if c.Reconciler != nil {
+			p.Daily.Clusters[len(p.Daily.Clusters)-1].Reconciler = c.Reconciler
+		}
 	}
 	p.Usage = &usagecol.Figures{Reader: reader, Services: w.Store, Quotas: reg, Log: w.Log}
 	d := handlers.Deps{

@@ -16,10 +16,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 
 	"staas"
+	"staas/internal/reconcile"
 	"staas/internal/usage"
 )
 
@@ -75,11 +77,40 @@ func sampleStorage(ctx context.Context, s Sampler, on string) (string, error) {
 	return fmt.Sprintf("staas: storage sampling%s measured %d bucket(s).", on, res.Buckets), nil
 }
 
-// Cluster is one storage cluster's usage jobs.
+// Reconciler compares WHMCS with a cluster once (reconcile.Reconciler).
+type Reconciler interface {
+	Run(ctx context.Context, dryRun bool) (reconcile.Report, error)
+}
+
+// Cluster is one storage cluster's usage jobs, and its reconciler when
+// staas reads WHMCS's database (nil: no reconcile line).
 type Cluster struct {
-	Name      string
-	Collector Collector
-	Sampler   Sampler
+	Name       string
+	Collector  Collector
+	Sampler    Sampler
+	Reconciler Reconciler
+}
+
+// DriftLine says what one reconciler run found, for the daily report:
+// the drift items by kind and how many users it disabled.
+func DriftLine(rep reconcile.Report, on string) string {
+	if rep.Held != "" {
+		return "staas: reconcile" + on + " is running elsewhere (" + rep.Held + "); not run again."
+	}
+	kinds := make([]string, 0, len(rep.Counts))
+	for k, n := range rep.Counts {
+		kinds = append(kinds, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(kinds)
+	detail := ""
+	if len(kinds) > 0 {
+		detail = " (" + strings.Join(kinds, ", ") + ")"
+	}
+	line := fmt.Sprintf("staas: reconcile%s checked %d S3 user(s): %d drift item(s)%s, %d converged; staas reconcile -dry-run lists them.", on, rep.Checked, len(rep.Items), detail, rep.Converged())
+	if len(rep.Unchecked) > 0 {
+		line += fmt.Sprintf(" %d thing(s) could not be checked.", len(rep.Unchecked))
+	}
+	return line
 }
 
 // Work is the daily cron's work in staas.
@@ -118,6 +149,15 @@ func (w Work) Run(ctx context.Context) []string {
 			perCluster[i] = []string{
 				w.run(ctx, log, step{"usage collection" + on, c.Name, func(ctx context.Context) (string, error) { return collectUsage(ctx, c.Collector, on) }}),
 				w.run(ctx, log, step{"storage sampling" + on, c.Name, func(ctx context.Context) (string, error) { return sampleStorage(ctx, c.Sampler, on) }}),
+			}
+			if c.Reconciler != nil {
+				perCluster[i] = append(perCluster[i], w.run(ctx, log, step{"reconcile" + on, c.Name, func(ctx context.Context) (string, error) {
+					rep, err := c.Reconciler.Run(ctx, false)
+					if err != nil {
+						return "", err
+					}
+					return DriftLine(rep, on), nil
+				}}))
 			}
 		})
 	}

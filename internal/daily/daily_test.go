@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"staas"
+	"staas/internal/reconcile"
 	"staas/internal/usage"
 )
 
@@ -173,5 +174,18 @@ func TestWorkNamesEachCluster(t *testing.T) {
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("lines\n%q\nwant\n%q", lines, want)
+	}
+}
+
+func TestDriftLine(t *testing.T) {
+	rep := reconcile.Report{Cluster: "eu-1", Checked: 5, Counts: map[string]int{reconcile.KindSuspendedEnabled: 1, reconcile.KindUnknownUser: 2},
+		Items: []reconcile.Item{{Kind: reconcile.KindSuspendedEnabled, Action: reconcile.ActionDisabled}, {Kind: reconcile.KindUnknownUser}, {Kind: reconcile.KindUnknownUser}}}
+	got := DriftLine(rep, " on cluster eu-1")
+	want := "staas: reconcile on cluster eu-1 checked 5 S3 user(s): 3 drift item(s) (1 suspended-but-enabled, 2 gateway-user-unmapped), 1 converged; staas reconcile -dry-run lists them."
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+	if got := DriftLine(reconcile.Report{Held: "other"}, ""); !strings.Contains(got, "running elsewhere (other)") {
+		t.Fatal(got)
 	}
 }

@@ -31,6 +31,8 @@ type Metrics struct {
 	usageOverflows    prometheus.Counter
 	usageLastSuccess  prometheus.Gauge
 	usageDuration     prometheus.Histogram
+
+	driftItems *prometheus.GaugeVec
 }
 
 // New registers staas's collectors and Go's runtime and process ones.
@@ -88,8 +90,12 @@ func New() *Metrics {
 			Help:    "Time of a usage collection run that held the lease.",
 			Buckets: []float64{.1, .5, 1, 5, 15, 30, 60, 120, 300, 600, 1800},
 		}),
+		driftItems: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "staas_reconcile_drift_items",
+			Help: "Drift items the last complete reconciler run found on a cluster (WHMCS and the gateway disagreeing), converged or reported.",
+		}, []string{"cluster"}),
 	}
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.ostorCalls, m.ostorDuration, m.ostorRetries,
+	m.reg.MustRegister(m.driftItems, m.httpRequests, m.httpDuration, m.ostorCalls, m.ostorDuration, m.ostorRetries,
 		m.usageRuns, m.usageObjects, m.usageItems, m.usageUnknownItems, m.usageOverflows, m.usageLastSuccess, m.usageDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -151,4 +157,10 @@ func (m *Metrics) ObserveUsageRun(r UsageRun) {
 	}
 	m.usageRuns.WithLabelValues("ok").Inc()
 	m.usageLastSuccess.Set(float64(r.Ended.UnixNano()) / 1e9)
+}
+
+// SetDrift records how many drift items the last complete reconciler run
+// found on a cluster.
+func (m *Metrics) SetDrift(cluster string, items int) {
+	m.driftItems.WithLabelValues(cluster).Set(float64(items))
 }

@@ -81,3 +81,16 @@ func TestObserveUsageRun(t *testing.T) {
 		}
 	}
 }
+
+func TestSetDrift(t *testing.T) {
+	m := New()
+	m.SetDrift("eu-1", 3)
+	m.SetDrift("eu-2", 0)
+	m.SetDrift("eu-1", 2)
+	out := scrape(t, m)
+	for _, want := range []string{`staas_reconcile_drift_items{cluster="eu-1"} 2`, `staas_reconcile_drift_items{cluster="eu-2"} 0`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in\n%s", want, out)
+		}
+	}
+}

@@ -259,3 +259,32 @@ func (n nullTime) Scan(v any) error {
 	}
 	return dbTime(n).Scan(v)
 }
+
+// S3UsersOfCluster returns every S3 user mapped on a cluster, by client
+// then service: what the reconciler compares with the gateway. The
+// default cluster's mappings may name it as "" (made before there were
+// several), so isDefault says whether cluster is the default one.
+func (s *Store) S3UsersOfCluster(ctx context.Context, cluster string, isDefault bool) ([]staas.S3User, error) {
+	q := `SELECT ` + s3UserColumns + ` FROM staas_s3_users WHERE cluster = ? ORDER BY client_id, service_id`
+	args := []any{cluster}
+	if isDefault {
+		q = `SELECT ` + s3UserColumns + ` FROM staas_s3_users WHERE cluster = ? OR cluster = '' ORDER BY client_id, service_id`
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, dbError("list the S3 users of a cluster", err)
+	}
+	defer rows.Close()
+	users := []staas.S3User{}
+	for rows.Next() {
+		u, err := scanS3User(rows)
+		if err != nil {
+			return nil, dbError("list the S3 users of a cluster", err)
+		}
+		users = append(users, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("list the S3 users of a cluster", err)
+	}
+	return users, nil
+}

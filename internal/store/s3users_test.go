@@ -178,3 +178,28 @@ func testS3UserInvalid(t *testing.T, b backend) {
 		t.Errorf("the longest values did not read back verbatim")
 	}
 }
+
+func testS3UsersOfCluster(t *testing.T, b backend) {
+	s := newStore(t, b)
+	ctx := ctxFor(t)
+	for _, u := range []staas.S3User{
+		{ClientID: 2, ServiceID: 5, Cluster: "default", UserID: "1111111111111111", Email: "a@example.com"},
+		{ClientID: 1, ServiceID: 0, Cluster: "default", UserID: "2222222222222222", Email: "b@example.com"},
+		{ClientID: 1, ServiceID: 9, Cluster: "eu", UserID: "3333333333333333", Email: "c@example.com"},
+	} {
+		if err := s.SaveS3User(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.S3UsersOfCluster(ctx, "default", true)
+	if err != nil || len(got) != 2 || got[0].ClientID != 1 || got[1].ServiceID != 5 {
+		t.Fatalf("default: %+v %v", got, err)
+	}
+	got, err = s.S3UsersOfCluster(ctx, "eu", false)
+	if err != nil || len(got) != 1 || got[0].UserID != "3333333333333333" {
+		t.Fatalf("eu: %+v %v", got, err)
+	}
+	if got, err = s.S3UsersOfCluster(ctx, "nowhere", false); err != nil || len(got) != 0 {
+		t.Fatalf("nowhere: %+v %v", got, err)
+	}
+}

@@ -43,6 +43,7 @@ var suite = []suiteCase{
 	{"Schema", testSchema},
 	{"S3Users", testS3Users},
 	{"S3UserKeepsCreatedAt", testS3UserKeepsCreatedAt},
+	{"S3UsersOfCluster", testS3UsersOfCluster},
 	{"S3UserInvalid", testS3UserInvalid},
 	{"Panels", testPanels},
 	{"PanelsInvalid", testPanelsInvalid},

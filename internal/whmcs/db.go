@@ -395,3 +395,58 @@ func (d *DB) ids(ctx context.Context, op, query string, args ...any) ([]int64, e
 	}
 	return ids, nil
 }
+
+// ServiceStatuses reads tblhosting.domainstatus of each service id, in
+// batches: the reconciler's view of what WHMCS says. An id WHMCS has no
+// row for is absent from the map.
+func (d *DB) ServiceStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return d.statuses(ctx, "service statuses", `SELECT id, domainstatus FROM tblhosting WHERE id IN `, ids)
+}
+
+// ClientStatuses reads tblclients.status (Active, Inactive, Closed) of
+// each client id; an id WHMCS has no row for is absent from the map.
+func (d *DB) ClientStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return d.statuses(ctx, "client statuses", `SELECT id, status FROM tblclients WHERE id IN `, ids)
+}
+
+func (d *DB) statuses(ctx context.Context, op, prefix string, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(len(ids), batch)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		ids = ids[n:]
+		rows, err := d.db.QueryContext(ctx, prefix+"("+strings.TrimSuffix(strings.Repeat("?,", n), ",")+")", args...)
+		if err != nil {
+			return nil, dbError(op, err)
+		}
+		for rows.Next() {
+			var id int64
+			var status string
+			if err := rows.Scan(&id, &status); err != nil {
+				rows.Close()
+				return nil, dbError(op, err)
+			}
+			out[id] = status
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, dbError(op, err)
+		}
+	}
+	return out, nil
+}
+
+// ServiceQuotas reads each service's product's "User quota (GB)" setting
+// (tblproducts.configoption7, through tblhosting.packageid) as WHMCS
+// keeps it: "" or "0" is no quota. A service without a product row is
+// absent from the map.
+func (d *DB) ServiceQuotas(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return d.statuses(ctx, "service quotas", `SELECT h.id, p.configoption7 FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid WHERE h.id IN `, ids)
+}

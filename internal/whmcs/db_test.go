@@ -51,6 +51,32 @@ func testDB(t *testing.T, open func(*testing.T) *DB) {
 		_, err = d.Client(ctx, 0)
 		wantCode(t, err, staas.EINVALID)
 	})
+	t.Run("statuses and quotas in bulk", func(t *testing.T) {
+		d := open(t)
+		for _, q := range []string{
+			`INSERT INTO tblhosting (id, userid, packageid, server, domain, username, domainstatus) VALUES (10, 1, 5, 0, '', '', 'Suspended'), (11, 2, 0, 0, '', '', 'Active')`,
+			`INSERT INTO tblproducts (id, name, configoption1, configoption2, configoption3, configoption4, configoption5, configoption6, configoption7, configoption8, configoption9) VALUES (5, 'S3', '', '', '', '', '', '', '250', '', '')`,
+		} {
+			if _, err := d.db.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := d.ServiceStatuses(ctx, []int64{10, 11, 99})
+		if err != nil || len(s) != 2 || s[10] != "Suspended" || s[11] != "Active" {
+			t.Fatalf("services %v, %v", s, err)
+		}
+		c, err := d.ClientStatuses(ctx, []int64{1, 2, 99})
+		if err != nil || len(c) != 2 || c[1] != "Active" || c[2] != "Inactive" {
+			t.Fatalf("clients %v, %v", c, err)
+		}
+		q, err := d.ServiceQuotas(ctx, []int64{10, 11})
+		if err != nil || len(q) != 1 || q[10] != "250" {
+			t.Fatalf("quotas %v, %v", q, err)
+		}
+		if s, err := d.ServiceStatuses(ctx, nil); err != nil || len(s) != 0 {
+			t.Fatalf("none: %v, %v", s, err)
+		}
+	})
 	t.Run("reseller clients", func(t *testing.T) {
 		d := open(t)
 		mustDo := func(err error) {

@@ -304,3 +304,19 @@ func (b *DBBridge) ClientsInGroup(ctx context.Context, groupID int64) ([]int64, 
 func (b *DBBridge) ClientsWithField(ctx context.Context, field, value string) ([]int64, error) {
 	return b.db.ClientsWithField(ctx, field, value)
 }
+
+// ServiceStatuses reads each service's tblhosting.domainstatus (the
+// reconciler's bulk read; "mysql" mode only).
+func (b *DBBridge) ServiceStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return b.db.ServiceStatuses(ctx, ids)
+}
+
+// ClientStatuses reads each client's tblclients.status.
+func (b *DBBridge) ClientStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return b.db.ClientStatuses(ctx, ids)
+}
+
+// ServiceQuotas reads each service's product quota setting.
+func (b *DBBridge) ServiceQuotas(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return b.db.ServiceQuotas(ctx, ids)
+}

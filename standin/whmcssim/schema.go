@@ -129,6 +129,31 @@ var schema = map[Dialect][]string{
   PRIMARY KEY (id),
   KEY fieldid_relid (fieldid, relid)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblhosting (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  userid int(10) NOT NULL,
+  packageid int(10) NOT NULL DEFAULT 0,
+  server int(10) NOT NULL DEFAULT 0,
+  domain text NOT NULL,
+  username text NOT NULL,
+  domainstatus enum('Pending','Active','Suspended','Terminated','Cancelled','Fraud','Completed') NOT NULL DEFAULT 'Pending',
+  PRIMARY KEY (id),
+  KEY userid (userid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblproducts (
+  id int(10) NOT NULL AUTO_INCREMENT,
+  name text NOT NULL,
+  configoption1 text NOT NULL,
+  configoption2 text NOT NULL,
+  configoption3 text NOT NULL,
+  configoption4 text NOT NULL,
+  configoption5 text NOT NULL,
+  configoption6 text NOT NULL,
+  configoption7 text NOT NULL,
+  configoption8 text NOT NULL,
+  configoption9 text NOT NULL,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
 	},
 	SQLite: {
 		`CREATE TABLE IF NOT EXISTS tblclients (
@@ -186,11 +211,35 @@ var schema = map[Dialect][]string{
   updated_at timestamp NULL DEFAULT NULL
 )`,
 		`CREATE INDEX IF NOT EXISTS tblcustomfieldsvalues_fieldid_relid ON tblcustomfieldsvalues (fieldid, relid)`,
+		`CREATE TABLE IF NOT EXISTS tblhosting (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  userid INTEGER NOT NULL,
+  packageid INTEGER NOT NULL DEFAULT 0,
+  server INTEGER NOT NULL DEFAULT 0,
+  domain TEXT NOT NULL DEFAULT '',
+  username TEXT NOT NULL DEFAULT '',
+  domainstatus TEXT NOT NULL DEFAULT 'Pending'
+)`,
+		`CREATE TABLE IF NOT EXISTS tblproducts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL DEFAULT '',
+  configoption1 TEXT NOT NULL DEFAULT '',
+  configoption2 TEXT NOT NULL DEFAULT '',
+  configoption3 TEXT NOT NULL DEFAULT '',
+  configoption4 TEXT NOT NULL DEFAULT '',
+  configoption5 TEXT NOT NULL DEFAULT '',
+  configoption6 TEXT NOT NULL DEFAULT '',
+  configoption7 TEXT NOT NULL DEFAULT '',
+  configoption8 TEXT NOT NULL DEFAULT '',
+  configoption9 TEXT NOT NULL DEFAULT ''
+)`,
 	},
 }
 
-// CreateSchema creates tblclients, tblnotes, tblcustomfields and
-// tblcustomfieldsvalues unless they exist.
+// CreateSchema creates tblclients, tblnotes, tblcustomfields,
+// tblcustomfieldsvalues, tblhosting and tblproducts (their few columns
+// staas reads)
+// unless they exist.
 func CreateSchema(ctx context.Context, db *sql.DB) error {
 	d, err := DialectOf(db)
 	if err != nil {
@@ -266,5 +315,36 @@ func SetClientField(ctx context.Context, db *sql.DB, clientID int64, field, valu
 		return err
 	}
 	_, err = db.ExecContext(ctx, `INSERT INTO tblcustomfieldsvalues (fieldid, relid, value) VALUES (?, ?, ?)`, fieldID, clientID, value)
+	return err
+}
+
+// SetService writes one tblhosting row (id, its client, its status),
+// replacing the row of that id: a test's WHMCS service.
+func SetService(ctx context.Context, db *sql.DB, id, clientID int64, status string) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM tblhosting WHERE id = ?`, id); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO tblhosting (id, userid, domain, username, domainstatus) VALUES (?, ?, '', '', ?)`, id, clientID, status)
+	return err
+}
+
+// SetClientStatus sets a client's tblclients.status.
+func SetClientStatus(ctx context.Context, db *sql.DB, id int64, status string) error {
+	_, err := db.ExecContext(ctx, `UPDATE tblclients SET status = ? WHERE id = ?`, status, id)
+	return err
+}
+
+// SetProductQuota writes a product (tblproducts) whose "User quota (GB)"
+// setting (configoption7) is quotaGB, and makes service serviceID one of
+// it (tblhosting.packageid).
+func SetProductQuota(ctx context.Context, db *sql.DB, productID, serviceID int64, quotaGB string) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM tblproducts WHERE id = ?`, productID); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO tblproducts (id, name, configoption1, configoption2, configoption3, configoption4, configoption5, configoption6, configoption7, configoption8, configoption9)
+		VALUES (?, 'S3', '', '', '', '', '', '', ?, '', '')`, productID, quotaGB); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `UPDATE tblhosting SET packageid = ? WHERE id = ?`, productID, serviceID)
 	return err
 }
