@@ -24,7 +24,8 @@ import (
 
 // ResellerPortal is what the portal's pages need (*reseller.Portal).
 type ResellerPortal interface {
-	Summary(ctx context.Context, resellerID int64) (reseller.Summary, error)
+	SummaryOf(ctx context.Context, resellerID int64, month time.Time) (reseller.Summary, error)
+	Month(back int) time.Time
 	Client(ctx context.Context, resellerID, clientID int64) ([]reseller.Row, error)
 }
 
@@ -207,16 +208,72 @@ func rowsVM(rows []reseller.Row) []views.ResellerRowVM {
 	return out
 }
 
+// resellerPageSize is how many rows a summary page shows.
+const resellerPageSize = 50
+
+// resellerPeriods are the summary's period picker's choices.
+var resellerPeriods = []views.Option{{Value: "this", Label: "This month"}, {Value: "last", Label: "Last month"}}
+
+// period reads ?period=: "this" (the default) or "last".
+func period(c echo.Context) (string, int) {
+	if c.QueryParam("period") == "last" {
+		return "last", 1
+	}
+	return "this", 0
+}
+
+// quotaAlert is the share of quota above which a row is an alert.
+const quotaAlert = 90
+
+// alerts names the rows that need a look: above 90% of quota, not
+// active, or without figures.
+func alerts(rows []reseller.Row) []string {
+	var out []string
+	for _, r := range rows {
+		svc := "Client " + strconv.FormatInt(r.ClientID, 10) + ", service " + strconv.FormatInt(r.ServiceID, 10)
+		switch {
+		case r.Status != "active":
+			out = append(out, svc+": "+r.Status+".")
+		case r.Failed:
+			out = append(out, svc+": its figures could not be read.")
+		default:
+			if p, ok := views.QuotaPercent(r.StoredBytes, r.QuotaGB); ok && p > quotaAlert {
+				out = append(out, svc+": "+strconv.Itoa(p)+"% of its quota is used.")
+			}
+		}
+	}
+	return out
+}
+
+func totals(rows []reseller.Row) views.ResellerRowVM {
+	var t views.ResellerRowVM
+	for _, r := range rows {
+		if r.Failed {
+			continue
+		}
+		t.StoredBytes += r.StoredBytes
+		t.QuotaGB += r.QuotaGB
+		t.EgressBytes += r.EgressBytes
+	}
+	return t
+}
+
 func (u *resellerUI) summary(c echo.Context) error {
 	id, s := u.current(c)
 	if id == 0 {
 		return c.Redirect(http.StatusSeeOther, "/reseller/login")
 	}
-	sum, err := u.portal.Summary(c.Request().Context(), id)
+	per, back := period(c)
+	sum, err := u.portal.SummaryOf(c.Request().Context(), id, u.portal.Month(back))
 	if err != nil {
 		return portalError(c, err)
 	}
-	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(sum.Rows)}
+	pages := max(1, (len(sum.Rows)+resellerPageSize-1)/resellerPageSize)
+	n, _ := strconv.Atoi(c.QueryParam("page"))
+	n = min(max(n, 1), pages)
+	rows := sum.Rows[min((n-1)*resellerPageSize, len(sum.Rows)):min(n*resellerPageSize, len(sum.Rows))]
+	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(rows),
+		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows), Page: n, Pages: pages}
 	if sum.Stale {
 		vm.Warning = "WHMCS could not be asked for your clients just now: " + staas.ErrorMessage(sum.Err)
 		vm.Since = sum.Since

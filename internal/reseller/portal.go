@@ -43,7 +43,7 @@ type Row struct {
 	Status      string // "active" or "orphaned" (the WHMCS client was deleted)
 	StoredBytes uint64 // at the latest sampling
 	QuotaGB     uint64 // 0: none, or the gateway could not say
-	EgressBytes uint64 // this calendar month (UTC)
+	EgressBytes uint64 // the calendar month asked for (UTC)
 	Failed      bool   // the figures could not be read
 }
 
@@ -77,8 +77,22 @@ func (p *Portal) account(ctx context.Context, resellerID int64) (store.Reseller,
 	return r, err
 }
 
-// Summary returns the reseller's clients' S3 services and their figures.
+// Summary returns the reseller's clients' S3 services and their figures
+// for the current calendar month (UTC).
 func (p *Portal) Summary(ctx context.Context, resellerID int64) (Summary, error) {
+	return p.SummaryOf(ctx, resellerID, p.Month(0))
+}
+
+// Month is the first instant (UTC) of the calendar month back months
+// before the current one: 0 this month, 1 last month.
+func (p *Portal) Month(back int) time.Time {
+	now := p.now().UTC()
+	return time.Date(now.Year(), now.Month()-time.Month(back), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// SummaryOf is Summary with the egress of the calendar month that begins
+// at month (UTC).
+func (p *Portal) SummaryOf(ctx context.Context, resellerID int64, month time.Time) (Summary, error) {
 	r, err := p.account(ctx, resellerID)
 	if err != nil {
 		return Summary{}, err
@@ -86,7 +100,7 @@ func (p *Portal) Summary(ctx context.Context, resellerID int64) (Summary, error)
 	set, merr := p.Members.Of(ctx, r)
 	s := Summary{Name: r.Name, Email: r.Email, Clients: set.IDs, Stale: set.Stale, Since: set.At, Err: merr}
 	for _, client := range set.IDs {
-		rows, err := p.clientRows(ctx, client)
+		rows, err := p.clientRows(ctx, client, month)
 		if err != nil {
 			return Summary{}, err
 		}
@@ -101,7 +115,7 @@ func (p *Portal) Client(ctx context.Context, resellerID, clientID int64) ([]Row,
 	if err := p.owns(ctx, resellerID, clientID); err != nil {
 		return nil, err
 	}
-	return p.clientRows(ctx, clientID)
+	return p.clientRows(ctx, clientID, p.Month(0))
 }
 
 // Service returns one service, ENOTFOUND unless it belongs to one of the
@@ -136,13 +150,11 @@ func (p *Portal) owns(ctx context.Context, resellerID, clientID int64) error {
 	return nil
 }
 
-func (p *Portal) clientRows(ctx context.Context, clientID int64) ([]Row, error) {
+func (p *Portal) clientRows(ctx context.Context, clientID int64, month time.Time) ([]Row, error) {
 	users, err := p.Mappings.S3UsersOfClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	now := p.now().UTC()
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	var rows []Row
 	for _, u := range users {
 		if u.ServiceID == 0 { // the admin panel's client-level user: no service
