@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/csv"
 	"net/http"
 	"strconv"
 	"time"
@@ -74,6 +75,7 @@ func (u *resellerUI) register(e *echo.Echo) {
 	e.POST("/reseller/logout", u.logout)
 	e.GET("/reseller/", u.summary)
 	e.GET("/reseller/clients/:id", u.client)
+	e.GET("/reseller/export.csv", u.exportCSV)
 }
 
 func newToken() string {
@@ -296,4 +298,37 @@ func (u *resellerUI) client(c echo.Context) error {
 	}
 	return page(c, http.StatusOK, views.ResellerPage(views.ResellerPageVM{Title: "Client " + strconv.FormatInt(clientID, 10),
 		CSRF: csrfOf(s), Rows: rowsVM(rows)}))
+}
+
+// exportCSV is the summary table, every page of it, as CSV: the same
+// rows as /reseller/ (the reseller's own clients only), figures in bytes.
+func (u *resellerUI) exportCSV(c echo.Context) error {
+	id, _ := u.current(c)
+	if id == 0 {
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	}
+	_, back := period(c)
+	month := u.portal.Month(back)
+	sum, err := u.portal.SummaryOf(c.Request().Context(), id, month)
+	if err != nil {
+		return portalError(c, err)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="staas-`+month.Format("2006-01")+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"client_id", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures"})
+	for _, r := range sum.Rows {
+		figures := "ok"
+		if r.Failed {
+			figures = "unavailable"
+		}
+		_ = w.Write([]string{strconv.FormatInt(r.ClientID, 10), strconv.FormatInt(r.ServiceID, 10), r.Status,
+			strconv.FormatUint(r.StoredBytes, 10), strconv.FormatUint(r.QuotaGB, 10), strconv.FormatUint(r.EgressBytes, 10),
+			month.Format("2006-01"), figures})
+	}
+	w.Flush()
+	return w.Error()
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -234,5 +235,73 @@ func TestResellerPortalDisabled(t *testing.T) {
 	rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"password of a@acme.example"}})
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "disabled") {
 		t.Fatalf("login when disabled: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestResellerPortalExportIsolation: each reseller's CSV has its own
+// clients' services, and another reseller's (or nobody's) client ids
+// never appear in it, whatever the period.
+func TestResellerPortalExportIsolation(t *testing.T) {
+	h, now, _ := portalWorld(t)
+	own := map[string][]int64{"a@acme.example": {1, 2}, "b@beta.example": {3}}
+	for email, clients := range own {
+		b := &browser{t: t, h: h}
+		b.login(email)
+		mine := map[string]bool{}
+		for _, c := range clients {
+			mine[strconv.FormatInt(c, 10)] = true
+		}
+		for _, per := range []string{"this", "last", "", "x"} {
+			rec := b.do("GET", "/reseller/export.csv?period="+per, nil)
+			if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
+				t.Fatalf("%s export %q: %d %s", email, per, rec.Code, rec.Body)
+			}
+			recs, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1+len(clients) || recs[0][0] != "client_id" {
+				t.Fatalf("%s export %q: %v", email, per, recs)
+			}
+			month := now.UTC().Format("2006-01")
+			if per == "last" {
+				month = time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+			}
+			seen := map[string]bool{}
+			for _, r := range recs[1:] {
+				if !mine[r[0]] || r[1] != r[0]+"1" || r[6] != month {
+					t.Errorf("%s export %q has row %v", email, per, r)
+				}
+				seen[r[0]] = true
+			}
+			if len(seen) != len(clients) {
+				t.Errorf("%s export %q: clients %v, want %v", email, per, seen, clients)
+			}
+		}
+	}
+	// Without a session: the login, no data.
+	anon := &browser{t: t, h: h}
+	if rec := anon.do("GET", "/reseller/export.csv", nil); rec.Code != http.StatusSeeOther || strings.Contains(rec.Body.String(), "client_id") {
+		t.Errorf("anonymous export: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestResellerPortalSummaryPanel: the period picker keeps its choice,
+// the totals row sums every service and the alerts name the service
+// above 90% of its quota.
+func TestResellerPortalSummaryPanel(t *testing.T) {
+	h, _, _ := portalWorld(t)
+	b := &browser{t: t, h: h}
+	b.login("a@acme.example")
+	rec := b.do("GET", "/reseller/?period=last", nil)
+	body := rec.Body.String()
+	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "154 B",
+		`href="/reseller/export.csv?period=last"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("summary lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "of its quota is used") {
+		t.Errorf("an alert without cause:\n%s", body)
 	}
 }
