@@ -35,7 +35,9 @@ func (w benchWorld) ClientsInGroup(context.Context, int64) ([]int64, error) {
 	return ids, nil
 }
 
-func (w benchWorld) ClientsWithField(context.Context, string, string) ([]int64, error) { return nil, nil }
+func (w benchWorld) ClientsWithField(context.Context, string, string) ([]int64, error) {
+	return nil, nil
+}
 
 func (w benchWorld) S3UsersOfClient(_ context.Context, client int64) ([]staas.S3User, error) {
 	return []staas.S3User{{ClientID: client, ServiceID: client*10 + 1, Cluster: "default", UserID: "u"}}, nil
