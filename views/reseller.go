@@ -95,6 +95,14 @@ func percentText(stored, quotaGiB uint64) string {
 	return strconv.Itoa(p) + "%"
 }
 
+// barClass marks a bar above 90% of its quota.
+func barClass(stored, quotaGiB uint64) string {
+	if p, _ := QuotaPercent(stored, quotaGiB); p > 90 {
+		return "bar high"
+	}
+	return "bar"
+}
+
 func barStyle(stored, quotaGiB uint64) templ.SafeCSS {
 	p, _ := QuotaPercent(stored, quotaGiB)
 	return templ.SafeCSS("width:" + strconv.Itoa(p) + "%")
