@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -204,7 +205,7 @@ func portalError(c echo.Context, err error) error {
 func rowsVM(rows []reseller.Row) []views.ResellerRowVM {
 	out := make([]views.ResellerRowVM, len(rows))
 	for i, r := range rows {
-		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
+		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
 			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, Failed: r.Failed}
 	}
 	return out
@@ -319,16 +320,24 @@ func (u *resellerUI) exportCSV(c echo.Context) error {
 	h.Set("Content-Disposition", `attachment; filename="staas-`+month.Format("2006-01")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"client_id", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures"})
+	_ = w.Write([]string{"client_id", "client_name", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures"})
 	for _, r := range sum.Rows {
 		figures := "ok"
 		if r.Failed {
 			figures = "unavailable"
 		}
-		_ = w.Write([]string{strconv.FormatInt(r.ClientID, 10), strconv.FormatInt(r.ServiceID, 10), r.Status,
+		_ = w.Write([]string{strconv.FormatInt(r.ClientID, 10), csvText(r.ClientName), strconv.FormatInt(r.ServiceID, 10), r.Status,
 			strconv.FormatUint(r.StoredBytes, 10), strconv.FormatUint(r.QuotaGB, 10), strconv.FormatUint(r.EgressBytes, 10),
 			month.Format("2006-01"), figures})
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// csvText keeps a spreadsheet from reading a cell as a formula.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -19,6 +19,12 @@ import (
 	"staas/internal/usage"
 )
 
+type resellerNames struct{}
+
+func (resellerNames) Client(_ context.Context, id int64) (*staas.Client, error) {
+	return &staas.Client{ID: id, CompanyName: "=Client " + strconv.FormatInt(id, 10) + " Ltd"}, nil
+}
+
 type resellerFigures struct{}
 
 func (resellerFigures) ServiceUpdate(_ context.Context, service int64, _ time.Time) (*usage.ServiceUpdate, error) {
@@ -49,7 +55,7 @@ func portalWorld(t *testing.T) (http.Handler, *time.Time, *store.Store) {
 		}
 	}
 	now := time.Now()
-	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}}
+	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}, Names: resellerNames{}}
 	key := []byte(strings.Repeat("k", 64))
 	e := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: key, Now: func() time.Time { return now }})
 	return e, &now, st
@@ -269,7 +275,7 @@ func TestResellerPortalExportIsolation(t *testing.T) {
 			}
 			seen := map[string]bool{}
 			for _, r := range recs[1:] {
-				if !mine[r[0]] || r[1] != r[0]+"1" || r[6] != month {
+				if !mine[r[0]] || r[1] != "'=Client "+r[0]+" Ltd" || r[2] != r[0]+"1" || r[7] != month {
 					t.Errorf("%s export %q has row %v", email, per, r)
 				}
 				seen[r[0]] = true
@@ -295,7 +301,7 @@ func TestResellerPortalSummaryPanel(t *testing.T) {
 	b.login("a@acme.example")
 	rec := b.do("GET", "/reseller/?period=last", nil)
 	body := rec.Body.String()
-	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "154 B",
+	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "=Client 2 Ltd", "154 B",
 		`href="/reseller/export.csv?period=last"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("summary lacks %q:\n%s", want, body)

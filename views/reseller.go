@@ -18,6 +18,7 @@ type ResellerLoginVM struct {
 // ResellerRowVM is one S3 service of one of the reseller's clients.
 type ResellerRowVM struct {
 	ClientID    int64
+	ClientName  string
 	ServiceID   int64
 	Status      string
 	StoredBytes uint64

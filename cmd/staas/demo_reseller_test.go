@@ -83,6 +83,9 @@ func TestDemo_Resellers(t *testing.T) {
 				t.Errorf("%s CSV has client %s", l.Email, r[0])
 			}
 		}
+		if i == 0 && !strings.Contains(sum, "Archer Photography") && len(recs) > 1 {
+			t.Errorf("%s summary lacks client 1's name:\n%s", l.Email, sum)
+		}
 		theirs := strings.Split(strings.TrimPrefix(other.Clients, "ids:"), ",")[0]
 		if resp, body := do("GET", "/reseller/clients/"+theirs, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s, the other's client %s: %d %s", l.Email, theirs, resp.StatusCode, body)

@@ -2,6 +2,7 @@ package reseller
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"staas"
@@ -25,6 +26,11 @@ type ServiceFigures interface {
 	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
 }
 
+// Names reads a client's name in WHMCS (internal/whmcs's DBBridge).
+type Names interface {
+	Client(ctx context.Context, id int64) (*staas.Client, error)
+}
+
 // Portal answers the reseller portal's pages, read-only, and only ever
 // about the reseller's own clients: anything else is ENOTFOUND, never
 // data.
@@ -33,12 +39,14 @@ type Portal struct {
 	Members  *Members
 	Mappings Mappings
 	Figures  ServiceFigures
+	Names    Names            // nil: rows carry no client name
 	Now      func() time.Time // nil: time.Now
 }
 
 // Row is one S3 service of one of the reseller's clients.
 type Row struct {
 	ClientID    int64
+	ClientName  string // the company, or first and last name; "" when WHMCS could not say
 	ServiceID   int64
 	Status      string // "active" or "orphaned" (the WHMCS client was deleted)
 	StoredBytes uint64 // at the latest sampling
@@ -155,12 +163,13 @@ func (p *Portal) clientRows(ctx context.Context, clientID int64, month time.Time
 	if err != nil {
 		return nil, err
 	}
+	name := p.clientName(ctx, clientID)
 	var rows []Row
 	for _, u := range users {
 		if u.ServiceID == 0 { // the admin panel's client-level user: no service
 			continue
 		}
-		row := Row{ClientID: clientID, ServiceID: u.ServiceID, Status: "active"}
+		row := Row{ClientID: clientID, ClientName: name, ServiceID: u.ServiceID, Status: "active"}
 		if !u.OrphanedAt.IsZero() {
 			row.Status = "orphaned"
 		}
@@ -174,4 +183,20 @@ func (p *Portal) clientRows(ctx context.Context, clientID int64, month time.Time
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// clientName is the client's company, or its first and last name; ""
+// without Names or when WHMCS could not say (the id is still shown).
+func (p *Portal) clientName(ctx context.Context, clientID int64) string {
+	if p.Names == nil {
+		return ""
+	}
+	c, err := p.Names.Client(ctx, clientID)
+	if err != nil || c == nil {
+		return ""
+	}
+	if c.CompanyName != "" {
+		return c.CompanyName
+	}
+	return strings.TrimSpace(c.FirstName + " " + c.LastName)
 }
