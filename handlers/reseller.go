@@ -206,7 +206,7 @@ func rowsVM(rows []reseller.Row) []views.ResellerRowVM {
 	out := make([]views.ResellerRowVM, len(rows))
 	for i, r := range rows {
 		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
-			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, Failed: r.Failed}
+			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, IngressBytes: r.IngressBytes, Buckets: r.Buckets, SampledAt: r.SampledAt, Failed: r.Failed}
 	}
 	return out
 }
@@ -228,9 +228,13 @@ func period(c echo.Context) (string, int) {
 // quotaAlert is the share of quota above which a row is an alert.
 const quotaAlert = 90
 
+// sampleAlert is the age of a storage sample past which a row is an
+// alert.
+const sampleAlert = 2 * time.Hour
+
 // alerts names the rows that need a look: above 90% of quota, not
 // active, or without figures.
-func alerts(rows []reseller.Row) []string {
+func alerts(rows []reseller.Row, now time.Time) []string {
 	var out []string
 	for _, r := range rows {
 		svc := "Client " + strconv.FormatInt(r.ClientID, 10) + ", service " + strconv.FormatInt(r.ServiceID, 10)
@@ -242,6 +246,9 @@ func alerts(rows []reseller.Row) []string {
 		default:
 			if p, ok := views.QuotaPercent(r.StoredBytes, r.QuotaGB); ok && p > quotaAlert {
 				out = append(out, svc+": "+strconv.Itoa(p)+"% of its quota is used.")
+			}
+			if r.SampledAt.IsZero() || now.Sub(r.SampledAt) > sampleAlert {
+				out = append(out, svc+": its storage was not sampled in the last 2 hours.")
 			}
 		}
 	}
@@ -257,6 +264,8 @@ func totals(rows []reseller.Row) views.ResellerRowVM {
 		t.StoredBytes += r.StoredBytes
 		t.QuotaGB += r.QuotaGB
 		t.EgressBytes += r.EgressBytes
+		t.IngressBytes += r.IngressBytes
+		t.Buckets += r.Buckets
 	}
 	return t
 }
@@ -276,7 +285,7 @@ func (u *resellerUI) summary(c echo.Context) error {
 	n = min(max(n, 1), pages)
 	rows := sum.Rows[min((n-1)*resellerPageSize, len(sum.Rows)):min(n*resellerPageSize, len(sum.Rows))]
 	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(rows),
-		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows), Page: n, Pages: pages}
+		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages}
 	if sum.Stale {
 		vm.Warning = "WHMCS could not be asked for your clients just now: " + staas.ErrorMessage(sum.Err)
 		vm.Since = sum.Since
@@ -320,7 +329,7 @@ func (u *resellerUI) exportCSV(c echo.Context) error {
 	h.Set("Content-Disposition", `attachment; filename="staas-`+month.Format("2006-01")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"client_id", "client_name", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures"})
+	_ = w.Write([]string{"client_id", "client_name", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures", "ingress_bytes", "buckets", "sampled_at"})
 	for _, r := range sum.Rows {
 		figures := "ok"
 		if r.Failed {
@@ -328,7 +337,7 @@ func (u *resellerUI) exportCSV(c echo.Context) error {
 		}
 		_ = w.Write([]string{strconv.FormatInt(r.ClientID, 10), csvText(r.ClientName), strconv.FormatInt(r.ServiceID, 10), r.Status,
 			strconv.FormatUint(r.StoredBytes, 10), strconv.FormatUint(r.QuotaGB, 10), strconv.FormatUint(r.EgressBytes, 10),
-			month.Format("2006-01"), figures})
+			month.Format("2006-01"), figures, strconv.FormatUint(r.IngressBytes, 10), strconv.Itoa(r.Buckets), sampledAt(r.SampledAt)})
 	}
 	w.Flush()
 	return w.Error()
@@ -340,4 +349,11 @@ func csvText(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+func sampledAt(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

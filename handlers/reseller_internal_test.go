@@ -28,7 +28,8 @@ func (resellerNames) Client(_ context.Context, id int64) (*staas.Client, error) 
 type resellerFigures struct{}
 
 func (resellerFigures) ServiceUpdate(_ context.Context, service int64, _ time.Time) (*usage.ServiceUpdate, error) {
-	return &usage.ServiceUpdate{ServiceID: service, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77}, nil
+	return &usage.ServiceUpdate{ServiceID: service, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77,
+		UploadedBytes: 2048, Buckets: 2, SampledAt: time.Now().Add(-10 * time.Minute)}, nil
 }
 
 // portalWorld: reseller a@acme.example has clients 1 and 2 (services
@@ -301,13 +302,32 @@ func TestResellerPortalSummaryPanel(t *testing.T) {
 	b.login("a@acme.example")
 	rec := b.do("GET", "/reseller/?period=last", nil)
 	body := rec.Body.String()
-	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "=Client 2 Ltd", "154 B",
+	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "=Client 2 Ltd", "4.0 KiB", ">4<", "<time datetime=", "154 B",
 		`href="/reseller/export.csv?period=last"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("summary lacks %q:\n%s", want, body)
 		}
 	}
-	if strings.Contains(body, "of its quota is used") {
+	if strings.Contains(body, "of its quota is used") || strings.Contains(body, "not sampled") {
 		t.Errorf("an alert without cause:\n%s", body)
+	}
+}
+
+// TestResellerPortalAlerts: above 90% of quota, not active, figures
+// unreadable and a sample older than 2 hours are alerts; a fresh sample
+// at 50% is not.
+func TestResellerPortalAlerts(t *testing.T) {
+	now := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
+	got := alerts([]reseller.Row{
+		{ClientID: 1, ServiceID: 11, Status: "active", StoredBytes: 1 << 29, QuotaGB: 1, SampledAt: now.Add(-time.Minute)},
+		{ClientID: 2, ServiceID: 21, Status: "active", StoredBytes: 19 << 29, QuotaGB: 10, SampledAt: now.Add(-time.Minute)},
+		{ClientID: 3, ServiceID: 31, Status: "orphaned"},
+		{ClientID: 4, ServiceID: 41, Status: "active", Failed: true},
+		{ClientID: 5, ServiceID: 51, Status: "active", SampledAt: now.Add(-3 * time.Hour)},
+	}, now)
+	want := []string{"Client 2, service 21: 95% of its quota is used.", "Client 3, service 31: orphaned.",
+		"Client 4, service 41: its figures could not be read.", "Client 5, service 51: its storage was not sampled in the last 2 hours."}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("alerts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -17,14 +17,24 @@ type ResellerLoginVM struct {
 
 // ResellerRowVM is one S3 service of one of the reseller's clients.
 type ResellerRowVM struct {
-	ClientID    int64
-	ClientName  string
-	ServiceID   int64
-	Status      string
-	StoredBytes uint64
-	QuotaGB     uint64
-	EgressBytes uint64
-	Failed      bool
+	ClientID     int64
+	ClientName   string
+	ServiceID    int64
+	Status       string
+	StoredBytes  uint64
+	QuotaGB      uint64
+	EgressBytes  uint64
+	IngressBytes uint64
+	Buckets      int
+	SampledAt    time.Time // zero: never sampled
+	Failed       bool
+}
+
+func sampledText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return auditTime(t)
 }
 
 // ResellerPageVM is the portal's summary, or one client's page (Title

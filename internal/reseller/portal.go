@@ -45,14 +45,17 @@ type Portal struct {
 
 // Row is one S3 service of one of the reseller's clients.
 type Row struct {
-	ClientID    int64
-	ClientName  string // the company, or first and last name; "" when WHMCS could not say
-	ServiceID   int64
-	Status      string // "active" or "orphaned" (the WHMCS client was deleted)
-	StoredBytes uint64 // at the latest sampling
-	QuotaGB     uint64 // 0: none, or the gateway could not say
-	EgressBytes uint64 // the calendar month asked for (UTC)
-	Failed      bool   // the figures could not be read
+	ClientID     int64
+	ClientName   string // the company, or first and last name; "" when WHMCS could not say
+	ServiceID    int64
+	Status       string    // "active" or "orphaned" (the WHMCS client was deleted)
+	StoredBytes  uint64    // at the latest sampling
+	QuotaGB      uint64    // 0: none, or the gateway could not say
+	EgressBytes  uint64    // the calendar month asked for (UTC)
+	IngressBytes uint64    // the same month
+	Buckets      int       // buckets with usage in the month
+	SampledAt    time.Time // the latest sampling of StoredBytes; zero: never
+	Failed       bool      // the figures could not be read
 }
 
 // Summary is the reseller's page: its clients' services. When WHMCS
@@ -179,6 +182,7 @@ func (p *Portal) clientRows(ctx context.Context, clientID int64, month time.Time
 			row.Failed = true
 		case f != nil:
 			row.StoredBytes, row.QuotaGB, row.EgressBytes = f.StoredBytes, f.QuotaGB, f.DownloadedBytes
+			row.IngressBytes, row.Buckets, row.SampledAt = f.UploadedBytes, f.Buckets, f.SampledAt
 		}
 		rows = append(rows, row)
 	}
