@@ -96,3 +96,32 @@ func BenchmarkResellerSummary2000(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Nanoseconds()), "p50-ns/op")
 }
+
+// TestResellerPortalPaging: 120 services are three pages of 50; a page
+// shows its own rows only, links to the others, and an out-of-range page
+// is the last one.
+func TestResellerPortalPaging(t *testing.T) {
+	w := benchWorld{n: 120}
+	portal := &reseller.Portal{Accounts: w, Members: reseller.NewMembers(w, time.Hour), Mappings: w, Figures: resellerFigures{}}
+	e := echo.New()
+	newResellerUI(portal, benchAuth{}, []byte(strings.Repeat("k", 64)), nil).register(e)
+	b := &browser{t: t, h: e}
+	page := b.do("GET", "/reseller/login", nil)
+	if rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"bench@example.com"}, "password": {"x"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("login: %d", rec.Code)
+	}
+	for _, c := range []struct {
+		query      string
+		first, not string
+		current    string
+	}{
+		{"", `href="/reseller/clients/1"`, `href="/reseller/clients/51"`, ">1</strong>"},
+		{"?page=2", `href="/reseller/clients/51"`, `href="/reseller/clients/50"`, ">2</strong>"},
+		{"?page=99&period=last", `href="/reseller/clients/120"`, `href="/reseller/clients/100"`, ">3</strong>"},
+	} {
+		body := b.do("GET", "/reseller/"+c.query, nil).Body.String()
+		if !strings.Contains(body, c.first) || strings.Contains(body, c.not+">") || !strings.Contains(body, c.current) || !strings.Contains(body, `&amp;page=`) {
+			t.Errorf("%s: page wrong:\n%s", c.query, body)
+		}
+	}
+}
