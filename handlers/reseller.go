@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -24,7 +26,8 @@ import (
 
 // ResellerPortal is what the portal's pages need (*reseller.Portal).
 type ResellerPortal interface {
-	Summary(ctx context.Context, resellerID int64) (reseller.Summary, error)
+	SummaryOf(ctx context.Context, resellerID int64, month time.Time) (reseller.Summary, error)
+	Month(back int) time.Time
 	Client(ctx context.Context, resellerID, clientID int64) ([]reseller.Row, error)
 }
 
@@ -73,6 +76,7 @@ func (u *resellerUI) register(e *echo.Echo) {
 	e.POST("/reseller/logout", u.logout)
 	e.GET("/reseller/", u.summary)
 	e.GET("/reseller/clients/:id", u.client)
+	e.GET("/reseller/export.csv", u.exportCSV)
 }
 
 func newToken() string {
@@ -201,10 +205,69 @@ func portalError(c echo.Context, err error) error {
 func rowsVM(rows []reseller.Row) []views.ResellerRowVM {
 	out := make([]views.ResellerRowVM, len(rows))
 	for i, r := range rows {
-		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
-			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, Failed: r.Failed}
+		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
+			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, IngressBytes: r.IngressBytes, Buckets: r.Buckets, SampledAt: r.SampledAt, Failed: r.Failed}
 	}
 	return out
+}
+
+// resellerPageSize is how many rows a summary page shows.
+const resellerPageSize = 50
+
+// resellerPeriods are the summary's period picker's choices.
+var resellerPeriods = []views.Option{{Value: "this", Label: "This month"}, {Value: "last", Label: "Last month"}}
+
+// period reads ?period=: "this" (the default) or "last".
+func period(c echo.Context) (string, int) {
+	if c.QueryParam("period") == "last" {
+		return "last", 1
+	}
+	return "this", 0
+}
+
+// quotaAlert is the share of quota above which a row is an alert.
+const quotaAlert = 90
+
+// sampleAlert is the age of a storage sample past which a row is an
+// alert.
+const sampleAlert = 2 * time.Hour
+
+// alerts names the rows that need a look: above 90% of quota, not
+// active, or without figures.
+func alerts(rows []reseller.Row, now time.Time) []string {
+	var out []string
+	for _, r := range rows {
+		svc := "Client " + strconv.FormatInt(r.ClientID, 10) + ", service " + strconv.FormatInt(r.ServiceID, 10)
+		switch {
+		case r.Status != "active":
+			out = append(out, svc+": "+r.Status+".")
+		case r.Failed:
+			out = append(out, svc+": its figures could not be read.")
+		default:
+			if p, ok := views.QuotaPercent(r.StoredBytes, r.QuotaGB); ok && p > quotaAlert {
+				out = append(out, svc+": "+strconv.Itoa(p)+"% of its quota is used.")
+			}
+			if r.SampledAt.IsZero() || now.Sub(r.SampledAt) > sampleAlert {
+				out = append(out, svc+": its storage was not sampled in the last 2 hours.")
+			}
+		}
+	}
+	return out
+}
+
+func totals(rows []reseller.Row) views.ResellerRowVM {
+	var t views.ResellerRowVM
+	for _, r := range rows {
+		if r.Failed {
+			continue
+		}
+		t.StoredBytes += r.StoredBytes
+		t.QuotaGB += r.QuotaGB
+		t.EgressBytes += r.EgressBytes
+		t.IngressBytes += r.IngressBytes
+		t.Buckets += r.Buckets
+	}
+	return t
 }
 
 func (u *resellerUI) summary(c echo.Context) error {
@@ -212,11 +275,17 @@ func (u *resellerUI) summary(c echo.Context) error {
 	if id == 0 {
 		return c.Redirect(http.StatusSeeOther, "/reseller/login")
 	}
-	sum, err := u.portal.Summary(c.Request().Context(), id)
+	per, back := period(c)
+	sum, err := u.portal.SummaryOf(c.Request().Context(), id, u.portal.Month(back))
 	if err != nil {
 		return portalError(c, err)
 	}
-	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(sum.Rows)}
+	pages := max(1, (len(sum.Rows)+resellerPageSize-1)/resellerPageSize)
+	n, _ := strconv.Atoi(c.QueryParam("page"))
+	n = min(max(n, 1), pages)
+	rows := sum.Rows[min((n-1)*resellerPageSize, len(sum.Rows)):min(n*resellerPageSize, len(sum.Rows))]
+	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(rows),
+		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages}
 	if sum.Stale {
 		vm.Warning = "WHMCS could not be asked for your clients just now: " + staas.ErrorMessage(sum.Err)
 		vm.Since = sum.Since
@@ -239,4 +308,52 @@ func (u *resellerUI) client(c echo.Context) error {
 	}
 	return page(c, http.StatusOK, views.ResellerPage(views.ResellerPageVM{Title: "Client " + strconv.FormatInt(clientID, 10),
 		CSRF: csrfOf(s), Rows: rowsVM(rows)}))
+}
+
+// exportCSV is the summary table, every page of it, as CSV: the same
+// rows as /reseller/ (the reseller's own clients only), figures in bytes.
+func (u *resellerUI) exportCSV(c echo.Context) error {
+	id, _ := u.current(c)
+	if id == 0 {
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	}
+	_, back := period(c)
+	month := u.portal.Month(back)
+	sum, err := u.portal.SummaryOf(c.Request().Context(), id, month)
+	if err != nil {
+		return portalError(c, err)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="staas-`+month.Format("2006-01")+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"client_id", "client_name", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures", "ingress_bytes", "buckets", "sampled_at"})
+	for _, r := range sum.Rows {
+		figures := "ok"
+		if r.Failed {
+			figures = "unavailable"
+		}
+		_ = w.Write([]string{strconv.FormatInt(r.ClientID, 10), csvText(r.ClientName), strconv.FormatInt(r.ServiceID, 10), r.Status,
+			strconv.FormatUint(r.StoredBytes, 10), strconv.FormatUint(r.QuotaGB, 10), strconv.FormatUint(r.EgressBytes, 10),
+			month.Format("2006-01"), figures, strconv.FormatUint(r.IngressBytes, 10), strconv.Itoa(r.Buckets), sampledAt(r.SampledAt)})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// csvText keeps a spreadsheet from reading a cell as a formula.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func sampledAt(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,10 +19,17 @@ import (
 	"staas/internal/usage"
 )
 
+type resellerNames struct{}
+
+func (resellerNames) Client(_ context.Context, id int64) (*staas.Client, error) {
+	return &staas.Client{ID: id, CompanyName: "=Client " + strconv.FormatInt(id, 10) + " Ltd"}, nil
+}
+
 type resellerFigures struct{}
 
 func (resellerFigures) ServiceUpdate(_ context.Context, service int64, _ time.Time) (*usage.ServiceUpdate, error) {
-	return &usage.ServiceUpdate{ServiceID: service, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77}, nil
+	return &usage.ServiceUpdate{ServiceID: service, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77,
+		UploadedBytes: 2048, Buckets: 2, SampledAt: time.Now().Add(-10 * time.Minute)}, nil
 }
 
 // portalWorld: reseller a@acme.example has clients 1 and 2 (services
@@ -48,7 +56,7 @@ func portalWorld(t *testing.T) (http.Handler, *time.Time, *store.Store) {
 		}
 	}
 	now := time.Now()
-	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}}
+	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}, Names: resellerNames{}}
 	key := []byte(strings.Repeat("k", 64))
 	e := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: key, Now: func() time.Time { return now }})
 	return e, &now, st
@@ -234,5 +242,92 @@ func TestResellerPortalDisabled(t *testing.T) {
 	rec := b.do("POST", "/reseller/login", url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"password of a@acme.example"}})
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "disabled") {
 		t.Fatalf("login when disabled: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestResellerPortalExportIsolation: each reseller's CSV has its own
+// clients' services, and another reseller's (or nobody's) client ids
+// never appear in it, whatever the period.
+func TestResellerPortalExportIsolation(t *testing.T) {
+	h, now, _ := portalWorld(t)
+	own := map[string][]int64{"a@acme.example": {1, 2}, "b@beta.example": {3}}
+	for email, clients := range own {
+		b := &browser{t: t, h: h}
+		b.login(email)
+		mine := map[string]bool{}
+		for _, c := range clients {
+			mine[strconv.FormatInt(c, 10)] = true
+		}
+		for _, per := range []string{"this", "last", "", "x"} {
+			rec := b.do("GET", "/reseller/export.csv?period="+per, nil)
+			if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
+				t.Fatalf("%s export %q: %d %s", email, per, rec.Code, rec.Body)
+			}
+			recs, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1+len(clients) || recs[0][0] != "client_id" {
+				t.Fatalf("%s export %q: %v", email, per, recs)
+			}
+			month := now.UTC().Format("2006-01")
+			if per == "last" {
+				month = time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+			}
+			seen := map[string]bool{}
+			for _, r := range recs[1:] {
+				if !mine[r[0]] || r[1] != "'=Client "+r[0]+" Ltd" || r[2] != r[0]+"1" || r[7] != month {
+					t.Errorf("%s export %q has row %v", email, per, r)
+				}
+				seen[r[0]] = true
+			}
+			if len(seen) != len(clients) {
+				t.Errorf("%s export %q: clients %v, want %v", email, per, seen, clients)
+			}
+		}
+	}
+	// Without a session: the login, no data.
+	anon := &browser{t: t, h: h}
+	if rec := anon.do("GET", "/reseller/export.csv", nil); rec.Code != http.StatusSeeOther || strings.Contains(rec.Body.String(), "client_id") {
+		t.Errorf("anonymous export: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestResellerPortalSummaryPanel: the period picker keeps its choice,
+// the totals row sums every service and the alerts name the service
+// above 90% of its quota.
+func TestResellerPortalSummaryPanel(t *testing.T) {
+	h, _, _ := portalWorld(t)
+	b := &browser{t: t, h: h}
+	b.login("a@acme.example")
+	rec := b.do("GET", "/reseller/?period=last", nil)
+	body := rec.Body.String()
+	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "=Client 2 Ltd", "4.0 KiB", ">4<", "<time datetime=", "154 B",
+		`href="/reseller/export.csv?period=last"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("summary lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "of its quota is used") || strings.Contains(body, "not sampled") {
+		t.Errorf("an alert without cause:\n%s", body)
+	}
+}
+
+// TestResellerPortalAlerts: above 90% of quota, not active, figures
+// unreadable and a sample older than 2 hours are alerts; a fresh sample
+// at 50% is not.
+func TestResellerPortalAlerts(t *testing.T) {
+	now := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
+	got := alerts([]reseller.Row{
+		{ClientID: 1, ServiceID: 11, Status: "active", StoredBytes: 1 << 29, QuotaGB: 1, SampledAt: now.Add(-time.Minute)},
+		{ClientID: 2, ServiceID: 21, Status: "active", StoredBytes: 19 << 29, QuotaGB: 10, SampledAt: now.Add(-time.Minute)},
+		{ClientID: 3, ServiceID: 31, Status: "orphaned"},
+		{ClientID: 4, ServiceID: 41, Status: "active", Failed: true},
+		{ClientID: 5, ServiceID: 51, Status: "active", SampledAt: now.Add(-3 * time.Hour)},
+	}, now)
+	want := []string{"Client 2, service 21: 95% of its quota is used.", "Client 3, service 31: orphaned.",
+		"Client 4, service 41: its figures could not be read.", "Client 5, service 51: its storage was not sampled in the last 2 hours."}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("alerts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

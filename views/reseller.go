@@ -1,8 +1,11 @@
 package views
 
 import (
+	"math"
 	"strconv"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // ResellerLoginVM is the reseller portal's login page.
@@ -14,13 +17,24 @@ type ResellerLoginVM struct {
 
 // ResellerRowVM is one S3 service of one of the reseller's clients.
 type ResellerRowVM struct {
-	ClientID    int64
-	ServiceID   int64
-	Status      string
-	StoredBytes uint64
-	QuotaGB     uint64
-	EgressBytes uint64
-	Failed      bool
+	ClientID     int64
+	ClientName   string
+	ServiceID    int64
+	Status       string
+	StoredBytes  uint64
+	QuotaGB      uint64
+	EgressBytes  uint64
+	IngressBytes uint64
+	Buckets      int
+	SampledAt    time.Time // zero: never sampled
+	Failed       bool
+}
+
+func sampledText(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return auditTime(t)
 }
 
 // ResellerPageVM is the portal's summary, or one client's page (Title
@@ -34,13 +48,94 @@ type ResellerPageVM struct {
 	// WHMCS; the rows are then from Since.
 	Warning string
 	Since   time.Time
+	// The summary's period picker, totals, alerts and paging; a client's
+	// page leaves them zero.
+	Summary bool
+	Period  string   // "this" or "last"
+	Periods []Option // the picker's choices
+	Total   ResellerRowVM
+	Alerts  []string
+	Page    int // 1-based
+	Pages   int
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value, Label string
+}
+
+// binUnits are the binary units after bytes.
+var binUnits = [...]string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+
+// BinaryBytes is a size in binary units, one decimal: "1.5 GiB".
+func BinaryBytes(n uint64) string {
+	if n < 1024 {
+		return strconv.FormatUint(n, 10) + " B"
+	}
+	f := float64(n)
+	i := -1
+	for f >= 1024 && i < len(binUnits)-1 {
+		f /= 1024
+		i++
+	}
+	if math.Round(f*10) >= 10240 && i < len(binUnits)-1 {
+		f /= 1024
+		i++
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64) + " " + binUnits[i]
+}
+
+// QuotaPercent is the share of the quota (GiB) used, 0..100, and false
+// without a quota.
+func QuotaPercent(stored, quotaGiB uint64) (int, bool) {
+	if quotaGiB == 0 {
+		return 0, false
+	}
+	p := float64(stored) / float64(quotaGiB<<30) * 100
+	if p > 100 {
+		p = 100
+	}
+	return int(math.Round(p)), true
+}
+
+func percentText(stored, quotaGiB uint64) string {
+	p, ok := QuotaPercent(stored, quotaGiB)
+	if !ok {
+		return ""
+	}
+	return strconv.Itoa(p) + "%"
+}
+
+// barClass marks a bar above 90% of its quota.
+func barClass(stored, quotaGiB uint64) string {
+	if p, _ := QuotaPercent(stored, quotaGiB); p > 90 {
+		return "bar high"
+	}
+	return "bar"
+}
+
+func barStyle(stored, quotaGiB uint64) templ.SafeCSS {
+	p, _ := QuotaPercent(stored, quotaGiB)
+	return templ.SafeCSS("width:" + strconv.Itoa(p) + "%")
+}
+
+func pageURL(period string, n int) templ.SafeURL {
+	return templ.SafeURL("/reseller/?period=" + period + "&page=" + strconv.Itoa(n))
+}
+
+func pageNumbers(pages int) []int {
+	out := make([]int, pages)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
 }
 
 func quotaText(gb uint64) string {
 	if gb == 0 {
 		return "none"
 	}
-	return strconv.FormatUint(gb, 10) + " GB"
+	return strconv.FormatUint(gb, 10) + " GiB"
 }
 
 func idText(id int64) string { return strconv.FormatInt(id, 10) }

@@ -22,7 +22,7 @@ func TestResellerPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"WHMCS could not be asked", "2026-12-06 01:59:00 UTC", "&lt;Acme&gt;", "5 GB", "figures unavailable",
+	for _, want := range []string{"WHMCS could not be asked", "2026-12-06 01:59:00 UTC", "&lt;Acme&gt;", "5 GiB", "2.0 KiB", "figures unavailable",
 		`name="csrf" value="tok"`, `action="/reseller/logout"`, `href="/reseller/clients/2"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q:\n%s", want, html)
@@ -30,5 +30,34 @@ func TestResellerPage(t *testing.T) {
 	}
 	if strings.Contains(html, "<Acme>") {
 		t.Error("the name was not escaped")
+	}
+}
+
+func TestResellerSummaryPanel(t *testing.T) {
+	html, err := RenderString(context.Background(), ResellerPage(ResellerPageVM{
+		Title: "Your clients' storage", CSRF: "tok", Summary: true, Period: "last",
+		Periods: []Option{{"this", "This month"}, {"last", "Last month"}},
+		Rows:    []ResellerRowVM{{ClientID: 1, ServiceID: 11, Status: "active", StoredBytes: 3 << 29, QuotaGB: 2, EgressBytes: 5 << 20}},
+		Total:   ResellerRowVM{StoredBytes: 3 << 29, QuotaGB: 2, EgressBytes: 5 << 20},
+		Alerts:  []string{"Client 1, service 11: 75% of its quota is used."},
+		Page:    2, Pages: 3,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<label for="period">Period</label>`, `<option value="last" selected>Last month</option>`,
+		`method="get" action="/reseller/"`, "1.5 GiB", "2 GiB", "5.0 MiB", "75%", "Total (all pages)", "of its quota is used",
+		`href="/reseller/?period=last&amp;page=1"`, `<strong aria-current="page">2</strong>`, `href="/reseller/export.csv?period=last"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("panel lacks %q:\n%s", want, html)
+		}
+	}
+}
+
+func TestBinaryBytes(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3 << 29: "1.5 GiB", 1<<20 - 1: "1.0 MiB"} {
+		if got := BinaryBytes(n); got != want {
+			t.Errorf("BinaryBytes(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

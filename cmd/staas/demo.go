@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,7 +49,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer d.Close()
+	logins, err := demo.SeedResellers(ctx, d.Store)
+	if err != nil {
+		return fmt.Errorf("demo: resellers: %w", err)
+	}
 	fmt.Fprintf(stdout, "staas demo: open %s (WHMCS stand-in; staas at %s, databases in %s)\n", d.URL, d.StaasURL, *dir)
+	for _, l := range logins {
+		fmt.Fprintf(stdout, "staas demo: reseller portal %s/reseller/login as %s, password %s (%s, clients %s)\n", d.StaasURL, l.Email, l.Password, l.Name, l.Clients)
+	}
 	<-ctx.Done()
 	return nil
 }
@@ -59,11 +67,19 @@ func demoOptions(addr, dir string, log *slog.Logger) demo.Options {
 	return demo.Options{Addr: addr, Dir: dir, Logger: log, Build: buildDemo}
 }
 
+func demoResellerKey() []byte {
+	key := make([]byte, 64)
+	_, _ = rand.Read(key)
+	return key
+}
+
 func buildDemo(_ context.Context, w demo.Wiring) (http.Handler, error) {
 	p, err := buildProduct(wiring{Log: w.Logger, Store: w.Store, WHMCS: w.WHMCS, Clusters: w.Clusters, ShimSecret: w.ShimSecret,
 		// As serve by default (STAAS_NOTES_WITH_SECRET=false): notes name
 		// the key, the secret is revealed on the page.
-		NotesWithoutSecret: true, KeepObjects: true, UsageSchedule: w.UsageSchedule})
+		NotesWithoutSecret: true, KeepObjects: true, UsageSchedule: w.UsageSchedule,
+		// The reseller portal, with a session key of this run's.
+		ResellerKey: demoResellerKey()})
 	if err != nil {
 		return nil, err
 	}

@@ -140,6 +140,9 @@ func buildProduct(w wiring) (*product, error) {
 			return nil, errors.New("the reseller portal (STAAS_RESELLER_SESSION_KEY) needs STAAS_WHMCS_MODE=mysql: it reads client groups and custom fields from WHMCS's database")
 		}
 		d.ResellerPortal = &reseller.Portal{Accounts: w.Store, Members: reseller.NewMembers(clients, w.ResellerTTL), Mappings: w.Store, Figures: p.Usage}
+		if names, ok := w.WHMCS.(reseller.Names); ok {
+			d.ResellerPortal.(*reseller.Portal).Names = names
+		}
 		d.ResellerAuth = reseller.NewAuth(w.Store)
 		d.ResellerSessionKey = w.ResellerKey
 	}

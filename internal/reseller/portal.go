@@ -2,6 +2,7 @@ package reseller
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"staas"
@@ -25,6 +26,11 @@ type ServiceFigures interface {
 	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
 }
 
+// Names reads a client's name in WHMCS (internal/whmcs's DBBridge).
+type Names interface {
+	Client(ctx context.Context, id int64) (*staas.Client, error)
+}
+
 // Portal answers the reseller portal's pages, read-only, and only ever
 // about the reseller's own clients: anything else is ENOTFOUND, never
 // data.
@@ -33,18 +39,23 @@ type Portal struct {
 	Members  *Members
 	Mappings Mappings
 	Figures  ServiceFigures
+	Names    Names            // nil: rows carry no client name
 	Now      func() time.Time // nil: time.Now
 }
 
 // Row is one S3 service of one of the reseller's clients.
 type Row struct {
-	ClientID    int64
-	ServiceID   int64
-	Status      string // "active" or "orphaned" (the WHMCS client was deleted)
-	StoredBytes uint64 // at the latest sampling
-	QuotaGB     uint64 // 0: none, or the gateway could not say
-	EgressBytes uint64 // this calendar month (UTC)
-	Failed      bool   // the figures could not be read
+	ClientID     int64
+	ClientName   string // the company, or first and last name; "" when WHMCS could not say
+	ServiceID    int64
+	Status       string    // "active" or "orphaned" (the WHMCS client was deleted)
+	StoredBytes  uint64    // at the latest sampling
+	QuotaGB      uint64    // 0: none, or the gateway could not say
+	EgressBytes  uint64    // the calendar month asked for (UTC)
+	IngressBytes uint64    // the same month
+	Buckets      int       // buckets with usage in the month
+	SampledAt    time.Time // the latest sampling of StoredBytes; zero: never
+	Failed       bool      // the figures could not be read
 }
 
 // Summary is the reseller's page: its clients' services. When WHMCS
@@ -77,8 +88,22 @@ func (p *Portal) account(ctx context.Context, resellerID int64) (store.Reseller,
 	return r, err
 }
 
-// Summary returns the reseller's clients' S3 services and their figures.
+// Summary returns the reseller's clients' S3 services and their figures
+// for the current calendar month (UTC).
 func (p *Portal) Summary(ctx context.Context, resellerID int64) (Summary, error) {
+	return p.SummaryOf(ctx, resellerID, p.Month(0))
+}
+
+// Month is the first instant (UTC) of the calendar month back months
+// before the current one: 0 this month, 1 last month.
+func (p *Portal) Month(back int) time.Time {
+	now := p.now().UTC()
+	return time.Date(now.Year(), now.Month()-time.Month(back), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// SummaryOf is Summary with the egress of the calendar month that begins
+// at month (UTC).
+func (p *Portal) SummaryOf(ctx context.Context, resellerID int64, month time.Time) (Summary, error) {
 	r, err := p.account(ctx, resellerID)
 	if err != nil {
 		return Summary{}, err
@@ -86,7 +111,7 @@ func (p *Portal) Summary(ctx context.Context, resellerID int64) (Summary, error)
 	set, merr := p.Members.Of(ctx, r)
 	s := Summary{Name: r.Name, Email: r.Email, Clients: set.IDs, Stale: set.Stale, Since: set.At, Err: merr}
 	for _, client := range set.IDs {
-		rows, err := p.clientRows(ctx, client)
+		rows, err := p.clientRows(ctx, client, month)
 		if err != nil {
 			return Summary{}, err
 		}
@@ -101,7 +126,7 @@ func (p *Portal) Client(ctx context.Context, resellerID, clientID int64) ([]Row,
 	if err := p.owns(ctx, resellerID, clientID); err != nil {
 		return nil, err
 	}
-	return p.clientRows(ctx, clientID)
+	return p.clientRows(ctx, clientID, p.Month(0))
 }
 
 // Service returns one service, ENOTFOUND unless it belongs to one of the
@@ -136,19 +161,18 @@ func (p *Portal) owns(ctx context.Context, resellerID, clientID int64) error {
 	return nil
 }
 
-func (p *Portal) clientRows(ctx context.Context, clientID int64) ([]Row, error) {
+func (p *Portal) clientRows(ctx context.Context, clientID int64, month time.Time) ([]Row, error) {
 	users, err := p.Mappings.S3UsersOfClient(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
-	now := p.now().UTC()
-	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	name := p.clientName(ctx, clientID)
 	var rows []Row
 	for _, u := range users {
 		if u.ServiceID == 0 { // the admin panel's client-level user: no service
 			continue
 		}
-		row := Row{ClientID: clientID, ServiceID: u.ServiceID, Status: "active"}
+		row := Row{ClientID: clientID, ClientName: name, ServiceID: u.ServiceID, Status: "active"}
 		if !u.OrphanedAt.IsZero() {
 			row.Status = "orphaned"
 		}
@@ -158,8 +182,25 @@ func (p *Portal) clientRows(ctx context.Context, clientID int64) ([]Row, error) 
 			row.Failed = true
 		case f != nil:
 			row.StoredBytes, row.QuotaGB, row.EgressBytes = f.StoredBytes, f.QuotaGB, f.DownloadedBytes
+			row.IngressBytes, row.Buckets, row.SampledAt = f.UploadedBytes, f.Buckets, f.SampledAt
 		}
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// clientName is the client's company, or its first and last name; ""
+// without Names or when WHMCS could not say (the id is still shown).
+func (p *Portal) clientName(ctx context.Context, clientID int64) string {
+	if p.Names == nil {
+		return ""
+	}
+	c, err := p.Names.Client(ctx, clientID)
+	if err != nil || c == nil {
+		return ""
+	}
+	if c.CompanyName != "" {
+		return c.CompanyName
+	}
+	return strings.TrimSpace(c.FirstName + " " + c.LastName)
 }

@@ -43,6 +43,12 @@ type ServiceUpdate struct {
 	// QuotaGB is the S3 user's quota; 0 without one, or when the gateway
 	// could not say (logged: the other figures are still worth filing).
 	QuotaGB uint64
+	// UploadedBytes is the ingress of the month; Buckets the buckets with
+	// usage in it; SampledAt when StoredBytes was sampled (zero: never).
+	// The reseller portal shows them; the module's usage update does not.
+	UploadedBytes uint64
+	Buckets       int
+	SampledAt     time.Time
 }
 
 // ServiceUpdate returns the figures of service serviceID for the
@@ -57,7 +63,7 @@ func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time
 		return nil, err
 	}
 	rd := f.on(u.Cluster)
-	stored, _, err := rd.CurrentStorage(ctx, u.UserID)
+	stored, sampled, err := rd.CurrentStorage(ctx, u.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +72,13 @@ func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time
 	if err != nil {
 		return nil, err
 	}
-	su := &ServiceUpdate{ServiceID: serviceID, StoredBytes: stored, DownloadedBytes: totals.Traffic.Downloaded}
+	su := &ServiceUpdate{ServiceID: serviceID, StoredBytes: stored, DownloadedBytes: totals.Traffic.Downloaded,
+		UploadedBytes: totals.Traffic.Uploaded, SampledAt: sampled}
+	for _, b := range totals.Buckets {
+		if b.Bucket != "" {
+			su.Buckets++
+		}
+	}
 	q, err := f.Quotas.Quota(ctx, u.Cluster, staas.UserQuota(staas.ByID(u.UserID)))
 	switch {
 	case staas.ErrorCode(err) == staas.ENOTFOUND:
