@@ -321,8 +321,7 @@ func (r *Reconciler) compare(ctx context.Context, m staas.S3User, u *staas.Stora
 		return it, false
 	}
 	if u == nil {
-		switch {
-		case serviceKnown && (service == "Terminated" || service == "Cancelled"):
+		if serviceKnown && (service == "Terminated" || service == "Cancelled") {
 			return it, false // gone with its service: as it should be
 		}
 		it.Kind, it.WHMCS, it.Gateway = KindMissingUser, describeWHMCS(service, serviceKnown, client, clientKnown), "absent"

@@ -421,26 +421,29 @@ func (d *DB) statuses(ctx context.Context, op, prefix string, ids []int64) (map[
 			args[i] = id
 		}
 		ids = ids[n:]
-		rows, err := d.db.QueryContext(ctx, prefix+"("+strings.TrimSuffix(strings.Repeat("?,", n), ",")+")", args...)
-		if err != nil {
-			return nil, dbError(op, err)
-		}
-		for rows.Next() {
-			var id int64
-			var status string
-			if err := rows.Scan(&id, &status); err != nil {
-				rows.Close()
-				return nil, dbError(op, err)
-			}
-			out[id] = status
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		if err := d.statusBatch(ctx, prefix+"("+strings.TrimSuffix(strings.Repeat("?,", n), ",")+")", args, out); err != nil {
 			return nil, dbError(op, err)
 		}
 	}
 	return out, nil
+}
+
+// statusBatch reads one batch of (id, status) rows into out.
+func (d *DB) statusBatch(ctx context.Context, query string, args []any, out map[int64]string) error {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var status string
+		if err := rows.Scan(&id, &status); err != nil {
+			return err
+		}
+		out[id] = status
+	}
+	return rows.Err()
 }
 
 // ServiceQuotas reads each service's product's "User quota (GB)" setting
