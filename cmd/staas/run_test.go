@@ -32,7 +32,10 @@ func start(t *testing.T, args []string, env map[string]string) (string, func() e
 	go func() { done <- run(ctx, args, lookup, stdout, stderr) }()
 
 	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
-	deadline := time.Now().Add(10 * time.Second)
+	// A wait for readiness, not a timing check: the demo seeds three
+	// clusters and two resellers (bcrypt) before it prints its URL, and
+	// the test command runs packages side by side on two cores.
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		if u := urlRE.FindString(stdout.String()); u != "" {
 			stop := func() error {
