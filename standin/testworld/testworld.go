@@ -176,7 +176,7 @@ func registry(t testing.TB, ctx context.Context, st *store.Store, clusters map[s
 	for name, c := range ecsClusters {
 		prefix := "ECS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		env[prefix+"_ACCESS_KEY"], env[prefix+"_SECRET_KEY"] = ECSUser, ECSPassword
-		sc := store.Cluster{Name: name, Kind: store.ClusterECS, AdminEndpoint: c.URL, Credentials: "env:" + prefix}
+		sc := store.Cluster{Name: name, Kind: store.ClusterECS, AdminEndpoint: c.URL, Signature: "v4", Credentials: "env:" + prefix}
 		if err := st.AddCluster(ctx, sc); err != nil {
 			t.Fatal(err)
 		}
