@@ -20,7 +20,7 @@ func (vm PanelsVM) hasContent() bool {
 
 // panelOrder is every panel in the order the page shows them.
 var panelOrder = []string{PanelUsers, PanelUser, PanelStats, PanelUserLimits, PanelBucketLimits,
-	PanelBuckets, PanelQuotas, PanelObject, PanelUsage, PanelAudit}
+	PanelBuckets, PanelQuotas, PanelObject, PanelUsage, PanelBilling, PanelAudit}
 
 // failed says whether the panel is on but could not be read.
 func (vm PanelsVM) failed(panel string) bool {
@@ -53,6 +53,8 @@ func (vm PanelsVM) shows(panel string) bool {
 		has = vm.Usage != nil
 	case PanelAudit:
 		has = vm.Audit != nil
+	case PanelBilling:
+		has = vm.Billing != nil
 	}
 	return has || vm.failed(panel)
 }
@@ -63,7 +65,7 @@ func panelCols(panel string) string {
 	switch panel {
 	case PanelUserLimits, PanelBucketLimits:
 		return "col-lg-3 col-sm-6"
-	case PanelObject, PanelUsage, PanelAudit:
+	case PanelObject, PanelUsage, PanelAudit, PanelBilling:
 		return "col-lg-12 col-sm-12"
 	}
 	return "col-lg-6 col-sm-12"
