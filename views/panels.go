@@ -15,7 +15,7 @@ import (
 func (vm PanelsVM) hasContent() bool {
 	return len(vm.Flashes) > 0 || vm.Confirm != nil || len(vm.Failed) > 0 ||
 		vm.Users != nil || vm.User != nil || vm.Buckets != nil || vm.Stats != nil ||
-		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil
+		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil || vm.Billing != nil
 }
 
 // panelOrder is every panel in the order the page shows them.
