@@ -305,3 +305,20 @@ func EmailProblem(email string) string {
 	}
 	return ""
 }
+
+// BucketBilling is one bucket's billing info as a backend that meters
+// buckets reports it (ECS's Get Bucket Billing Info): the size in Unit
+// (KB = KiB, MB, GB or BYTE), the object count, when it was sampled and
+// how far its data is consistent, and the pending multipart uploads.
+type BucketBilling struct {
+	Name             string
+	Namespace        string
+	ReplicationGroup string
+	TotalSize        float64
+	Unit             string
+	Objects          int64
+	SampleTime       time.Time
+	UptodateTill     time.Time
+	MPUSize          float64
+	MPUParts         int64
+}

@@ -165,6 +165,16 @@ var adminActions = map[string]adminAction{
 		h.showUsage(ctx, a, days)
 		return "", nil
 	}},
+	views.ActToggleBilling: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
+		return "", h.toggle(ctx, a, views.PanelBilling, panelState{Unit: "GB"})
+	}},
+	views.ActBillingUnit: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		if !slices.Contains(views.BillingUnits, p["unit"]) {
+			return "", staas.Errorf(staas.EINVALID, "The size unit must be one of KB, MB, GB and BYTE.")
+		}
+		h.show(ctx, a, views.PanelBilling, panelState{Unit: p["unit"]})
+		return "", nil
+	}},
 	views.ActToggleAudit: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelAudit, panelState{})
 	}},
@@ -350,7 +360,7 @@ var adminActions = map[string]adminAction{
 }
 
 var panelNames = []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats,
-	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit}
+	views.PanelUserLimits, views.PanelBucketLimits, views.PanelObject, views.PanelQuotas, views.PanelUsage, views.PanelAudit, views.PanelBilling}
 
 // objectCount is "1 object" or "N objects", grouped.
 func objectCount(n int64) string { return staas.Count(int(n), "object", "objects") }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -84,7 +85,8 @@ func (h *adminUI) links(c echo.Context) error {
 		mapped = mapping.Cluster
 	}
 	clusterVM(&vm, state[formCreateUser], h.svc.AdminPanel, mapped)
-	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage, views.PanelAudit} {
+	vm.BucketBilling = mapping != nil && h.svc.HasBucketBilling(ctx, a.ClientID)
+	for _, p := range []string{views.PanelUsers, views.PanelUser, views.PanelBuckets, views.PanelStats, views.PanelUsage, views.PanelAudit, views.PanelBilling} {
 		_, vm.On[p] = state[p]
 	}
 	if u, err := h.svc.QueryUser(ctx, a); err == nil {
@@ -266,6 +268,17 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			failed(views.PanelUsage, "S3 Usage History", err)
 		} else {
 			vm.Usage = u
+		}
+	}
+	if s, on := state[views.PanelBilling]; on {
+		unit := s.Unit
+		if !slices.Contains(views.BillingUnits, unit) {
+			unit = "GB"
+		}
+		if rows, err := h.svc.BucketBilling(ctx, a, unit); err != nil {
+			failed(views.PanelBilling, "Bucket billing info", err)
+		} else {
+			vm.Billing = &views.BillingVM{Unit: unit, Rows: rows}
 		}
 	}
 	if s, on := state[views.PanelAudit]; on {

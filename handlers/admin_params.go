@@ -55,6 +55,9 @@ var actionParams = map[string][]string{
 	views.ActUsageDays:   {"days"},
 	views.ActToggleAudit: nil,
 	views.ActAuditPage:   {"before"},
+
+	views.ActToggleBilling: nil,
+	views.ActBillingUnit:   {"unit"},
 }
 
 var (

@@ -25,6 +25,8 @@ var actionPanels = map[string]string{
 	views.ActUsageDays:       views.PanelUsage,
 	views.ActToggleAudit:     views.PanelAudit,
 	views.ActAuditPage:       views.PanelAudit,
+	views.ActToggleBilling:   views.PanelBilling,
+	views.ActBillingUnit:     views.PanelBilling,
 	views.ActUserLimitsGet:   views.PanelUserLimits,
 	views.ActBucketLimitsGet: views.PanelBucketLimits,
 	views.ActQuotaGet:        views.PanelQuotas,

@@ -32,6 +32,8 @@ type panelState struct {
 	Before int64 `json:"before,omitempty"`
 	// The usage history's period, in days (one of views.UsageDays).
 	Days int `json:"days,omitempty"`
+	// The bucket billing info's size unit (one of views.BillingUnits).
+	Unit string `json:"unit,omitempty"`
 	// The subject a panel shows: a bucket (bucket limits), a statistics
 	// object and which of its rows (object), the quota chosen (quotas).
 	Bucket  string `json:"bucket,omitempty"`

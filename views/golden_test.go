@@ -4,6 +4,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"staas"
 )
 
 // goldenPage is what one fixture renders: the "Other Actions" groups and
@@ -64,6 +67,19 @@ func TestGolden(t *testing.T) {
 			l := fullLinks()
 			l.Cluster, l.Unsupported = "eu-2", Unsupported{OpsLimits: true, Statistics: true}
 			return l, PanelsVM{Form: testForm, CanChange: true}
+		}},
+		// A client on an ECS cluster: no rate limits or statistics, and
+		// the bucket billing info panel, sizes in KB (KiB).
+		{"ecs-billing", func() (LinksVM, PanelsVM) {
+			l := fullLinks()
+			l.Cluster, l.Unsupported, l.BucketBilling = "ecs-1", Unsupported{OpsLimits: true, BandwidthLimits: true, Statistics: true}, true
+			l.On = map[string]bool{PanelBilling: true}
+			sample := time.Date(2026, 10, 5, 14, 0, 0, 0, time.UTC)
+			return l, PanelsVM{Form: testForm, CanChange: true, Billing: &BillingVM{Unit: "KB", Rows: []staas.BucketBilling{
+				{Name: "photos", Namespace: "staas-1a2b3c", ReplicationGroup: "urn:storageos:ReplicationGroupInfo:rg1", TotalSize: 3072.5, Unit: "KB",
+					Objects: 1234567, SampleTime: sample, UptodateTill: sample.Add(-10 * time.Minute), MPUSize: 512, MPUParts: 3},
+				{Name: "logs", Namespace: "staas-1a2b3c", ReplicationGroup: "urn:storageos:ReplicationGroupInfo:rg1", Unit: "KB"},
+			}}}
 		}},
 		{"no-permission", noPerm},
 		{"form-errors", withErrors},

@@ -60,6 +60,9 @@ const (
 	ActToggleUsage = "toggle-usage" // "Usage history" (shown/hidden): the client's daily usage
 	ActUsageDays   = "usage-days"   // params: days (30 or 90)
 
+	ActToggleBilling = "toggle-billing" // "Bucket billing info" (shown/hidden): ECS's Get Bucket Billing Info of each bucket
+	ActBillingUnit   = "billing-unit"   // params: unit (KB, MB, GB or BYTE)
+
 	ActToggleAudit = "toggle-audit" // "Audit log" (shown/hidden): the client's audit log, newest first
 	ActAuditPage   = "audit-page"   // params: before (an entry id; "" = the newest)
 )
@@ -76,6 +79,7 @@ const (
 	PanelQuotas       = "quotas"
 	PanelUsage        = "usage"
 	PanelAudit        = "audit"
+	PanelBilling      = "billing"
 )
 
 // LinksVM is the "Other Actions" part of the client summary page.
@@ -109,6 +113,9 @@ type LinksVM struct {
 	// left out, with one sentence why.
 	Cluster     string
 	Unsupported Unsupported
+	// BucketBilling says the client's S3 user is on a cluster that
+	// reports bucket billing info (ECS): "Bucket billing info" is offered.
+	BucketBilling bool
 
 	UserLimits   LimitsForm
 	BucketLimits LimitsForm
@@ -184,6 +191,7 @@ type PanelsVM struct {
 	Quotas       *QuotasVM
 	Usage        *UsageVM
 	Audit        *AuditVM
+	Billing      *BillingVM
 
 	// Failed are the panels that are on but whose data could not be read,
 	// by panel name: each renders as its frame (its id, so an anchor to it
@@ -448,4 +456,15 @@ type AuditRow struct {
 	// Result is "ok" or the error code; Message is what the admin was told.
 	Result  string
 	Message string
+}
+
+// BillingUnits are the size units of the bucket billing info panel, as
+// ECS names them (KB is KiB).
+var BillingUnits = []string{"KB", "MB", "GB", "BYTE"}
+
+// BillingVM is ECS's Get Bucket Billing Info of each of the client's
+// buckets, sizes in Unit.
+type BillingVM struct {
+	Unit string
+	Rows []staas.BucketBilling
 }

@@ -15,12 +15,12 @@ import (
 func (vm PanelsVM) hasContent() bool {
 	return len(vm.Flashes) > 0 || vm.Confirm != nil || len(vm.Failed) > 0 ||
 		vm.Users != nil || vm.User != nil || vm.Buckets != nil || vm.Stats != nil ||
-		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil
+		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil || vm.Billing != nil
 }
 
 // panelOrder is every panel in the order the page shows them.
 var panelOrder = []string{PanelUsers, PanelUser, PanelStats, PanelUserLimits, PanelBucketLimits,
-	PanelBuckets, PanelQuotas, PanelObject, PanelUsage, PanelAudit}
+	PanelBuckets, PanelQuotas, PanelObject, PanelUsage, PanelBilling, PanelAudit}
 
 // failed says whether the panel is on but could not be read.
 func (vm PanelsVM) failed(panel string) bool {
@@ -53,6 +53,8 @@ func (vm PanelsVM) shows(panel string) bool {
 		has = vm.Usage != nil
 	case PanelAudit:
 		has = vm.Audit != nil
+	case PanelBilling:
+		has = vm.Billing != nil
 	}
 	return has || vm.failed(panel)
 }
@@ -63,7 +65,7 @@ func panelCols(panel string) string {
 	switch panel {
 	case PanelUserLimits, PanelBucketLimits:
 		return "col-lg-3 col-sm-6"
-	case PanelObject, PanelUsage, PanelAudit:
+	case PanelObject, PanelUsage, PanelAudit, PanelBilling:
 		return "col-lg-12 col-sm-12"
 	}
 	return "col-lg-6 col-sm-12"

@@ -29,10 +29,12 @@ import (
 // The ostor client is the backend of an ostor cluster for provisioning
 // and for usage collection alike.
 var (
-	_ provision.Backend  = (*ostor.Client)(nil)
-	_ usage.Backend      = (*ostor.Client)(nil)
-	_ Backend            = (*ecs.Client)(nil)
-	_ provision.Clusters = (*Registry)(nil)
+	_ provision.Backend = (*ostor.Client)(nil)
+	_ usage.Backend     = (*ostor.Client)(nil)
+	_ Backend           = (*ecs.Client)(nil)
+
+	_ provision.BucketBillingBackend = ecsBackend{}
+	_ provision.Clusters             = (*Registry)(nil)
 )
 
 // Backend is one cluster's client, whatever its kind: what provisioning
@@ -132,7 +134,14 @@ func (r *Registry) Cluster(name string) (store.Cluster, bool) {
 // Backend returns the named cluster's backend ("" is the default),
 // building its client on first use. An unknown name is EINVALID.
 func (r *Registry) Backend(name string) (provision.Backend, error) {
-	return r.Client(name)
+	c, err := r.Client(name)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := c.(*ecs.Client); ok {
+		return ecsBackend{e}, nil
+	}
+	return c, nil
 }
 
 // Quota reads a quota on the named cluster ("" the default): what the
@@ -320,4 +329,24 @@ func pathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// ecsBackend is an ECS client as provisioning sees it: a Backend that
+// also reports bucket billing info (provision.BucketBillingBackend).
+type ecsBackend struct{ *ecs.Client }
+
+// UserBucketBilling is ECS's Get Bucket Billing Info of each of the
+// user's buckets, in staas's terms.
+func (e ecsBackend) UserBucketBilling(ctx context.Context, ref staas.UserRef, unit string) ([]staas.BucketBilling, error) {
+	infos, err := e.Client.UserBucketBilling(ctx, ref, unit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]staas.BucketBilling, 0, len(infos))
+	for _, b := range infos {
+		out = append(out, staas.BucketBilling{Name: b.Name, Namespace: b.Namespace, ReplicationGroup: b.VpoolID,
+			TotalSize: b.TotalSize, Unit: b.TotalSizeUnit, Objects: b.TotalObjects, SampleTime: b.SampleTime,
+			UptodateTill: b.UptodateTill, MPUSize: b.TotalMPUSize, MPUParts: b.TotalMPUParts})
+	}
+	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"staas/internal/cluster"
 	"staas/internal/ecs"
 	"staas/internal/ostor"
+	"staas/internal/provision"
 	"staas/internal/store"
 	"staas/standin/ecssim"
 	"staas/standin/ostorsim"
@@ -252,6 +253,21 @@ func TestRegistry_ECSClusterBesideOstor(t *testing.T) {
 	buckets, err := b.Buckets(ctx)
 	if err != nil || len(buckets) != 1 || buckets[0].OwnerID != "ann@example.com" {
 		t.Fatalf("buckets: %+v, %v", buckets, err)
+	}
+
+	// Bucket billing info: the ECS backend reports it, in the unit asked;
+	// the ostor one does not offer it.
+	eb, _ := r.Backend("ecs-1")
+	bb, ok := eb.(provision.BucketBillingBackend)
+	if !ok {
+		t.Fatal("the ECS backend reports no bucket billing info")
+	}
+	if _, ok := def.(provision.BucketBillingBackend); ok {
+		t.Error("the ostor backend claims bucket billing info")
+	}
+	bills, err := bb.UserBucketBilling(ctx, staas.ByEmail("ann@example.com"), "BYTE")
+	if err != nil || len(bills) != 1 || bills[0].Name != "photos" || bills[0].Namespace != ns || bills[0].Unit != "BYTE" || bills[0].TotalSize != 5000 || bills[0].Objects != 2 {
+		t.Fatalf("bucket billing: %+v, %v", bills, err)
 	}
 
 	// Terminate.

@@ -328,14 +328,17 @@ func (s *core) noteOnce(ctx context.Context, a Actor, n staas.S3Note) error {
 func (s *core) applyProduct(ctx context.Context, cluster, userID string, p product) error {
 	gw := s.at(cluster)
 	subject := staas.UserLimits(staas.ByID(userID))
+	caps := gw.Capabilities()
 	if p.unlimited() {
-		if err := gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
-			return err
+		// A backend without rate limits (ECS) has none to delete.
+		if caps.OpsLimits || caps.BandwidthLimits {
+			if err := gw.DeleteLimits(ctx, subject); err != nil && staas.ErrorCode(err) != staas.ENOTFOUND {
+				return err
+			}
 		}
 	} else {
 		// A backend without ops (or bandwidth) limits was checked to
 		// have none asked of it (refuseUnsupported): nothing to send.
-		caps := gw.Capabilities()
 		for i, resource := range staas.OpsResources {
 			if !caps.OpsLimits {
 				break

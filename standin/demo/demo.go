@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,10 +19,12 @@ import (
 
 	"staas"
 	"staas/internal/cluster"
+	"staas/internal/ecs"
 	"staas/internal/ostor"
 	"staas/internal/store"
 	"staas/internal/usage"
 	"staas/internal/whmcs"
+	"staas/standin/ecssim"
 	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
 )
@@ -57,6 +60,10 @@ type Wiring struct {
 // it would provision on.
 var Clusters = []string{"default", "eu-2"}
 
+// ECSCluster is the demo's Dell ECS cluster, simulated in process by
+// ecssim with its demo namespaces; an admin can Create User on it.
+const ECSCluster = "ecs-1"
+
 // Demo is a running demo.
 type Demo struct {
 	// URL of the WHMCS stand-in's client list.
@@ -64,8 +71,10 @@ type Demo struct {
 	// StaasURL is staas itself, as the shim reaches it.
 	StaasURL string
 	// Sim is the default cluster's simulator; Sims has every cluster's.
-	Sim   *ostorsim.Sim
-	Sims  map[string]*ostorsim.Sim
+	Sim  *ostorsim.Sim
+	Sims map[string]*ostorsim.Sim
+	// ECS simulates the ECS cluster ECSCluster.
+	ECS   *ecssim.Server
 	Store *store.Store
 	WHMCS *sql.DB
 
@@ -164,6 +173,21 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		env[credsPrefix(name)+"_ACCESS_KEY"], env[credsPrefix(name)+"_SECRET_KEY"] = creds.AccessKey, creds.SecretKey
 	}
 	d.Sim = d.Sims["default"]
+	// The ECS cluster: its management login is random, as a real one's.
+	ecsPass := make([]byte, 12)
+	if _, err := rand.Read(ecsPass); err != nil {
+		return nil, err
+	}
+	if d.ECS, err = ecssim.New(ecssim.Options{Username: "staas-admin", Password: hex.EncodeToString(ecsPass), WallClock: true}); err != nil {
+		return nil, err
+	}
+	if err := d.ECS.SeedDemo(); err != nil {
+		return nil, err
+	}
+	if urls[ECSCluster], err = d.listen("127.0.0.1:0", d.ECS); err != nil {
+		return nil, err
+	}
+	env[credsPrefix(ECSCluster)+"_ACCESS_KEY"], env[credsPrefix(ECSCluster)+"_SECRET_KEY"] = "staas-admin", hex.EncodeToString(ecsPass)
 	creds := d.Sim.SystemCredentials()
 	gw, err := ostor.New(ostor.Config{Endpoint: urls["default"], AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Timeout: 10 * time.Second})
 	if err != nil {
@@ -199,9 +223,14 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 			return nil, err
 		}
 	}
+	if err := d.Store.AddCluster(ctx, store.Cluster{Name: ECSCluster, Kind: store.ClusterECS, AdminEndpoint: urls[ECSCluster], Signature: "v4",
+		Credentials: "env:" + credsPrefix(ECSCluster)}); err != nil {
+		return nil, err
+	}
 	reg, err := cluster.Load(ctx, d.Store, cluster.Config{
 		Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Ostor:  ostor.Config{Timeout: 10 * time.Second},
+		ECS:    ecs.Config{Timeout: 10 * time.Second},
 	})
 	if err != nil {
 		return nil, err
@@ -214,7 +243,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	// Bucket sizes are sampled every minute, so the usage history's
 	// storage columns fill in while the demo runs.
 	var samplers []*usage.Sampler
-	for _, name := range Clusters {
+	for _, name := range append(slices.Clone(Clusters), ECSCluster) {
 		cl, err := reg.Client(name)
 		if err != nil {
 			return nil, err

@@ -1,7 +1,7 @@
 // Package testworld builds, for tests, the world an admin action runs in:
 // the ostor gateway simulator behind a real client (one simulator per
 // cluster when a test asks for several, with the cluster registry over
-// them), staas's store on SQLite, and a WHMCS database holding clients
+// them; Dell ECS clusters simulated by ecssim when asked), staas's store on SQLite, and a WHMCS database holding clients
 // and notes. Every part is a
 // real one; handlers, provisioning and command tests share this one setup
 // so they cannot drift apart.
@@ -20,9 +20,11 @@ import (
 
 	"staas"
 	"staas/internal/cluster"
+	"staas/internal/ecs"
 	"staas/internal/ostor"
 	"staas/internal/store"
 	"staas/internal/whmcs"
+	"staas/standin/ecssim"
 	"staas/standin/ostorsim"
 	"staas/standin/whmcssim"
 )
@@ -43,7 +45,10 @@ type World struct {
 	// Clusters are the simulated clusters by name: "default" (Sim, URL
 	// and Gateway above) and each of Options.Clusters.
 	Clusters map[string]*Cluster
-	// Registry routes by cluster name over Clusters, as serve's does; it
+	// ECS are the simulated Dell ECS clusters by name, each of
+	// Options.ECS; the registry speaks to them as kind ecs.
+	ECS map[string]*ECSCluster
+	// Registry routes by cluster name over Clusters and ECS, as serve's does; it
 	// is registered in Store too.
 	Registry *cluster.Registry
 }
@@ -56,6 +61,19 @@ type Cluster struct {
 	Gateway *ostor.Client
 }
 
+// ECSCluster is one simulated Dell ECS cluster of a World.
+type ECSCluster struct {
+	Name string
+	Sim  *ecssim.Server
+	URL  string
+}
+
+// ECS management login of every simulated ECS cluster.
+const (
+	ECSUser     = "staas-admin"
+	ECSPassword = "ecs-secret-1"
+)
+
 // Options adjust a World.
 type Options struct {
 	// Sim configures the simulator; Seed defaults to 1.
@@ -65,6 +83,10 @@ type Options struct {
 	// Clusters names the clusters besides "default", each simulated by a
 	// simulator of its own (seeded apart, so user ids differ).
 	Clusters []string
+	// ECS names Dell ECS clusters, each simulated by an ecssim server
+	// whose clock starts at Sim.Start (and follows the wall clock with
+	// Sim.WallClock).
+	ECS []string
 }
 
 // New builds a World whose parts are closed when the test ends.
@@ -79,6 +101,16 @@ func New(t testing.TB, o Options) *World {
 		so := o.Sim
 		so.Seed += uint64(i) * 1000
 		clusters[name] = newCluster(t, name, so)
+	}
+	ecsClusters := map[string]*ECSCluster{}
+	for _, name := range o.ECS {
+		e, err := ecssim.New(ecssim.Options{Username: ECSUser, Password: ECSPassword, Start: o.Sim.Start, WallClock: o.Sim.WallClock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := e.NewTestServer()
+		t.Cleanup(srv.Close)
+		ecsClusters[name] = &ECSCluster{Name: name, Sim: e, URL: srv.URL}
 	}
 	sim, gw := clusters["default"].Sim, clusters["default"].Gateway
 	dir := t.TempDir()
@@ -104,8 +136,8 @@ func New(t testing.TB, o Options) *World {
 		t.Fatal(err)
 	}
 	w := whmcs.NewDB(db)
-	world := &World{Sim: sim, URL: clusters["default"].URL, Gateway: gw, Store: st, StoreDSN: dsn, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w), Clusters: clusters}
-	world.Registry = registry(t, ctx, st, clusters, o.Sim.WallClock)
+	world := &World{Sim: sim, URL: clusters["default"].URL, Gateway: gw, Store: st, StoreDSN: dsn, WHMCSDB: db, WHMCS: w, Bridge: whmcs.NewDBBridge(w), Clusters: clusters, ECS: ecsClusters}
+	world.Registry = registry(t, ctx, st, clusters, ecsClusters, o.Sim.WallClock)
 	return world
 }
 
@@ -128,7 +160,7 @@ func newCluster(t testing.TB, name string, o ostorsim.Options) *Cluster {
 
 // registry registers the clusters in st, with env: credentials answered
 // from the simulators, and loads the registry as serve does.
-func registry(t testing.TB, ctx context.Context, st *store.Store, clusters map[string]*Cluster, wallClock bool) *cluster.Registry {
+func registry(t testing.TB, ctx context.Context, st *store.Store, clusters map[string]*Cluster, ecsClusters map[string]*ECSCluster, wallClock bool) *cluster.Registry {
 	t.Helper()
 	env := map[string]string{}
 	for name, c := range clusters {
@@ -141,12 +173,26 @@ func registry(t testing.TB, ctx context.Context, st *store.Store, clusters map[s
 			t.Fatal(err)
 		}
 	}
+	for name, c := range ecsClusters {
+		prefix := "ECS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		env[prefix+"_ACCESS_KEY"], env[prefix+"_SECRET_KEY"] = ECSUser, ECSPassword
+		sc := store.Cluster{Name: name, Kind: store.ClusterECS, AdminEndpoint: c.URL, Signature: "v4", Credentials: "env:" + prefix}
+		if err := st.AddCluster(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reg, err := cluster.Load(ctx, st, cluster.Config{
 		Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Ostor:  ostor.Config{Timeout: 5 * time.Second},
 		Adjust: func(name string, c *ostor.Config) {
 			if !wallClock {
 				c.Now = clusters[name].Sim.Now
+			}
+		},
+		ECS: ecs.Config{Timeout: 5 * time.Second},
+		AdjustECS: func(name string, c *ecs.Config) {
+			if !wallClock {
+				c.Now = ecsClusters[name].Sim.Now
 			}
 		},
 	})

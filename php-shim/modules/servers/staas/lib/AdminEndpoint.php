@@ -28,6 +28,7 @@ final class AdminEndpoint
      */
     public const ACTION_FIELDS = [
         'audit-page' => ['before'],
+        'billing-unit' => ['unit'],
         'bucket-limits-delete' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'confirm', 'ops-name', 'ops-value'],
         'bucket-limits-get' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
         'bucket-limits-set' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
@@ -48,6 +49,7 @@ final class AdminEndpoint
         'stats-get' => ['object', 'scope'],
         'stats-page' => ['after'],
         'toggle-audit' => [],
+        'toggle-billing' => [],
         'toggle-buckets' => [],
         'toggle-stats' => [],
         'toggle-usage' => [],

@@ -1,0 +1,190 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"staas"
+	"staas/handlers"
+	"staas/internal/ecs"
+	"staas/internal/usage"
+	"staas/standin/ecssim"
+	"staas/standin/ostorsim"
+	"staas/standin/testworld"
+	"staas/whmcsbridge"
+)
+
+// TestModule_ECSMonthBilledExactly: a WHMCS service is created on a Dell
+// ECS cluster through the signed module call; a month of traffic is
+// recorded in the ECS simulator in several buckets while the per-cluster
+// collector runs as serve runs it, crashing once between fetching a
+// window and committing it. Then usage-update and metrics, asked through
+// the signed protocol, give the recorded ingress and egress to the byte:
+// no window lost, none counted twice.
+func TestModule_ECSMonthBilledExactly(t *testing.T) {
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(start.Unix())
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{Start: start}, ECS: []string{"ecs-1"}}, nil, func(w *testworld.World, d *handlers.Deps) {
+		d.Now = func() time.Time { return time.Unix(clock.Load(), 0).UTC() }
+		d.Usage = &usage.Figures{Reader: &usage.Reader{Store: w.Store, Cluster: w.Registry.Default()}, Services: w.Store, Quotas: w.Registry}
+	})
+	ctx := context.Background()
+	e := a.ECS["ecs-1"].Sim
+
+	r := moduleReq(nil)
+	r.Cluster, r.Config = "ecs-1", &whmcsbridge.ProductSettings{QuotaGB: "100"}
+	a.module(whmcsbridge.FuncCreate, r)
+	m, err := a.Store.S3UserByService(ctx, aliceService)
+	if err != nil || m.Cluster != "ecs-1" {
+		t.Fatalf("mapping %+v, %v", m, err)
+	}
+	email := aliceS3Email
+	ns := ecs.NamespaceFor(email)
+	buckets := []string{"photos", "backups", "logs"}
+	for _, b := range buckets {
+		if err := e.CreateBucket(ns, b, email); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	backend, err := a.Registry.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashes := 0
+	crash := errors.New("crash after fetch, before commit")
+	cfg := usage.Config{Gateway: backend, Store: a.Store, Cluster: "ecs-1", Now: e.Now,
+		Inject: func(p usage.Point, object string) error {
+			if p == usage.PointFetched && crashes == 0 {
+				crashes++
+				return crash
+			}
+			return nil
+		}}
+	collector, err := usage.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect := func() {
+		t.Helper()
+		if _, err := collector.Run(ctx); err != nil {
+			if !errors.Is(err, crash) && !strings.Contains(err.Error(), crash.Error()) {
+				t.Fatalf("collect: %v", err)
+			}
+			// The process "restarts": a new collector over the same store.
+			col, err := usage.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := col.Run(ctx); err != nil {
+				t.Fatalf("collect after the crash: %v", err)
+			}
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(7, 3))
+	var ingress, egress uint64
+	const step = 6
+	hours := 31 * 24
+	for h := 0; h < hours; h++ {
+		if h%3 == 0 {
+			for _, b := range buckets {
+				tr := ecssim.Traffic{At: e.Now().Add(time.Duration(rng.IntN(59)) * time.Minute), Ingress: rng.Int64N(1 << 30), Egress: rng.Int64N(1 << 33), ObjectsCreated: 1}
+				tr.BytesDelta = tr.Ingress
+				if err := e.RecordTraffic(ns, b, tr); err != nil {
+					t.Fatal(err)
+				}
+				ingress += uint64(tr.Ingress)
+				egress += uint64(tr.Egress)
+			}
+		}
+		e.Advance(time.Hour)
+		if h%(4*step) == 4*step-1 {
+			collect()
+		}
+	}
+	e.Advance(time.Hour) // metering consistent past October's last hour
+	collect()
+	if crashes != 1 {
+		t.Fatalf("the collector crashed %d times, want once", crashes)
+	}
+
+	clock.Store(time.Date(2026, 10, 31, 23, 0, 0, 0, time.UTC).Unix())
+	status, got, _ := a.usageUpdate(aliceService)
+	if status != http.StatusOK || len(got) != 1 {
+		t.Fatalf("usage-update: %d %v", status, got)
+	}
+	if wantMB := int64((egress + 1<<20 - 1) >> 20); got[aliceService].BWMB != wantMB {
+		t.Errorf("usage-update: %d MB egress, want %d", got[aliceService].BWMB, wantMB)
+	}
+	clock.Store(time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC).Unix())
+	status, res := a.metrics(aliceService)
+	if status != http.StatusOK || len(res.Services) != 1 {
+		t.Fatalf("metrics: %d %+v", status, res)
+	}
+	if res.PeriodStart != start.Unix() {
+		t.Errorf("period starts %d, want October", res.PeriodStart)
+	}
+	mv := res.Services[0].Metrics
+	if res.Services[0].Tenant != email || mv.Ingress != float64(ingress)/1e9 || mv.Egress != float64(egress)/1e9 {
+		t.Errorf("metrics: %s %+v; want %s ingress %d egress %d bytes", res.Services[0].Tenant, mv, email, ingress, egress)
+	}
+}
+
+// TestModule_ECSLifecycle: Suspend, Unsuspend and Terminate of a service
+// on an ECS cluster lock, unlock and delete its ECS user; a product with
+// an ops limit is refused there, naming the setting.
+func TestModule_ECSLifecycle(t *testing.T) {
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}, ECS: []string{"ecs-1"}}, nil, nil)
+	ctx := context.Background()
+	b, err := a.Registry.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	bad := moduleReq(nil)
+	bad.Cluster = "ecs-1" // product(): an ops limit on GET and a bandwidth limit
+	status, body := a.call(whmcsbridge.ModulePath(whmcsbridge.FuncCreate), bad)
+	if msg, _ := body["error"].(string); status == http.StatusOK && body["result"] == "success" ||
+		!strings.Contains(msg+fmt.Sprint(body), "Ops limit: GET") {
+		t.Fatalf("an ops-limited product on ECS: %d %v", status, body)
+	}
+	if _, err := b.User(ctx, staas.ByEmail(aliceS3Email)); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("a refused product made a user: %v", err)
+	}
+
+	r := moduleReq(nil)
+	r.Cluster, r.Config = "ecs-1", &whmcsbridge.ProductSettings{QuotaGB: "100"}
+	a.module(whmcsbridge.FuncCreate, r)
+	enabled := func() bool {
+		t.Helper()
+		u, err := b.User(ctx, staas.ByEmail(aliceS3Email))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Enabled()
+	}
+	if !enabled() {
+		t.Fatal("a new ECS user is locked")
+	}
+	a.module(whmcsbridge.FuncSuspend, r)
+	if enabled() {
+		t.Error("suspend left the ECS user unlocked")
+	}
+	a.module(whmcsbridge.FuncUnsuspend, r)
+	if !enabled() {
+		t.Error("unsuspend left the ECS user locked")
+	}
+	a.module(whmcsbridge.FuncTerminate, r)
+	if _, err := b.User(ctx, staas.ByEmail(aliceS3Email)); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Errorf("after terminate: %v", err)
+	}
+}
