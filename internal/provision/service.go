@@ -272,6 +272,7 @@ var fieldLabels = map[string]string{
 	"access_key":      "Access key",
 	"q":               "Search",
 	FieldCluster:      "Cluster",
+	"unit":            "Size unit",
 }
 
 // fieldLabel is a field's label, or its name when it has none.
