@@ -302,7 +302,7 @@ func TestResellerPortalSummaryPanel(t *testing.T) {
 	b.login("a@acme.example")
 	rec := b.do("GET", "/reseller/?period=last", nil)
 	body := rec.Body.String()
-	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "31.2 KiB", "=Client 2 Ltd", "4.0 KiB", ">4<", "<time datetime=", "154 B",
+	for _, want := range []string{`<option value="last" selected>Last month</option>`, "Total (all pages)", "32.0 kB", "=Client 2 Ltd", "4.1 kB", ">4<", "<time datetime=", "154 B",
 		`href="/reseller/export.csv?period=last"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("summary lacks %q:\n%s", want, body)
@@ -320,7 +320,7 @@ func TestResellerPortalAlerts(t *testing.T) {
 	now := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
 	got := alerts([]reseller.Row{
 		{ClientID: 1, ServiceID: 11, Status: "active", StoredBytes: 1 << 29, QuotaGB: 1, SampledAt: now.Add(-time.Minute)},
-		{ClientID: 2, ServiceID: 21, Status: "active", StoredBytes: 19 << 29, QuotaGB: 10, SampledAt: now.Add(-time.Minute)},
+		{ClientID: 2, ServiceID: 21, Status: "active", StoredBytes: 9_500_000_000, QuotaGB: 10, SampledAt: now.Add(-time.Minute)},
 		{ClientID: 3, ServiceID: 31, Status: "orphaned"},
 		{ClientID: 4, ServiceID: 41, Status: "active", Failed: true},
 		{ClientID: 5, ServiceID: 51, Status: "active", SampledAt: now.Add(-3 * time.Hour)},

@@ -64,42 +64,22 @@ type Option struct {
 	Value, Label string
 }
 
-// binUnits are the binary units after bytes.
-var binUnits = [...]string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-
-// BinaryBytes is a size in binary units, one decimal: "1.5 GiB".
-func BinaryBytes(n uint64) string {
-	if n < 1024 {
-		return strconv.FormatUint(n, 10) + " B"
-	}
-	f := float64(n)
-	i := -1
-	for f >= 1024 && i < len(binUnits)-1 {
-		f /= 1024
-		i++
-	}
-	if math.Round(f*10) >= 10240 && i < len(binUnits)-1 {
-		f /= 1024
-		i++
-	}
-	return strconv.FormatFloat(f, 'f', 1, 64) + " " + binUnits[i]
-}
-
-// QuotaPercent is the share of the quota (GiB) used, 0..100, and false
-// without a quota.
-func QuotaPercent(stored, quotaGiB uint64) (int, bool) {
-	if quotaGiB == 0 {
+// QuotaPercent is the share of the quota used, 0..100, and false without
+// a quota. A quota's GB are decimal, as the admin panel's and billing's
+// are (SizeUnits).
+func QuotaPercent(stored, quotaGB uint64) (int, bool) {
+	if quotaGB == 0 {
 		return 0, false
 	}
-	p := float64(stored) / float64(quotaGiB<<30) * 100
+	p := float64(stored) / (float64(quotaGB) * 1e9) * 100
 	if p > 100 {
 		p = 100
 	}
 	return int(math.Round(p)), true
 }
 
-func percentText(stored, quotaGiB uint64) string {
-	p, ok := QuotaPercent(stored, quotaGiB)
+func percentText(stored, quotaGB uint64) string {
+	p, ok := QuotaPercent(stored, quotaGB)
 	if !ok {
 		return ""
 	}
@@ -107,15 +87,15 @@ func percentText(stored, quotaGiB uint64) string {
 }
 
 // barClass marks a bar above 90% of its quota.
-func barClass(stored, quotaGiB uint64) string {
-	if p, _ := QuotaPercent(stored, quotaGiB); p > 90 {
+func barClass(stored, quotaGB uint64) string {
+	if p, _ := QuotaPercent(stored, quotaGB); p > 90 {
 		return "bar high"
 	}
 	return "bar"
 }
 
-func barStyle(stored, quotaGiB uint64) templ.SafeCSS {
-	p, _ := QuotaPercent(stored, quotaGiB)
+func barStyle(stored, quotaGB uint64) templ.SafeCSS {
+	p, _ := QuotaPercent(stored, quotaGB)
 	return templ.SafeCSS("width:" + strconv.Itoa(p) + "%")
 }
 
@@ -135,7 +115,7 @@ func quotaText(gb uint64) string {
 	if gb == 0 {
 		return "none"
 	}
-	return strconv.FormatUint(gb, 10) + " GiB"
+	return strconv.FormatUint(gb, 10) + " GB"
 }
 
 func idText(id int64) string { return strconv.FormatInt(id, 10) }

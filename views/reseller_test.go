@@ -22,7 +22,7 @@ func TestResellerPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"WHMCS could not be asked", "2026-12-06 01:59:00 UTC", "&lt;Acme&gt;", "5 GiB", "2.0 KiB", "figures unavailable",
+	for _, want := range []string{"WHMCS could not be asked", "2026-12-06 01:59:00 UTC", "&lt;Acme&gt;", "5 GB", "2.0 kB", "figures unavailable",
 		`name="csrf" value="tok"`, `action="/reseller/logout"`, `href="/reseller/clients/2"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("page lacks %q:\n%s", want, html)
@@ -46,7 +46,7 @@ func TestResellerSummaryPanel(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`<label for="period">Period</label>`, `<option value="last" selected>Last month</option>`,
-		`method="get" action="/reseller/"`, "1.5 GiB", "2 GiB", "5.0 MiB", "75%", "Total (all pages)", "of its quota is used",
+		`method="get" action="/reseller/"`, "1.6 GB", "2 GB", "5.2 MB", "81%", "1 GB = 1,000,000,000 bytes", "Total (all pages)", "of its quota is used",
 		`href="/reseller/?period=last&amp;page=1"`, `<strong aria-current="page">2</strong>`, `href="/reseller/export.csv?period=last"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("panel lacks %q:\n%s", want, html)
@@ -54,10 +54,3 @@ func TestResellerSummaryPanel(t *testing.T) {
 	}
 }
 
-func TestBinaryBytes(t *testing.T) {
-	for n, want := range map[uint64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3 << 29: "1.5 GiB", 1<<20 - 1: "1.0 MiB"} {
-		if got := BinaryBytes(n); got != want {
-			t.Errorf("BinaryBytes(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
