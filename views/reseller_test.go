@@ -53,4 +53,3 @@ func TestResellerSummaryPanel(t *testing.T) {
 		}
 	}
 }
-

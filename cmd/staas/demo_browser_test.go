@@ -455,7 +455,14 @@ func (b *browser) read(t *testing.T) *page {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
+	// A click answered by a redirect (logout's 303) can replace the
+	// document between finding <html> and reading it; read the page
+	// that is there once the navigation settles.
 	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	for try := 0; err != nil && strings.Contains(err.Error(), "No node with given id") && try < 40; try++ {
+		time.Sleep(50 * time.Millisecond)
+		html, err = chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	}
 	if err != nil {
 		t.Fatalf("read the page: %v", err)
 	}
