@@ -309,7 +309,8 @@ func EmailProblem(email string) string {
 // BucketBilling is one bucket's billing info as a backend that meters
 // buckets reports it (ECS's Get Bucket Billing Info): the size in Unit
 // (KB = KiB, MB, GB or BYTE), the object count, when it was sampled and
-// how far its data is consistent, and the pending multipart uploads.
+// how far its data is consistent, the pending multipart uploads, the
+// bucket's tags, and what was deleted (size in Unit, and objects).
 type BucketBilling struct {
 	Name             string
 	Namespace        string
@@ -321,4 +322,10 @@ type BucketBilling struct {
 	UptodateTill     time.Time
 	MPUSize          float64
 	MPUParts         int64
+	Tags             []BucketTag
+	SizeDeleted      float64
+	ObjectsDeleted   int64
 }
+
+// BucketTag is one tag of a bucket, in the order the backend gave it.
+type BucketTag struct{ Key, Value string }
