@@ -188,3 +188,92 @@ func TestModule_ECSLifecycle(t *testing.T) {
 		t.Errorf("after terminate: %v", err)
 	}
 }
+
+// A product set to purge buckets at termination, on ECS: terminating a
+// suspended service deletes its buckets with their objects through ECS's
+// own emptyBucket deletion (no S3 key made, the user not unlocked for it),
+// then the user; each bucket is in the audit log with its object count.
+// A bucket whose objects are under retention stops the termination with
+// ECS's reason, and the user stays, so nothing is half gone.
+func TestModule_ECSTerminatePurges(t *testing.T) {
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}, ECS: []string{"ecs-1"}}, nil, nil)
+	ctx := context.Background()
+	sim := a.ECS["ecs-1"].Sim
+	b, err := a.Registry.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := ecs.NamespaceFor(aliceS3Email)
+
+	r := moduleReq(nil)
+	r.Cluster, r.Config = "ecs-1", &whmcsbridge.ProductSettings{TerminateBuckets: "purge"}
+	a.module(whmcsbridge.FuncCreate, r)
+	for _, name := range []string{"alice-photos", "alice-logs"} {
+		if err := sim.CreateBucket(ns, name, aliceS3Email); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 7; i++ {
+			if err := sim.PutObject(ns, name, 1<<20); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := sim.RetainObjects(ns, "alice-logs", 2); err != nil {
+		t.Fatal(err)
+	}
+	a.module(whmcsbridge.FuncSuspend, r)
+	keysBefore := userKeys(t, b, aliceS3Email)
+
+	status, body := a.call(whmcsbridge.ModulePath(whmcsbridge.FuncTerminate), r)
+	msg, _ := body["error"].(string)
+	if status == http.StatusOK && body["result"] == "success" || !strings.Contains(msg+fmt.Sprint(body), "retention") {
+		t.Fatalf("terminate with retained objects: %d %v", status, body)
+	}
+	u, err := b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil {
+		t.Fatalf("the user went although a bucket could not be purged: %v", err)
+	}
+	if u.Enabled() {
+		t.Error("the suspended user was unlocked for the purge")
+	}
+	if got := userKeys(t, b, aliceS3Email); got != keysBefore {
+		t.Errorf("keys %d before, %d after: a key was made for the purge", keysBefore, got)
+	}
+
+	// Retention lifted, WHMCS retries the termination (its Module Queue).
+	if err := sim.RetainObjects(ns, "alice-logs", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.module(whmcsbridge.FuncTerminate, r)
+	if _, err := b.User(ctx, staas.ByEmail(aliceS3Email)); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("after terminate the user is still there: %v", err)
+	}
+	if left, err := b.Buckets(ctx); err != nil || len(left) != 0 {
+		t.Fatalf("buckets left after terminate: %v %v", left, err)
+	}
+	entries, err := a.Store.Audit(ctx, staas.AuditFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	purged := map[string]string{}
+	for _, e := range entries {
+		if e.Action == "service-purge-bucket" && e.Result == "ok" {
+			purged[e.Params["bucket"]] = e.Params["objects"]
+		}
+	}
+	if purged["alice-photos"] != "7" || purged["alice-logs"] == "" {
+		t.Errorf("audited purges %v, want alice-photos with 7 objects and alice-logs", purged)
+	}
+}
+
+// userKeys is how many key pairs the user has on the backend.
+func userKeys(t *testing.T, b interface {
+	User(context.Context, staas.UserRef) (*staas.StorageUser, error)
+}, email string) int {
+	t.Helper()
+	u, err := b.User(context.Background(), staas.ByEmail(email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(u.Keys)
+}

@@ -34,6 +34,7 @@ var (
 	_ Backend           = (*ecs.Client)(nil)
 
 	_ provision.BucketBillingBackend = ecsBackend{}
+	_ provision.UserBucketPurger     = ecsBackend{}
 	_ provision.Clusters             = (*Registry)(nil)
 )
 

@@ -207,7 +207,7 @@ func (s *AdminPanel) PurgeBucket(ctx context.Context, a Actor, bucket string) (i
 	if err != nil {
 		return 0, err
 	}
-	if len(u.Keys) == 0 {
+	if _, itself := s.purgesItself(m.Cluster); !itself && len(u.Keys) == 0 {
 		// The purge acts as the owner, with a key pair; one made for it
 		// goes again after, so the client has no key they never saw.
 		k, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
@@ -240,10 +240,15 @@ func (s *AdminPanel) CheckPurgeBucket(ctx context.Context, a Actor, bucket strin
 	if err := s.ownBucket(ctx, a, bucket); err != nil {
 		return err
 	}
-	if s.purger == nil && s.purgers == nil {
-		return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
+	if s.purger != nil || s.purgers != nil {
+		return nil
 	}
-	return nil
+	if m, err := s.mapping(ctx, a.ClientID); err == nil {
+		if _, itself := s.purgesItself(m.Cluster); itself {
+			return nil
+		}
+	}
+	return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
 }
 
 // EnableUser enables the client's S3 user.
