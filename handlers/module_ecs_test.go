@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"staas"
 	"staas/handlers"
 	"staas/internal/ecs"
@@ -276,4 +278,103 @@ func userKeys(t *testing.T, b interface {
 		t.Fatal(err)
 	}
 	return len(u.Keys)
+}
+
+// The client area of a service on ECS, where a user's two key pairs share
+// the access key id (the user name): the customer sees their key (the
+// secret only when revealed), their buckets with sizes, generates a second
+// key, sees its secret once, and revokes the first by its own button,
+// which names that pair and no other.
+func TestClientArea_OnECS(t *testing.T) {
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}, ECS: []string{"ecs-1"}}, nil, nil)
+	ctx := context.Background()
+	sim := a.ECS["ecs-1"].Sim
+	b, err := a.Registry.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := moduleReq(nil)
+	r.Cluster, r.Config = "ecs-1", &whmcsbridge.ProductSettings{QuotaGB: "100"}
+	a.module(whmcsbridge.FuncCreate, r)
+	ns := ecs.NamespaceFor(aliceS3Email)
+	if err := sim.CreateBucket(ns, "alice-video", aliceS3Email); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := sim.PutObject(ns, "alice-video", 500_000_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil || len(u.Keys) != 1 {
+		t.Fatalf("the ECS user after create: %+v, %v", u, err)
+	}
+	first := u.Keys[0]
+	// buttons are the access_key values the page's forms of action fn post.
+	buttons := func(doc *goquery.Document, fn string) []string {
+		var refs []string
+		doc.Find(`form:has(input[name="a"][value="` + fn + `"]) input[name="access_key"]`).Each(func(_ int, in *goquery.Selection) {
+			refs = append(refs, in.AttrOr("value", ""))
+		})
+		return refs
+	}
+
+	doc := a.clientArea("tok")
+	text := doc.Text()
+	if !strings.Contains(text, first.AccessKeyID) || strings.Contains(text, first.SecretAccessKey) {
+		t.Fatalf("the client area shows the secret unasked, or not the key: %q", text)
+	}
+	if !strings.Contains(text, "alice-video") || !strings.Contains(text, "1.5 GB") {
+		t.Errorf("the client area lacks the bucket and its size: %q", text)
+	}
+	reveal := buttons(doc, "revealsecret")
+	if len(reveal) != 1 {
+		t.Fatalf("reveal buttons %q", reveal)
+	}
+	if status, body := a.clientAct(1, whmcsbridge.ClientRevealSecret, map[string]string{"access_key": reveal[0]}); status != 200 {
+		t.Fatalf("reveal: %d %v", status, body)
+	}
+	if got := revealed(a.clientArea("tok")); got != first.SecretAccessKey {
+		t.Errorf("after reveal the client area shows %q", got)
+	}
+	if status, body := a.clientAct(1, whmcsbridge.ClientGenerateKey, nil); status != 200 {
+		t.Fatalf("generate on ECS: %d %v", status, body)
+	}
+	u, err = b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil || len(u.Keys) != 2 {
+		t.Fatalf("keys after generate: %+v, %v", u, err)
+	}
+	var second staas.KeyPair
+	for _, k := range u.Keys {
+		if k.SecretAccessKey != first.SecretAccessKey {
+			second = k
+		}
+	}
+	doc = a.clientArea("tok")
+	if got := revealed(doc); got != second.SecretAccessKey {
+		t.Errorf("the new secret is not the one shown once: %q", got)
+	}
+	revoke := buttons(doc, "revokekey")
+	if len(revoke) != 2 || revoke[0] == revoke[1] {
+		t.Fatalf("revoke buttons %q: each pair needs its own", revoke)
+	}
+	if n := strings.Count(doc.Find("table").Text(), first.AccessKeyID); n != 2 {
+		t.Errorf("the key table names the access key id %d times, want once per pair", n)
+	}
+	var firstRef string
+	for _, ref := range revoke {
+		if ref == first.Ref() {
+			firstRef = ref
+		}
+	}
+	if firstRef == "" {
+		t.Fatalf("no revoke button names the first pair (%s) among %q", first.KeyID, revoke)
+	}
+	if status, body := a.clientAct(1, whmcsbridge.ClientRevokeKey, map[string]string{"access_key": firstRef}); status != 200 {
+		t.Fatalf("revoke on ECS: %d %v", status, body)
+	}
+	u, err = b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil || len(u.Keys) != 1 || u.Keys[0].SecretAccessKey != second.SecretAccessKey {
+		t.Fatalf("keys after revoking the first: %+v, %v", u, err)
+	}
 }
