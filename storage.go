@@ -21,6 +21,39 @@ const redacted = "[redacted]"
 type KeyPair struct {
 	AccessKeyID     string
 	SecretAccessKey string
+	// KeyID names the pair where AccessKeyID cannot: on ECS both of a
+	// user's pairs share the access key id (the user name), and KeyID is
+	// the pair's secret_key_id. Empty on ostor, whose access key ids are
+	// unique.
+	KeyID string
+}
+
+// Label is how a message names the pair: its access key id, with the
+// start of its KeyID where access key ids are shared.
+func (k KeyPair) Label() string {
+	if k.KeyID == "" {
+		return k.AccessKeyID
+	}
+	return fmt.Sprintf("%s (key %.8s)", k.AccessKeyID, k.KeyID)
+}
+
+// Ref is how staas names the pair in forms, reveals, confirmations and
+// the audit log: the access key id, followed where pairs share it by
+// "key" and the KeyID, so a question asked about it reads rightly.
+func (k KeyPair) Ref() string {
+	if k.KeyID == "" {
+		return k.AccessKeyID
+	}
+	return k.AccessKeyID + " key " + k.KeyID
+}
+
+// BackendID is what the backend names the pair by: KeyID where it gives
+// one, else the access key id.
+func (k KeyPair) BackendID() string {
+	if k.KeyID != "" {
+		return k.KeyID
+	}
+	return k.AccessKeyID
 }
 
 func (k KeyPair) String() string {
@@ -309,7 +342,8 @@ func EmailProblem(email string) string {
 // BucketBilling is one bucket's billing info as a backend that meters
 // buckets reports it (ECS's Get Bucket Billing Info): the size in Unit
 // (KB = KiB, MB, GB or BYTE), the object count, when it was sampled and
-// how far its data is consistent, and the pending multipart uploads.
+// how far its data is consistent, the pending multipart uploads, the
+// bucket's tags, and what was deleted (size in Unit, and objects).
 type BucketBilling struct {
 	Name             string
 	Namespace        string
@@ -321,4 +355,10 @@ type BucketBilling struct {
 	UptodateTill     time.Time
 	MPUSize          float64
 	MPUParts         int64
+	Tags             []BucketTag
+	SizeDeleted      float64
+	ObjectsDeleted   int64
 }
+
+// BucketTag is one tag of a bucket, in the order the backend gave it.
+type BucketTag struct{ Key, Value string }

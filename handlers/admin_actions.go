@@ -105,7 +105,7 @@ var adminActions = map[string]adminAction{
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("Access key %s generated and recorded in the client's notes (Query User reveals the secret).", k.AccessKeyID), nil
+		return fmt.Sprintf("Access key %s generated and recorded in the client's notes (Query User reveals the secret).", k.Label()), nil
 	}},
 	views.ActRevokeKey: {change: true, destructive: true, audit: true,
 		check: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) error {

@@ -349,7 +349,7 @@ func TestGenerateKey_DisabledAtTwoPairs(t *testing.T) {
 	if title := b.AttrOr("title", ""); !strings.Contains(title, "revoke one") {
 		t.Errorf("title %q gives no reason", title)
 	}
-	if !strings.Contains(doc.Find("#staas-links-user").Text(), "the most ostor allows") {
+	if !strings.Contains(doc.Find("#staas-links-user").Text(), "the most the storage allows") {
 		t.Error("the reason is not in words on the page")
 	}
 	if status, _ := a.act(fullAdmin, "generate-key", nil); status == 200 {

@@ -241,7 +241,7 @@ var clientActions = map[string]clientAction{
 			return err
 		}
 		// The client needs the new secret: it shows once, like a reveal.
-		return m.setReveal(ctx, r, k.AccessKeyID)
+		return m.setReveal(ctx, r, k.Ref())
 	},
 	whmcsbridge.ClientRevokeKey: func(m *moduleAPI, ctx context.Context, a provision.Actor, r whmcsbridge.ModuleRequest) error {
 		key, err := accessKey(r)

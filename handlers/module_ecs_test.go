@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"staas"
 	"staas/handlers"
 	"staas/internal/ecs"
@@ -186,5 +188,193 @@ func TestModule_ECSLifecycle(t *testing.T) {
 	a.module(whmcsbridge.FuncTerminate, r)
 	if _, err := b.User(ctx, staas.ByEmail(aliceS3Email)); staas.ErrorCode(err) != staas.ENOTFOUND {
 		t.Errorf("after terminate: %v", err)
+	}
+}
+
+// A product set to purge buckets at termination, on ECS: terminating a
+// suspended service deletes its buckets with their objects through ECS's
+// own emptyBucket deletion (no S3 key made, the user not unlocked for it),
+// then the user; each bucket is in the audit log with its object count.
+// A bucket whose objects are under retention stops the termination with
+// ECS's reason, and the user stays, so nothing is half gone.
+func TestModule_ECSTerminatePurges(t *testing.T) {
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}, ECS: []string{"ecs-1"}}, nil, nil)
+	ctx := context.Background()
+	sim := a.ECS["ecs-1"].Sim
+	b, err := a.Registry.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := ecs.NamespaceFor(aliceS3Email)
+
+	r := moduleReq(nil)
+	r.Cluster, r.Config = "ecs-1", &whmcsbridge.ProductSettings{TerminateBuckets: "purge"}
+	a.module(whmcsbridge.FuncCreate, r)
+	for _, name := range []string{"alice-photos", "alice-logs"} {
+		if err := sim.CreateBucket(ns, name, aliceS3Email); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 7; i++ {
+			if err := sim.PutObject(ns, name, 1<<20); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := sim.RetainObjects(ns, "alice-logs", 2); err != nil {
+		t.Fatal(err)
+	}
+	a.module(whmcsbridge.FuncSuspend, r)
+	keysBefore := userKeys(t, b, aliceS3Email)
+
+	status, body := a.call(whmcsbridge.ModulePath(whmcsbridge.FuncTerminate), r)
+	msg, _ := body["error"].(string)
+	if status == http.StatusOK && body["result"] == "success" || !strings.Contains(msg+fmt.Sprint(body), "retention") {
+		t.Fatalf("terminate with retained objects: %d %v", status, body)
+	}
+	u, err := b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil {
+		t.Fatalf("the user went although a bucket could not be purged: %v", err)
+	}
+	if u.Enabled() {
+		t.Error("the suspended user was unlocked for the purge")
+	}
+	if got := userKeys(t, b, aliceS3Email); got != keysBefore {
+		t.Errorf("keys %d before, %d after: a key was made for the purge", keysBefore, got)
+	}
+
+	// Retention lifted, WHMCS retries the termination (its Module Queue).
+	if err := sim.RetainObjects(ns, "alice-logs", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.module(whmcsbridge.FuncTerminate, r)
+	if _, err := b.User(ctx, staas.ByEmail(aliceS3Email)); staas.ErrorCode(err) != staas.ENOTFOUND {
+		t.Fatalf("after terminate the user is still there: %v", err)
+	}
+	if left, err := b.Buckets(ctx); err != nil || len(left) != 0 {
+		t.Fatalf("buckets left after terminate: %v %v", left, err)
+	}
+	entries, err := a.Store.Audit(ctx, staas.AuditFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	purged := map[string]string{}
+	for _, e := range entries {
+		if e.Action == "service-purge-bucket" && e.Result == "ok" {
+			purged[e.Params["bucket"]] = e.Params["objects"]
+		}
+	}
+	if purged["alice-photos"] != "7" || purged["alice-logs"] == "" {
+		t.Errorf("audited purges %v, want alice-photos with 7 objects and alice-logs", purged)
+	}
+}
+
+// userKeys is how many key pairs the user has on the backend.
+func userKeys(t *testing.T, b interface {
+	User(context.Context, staas.UserRef) (*staas.StorageUser, error)
+}, email string) int {
+	t.Helper()
+	u, err := b.User(context.Background(), staas.ByEmail(email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(u.Keys)
+}
+
+// The client area of a service on ECS, where a user's two key pairs share
+// the access key id (the user name): the customer sees their key (the
+// secret only when revealed), their buckets with sizes, generates a second
+// key, sees its secret once, and revokes the first by its own button,
+// which names that pair and no other.
+func TestClientArea_OnECS(t *testing.T) {
+	a := newClustersApp(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}, ECS: []string{"ecs-1"}}, nil, nil)
+	ctx := context.Background()
+	sim := a.ECS["ecs-1"].Sim
+	b, err := a.Registry.Client("ecs-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := moduleReq(nil)
+	r.Cluster, r.Config = "ecs-1", &whmcsbridge.ProductSettings{QuotaGB: "100"}
+	a.module(whmcsbridge.FuncCreate, r)
+	ns := ecs.NamespaceFor(aliceS3Email)
+	if err := sim.CreateBucket(ns, "alice-video", aliceS3Email); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := sim.PutObject(ns, "alice-video", 500_000_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil || len(u.Keys) != 1 {
+		t.Fatalf("the ECS user after create: %+v, %v", u, err)
+	}
+	first := u.Keys[0]
+	// buttons are the access_key values the page's forms of action fn post.
+	buttons := func(doc *goquery.Document, fn string) []string {
+		var refs []string
+		doc.Find(`form:has(input[name="a"][value="` + fn + `"]) input[name="access_key"]`).Each(func(_ int, in *goquery.Selection) {
+			refs = append(refs, in.AttrOr("value", ""))
+		})
+		return refs
+	}
+
+	doc := a.clientArea("tok")
+	text := doc.Text()
+	if !strings.Contains(text, first.AccessKeyID) || strings.Contains(text, first.SecretAccessKey) {
+		t.Fatalf("the client area shows the secret unasked, or not the key: %q", text)
+	}
+	if !strings.Contains(text, "alice-video") || !strings.Contains(text, "1.5 GB") {
+		t.Errorf("the client area lacks the bucket and its size: %q", text)
+	}
+	reveal := buttons(doc, "revealsecret")
+	if len(reveal) != 1 {
+		t.Fatalf("reveal buttons %q", reveal)
+	}
+	if status, body := a.clientAct(1, whmcsbridge.ClientRevealSecret, map[string]string{"access_key": reveal[0]}); status != 200 {
+		t.Fatalf("reveal: %d %v", status, body)
+	}
+	if got := revealed(a.clientArea("tok")); got != first.SecretAccessKey {
+		t.Errorf("after reveal the client area shows %q", got)
+	}
+	if status, body := a.clientAct(1, whmcsbridge.ClientGenerateKey, nil); status != 200 {
+		t.Fatalf("generate on ECS: %d %v", status, body)
+	}
+	u, err = b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil || len(u.Keys) != 2 {
+		t.Fatalf("keys after generate: %+v, %v", u, err)
+	}
+	var second staas.KeyPair
+	for _, k := range u.Keys {
+		if k.SecretAccessKey != first.SecretAccessKey {
+			second = k
+		}
+	}
+	doc = a.clientArea("tok")
+	if got := revealed(doc); got != second.SecretAccessKey {
+		t.Errorf("the new secret is not the one shown once: %q", got)
+	}
+	revoke := buttons(doc, "revokekey")
+	if len(revoke) != 2 || revoke[0] == revoke[1] {
+		t.Fatalf("revoke buttons %q: each pair needs its own", revoke)
+	}
+	if n := strings.Count(doc.Find("table").Text(), first.AccessKeyID); n != 2 {
+		t.Errorf("the key table names the access key id %d times, want once per pair", n)
+	}
+	var firstRef string
+	for _, ref := range revoke {
+		if ref == first.Ref() {
+			firstRef = ref
+		}
+	}
+	if firstRef == "" {
+		t.Fatalf("no revoke button names the first pair (%s) among %q", first.KeyID, revoke)
+	}
+	if status, body := a.clientAct(1, whmcsbridge.ClientRevokeKey, map[string]string{"access_key": firstRef}); status != 200 {
+		t.Fatalf("revoke on ECS: %d %v", status, body)
+	}
+	u, err = b.User(ctx, staas.ByEmail(aliceS3Email))
+	if err != nil || len(u.Keys) != 1 || u.Keys[0].SecretAccessKey != second.SecretAccessKey {
+		t.Fatalf("keys after revoking the first: %+v, %v", u, err)
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"math/big"
 	"slices"
 	"time"
@@ -154,8 +155,11 @@ func quotasVM(q *provision.Quotas) *views.QuotasVM {
 func keyRows(keys []staas.KeyPair, reveal string) []views.KeyRow {
 	rows := make([]views.KeyRow, 0, len(keys))
 	for _, k := range keys {
-		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Secret: maskSecret(k.SecretAccessKey)}
-		if reveal != "" && k.AccessKeyID == reveal {
+		row := views.KeyRow{AccessKeyID: k.AccessKeyID, Ref: k.Ref(), Secret: maskSecret(k.SecretAccessKey)}
+		if k.KeyID != "" {
+			row.KeyLabel = fmt.Sprintf("key %.8s", k.KeyID)
+		}
+		if reveal != "" && k.Ref() == reveal {
 			row.Secret, row.Revealed = k.SecretAccessKey, true
 		}
 		rows = append(rows, row)

@@ -23,7 +23,7 @@ func TestLinksGenerateKeyDisabledAtTheKeyLimit(t *testing.T) {
 		}
 		note := text(doc.Find("#staas-links-user .staas-key-limit"))
 		if c.disabled {
-			if title := b.AttrOr("title", ""); !strings.Contains(title, "the most ostor allows") {
+			if title := b.AttrOr("title", ""); !strings.Contains(title, "the most the storage allows") {
 				t.Errorf("%d pairs: title %q gives no reason", c.pairs, title)
 			}
 			if !strings.Contains(note, "revoke one to generate another") {

@@ -77,7 +77,8 @@ func TestGolden(t *testing.T) {
 			sample := time.Date(2026, 10, 5, 14, 0, 0, 0, time.UTC)
 			return l, PanelsVM{Form: testForm, CanChange: true, Billing: &BillingVM{Unit: "KB", Rows: []staas.BucketBilling{
 				{Name: "photos", Namespace: "staas-1a2b3c", ReplicationGroup: "urn:storageos:ReplicationGroupInfo:rg1", TotalSize: 3072.5, Unit: "KB",
-					Objects: 1234567, SampleTime: sample, UptodateTill: sample.Add(-10 * time.Minute), MPUSize: 512, MPUParts: 3},
+					Objects: 1234567, SampleTime: sample, UptodateTill: sample.Add(-10 * time.Minute), MPUSize: 512, MPUParts: 3,
+					Tags: []staas.BucketTag{{Key: "project", Value: "<b>film</b>"}, {Key: "tier", Value: "hot"}}, SizeDeleted: 1.23456789, ObjectsDeleted: 2},
 				{Name: "logs", Namespace: "staas-1a2b3c", ReplicationGroup: "urn:storageos:ReplicationGroupInfo:rg1", Unit: "KB"},
 			}}}
 		}},

@@ -133,7 +133,7 @@ func keyLimitReason(vm LinksVM) string {
 	if vm.KeyPairs < MaxKeyPairs {
 		return ""
 	}
-	return "The S3 user has " + strconv.Itoa(vm.KeyPairs) + " access key pairs, the most ostor allows: revoke one to generate another."
+	return "The S3 user has " + strconv.Itoa(vm.KeyPairs) + " access key pairs, the most the storage allows: revoke one to generate another."
 }
 
 // purgeBuckets is "Empty and delete buckets": the admin picks the bucket

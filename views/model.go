@@ -268,11 +268,24 @@ type UserVM struct {
 	Keys    []KeyRow
 }
 
-// KeyRow is one access key pair. Secret is the masked form unless Revealed.
+// KeyRow is one access key pair. Secret is the masked form unless
+// Revealed. Ref names the pair in forms: its access key id, or where
+// pairs share one (ECS), its key id, which KeyLabel shows shortened.
 type KeyRow struct {
 	AccessKeyID string
+	Ref         string
+	KeyLabel    string
 	Secret      string
 	Revealed    bool
+}
+
+// FormRef is what the row's buttons post as access_key: Ref, or the
+// access key id when Ref is not set.
+func (k KeyRow) FormRef() string {
+	if k.Ref != "" {
+		return k.Ref
+	}
+	return k.AccessKeyID
 }
 
 // BucketsVM lists the client's buckets with their sizes.

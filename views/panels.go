@@ -102,7 +102,7 @@ func (vm PanelsVM) rowKeys(panel string) []string {
 	switch {
 	case panel == PanelUser && vm.User != nil:
 		for _, k := range vm.User.Keys {
-			keys = append(keys, k.AccessKeyID)
+			keys = append(keys, k.FormRef())
 		}
 	case panel == PanelBuckets && vm.Buckets != nil:
 		for _, r := range vm.Buckets.Rows {

@@ -871,7 +871,7 @@ func stepGenerateKey(t *testing.T, b *browser) {
 		t.Errorf("keys in the panel = %v, want both pairs", got)
 	}
 
-	// At two pairs, the most ostor allows, Generate is disabled with the
+	// At two pairs, the most the storage allows, Generate is disabled with the
 	// reason (the server refuses a third too: handlers' tests post it).
 	if _, disabled := p.attr(btnGenerateKey, "disabled"); !disabled {
 		t.Error("Generate Access Key stays enabled at two pairs")
@@ -879,7 +879,7 @@ func stepGenerateKey(t *testing.T, b *browser) {
 	if title, _ := p.attr(btnGenerateKey, "title"); !strings.Contains(title, "revoke one to generate another") {
 		t.Errorf("the disabled Generate's title = %q", title)
 	}
-	if got := p.text("#staas-links-user .staas-key-limit"); !strings.Contains(got, "the most ostor allows") {
+	if got := p.text("#staas-links-user .staas-key-limit"); !strings.Contains(got, "the most the storage allows") {
 		t.Errorf("the key limit in words = %q", got)
 	}
 }

@@ -34,6 +34,7 @@ var (
 	_ Backend           = (*ecs.Client)(nil)
 
 	_ provision.BucketBillingBackend = ecsBackend{}
+	_ provision.UserBucketPurger     = ecsBackend{}
 	_ provision.Clusters             = (*Registry)(nil)
 )
 
@@ -344,9 +345,14 @@ func (e ecsBackend) UserBucketBilling(ctx context.Context, ref staas.UserRef, un
 	}
 	out := make([]staas.BucketBilling, 0, len(infos))
 	for _, b := range infos {
+		var tags []staas.BucketTag
+		for _, t := range b.Tags {
+			tags = append(tags, staas.BucketTag{Key: t.Key, Value: t.Value})
+		}
 		out = append(out, staas.BucketBilling{Name: b.Name, Namespace: b.Namespace, ReplicationGroup: b.VpoolID,
 			TotalSize: b.TotalSize, Unit: b.TotalSizeUnit, Objects: b.TotalObjects, SampleTime: b.SampleTime,
-			UptodateTill: b.UptodateTill, MPUSize: b.TotalMPUSize, MPUParts: b.TotalMPUParts})
+			UptodateTill: b.UptodateTill, MPUSize: b.TotalMPUSize, MPUParts: b.TotalMPUParts,
+			Tags: tags, SizeDeleted: b.TotalSizeDeleted, ObjectsDeleted: b.TotalObjectsDeleted})
 	}
 	return out, nil
 }

@@ -63,7 +63,12 @@ type Config struct {
 	// UsageLookback is how far back EachUsageObject lists hourly
 	// windows (default 7 days).
 	UsageLookback time.Duration
-	Logger        *slog.Logger
+	// EmptyPoll is how often a bucket being emptied is asked for its
+	// status (default 2s); EmptyWait is how long PurgeUserBucket waits
+	// for it before saying it is still running (default 45s, inside a
+	// WHMCS module call's time).
+	EmptyPoll, EmptyWait time.Duration
+	Logger               *slog.Logger
 }
 
 // Client talks to one ECS cluster's management API. It is safe for
@@ -115,6 +120,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.UsageLookback <= 0 {
 		cfg.UsageLookback = 7 * 24 * time.Hour
+	}
+	if cfg.EmptyPoll <= 0 {
+		cfg.EmptyPoll = 2 * time.Second
+	}
+	if cfg.EmptyWait <= 0 {
+		cfg.EmptyWait = 45 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -3,6 +3,13 @@ package ecs
 // Wire types of the management API. JSON answers are unwrapped objects;
 // XML answers carry a root element, which xml.Unmarshal does not check.
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+
+	"staas"
+)
+
 type loggedIn struct {
 	User string `json:"user" xml:"user"`
 }
@@ -44,24 +51,62 @@ type secretKeys struct {
 	Key2Exist  flexBool `json:"secret_key_2_exist" xml:"secret_key_2_exist"`
 	Key2Time   string   `json:"key_timestamp_2" xml:"key_timestamp_2"`
 	Key2Expiry string   `json:"key_expiry_timestamp_2" xml:"key_expiry_timestamp_2"`
+	// The slots' secret_key_id (SHA-256), from ECS 4.x on.
+	Key1ID string `json:"secret_key_1_id" xml:"secret_key_1_id"`
+	Key2ID string `json:"secret_key_2_id" xml:"secret_key_2_id"`
 }
 
 // existing are the secrets of the slots that hold a key.
 func (k *secretKeys) existing() []string {
 	var out []string
-	if bool(k.Key1Exist) || k.Key1 != "" {
-		out = append(out, k.Key1)
-	}
-	if bool(k.Key2Exist) || k.Key2 != "" {
-		out = append(out, k.Key2)
+	for _, p := range k.pairs("") {
+		out = append(out, p.SecretAccessKey)
 	}
 	return out
 }
 
+// pairs are the slots that hold a key as key pairs of uid, each named by
+// its secret_key_id, or where ECS (before 4.x) gives none, by keyID of
+// its secret.
+func (k *secretKeys) pairs(uid string) []staas.KeyPair {
+	var out []staas.KeyPair
+	add := func(secret, id string) {
+		if id == "" && secret != "" {
+			id = keyID(secret)
+		}
+		out = append(out, staas.KeyPair{AccessKeyID: uid, SecretAccessKey: secret, KeyID: id})
+	}
+	if bool(k.Key1Exist) || k.Key1 != "" {
+		add(k.Key1, k.Key1ID)
+	}
+	if bool(k.Key2Exist) || k.Key2 != "" {
+		add(k.Key2, k.Key2ID)
+	}
+	return out
+}
+
+// keyID names a secret key whose ECS gives no secret_key_id: the SHA-256
+// of the secret in hex (assumed to be how 4.x makes its ids; staas only
+// needs it to be stable and not the secret).
+func keyID(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
 type newKey struct {
+	SecretKeyID  string `json:"secret_key_id" xml:"secret_key_id"`
 	SecretKey    string `json:"secret_key" xml:"secret_key"`
 	KeyTimestamp string `json:"key_timestamp" xml:"key_timestamp"`
 	KeyExpiry    string `json:"key_expiry_timestamp" xml:"key_expiry_timestamp"`
+}
+
+// pair is the new key as a key pair of uid.
+func (k *newKey) pair(uid string) staas.KeyPair {
+	id := k.SecretKeyID
+	if id == "" {
+		id = keyID(k.SecretKey)
+	}
+	return staas.KeyPair{AccessKeyID: uid, SecretAccessKey: k.SecretKey, KeyID: id}
 }
 
 type objectBucket struct {

@@ -98,7 +98,7 @@ func (c *Client) CreateUser(ctx context.Context, email string) (*staas.UserKeys,
 	if err := c.do(ctx, "POST", "/object/user-secret-keys/"+esc(uid), nil, map[string]any{"namespace": ns}, &k); err != nil {
 		return nil, err
 	}
-	return &staas.UserKeys{Email: email, ID: uid, Keys: []staas.KeyPair{{AccessKeyID: uid, SecretAccessKey: k.SecretKey}}}, nil
+	return &staas.UserKeys{Email: email, ID: uid, Keys: []staas.KeyPair{k.pair(uid)}}, nil
 }
 
 func (c *Client) ensureNamespace(ctx context.Context, ns string) error {
@@ -156,9 +156,7 @@ func (c *Client) User(ctx context.Context, ref staas.UserRef) (*staas.StorageUse
 		return nil, err
 	}
 	u := &staas.StorageUser{Email: uid, ID: uid, State: state(bool(lock.IsLocked) || bool(info.Locked))}
-	for _, s := range keys.existing() {
-		u.Keys = append(u.Keys, staas.KeyPair{AccessKeyID: uid, SecretAccessKey: s})
-	}
+	u.Keys = keys.pairs(uid)
 	return u, nil
 }
 
@@ -296,11 +294,13 @@ func (c *Client) GenerateKey(ctx context.Context, email string) (*staas.KeyPair,
 	if err := c.do(ctx, "POST", "/object/user-secret-keys/"+esc(uid), nil, in, &k); err != nil {
 		return nil, err
 	}
-	return &staas.KeyPair{AccessKeyID: uid, SecretAccessKey: k.SecretKey}, nil
+	p := k.pair(uid)
+	return &p, nil
 }
 
-// RevokeKey deletes one secret key. keyRef is the secret itself, or the
-// uid (the access key id) when the user has exactly one key.
+// RevokeKey deletes one secret key. keyRef is the pair's KeyID (its
+// secret_key_id), the secret itself, or the uid (the access key id) when
+// the user has exactly one key.
 func (c *Client) RevokeKey(ctx context.Context, email, keyRef string) error {
 	uid, err := userID(email)
 	if err != nil {
@@ -313,32 +313,39 @@ func (c *Client) RevokeKey(ctx context.Context, email, keyRef string) error {
 	if err != nil {
 		return err
 	}
-	have := keys.existing()
-	secret := ""
+	have := keys.pairs(uid)
+	var pick *staas.KeyPair
 	if keyRef == uid {
 		switch len(have) {
 		case 0:
 			return staas.Errorf(staas.ENOTFOUND, "%s has no secret key.", uid)
 		case 1:
-			secret = have[0]
+			pick = &have[0]
 		default:
 			return staas.Errorf(staas.EINVALID, "%s has two secret keys with the same access key id: say which secret key to revoke.", uid)
 		}
 	} else {
-		for _, s := range have {
-			if s != "" && s == keyRef {
-				secret = s
+		for i, k := range have {
+			if k.KeyID == keyRef || k.SecretAccessKey != "" && k.SecretAccessKey == keyRef {
+				pick = &have[i]
 			}
 		}
-		if secret == "" {
+		if pick == nil {
 			return staas.Errorf(staas.ENOTFOUND, "%s has no such secret key.", uid)
 		}
 	}
-	if secret == "" {
-		// Hidden secrets: ECS would delete every key on an empty body.
-		return staas.Errorf(staas.EINVALID, "ECS hides the secret keys of %s, so staas cannot name the one to revoke.", uid)
+	body := map[string]any{"namespace": c.namespaceOf(email)}
+	switch {
+	case pick.SecretAccessKey != "":
+		body["secret_key"] = pick.SecretAccessKey
+	case pick.KeyID != "":
+		// A hidden secret (4.x "Hide Secret Key"): its id names it.
+		body["secret_key_id"] = pick.KeyID
+	default:
+		// Neither: ECS would delete every key on a body without one.
+		return staas.Errorf(staas.EINVALID, "ECS hides the secret keys of %s and gives no key ids, so staas cannot name the one to revoke.", uid)
 	}
-	return c.do(ctx, "POST", "/object/user-secret-keys/"+esc(uid)+"/deactivate", nil, map[string]any{"secret_key": secret, "namespace": c.namespaceOf(email)}, nil)
+	return c.do(ctx, "POST", "/object/user-secret-keys/"+esc(uid)+"/deactivate", nil, body, nil)
 }
 
 // Ping is GET /user/whoami.

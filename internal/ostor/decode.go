@@ -285,7 +285,7 @@ type wireUsageItem struct {
 // Conversions from wire to public types.
 
 func (w wireKey) pair() KeyPair {
-	return KeyPair(w)
+	return KeyPair{AccessKeyID: w.AccessKeyID, SecretAccessKey: w.SecretAccessKey}
 }
 
 func pairs(w []wireKey) []KeyPair {

@@ -22,14 +22,36 @@ type BucketPurger interface {
 	PurgeBucket(ctx context.Context, owner staas.KeyPair, bucket string) (objects int64, err error)
 }
 
+// UserBucketPurger is a backend that deletes a user's bucket with its
+// objects itself, through its management API and with no owner key
+// (ECS's emptyBucket deletion). On such a backend staas neither enables a
+// suspended user nor makes a key pair to purge.
+type UserBucketPurger interface {
+	PurgeUserBucket(ctx context.Context, ref staas.UserRef, bucket string) (objects int64, err error)
+}
+
+// purgesItself reports whether the cluster's backend empties buckets
+// itself.
+func (s *core) purgesItself(cluster string) (UserBucketPurger, bool) {
+	p, ok := s.at(cluster).(UserBucketPurger)
+	return p, ok
+}
+
 // purge empties and deletes the user's buckets through the purger, as
 // their owner. A disabled user (a suspended service) is enabled first,
 // since its keys do not work otherwise; restore disables it again, and is
 // called here when purging fails and by the caller when the deletion that
-// follows does. Each bucket's outcome is audited as auditAction, unless
+// follows does. A backend that purges itself (UserBucketPurger) is asked
+// directly. Each bucket's outcome is audited as auditAction, unless
 // that is "" (the caller records the one bucket it purged).
 func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *staas.StorageUser, buckets []staas.Bucket, auditAction string) (restore func(), objects int64, err error) {
 	restore = func() {}
+	if bp, ok := s.purgesItself(m.Cluster); ok {
+		objects, err = s.purgeEach(ctx, a, m, buckets, auditAction, func(bucket string) (int64, error) {
+			return bp.PurgeUserBucket(ctx, staas.ByID(m.UserID), bucket)
+		})
+		return restore, objects, err
+	}
 	purger, err := s.purgerOf(m.Cluster)
 	if err != nil {
 		return restore, 0, err
@@ -60,8 +82,20 @@ func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *staas.Sto
 		}
 		key = *k
 	}
+	objects, err = s.purgeEach(ctx, a, m, buckets, auditAction, func(bucket string) (int64, error) {
+		return purger.PurgeBucket(ctx, key, bucket)
+	})
+	if err != nil {
+		restore()
+	}
+	return restore, objects, err
+}
+
+// purgeEach purges the buckets one by one with purgeOne, auditing each
+// as auditAction (unless ""), and stops at the first failure.
+func (s *core) purgeEach(ctx context.Context, a Actor, m *staas.S3User, buckets []staas.Bucket, auditAction string, purgeOne func(bucket string) (int64, error)) (objects int64, err error) {
 	for _, b := range buckets {
-		n, err := purger.PurgeBucket(ctx, key, b.Name)
+		n, err := purgeOne(b.Name)
 		params := map[string]string{"service_id": strconv.FormatInt(m.ServiceID, 10), "user_id": m.UserID,
 			"bucket": b.Name, "objects": strconv.FormatInt(n, 10)}
 		if err != nil {
@@ -71,13 +105,12 @@ func (s *core) purge(ctx context.Context, a Actor, m *staas.S3User, u *staas.Sto
 			s.record(ctx, a, auditAction, params, err, fmt.Sprintf("Bucket %s of S3 user %s emptied (%s) and deleted.", b.Name, m.UserID, staas.Count(int(n), "object", "objects")))
 		}
 		if err != nil {
-			restore()
-			return restore, objects, err
+			return objects, err
 		}
 		s.log.Info("bucket purged", "service", m.ServiceID, "user_id", m.UserID, "bucket", b.Name, "objects", n, "admin", a.Admin.ID)
 		objects += n
 	}
-	return restore, objects, nil
+	return objects, nil
 }
 
 func bucketNames(buckets []staas.Bucket) string {

@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"staas"
 )
@@ -67,7 +66,7 @@ func (s *Lifecycle) ServiceGenerateKey(ctx context.Context, a Actor, ref Service
 		if err != nil {
 			return key, "", err
 		}
-		return key, fmt.Sprintf("Access key %s generated for S3 user %s.", key.AccessKeyID, m.UserID), nil
+		return key, fmt.Sprintf("Access key %s generated for S3 user %s.", key.Label(), m.UserID), nil
 	}()
 	s.record(ctx, a, "service-generate-key", params, err, msg)
 	return key, err
@@ -88,10 +87,11 @@ func (s *Lifecycle) ServiceRevokeKey(ctx context.Context, a Actor, ref ServiceRe
 			return "", err
 		}
 		params["user_id"] = m.UserID
-		if err := s.revokeKey(ctx, a, m, accessKeyID); err != nil {
+		label := u.Keys[keyIndex(u.Keys, accessKeyID)].Label()
+		if err := s.revokeKey(ctx, a, m, u, accessKeyID); err != nil {
 			return "", err
 		}
-		msg := fmt.Sprintf("Access key %s of S3 user %s revoked.", accessKeyID, m.UserID)
+		msg := fmt.Sprintf("Access key %s of S3 user %s revoked.", label, m.UserID)
 		if len(u.Keys) == 1 {
 			msg += " The user has no key pair left: generate one to use the storage."
 		}
@@ -122,9 +122,9 @@ func (s *Lifecycle) ServiceRevealSecret(ctx context.Context, a Actor, ref Servic
 	if err != nil {
 		return "", err
 	}
-	secret := u.Keys[slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })].SecretAccessKey
-	s.finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", accessKeyID, m.UserID))
-	return secret, nil
+	k := u.Keys[keyIndex(u.Keys, accessKeyID)]
+	s.finish(ctx, a, id, "service-reveal-secret", nil, fmt.Sprintf("The secret of access key %s of S3 user %s was shown.", k.Label(), m.UserID))
+	return k.SecretAccessKey, nil
 }
 
 // serviceKey returns the service's mapping and gateway user, checking
@@ -142,7 +142,7 @@ func (s *core) serviceKey(ctx context.Context, ref ServiceRef, accessKeyID strin
 	if err != nil {
 		return nil, nil, err
 	}
-	if !slices.ContainsFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID }) {
+	if keyIndex(u.Keys, accessKeyID) < 0 {
 		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s of this service has no access key %s.", m.UserID, cut(accessKeyID))
 	}
 	return m, u, nil

@@ -207,7 +207,7 @@ func (s *AdminPanel) PurgeBucket(ctx context.Context, a Actor, bucket string) (i
 	if err != nil {
 		return 0, err
 	}
-	if len(u.Keys) == 0 {
+	if _, itself := s.purgesItself(m.Cluster); !itself && len(u.Keys) == 0 {
 		// The purge acts as the owner, with a key pair; one made for it
 		// goes again after, so the client has no key they never saw.
 		k, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
@@ -217,7 +217,7 @@ func (s *AdminPanel) PurgeBucket(ctx context.Context, a Actor, bucket string) (i
 		s.forgetUsers()
 		u.Keys = []staas.KeyPair{*k}
 		defer func() {
-			if err := s.at(m.Cluster).RevokeKey(context.WithoutCancel(ctx), m.Email, k.AccessKeyID); err != nil {
+			if err := s.at(m.Cluster).RevokeKey(context.WithoutCancel(ctx), m.Email, k.BackendID()); err != nil {
 				s.log.Error("a key pair made to empty a bucket could not be revoked", "user_id", m.UserID, "access_key", k.AccessKeyID, "err", err)
 			}
 			s.forgetUsers()
@@ -240,10 +240,15 @@ func (s *AdminPanel) CheckPurgeBucket(ctx context.Context, a Actor, bucket strin
 	if err := s.ownBucket(ctx, a, bucket); err != nil {
 		return err
 	}
-	if s.purger == nil && s.purgers == nil {
-		return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
+	if s.purger != nil || s.purgers != nil {
+		return nil
 	}
-	return nil
+	if m, err := s.mapping(ctx, a.ClientID); err == nil {
+		if _, itself := s.purgesItself(m.Cluster); itself {
+			return nil
+		}
+	}
+	return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
 }
 
 // EnableUser enables the client's S3 user.
@@ -298,14 +303,14 @@ func (s *AdminPanel) GenerateKey(ctx context.Context, a Actor) (*staas.KeyPair, 
 func (s *core) generateKey(ctx context.Context, a Actor, m *staas.S3User) (*staas.KeyPair, error) {
 	key, err := s.at(m.Cluster).GenerateKey(ctx, m.Email)
 	if staas.ErrorCode(err) == staas.EKEYLIMIT {
-		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most ostor allows. Revoke one first.", m.UserID)
+		return nil, staas.Errorf(staas.EKEYLIMIT, "The S3 user %s already has two access key pairs, the most the storage allows. Revoke one first.", m.UserID)
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.forgetUsers()
 	if err := s.addNote(ctx, a, staas.S3Note{UserID: m.UserID, AccessKeyID: key.AccessKeyID, SecretAccessKey: key.SecretAccessKey}); err != nil {
-		return key, partial(fmt.Sprintf("Access key %s was generated, but the WHMCS note could not be written", key.AccessKeyID), err)
+		return key, partial(fmt.Sprintf("Access key %s was generated, but the WHMCS note could not be written", key.Label()), err)
 	}
 	return key, nil
 }
@@ -317,11 +322,11 @@ func (s *AdminPanel) RevokeKey(ctx context.Context, a Actor, accessKeyID string)
 	if err := allow(a, change); err != nil {
 		return err
 	}
-	m, _, err := s.ownKey(ctx, a, accessKeyID)
+	m, u, err := s.ownKeyUser(ctx, a, accessKeyID)
 	if err != nil {
 		return err
 	}
-	return s.revokeKey(ctx, a, m, accessKeyID)
+	return s.revokeKey(ctx, a, m, u, accessKeyID)
 }
 
 // CheckKey says whether accessKeyID is one of the client's user's key
@@ -334,37 +339,57 @@ func (s *AdminPanel) CheckKey(ctx context.Context, a Actor, accessKeyID string) 
 	return err
 }
 
-// ownKey returns the client's mapping and its key pair accessKeyID. No
-// key picked is a field error; it never means "the first key".
-func (s *core) ownKey(ctx context.Context, a Actor, accessKeyID string) (*staas.S3User, staas.KeyPair, error) {
-	if accessKeyID == "" {
+// ownKey returns the client's mapping and its key pair named ref (its
+// Ref: the access key id, or on ECS the key id). No key picked is a field
+// error; it never means "the first key".
+func (s *core) ownKey(ctx context.Context, a Actor, ref string) (*staas.S3User, staas.KeyPair, error) {
+	m, u, err := s.ownKeyUser(ctx, a, ref)
+	if err != nil {
+		return nil, staas.KeyPair{}, err
+	}
+	return m, u.Keys[keyIndex(u.Keys, ref)], nil
+}
+
+// ownKeyUser is ownKey's mapping and the whole gateway user.
+func (s *core) ownKeyUser(ctx context.Context, a Actor, ref string) (*staas.S3User, *staas.StorageUser, error) {
+	if ref == "" {
 		// Keys are picked by a row's button: there is no field to mark.
-		return nil, staas.KeyPair{}, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
+		return nil, nil, staas.Errorf(staas.EINVALID, "No access key was picked: use the Reveal or Revoke button of a key in the user's key list (Query User).")
 	}
 	m, err := s.mapping(ctx, a.ClientID)
 	if err != nil {
-		return nil, staas.KeyPair{}, err
+		return nil, nil, err
 	}
 	u, err := s.at(m.Cluster).User(ctx, staas.ByID(m.UserID))
 	if err != nil {
-		return nil, staas.KeyPair{}, err
+		return nil, nil, err
 	}
-	i := slices.IndexFunc(u.Keys, func(k staas.KeyPair) bool { return k.AccessKeyID == accessKeyID })
-	if i < 0 {
-		return nil, staas.KeyPair{}, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, accessKeyID)
+	if keyIndex(u.Keys, ref) < 0 {
+		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, ref)
 	}
-	return m, u.Keys[i], nil
+	return m, u, nil
 }
 
-// revokeKey revokes one of m's key pairs, checked to be the user's by the
-// caller, and removes its note from a's client.
-func (s *core) revokeKey(ctx context.Context, a Actor, m *staas.S3User, accessKeyID string) error {
-	if err := s.at(m.Cluster).RevokeKey(ctx, m.Email, accessKeyID); err != nil {
+// keyIndex is the index of the pair named ref in keys, or -1.
+func keyIndex(keys []staas.KeyPair, ref string) int {
+	return slices.IndexFunc(keys, func(k staas.KeyPair) bool { return k.Ref() == ref })
+}
+
+// revokeKey revokes u's key pair named ref, checked to be the user's by
+// the caller, and removes its note from a's client, unless another pair
+// of the user has the same access key id (ECS), which the note still
+// names rightly.
+func (s *core) revokeKey(ctx context.Context, a Actor, m *staas.S3User, u *staas.StorageUser, ref string) error {
+	k := u.Keys[keyIndex(u.Keys, ref)]
+	if err := s.at(m.Cluster).RevokeKey(ctx, m.Email, k.BackendID()); err != nil {
 		return err
 	}
 	s.forgetUsers()
-	if err := s.removeNotes(ctx, a, m.UserID, accessKeyID); err != nil {
-		return partial(fmt.Sprintf("Access key %s was revoked, but its WHMCS note could not be removed", accessKeyID), err)
+	if slices.ContainsFunc(u.Keys, func(o staas.KeyPair) bool { return o.Ref() != ref && o.AccessKeyID == k.AccessKeyID }) {
+		return nil
+	}
+	if err := s.removeNotes(ctx, a, m.UserID, k.AccessKeyID); err != nil {
+		return partial(fmt.Sprintf("Access key %s was revoked, but its WHMCS note could not be removed", k.Label()), err)
 	}
 	return nil
 }

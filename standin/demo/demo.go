@@ -104,15 +104,21 @@ func (d *Demo) every(interval time.Duration, fn func(context.Context)) func() {
 }
 
 // Clients of the demo's WHMCS. The first three have S3 users with buckets
-// and traffic; Dave has none yet, so Create User can be tried; the last
-// one's details carry markup, to show that it is displayed, not run.
+// and traffic on the ostor cluster "default"; Dave has none yet, so Create
+// User can be tried; client 5's details carry markup, to show that they are
+// displayed, not run; Erin's S3 user is on the ECS cluster, with buckets and
+// a day of traffic, so its bucket billing info panel has rows.
 var Clients = []staas.Client{
 	{ID: 1, FirstName: "Alice", LastName: "Archer", CompanyName: "Archer Photography", Email: "alice@example.com", Status: "Active"},
 	{ID: 2, FirstName: "Bob", LastName: "Baker", CompanyName: "Baker Data Ltd", Email: "bob@example.com", Status: "Active"},
 	{ID: 3, FirstName: "Carol", LastName: "Cole", CompanyName: "Cole Archives", Email: "carol@example.com", Status: "Active"},
 	{ID: 4, FirstName: "Dave", LastName: "Dunn", CompanyName: "", Email: "dave@example.com", Status: "Active"},
 	{ID: 5, FirstName: `<script>alert("xss")</script>`, LastName: `"><img src=x onerror=alert(1)>`, CompanyName: `Robert'); DROP TABLE tblclients;--`, Email: "mallory+test@example.com", Status: "Active"},
+	{ID: 6, FirstName: "Erin", LastName: "Evans", CompanyName: "Evans Media", Email: "erin@example.com", Status: "Active"},
 }
+
+// ecsClient is the demo client whose S3 user lives on ECSCluster.
+var ecsClient = Clients[5]
 
 // Start runs the demo until ctx ends; Close stops it.
 func Start(ctx context.Context, o Options) (*Demo, error) {
@@ -238,6 +244,13 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 	if err := seedMappings(ctx, gw, d.Store, bridge); err != nil {
 		return nil, err
 	}
+	ecsBackend, err := reg.Client(ECSCluster)
+	if err != nil {
+		return nil, err
+	}
+	if err := seedECSClient(ctx, ecsBackend, d.ECS, d.Store, bridge); err != nil {
+		return nil, err
+	}
 	// One collection per cluster, so the usage history has the seeded
 	// day's traffic; the objects stay for the guide's statistics panels.
 	// Bucket sizes are sampled every minute, so the usage history's
@@ -315,6 +328,66 @@ func seedMappings(ctx context.Context, gw *ostor.Client, st *store.Store, bridge
 			if err := bridge.AddS3Note(ctx, c.ID, 1, staas.S3Note{UserID: u.ID, AccessKeyID: k.AccessKeyID}); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// ecsUserCreator is what seedECSClient needs of the ECS cluster: the
+// backend call Create User makes.
+type ecsUserCreator interface {
+	CreateUser(ctx context.Context, email string) (*staas.UserKeys, error)
+}
+
+// seedECSClient gives Erin an S3 user on the ECS cluster the way Create
+// User would (through staas's ECS client, so the namespace and user are
+// named as staas names them), then buckets with a day of traffic written
+// straight into the simulator, as her applications would have.
+func seedECSClient(ctx context.Context, backend ecsUserCreator, sim *ecssim.Server, st *store.Store, bridge *whmcs.DBBridge) error {
+	c := ecsClient
+	u, err := backend.CreateUser(ctx, c.Email)
+	if err != nil {
+		return fmt.Errorf("demo ECS user %s: %w", c.Email, err)
+	}
+	ns := ecs.NamespaceFor(c.Email)
+	now := sim.Now()
+	buckets := []struct {
+		name  string
+		scale int64 // MiB written per five-minute window at most
+		tags  map[string]string
+	}{
+		{"evans-footage", 40, map[string]string{"project": "documentary"}},
+		{"evans-web", 3, nil},
+		{"evans-archive", 12, map[string]string{"retention": "7y"}},
+	}
+	for bi, b := range buckets {
+		if err := sim.CreateBucket(ns, b.name, u.ID); err != nil {
+			return err
+		}
+		if b.tags != nil {
+			if err := sim.SetBucketTags(ns, b.name, b.tags); err != nil {
+				return err
+			}
+		}
+		for t := now.Add(-24 * time.Hour).Truncate(5 * time.Minute); t.Before(now); t = t.Add(5 * time.Minute) {
+			step := (t.Unix()/300 + int64(bi)*5) % 11
+			in := step * b.scale << 20 / 10
+			tr := ecssim.Traffic{At: t.Add(time.Minute), Ingress: in, Egress: in / 3, ObjectsCreated: step % 4, BytesDelta: in}
+			if err := sim.RecordTraffic(ns, b.name, tr); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sim.SetMPU(ns, "evans-footage", 96<<20, 12); err != nil {
+		return err
+	}
+	at := time.Now().UTC()
+	if err := st.SaveS3User(ctx, staas.S3User{ClientID: c.ID, Cluster: ECSCluster, UserID: u.ID, Email: c.Email, CreatedAt: at, UpdatedAt: at}); err != nil {
+		return err
+	}
+	for _, k := range u.Keys {
+		if err := bridge.AddS3Note(ctx, c.ID, 1, staas.S3Note{UserID: u.ID, AccessKeyID: k.AccessKeyID}); err != nil {
+			return err
 		}
 	}
 	return nil

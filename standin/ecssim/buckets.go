@@ -166,25 +166,51 @@ func (s *Server) routeBuckets(r *http.Request, seg []string) (*result, error) {
 				nsName = v
 			}
 		}
+		if seg[1] == "empty-bucket-status" && m == "GET" {
+			// A bucket emptied and deleted still has its job's status.
+			if j := s.emptying[bucketKey(nsName, seg[0])]; j != nil && s.buckets[bucketKey(nsName, seg[0])] == nil {
+				return okDoc("empty_bucket_status", j.doc()), nil
+			}
+		}
 		b, err := s.findBucket(nsName, seg[0])
 		if err != nil {
+			if seg[1] == "empty-bucket-status" && m == "GET" {
+				// Documented example: an unknown bucket's status is NOT_FOUND.
+				return okDoc("empty_bucket_status", obj{{"status", "NOT_FOUND"}}), nil
+			}
 			return nil, err
 		}
 		switch {
 		case seg[1] == "info" && m == "GET":
 			return okDoc("bucket_info", s.bucketDoc(b)), nil
 		case seg[1] == "deactivate" && m == "POST":
+			key := bucketKey(b.ns, b.name)
+			if j := s.emptying[key]; j != nil && j.status == "IN_PROGRESS" {
+				// Read-only while it is emptied (documented); a second
+				// deletion is refused (the code is assumed).
+				return nil, &apiError{status: 400, code: 1008, desc: "Invalid parameter", details: fmt.Sprintf("bucket %s is being emptied", b.name)}
+			}
 			_, objects, _, _ := b.totals(s.clock(), true)
 			if objects > 0 && q.Get("emptyBucket") != "true" {
 				return nil, &apiError{status: 400, code: 1008, desc: "Invalid parameter", details: fmt.Sprintf("bucket %s is not empty (%d objects)", b.name, objects)}
 			}
-			delete(s.buckets, bucketKey(b.ns, b.name))
-			if q.Get("emptyBucket") == "true" {
-				// ECS empties the bucket in the background; here it is
-				// gone at once, but the answer says accepted.
-				return &result{status: http.StatusAccepted}, nil
+			if objects == 0 {
+				delete(s.buckets, key)
+				return &result{status: 200}, nil
 			}
-			return &result{status: 200}, nil
+			// ECS empties the bucket in the background, answering 202;
+			// its empty-bucket-status tells how far it is.
+			j := &emptyJob{status: "IN_PROGRESS", polls: s.opt.EmptyBucketPolls, objects: objects, failRetention: b.retained}
+			s.emptying[key] = j
+			s.advanceEmptying(key, j, false)
+			return &result{status: http.StatusAccepted}, nil
+		case seg[1] == "empty-bucket-status" && m == "GET":
+			j := s.emptying[bucketKey(b.ns, b.name)]
+			if j == nil {
+				return okDoc("empty_bucket_status", obj{{"status", "NOT_FOUND"}}), nil
+			}
+			s.advanceEmptying(bucketKey(b.ns, b.name), j, true)
+			return okDoc("empty_bucket_status", j.doc()), nil
 		case seg[1] == "quota":
 			switch m {
 			case "GET":
@@ -207,7 +233,77 @@ func (s *Server) routeBuckets(r *http.Request, seg []string) (*result, error) {
 	return nil, notFound("no such resource: " + r.URL.Path)
 }
 
+// emptyJob is one bucket deletion with emptyBucket=true.
+type emptyJob struct {
+	status        string // IN_PROGRESS, DONE or FAILED
+	polls         int    // status reads left before it ends
+	objects       int64  // objects when it began
+	deleted       int64
+	failRetention int64 // objects held by retention: the job fails with them
+}
+
+// advanceEmptying moves a job on by one status read (polled) or starts
+// it: a job with no polls left ends, deleting the bucket unless objects
+// are retained. Caller holds s.mu.
+func (s *Server) advanceEmptying(key string, j *emptyJob, polled bool) {
+	if j.status != "IN_PROGRESS" {
+		return
+	}
+	if polled && j.polls > 0 {
+		j.polls--
+	}
+	if j.polls > 0 {
+		j.deleted = j.objects / int64(j.polls+1)
+		return
+	}
+	j.deleted = j.objects - j.failRetention
+	if j.failRetention > 0 {
+		j.status = "FAILED"
+		if b := s.buckets[key]; b != nil {
+			// What could go went; the retained objects stay.
+			b.events = append(b.events, Traffic{At: s.clock(), ObjectsDeleted: j.deleted})
+		}
+		return
+	}
+	j.status = "DONE"
+	delete(s.buckets, key)
+}
+
+func (j *emptyJob) doc() obj {
+	d := obj{{"status", j.status}, {"entries_deleted", j.deleted}, {"failed_to_delete_due_to_retention", int64(0)},
+		{"failed_to_delete_due_to_other", int64(0)}, {"approx_object_count", j.objects - j.deleted}}
+	if j.status == "FAILED" {
+		d[2] = kv{"failed_to_delete_due_to_retention", j.failRetention}
+		d = append(d, kv{"message", fmt.Sprintf("%d objects are under retention", j.failRetention)})
+	}
+	return d
+}
+
 // ---- helpers for tests and the demo
+
+// RetainObjects puts n of a bucket's objects under retention, so emptying
+// it fails with them left.
+func (s *Server) RetainObjects(ns, bucketName string, n int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.buckets[bucketKey(ns, bucketName)]
+	if b == nil {
+		return fmt.Errorf("ecssim: no bucket %s in %s", bucketName, ns)
+	}
+	b.retained = n
+	return nil
+}
+
+// Emptying reports the status of a bucket's emptyBucket deletion ("" if
+// none was asked).
+func (s *Server) Emptying(ns, bucketName string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j := s.emptying[bucketKey(ns, bucketName)]; j != nil {
+		return j.status
+	}
+	return ""
+}
 
 // CreateNamespace adds a namespace.
 func (s *Server) CreateNamespace(name string) error {

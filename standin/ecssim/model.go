@@ -47,6 +47,7 @@ type bucket struct {
 	events     []Traffic
 	mpuSize    int64
 	mpuParts   int64
+	retained   int64 // objects under retention (RetainObjects)
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

@@ -70,6 +70,10 @@ type Options struct {
 	BillingPageSize int
 	// Faults are the initial fault settings.
 	Faults Faults
+	// EmptyBucketPolls is how many reads of a bucket's empty-bucket-status
+	// answer IN_PROGRESS after DELETE with emptyBucket=true, before the
+	// bucket is gone and the status DONE (0: emptied at once).
+	EmptyBucketPolls int
 	// Demo seeds a few namespaces, users and buckets with a day of traffic.
 	Demo bool
 }
@@ -89,6 +93,7 @@ type Server struct {
 	ns       map[string]*namespace
 	users    map[string]*user
 	buckets  map[string]*bucket
+	emptying map[string]*emptyJob // by bucketKey: emptyBucket deletions, running or ended
 	faults   Faults
 	rng      *mrand.Rand
 	logins   int
@@ -136,6 +141,7 @@ func New(opt Options) (*Server, error) {
 		ns:            map[string]*namespace{},
 		users:         map[string]*user{},
 		buckets:       map[string]*bucket{},
+		emptying:      map[string]*emptyJob{},
 		faults:        opt.Faults,
 		rng:           mrand.New(mrand.NewPCG(1, 2)),
 		requests:      map[string]int{},
