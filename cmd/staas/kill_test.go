@@ -88,24 +88,77 @@ func TestKill_TwoReplicasOnMariaDB(t *testing.T) {
 	// wall clock, closing a usage period every 2 seconds.
 	stopTraffic := k.liveTraffic(seed)
 
-	// The kills: a random replica, at a random moment, often right after a
-	// restart, when its start-up runs (notes, reconcile, the first
-	// collection) are under way.
-	const kills = 10
-	for i := range kills {
-		var wait time.Duration
-		if rng.IntN(2) == 0 {
-			wait = time.Duration(50+rng.IntN(650)) * time.Millisecond
-		} else {
-			wait = time.Duration(700+rng.IntN(2300)) * time.Millisecond
-		}
-		time.Sleep(wait)
-		r := reps[rng.IntN(len(reps))]
-		objects, queued := len(k.sim.UsageObjectNames()), k.queuedNotes(t)
+	// The kills. Each round kills a replica at a random moment, or in the
+	// middle of a piece of work: a random number of steps into it, the
+	// replica holding that work's lease is killed. The work is the usage
+	// collection (while the history's objects last), or a restarted
+	// replica's start-up note delivery or reconciliation, for which the
+	// test first makes work: notes of new keys queued, services suspended
+	// and unsuspended in WHMCS.
+	const rounds = 12
+	kills := 0
+	killed := func(i int, r *replica, how string) {
 		pid := r.kill()
+		kills++
 		k.expireLeases(t, pid)
-		t.Logf("kill %d: replica %s (pid %d) after %v; %d usage objects on the gateway, %d notes queued", i+1, r.name, pid, wait, objects, queued)
+		// Started again at once, or after a while in which the other
+		// replica may take over its work.
+		pause := time.Duration(rng.IntN(3)*400) * time.Millisecond
+		t.Logf("round %d: killed replica %s (pid %d) %s; restarted after %v", i+1, r.name, pid, how, pause)
+		time.Sleep(pause)
 		r.start()
+	}
+	for i := range rounds {
+		mode := "time"
+		if left := len(k.sim.UsageObjectNames()); left > 100 && i < 4 {
+			mode = "collection"
+		} else {
+			mode = []string{"time", "notes", "reconcile"}[rng.IntN(3)]
+		}
+		var lease string
+		var progress func() int // steps of the work done so far
+		var steps int
+		switch mode {
+		case "time":
+			wait := time.Duration(50+rng.IntN(2500)) * time.Millisecond
+			time.Sleep(wait)
+			killed(i, reps[rng.IntN(len(reps))], fmt.Sprintf("after %v, %d usage objects on the gateway", wait, len(k.sim.UsageObjectNames())))
+			continue
+		case "collection":
+			lease = "usage-collector"
+			before := len(k.sim.UsageObjectNames())
+			steps = 40
+			progress = func() int { return before - len(k.sim.UsageObjectNames()) }
+		case "notes":
+			lease = "note-outbox"
+			// The replica delivering now (the start-up run of the other)
+			// would leave new rows to its next run, a minute later.
+			k.waitLeaseFree(t, lease)
+			steps = k.queueMoreNotes(t, rng, 12)
+			progress = func() int { return steps - k.queuedNotes(t) }
+			killed(i, reps[rng.IntN(len(reps))], "to start its note delivery")
+		case "reconcile":
+			lease = "reconcile:default"
+			k.waitLeaseFree(t, lease)
+			steps = k.flipServices(t, rng, 6)
+			before := k.reconcileRows(t)
+			progress = func() int { return k.reconcileRows(t) - before }
+			killed(i, reps[rng.IntN(len(reps))], "to start its reconciliation")
+		}
+		if steps < 2 {
+			continue
+		}
+		at := 1 + rng.IntN(steps-1)
+		deadline := time.Now().Add(10 * time.Second)
+		for progress() < at && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		holder := k.leaseHolder(t, lease, reps)
+		if holder == nil {
+			t.Logf("round %d: nobody held %s after %d of %d steps", i+1, lease, progress(), steps)
+			continue
+		}
+		killed(i, holder, fmt.Sprintf("holding %s, %d of %d steps done", lease, progress(), steps))
 	}
 
 	// The end: traffic stops and its last period closes; both replicas are
@@ -151,6 +204,7 @@ type killWorld struct {
 	storeDB  *sql.DB
 	whmcsDSN string
 	whmcsDB  *whmcs.DB
+	whmcsSQL *sql.DB
 	services []killService
 	queued   map[int64][]staas.S3Note // the notes queued per client
 	clients  []int64
@@ -165,6 +219,7 @@ type killService struct {
 	buckets    []string
 	enabled    bool   // what WHMCS says the user should be
 	quotaGB    uint64 // the product's quota (0: none)
+	secondKey  bool   // a second key, whose note was queued
 }
 
 const (
@@ -213,7 +268,7 @@ func newKillWorld(t *testing.T, seed uint64) *killWorld {
 	if err := whmcssim.CreateSchema(ctx, wdb); err != nil {
 		t.Fatal(err)
 	}
-	k.whmcsDB = whmcs.NewDB(wdb)
+	k.whmcsDB, k.whmcsSQL = whmcs.NewDB(wdb), wdb
 
 	// Clients; the last is closed in WHMCS, so all its users are to be
 	// disabled.
@@ -322,6 +377,107 @@ func (k *killWorld) liveTraffic(seed uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-stopped }
+}
+
+// queueMoreNotes gives up to n users a second key and queues the 'add'
+// of its note, as staas does while WHMCS is away; it returns how many.
+func (k *killWorld) queueMoreNotes(t *testing.T, rng *rand.Rand, n int) int {
+	t.Helper()
+	ctx := context.Background()
+	queued := 0
+	for _, i := range rng.Perm(len(k.services)) {
+		s := &k.services[i]
+		if queued == n {
+			break
+		}
+		if s.secondKey {
+			continue
+		}
+		key, err := k.gw.GenerateKey(ctx, s.email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.secondKey = true
+		if _, err := k.st.EnqueueNote(ctx, store.NoteOp{ClientID: s.client, Op: store.NoteAdd, UserID: s.userID, AccessKeyID: key.AccessKeyID, CreatedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+		k.queued[s.client] = append(k.queued[s.client], staas.S3Note{UserID: s.userID, AccessKeyID: key.AccessKeyID})
+		queued++
+	}
+	return queued
+}
+
+// flipServices suspends, or unsuspends, n random services of open
+// clients in WHMCS, as its hooks would have while staas heard nothing;
+// it returns how many.
+func (k *killWorld) flipServices(t *testing.T, rng *rand.Rand, n int) int {
+	t.Helper()
+	flipped := 0
+	for _, i := range rng.Perm(len(k.services)) {
+		s := &k.services[i]
+		if flipped == n {
+			break
+		}
+		if s.client == killClients {
+			continue
+		}
+		status := "Suspended"
+		if !s.enabled {
+			status = "Active"
+		}
+		if _, err := k.whmcsSQL.Exec(`UPDATE tblhosting SET domainstatus = ? WHERE id = ?`, status, s.id); err != nil {
+			t.Fatal(err)
+		}
+		s.enabled = status == "Active"
+		flipped++
+	}
+	return flipped
+}
+
+// reconcileRows counts the audit rows of the reconciler's disables and
+// enables: one a user it changed.
+func (k *killWorld) reconcileRows(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := k.storeDB.QueryRow(`SELECT COUNT(*) FROM staas_audit WHERE action IN ('reconcile-disable', 'reconcile-enable')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// leaseHolder is the replica holding the lease name unexpired, or nil.
+func (k *killWorld) leaseHolder(t *testing.T, name string, reps []*replica) *replica {
+	t.Helper()
+	var owner string
+	err := k.storeDB.QueryRow(`SELECT owner FROM staas_leases WHERE name = ? AND expires_at > UTC_TIMESTAMP(6)`, name).Scan(&owner)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if strings.Contains(owner, "-"+strconv.Itoa(r.cmd.Process.Pid)+"-") {
+			return r
+		}
+	}
+	return nil
+}
+
+// waitLeaseFree waits (10 s at most) until nobody holds the lease name.
+func (k *killWorld) waitLeaseFree(t *testing.T, name string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := k.storeDB.QueryRow(`SELECT COUNT(*) FROM staas_leases WHERE name = ? AND owner <> '' AND expires_at > UTC_TIMESTAMP(6)`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // env is a replica's configuration.
