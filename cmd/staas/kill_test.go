@@ -206,9 +206,18 @@ type killWorld struct {
 	whmcsDB  *whmcs.DB
 	whmcsSQL *sql.DB
 	services []killService
+	// users are the services' users and buckets, for the traffic
+	// goroutine: services changes as the test goes, users never.
+	users []killUser
 	queued   map[int64][]staas.S3Note // the notes queued per client
 	clients  []int64
 	start    time.Time
+}
+
+// killUser is one user the gateway records traffic of.
+type killUser struct {
+	userID  string
+	buckets []string
 }
 
 // killService is one WHMCS service and its S3 user, with what WHMCS says.
@@ -325,6 +334,7 @@ func newKillWorld(t *testing.T, seed uint64) *killWorld {
 			}
 			k.queued[c] = append(k.queued[c], staas.S3Note{UserID: keys.ID, AccessKeyID: key.AccessKeyID})
 			k.services = append(k.services, s)
+			k.users = append(k.users, killUser{userID: s.userID, buckets: s.buckets})
 		}
 	}
 
@@ -343,7 +353,7 @@ func newKillWorld(t *testing.T, seed uint64) *killWorld {
 
 // traffic records one random request batch of one random service's user.
 func (k *killWorld) traffic(rng *rand.Rand) error {
-	s := k.services[rng.IntN(len(k.services))]
+	s := k.users[rng.IntN(len(k.users))]
 	n := uint64(rng.IntN(20) + 1)
 	tr := ostorsim.Traffic{UserID: s.userID, Bucket: s.buckets[rng.IntN(len(s.buckets))], Put: n, Get: 2 * n, List: 1, Other: uint64(rng.IntN(2)),
 		Uploaded: n*4096 + uint64(rng.IntN(4096)), Downloaded: 2*n*4096 + uint64(rng.IntN(4096))}
