@@ -109,10 +109,8 @@ func TestKill_TwoReplicasOnMariaDB(t *testing.T) {
 		r.start()
 	}
 	for i := range rounds {
-		mode := "time"
-		if left := len(k.sim.UsageObjectNames()); left > 100 && i < 4 {
-			mode = "collection"
-		} else {
+		mode := "collection"
+		if left := len(k.sim.UsageObjectNames()); left <= 100 || i >= 4 {
 			mode = []string{"time", "notes", "reconcile"}[rng.IntN(3)]
 		}
 		var lease string
@@ -168,6 +166,7 @@ func TestKill_TwoReplicasOnMariaDB(t *testing.T) {
 	k.sim.Advance(k.period)
 	for _, r := range reps {
 		k.expireLeases(t, r.kill())
+		kills++
 	}
 	for _, r := range reps {
 		r.start()
@@ -208,10 +207,10 @@ type killWorld struct {
 	services []killService
 	// users are the services' users and buckets, for the traffic
 	// goroutine: services changes as the test goes, users never.
-	users []killUser
-	queued   map[int64][]staas.S3Note // the notes queued per client
-	clients  []int64
-	start    time.Time
+	users   []killUser
+	queued  map[int64][]staas.S3Note // the notes queued per client
+	clients []int64
+	start   time.Time
 }
 
 // killUser is one user the gateway records traffic of.
