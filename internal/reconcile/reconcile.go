@@ -375,30 +375,44 @@ func describeWHMCS(service string, serviceKnown bool, client string, clientKnown
 }
 
 // disable converges one user, with an audit row like provision's for an
-// automatic action (actor WHMCS, the client's id).
+// automatic action (actor WHMCS, the client's id). The row is written
+// before the gateway is asked: it is what lets the reconciler enable the
+// user again later (disabledByUs), so a staas that dies right after the
+// gateway's answer must already have left it. A row that cannot be
+// written leaves the user as it is, for the next run. A disable the
+// gateway refuses gets a second row saying so, which is then the user's
+// last.
 func (r *Reconciler) disable(ctx context.Context, m staas.S3User, u *staas.StorageUser, why string, dryRun bool, it *Item) {
 	if dryRun {
 		it.Action = ActionWouldDisable
 		return
 	}
-	err := r.Backend.DisableUser(ctx, u.Email)
 	entry := staas.AuditEntry{At: r.now().UTC(), ClientID: m.ClientID, Actor: staas.AuditActorWHMCS, Action: AuditActionReconcile,
-		Params: map[string]string{"user_id": m.UserID, "service_id": strconv.FormatInt(m.ServiceID, 10), "cluster": r.Cluster}}
-	if err != nil {
-		it.Action = defaultActionFailedAs + staas.ErrorMessage(err)
-		entry.Result, entry.Message = string(staas.ErrorCode(err)), fmt.Sprintf("The reconciler could not disable S3 user %s (%s): %s", m.UserID, m.Email, staas.ErrorMessage(err))
-		r.log().Warn("reconcile: disable failed", "cluster", r.Cluster, "user_id", m.UserID, "err", err)
-	} else {
-		it.Action = ActionDisabled
-		it.Gateway = "enabled (now disabled)"
-		entry.Result, entry.Message = "ok", fmt.Sprintf("S3 user %s (%s) is disabled by the reconciler: %s.", m.UserID, m.Email, why)
-		r.log().Info("reconcile: disabled", "cluster", r.Cluster, "user_id", m.UserID, "client", m.ClientID, "service", m.ServiceID, "why", why)
-	}
-	if r.Audit != nil && m.ClientID > 0 {
+		Params: map[string]string{"user_id": m.UserID, "service_id": strconv.FormatInt(m.ServiceID, 10), "cluster": r.Cluster},
+		Result: "ok", Message: fmt.Sprintf("S3 user %s (%s) is disabled by the reconciler: %s.", m.UserID, m.Email, why)}
+	audited := r.Audit != nil && m.ClientID > 0
+	if audited {
 		if _, aerr := r.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
-			r.log().Error("reconcile: audit row not written", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
+			it.Action = defaultActionFailedAs + "its audit row could not be written: " + staas.ErrorMessage(aerr)
+			r.log().Error("reconcile: audit row not written; the user is left as it is", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
+			return
 		}
 	}
+	if err := r.Backend.DisableUser(ctx, u.Email); err != nil {
+		it.Action = defaultActionFailedAs + staas.ErrorMessage(err)
+		r.log().Warn("reconcile: disable failed", "cluster", r.Cluster, "user_id", m.UserID, "err", err)
+		if audited {
+			entry.At = r.now().UTC()
+			entry.Result, entry.Message = string(staas.ErrorCode(err)), fmt.Sprintf("The reconciler could not disable S3 user %s (%s): %s", m.UserID, m.Email, staas.ErrorMessage(err))
+			if _, aerr := r.Audit.AddAudit(context.WithoutCancel(ctx), entry); aerr != nil {
+				r.log().Error("reconcile: audit row not written", "cluster", r.Cluster, "user_id", m.UserID, "err", aerr)
+			}
+		}
+		return
+	}
+	it.Action = ActionDisabled
+	it.Gateway = "enabled (now disabled)"
+	r.log().Info("reconcile: disabled", "cluster", r.Cluster, "user_id", m.UserID, "client", m.ClientID, "service", m.ServiceID, "why", why)
 }
 
 // disabledByUs says whether the last thing staas recorded of the user was
@@ -414,7 +428,9 @@ func (r *Reconciler) disabledByUs(ctx context.Context, m staas.S3User, rep *Repo
 		return false
 	}
 	for _, e := range entries {
-		if e.Params["user_id"] != m.UserID {
+		// The reconciler's own quota rows say nothing of who disabled
+		// the user: one written after its disable must not hide it.
+		if e.Params["user_id"] != m.UserID || e.Action == AuditActionQuota {
 			continue
 		}
 		return e.Action == AuditActionReconcile && e.Result == "ok"

@@ -380,3 +380,89 @@ func TestReconcile_UnknownClientOrServiceIsReported(t *testing.T) {
 		t.Fatal("a user was disabled")
 	}
 }
+
+// A suspended service on a product with a quota: the reconciler disables
+// its user and re-applies the quota in one run. When WHMCS says Active
+// again, the user is enabled: the quota's audit row, written after the
+// disable's, does not hide that the reconciler disabled it (found by the
+// kill test, where such users stayed disabled).
+func TestReconcile_QuotaRowDoesNotHideItsDisable(t *testing.T) {
+	f := newFixture(t)
+	f.r.WHMCS = f.w.WHMCS
+	ctx := context.Background()
+	f.user(t, 1, 10, "s10@example.com", "")
+	if err := whmcssim.SetService(ctx, f.w.WHMCSDB, 10, 1, "Suspended"); err != nil {
+		t.Fatal(err)
+	}
+	if err := whmcssim.SetProductQuota(ctx, f.w.WHMCSDB, 1, 10, "7"); err != nil {
+		t.Fatal(err)
+	}
+	if rep := run(t, f, false); rep.Converged() != 2 || f.enabled(t, "s10@example.com") {
+		t.Fatalf("first run: %+v", rep.Items)
+	}
+	if err := whmcssim.SetService(ctx, f.w.WHMCSDB, 10, 1, "Active"); err != nil {
+		t.Fatal(err)
+	}
+	rep := run(t, f, false)
+	if len(rep.Items) != 1 || rep.Items[0].Action != reconcile.ActionEnabled || !f.enabled(t, "s10@example.com") {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+}
+
+// auditAtDisable records, as the gateway disables a user, whether the
+// reconciler's audit row of that disable is already written: a staas
+// killed right after the gateway's answer must have left it, or the
+// reconciler would never enable the user again.
+type auditAtDisable struct {
+	reconcile.Backend
+	audit   reconcile.Audit
+	written []bool
+}
+
+func (b *auditAtDisable) DisableUser(ctx context.Context, email string) error {
+	rows, err := b.audit.Audit(ctx, store.AuditFilter{Limit: 1})
+	b.written = append(b.written, err == nil && len(rows) == 1 && rows[0].Action == reconcile.AuditActionReconcile)
+	return b.Backend.DisableUser(ctx, email)
+}
+
+func TestReconcile_AuditRowBeforeTheDisable(t *testing.T) {
+	f := newFixture(t)
+	b := &auditAtDisable{Backend: f.w.Gateway, audit: f.w.Store}
+	f.r.Backend = b
+	f.user(t, 1, 10, "s10@example.com", "Suspended")
+	rep := run(t, f, false)
+	if len(rep.Items) != 1 || rep.Items[0].Action != reconcile.ActionDisabled || f.enabled(t, "s10@example.com") {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+	if len(b.written) != 1 || !b.written[0] {
+		t.Fatalf("the audit row was not written before the gateway disabled the user: %v", b.written)
+	}
+	// One row for one disable.
+	audit, _ := f.w.Store.Audit(context.Background(), store.AuditFilter{})
+	if len(audit) != 1 || audit[0].Result != "ok" {
+		t.Fatalf("audit: %+v", audit)
+	}
+}
+
+// failingDisable is a gateway that refuses to disable anybody.
+type failingDisable struct{ reconcile.Backend }
+
+func (failingDisable) DisableUser(context.Context, string) error {
+	return staas.Errorf(staas.EUNAVAILABLE, "gateway down")
+}
+
+// A disable the gateway refused leaves the refusal as the user's last
+// audit row, so it is not taken for the reconciler's own disable.
+func TestReconcile_RefusedDisableIsAuditedAsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.r.Backend = failingDisable{f.w.Gateway}
+	f.user(t, 1, 10, "s10@example.com", "Suspended")
+	rep := run(t, f, false)
+	if len(rep.Items) != 1 || !strings.HasPrefix(rep.Items[0].Action, "failed: ") || !f.enabled(t, "s10@example.com") {
+		t.Fatalf("items: %+v", rep.Items)
+	}
+	audit, _ := f.w.Store.Audit(context.Background(), store.AuditFilter{})
+	if len(audit) == 0 || audit[0].Result != string(staas.EUNAVAILABLE) || !strings.Contains(audit[0].Message, "could not disable") {
+		t.Fatalf("audit: %+v", audit)
+	}
+}

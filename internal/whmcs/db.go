@@ -171,6 +171,12 @@ func (d *DB) Client(ctx context.Context, id int64) (*staas.Client, error) {
 // AddClientNote adds a note to an existing client (ENOTFOUND otherwise),
 // attributed to adminID (0: no admin), and returns its id.
 func (d *DB) AddClientNote(ctx context.Context, clientID, adminID int64, note string) (int64, error) {
+	return d.addNote(ctx, clientID, adminID, note, nil)
+}
+
+// addNote is AddClientNote; when there reports that the client's notes
+// already hold the note, nothing is written and the id is 0.
+func (d *DB) addNote(ctx context.Context, clientID, adminID int64, note string, there func([]Note) bool) (int64, error) {
 	if err := checkIDs(clientID, adminID); err != nil {
 		return 0, err
 	}
@@ -190,6 +196,15 @@ func (d *DB) AddClientNote(ctx context.Context, clientID, adminID int64, note st
 		}
 		if err != nil {
 			return err
+		}
+		if there != nil {
+			notes, err := clientNotes(ctx, tx, clientID)
+			if err != nil {
+				return err
+			}
+			if there(notes) {
+				return nil
+			}
 		}
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO tblnotes (userid, adminid, created, modified, note, sticky) VALUES (?, ?, ?, ?, ?, ?)`,

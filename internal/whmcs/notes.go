@@ -219,7 +219,20 @@ func (b *DBBridge) AddS3Note(ctx context.Context, clientID, adminID int64, n sta
 	if err := checkS3Note(clientID, adminID, n); err != nil {
 		return err
 	}
-	_, err := b.db.AddClientNote(ctx, clientID, adminID, FormatS3Note(n))
+	// Once per key: a note queued while WHMCS was away is delivered
+	// again when the staas delivering it died after writing it and before
+	// marking it done (the outbox is at least once); the key's note is
+	// then there already. One replica delivers at a time (the outbox's
+	// lease), so nothing races the read.
+	q := noteQuery{userID: n.UserID, accessKeyID: n.AccessKeyID}
+	_, err := b.db.addNote(ctx, clientID, adminID, FormatS3Note(n), func(notes []Note) bool {
+		for _, o := range notes {
+			if parsed, ok := ParseS3Note(o.Text); ok && q.matches(parsed) {
+				return true
+			}
+		}
+		return false
+	})
 	return err
 }
 

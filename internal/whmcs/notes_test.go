@@ -137,6 +137,26 @@ func testS3NotesDB(t *testing.T, open func(*testing.T) *DB) {
 			t.Errorf("%+v", notes[0])
 		}
 	})
+	// The note outbox delivers again a note whose staas died after
+	// writing it and before marking it done: the client still has the
+	// key's note once, and another key's note of the same user is added.
+	t.Run("a key's note delivered again is there once", func(t *testing.T) {
+		d, b := setup(t)
+		before := texts(t, d, 7)
+		if err := b.AddS3Note(ctx, 7, 0, noteA1); err != nil {
+			t.Fatal(err)
+		}
+		if got := texts(t, d, 7); !reflect.DeepEqual(got, before) {
+			t.Errorf("notes after the second delivery\n%q\nwant\n%q", got, before)
+		}
+		other := staas.S3Note{UserID: noteA1.UserID, AccessKeyID: "AKNEWKEY0000000000001", SecretAccessKey: "s3cr3t-new"}
+		if err := b.AddS3Note(ctx, 7, 0, other); err != nil {
+			t.Fatal(err)
+		}
+		if got := texts(t, d, 7); len(got) != len(before)+1 || got[len(got)-1] != FormatS3Note(other) {
+			t.Errorf("another key's note was not added: %q", got)
+		}
+	})
 	t.Run("remove one key's note", func(t *testing.T) {
 		d, b := setup(t)
 		removed, manual, err := b.RemoveS3Notes(ctx, 7, 3, noteA1.UserID, noteA1.AccessKeyID)
