@@ -69,8 +69,8 @@ func TestKill_TwoReplicasOnMariaDB(t *testing.T) {
 
 	// Two replicas on one store, one WHMCS, one gateway.
 	reps := []*replica{
-		{t: t, name: "A", bin: bin, env: k.env("127.0.0.1:8121")},
-		{t: t, name: "B", bin: bin, env: k.env("127.0.0.1:8122")},
+		{t: t, name: "A", bin: bin, env: k.env(freeAddr(t))},
+		{t: t, name: "B", bin: bin, env: k.env(freeAddr(t))},
 	}
 	// Every gateway request takes a few milliseconds, so that collecting,
 	// delivering notes and reconciling take long enough to be killed in.
