@@ -29,7 +29,9 @@ import (
 // collector runs as serve runs it, crashing once between fetching a
 // window and committing it. Then usage-update and metrics, asked through
 // the signed protocol, give the recorded ingress and egress to the byte:
-// no window lost, none counted twice.
+// no window lost, none counted twice; and storage, sampled from ECS's
+// billing info every six hours, gives the month-end size and the GB-months
+// the samples integrate to.
 func TestModule_ECSMonthBilledExactly(t *testing.T) {
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	var clock atomic.Int64
@@ -75,6 +77,14 @@ func TestModule_ECSMonthBilledExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Bucket sizes come from ECS's billing info, sampled every six hours
+	// as serve's sampler does; the month's GB-months integrate them.
+	sampler, err := usage.NewSampler(usage.Config{Gateway: backend, Store: a.Store, Cluster: "ecs-1", Now: e.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored, lastOfMonth uint64 // bytes in the buckets now; at the month's end
+	var byteHours float64
 	collect := func() {
 		t.Helper()
 		if _, err := collector.Run(ctx); err != nil {
@@ -97,6 +107,13 @@ func TestModule_ECSMonthBilledExactly(t *testing.T) {
 	const step = 6
 	hours := 31 * 24
 	for h := 0; h < hours; h++ {
+		if h%step == 0 {
+			if _, err := sampler.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			byteHours += float64(stored) * step
+			lastOfMonth = stored
+		}
 		if h%3 == 0 {
 			for _, b := range buckets {
 				tr := ecssim.Traffic{At: e.Now().Add(time.Duration(rng.IntN(59)) * time.Minute), Ingress: rng.Int64N(1 << 30), Egress: rng.Int64N(1 << 33), ObjectsCreated: 1}
@@ -106,6 +123,7 @@ func TestModule_ECSMonthBilledExactly(t *testing.T) {
 				}
 				ingress += uint64(tr.Ingress)
 				egress += uint64(tr.Egress)
+				stored += uint64(tr.BytesDelta)
 			}
 		}
 		e.Advance(time.Hour)
@@ -113,6 +131,10 @@ func TestModule_ECSMonthBilledExactly(t *testing.T) {
 			collect()
 		}
 	}
+	if _, err := sampler.Run(ctx); err != nil { // 1 November 00:00 closes the last step
+		t.Fatal(err)
+	}
+	lastOfMonth = stored // the month's end is the snapshot WHMCS gets
 	e.Advance(time.Hour) // metering consistent past October's last hour
 	collect()
 	if crashes != 1 {
@@ -138,6 +160,10 @@ func TestModule_ECSMonthBilledExactly(t *testing.T) {
 	mv := res.Services[0].Metrics
 	if res.Services[0].Tenant != email || mv.Ingress != float64(ingress)/1e9 || mv.Egress != float64(egress)/1e9 {
 		t.Errorf("metrics: %s %+v; want %s ingress %d egress %d bytes", res.Services[0].Tenant, mv, email, ingress, egress)
+	}
+	if mv.Storage != float64(lastOfMonth)/1e9 || !approxRel(mv.StorageGBMonth, byteHours/1e9/usage.HoursPerMonth) {
+		t.Errorf("metrics storage %v GB, %v GB-months; want %v GB (at the month's end), %v GB-months",
+			mv.Storage, mv.StorageGBMonth, float64(lastOfMonth)/1e9, byteHours/1e9/usage.HoursPerMonth)
 	}
 }
 
