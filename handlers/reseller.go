@@ -373,7 +373,7 @@ func (u *resellerUI) client(c echo.Context) error {
 	if d.ClientName != "" {
 		title += " — " + d.ClientName
 	}
-	vm := views.ResellerClientVM{Title: title, CSRF: csrfOf(s), ClientID: d.ClientID, Days: days}
+	vm := views.ResellerClientVM{Title: title, Name: d.Reseller, CSRF: csrfOf(s), ClientID: d.ClientID, Days: days}
 	for _, uu := range d.Users {
 		vm.Services = append(vm.Services, serviceVM(uu, days, d.From, d.To))
 	}

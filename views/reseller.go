@@ -80,6 +80,9 @@ type ResellerClientVM struct {
 	Services []ResellerServiceVM
 }
 
+// shortTime is a sample's time to the minute, UTC (the column says so).
+func shortTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
 func serviceText(r ResellerRowVM) string {
 	if r.ClientLevel() {
 		return "client-level"
@@ -90,7 +93,7 @@ func serviceText(r ResellerRowVM) string {
 func planText(r ResellerRowVM) string {
 	switch {
 	case r.ClientLevel():
-		return "none (admin panel user)"
+		return "none"
 	case r.Plan == "":
 		return "unknown"
 	}
@@ -104,8 +107,14 @@ func serviceHeading(r ResellerRowVM) string {
 	return "Service " + idText(r.ServiceID) + " · " + planText(r)
 }
 
-// gbMonths is a period's storage in GB-months, as billing charges it.
-func gbMonths(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+// gbMonths is a period's storage in GB-months, as billing charges it;
+// a little that rounds to nothing says so.
+func gbMonths(v float64) string {
+	if v > 0 && v < 0.0005 {
+		return "< 0.001"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
 
 // NotReported is what a request count says on a cluster without them.
 const NotReported = "not reported by this cluster"
@@ -118,12 +127,6 @@ func bucketsCSVURL(clientID int64, days int) templ.SafeURL {
 	return templ.SafeURL("/reseller/clients/" + idText(clientID) + "/buckets.csv?days=" + strconv.Itoa(days))
 }
 
-func sampledText(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	return auditTime(t)
-}
 
 // ResellerPageVM is the portal's summary, or one client's page (Title
 // says which).

@@ -212,15 +212,21 @@ func (p *Portal) plans(ctx context.Context, rows []Row) {
 // Client returns one client's services, ENOTFOUND unless the client is
 // the reseller's by a current (not stale) set.
 func (p *Portal) Client(ctx context.Context, resellerID, clientID int64) ([]Row, error) {
-	if err := p.owns(ctx, resellerID, clientID); err != nil {
-		return nil, err
+	_, rows, err := p.client(ctx, resellerID, clientID)
+	return rows, err
+}
+
+func (p *Portal) client(ctx context.Context, resellerID, clientID int64) (store.Reseller, []Row, error) {
+	r, err := p.owns(ctx, resellerID, clientID)
+	if err != nil {
+		return store.Reseller{}, nil, err
 	}
 	rows, err := p.clientRows(ctx, clientID, p.Month(0))
 	if err != nil {
-		return nil, err
+		return store.Reseller{}, nil, err
 	}
 	p.plans(ctx, rows)
-	return rows, nil
+	return r, rows, nil
 }
 
 // UserUsage is one S3 user's figures over a client page's period: each
@@ -235,6 +241,7 @@ type UserUsage struct {
 // ClientDetail is a client's page: its services with their usage over
 // [From, To).
 type ClientDetail struct {
+	Reseller   string // the reseller's name
 	ClientID   int64
 	ClientName string
 	From, To   time.Time
@@ -246,11 +253,11 @@ type ClientDetail struct {
 // set; with serviceID >= 0 only that service (0: the client-level user),
 // ENOTFOUND when the client has no such service.
 func (p *Portal) ClientUsage(ctx context.Context, resellerID, clientID, serviceID int64, from, to time.Time) (ClientDetail, error) {
-	rows, err := p.Client(ctx, resellerID, clientID)
+	r, rows, err := p.client(ctx, resellerID, clientID)
 	if err != nil {
 		return ClientDetail{}, err
 	}
-	d := ClientDetail{ClientID: clientID, From: from, To: to}
+	d := ClientDetail{Reseller: r.Name, ClientID: clientID, From: from, To: to}
 	for _, r := range rows {
 		d.ClientName = r.ClientName
 		if serviceID >= 0 && r.ServiceID != serviceID {
@@ -290,19 +297,19 @@ func (p *Portal) Service(ctx context.Context, resellerID, clientID, serviceID in
 
 func notFound() error { return staas.Errorf(staas.ENOTFOUND, "Not found.") }
 
-func (p *Portal) owns(ctx context.Context, resellerID, clientID int64) error {
+func (p *Portal) owns(ctx context.Context, resellerID, clientID int64) (store.Reseller, error) {
 	r, err := p.account(ctx, resellerID)
 	if err != nil {
-		return err
+		return store.Reseller{}, err
 	}
 	set, err := p.Members.Of(ctx, r)
 	if err != nil {
-		return err // stale: no answer from an old set
+		return store.Reseller{}, err // stale: no answer from an old set
 	}
 	if clientID <= 0 || !set.Has(clientID) {
-		return notFound()
+		return store.Reseller{}, notFound()
 	}
-	return nil
+	return r, nil
 }
 
 func (p *Portal) clientRows(ctx context.Context, clientID int64, month time.Time) ([]Row, error) {
