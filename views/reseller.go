@@ -127,7 +127,6 @@ func bucketsCSVURL(clientID int64, days int) templ.SafeURL {
 	return templ.SafeURL("/reseller/clients/" + idText(clientID) + "/buckets.csv?days=" + strconv.Itoa(days))
 }
 
-
 // ResellerPageVM is the portal's summary, or one client's page (Title
 // says which).
 type ResellerPageVM struct {
