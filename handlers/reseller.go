@@ -450,7 +450,7 @@ func (u *resellerUI) bucketsCSV(c echo.Context) error {
 				size = strconv.FormatUint(b.NowBytes, 10)
 			}
 			if b.Storage.Sampled > 0 {
-				gbh, peak = strconv.FormatFloat(b.Storage.GBHours, 'f', 6, 64), strconv.FormatUint(b.Storage.PeakBytes, 10)
+				gbh, peak = strconv.FormatFloat(b.Storage.GBHours, 'f', -1, 64), strconv.FormatUint(b.Storage.PeakBytes, 10)
 			}
 			row := []string{strconv.FormatInt(d.ClientID, 10), strconv.FormatInt(uu.ServiceID, 10), csvText(uu.Plan), csvText(b.Bucket), size, gbh, peak,
 				strconv.FormatUint(b.Traffic.Uploaded, 10), strconv.FormatUint(b.Traffic.Downloaded, 10)}
@@ -514,7 +514,7 @@ func (u *resellerUI) exportCSV(c echo.Context) error {
 		row := []string{strconv.FormatInt(r.ClientID, 10), csvText(r.ClientName), strconv.FormatInt(r.ServiceID, 10), r.Status,
 			strconv.FormatUint(r.StoredBytes, 10), strconv.FormatUint(r.QuotaGB, 10), strconv.FormatUint(r.EgressBytes, 10),
 			month.Format("2006-01"), figures, strconv.FormatUint(r.IngressBytes, 10), strconv.Itoa(r.Buckets), sampledAt(r.SampledAt),
-			csvText(r.Plan), strconv.FormatFloat(r.GBMonths, 'f', 6, 64)}
+			csvText(r.Plan), strconv.FormatFloat(r.GBMonths, 'f', -1, 64)}
 		_ = w.Write(append(row, requestCells(r.RequestsReported && !r.Failed, traffic(r.Requests))...))
 	}
 	w.Flush()
