@@ -49,9 +49,13 @@ func (resellerFigures) UserDaily(_ context.Context, _, _ string, from, to time.T
 	return out, nil
 }
 
-// UserTotals: the user's bucket with its traffic of the period.
+// UserTotals: the user's bucket with its traffic of the period:
+// "bucket-N" of user "userN", "panel-C" of the client-level "panelC".
 func (resellerFigures) UserTotals(_ context.Context, _, user string, from, to time.Time) (*usage.Totals, error) {
 	bucket := "bucket-" + strings.TrimPrefix(user, "user")
+	if c, ok := strings.CutPrefix(user, "panel"); ok {
+		bucket = "panel-" + c
+	}
 	return &usage.Totals{UserID: user, From: from, To: to, Traffic: usage.Traffic{Downloaded: 30_000_000},
 		Buckets: []usage.BucketTotals{{Bucket: bucket, Traffic: usage.Traffic{Downloaded: 30_000_000, Get: 120}}}}, nil
 }
@@ -257,8 +261,9 @@ func TestResellerPortalDisabled(t *testing.T) {
 	if err := st.SetResellerState(context.Background(), r.ID, store.ResellerDisabled); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/reseller/", "/reseller/clients/1"} {
-		if rec := b.do("GET", path, nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/login" {
+	for _, path := range []string{"/reseller/", "/reseller/clients/1", "/reseller/clients/1?service=11&days=90", "/reseller/clients/1/buckets.csv",
+		"/reseller/export.csv", "/reseller/top-buckets.csv"} {
+		if rec := b.do("GET", path, nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/login" || strings.Contains(rec.Body.String(), "bucket-") {
 			t.Errorf("%s after disable: %d %s", path, rec.Code, rec.Body)
 		}
 	}
