@@ -155,6 +155,7 @@ func (p *Portal) SummaryOf(ctx context.Context, resellerID int64, month time.Tim
 	}
 	set, merr := p.Members.Of(ctx, r)
 	s := Summary{Name: r.Name, Email: r.Email, Clients: set.IDs, Stale: set.Stale, Since: set.At, Err: merr}
+	s.Rows = make([]Row, 0, len(set.IDs)) // most clients have one user
 	for _, client := range set.IDs {
 		rows, err := p.clientRows(ctx, client, month)
 		if err != nil {
@@ -171,18 +172,29 @@ func (p *Portal) SummaryOf(ctx context.Context, resellerID int64, month time.Tim
 // client, service and name, so the list is stable); empty buckets are
 // left out.
 func topBuckets(rows []Row, n int) []TopBucket {
-	var all []TopBucket
+	// A bounded selection: the n best so far, kept sorted; a bucket
+	// not larger than the last of them is passed over at once.
+	less := func(a, b TopBucket) int {
+		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.ClientID, b.ClientID), cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Bucket, b.Bucket))
+	}
+	top := make([]TopBucket, 0, n+1)
 	for _, r := range rows {
 		for _, b := range r.BucketsNow {
-			if b.Bytes > 0 {
-				all = append(all, TopBucket{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Bucket: b.Bucket, Bytes: b.Bytes})
+			if b.Bytes == 0 || (len(top) == n && b.Bytes < top[n-1].Bytes) {
+				continue
+			}
+			t := TopBucket{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Bucket: b.Bucket, Bytes: b.Bytes}
+			i, _ := slices.BinarySearchFunc(top, t, less)
+			if i >= n {
+				continue
+			}
+			top = slices.Insert(top, i, t)
+			if len(top) > n {
+				top = top[:n]
 			}
 		}
 	}
-	slices.SortFunc(all, func(a, b TopBucket) int {
-		return cmp.Or(cmp.Compare(b.Bytes, a.Bytes), cmp.Compare(a.ClientID, b.ClientID), cmp.Compare(a.ServiceID, b.ServiceID), cmp.Compare(a.Bucket, b.Bucket))
-	})
-	return all[:min(n, len(all))]
+	return top
 }
 
 // plans names each row's WHMCS product in one batch; a failed read

@@ -2,6 +2,8 @@ package reseller
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,5 +168,27 @@ func TestPortalIsolation(t *testing.T) {
 				t.Errorf("reseller %d's summary holds client %d", reseller, r.ClientID)
 			}
 		}
+	}
+}
+
+// topBuckets keeps the n largest, largest first, ties in client, service
+// and name order, empty buckets out — whatever order the rows come in.
+func TestTopBuckets(t *testing.T) {
+	var rows []Row
+	for c := int64(30); c >= 1; c-- {
+		rows = append(rows, Row{ClientID: c, ServiceID: c * 10, BucketsNow: []usage.BucketNow{
+			{Bucket: "b", Bytes: uint64(c%7) * 100}, {Bucket: "a", Bytes: uint64(c%7) * 100}, {Bucket: "zero"}}})
+	}
+	got := topBuckets(rows, 10)
+	var names []string
+	for _, b := range got {
+		names = append(names, strconv.FormatInt(b.ClientID, 10)+b.Bucket+":"+strconv.FormatUint(b.Bytes, 10))
+	}
+	want := "6a:600 6b:600 13a:600 13b:600 20a:600 20b:600 27a:600 27b:600 5a:500 5b:500"
+	if strings.Join(names, " ") != want {
+		t.Errorf("top %s\nwant %s", strings.Join(names, " "), want)
+	}
+	if len(topBuckets(rows[:1], 10)) != 2 || len(topBuckets(nil, 10)) != 0 {
+		t.Error("fewer buckets than the list's length")
 	}
 }
