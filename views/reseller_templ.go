@@ -181,7 +181,7 @@ func resellerStyle() templ.Component {
 			templ_7745c5c3_Var8 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<style>\n\t\tbody { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }\n\t\ttable { border-collapse: collapse; margin: .5em 0 1em; }\n\t\tth, td { padding: .25em .6em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }\n\t\ttd.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }\n\t\ttd.req, td.when { font-size: .85em; white-space: nowrap; font-variant-numeric: tabular-nums; }\n\t\ttd.quota { white-space: nowrap; }\n\t\ttd.muted, .muted { color: #777; }\n\t\t.bar { display: inline-block; width: 6em; height: .7em; background: #eee; vertical-align: middle; }\n\t\t.bar span { display: block; height: 100%; background: #3a7; }\n\t\t.bar.high span { background: #c33; }\n\t\t.alerts { color: #a40; }\n\t\t.warning { color: #a00; font-weight: bold; }\n\t\ttfoot td, tfoot th { font-weight: bold; }\n\t\theader { display: flex; gap: 1em; align-items: baseline; }\n\t\tform.period { margin: 1em 0; display: flex; gap: .5em; align-items: center; }\n\t\tform.period a, .links a { margin-left: 1.5em; }\n\t\t.links a:first-child { margin-left: 0; margin-right: 1.5em; }\n\t\tnav { margin-top: 1em; }\n\t\tnav a, nav strong { margin: 0 .25em; }\n\t\tsvg.staas-chart { width: 100%; max-width: 720px; height: auto; display: block; margin: .5em 0; }\n\t\tsection.service { margin: 1.5em 0 2em; }\n\t\tdetails { margin: .5em 0; }\n\t</style>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<style>\n\t\tbody { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }\n\t\ttable { border-collapse: collapse; margin: .5em 0 1em; }\n\t\tth, td { padding: .25em .6em; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }\n\t\ttd.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }\n\t\ttd.req, td.when { font-size: .85em; white-space: nowrap; font-variant-numeric: tabular-nums; }\n\t\ttd.quota, td.nowrap { white-space: nowrap; }\n\t\ttd.muted, .muted { color: #777; }\n\t\t.bar { display: inline-block; width: 6em; height: .7em; background: #eee; vertical-align: middle; }\n\t\t.bar span { display: block; height: 100%; background: #3a7; }\n\t\t.bar.high span { background: #c33; }\n\t\t.alerts { color: #a40; }\n\t\t.warning { color: #a00; font-weight: bold; }\n\t\ttfoot td, tfoot th { font-weight: bold; }\n\t\theader { display: flex; gap: 1em; align-items: baseline; }\n\t\tform.period { margin: 1em 0; display: flex; gap: .5em; align-items: center; }\n\t\tform.period a, .links a { margin-left: 1.5em; }\n\t\t.links a:first-child { margin-left: 0; margin-right: 1.5em; }\n\t\tnav { margin-top: 1em; }\n\t\tnav a, nav strong { margin: 0 .25em; }\n\t\tsvg.staas-chart { width: 100%; max-width: 720px; height: auto; display: block; margin: .5em 0; }\n\t\tsection.service { margin: 1.5em 0 2em; }\n\t\tdetails { margin: .5em 0; }\n\t</style>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -455,14 +455,14 @@ func resellerRowCells(r ResellerRowVM) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</td><td class=\"when\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</td><td class=\"nowrap\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var24 string
 		templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(serviceText(r))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/reseller.templ`, Line: 95, Col: 34}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/reseller.templ`, Line: 95, Col: 36}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 		if templ_7745c5c3_Err != nil {
