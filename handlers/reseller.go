@@ -29,6 +29,7 @@ type ResellerPortal interface {
 	SummaryOf(ctx context.Context, resellerID int64, month time.Time) (reseller.Summary, error)
 	Month(back int) time.Time
 	Client(ctx context.Context, resellerID, clientID int64) ([]reseller.Row, error)
+	ClientUsage(ctx context.Context, resellerID, clientID, serviceID int64, from, to time.Time) (reseller.ClientDetail, error)
 }
 
 // ResellerAuth checks a login and names the reseller (*reseller.Auth).
@@ -76,7 +77,9 @@ func (u *resellerUI) register(e *echo.Echo) {
 	e.POST("/reseller/logout", u.logout)
 	e.GET("/reseller/", u.summary)
 	e.GET("/reseller/clients/:id", u.client)
+	e.GET("/reseller/clients/:id/buckets.csv", u.bucketsCSV)
 	e.GET("/reseller/export.csv", u.exportCSV)
+	e.GET("/reseller/top-buckets.csv", u.topCSV)
 }
 
 func newToken() string {
@@ -197,16 +200,33 @@ func portalError(c echo.Context, err error) error {
 	case staas.EFORBIDDEN:
 		return c.Redirect(http.StatusSeeOther, "/reseller/login")
 	case staas.EUNAVAILABLE:
-		return c.String(http.StatusServiceUnavailable, staas.ErrorMessage(err))
+		return c.String(http.StatusServiceUnavailable, whmcsUnreachable+staas.ErrorMessage(err))
 	}
 	return c.String(http.StatusInternalServerError, "Something failed; staas's log has the details.")
+}
+
+// whmcsUnreachable begins what the portal says while WHMCS cannot be
+// asked who the reseller's clients are.
+const whmcsUnreachable = "WHMCS unreachable: "
+
+func rowVM(r reseller.Row) views.ResellerRowVM {
+	return views.ResellerRowVM{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
+		QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, IngressBytes: r.IngressBytes, Buckets: r.Buckets, SampledAt: r.SampledAt, Failed: r.Failed,
+		Plan: r.Plan, Requests: traffic(r.Requests), RequestsReported: r.RequestsReported, GBMonths: r.GBMonths}
 }
 
 func rowsVM(rows []reseller.Row) []views.ResellerRowVM {
 	out := make([]views.ResellerRowVM, len(rows))
 	for i, r := range rows {
-		out[i] = views.ResellerRowVM{ClientID: r.ClientID, ClientName: r.ClientName, ServiceID: r.ServiceID, Status: r.Status, StoredBytes: r.StoredBytes,
-			QuotaGB: r.QuotaGB, EgressBytes: r.EgressBytes, IngressBytes: r.IngressBytes, Buckets: r.Buckets, SampledAt: r.SampledAt, Failed: r.Failed}
+		out[i] = rowVM(r)
+	}
+	return out
+}
+
+func topVM(top []reseller.TopBucket) []views.ResellerTopVM {
+	out := make([]views.ResellerTopVM, len(top))
+	for i, b := range top {
+		out[i] = views.ResellerTopVM{ClientID: b.ClientID, ClientName: b.ClientName, ServiceID: b.ServiceID, Bucket: b.Bucket, Bytes: b.Bytes}
 	}
 	return out
 }
@@ -255,6 +275,8 @@ func alerts(rows []reseller.Row, now time.Time) []string {
 	return out
 }
 
+// totals sums every row with figures; requests only of the rows whose
+// cluster reports them.
 func totals(rows []reseller.Row) views.ResellerRowVM {
 	var t views.ResellerRowVM
 	for _, r := range rows {
@@ -266,6 +288,14 @@ func totals(rows []reseller.Row) views.ResellerRowVM {
 		t.EgressBytes += r.EgressBytes
 		t.IngressBytes += r.IngressBytes
 		t.Buckets += r.Buckets
+		t.GBMonths += r.GBMonths
+		if r.RequestsReported {
+			t.RequestsReported = true
+			t.Requests.Get += r.Requests.Get
+			t.Requests.Put += r.Requests.Put
+			t.Requests.List += r.Requests.List
+			t.Requests.Other += r.Requests.Other
+		}
 	}
 	return t
 }
@@ -285,12 +315,49 @@ func (u *resellerUI) summary(c echo.Context) error {
 	n = min(max(n, 1), pages)
 	rows := sum.Rows[min((n-1)*resellerPageSize, len(sum.Rows)):min(n*resellerPageSize, len(sum.Rows))]
 	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(rows),
-		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages}
+		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages, Top: topVM(sum.Top)}
 	if sum.Stale {
-		vm.Warning = "WHMCS could not be asked for your clients just now: " + staas.ErrorMessage(sum.Err)
+		vm.Warning = whmcsUnreachable + "your client list could not be read just now (" + staas.ErrorMessage(sum.Err) + ")."
 		vm.Since = sum.Since
 	}
 	return page(c, http.StatusOK, views.ResellerPage(vm))
+}
+
+// clientQuery reads a client page's client id, ?days= (30 or 90) and
+// ?service= (absent: every service; 0 the client-level user); anything
+// else is not found.
+func clientQuery(c echo.Context) (clientID, serviceID int64, days int, err error) {
+	clientID, err = strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || clientID <= 0 {
+		return 0, 0, 0, notFoundErr()
+	}
+	days = views.UsageDays[0]
+	if d := c.QueryParam("days"); d != "" {
+		if days, err = usageDays(d); err != nil {
+			return 0, 0, 0, notFoundErr()
+		}
+	}
+	serviceID = -1
+	if sv := c.QueryParam("service"); sv != "" {
+		if serviceID, err = strconv.ParseInt(sv, 10, 64); err != nil || serviceID < 0 {
+			return 0, 0, 0, notFoundErr()
+		}
+	}
+	return clientID, serviceID, days, nil
+}
+
+func notFoundErr() error { return staas.Errorf(staas.ENOTFOUND, "Not found.") }
+
+// clientDetail reads a client page's figures: the reseller's own client
+// only, over the last days UTC days, as the admin panel's usage history.
+func (u *resellerUI) clientDetail(c echo.Context, resellerID int64) (reseller.ClientDetail, int, error) {
+	clientID, serviceID, days, err := clientQuery(c)
+	if err != nil {
+		return reseller.ClientDetail{}, 0, err
+	}
+	win := lastDays(days, u.now(), "")
+	d, err := u.portal.ClientUsage(c.Request().Context(), resellerID, clientID, serviceID, win.From, win.To)
+	return d, days, err
 }
 
 func (u *resellerUI) client(c echo.Context) error {
@@ -298,16 +365,126 @@ func (u *resellerUI) client(c echo.Context) error {
 	if id == 0 {
 		return c.Redirect(http.StatusSeeOther, "/reseller/login")
 	}
-	clientID, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || clientID <= 0 {
-		return portalError(c, staas.Errorf(staas.ENOTFOUND, "Not found."))
-	}
-	rows, err := u.portal.Client(c.Request().Context(), id, clientID)
+	d, days, err := u.clientDetail(c, id)
 	if err != nil {
 		return portalError(c, err)
 	}
-	return page(c, http.StatusOK, views.ResellerPage(views.ResellerPageVM{Title: "Client " + strconv.FormatInt(clientID, 10),
-		CSRF: csrfOf(s), Rows: rowsVM(rows)}))
+	title := "Client " + strconv.FormatInt(d.ClientID, 10)
+	if d.ClientName != "" {
+		title += " — " + d.ClientName
+	}
+	vm := views.ResellerClientVM{Title: title, Name: d.Reseller, CSRF: csrfOf(s), ClientID: d.ClientID, Days: days}
+	for _, uu := range d.Users {
+		vm.Services = append(vm.Services, serviceVM(uu, days, d.From, d.To))
+	}
+	return page(c, http.StatusOK, views.ResellerClient(vm))
+}
+
+// serviceVM is one service of a client page: the usage history's
+// figures, and each bucket's with its size now.
+func serviceVM(uu reseller.UserUsage, days int, from, to time.Time) views.ResellerServiceVM {
+	sv := views.ResellerServiceVM{Row: rowVM(uu.Row), Usage: views.UsageVM{Days: days, From: from, To: to}}
+	for _, d := range uu.Days {
+		sv.Usage.Rows = append(sv.Usage.Rows, views.UsageDay{Date: d.Date, Storage: storageFigures(d.Storage), Traffic: traffic(d.Traffic)})
+	}
+	now := map[string]uint64{}
+	for _, b := range uu.BucketsNow {
+		now[b.Bucket] = b.Bytes
+	}
+	seen := map[string]bool{}
+	if uu.Totals != nil {
+		sv.Usage.Total = views.UsageTotal{Storage: storageFigures(uu.Totals.Storage), Traffic: traffic(uu.Totals.Traffic)}
+		for _, b := range uu.Totals.Buckets {
+			n, ok := now[b.Bucket]
+			seen[b.Bucket] = true
+			sv.Buckets = append(sv.Buckets, views.ResellerBucketVM{Bucket: b.Bucket, NowBytes: n, Now: ok, Storage: storageFigures(b.Storage), Traffic: traffic(b.Traffic)})
+		}
+	}
+	// A bucket sampled now with nothing in the period still shows.
+	for _, b := range uu.BucketsNow {
+		if !seen[b.Bucket] {
+			sv.Buckets = append(sv.Buckets, views.ResellerBucketVM{Bucket: b.Bucket, NowBytes: b.Bytes, Now: true})
+		}
+	}
+	return sv
+}
+
+// csvHeader starts a CSV answer named name.
+func csvHeader(c echo.Context, name string) *csv.Writer {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return csv.NewWriter(c.Response())
+}
+
+// requestCells are a row's requests by class for a CSV, empty where the
+// cluster does not report them.
+func requestCells(reported bool, t views.Traffic) []string {
+	if !reported {
+		return []string{"", "", "", ""}
+	}
+	return []string{strconv.FormatUint(t.Get, 10), strconv.FormatUint(t.Put, 10), strconv.FormatUint(t.List, 10), strconv.FormatUint(t.Other, 10)}
+}
+
+// bucketsCSV is a client page's buckets table as CSV: each service's
+// buckets over the page's days, with their size now.
+func (u *resellerUI) bucketsCSV(c echo.Context) error {
+	id, _ := u.current(c)
+	if id == 0 {
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	}
+	d, days, err := u.clientDetail(c, id)
+	if err != nil {
+		return portalError(c, err)
+	}
+	w := csvHeader(c, "staas-client-"+strconv.FormatInt(d.ClientID, 10)+"-buckets-"+strconv.Itoa(days)+"d.csv")
+	_ = w.Write([]string{"client_id", "service_id", "plan", "bucket", "size_now_bytes", "gb_hours", "peak_bytes", "uploaded_bytes", "downloaded_bytes",
+		"requests_get", "requests_put", "requests_list", "requests_other", "from", "to"})
+	for _, uu := range d.Users {
+		sv := serviceVM(uu, days, d.From, d.To)
+		for _, b := range sv.Buckets {
+			size, gbh, peak := "", "", ""
+			if b.Now {
+				size = strconv.FormatUint(b.NowBytes, 10)
+			}
+			if b.Storage.Sampled > 0 {
+				gbh, peak = strconv.FormatFloat(b.Storage.GBHours, 'f', -1, 64), strconv.FormatUint(b.Storage.PeakBytes, 10)
+			}
+			row := []string{strconv.FormatInt(d.ClientID, 10), strconv.FormatInt(uu.ServiceID, 10), csvText(uu.Plan), csvText(b.Bucket), size, gbh, peak,
+				strconv.FormatUint(b.Traffic.Uploaded, 10), strconv.FormatUint(b.Traffic.Downloaded, 10)}
+			row = append(row, requestCells(uu.RequestsReported, b.Traffic)...)
+			_ = w.Write(append(row, d.From.Format(time.DateOnly), d.To.Format(time.DateOnly)))
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// topCSV is the summary's top buckets as CSV. While WHMCS cannot say who
+// the reseller's clients are it answers 503: a file has no place to say
+// its list is stale.
+func (u *resellerUI) topCSV(c echo.Context) error {
+	id, _ := u.current(c)
+	if id == 0 {
+		return c.Redirect(http.StatusSeeOther, "/reseller/login")
+	}
+	sum, err := u.portal.SummaryOf(c.Request().Context(), id, u.portal.Month(0))
+	if err == nil && sum.Stale {
+		err = sum.Err
+	}
+	if err != nil {
+		return portalError(c, err)
+	}
+	w := csvHeader(c, "staas-top-buckets.csv")
+	_ = w.Write([]string{"rank", "bucket", "client_id", "client_name", "service_id", "size_now_bytes"})
+	for i, b := range sum.Top {
+		_ = w.Write([]string{strconv.Itoa(i + 1), csvText(b.Bucket), strconv.FormatInt(b.ClientID, 10), csvText(b.ClientName),
+			strconv.FormatInt(b.ServiceID, 10), strconv.FormatUint(b.Bytes, 10)})
+	}
+	w.Flush()
+	return w.Error()
 }
 
 // exportCSV is the summary table, every page of it, as CSV: the same
@@ -320,24 +497,25 @@ func (u *resellerUI) exportCSV(c echo.Context) error {
 	_, back := period(c)
 	month := u.portal.Month(back)
 	sum, err := u.portal.SummaryOf(c.Request().Context(), id, month)
+	if err == nil && sum.Stale {
+		err = sum.Err // a file has no place to say its list is stale
+	}
 	if err != nil {
 		return portalError(c, err)
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="staas-`+month.Format("2006-01")+`.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"client_id", "client_name", "service_id", "status", "stored_bytes", "quota_gib", "egress_bytes", "period", "figures", "ingress_bytes", "buckets", "sampled_at"})
+	w := csvHeader(c, "staas-"+month.Format("2006-01")+".csv")
+	_ = w.Write([]string{"client_id", "client_name", "service_id", "status", "stored_bytes", "quota_gb", "egress_bytes", "period", "figures", "ingress_bytes", "buckets", "sampled_at",
+		"plan", "gb_months", "requests_get", "requests_put", "requests_list", "requests_other"})
 	for _, r := range sum.Rows {
 		figures := "ok"
 		if r.Failed {
 			figures = "unavailable"
 		}
-		_ = w.Write([]string{strconv.FormatInt(r.ClientID, 10), csvText(r.ClientName), strconv.FormatInt(r.ServiceID, 10), r.Status,
+		row := []string{strconv.FormatInt(r.ClientID, 10), csvText(r.ClientName), strconv.FormatInt(r.ServiceID, 10), r.Status,
 			strconv.FormatUint(r.StoredBytes, 10), strconv.FormatUint(r.QuotaGB, 10), strconv.FormatUint(r.EgressBytes, 10),
-			month.Format("2006-01"), figures, strconv.FormatUint(r.IngressBytes, 10), strconv.Itoa(r.Buckets), sampledAt(r.SampledAt)})
+			month.Format("2006-01"), figures, strconv.FormatUint(r.IngressBytes, 10), strconv.Itoa(r.Buckets), sampledAt(r.SampledAt),
+			csvText(r.Plan), strconv.FormatFloat(r.GBMonths, 'f', -1, 64)}
+		_ = w.Write(append(row, requestCells(r.RequestsReported && !r.Failed, traffic(r.Requests))...))
 	}
 	w.Flush()
 	return w.Error()

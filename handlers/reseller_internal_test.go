@@ -27,9 +27,37 @@ func (resellerNames) Client(_ context.Context, id int64) (*staas.Client, error) 
 
 type resellerFigures struct{}
 
-func (resellerFigures) ServiceUpdate(_ context.Context, service int64, _ time.Time) (*usage.ServiceUpdate, error) {
-	return &usage.ServiceUpdate{ServiceID: service, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77,
-		UploadedBytes: 2048, Buckets: 2, SampledAt: time.Now().Add(-10 * time.Minute)}, nil
+// UserUpdate: service N stores N×1000 bytes in one bucket "bucket-N"
+// (the client-level user of client C in "panel-C").
+func (resellerFigures) UserUpdate(_ context.Context, u staas.S3User, _ time.Time) (*usage.ServiceUpdate, error) {
+	service := u.ServiceID
+	bucket := "bucket-" + strconv.FormatInt(service, 10)
+	if service == 0 {
+		bucket, service = "panel-"+strconv.FormatInt(u.ClientID, 10), u.ClientID*10+9
+	}
+	return &usage.ServiceUpdate{ServiceID: u.ServiceID, StoredBytes: uint64(service) * 1000, QuotaGB: 5, DownloadedBytes: 77,
+		UploadedBytes: 2048, Buckets: 2, SampledAt: time.Now().Add(-10 * time.Minute), Requests: usage.Traffic{Get: 5, Put: 3, List: 2, Other: 1},
+		GBMonths: 0.25, BucketsNow: []usage.BucketNow{{Bucket: bucket, Bytes: uint64(service) * 1000}}}, nil
+}
+
+// UserDaily: one day with 1 MB downloaded per day.
+func (resellerFigures) UserDaily(_ context.Context, _, _ string, from, to time.Time) ([]usage.Day, error) {
+	var out []usage.Day
+	for d := from; d.Before(to); d = d.Add(24 * time.Hour) {
+		out = append(out, usage.Day{Date: d, Traffic: usage.Traffic{Downloaded: 1_000_000, Get: 4}})
+	}
+	return out, nil
+}
+
+// UserTotals: the user's bucket with its traffic of the period:
+// "bucket-N" of user "userN", "panel-C" of the client-level "panelC".
+func (resellerFigures) UserTotals(_ context.Context, _, user string, from, to time.Time) (*usage.Totals, error) {
+	bucket := "bucket-" + strings.TrimPrefix(user, "user")
+	if c, ok := strings.CutPrefix(user, "panel"); ok {
+		bucket = "panel-" + c
+	}
+	return &usage.Totals{UserID: user, From: from, To: to, Traffic: usage.Traffic{Downloaded: 30_000_000},
+		Buckets: []usage.BucketTotals{{Bucket: bucket, Traffic: usage.Traffic{Downloaded: 30_000_000, Get: 120}}}}, nil
 }
 
 // portalWorld: reseller a@acme.example has clients 1 and 2 (services
@@ -233,8 +261,9 @@ func TestResellerPortalDisabled(t *testing.T) {
 	if err := st.SetResellerState(context.Background(), r.ID, store.ResellerDisabled); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/reseller/", "/reseller/clients/1"} {
-		if rec := b.do("GET", path, nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/login" {
+	for _, path := range []string{"/reseller/", "/reseller/clients/1", "/reseller/clients/1?service=11&days=90", "/reseller/clients/1/buckets.csv",
+		"/reseller/export.csv", "/reseller/top-buckets.csv"} {
+		if rec := b.do("GET", path, nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/login" || strings.Contains(rec.Body.String(), "bucket-") {
 			t.Errorf("%s after disable: %d %s", path, rec.Code, rec.Body)
 		}
 	}

@@ -28,13 +28,103 @@ type ResellerRowVM struct {
 	Buckets      int
 	SampledAt    time.Time // zero: never sampled
 	Failed       bool
+	// Plan is the WHMCS product's name ("" unknown); a client-level row
+	// (ServiceID 0, the admin panel's user) has none.
+	Plan string
+	// Requests by class in the period; RequestsReported false when the
+	// cluster does not count them.
+	Requests         Traffic
+	RequestsReported bool
+	GBMonths         float64
 }
 
-func sampledText(t time.Time) string {
-	if t.IsZero() {
-		return "never"
+// ClientLevel says whether the row is the client's S3 user created in
+// the admin panel, which no WHMCS service names.
+func (r ResellerRowVM) ClientLevel() bool { return r.ServiceID == 0 }
+
+// ResellerTopVM is one of the reseller's largest buckets.
+type ResellerTopVM struct {
+	ClientID   int64
+	ClientName string
+	ServiceID  int64
+	Bucket     string
+	Bytes      uint64
+}
+
+// ResellerBucketVM is one bucket of a client page: its size now and its
+// figures over the page's days.
+type ResellerBucketVM struct {
+	Bucket   string
+	NowBytes uint64
+	Now      bool // NowBytes is a sample (false: no sample yet)
+	Storage  StorageFigures
+	Traffic  Traffic
+}
+
+// ResellerServiceVM is one service (or the client-level user) on a
+// client page: its row, its usage over the days (chart and daily table,
+// as the admin panel's usage history) and its buckets.
+type ResellerServiceVM struct {
+	Row     ResellerRowVM
+	Usage   UsageVM
+	Buckets []ResellerBucketVM
+}
+
+// ResellerClientVM is /reseller/clients/:id.
+type ResellerClientVM struct {
+	Title    string
+	Name     string // the reseller's
+	CSRF     string
+	ClientID int64
+	Days     int // one of UsageDays
+	Services []ResellerServiceVM
+}
+
+// shortTime is a sample's time to the minute, UTC (the column says so).
+func shortTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+func serviceText(r ResellerRowVM) string {
+	if r.ClientLevel() {
+		return "client-level"
 	}
-	return auditTime(t)
+	return idText(r.ServiceID)
+}
+
+func planText(r ResellerRowVM) string {
+	switch {
+	case r.ClientLevel():
+		return "none"
+	case r.Plan == "":
+		return "unknown"
+	}
+	return r.Plan
+}
+
+func serviceHeading(r ResellerRowVM) string {
+	if r.ClientLevel() {
+		return "Client-level S3 user (created in the admin panel)"
+	}
+	return "Service " + idText(r.ServiceID) + " · " + planText(r)
+}
+
+// gbMonths is a period's storage in GB-months, as billing charges it;
+// a little that rounds to nothing says so.
+func gbMonths(v float64) string {
+	if v > 0 && v < 0.0005 {
+		return "< 0.001"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+// NotReported is what a request count says on a cluster without them.
+const NotReported = "not reported by this cluster"
+
+func daysURL(clientID int64, days int) templ.SafeURL {
+	return templ.SafeURL("/reseller/clients/" + idText(clientID) + "?days=" + strconv.Itoa(days))
+}
+
+func bucketsCSVURL(clientID int64, days int) templ.SafeURL {
+	return templ.SafeURL("/reseller/clients/" + idText(clientID) + "/buckets.csv?days=" + strconv.Itoa(days))
 }
 
 // ResellerPageVM is the portal's summary, or one client's page (Title
@@ -55,7 +145,8 @@ type ResellerPageVM struct {
 	Periods []Option // the picker's choices
 	Total   ResellerRowVM
 	Alerts  []string
-	Page    int // 1-based
+	Top     []ResellerTopVM // the largest buckets, of all pages
+	Page    int             // 1-based
 	Pages   int
 }
 

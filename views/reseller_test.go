@@ -53,3 +53,36 @@ func TestResellerSummaryPanel(t *testing.T) {
 		}
 	}
 }
+
+// The client page: the chart with its labels and units, the buckets with
+// their size now, requests by class where the cluster reports them and
+// "not reported by this cluster" where it does not; names escaped.
+func TestResellerClientPage(t *testing.T) {
+	day := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	usage := UsageVM{Days: 30, From: day.AddDate(0, 0, -29), To: day.AddDate(0, 0, 1), Rows: []UsageDay{
+		{Date: day.AddDate(0, 0, -1), Storage: StorageFigures{AverageBytes: 2_000_000_000, PeakBytes: 3_000_000_000, Sampled: 24 * time.Hour}, Traffic: Traffic{Downloaded: 5_000_000}},
+		{Date: day, Traffic: Traffic{Uploaded: 7_000_000}},
+	}}
+	html, err := RenderString(context.Background(), ResellerClient(ResellerClientVM{
+		Title: "Client 2 — <Baker>", Name: "Acme", CSRF: "tok", ClientID: 2, Days: 30,
+		Services: []ResellerServiceVM{
+			{Row: ResellerRowVM{ClientID: 2, ServiceID: 21, Plan: "Backup 250 GB", Status: "active", RequestsReported: true, Requests: Traffic{Get: 1234}},
+				Usage: usage, Buckets: []ResellerBucketVM{{Bucket: "<b>photos", NowBytes: 1_500_000_000, Now: true, Traffic: Traffic{Get: 42, Downloaded: 5_000_000}}}},
+			{Row: ResellerRowVM{ClientID: 2, ServiceID: 0, Status: "active"}, Usage: usage, Buckets: []ResellerBucketVM{{Bucket: "ecs-bucket"}}},
+		},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Client 2 — &lt;Baker&gt;", `<svg class="staas-chart"`, "Storage per day", "Traffic per day", "3.0 GB", "7.0 MB",
+		"2026-12-04", "2026-12-05", "&lt;b&gt;photos", "1.5 GB", ">42<", "GET 1,234", "Service 21 · Backup 250 GB",
+		"Client-level S3 user (created in the admin panel)", "not reported by this cluster", `href="/reseller/clients/2?days=90"`,
+		`href="/reseller/clients/2/buckets.csv?days=30"`, "last 30 days"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("client page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "<script") || strings.Contains(html, "<Baker>") || strings.Contains(html, "<b>photos") {
+		t.Errorf("script or unescaped text:\n%s", html)
+	}
+}

@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	staasusage "staas/internal/usage"
 	"staas/standin/demo"
 )
 
@@ -82,6 +85,40 @@ func TestDemo_Resellers(t *testing.T) {
 			if !strings.Contains(","+strings.Join(mine, ",")+",", ","+r[0]+",") {
 				t.Errorf("%s CSV has client %s", l.Email, r[0])
 			}
+		}
+		// The demo's clients with S3 users (the admin panel's, client
+		// level): Alice and Bob for Acme, Carol for Beta, each row with
+		// the storage the usage reader (the admin panel's and billing's
+		// source) has for that user at the same sampling.
+		wantRows := map[int]int{0: 2, 1: 1}[i]
+		if len(recs)-1 != wantRows {
+			t.Errorf("%s CSV: %d rows, want %d: %v", l.Email, len(recs)-1, wantRows, recs)
+		}
+		for try := 0; try < 2; try++ {
+			stale := false
+			for _, r := range recs[1:] {
+				id, _ := strconv.ParseInt(r[0], 10, 64)
+				u, err := d.Store.S3User(ctx, id, 0)
+				if err != nil {
+					t.Fatalf("client %d: %v", id, err)
+				}
+				stored, at, err := (&staasusage.Reader{Store: d.Store}).CurrentStorage(ctx, u.UserID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if at.Format(time.RFC3339) != r[11] { // sampled again in between
+					stale = true
+					continue
+				}
+				if r[2] != "0" || r[4] != strconv.FormatUint(stored, 10) || stored == 0 {
+					t.Errorf("%s CSV row %v: want client-level (service 0) with %d stored bytes", l.Email, r, stored)
+				}
+			}
+			if !stale {
+				break
+			}
+			_, body = do("GET", "/reseller/export.csv?period=this", nil)
+			recs, _ = csv.NewReader(strings.NewReader(body)).ReadAll()
 		}
 		if i == 0 && !strings.Contains(sum, "Archer Photography") && len(recs) > 1 {
 			t.Errorf("%s summary lacks client 1's name:\n%s", l.Email, sum)

@@ -139,10 +139,20 @@ func buildProduct(w wiring) (*product, error) {
 		if !ok {
 			return nil, errors.New("the reseller portal (STAAS_RESELLER_SESSION_KEY) needs STAAS_WHMCS_MODE=mysql: it reads client groups and custom fields from WHMCS's database")
 		}
-		d.ResellerPortal = &reseller.Portal{Accounts: w.Store, Members: reseller.NewMembers(clients, w.ResellerTTL), Mappings: w.Store, Figures: p.Usage}
+		portal := &reseller.Portal{Accounts: w.Store, Members: reseller.NewMembers(clients, w.ResellerTTL), Mappings: w.Store, Figures: p.Usage,
+			// Requests by class come from statistics objects; a cluster
+			// whose backend has none (ECS) does not report them.
+			RequestsReported: func(cluster string) bool {
+				b, err := reg.Backend(cluster)
+				return err == nil && b.Capabilities().Statistics
+			}}
 		if names, ok := w.WHMCS.(reseller.Names); ok {
-			d.ResellerPortal.(*reseller.Portal).Names = names
+			portal.Names = names
 		}
+		if plans, ok := w.WHMCS.(reseller.Plans); ok {
+			portal.Plans = plans
+		}
+		d.ResellerPortal = portal
 		d.ResellerAuth = reseller.NewAuth(w.Store)
 		d.ResellerSessionKey = w.ResellerKey
 	}

@@ -73,23 +73,54 @@ func (r *Reader) Billing(ctx context.Context, userID string, p BillingPeriod) (*
 // sampling run: the sum of each bucket's latest sample. A deleted bucket's
 // latest sample is the zero the sampler wrote when it disappeared.
 func (r *Reader) CurrentStorage(ctx context.Context, userID string) (uint64, time.Time, error) {
-	last, err := r.Store.LastStorageSampleTime(ctx, r.cluster())
-	if err != nil || last.IsZero() {
-		return 0, time.Time{}, err
-	}
-	samples, err := r.Store.StorageSamples(ctx, r.cluster(), userID, last, last)
+	buckets, last, err := r.CurrentBuckets(ctx, userID)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
+	sum, err := sumBuckets(userID, buckets)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return sum, last, nil
+}
+
+// sumBuckets adds the buckets' sizes, refusing a sum past 2^64-1.
+func sumBuckets(userID string, buckets []BucketNow) (uint64, error) {
 	var sum uint64
+	for _, b := range buckets {
+		var carry uint64
+		if sum, carry = bits.Add64(sum, b.Bytes, 0); carry != 0 {
+			return 0, overflow("storage of user "+userID, errors.New("sum of bucket sizes"))
+		}
+	}
+	return sum, nil
+}
+
+// BucketNow is one bucket's size at the cluster's latest sampling run.
+type BucketNow struct {
+	Bucket string
+	Bytes  uint64
+}
+
+// CurrentBuckets returns the size of each of the user's buckets at the
+// cluster's latest sampling run (the latest sample of each bucket up to
+// it, a deleted bucket's being the zero the sampler wrote), by name, and
+// the time of that run; nothing before the first run.
+func (r *Reader) CurrentBuckets(ctx context.Context, userID string) ([]BucketNow, time.Time, error) {
+	last, err := r.Store.LastStorageSampleTime(ctx, r.cluster())
+	if err != nil || last.IsZero() {
+		return nil, time.Time{}, err
+	}
+	samples, err := r.Store.StorageSamples(ctx, r.cluster(), userID, last, last)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var out []BucketNow
 	for i, s := range samples { // ordered by bucket, then time
 		if i+1 < len(samples) && samples[i+1].Bucket == s.Bucket {
 			continue
 		}
-		var carry uint64
-		if sum, carry = bits.Add64(sum, s.Current, 0); carry != 0 {
-			return 0, time.Time{}, overflow("storage of user "+userID, errors.New("sum of bucket sizes"))
-		}
+		out = append(out, BucketNow{Bucket: s.Bucket, Bytes: s.Current})
 	}
-	return sum, last, nil
+	return out, last, nil
 }

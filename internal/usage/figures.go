@@ -49,6 +49,14 @@ type ServiceUpdate struct {
 	UploadedBytes uint64
 	Buckets       int
 	SampledAt     time.Time
+	// Requests are the month's requests by class (Put, Get, List,
+	// Other) as the ledger counts them; GBMonths the month's storage in
+	// decimal GB-months (what billing charges); BucketsNow each bucket's
+	// size at the latest sampling (their sum is StoredBytes). For the
+	// reseller portal.
+	Requests   Traffic
+	GBMonths   float64
+	BucketsNow []BucketNow
 }
 
 // ServiceUpdate returns the figures of service serviceID for the
@@ -62,8 +70,19 @@ func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time
 	if err != nil {
 		return nil, err
 	}
+	return f.UserUpdate(ctx, *u, month)
+}
+
+// UserUpdate returns the same figures as ServiceUpdate for S3 user u
+// itself, whether a WHMCS service's or a client-level user of the admin
+// panel (which no service names).
+func (f *Figures) UserUpdate(ctx context.Context, u staas.S3User, month time.Time) (*ServiceUpdate, error) {
 	rd := f.on(u.Cluster)
-	stored, sampled, err := rd.CurrentStorage(ctx, u.UserID)
+	now, sampled, err := rd.CurrentBuckets(ctx, u.UserID)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := sumBuckets(u.UserID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +91,8 @@ func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time
 	if err != nil {
 		return nil, err
 	}
-	su := &ServiceUpdate{ServiceID: serviceID, StoredBytes: stored, DownloadedBytes: totals.Traffic.Downloaded,
-		UploadedBytes: totals.Traffic.Uploaded, SampledAt: sampled}
+	su := &ServiceUpdate{ServiceID: u.ServiceID, StoredBytes: stored, DownloadedBytes: totals.Traffic.Downloaded,
+		UploadedBytes: totals.Traffic.Uploaded, SampledAt: sampled, Requests: totals.Traffic, GBMonths: totals.Storage.GBMonths, BucketsNow: now}
 	for _, b := range totals.Buckets {
 		if b.Bucket != "" {
 			su.Buckets++
@@ -83,7 +102,7 @@ func (f *Figures) ServiceUpdate(ctx context.Context, serviceID int64, month time
 	switch {
 	case staas.ErrorCode(err) == staas.ENOTFOUND:
 	case err != nil:
-		f.log().Warn("usage-update: quota not read; disk_limit_mb left 0", "service", serviceID, "user", u.UserID, "err", err)
+		f.log().Warn("usage-update: quota not read; disk_limit_mb left 0", "service", u.ServiceID, "user", u.UserID, "err", err)
 	default:
 		su.QuotaGB = q.SizeGB
 	}

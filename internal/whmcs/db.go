@@ -468,3 +468,10 @@ func (d *DB) statusBatch(ctx context.Context, query string, args []any, out map[
 func (d *DB) ServiceQuotas(ctx context.Context, ids []int64) (map[int64]string, error) {
 	return d.statuses(ctx, "service quotas", `SELECT h.id, p.configoption7 FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid WHERE h.id IN `, ids)
 }
+
+// ServicePlans reads each service's product name (tblproducts.name,
+// through tblhosting.packageid): the plan the reseller portal shows. A
+// service without a product row is absent from the map.
+func (d *DB) ServicePlans(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return d.statuses(ctx, "service plans", `SELECT h.id, p.name FROM tblhosting h JOIN tblproducts p ON p.id = h.packageid WHERE h.id IN `, ids)
+}

@@ -73,6 +73,10 @@ func testDB(t *testing.T, open func(*testing.T) *DB) {
 		if err != nil || len(q) != 1 || q[10] != "250" {
 			t.Fatalf("quotas %v, %v", q, err)
 		}
+		// The reseller portal's plan: the product's name.
+		if p, err := d.ServicePlans(ctx, []int64{10, 11, 99}); err != nil || len(p) != 1 || p[10] != "S3" {
+			t.Fatalf("plans %v, %v", p, err)
+		}
 		if s, err := d.ServiceStatuses(ctx, nil); err != nil || len(s) != 0 {
 			t.Fatalf("none: %v, %v", s, err)
 		}

@@ -333,3 +333,8 @@ func (b *DBBridge) ClientStatuses(ctx context.Context, ids []int64) (map[int64]s
 func (b *DBBridge) ServiceQuotas(ctx context.Context, ids []int64) (map[int64]string, error) {
 	return b.db.ServiceQuotas(ctx, ids)
 }
+
+// ServicePlans reads each service's WHMCS product name.
+func (b *DBBridge) ServicePlans(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return b.db.ServicePlans(ctx, ids)
+}

@@ -348,3 +348,10 @@ func SetProductQuota(ctx context.Context, db *sql.DB, productID, serviceID int64
 	_, err := db.ExecContext(ctx, `UPDATE tblhosting SET packageid = ? WHERE id = ?`, productID, serviceID)
 	return err
 }
+
+// SetProductName names a product (tblproducts.name): the plan the
+// reseller portal shows for the product's services.
+func SetProductName(ctx context.Context, db *sql.DB, productID int64, name string) error {
+	_, err := db.ExecContext(ctx, `UPDATE tblproducts SET name = ? WHERE id = ?`, name, productID)
+	return err
+}
