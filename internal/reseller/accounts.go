@@ -378,3 +378,9 @@ func (a *Manager) RemoveTOTP(ctx context.Context, who Actor, id int64) (Account,
 	r.TOTPSecret = ""
 	return account(r), err
 }
+
+// A reseller's states, for callers that do not name the store.
+const (
+	StateActive   = store.ResellerActive
+	StateDisabled = store.ResellerDisabled
+)
