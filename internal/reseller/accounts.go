@@ -123,7 +123,10 @@ func checkEmail(email string) string {
 func ParseSource(s string) (store.ResellerSource, string) {
 	src, err := store.ParseResellerSource(strings.TrimSpace(s))
 	if err != nil {
-		return src, "The clients must be a client group id (group:3), client ids (ids:1,2,3) or a custom field (field:NAME=VALUE): " + staas.ErrorMessage(err)
+		// The store's words after its "store: reseller source: " prefix,
+		// which names the store, not the field.
+		why := strings.TrimPrefix(staas.ErrorMessage(err), "store: reseller source: ")
+		return src, "The clients must be a client group id (group:3), client ids (ids:1,2,3) or a custom field (field:NAME=VALUE): " + why + "."
 	}
 	return src, ""
 }
