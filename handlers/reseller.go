@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,7 +35,9 @@ type ResellerPortal interface {
 
 // ResellerAuth checks a login and names the reseller (*reseller.Auth).
 type ResellerAuth interface {
-	Login(ctx context.Context, email, password, ip string) (resellerID int64, err error)
+	// code is the TOTP code, "" when the form had none; a reseller with
+	// a second factor and no code gets reseller.ErrNeedCode.
+	Login(ctx context.Context, email, password, code, ip string) (resellerID int64, err error)
 }
 
 // Session limits of the portal.
@@ -117,11 +120,11 @@ func page(c echo.Context, status int, comp templ.Component) error {
 }
 
 func (u *resellerUI) loginPage(c echo.Context) error {
-	return u.showLogin(c, http.StatusOK, "", "")
+	return u.showLogin(c, http.StatusOK, views.ResellerLoginVM{})
 }
 
 // showLogin gives the login form a CSRF token kept in a pre-login session.
-func (u *resellerUI) showLogin(c echo.Context, status int, email, msg string) error {
+func (u *resellerUI) showLogin(c echo.Context, status int, vm views.ResellerLoginVM) error {
 	s := u.session(c)
 	if csrfOf(s) == "" {
 		s.Values = map[any]any{sessCSRF: newToken()}
@@ -129,17 +132,23 @@ func (u *resellerUI) showLogin(c echo.Context, status int, email, msg string) er
 			return err
 		}
 	}
-	return page(c, status, views.ResellerLogin(views.ResellerLoginVM{CSRF: csrfOf(s), Email: email, Error: msg}))
+	vm.CSRF = csrfOf(s)
+	return page(c, status, views.ResellerLogin(vm))
 }
 
 func (u *resellerUI) login(c echo.Context) error {
 	s := u.session(c)
 	if !csrfOK(s, c.FormValue("csrf")) {
 		s.Values = map[any]any{}
-		return u.showLogin(c, http.StatusForbidden, "", "The form had expired: please log in again.")
+		return u.showLogin(c, http.StatusForbidden, views.ResellerLoginVM{Error: "The form had expired: please log in again."})
 	}
 	email := c.FormValue("email")
-	rid, err := u.auth.Login(c.Request().Context(), email, c.FormValue("password"), c.RealIP())
+	code := c.FormValue("code")
+	rid, err := u.auth.Login(c.Request().Context(), email, c.FormValue("password"), code, c.RealIP())
+	if errors.Is(err, reseller.ErrNeedCode) {
+		// The password was right: ask again with the code's field.
+		return u.showLogin(c, http.StatusUnauthorized, views.ResellerLoginVM{Email: email, NeedCode: true, Error: staas.ErrorMessage(err)})
+	}
 	if err != nil {
 		status := http.StatusUnauthorized
 		switch staas.ErrorCode(err) {
@@ -149,7 +158,7 @@ func (u *resellerUI) login(c echo.Context) error {
 		default:
 			status = http.StatusServiceUnavailable
 		}
-		return u.showLogin(c, status, email, staas.ErrorMessage(err))
+		return u.showLogin(c, status, views.ResellerLoginVM{Email: email, NeedCode: code != "", Error: staas.ErrorMessage(err)})
 	}
 	// A new session at login: nothing of the pre-login one survives but
 	// in a fresh cookie, with a new CSRF token.

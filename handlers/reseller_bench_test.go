@@ -45,7 +45,7 @@ func (w benchWorld) S3UsersOfClient(_ context.Context, client int64) ([]staas.S3
 
 type benchAuth struct{}
 
-func (benchAuth) Login(context.Context, string, string, string) (int64, error) { return 1, nil }
+func (benchAuth) Login(context.Context, string, string, string, string) (int64, error) { return 1, nil }
 
 // BenchmarkResellerSummary2000: one summary page (50 rows, totals and
 // alerts over all 2,000) for a reseller with 2,000 clients; p50-ns/op is

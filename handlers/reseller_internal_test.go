@@ -360,3 +360,53 @@ func TestResellerPortalAlerts(t *testing.T) {
 		t.Errorf("alerts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A reseller with a second factor: the password alone brings back the
+// form with the code's field; the code logs in; the same code again (a
+// replay, after logging out) is refused.
+func TestResellerPortalLoginWithTOTP(t *testing.T) {
+	h, _, st := portalWorld(t)
+	ctx := context.Background()
+	r, err := st.ResellerByEmail(ctx, "a@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	if err := st.SetResellerTOTP(ctx, r.ID, secret); err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, h: h}
+	form := func(code string) url.Values {
+		page := b.do("GET", "/reseller/login", nil)
+		v := url.Values{"csrf": {b.csrf(page.Body.String())}, "email": {"a@acme.example"}, "password": {"password of a@acme.example"}}
+		if code != "" {
+			v.Set("code", code)
+		}
+		return v
+	}
+	rec := b.do("POST", "/reseller/login", form(""))
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnauthorized || !strings.Contains(body, "6-digit code") || !strings.Contains(body, `name="code"`) || !strings.Contains(body, `value="a@acme.example"`) {
+		t.Fatalf("password alone: %d %s", rec.Code, body)
+	}
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("the password alone gave a session: %d", rec.Code)
+	}
+	if rec := b.do("POST", "/reseller/login", form("000000")); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "code is wrong") {
+		t.Fatalf("wrong code: %d %s", rec.Code, rec.Body)
+	}
+	code, err := reseller.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := b.do("POST", "/reseller/login", form(code)); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reseller/" {
+		t.Fatalf("right code: %d %s", rec.Code, rec.Body)
+	}
+	if rec := b.do("GET", "/reseller/", nil); rec.Code != http.StatusOK {
+		t.Fatalf("summary after the code: %d", rec.Code)
+	}
+	b.cookie = nil // another browser replays the code
+	if rec := b.do("POST", "/reseller/login", form(code)); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "used already") {
+		t.Fatalf("replayed code: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -71,6 +71,9 @@ type Deps struct {
 	ResellerPortal     ResellerPortal
 	ResellerAuth       ResellerAuth
 	ResellerSessionKey []byte
+	// ResellerAdmin, when set, serves the "staas resellers" addon page
+	// of WHMCS's admin area (whmcsbridge.PathResellers, signed).
+	ResellerAdmin ResellerAdmin
 }
 
 // New returns the echo instance with every route registered and the one
@@ -110,6 +113,9 @@ func New(d Deps) (*echo.Echo, error) {
 		e.POST(whmcsbridge.PathPanels, ui.panelsHTML, signed)
 		for name, act := range adminActions {
 			e.POST(whmcsbridge.ActionPath(name), ui.action(name, act), signed)
+		}
+		if d.ResellerAdmin != nil {
+			e.POST(whmcsbridge.PathResellers, (&resellerAdminUI{svc: d.ResellerAdmin}).page, signed)
 		}
 	}
 	{

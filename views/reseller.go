@@ -13,6 +13,9 @@ type ResellerLoginVM struct {
 	CSRF  string
 	Email string // kept after a failed try
 	Error string // why the last try failed
+	// NeedCode shows the TOTP code's field: the reseller has a second
+	// factor and the password was right, or a code was wrong.
+	NeedCode bool
 }
 
 // ResellerRowVM is one S3 service of one of the reseller's clients.

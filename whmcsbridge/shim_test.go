@@ -132,6 +132,8 @@ func TestPayloadFixtures(t *testing.T) {
 		"admin_request":            func() any { return new(AdminRequest) },
 		"action_request":           func() any { return new(ActionRequest) },
 		"action_request_no_params": func() any { return new(ActionRequest) },
+		"reseller_request":         func() any { return new(ResellerRequest) },
+		"reseller_request_page":    func() any { return new(ResellerRequest) },
 		"links_response":           func() any { return new(LinksResponse) },
 		"panels_response":          func() any { return new(PanelsResponse) },
 		"result_success":           func() any { return new(Result) },

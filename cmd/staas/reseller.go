@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 
 	"staas"
 	"staas/internal/config"
+	"staas/internal/reseller"
 	"staas/internal/store"
 )
 
@@ -24,6 +23,8 @@ const resellerHelp = `Usage:
   staas reseller assign -email EMAIL -source group:ID|ids:ID,ID,…|field:NAME=VALUE
   staas reseller reset-password -email EMAIL [-password-stdin]
   staas reseller disable -email EMAIL
+  staas reseller enable -email EMAIL
+  staas reseller totp -email EMAIL [-remove]
 
 Resellers log in to staas's read-only reseller portal and see the storage
 of their own clients: the clients of a WHMCS client group (group:3), a
@@ -31,7 +32,10 @@ list of client ids (ids:1,2,3), or the clients whose client custom field
 holds a value (field:Reseller=acme). add and reset-password print a
 generated password once; with -password-stdin they read one line from
 standard input instead (12 characters to 72 bytes). Passwords are kept
-only as bcrypt hashes. The resellers live in staas's store
+only as bcrypt hashes. totp enrols a second factor for the reseller's
+logins and prints its otpauth URI and secret once (for an authenticator
+app); -remove takes it away. Every change is in staas's audit log. The
+WHMCS addon page "staas resellers" does the same. The resellers live in staas's store
 (STAAS_STORE_DRIVER, STAAS_STORE_DSN).
 `
 
@@ -48,7 +52,7 @@ func resellerCmd(ctx context.Context, args []string, lookup func(string) (string
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, resellerHelp)
 		return nil
-	case "list", "add", "assign", "reset-password", "disable":
+	case "list", "add", "assign", "reset-password", "disable", "enable", "totp":
 	default:
 		fmt.Fprint(stderr, resellerHelp)
 		return fmt.Errorf("unknown reseller command %q", args[0])
@@ -62,27 +66,30 @@ func resellerCmd(ctx context.Context, args []string, lookup func(string) (string
 		return err
 	}
 	defer st.Close()
+	m := &reseller.Manager{Store: st}
 	switch args[0] {
 	case "list":
 		if len(args) != 1 {
 			return errors.New("reseller list takes no arguments")
 		}
-		return resellerList(ctx, st, stdout)
+		return resellerList(ctx, m, stdout)
 	case "add":
-		return resellerAdd(ctx, st, args[1:], stdout, stderr)
+		return resellerAdd(ctx, m, args[1:], stdout, stderr)
 	case "assign":
-		return resellerAssign(ctx, st, args[1:], stdout, stderr)
+		return resellerAssign(ctx, m, args[1:], stdout, stderr)
 	case "reset-password":
-		return resellerResetPassword(ctx, st, args[1:], stdout, stderr)
-	default: // disable
-		return resellerDisable(ctx, st, args[1:], stdout, stderr)
+		return resellerResetPassword(ctx, m, args[1:], stdout, stderr)
+	case "totp":
+		return resellerTOTP(ctx, m, args[1:], stdout, stderr)
+	default: // disable, enable
+		return resellerState(ctx, m, args[0], args[1:], stdout, stderr)
 	}
 }
 
 // resellerList prints the resellers: never a hash or a second-factor
 // secret.
-func resellerList(ctx context.Context, st *store.Store, stdout io.Writer) error {
-	list, err := st.Resellers(ctx)
+func resellerList(ctx context.Context, m *reseller.Manager, stdout io.Writer) error {
+	list, err := m.List(ctx)
 	if err != nil {
 		return errors.New("reseller list: " + staas.ErrorMessage(err))
 	}
@@ -94,7 +101,7 @@ func resellerList(ctx context.Context, st *store.Store, stdout io.Writer) error 
 	fmt.Fprintln(w, "ID\tEMAIL\tNAME\tSTATE\tSOURCE\t2FA\tCREATED\tUPDATED")
 	for _, r := range list {
 		twofa := "no"
-		if r.TOTPSecret != "" {
+		if r.TOTP {
 			twofa = "yes"
 		}
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Email, r.Name, r.State, r.Source, twofa,
@@ -119,78 +126,79 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// password is a generated password, or one line of stdin.
-func password(fromStdin bool) (pw string, generated bool, err error) {
-	if fromStdin {
-		line, err := bufio.NewReader(resellerStdin).ReadString('\n')
-		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-			return "", false, errors.New("-password-stdin: no password on standard input")
-		}
-		pw = strings.TrimRight(line, "\r\n")
-		if err := store.CheckPassword(pw); err != nil {
-			return "", false, errors.New(staas.ErrorMessage(err))
-		}
-		return pw, false, nil
+// password is one line of stdin with -password-stdin, else "": the
+// service then generates one, to print once.
+func password(fromStdin bool) (string, error) {
+	if !fromStdin {
+		return "", nil
 	}
-	var raw [18]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", false, err
+	line, err := bufio.NewReader(resellerStdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("-password-stdin: no password on standard input")
 	}
-	return base64.RawURLEncoding.EncodeToString(raw[:]), true, nil
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", errors.New("-password-stdin: no password on standard input")
+	}
+	if err := store.CheckPassword(pw); err != nil {
+		return "", errors.New(staas.ErrorMessage(err))
+	}
+	return pw, nil
 }
 
 // byEmail finds the reseller the -email flag names.
-func byEmail(ctx context.Context, st *store.Store, cmd, email string) (store.Reseller, error) {
+func byEmail(ctx context.Context, m *reseller.Manager, cmd, email string) (reseller.Account, error) {
 	if email == "" {
-		return store.Reseller{}, fmt.Errorf("reseller %s: -email is required", cmd)
+		return reseller.Account{}, fmt.Errorf("reseller %s: -email is required", cmd)
 	}
-	r, err := st.ResellerByEmail(ctx, email)
+	r, err := m.ByEmail(ctx, email)
 	if staas.ErrorCode(err) == staas.ENOTFOUND {
-		return store.Reseller{}, fmt.Errorf("reseller %s: no reseller has the email %q (staas reseller list shows them)", cmd, email)
+		return reseller.Account{}, fmt.Errorf("reseller %s: no reseller has the email %q (staas reseller list shows them)", cmd, email)
 	}
 	if err != nil {
-		return store.Reseller{}, fmt.Errorf("reseller %s: %s", cmd, staas.ErrorMessage(err))
+		return reseller.Account{}, fmt.Errorf("reseller %s: %s", cmd, staas.ErrorMessage(err))
 	}
 	return r, nil
 }
 
-func resellerAdd(ctx context.Context, st *store.Store, args []string, stdout, stderr io.Writer) error {
+// cliError is a service error as the command says it: field errors
+// one after another.
+func cliError(cmd string, err error) error {
+	return fmt.Errorf("reseller %s: %s", cmd, staas.ErrorMessage(err))
+}
+
+func resellerAdd(ctx context.Context, m *reseller.Manager, args []string, stdout, stderr io.Writer) error {
 	fs := resellerFlags("add", stderr)
-	var r store.Reseller
-	var source string
-	fs.StringVar(&r.Name, "name", "", "the reseller's name, as the portal shows it")
-	fs.StringVar(&r.Email, "email", "", "the reseller's login email")
-	fs.StringVar(&source, "source", "", "the reseller's clients: group:ID, ids:ID,ID,… or field:NAME=VALUE")
+	var in reseller.NewAccount
+	fs.StringVar(&in.Name, "name", "", "the reseller's name, as the portal shows it")
+	fs.StringVar(&in.Email, "email", "", "the reseller's login email")
+	fs.StringVar(&in.Source, "source", "", "the reseller's clients: group:ID, ids:ID,ID,… or field:NAME=VALUE")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of generating one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, f := range []struct{ flag, v string }{{"-name", r.Name}, {"-email", r.Email}, {"-source", source}} {
+	for _, f := range []struct{ flag, v string }{{"-name", in.Name}, {"-email", in.Email}, {"-source", in.Source}} {
 		if f.v == "" {
 			return fmt.Errorf("reseller add: %s is required", f.flag)
 		}
 	}
-	src, err := store.ParseResellerSource(source)
-	if err != nil {
-		return errors.New("reseller add: " + staas.ErrorMessage(err))
-	}
-	r.Source = src
-	pw, generated, err := password(*fromStdin)
+	pw, err := password(*fromStdin)
 	if err != nil {
 		return errors.New("reseller add: " + err.Error())
 	}
-	id, err := st.AddReseller(ctx, r, pw)
+	in.Password = pw
+	added, err := m.Add(ctx, reseller.Operator, in)
 	if err != nil {
-		return errors.New("reseller add: " + staas.ErrorMessage(err))
+		return cliError("add", err)
 	}
-	fmt.Fprintf(stdout, "reseller %d (%s) added with source %s\n", id, strings.ToLower(r.Email), src)
-	if generated {
-		fmt.Fprintf(stdout, "password: %s\n(shown once: staas keeps only its hash)\n", pw)
+	fmt.Fprintf(stdout, "reseller %d (%s) added with source %s\n", added.ID, added.Email, added.Source)
+	if added.Password != "" {
+		fmt.Fprintf(stdout, "password: %s\n(shown once: staas keeps only its hash)\n", added.Password)
 	}
 	return nil
 }
 
-func resellerAssign(ctx context.Context, st *store.Store, args []string, stdout, stderr io.Writer) error {
+func resellerAssign(ctx context.Context, m *reseller.Manager, args []string, stdout, stderr io.Writer) error {
 	fs := resellerFlags("assign", stderr)
 	email := fs.String("email", "", "the reseller's login email")
 	source := fs.String("source", "", "the reseller's clients: group:ID, ids:ID,ID,… or field:NAME=VALUE")
@@ -200,59 +208,98 @@ func resellerAssign(ctx context.Context, st *store.Store, args []string, stdout,
 	if *source == "" {
 		return errors.New("reseller assign: -source is required")
 	}
-	src, err := store.ParseResellerSource(*source)
-	if err != nil {
-		return errors.New("reseller assign: " + staas.ErrorMessage(err))
+	if _, msg := reseller.ParseSource(*source); msg != "" {
+		return errors.New("reseller assign: " + msg)
 	}
-	r, err := byEmail(ctx, st, "assign", *email)
+	r, err := byEmail(ctx, m, "assign", *email)
 	if err != nil {
 		return err
 	}
-	if err := st.AssignReseller(ctx, r.ID, src); err != nil {
-		return errors.New("reseller assign: " + staas.ErrorMessage(err))
+	r, err = m.Assign(ctx, reseller.Operator, r.ID, *source)
+	if err != nil {
+		return cliError("assign", err)
 	}
-	fmt.Fprintf(stdout, "reseller %s now has the source %s\n", r.Email, src)
+	fmt.Fprintf(stdout, "reseller %s now has the source %s\n", r.Email, r.Source)
 	return nil
 }
 
-func resellerResetPassword(ctx context.Context, st *store.Store, args []string, stdout, stderr io.Writer) error {
+func resellerResetPassword(ctx context.Context, m *reseller.Manager, args []string, stdout, stderr io.Writer) error {
 	fs := resellerFlags("reset-password", stderr)
 	email := fs.String("email", "", "the reseller's login email")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input instead of generating one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	r, err := byEmail(ctx, st, "reset-password", *email)
+	r, err := byEmail(ctx, m, "reset-password", *email)
 	if err != nil {
 		return err
 	}
-	pw, generated, err := password(*fromStdin)
+	pw, err := password(*fromStdin)
 	if err != nil {
 		return errors.New("reseller reset-password: " + err.Error())
 	}
-	if err := st.SetResellerPassword(ctx, r.ID, pw); err != nil {
-		return errors.New("reseller reset-password: " + staas.ErrorMessage(err))
+	r, generated, err := m.ResetPassword(ctx, reseller.Operator, r.ID, pw)
+	if err != nil {
+		return cliError("reset-password", err)
 	}
 	fmt.Fprintf(stdout, "reseller %s has a new password\n", r.Email)
-	if generated {
-		fmt.Fprintf(stdout, "password: %s\n(shown once: staas keeps only its hash)\n", pw)
+	if generated != "" {
+		fmt.Fprintf(stdout, "password: %s\n(shown once: staas keeps only its hash)\n", generated)
 	}
 	return nil
 }
 
-func resellerDisable(ctx context.Context, st *store.Store, args []string, stdout, stderr io.Writer) error {
-	fs := resellerFlags("disable", stderr)
+// resellerState disables or enables a reseller.
+func resellerState(ctx context.Context, m *reseller.Manager, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := resellerFlags(cmd, stderr)
 	email := fs.String("email", "", "the reseller's login email")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	r, err := byEmail(ctx, st, "disable", *email)
+	r, err := byEmail(ctx, m, cmd, *email)
 	if err != nil {
 		return err
 	}
-	if err := st.SetResellerState(ctx, r.ID, store.ResellerDisabled); err != nil {
-		return errors.New("reseller disable: " + staas.ErrorMessage(err))
+	state := store.ResellerDisabled
+	if cmd == "enable" {
+		state = store.ResellerActive
+	}
+	if _, err := m.SetState(ctx, reseller.Operator, r.ID, state); err != nil {
+		return cliError(cmd, err)
+	}
+	if cmd == "enable" {
+		fmt.Fprintf(stdout, "reseller %s enabled: it can log in again\n", r.Email)
+		return nil
 	}
 	fmt.Fprintf(stdout, "reseller %s disabled: the portal refuses its logins\n", r.Email)
+	return nil
+}
+
+// resellerTOTP enrols (or with -remove takes away) a reseller's second
+// factor; the secret is printed here once and never again.
+func resellerTOTP(ctx context.Context, m *reseller.Manager, args []string, stdout, stderr io.Writer) error {
+	fs := resellerFlags("totp", stderr)
+	email := fs.String("email", "", "the reseller's login email")
+	remove := fs.Bool("remove", false, "take the second factor away instead (a lost phone)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	r, err := byEmail(ctx, m, "totp", *email)
+	if err != nil {
+		return err
+	}
+	if *remove {
+		if _, err := m.RemoveTOTP(ctx, reseller.Operator, r.ID); err != nil {
+			return cliError("totp", err)
+		}
+		fmt.Fprintf(stdout, "reseller %s logs in with its password alone\n", r.Email)
+		return nil
+	}
+	_, enr, err := m.EnrolTOTP(ctx, reseller.Operator, r.ID)
+	if err != nil {
+		return cliError("totp", err)
+	}
+	fmt.Fprintf(stdout, "reseller %s now needs a 6-digit code at login\n", r.Email)
+	fmt.Fprintf(stdout, "otpauth URI: %s\nsecret: %s\n(shown once: add it to the reseller's authenticator app now)\n", enr.URI, enr.Secret)
 	return nil
 }

@@ -229,3 +229,50 @@ func TestResellerDisable(t *testing.T) {
 		t.Fatal("not disabled")
 	}
 }
+
+// staas reseller totp prints the otpauth URI and secret once and stores
+// the secret; -remove takes it away; enable undoes disable; every change
+// is audited as the operator's.
+func TestResellerTOTPAndEnable(t *testing.T) {
+	e := newResellerEnv(t)
+	if _, err := e.run("", "add", "-name", "Acme", "-email", "a@acme.example", "-source", "group:3"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.run("", "totp", "-email", "a@acme.example")
+	if err != nil {
+		t.Fatalf("totp: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`(?m)^secret: ([A-Z2-7]+)$`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "otpauth://totp/staas:a@acme.example?") || e.resellers()[0].TOTPSecret != m[1] {
+		t.Fatalf("totp printed %q; stored %q", out, e.resellers()[0].TOTPSecret)
+	}
+	if out, err := e.run("", "list"); err != nil || strings.Contains(out, m[1]) || !strings.Contains(out, "yes") {
+		t.Fatalf("list after totp: %v\n%s", err, out)
+	}
+	if _, err := e.run("", "totp", "-email", "a@acme.example", "-remove"); err != nil || e.resellers()[0].TOTPSecret != "" {
+		t.Fatalf("totp -remove: %v", err)
+	}
+	if _, err := e.run("", "disable", "-email", "a@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.run("", "enable", "-email", "a@acme.example"); err != nil || !strings.Contains(out, "enabled") || e.resellers()[0].State != store.ResellerActive {
+		t.Fatalf("enable: %v\n%s", err, out)
+	}
+	st, err := store.Open(context.Background(), "sqlite", e.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	audit, err := st.Audit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for i := len(audit) - 1; i >= 0; i-- {
+		actions = append(actions, audit[i].Action+" by "+audit[i].AdminName)
+	}
+	want := "reseller-add by operator (staas reseller),reseller-totp-enrol by operator (staas reseller),reseller-totp-remove by operator (staas reseller),reseller-disable by operator (staas reseller),reseller-enable by operator (staas reseller)"
+	if strings.Join(actions, ",") != want {
+		t.Fatalf("audit %q", actions)
+	}
+}

@@ -134,6 +134,9 @@ func buildProduct(w wiring) (*product, error) {
 	if w.Metrics != nil {
 		d.Metrics = w.Metrics
 	}
+	// The addon page manages the resellers in staas's own store, whether
+	// or not this staas serves their portal.
+	d.ResellerAdmin = &reseller.Manager{Store: w.Store}
 	if len(w.ResellerKey) > 0 {
 		clients, ok := w.WHMCS.(reseller.Clients)
 		if !ok {

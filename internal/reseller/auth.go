@@ -15,6 +15,7 @@ import (
 // Resellers is what Auth needs of the store.
 type Resellers interface {
 	ResellerByEmail(ctx context.Context, email string) (store.Reseller, error)
+	UseResellerTOTPStep(ctx context.Context, id int64, secret string, lastStep, step int64) error
 }
 
 // Lockout: MaxFailures failed logins for one email, or from one IP, lock
@@ -55,12 +56,20 @@ func errLogin() error {
 	return staas.Errorf(staas.EUNAUTHORIZED, "The email or password is wrong.")
 }
 
-// Authenticate checks a reseller's email and password, from the client
-// address ip. An unknown email costs the same bcrypt comparison as a
+// ErrNeedCode answers a right email and password of a reseller with a
+// second factor when no code came with them: the login form then asks
+// for the code. It is not a failure for the lockout.
+var ErrNeedCode = staas.Errorf(staas.EUNAUTHORIZED, "Enter the 6-digit code from your authenticator app.")
+
+// Authenticate checks a reseller's email and password (and, when the
+// reseller has enrolled a second factor, the TOTP code), from the client
+// address ip. A code is taken within one 30-second step either side of
+// now, once: a code whose step is not after the last one accepted is
+// refused. A wrong or replayed code counts as a failed login. An unknown email costs the same bcrypt comparison as a
 // known one. MaxFailures failures for the email or from ip lock both out
 // for LockFor (EFORBIDDEN, with no password checked); a disabled reseller
 // is refused (EFORBIDDEN) even with the right password.
-func (a *Auth) Authenticate(ctx context.Context, email, password, ip string) (store.Reseller, error) {
+func (a *Auth) Authenticate(ctx context.Context, email, password, code, ip string) (store.Reseller, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	keys := []string{"email:" + email, "ip:" + ip}
 	if a.locked(keys) {
@@ -84,6 +93,25 @@ func (a *Auth) Authenticate(ctx context.Context, email, password, ip string) (st
 	}
 	if r.State != store.ResellerActive {
 		return store.Reseller{}, staas.Errorf(staas.EFORBIDDEN, "This reseller account is disabled.")
+	}
+	if r.TOTPSecret != "" {
+		code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+		if code == "" {
+			return store.Reseller{}, ErrNeedCode
+		}
+		step, ok := matchTOTP(r.TOTPSecret, code, a.now())
+		if !ok {
+			a.fail(keys)
+			return store.Reseller{}, staas.Errorf(staas.EUNAUTHORIZED, "The code is wrong: enter the 6 digits your authenticator app shows now.")
+		}
+		switch err := a.resellers.UseResellerTOTPStep(ctx, r.ID, r.TOTPSecret, r.TOTPLastStep, step); staas.ErrorCode(err) {
+		case "":
+		case staas.ECONFLICT:
+			a.fail(keys)
+			return store.Reseller{}, staas.Errorf(staas.EUNAUTHORIZED, "That code has been used already: wait for the next one.")
+		default:
+			return store.Reseller{}, err
+		}
 	}
 	a.mu.Lock()
 	delete(a.fails, keys[0])
@@ -129,7 +157,7 @@ func (a *Auth) fail(keys []string) {
 
 // Login is Authenticate answering with the reseller's id alone, for the
 // portal's handlers.
-func (a *Auth) Login(ctx context.Context, email, password, ip string) (int64, error) {
-	r, err := a.Authenticate(ctx, email, password, ip)
+func (a *Auth) Login(ctx context.Context, email, password, code, ip string) (int64, error) {
+	r, err := a.Authenticate(ctx, email, password, code, ip)
 	return r.ID, err
 }

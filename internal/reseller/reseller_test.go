@@ -91,6 +91,22 @@ func (f fakeResellers) ResellerByEmail(_ context.Context, email string) (store.R
 	return store.Reseller{}, staas.Errorf(staas.ENOTFOUND, "No such reseller.")
 }
 
+// UseResellerTOTPStep is the store's compare-and-set, on the map.
+func (f fakeResellers) UseResellerTOTPStep(_ context.Context, id int64, secret string, last, step int64) error {
+	for k, r := range f {
+		if r.ID != id {
+			continue
+		}
+		if r.TOTPSecret != secret || r.TOTPLastStep != last || step <= last {
+			return staas.Errorf(staas.ECONFLICT, "That code has been used already.")
+		}
+		r.TOTPLastStep = step
+		f[k] = r
+		return nil
+	}
+	return staas.Errorf(staas.ENOTFOUND, "No such reseller.")
+}
+
 func TestAuthenticate(t *testing.T) {
 	ctx := context.Background()
 	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), store.BcryptCost)
@@ -105,40 +121,40 @@ func TestAuthenticate(t *testing.T) {
 	now := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
 	a.now = func() time.Time { return now }
 
-	if r, err := a.Authenticate(ctx, " A@Acme.example", "correct horse battery", "192.0.2.1"); err != nil || r.ID != 1 {
+	if r, err := a.Authenticate(ctx, " A@Acme.example", "correct horse battery", "", "192.0.2.1"); err != nil || r.ID != 1 {
 		t.Fatalf("good login: %+v %v", r, err)
 	}
-	_, errUnknown := a.Authenticate(ctx, "nobody@acme.example", "correct horse battery", "192.0.2.1")
-	_, errWrong := a.Authenticate(ctx, "a@acme.example", "wrong password here", "192.0.2.1")
+	_, errUnknown := a.Authenticate(ctx, "nobody@acme.example", "correct horse battery", "", "192.0.2.1")
+	_, errWrong := a.Authenticate(ctx, "a@acme.example", "wrong password here", "", "192.0.2.1")
 	if staas.ErrorCode(errUnknown) != staas.EUNAUTHORIZED || errUnknown.Error() != errWrong.Error() {
 		t.Fatalf("unknown email %v and wrong password %v must read alike", errUnknown, errWrong)
 	}
-	if _, err := a.Authenticate(ctx, "d@acme.example", "correct horse battery", "192.0.2.9"); staas.ErrorCode(err) != staas.EFORBIDDEN {
+	if _, err := a.Authenticate(ctx, "d@acme.example", "correct horse battery", "", "192.0.2.9"); staas.ErrorCode(err) != staas.EFORBIDDEN {
 		t.Fatalf("disabled: %v", err)
 	}
 
 	// Per email: five failures (from different addresses) lock it, even
 	// for the right password, for 15 minutes.
 	for i := range MaxFailures - 1 { // one failure above already
-		_, _ = a.Authenticate(ctx, "a@acme.example", "wrong password here", "198.51.100."+string(rune('1'+i)))
+		_, _ = a.Authenticate(ctx, "a@acme.example", "wrong password here", "", "198.51.100."+string(rune('1'+i)))
 	}
-	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "203.0.113.5"); staas.ErrorCode(err) != staas.EFORBIDDEN {
+	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "", "203.0.113.5"); staas.ErrorCode(err) != staas.EFORBIDDEN {
 		t.Fatalf("after %d failures: %v, want locked", MaxFailures, err)
 	}
 	now = now.Add(LockFor)
-	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "203.0.113.5"); err != nil {
+	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "", "203.0.113.5"); err != nil {
 		t.Fatalf("after the lock: %v", err)
 	}
 
 	// Per IP: five failures from one address over several emails lock
 	// the address, not the emails elsewhere.
 	for i := range MaxFailures {
-		_, _ = a.Authenticate(ctx, "x"+string(rune('a'+i))+"@acme.example", "wrong password here", "192.0.2.66")
+		_, _ = a.Authenticate(ctx, "x"+string(rune('a'+i))+"@acme.example", "wrong password here", "", "192.0.2.66")
 	}
-	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "192.0.2.66"); staas.ErrorCode(err) != staas.EFORBIDDEN {
+	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "", "192.0.2.66"); staas.ErrorCode(err) != staas.EFORBIDDEN {
 		t.Fatalf("from a locked address: %v", err)
 	}
-	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "192.0.2.67"); err != nil {
+	if _, err := a.Authenticate(ctx, "a@acme.example", "correct horse battery", "", "192.0.2.67"); err != nil {
 		t.Fatalf("from another address: %v", err)
 	}
 }

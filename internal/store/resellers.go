@@ -24,7 +24,10 @@ type Reseller struct {
 	Name         string
 	Email        string // lower-case; unique
 	PasswordHash string // bcrypt
-	TOTPSecret   string // "" until a second factor is enrolled
+	TOTPSecret   string // base32; "" until a second factor is enrolled
+	// TOTPLastStep is the time step of the last code accepted, so that
+	// code (and any older one) is refused when offered again; 0 for none.
+	TOTPLastStep int64
 	State        string // ResellerActive or ResellerDisabled
 	Source       ResellerSource
 	CreatedAt    time.Time
@@ -233,8 +236,73 @@ func scanReseller(row interface{ Scan(...any) error }) (Reseller, error) {
 	var totp sql.NullString
 	err := row.Scan(&r.ID, &r.Name, &r.Email, &r.PasswordHash, &totp, &r.State, &r.Source.Kind, &r.Source.Value,
 		dbTime{&r.CreatedAt}, dbTime{&r.UpdatedAt})
-	r.TOTPSecret = totp.String
+	r.TOTPSecret, r.TOTPLastStep = splitTOTP(totp.String)
 	return r, err
+}
+
+// The totp_secret column holds "SECRET" or "SECRET;STEP": the base32
+// secret and the time step of the last code accepted. Keeping the step
+// in the same column needs no migration, and lets UseResellerTOTPStep
+// compare and set both in one UPDATE that any replica can run. Base32
+// has no ';'.
+func splitTOTP(col string) (secret string, step int64) {
+	secret, stepText, ok := strings.Cut(col, ";")
+	if ok {
+		step, _ = strconv.ParseInt(stepText, 10, 64)
+	}
+	return secret, step
+}
+
+func joinTOTP(secret string, step int64) string {
+	if step <= 0 {
+		return secret
+	}
+	return secret + ";" + strconv.FormatInt(step, 10)
+}
+
+var base32Secret = regexp.MustCompile(`^[A-Z2-7]{16,128}$`)
+
+// SetResellerTOTP enrols secret (base32, 16 to 128 characters) as the
+// reseller's second factor, forgetting any earlier one and its last step;
+// "" removes the second factor. ENOTFOUND when there is no reseller of
+// id.
+func (s *Store) SetResellerTOTP(ctx context.Context, id int64, secret string) error {
+	const op = "set reseller TOTP"
+	if secret == "" {
+		return s.updateReseller(ctx, op, id, `totp_secret = ?`, nil)
+	}
+	if !base32Secret.MatchString(secret) {
+		return invalid(op, "the TOTP secret must be 16 to 128 characters of base32 (A-Z, 2-7)")
+	}
+	return s.updateReseller(ctx, op, id, `totp_secret = ?`, secret)
+}
+
+// UseResellerTOTPStep records that the code of time step step was
+// accepted for the reseller whose row had secret and lastStep as read. It
+// is one compare-and-set UPDATE: a step not after the last one, or a row
+// changed since it was read (another login used a code at the same time,
+// the secret was replaced), is ECONFLICT and the code must be refused.
+func (s *Store) UseResellerTOTPStep(ctx context.Context, id int64, secret string, lastStep, step int64) error {
+	const op = "use reseller TOTP step"
+	if id <= 0 || secret == "" {
+		return invalid(op, "a reseller id and its TOTP secret are required")
+	}
+	if step <= lastStep {
+		return staas.Errorf(staas.ECONFLICT, "That code has been used already.")
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE staas_resellers SET totp_secret = ? WHERE id = ? AND totp_secret = ?`,
+		joinTOTP(secret, step), id, joinTOTP(secret, lastStep))
+	if err != nil {
+		return dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError(op, err)
+	}
+	if n == 0 {
+		return staas.Errorf(staas.ECONFLICT, "That code has been used already.")
+	}
+	return nil
 }
 
 // Resellers returns every reseller, by email.

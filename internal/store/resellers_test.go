@@ -120,3 +120,43 @@ func testMigration0008Rerun(t *testing.T, b backend) {
 		t.Fatalf("migration %s is not 0008", migs[7].name)
 	}
 }
+
+// A reseller's second factor: enrolled, each step used once (a step not
+// after the last is refused, as is a stale read), replaced, removed.
+func testResellerTOTP(t *testing.T, b backend) {
+	s := newStore(t, b)
+	ctx := ctxFor(t)
+	id, err := s.AddReseller(ctx, Reseller{Name: "Acme", Email: "a@acme.example", Source: ResellerSource{Kind: SourceGroup, Value: "3"}}, "correct horse battery")
+	mustNil(t, err)
+	wantCode(t, s.SetResellerTOTP(ctx, id, "not base32!"), staas.EINVALID)
+	wantCode(t, s.SetResellerTOTP(ctx, id+100, "JBSWY3DPEHPK3PXPJBSWY3DP"), staas.ENOTFOUND)
+	mustNil(t, s.SetResellerTOTP(ctx, id, "JBSWY3DPEHPK3PXPJBSWY3DP"))
+	r, err := s.ResellerByID(ctx, id)
+	mustNil(t, err)
+	if r.TOTPSecret != "JBSWY3DPEHPK3PXPJBSWY3DP" || r.TOTPLastStep != 0 {
+		t.Fatalf("enrolled: %q %d", r.TOTPSecret, r.TOTPLastStep)
+	}
+	mustNil(t, s.UseResellerTOTPStep(ctx, id, r.TOTPSecret, 0, 100))
+	wantCode(t, s.UseResellerTOTPStep(ctx, id, r.TOTPSecret, 0, 101), staas.ECONFLICT) // read before step 100 was used
+	wantCode(t, s.UseResellerTOTPStep(ctx, id, r.TOTPSecret, 100, 100), staas.ECONFLICT)
+	wantCode(t, s.UseResellerTOTPStep(ctx, id, r.TOTPSecret, 100, 99), staas.ECONFLICT)
+	mustNil(t, s.UseResellerTOTPStep(ctx, id, r.TOTPSecret, 100, 101))
+	r, err = s.ResellerByID(ctx, id)
+	mustNil(t, err)
+	if r.TOTPSecret != "JBSWY3DPEHPK3PXPJBSWY3DP" || r.TOTPLastStep != 101 {
+		t.Fatalf("after two codes: %q %d", r.TOTPSecret, r.TOTPLastStep)
+	}
+	list, err := s.Resellers(ctx)
+	mustNil(t, err)
+	if list[0].TOTPSecret != r.TOTPSecret || list[0].TOTPLastStep != 101 {
+		t.Fatalf("listed: %+v", list[0])
+	}
+	mustNil(t, s.SetResellerTOTP(ctx, id, "KRSXG5CTMVRXEZLUKRSXG5CT"))
+	wantCode(t, s.UseResellerTOTPStep(ctx, id, "JBSWY3DPEHPK3PXPJBSWY3DP", 101, 102), staas.ECONFLICT) // the old secret
+	mustNil(t, s.SetResellerTOTP(ctx, id, ""))
+	r, err = s.ResellerByID(ctx, id)
+	mustNil(t, err)
+	if r.TOTPSecret != "" || r.TOTPLastStep != 0 {
+		t.Fatalf("removed: %q %d", r.TOTPSecret, r.TOTPLastStep)
+	}
+}

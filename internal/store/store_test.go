@@ -75,6 +75,7 @@ var suite = []suiteCase{
 	{"ClustersSeedAfterAdd", testClustersSeedAfterAdd},
 	{"Resellers", testResellers},
 	{"ResellersInvalid", testResellersInvalid},
+	{"ResellerTOTP", testResellerTOTP},
 	{"Migration0008Rerun", testMigration0008Rerun},
 }
 

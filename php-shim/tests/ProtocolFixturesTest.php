@@ -132,6 +132,21 @@ final class ProtocolFixturesTest extends TestCase
         $this->assertSame($want, $this->wire($got), 'the name is one printable line');
     }
 
+    public function testResellerRequest(): void
+    {
+        $want = self::fixture('reseller_request.json');
+        $token = '1c2b3a4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b';
+        $link = 'addonmodules.php?module=staas_resellers';
+        $perms = ['View Clients Summary', 'staas: Manage Resellers'];
+        $got = Payload::resellers(7, $perms, $link, $token, $token, 'add', [
+            'email' => 'ops@acme.example', 'name' => 'Acme Reselling', 'password' => '',
+            'source-kind' => 'group', 'source-value' => '3',
+        ], 'Zoë Admin (zadmin)');
+        $this->assertSame($want, $this->wire($got));
+        $page = Payload::resellers(7, ['staas: Manage Resellers'], $link, $token, '', '', []);
+        $this->assertEquals(self::fixture('reseller_request_page.json'), $this->wire($page));
+    }
+
     public function testAnAdminWithoutANameSendsNone(): void
     {
         // As shims before the name sent it, which staas keeps accepting.

@@ -43,4 +43,5 @@ require __DIR__ . '/support/StaasTestCase.php';
 $root = dirname(__DIR__);
 require $root . '/modules/servers/staas/staas.php';
 require $root . '/modules/addons/staas/staas.php';
+require $root . '/modules/addons/staas_resellers/staas_resellers.php';
 require $root . '/includes/hooks/staas.php';

@@ -40,12 +40,15 @@ type Admin struct {
 	ID          int64
 	Name        string
 	Permissions []string
+	// Resellers: WHMCS's access control of the staas resellers addon
+	// lists this admin's role.
+	Resellers bool
 }
 
 // Admins of the demo: a full administrator, a support operator who may only
 // look, and one who may not even see client summaries.
 var Admins = []Admin{
-	{ID: 1, Name: "Full Administrator", Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}},
+	{ID: 1, Name: "Full Administrator", Permissions: []string{staas.PermViewClientSummary, staas.PermServerOperations}, Resellers: true},
 	{ID: 2, Name: "Support Operator (view only)", Permissions: []string{staas.PermViewClientSummary}},
 	{ID: 3, Name: "Sales Operator (no client access)", Permissions: []string{"List Clients"}},
 }
@@ -89,6 +92,8 @@ func (s *StandIn) Handler() http.Handler {
 	mux.HandleFunc("GET /admin/clientssummary.php", s.summary)
 	mux.HandleFunc("POST /admin/staas-action.php", s.action)
 	mux.HandleFunc("POST /admin/login.php", s.login)
+	mux.HandleFunc("GET /admin/addonmodules.php", s.addon)
+	mux.HandleFunc("POST /admin/addonmodules.php", s.addon)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static.FS)))
 	return mux
 }
@@ -236,6 +241,54 @@ func (s *StandIn) action(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, summaryURL(id, res.Anchor), http.StatusSeeOther)
+}
+
+// addon is addonmodules.php?module=staas_resellers, as WHMCS and the PHP
+// shim's ResellerPage serve it: WHMCS shows it only to roles with access
+// to the addon; a POST needs the session's CSRF token; the page and each
+// action's own fields go to staas, which renders the page.
+func (s *StandIn) addon(w http.ResponseWriter, r *http.Request) {
+	_, admin, token, err := s.session(w, r)
+	if err != nil {
+		http.Error(w, "session: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if r.URL.Query().Get("module") != "staas_resellers" {
+		http.Error(w, "no such addon module", http.StatusNotFound)
+		return
+	}
+	vm := pages.AddonVM{Title: "staas resellers", Admin: s.adminVM(admin, token, pages.ResellersURL)}
+	if !admin.Resellers {
+		vm.Notice = "Access Denied: your admin role has no access to the staas resellers addon."
+		w.WriteHeader(http.StatusForbidden)
+		s.render(w, r, pages.Addon(vm))
+		return
+	}
+	req := whmcsbridge.ResellerRequest{Admin: staas.Admin{ID: admin.ID, Permissions: append(append([]string{}, admin.Permissions...), whmcsbridge.PermManageResellers), Name: admin.Name},
+		ActionURL: pages.ResellersURL, Token: token, Params: map[string]string{}}
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		if !checkToken(r, token) {
+			http.Error(w, "Invalid CSRF Protection Token", http.StatusForbidden)
+			return
+		}
+		req.Action, req.FormToken = r.PostFormValue("action"), r.PostFormValue("token")
+		for _, f := range whmcsbridge.ResellerActionFields[req.Action] {
+			if v, ok := r.PostForm[f]; ok && len(v) > 0 {
+				req.Params[f] = v[0]
+			}
+		}
+	}
+	var res whmcsbridge.ResellerResponse
+	if err := s.call(r.Context(), whmcsbridge.PathResellers, req, &res); err != nil {
+		vm.Notice = "staas: " + err.Error()
+	}
+	vm.HTML = res.HTML
+	s.render(w, r, pages.Addon(vm))
 }
 
 // summaryURL is the client's summary page with the place that shows an

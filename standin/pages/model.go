@@ -23,6 +23,9 @@ const (
 	IndexPath     = "/"
 	SummaryPath   = "/admin/clientssummary.php"
 	LoginPath     = "/admin/login.php"
+	// ResellersURL is the "staas resellers" addon's page, at WHMCS's
+	// addonmodules.php?module=NAME.
+	ResellersURL = "/admin/addonmodules.php?module=staas_resellers"
 )
 
 // SummaryURL is the summary page of a client.
@@ -60,6 +63,18 @@ type ClientListVM struct {
 	Clients []staas.Client
 	Admin   AdminVM
 	// Notice is a message for the admin (something could not be read).
+	Notice string
+}
+
+// AddonVM is an addon module's page: WHMCS's frame around what the
+// addon's _output printed (here staas's reseller page).
+type AddonVM struct {
+	Title string
+	Admin AdminVM
+	// HTML is what staas rendered for the page.
+	HTML string
+	// Notice says why staas's page is missing, or that the admin's role
+	// has no access to the addon.
 	Notice string
 }
 

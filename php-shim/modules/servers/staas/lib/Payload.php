@@ -138,6 +138,35 @@ final class Payload
     }
 
     /**
+     * ResellerRequest for the staas resellers addon page: showing it
+     * ($action '') or one action with its form's fields.
+     *
+     * @param list<string>          $permissions
+     * @param array<string, string> $params      the action's own fields (ResellerPage::ACTION_FIELDS)
+     *
+     * @return array<string, mixed>
+     */
+    public static function resellers(
+        int $adminId,
+        array $permissions,
+        string $actionUrl,
+        string $token,
+        string $formToken,
+        string $action,
+        array $params,
+        string $adminName = '',
+    ): array {
+        return [
+            'admin' => self::adminOf($adminId, $permissions, $adminName),
+            'action_url' => $actionUrl,
+            'token' => $token,
+            'form_token' => Text::cut(Text::printable($formToken), 256),
+            'action' => $action,
+            'params' => self::params($params),
+        ];
+    }
+
+    /**
      * EventRequest for a client or cron hook.
      *
      * @return array<string, mixed>
