@@ -104,7 +104,13 @@ func buildProduct(w wiring) (*product, error) {
 	checks := clusterChecks(reg)
 	checks = append(checks, handlers.ReadinessCheck{Name: "store", Ping: w.Store.Ping})
 	reader := &usagecol.Reader{Store: w.Store, Cluster: reg.Default()}
-	p.Daily = daily.Work{Notes: svc.Notes, Log: w.Log}
+	p.Daily = daily.Work{Notes: svc.Notes, Log: w.Log, Intents: func(ctx context.Context) (string, error) {
+		run, err := svc.Events.RetryIntents(ctx)
+		if err != nil {
+			return "", err
+		}
+		return provision.RetryLine(run), nil
+	}}
 	for _, c := range p.Clusters {
 		p.Daily.Clusters = append(p.Daily.Clusters, daily.Cluster{Name: c.Name, Collector: c.Collector, Sampler: c.Sampler})
 		if c.Reconciler != nil {

@@ -15,33 +15,18 @@ import (
 // 'done'; a final refusal makes it 'failed', kept for the admin to see.
 // Done rows stay too: they are the record that an event was applied once.
 
+// Intent is staas.Intent, kept here as the store reads and writes it.
+type Intent = staas.Intent
+
 // The states of an Intent.
 const (
-	IntentQueued = "queued"
-	IntentDone   = "done"
-	IntentFailed = "failed"
+	IntentQueued = staas.IntentQueued
+	IntentDone   = staas.IntentDone
+	IntentFailed = staas.IntentFailed
 )
 
 // maxIntentParams bounds the JSON of an intent's params, in bytes.
 const maxIntentParams = 1024
-
-// Intent is one client event staas has accepted.
-type Intent struct {
-	ID       int64
-	ClientID int64
-	AdminID  int64 // the admin whose save fired the hook; 0 for none
-	// Event names what to do (provision's event names, such as
-	// "client-close").
-	Event string
-	// Params are the event's settings (never a secret).
-	Params        map[string]string
-	State         string
-	Attempts      int
-	LastError     string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	NextAttemptAt time.Time
-}
 
 // AddIntent records an accepted event as queued and returns its id. It is
 // due at NextAttemptAt (CreatedAt when zero; now when both are): a caller
