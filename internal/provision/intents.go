@@ -163,7 +163,7 @@ func (s *ClientEvents) settle(ctx context.Context, in staas.Intent, lines []stri
 		return append(lines, line), true, nil
 	default:
 		msg := staas.ErrorMessage(err)
-		if ferr := s.store.FinishIntent(ctx, in.ID, staas.IntentFailed, staas.ErrorCode(err)+": "+msg); ferr != nil {
+		if ferr := s.store.FinishIntent(ctx, in.ID, staas.IntentFailed, msg); ferr != nil {
 			s.log.Error("a refused client event could not be marked failed", "intent", in.ID, "err", ferr)
 		}
 		s.intentAudit(ctx, in, "event-failed", staas.ErrorCode(err), fmt.Sprintf("Failed for good: %s: %s An admin must look.", what, msg))
@@ -257,4 +257,24 @@ func (p *AdminPanel) PendingWork(ctx context.Context, a Actor) ([]staas.Intent, 
 		return nil, err
 	}
 	return p.store.ClientIntents(ctx, a.ClientID, staas.IntentQueued, staas.IntentFailed)
+}
+
+// ModuleQueueReader reads WHMCS's Module Queue (internal/whmcs's bridges,
+// over the API's GetModuleQueue or tblmodulequeue).
+type ModuleQueueReader interface {
+	ModuleQueue(ctx context.Context, clientID int64) ([]staas.ModuleQueueItem, error)
+}
+
+// ModuleQueue returns WHMCS's open Module Queue entries for staas's
+// services of the client: module calls that failed, for an admin to
+// retry in WHMCS. A WHMCS adapter that cannot read the queue gives none.
+func (p *AdminPanel) ModuleQueue(ctx context.Context, a Actor) ([]staas.ModuleQueueItem, error) {
+	if err := allow(a, view); err != nil {
+		return nil, err
+	}
+	q, ok := p.whmcs.(ModuleQueueReader)
+	if !ok {
+		return nil, nil
+	}
+	return q.ModuleQueue(ctx, a.ClientID)
 }
