@@ -34,6 +34,10 @@ type wiring struct {
 	WHMCS    provision.WHMCS
 	Clusters *cluster.Registry
 
+	// Now is provision's clock (nil: time.Now): when queued client
+	// events are due. Tests run it on simulated time.
+	Now func() time.Time
+
 	ShimSecret         []byte
 	NotesWithoutSecret bool
 	KeepObjects        bool
@@ -79,7 +83,7 @@ type product struct {
 func buildProduct(w wiring) (*product, error) {
 	reg := w.Clusters
 	svc := provision.New(provision.Config{Clusters: reg, Store: w.Store, WHMCS: w.WHMCS, Logger: w.Log,
-		Purgers: reg.Purger, NotesWithoutSecret: w.NotesWithoutSecret})
+		Purgers: reg.Purger, NotesWithoutSecret: w.NotesWithoutSecret, Now: w.Now})
 	p := &product{Provision: svc}
 	for _, name := range reg.Names() {
 		ucfg := usagecol.Config{Gateway: lazyUsage{reg, name}, Store: w.Store, Cluster: name, KeepObjects: w.KeepObjects, Logger: w.Log}
