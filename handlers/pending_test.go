@@ -236,3 +236,19 @@ func TestPendingWork_ModuleQueue(t *testing.T) {
 		t.Error("an empty queued-events table shows")
 	}
 }
+
+// TestEvent_ClientWithoutS3UsersKeepsNothing: a client with no S3 user
+// (most of WHMCS's clients) is closed: nothing is queued or audited.
+func TestEvent_ClientWithoutS3UsersKeepsNothing(t *testing.T) {
+	clock := &testClock{t: time.Now().UTC()}
+	a, _ := newIntentApp(t, clock, nil)
+	if status, _, body := a.event(whmcsbridge.EventClientClose, whmcsbridge.EventRequest{ClientID: 2}); status != 200 || body["result"] != "success" {
+		t.Fatalf("client-close: %d %v", status, body)
+	}
+	if all, err := a.Store.ClientIntents(context.Background(), 2); err != nil || len(all) != 0 {
+		t.Errorf("intents of a client without S3 users: %+v, %v", all, err)
+	}
+	if n := a.auditCount(2, "event-done"); n != 0 {
+		t.Errorf("%d audit rows for nothing done", n)
+	}
+}

@@ -93,6 +93,11 @@ func (s *ClientEvents) accept(ctx context.Context, in staas.Intent) ([]string, e
 			return nil, staas.Errorf(staas.EINVALID, "The client delete policy must be %q or %q (got %q).", DeleteDisable, DeleteDelete, cut(string(p)))
 		}
 	}
+	// Most WHMCS clients have no S3 user: their events are nothing to
+	// keep. A store that cannot tell keeps the event.
+	if users, err := s.store.S3UsersOfClient(ctx, in.ClientID); err == nil && len(users) == 0 {
+		return nil, nil
+	}
 	now := s.now().UTC()
 	in.CreatedAt, in.NextAttemptAt = now, now.Add(intentHold)
 	id, err := s.store.AddIntent(context.WithoutCancel(ctx), in)
