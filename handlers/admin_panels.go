@@ -183,6 +183,7 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			vm.Confirm = c
 		}
 	}
+	vm.Pending = h.pendingVM(ctx, a)
 	if s, on := state[views.PanelUsers]; on {
 		p, err := h.svc.ListUsersOn(ctx, a, s.Cluster, s.Query, s.Page, usersPageSize)
 		if err != nil {

@@ -52,13 +52,13 @@ var eventFuncs = map[string]eventFunc{
 			// previous address there is no change to record.
 			return nil, nil
 		}
-		return nil, h.svc.ClientEmailChanged(ctx, r.ClientID, r.AdminID, r.OldEmail, r.Email)
+		return h.svc.ClientEmail(ctx, r.ClientID, r.AdminID, r.OldEmail, r.Email)
 	},
 	whmcsbridge.EventClientClose: func(h *eventAPI, ctx context.Context, r whmcsbridge.EventRequest) ([]string, error) {
-		return nil, h.svc.ClientClosed(ctx, r.ClientID, r.AdminID)
+		return h.svc.ClientClose(ctx, r.ClientID, r.AdminID)
 	},
 	whmcsbridge.EventClientDelete: func(h *eventAPI, ctx context.Context, r whmcsbridge.EventRequest) ([]string, error) {
-		return h.svc.ClientDeleted(ctx, r.ClientID, r.AdminID, h.deletePolicy)
+		return h.svc.ClientDelete(ctx, r.ClientID, r.AdminID, h.deletePolicy)
 	},
 	whmcsbridge.EventDailyCron: func(h *eventAPI, ctx context.Context, _ whmcsbridge.EventRequest) ([]string, error) {
 		var lines []string

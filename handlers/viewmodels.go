@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"slices"
@@ -193,4 +194,37 @@ func storageFigures(s usage.Storage) views.StorageFigures {
 		f.Sampled = 0
 	}
 	return f
+}
+
+// pendingVM is the client's pending work: the client events staas queued
+// or that failed, and WHMCS's Module Queue for staas's services; nil when
+// nothing waits. A part that cannot be read says so in its place.
+func (h *adminUI) pendingVM(ctx context.Context, a provision.Actor) *views.PendingVM {
+	var p views.PendingVM
+	intents, err := h.svc.PendingWork(ctx, a)
+	if err != nil {
+		p.IntentsError = "staas's queued work could not be read: " + staas.ErrorMessage(err)
+		h.log.Warn("pending work not shown", "client", a.ClientID, "err", staas.ErrorDetail(err))
+	}
+	for _, in := range intents {
+		row := views.PendingIntent{What: provision.IntentWhat(in), Since: in.CreatedAt, Attempts: in.Attempts,
+			LastError: in.LastError, Failed: in.State == staas.IntentFailed}
+		if !row.Failed {
+			row.NextTry = in.NextAttemptAt
+		}
+		p.Intents = append(p.Intents, row)
+	}
+	queue, err := h.svc.ModuleQueue(ctx, a)
+	if err != nil {
+		p.QueueError = "WHMCS's Module Queue could not be read: " + staas.ErrorMessage(err)
+		h.log.Warn("module queue not shown", "client", a.ClientID, "err", staas.ErrorDetail(err))
+	}
+	for _, q := range queue {
+		p.Queue = append(p.Queue, views.ModuleQueueRow{ServiceID: q.ServiceID, Action: q.Action, LastAttempt: q.LastAttempt,
+			Error: q.LastError, Attempts: q.Attempts})
+	}
+	if len(p.Intents) == 0 && len(p.Queue) == 0 && p.IntentsError == "" && p.QueueError == "" {
+		return nil
+	}
+	return &p
 }

@@ -105,6 +105,22 @@ func TestGolden(t *testing.T) {
 			}
 			return LinksVM{Form: testForm, CanChange: true, HasUser: true}, p
 		}},
+		// Pending work: a client event queued while the gateway was away,
+		// one refused for good, and a Module Queue entry; the queue's
+		// error is WHMCS's text, escaped.
+		{"pending-work", func() (LinksVM, PanelsVM) {
+			at := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+			p := PanelsVM{Form: testForm, CanChange: true, Pending: &PendingVM{
+				Intents: []PendingIntent{
+					{What: "disabling the S3 users of closed client 1", Since: at, Attempts: 3,
+						LastError: "The storage gateway could not be reached.", NextTry: at.Add(8 * time.Minute)},
+					{What: "applying the delete policy \"delete\" to the S3 users of deleted client 1", Since: at, Attempts: 1,
+						LastError: "The gateway refused.", Failed: true},
+				},
+				Queue: []ModuleQueueRow{{ServiceID: 12, Action: "suspend", LastAttempt: at, Error: "<b>503</b> from the gateway", Attempts: 2}},
+			}}
+			return LinksVM{Form: testForm, CanChange: true, HasUser: true}, p
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

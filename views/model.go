@@ -193,6 +193,12 @@ type PanelsVM struct {
 	Audit        *AuditVM
 	Billing      *BillingVM
 
+	// Pending is the work waiting for this client (issue 14): client
+	// events staas queued while a gateway was away, and WHMCS's Module
+	// Queue for staas's services. Nil when nothing waits; it shows
+	// whatever the admin has toggled.
+	Pending *PendingVM
+
 	// Failed are the panels that are on but whose data could not be read,
 	// by panel name: each renders as its frame (its id, so an anchor to it
 	// lands) with the sentence saying why.
@@ -480,4 +486,39 @@ var BillingUnits = []string{"KB", "MB", "GB", "BYTE"}
 type BillingVM struct {
 	Unit string
 	Rows []staas.BucketBilling
+}
+
+// PendingVM is the "Pending work" section of the client's page.
+type PendingVM struct {
+	// Intents are the client events staas queued or that the gateway
+	// refused for good, oldest first.
+	Intents []PendingIntent
+	// IntentsError says why the queued events could not be read.
+	IntentsError string
+	// Queue is WHMCS's Module Queue for staas's services of the client:
+	// module calls that failed, for an admin to retry in WHMCS.
+	Queue []ModuleQueueRow
+	// QueueError says why WHMCS's Module Queue could not be read.
+	QueueError string
+}
+
+// PendingIntent is one queued or failed client event.
+type PendingIntent struct {
+	What      string // in an admin's words
+	Since     time.Time
+	Attempts  int
+	LastError string // in plain words; "" before any attempt failed
+	// NextTry is when staas tries again; zero when Failed.
+	NextTry time.Time
+	// Failed is a final refusal: staas does not try again.
+	Failed bool
+}
+
+// ModuleQueueRow is one open entry of WHMCS's Module Queue.
+type ModuleQueueRow struct {
+	ServiceID   int64
+	Action      string
+	LastAttempt time.Time
+	Error       string
+	Attempts    int
 }

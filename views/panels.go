@@ -15,7 +15,7 @@ import (
 func (vm PanelsVM) hasContent() bool {
 	return len(vm.Flashes) > 0 || vm.Confirm != nil || len(vm.Failed) > 0 ||
 		vm.Users != nil || vm.User != nil || vm.Buckets != nil || vm.Stats != nil ||
-		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil || vm.Billing != nil
+		vm.UserLimits != nil || vm.BucketLimits != nil || vm.Object != nil || vm.Quotas != nil || vm.Usage != nil || vm.Audit != nil || vm.Billing != nil || vm.Pending != nil
 }
 
 // panelOrder is every panel in the order the page shows them.
@@ -320,4 +320,12 @@ func usersTitle(u UsersVM) string {
 		return "S3 Users List"
 	}
 	return "S3 Users List: cluster " + u.Cluster
+}
+
+// pendingError is an intent's last error, or why there is none yet.
+func pendingError(msg string) string {
+	if msg == "" {
+		return "none yet (staas is on its first attempt)"
+	}
+	return msg
 }

@@ -97,6 +97,13 @@ func serve(ctx context.Context, args []string, lookup func(string) (string, bool
 		})
 	}
 	jobs.Go(func() { deliverNotes(jobCtx, p.Provision, log) })
+	jobs.Go(func() {
+		retryIntents(jobCtx, p.Provision, log, func(ctx context.Context) {
+			if queued, _, failed, err := st.IntentBacklog(ctx); err == nil {
+				m.SetClientEvents(queued, failed)
+			}
+		})
+	})
 	// The reconciler (issue 14), hourly per cluster, under a lease per
 	// cluster; it reads WHMCS's database, so API mode goes without it.
 	for _, c := range p.Clusters {
@@ -196,6 +203,19 @@ func deliverNotes(ctx context.Context, svc *provision.Services, log *slog.Logger
 		delivered, failed, err := svc.Notes.Deliver(ctx)
 		return notesRun{delivered, failed}, err
 	}, func(res any) bool { return res == notesRun{} })
+}
+
+// retryIntents retries the client events queued while a gateway was away
+// (provision.ClientEvents.RetryIntents), at once and then every minute;
+// each intent waits its own growing delay (1 minute to 1 hour) between
+// attempts. Only runs that did something or failed are logged; after each
+// run observe sets the metrics of what still waits.
+func retryIntents(ctx context.Context, svc *provision.Services, log *slog.Logger, observe func(context.Context)) {
+	schedule.EveryQuiet(ctx, time.Minute, log, "queued client events", func(ctx context.Context) (any, error) {
+		run, err := svc.Events.RetryIntents(ctx)
+		observe(ctx)
+		return run, err
+	}, func(res any) bool { return res == provision.IntentRun{} })
 }
 
 // readHeaderTimeout stops slow-loris clients from holding connections

@@ -34,6 +34,10 @@ type wiring struct {
 	WHMCS    provision.WHMCS
 	Clusters *cluster.Registry
 
+	// Now is provision's clock (nil: time.Now): when queued client
+	// events are due. Tests run it on simulated time.
+	Now func() time.Time
+
 	ShimSecret         []byte
 	NotesWithoutSecret bool
 	KeepObjects        bool
@@ -79,7 +83,7 @@ type product struct {
 func buildProduct(w wiring) (*product, error) {
 	reg := w.Clusters
 	svc := provision.New(provision.Config{Clusters: reg, Store: w.Store, WHMCS: w.WHMCS, Logger: w.Log,
-		Purgers: reg.Purger, NotesWithoutSecret: w.NotesWithoutSecret})
+		Purgers: reg.Purger, NotesWithoutSecret: w.NotesWithoutSecret, Now: w.Now})
 	p := &product{Provision: svc}
 	for _, name := range reg.Names() {
 		ucfg := usagecol.Config{Gateway: lazyUsage{reg, name}, Store: w.Store, Cluster: name, KeepObjects: w.KeepObjects, Logger: w.Log}
@@ -104,7 +108,13 @@ func buildProduct(w wiring) (*product, error) {
 	checks := clusterChecks(reg)
 	checks = append(checks, handlers.ReadinessCheck{Name: "store", Ping: w.Store.Ping})
 	reader := &usagecol.Reader{Store: w.Store, Cluster: reg.Default()}
-	p.Daily = daily.Work{Notes: svc.Notes, Log: w.Log}
+	p.Daily = daily.Work{Notes: svc.Notes, Log: w.Log, Intents: func(ctx context.Context) (string, error) {
+		run, err := svc.Events.RetryIntents(ctx)
+		if err != nil {
+			return "", err
+		}
+		return provision.RetryLine(run), nil
+	}}
 	for _, c := range p.Clusters {
 		p.Daily.Clusters = append(p.Daily.Clusters, daily.Cluster{Name: c.Name, Collector: c.Collector, Sampler: c.Sampler})
 		if c.Reconciler != nil {

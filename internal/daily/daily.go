@@ -115,7 +115,11 @@ func DriftLine(rep reconcile.Report, on string) string {
 
 // Work is the daily cron's work in staas.
 type Work struct {
-	Notes    NoteDeliverer
+	Notes NoteDeliverer
+	// Intents retries the client events queued while a gateway was away
+	// and says what it did (provision.ClientEvents.RetryIntents); nil
+	// skips the step.
+	Intents  func(ctx context.Context) (string, error)
 	Clusters []Cluster
 	Log      *slog.Logger // nil discards
 }
@@ -127,7 +131,7 @@ type step struct {
 	run     func(context.Context) (string, error)
 }
 
-// Run delivers the notes, then collects and samples every cluster, the
+// Run delivers the notes, retries the queued client events, then collects and samples every cluster, the
 // clusters at once (one slow or down cluster delays no other), each step
 // whatever the others did. It gives one line a step for WHMCS's Activity
 // Log, a failure included (and logged); with several clusters each line
@@ -138,6 +142,9 @@ func (w Work) Run(ctx context.Context) []string {
 		log = slog.New(slog.DiscardHandler)
 	}
 	lines := []string{w.run(ctx, log, step{"delivering queued WHMCS notes", "", func(ctx context.Context) (string, error) { return deliverNotes(ctx, w.Notes) }})}
+	if w.Intents != nil {
+		lines = append(lines, w.run(ctx, log, step{"retrying queued client events", "", w.Intents}))
+	}
 	perCluster := make([][]string, len(w.Clusters))
 	var wg sync.WaitGroup
 	for i, c := range w.Clusters {

@@ -189,3 +189,23 @@ func TestDriftLine(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestWorkRetriesQueuedClientEvents: the daily cron retries the queued
+// client events after the notes, with its line; a failed retry is a line
+// too, and the other steps still run.
+func TestWorkRetriesQueuedClientEvents(t *testing.T) {
+	ok := func(context.Context) (string, error) {
+		return "staas: queued client events: 2 done, 0 still queued, 0 failed.", nil
+	}
+	lines := Work{Notes: &fakeNotes{}, Intents: ok, Clusters: []Cluster{{Name: "default", Collector: &fakeCollector{}, Sampler: &fakeSampler{}}}}.Run(t.Context())
+	if len(lines) != 4 || lines[1] != "staas: queued client events: 2 done, 0 still queued, 0 failed." {
+		t.Fatalf("lines %q: want the retry's line second", lines)
+	}
+	bad := func(context.Context) (string, error) {
+		return "", staas.Errorf(staas.EUNAVAILABLE, "The store could not be reached.")
+	}
+	lines = Work{Notes: &fakeNotes{}, Intents: bad, Clusters: []Cluster{{Name: "default", Collector: &fakeCollector{}, Sampler: &fakeSampler{}}}}.Run(t.Context())
+	if len(lines) != 4 || lines[1] != "staas: retrying queued client events failed: The store could not be reached." {
+		t.Fatalf("lines %q: want the failure as the second line and the other steps run", lines)
+	}
+}

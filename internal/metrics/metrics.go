@@ -32,7 +32,8 @@ type Metrics struct {
 	usageLastSuccess  prometheus.Gauge
 	usageDuration     prometheus.Histogram
 
-	driftItems *prometheus.GaugeVec
+	driftItems   *prometheus.GaugeVec
+	clientEvents *prometheus.GaugeVec
 }
 
 // New registers staas's collectors and Go's runtime and process ones.
@@ -94,8 +95,12 @@ func New() *Metrics {
 			Name: "staas_reconcile_drift_items",
 			Help: "Drift items the last complete reconciler run found on a cluster (WHMCS and the gateway disagreeing), converged or reported.",
 		}, []string{"cluster"}),
+		clientEvents: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "staas_client_events",
+			Help: "Client events staas accepted and has not done, by state: queued (waiting for the gateway, retried) or failed (refused for good; an admin must act).",
+		}, []string{"state"}),
 	}
-	m.reg.MustRegister(m.driftItems, m.httpRequests, m.httpDuration, m.ostorCalls, m.ostorDuration, m.ostorRetries,
+	m.reg.MustRegister(m.driftItems, m.clientEvents, m.httpRequests, m.httpDuration, m.ostorCalls, m.ostorDuration, m.ostorRetries,
 		m.usageRuns, m.usageObjects, m.usageItems, m.usageUnknownItems, m.usageOverflows, m.usageLastSuccess, m.usageDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -163,4 +168,11 @@ func (m *Metrics) ObserveUsageRun(r UsageRun) {
 // found on a cluster.
 func (m *Metrics) SetDrift(cluster string, items int) {
 	m.driftItems.WithLabelValues(cluster).Set(float64(items))
+}
+
+// SetClientEvents records how many client events wait for the gateway
+// (queued) and how many it refused for good (failed).
+func (m *Metrics) SetClientEvents(queued, failed int) {
+	m.clientEvents.WithLabelValues("queued").Set(float64(queued))
+	m.clientEvents.WithLabelValues("failed").Set(float64(failed))
 }

@@ -94,3 +94,14 @@ func TestSetDrift(t *testing.T) {
 		}
 	}
 }
+
+func TestSetClientEvents(t *testing.T) {
+	m := New()
+	m.SetClientEvents(3, 1)
+	out := scrape(t, m)
+	for _, want := range []string{`staas_client_events{state="queued"} 3`, `staas_client_events{state="failed"} 1`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+}

@@ -255,7 +255,8 @@ func (s *core) deletedClientUser(ctx context.Context, u staas.S3User, policy Del
 }
 
 // DailyReport says what needs an admin, one line each: every orphaned S3
-// user, and how many WHMCS note changes still wait in the outbox.
+// user, how many WHMCS note changes still wait in the outbox, and how
+// many client events wait for the gateway or were refused (intents.go).
 func (s *ClientEvents) DailyReport(ctx context.Context) ([]string, error) {
 	orphans, err := s.store.Orphans(ctx)
 	if err != nil {
@@ -273,6 +274,18 @@ func (s *ClientEvents) DailyReport(ctx context.Context) ([]string, error) {
 	if n > 0 {
 		lines = append(lines, fmt.Sprintf("%d WHMCS note change(s) wait in staas's outbox, the oldest since %s: WHMCS has not taken them yet; staas keeps trying.",
 			n, oldest.UTC().Format(time.RFC3339)))
+	}
+	queued, since, failed, err := s.store.IntentBacklog(ctx)
+	if err != nil {
+		return lines, err
+	}
+	if queued > 0 {
+		lines = append(lines, fmt.Sprintf("staas: %s waiting, the oldest since %s: the gateway has not taken them yet; staas keeps trying.",
+			staas.Count(queued, "queued action", "queued actions"), since.UTC().Format(time.RFC3339)))
+	}
+	if failed > 0 {
+		lines = append(lines, fmt.Sprintf("staas: %s refused for good by the gateway; see Pending work on the client's page.",
+			staas.Count(failed, "client action was", "client actions were")))
 	}
 	return lines, nil
 }

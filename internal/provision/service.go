@@ -12,6 +12,7 @@ import (
 
 	"staas"
 	"staas/internal/notes"
+	"staas/internal/schedule"
 )
 
 // Store is the part of staas's own state the actions use (*store.Store).
@@ -35,6 +36,9 @@ type Store interface {
 	Orphans(ctx context.Context) ([]staas.S3User, error)
 	NoteBacklog(ctx context.Context) (n int, oldest time.Time, err error)
 	Ping(ctx context.Context) error
+
+	// Durable client events (intents.go).
+	IntentStore
 }
 
 // WHMCS is how staas reads a client and keeps the guide's client notes
@@ -131,6 +135,7 @@ type core struct {
 	purger   BucketPurger
 	purgers  func(cluster string) (BucketPurger, error)
 	notes    Notes
+	owner    string // this process's name on the intents' lease
 
 	mu    sync.Mutex
 	users map[string]userList // by cluster
@@ -189,6 +194,7 @@ func New(c Config) *Services {
 	outbox := notes.New(notes.Config{Store: c.Store, WHMCS: c.WHMCS, Secrets: noteSecrets{s},
 		Logger: s.log, Now: s.now, WithoutSecret: c.NotesWithoutSecret})
 	s.notes = outbox
+	s.owner = schedule.Owner()
 	return &Services{Admin: &AdminPanel{s}, Lifecycle: &Lifecycle{s}, Events: &ClientEvents{s}, Notes: outbox}
 }
 

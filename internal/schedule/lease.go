@@ -26,6 +26,7 @@ const (
 	LeaseCollector = "usage-collector" // usage collection (internal/usage)
 	LeaseSampler   = "storage-sampler" // bucket size sampling (internal/usage)
 	LeaseNotes     = "note-outbox"     // delivery of queued WHMCS notes
+	LeaseIntents   = "event-intents"   // retries of queued client events (internal/provision)
 )
 
 // maxOwner bounds an owner name well inside the store's 128 characters.

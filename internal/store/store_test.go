@@ -68,6 +68,8 @@ var suite = []suiteCase{
 	{"NoteOutbox", testNoteOutbox},
 	{"NoteOutboxColumns", testNoteOutboxColumns},
 	{"NoteOutboxInvalid", testNoteOutboxInvalid},
+	{"Intents", testIntents},
+	{"Migration0009Rerun", testMigration0009Rerun},
 	{"HostileText", testHostileText},
 	{"TimesUTC", testTimesUTC},
 	{"Cancelled", testCancelled},

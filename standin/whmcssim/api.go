@@ -240,6 +240,8 @@ func (a *API) handle(ctx context.Context, r *http.Request, action string) result
 	case "getclientsproducts":
 		return a.getClientsProducts(form.Get("clientid"), form.Get("serviceid"), form.Get("pid"), form.Get("domain"), form.Get("username2"),
 			phpInt(form.Get("limitstart")), phpInt(form.Get("limitnum")))
+	case "getmodulequeue":
+		return a.getModuleQueue(ctx, form.Get("relatedId"), form.Get("serviceType"), form.Get("moduleName"), form.Get("moduleAction"), form.Get("since"))
 	}
 	return apiError(http.StatusOK, "Command Not Found")
 }
@@ -533,4 +535,51 @@ func (a *API) getClientsProducts(clientID, serviceID, pid, domain, username stri
 		fields["products"] = map[string]any{"product": page}
 	}
 	return success(fields)
+}
+
+// getModuleQueue answers GetModuleQueue: the Module Queue's entries not
+// completed, filtered by the documented optional parameters (relatedId,
+// serviceType, moduleName, moduleAction, since), as {count, queue: [...]}
+// with the documented camelCase fields, numbers as strings.
+func (a *API) getModuleQueue(ctx context.Context, relatedID, serviceType, module, action, since string) result {
+	q := `SELECT id, service_type, service_id, module_name, module_action, COALESCE(last_attempt, ''), last_attempt_error,
+		num_retries, completed, COALESCE(created_at, ''), COALESCE(updated_at, '') FROM tblmodulequeue WHERE completed = 0`
+	var args []any
+	if !phpEmpty(relatedID) {
+		q += ` AND service_id = ?`
+		args = append(args, phpInt(relatedID))
+	}
+	for col, v := range map[string]string{"service_type": serviceType, "module_name": module, "module_action": action} {
+		if v != "" {
+			q += ` AND ` + col + ` = ?`
+			args = append(args, v)
+		}
+	}
+	if since != "" {
+		q += ` AND last_attempt >= ?`
+		args = append(args, since)
+	}
+	rows, err := a.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return apiError(http.StatusInternalServerError, "database error")
+	}
+	defer rows.Close()
+	queue := []any{}
+	for rows.Next() {
+		var id, serviceID, retries, completed int64
+		var typ, name, act, last, lastErr, created, updated string
+		if err := rows.Scan(&id, &typ, &serviceID, &name, &act, &last, &lastErr, &retries, &completed, &created, &updated); err != nil {
+			return apiError(http.StatusInternalServerError, "database error")
+		}
+		queue = append(queue, map[string]any{
+			"id": strconv.FormatInt(id, 10), "serviceType": typ, "serviceId": strconv.FormatInt(serviceID, 10),
+			"moduleName": name, "moduleAction": act, "lastAttempt": last, "lastAttemptError": lastErr,
+			"numRetries": strconv.FormatInt(retries, 10), "completed": strconv.FormatInt(completed, 10),
+			"createdAt": created, "updatedAt": updated,
+		})
+	}
+	if rows.Err() != nil {
+		return apiError(http.StatusInternalServerError, "database error")
+	}
+	return success(map[string]any{"count": len(queue), "queue": queue})
 }

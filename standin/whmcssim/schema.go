@@ -1,6 +1,6 @@
 // Package whmcssim is a stand-in for WHMCS: a faithful subset of its
-// database tables (tblclients, tblnotes) on SQLite or MySQL/MariaDB, and
-// its external API (includes/api.php) for the four commands staas uses.
+// database tables (tblclients, tblnotes, tblmodulequeue, …) on SQLite or MySQL/MariaDB, and
+// its external API (includes/api.php) for the commands staas uses (GetModuleQueue among them).
 // Tests use it as the API's test double and `staas demo` as the WHMCS the
 // demo's pages stand in for.
 //
@@ -154,6 +154,22 @@ var schema = map[Dialect][]string{
   configoption9 text NOT NULL,
   PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
+		`CREATE TABLE IF NOT EXISTS tblmodulequeue (
+  id int(10) unsigned NOT NULL AUTO_INCREMENT,
+  service_type varchar(20) NOT NULL DEFAULT '',
+  service_id int(10) unsigned NOT NULL DEFAULT 0,
+  addon_id int(10) unsigned NOT NULL DEFAULT 0,
+  module_name varchar(64) NOT NULL DEFAULT '',
+  module_action varchar(64) NOT NULL DEFAULT '',
+  last_attempt datetime NULL DEFAULT NULL,
+  last_attempt_error text NOT NULL,
+  num_retries int(10) unsigned NOT NULL DEFAULT 0,
+  completed tinyint(1) NOT NULL DEFAULT 0,
+  created_at timestamp NULL DEFAULT NULL,
+  updated_at timestamp NULL DEFAULT NULL,
+  PRIMARY KEY (id),
+  KEY service (service_type, service_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8 COLLATE=utf8_unicode_ci`,
 	},
 	SQLite: {
 		`CREATE TABLE IF NOT EXISTS tblclients (
@@ -233,11 +249,25 @@ var schema = map[Dialect][]string{
   configoption8 TEXT NOT NULL DEFAULT '',
   configoption9 TEXT NOT NULL DEFAULT ''
 )`,
+		`CREATE TABLE IF NOT EXISTS tblmodulequeue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  service_type TEXT NOT NULL DEFAULT '',
+  service_id INTEGER NOT NULL DEFAULT 0,
+  addon_id INTEGER NOT NULL DEFAULT 0,
+  module_name TEXT NOT NULL DEFAULT '',
+  module_action TEXT NOT NULL DEFAULT '',
+  last_attempt TEXT NULL DEFAULT NULL,
+  last_attempt_error TEXT NOT NULL DEFAULT '',
+  num_retries INTEGER NOT NULL DEFAULT 0,
+  completed INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NULL DEFAULT NULL,
+  updated_at TEXT NULL DEFAULT NULL
+)`,
 	},
 }
 
 // CreateSchema creates tblclients, tblnotes, tblcustomfields,
-// tblcustomfieldsvalues, tblhosting and tblproducts (their few columns
+// tblcustomfieldsvalues, tblhosting, tblproducts and tblmodulequeue (their few columns
 // staas reads)
 // unless they exist.
 func CreateSchema(ctx context.Context, db *sql.DB) error {
@@ -354,4 +384,69 @@ func SetProductQuota(ctx context.Context, db *sql.DB, productID, serviceID int64
 func SetProductName(ctx context.Context, db *sql.DB, productID int64, name string) error {
 	_, err := db.ExecContext(ctx, `UPDATE tblproducts SET name = ? WHERE id = ?`, name, productID)
 	return err
+}
+
+// whmcsTime is how WHMCS writes a datetime column.
+const whmcsTime = "2006-01-02 15:04:05"
+
+// ModuleCallFailed records a failed module call as WHMCS does
+// (WHMCS\Module\Queue::add, called by ModuleCallFunction on failure): the
+// service's open entry for that module and action gets the new error, the
+// attempt time and one more retry; without one, an entry is added.
+// service_type is 'service'. The columns are assumed from GetModuleQueue's
+// documented fields (snake_case, as WHMCS's other 8.x tables).
+func ModuleCallFailed(ctx context.Context, db *sql.DB, serviceID int64, module, action, message string, at time.Time) error {
+	t := at.UTC().Format(whmcsTime)
+	res, err := db.ExecContext(ctx, `UPDATE tblmodulequeue SET last_attempt = ?, last_attempt_error = ?, num_retries = num_retries + 1, updated_at = ?
+		WHERE service_type = 'service' AND service_id = ? AND module_name = ? AND module_action = ? AND completed = 0`,
+		t, message, t, serviceID, module, action)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO tblmodulequeue (service_type, service_id, addon_id, module_name, module_action, last_attempt,
+		last_attempt_error, num_retries, completed, created_at, updated_at) VALUES ('service', ?, 0, ?, ?, ?, ?, 0, 0, ?, ?)`,
+		serviceID, module, action, t, message, t, t)
+	return err
+}
+
+// ModuleCallSucceeded marks the service's open entry for that module and
+// action completed, as WHMCS does when a retry from the queue succeeds.
+func ModuleCallSucceeded(ctx context.Context, db *sql.DB, serviceID int64, module, action string, at time.Time) error {
+	t := at.UTC().Format(whmcsTime)
+	_, err := db.ExecContext(ctx, `UPDATE tblmodulequeue SET completed = 1, updated_at = ?
+		WHERE service_type = 'service' AND service_id = ? AND module_name = ? AND module_action = ? AND completed = 0`,
+		t, serviceID, module, action)
+	return err
+}
+
+// QueueEntry is one open tblmodulequeue entry, for a test or the demo.
+type QueueEntry struct {
+	ID        int64
+	ServiceID int64
+	Module    string
+	Action    string
+	Error     string
+	Retries   int
+}
+
+// OpenModuleQueue lists the entries not completed, oldest first.
+func OpenModuleQueue(ctx context.Context, db *sql.DB) ([]QueueEntry, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, service_id, module_name, module_action, last_attempt_error, num_retries
+		FROM tblmodulequeue WHERE completed = 0 ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []QueueEntry
+	for rows.Next() {
+		var e QueueEntry
+		if err := rows.Scan(&e.ID, &e.ServiceID, &e.Module, &e.Action, &e.Error, &e.Retries); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
