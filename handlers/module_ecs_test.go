@@ -134,7 +134,7 @@ func TestModule_ECSMonthBilledExactly(t *testing.T) {
 		t.Fatal(err)
 	}
 	lastOfMonth := stored // the month's end is the snapshot WHMCS gets
-	e.Advance(time.Hour) // metering consistent past October's last hour
+	e.Advance(time.Hour)  // metering consistent past October's last hour
 	collect()
 	if crashes != 1 {
 		t.Fatalf("the collector crashed %d times, want once", crashes)
