@@ -118,7 +118,7 @@ func TestResellerPortalFiguresMatchAdminAndBilling(t *testing.T) {
 		figures := &usage.Figures{Reader: &usage.Reader{Store: w.Store}, Services: w.Store, Quotas: w.Registry}
 		d.Usage = figures
 		d.ResellerPortal = &reseller.Portal{Accounts: w.Store, Members: reseller.NewMembers(nil, 0), Mappings: w.Store, Figures: figures, Plans: w.Bridge, Names: w.Bridge}
-		d.ResellerAuth = reseller.NewAuth(w.Store)
+		d.ResellerAuth = reseller.NewAuth(w.Store, w.Store)
 		d.ResellerSessionKey = []byte(strings.Repeat("s", 64))
 	})
 	ctx := context.Background()

@@ -86,7 +86,7 @@ func portalWorld(t *testing.T) (http.Handler, *time.Time, *store.Store) {
 	now := time.Now()
 	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(nil, 0), Mappings: st, Figures: resellerFigures{}, Names: resellerNames{}}
 	key := []byte(strings.Repeat("k", 64))
-	e := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: key, Now: func() time.Time { return now }})
+	e := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st, st), ResellerSessionKey: key, Now: func() time.Time { return now }})
 	return e, &now, st
 }
 

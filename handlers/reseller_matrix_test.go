@@ -177,7 +177,7 @@ func TestResellerPortalClientMoved(t *testing.T) {
 	// a nanosecond here) has it in the other reseller's.
 	g := &groups{m: map[int64][]int64{5: {1, 2}, 6: {3}}}
 	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(g, time.Nanosecond), Mappings: st, Figures: resellerFigures{}}
-	hg := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: []byte(strings.Repeat("g", 64))})
+	hg := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st, st), ResellerSessionKey: []byte(strings.Repeat("g", 64))})
 	for id, grp := range map[int64]string{ra.ID: "group:5", rb.ID: "group:6"} {
 		src, _ := store.ParseResellerSource(grp)
 		if err := st.AssignReseller(ctx, id, src); err != nil {
@@ -231,7 +231,7 @@ func TestResellerPortalWHMCSOutage(t *testing.T) {
 	ctx := context.Background()
 	g := &groups{m: map[int64][]int64{5: {1, 2}}}
 	portal := &reseller.Portal{Accounts: st, Members: reseller.NewMembers(g, time.Nanosecond), Mappings: st, Figures: resellerFigures{}}
-	h := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st), ResellerSessionKey: []byte(strings.Repeat("o", 64))})
+	h := mustNew(t, Deps{ResellerPortal: portal, ResellerAuth: reseller.NewAuth(st, st), ResellerSessionKey: []byte(strings.Repeat("o", 64))})
 	ra, _ := st.ResellerByEmail(ctx, "a@acme.example")
 	src, _ := store.ParseResellerSource("group:5")
 	if err := st.AssignReseller(ctx, ra.ID, src); err != nil {

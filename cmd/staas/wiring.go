@@ -166,7 +166,7 @@ func buildProduct(w wiring) (*product, error) {
 			portal.Plans = plans
 		}
 		d.ResellerPortal = portal
-		d.ResellerAuth = reseller.NewAuth(w.Store)
+		d.ResellerAuth = reseller.NewAuth(w.Store, w.Store)
 		d.ResellerSessionKey = w.ResellerKey
 	}
 	// The demo's collection and sampling run on their own timers.

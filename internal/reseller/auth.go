@@ -25,29 +25,34 @@ const (
 	LockFor     = 15 * time.Minute
 )
 
+// Lockouts is where Auth counts failed logins by lock key ("email:…",
+// "ip:…"). The store keeps them, so every replica behind a load balancer
+// counts the same failures; MemoryLockouts serves one process alone.
+type Lockouts interface {
+	LoginLocked(ctx context.Context, keys []string, now time.Time) (bool, error)
+	RecordLoginFailure(ctx context.Context, keys []string, now time.Time, maxFailures int, lockFor time.Duration) error
+	ClearLoginFailures(ctx context.Context, key string) error
+}
+
 // Auth checks resellers' logins.
 type Auth struct {
 	resellers Resellers
+	lockouts  Lockouts
 	now       func() time.Time
 	dummy     []byte // a hash compared for unknown emails, so they take as long
-
-	mu    sync.Mutex
-	fails map[string]*failures // "email:…" and "ip:…"
 }
 
-type failures struct {
-	n           int
-	first       time.Time
-	lockedUntil time.Time
-}
-
-// NewAuth returns an Auth over the store's resellers.
-func NewAuth(resellers Resellers) *Auth {
+// NewAuth returns an Auth over the store's resellers, counting failures
+// in lockouts (nil: in this process's memory).
+func NewAuth(resellers Resellers, lockouts Lockouts) *Auth {
 	dummy, err := bcrypt.GenerateFromPassword([]byte("staas: no reseller has this email"), store.BcryptCost)
 	if err != nil {
 		panic("reseller: bcrypt: " + err.Error()) // only for a cost out of range
 	}
-	return &Auth{resellers: resellers, now: time.Now, dummy: dummy, fails: map[string]*failures{}}
+	if lockouts == nil {
+		lockouts = NewMemoryLockouts()
+	}
+	return &Auth{resellers: resellers, lockouts: lockouts, now: time.Now, dummy: dummy}
 }
 
 // errLogin is the one answer for a wrong email or password: which of the
@@ -72,7 +77,11 @@ var ErrNeedCode = staas.Errorf(staas.EUNAUTHORIZED, "Enter the 6-digit code from
 func (a *Auth) Authenticate(ctx context.Context, email, password, code, ip string) (store.Reseller, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	keys := []string{"email:" + email, "ip:" + ip}
-	if a.locked(keys) {
+	locked, err := a.lockouts.LoginLocked(ctx, keys, a.now())
+	if err != nil {
+		return store.Reseller{}, err // the store is away: no login without the count
+	}
+	if locked {
 		return store.Reseller{}, staas.Errorf(staas.EFORBIDDEN, "Too many failed logins: try again in %d minutes.", int(LockFor/time.Minute))
 	}
 	r, err := a.resellers.ResellerByEmail(ctx, email)
@@ -82,14 +91,12 @@ func (a *Auth) Authenticate(ctx context.Context, email, password, code, ip strin
 		// Spend bcrypt's time on a dummy hash so an unknown email takes as
 		// long as a wrong password; the answer is known to be no.
 		_ = bcrypt.CompareHashAndPassword(a.dummy, []byte(password))
-		a.fail(keys)
-		return store.Reseller{}, errLogin()
+		return store.Reseller{}, a.fail(ctx, keys, errLogin())
 	default:
 		return store.Reseller{}, err // the store is away: not the caller's failure
 	}
 	if bcrypt.CompareHashAndPassword([]byte(r.PasswordHash), []byte(password)) != nil {
-		a.fail(keys)
-		return store.Reseller{}, errLogin()
+		return store.Reseller{}, a.fail(ctx, keys, errLogin())
 	}
 	if r.State != store.ResellerActive {
 		return store.Reseller{}, staas.Errorf(staas.EFORBIDDEN, "This reseller account is disabled.")
@@ -101,58 +108,92 @@ func (a *Auth) Authenticate(ctx context.Context, email, password, code, ip strin
 		}
 		step, ok := matchTOTP(r.TOTPSecret, code, a.now())
 		if !ok {
-			a.fail(keys)
-			return store.Reseller{}, staas.Errorf(staas.EUNAUTHORIZED, "The code is wrong: enter the 6 digits your authenticator app shows now.")
+			return store.Reseller{}, a.fail(ctx, keys, staas.Errorf(staas.EUNAUTHORIZED, "The code is wrong: enter the 6 digits your authenticator app shows now."))
 		}
 		switch err := a.resellers.UseResellerTOTPStep(ctx, r.ID, r.TOTPSecret, r.TOTPLastStep, step); staas.ErrorCode(err) {
 		case "":
 		case staas.ECONFLICT:
-			a.fail(keys)
-			return store.Reseller{}, staas.Errorf(staas.EUNAUTHORIZED, "That code has been used already: wait for the next one.")
+			return store.Reseller{}, a.fail(ctx, keys, staas.Errorf(staas.EUNAUTHORIZED, "That code has been used already: wait for the next one."))
 		default:
 			return store.Reseller{}, err
 		}
 	}
-	a.mu.Lock()
-	delete(a.fails, keys[0])
-	a.mu.Unlock()
+	if err := a.lockouts.ClearLoginFailures(ctx, keys[0]); err != nil {
+		return store.Reseller{}, err
+	}
 	return r, nil
 }
 
-func (a *Auth) locked(keys []string) bool {
-	now := a.now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, k := range keys {
-		if f := a.fails[k]; f != nil && now.Before(f.lockedUntil) {
-			return true
-		}
+// fail counts a failed login for keys and answers refusal, or the
+// store's error when the failure could not be counted: a login is never
+// let through, and an attacker never gets an uncounted try.
+func (a *Auth) fail(ctx context.Context, keys []string, refusal error) error {
+	if err := a.lockouts.RecordLoginFailure(ctx, keys, a.now(), MaxFailures, LockFor); err != nil {
+		return err
 	}
-	return false
+	return refusal
 }
 
-func (a *Auth) fail(keys []string) {
-	now := a.now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for k, f := range a.fails { // forget what no longer counts
-		if now.Sub(f.first) >= LockFor && !now.Before(f.lockedUntil) {
-			delete(a.fails, k)
+// MemoryLockouts counts failed logins in one process's memory: for tests
+// and a single staas.
+type MemoryLockouts struct {
+	mu    sync.Mutex
+	fails map[string]*failures
+}
+
+type failures struct {
+	n           int
+	first       time.Time
+	lockedUntil time.Time
+}
+
+// NewMemoryLockouts returns an empty count.
+func NewMemoryLockouts() *MemoryLockouts { return &MemoryLockouts{fails: map[string]*failures{}} }
+
+// LoginLocked reports whether any of keys is locked at now.
+func (m *MemoryLockouts) LoginLocked(_ context.Context, keys []string, now time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		if f := m.fails[k]; f != nil && now.Before(f.lockedUntil) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// RecordLoginFailure counts one failure at now for each key, as the
+// store's does.
+func (m *MemoryLockouts) RecordLoginFailure(_ context.Context, keys []string, now time.Time, maxFailures int, lockFor time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, f := range m.fails { // forget what no longer counts
+		if now.Sub(f.first) >= lockFor && !now.Before(f.lockedUntil) {
+			delete(m.fails, k)
 		}
 	}
 	for _, k := range keys {
-		f := a.fails[k]
+		f := m.fails[k]
 		if f == nil {
 			f = &failures{first: now}
-			a.fails[k] = f
+			m.fails[k] = f
 		}
 		f.n++
-		if f.n >= MaxFailures {
-			f.lockedUntil = now.Add(LockFor)
+		if f.n >= maxFailures {
+			f.lockedUntil = now.Add(lockFor)
 			f.n = 0
 			f.first = now
 		}
 	}
+	return nil
+}
+
+// ClearLoginFailures forgets key's failures.
+func (m *MemoryLockouts) ClearLoginFailures(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.fails, key)
+	return nil
 }
 
 // Login is Authenticate answering with the reseller's id alone, for the

@@ -117,7 +117,7 @@ func TestAuthenticate(t *testing.T) {
 		"a@acme.example": {ID: 1, Email: "a@acme.example", PasswordHash: string(hash), State: store.ResellerActive},
 		"d@acme.example": {ID: 2, Email: "d@acme.example", PasswordHash: string(hash), State: store.ResellerDisabled},
 	}
-	a := NewAuth(rs)
+	a := NewAuth(rs, nil)
 	now := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
 	a.now = func() time.Time { return now }
 

@@ -78,7 +78,7 @@ func TestAuthenticate_TOTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := fakeResellers{"a@acme.example": {ID: 1, Email: "a@acme.example", PasswordHash: string(hash), State: store.ResellerActive, TOTPSecret: secret}}
-	a := NewAuth(rs)
+	a := NewAuth(rs, nil)
 	now := time.Unix(1_800_000_015, 0)
 	a.now = func() time.Time { return now }
 	code := func(d time.Duration) string { c, _ := TOTPCode(secret, now.Add(d)); return c }

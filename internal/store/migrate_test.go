@@ -152,7 +152,7 @@ func testSchema(t *testing.T, b backend) {
 		}
 	}
 	mustNil(t, rows.Err())
-	want := []string{"staas_audit", "staas_clusters", "staas_flashes", "staas_intents", "staas_leases", "staas_nonces", "staas_note_outbox", "staas_panels", "staas_resellers", "staas_s3_users", "staas_schema_migrations", "staas_storage_last", "staas_storage_samples", "staas_usage_ledger", "staas_usage_objects"}
+	want := []string{"staas_audit", "staas_clusters", "staas_flashes", "staas_intents", "staas_leases", "staas_login_failures", "staas_nonces", "staas_note_outbox", "staas_panels", "staas_resellers", "staas_s3_users", "staas_schema_migrations", "staas_storage_last", "staas_storage_samples", "staas_usage_ledger", "staas_usage_objects"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("tables %v, want %v", names, want)
 	}

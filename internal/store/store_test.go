@@ -77,6 +77,7 @@ var suite = []suiteCase{
 	{"ClustersSeedAfterAdd", testClustersSeedAfterAdd},
 	{"Resellers", testResellers},
 	{"ResellersInvalid", testResellersInvalid},
+	{"LoginFailures", testLoginFailures},
 	{"ResellerTOTP", testResellerTOTP},
 	{"Migration0008Rerun", testMigration0008Rerun},
 }
