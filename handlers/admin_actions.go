@@ -175,6 +175,13 @@ var adminActions = map[string]adminAction{
 		h.show(ctx, a, views.PanelBilling, panelState{Unit: p["unit"]})
 		return "", nil
 	}},
+	views.ActRetryIntent: {change: true, audit: true, run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		id, _ := strconv.ParseInt(p["intent"], 10, 64) // not a number: 0, which RetryPendingWork refuses
+		if err := h.svc.RetryPendingWork(ctx, a, id); err != nil {
+			return "", err
+		}
+		return "Queued again: staas tries it within a minute; Pending work shows how it went.", nil
+	}},
 	views.ActToggleAudit: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelAudit, panelState{})
 	}},

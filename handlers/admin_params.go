@@ -58,6 +58,8 @@ var actionParams = map[string][]string{
 
 	views.ActToggleBilling: nil,
 	views.ActBillingUnit:   {"unit"},
+
+	views.ActRetryIntent: {"intent"},
 }
 
 var (

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"staas"
 	"staas/handlers"
+	"staas/internal/ostor"
 	"staas/internal/provision"
 	"staas/internal/store"
 	"staas/standin/ostorsim"
@@ -250,5 +252,108 @@ func TestEvent_ClientWithoutS3UsersKeepsNothing(t *testing.T) {
 	}
 	if n := a.auditCount(2, "event-done"); n != 0 {
 		t.Errorf("%d audit rows for nothing done", n)
+	}
+}
+
+// refusingGateway refuses to disable users while refuse is set, as a
+// gateway that answers an operator's policy with a final 403 would.
+type refusingGateway struct {
+	*ostor.Client
+	mu     sync.Mutex
+	refuse bool
+}
+
+func (g *refusingGateway) DisableUser(ctx context.Context, email string) error {
+	g.mu.Lock()
+	refuse := g.refuse
+	g.mu.Unlock()
+	if refuse {
+		return staas.Errorf(staas.EFORBIDDEN, "The gateway refused to disable %s: the account is under legal hold.", email)
+	}
+	return g.Client.DisableUser(ctx, email)
+}
+
+// TestPendingWork_RetryNowAfterTheAdminFixedIt: a closed client's users
+// cannot be disabled: the gateway refuses for good, so the event fails and
+// shows under Pending work with a Retry now button. Once the cause is
+// gone the admin clicks it: the row is queued again, due at once; the
+// retry worker disables the user and the pending work is gone. A viewer
+// cannot retry, and an id that is not this client's pending action is
+// refused, changing nothing.
+func TestPendingWork_RetryNowAfterTheAdminFixedIt(t *testing.T) {
+	clock := &testClock{t: time.Now().UTC()}
+	w := testworld.New(t, testworld.Options{Sim: ostorsim.Options{WallClock: true}, Clients: []staas.Client{
+		{ID: 1, FirstName: "Alice", LastName: "Archer", Email: "alice@example.com", Status: "Active"},
+	}})
+	gw := &refusingGateway{Client: w.Gateway}
+	svc := provision.New(provision.Config{Gateway: gw, Store: w.Store, WHMCS: w.Bridge, Now: clock.Now})
+	e, err := handlers.New(fullDeps(w, svc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	a := &app{World: w, t: t, srv: srv}
+	ctx := context.Background()
+	a.create()
+
+	gw.mu.Lock()
+	gw.refuse = true
+	gw.mu.Unlock()
+	a.event(whmcsbridge.EventClientClose, whmcsbridge.EventRequest{ClientID: 1, AdminID: 1})
+	failed, err := a.Store.ClientIntents(ctx, 1, staas.IntentFailed)
+	if err != nil || len(failed) != 1 {
+		t.Fatalf("failed intents: %+v, %v", failed, err)
+	}
+	id := strconv.FormatInt(failed[0].ID, 10)
+	retry := a.panels(fullAdmin).Find(`#staas-pending form:has(input[name="intent"])`)
+	if retry.Length() != 1 || retry.Find(`input[name="intent"]`).AttrOr("value", "") != id || !strings.Contains(retry.Text(), "Retry now") {
+		t.Fatalf("the failed row has %d Retry now forms naming %q", retry.Length(), retry.Find(`input[name="intent"]`).AttrOr("value", ""))
+	}
+
+	if status, _ := a.act(viewer, "retry-intent", map[string]string{"intent": id}); status == 200 {
+		t.Error("a viewer retried a pending action")
+	}
+	if status, _ := a.act(fullAdmin, "retry-intent", map[string]string{"intent": "99999"}); status == 200 {
+		t.Error("retrying an id that is not the client's succeeded")
+	}
+	if still, _ := a.Store.ClientIntents(ctx, 1, staas.IntentFailed); len(still) != 1 {
+		t.Fatal("a refused retry changed the failed action")
+	}
+
+	gw.mu.Lock()
+	gw.refuse = false
+	gw.mu.Unlock()
+	if status, body := a.act(fullAdmin, "retry-intent", map[string]string{"intent": id}); status != 200 {
+		t.Fatalf("retry now: %d %v", status, body)
+	}
+	if cell := a.panels(fullAdmin).Find("#staas-pending table.staas-intents tr.altrow td").Eq(4).Text(); !strings.Contains(cell, "Queued") {
+		t.Errorf("after Retry now the row reads %q, want Queued", cell)
+	}
+	if run, err := svc.Events.RetryIntents(ctx); err != nil || run.Done != 1 {
+		t.Fatalf("the retry worker: %+v, %v", run, err)
+	}
+	if u := a.s3User(aliceS3Email); u.Enabled() {
+		t.Error("the closed client's user is enabled after the retried close")
+	}
+	if a.panels(fullAdmin).Find("#staas-pending").Length() != 0 {
+		t.Error("pending work still shows after the retried action was done")
+	}
+	rows, err := a.Store.Audit(ctx, store.AuditFilter{ClientID: 1, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok, refused int
+	for _, r := range rows {
+		switch {
+		case r.Action != "retry-intent":
+		case r.Result == "ok" && r.AdminID == fullAdmin.ID && r.Params["intent"] == id:
+			ok++
+		default:
+			refused++
+		}
+	}
+	if ok != 1 || refused != 2 {
+		t.Errorf("retry-intent audit rows: %d ok, %d refused; want the admin's one and the two refusals", ok, refused)
 	}
 }

@@ -207,7 +207,7 @@ func (h *adminUI) pendingVM(ctx context.Context, a provision.Actor) *views.Pendi
 		h.log.Warn("pending work not shown", "client", a.ClientID, "err", staas.ErrorDetail(err))
 	}
 	for _, in := range intents {
-		row := views.PendingIntent{What: provision.IntentWhat(in), Since: in.CreatedAt, Attempts: in.Attempts,
+		row := views.PendingIntent{ID: in.ID, What: provision.IntentWhat(in), Since: in.CreatedAt, Attempts: in.Attempts,
 			LastError: in.LastError, Failed: in.State == staas.IntentFailed}
 		if !row.Failed {
 			row.NextTry = in.NextAttemptAt

@@ -65,6 +65,8 @@ const (
 
 	ActToggleAudit = "toggle-audit" // "Audit log" (shown/hidden): the client's audit log, newest first
 	ActAuditPage   = "audit-page"   // params: before (an entry id; "" = the newest)
+
+	ActRetryIntent = "retry-intent" // params: intent (a pending client event's id): "Retry now"
 )
 
 // Panel names, as toggled per admin and client.
@@ -504,6 +506,7 @@ type PendingVM struct {
 
 // PendingIntent is one queued or failed client event.
 type PendingIntent struct {
+	ID        int64  // what Retry now posts
 	What      string // in an admin's words
 	Since     time.Time
 	Attempts  int

@@ -131,7 +131,7 @@ func Panels(vm PanelsVM) templ.Component {
 				}
 			}
 			if vm.Pending != nil {
-				templ_7745c5c3_Err = pendingWork(*vm.Pending).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = pendingWork(vm, *vm.Pending).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

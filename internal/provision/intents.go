@@ -52,6 +52,7 @@ type IntentStore interface {
 	FinishIntent(ctx context.Context, id int64, state, lastError string) error
 	DueIntents(ctx context.Context, now time.Time, limit int) ([]staas.Intent, error)
 	ClientIntents(ctx context.Context, clientID int64, states ...string) ([]staas.Intent, error)
+	RequeueIntent(ctx context.Context, id, clientID int64, now time.Time) error
 	IntentBacklog(ctx context.Context) (queued int, oldest time.Time, failed int, err error)
 }
 
@@ -262,6 +263,25 @@ func (p *AdminPanel) PendingWork(ctx context.Context, a Actor) ([]staas.Intent, 
 		return nil, err
 	}
 	return p.store.ClientIntents(ctx, a.ClientID, staas.IntentQueued, staas.IntentFailed)
+}
+
+// RetryPendingWork makes one of the client's queued or failed client
+// events due now (the pending work's "Retry now"): staas's retry worker
+// runs it within a minute. For a refused event, after the admin removed
+// what stood in the way (emptied the buckets a delete needs gone). The
+// admin's request is audited as event-retry.
+func (p *AdminPanel) RetryPendingWork(ctx context.Context, a Actor, intentID int64) error {
+	if err := allow(a, change); err != nil {
+		return err
+	}
+	if intentID <= 0 {
+		return fieldsError(FieldErrors{"intent": "Pick a pending action: use the Retry now button of its row."})
+	}
+	err := p.store.RequeueIntent(ctx, intentID, a.ClientID, p.now().UTC())
+	if staas.ErrorCode(err) == staas.ENOTFOUND {
+		err = staas.Errorf(staas.ENOTFOUND, "This client has no pending action %d: it may have been done meanwhile.", intentID)
+	}
+	return err
 }
 
 // ModuleQueueReader reads WHMCS's Module Queue (internal/whmcs's bridges,

@@ -279,6 +279,7 @@ var fieldLabels = map[string]string{
 	"q":               "Search",
 	FieldCluster:      "Cluster",
 	"unit":            "Size unit",
+	"intent":          "Pending action",
 }
 
 // fieldLabel is a field's label, or its name when it has none.

@@ -106,6 +106,23 @@ func (s *Store) FinishIntent(ctx context.Context, id int64, state, lastError str
 		WHERE id = ? AND state = 'queued'`, id, state, cutText(lastError, maxNoteError), s.dialect.timeArg(storedTime(time.Now())), id)
 }
 
+// RequeueIntent makes the client's queued or failed intent id due at now
+// again (an admin's "Retry now"): a failed one is queued again, its
+// attempts and last error kept. ENOTFOUND when the client has no such
+// intent waiting or failed (a done one is not run twice).
+func (s *Store) RequeueIntent(ctx context.Context, id, clientID int64, now time.Time) error {
+	const op = "requeue intent"
+	if id <= 0 || clientID <= 0 {
+		return invalid(op, "id and client id must be positive (got %d, %d)", id, clientID)
+	}
+	if err := checkTime(op, "now", now); err != nil {
+		return err
+	}
+	t := s.dialect.timeArg(storedTime(now))
+	return s.updateIntent(ctx, `UPDATE staas_intents SET state = 'queued', next_attempt_at = ?, updated_at = ?
+		WHERE id = ? AND client_id = ? AND state IN ('queued', 'failed')`, id, t, t, id, clientID)
+}
+
 func (s *Store) updateIntent(ctx context.Context, query string, id int64, args ...any) error {
 	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {

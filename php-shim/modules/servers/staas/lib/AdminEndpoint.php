@@ -43,6 +43,7 @@ final class AdminEndpoint
         'quota-delete' => ['confirm', 'quota-gb', 'quota-of'],
         'quota-get' => ['quota-gb', 'quota-of'],
         'quota-set' => ['quota-gb', 'quota-of'],
+        'retry-intent' => ['intent'],
         'reveal-secret' => ['access_key'],
         'revoke-key' => ['access_key', 'confirm'],
         'stats-delete' => ['confirm', 'from', 'object', 'scope'],
