@@ -122,9 +122,9 @@ func pendingWork(vm PanelsVM, p PendingVM) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var7 string
-					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(": no further try; the gateway refused it for good, an admin must act.")
+					templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(": the gateway refused it for good, so staas does not try again by itself; remove the cause, then Retry now.")
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pending.templ`, Line: 29, Col: 130}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pending.templ`, Line: 29, Col: 168}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 					if templ_7745c5c3_Err != nil {
