@@ -308,6 +308,7 @@ func dbError(what string, err error) error {
 // MySQL server error numbers the store tells apart.
 const (
 	erDupEntry         = 1062
+	erDataOutOfRange   = 1690 // BIGINT UNSIGNED value is out of range
 	erConCount         = 1040 // too many connections
 	erServerShutdown   = 1053
 	erLockWaitTimeout  = 1205

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"staas"
 )
 
@@ -343,6 +345,40 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 		w.sums = append(w.sums, add[c])
 		w.index[c] = i
 	}
+	if d.name == driverMySQL {
+		return t.addChunkMySQL(ctx, cells, w)
+	}
+	if err := t.readChunk(ctx, cells, w); err != nil {
+		return err
+	}
+	return t.writeChunk(ctx, cells, w)
+}
+
+// addChunkMySQL adds in the database: one multi-row upsert whose update
+// adds to the stored counters, without reading them first. The read
+// (SELECT … FOR UPDATE, then the upsert) was half the round trips and
+// most of InnoDB's work on the sparse shape, where every cell is its own
+// row. A sum past 2^64−1 fails the statement as a whole (MariaDB refuses
+// BIGINT UNSIGNED overflow, error 1690, whatever the sql_mode) and
+// changes nothing; the chunk is then read as the other dialect reads it
+// to name the cell, and the caller rolls the transaction back.
+func (t *UsageObjectTx) addChunkMySQL(ctx context.Context, cells []UsageCell, w *chunkWork) error {
+	err := t.writeChunk(ctx, cells, w)
+	var myErr *mysql.MySQLError
+	if err == nil || !errors.As(err, &myErr) || myErr.Number != erDataOutOfRange {
+		return err
+	}
+	if rerr := t.readChunk(ctx, cells, w); rerr != nil {
+		return rerr
+	}
+	return &staas.Error{Code: staas.EINVALID, Err: errors.Join(ErrOverflow, err),
+		Message: "store: a usage ledger counter would exceed 2^64-1: refused"}
+}
+
+// readChunk adds what the ledger holds for cells to w.sums, refusing an
+// overflow.
+func (t *UsageObjectTx) readChunk(ctx context.Context, cells []UsageCell, w *chunkWork) error {
+	d := t.s.dialect
 	// Read what the ledger holds for these cells, one query per hour
 	// (cells are sorted by hour, so a chunk has one or two hours). A
 	// chunk's users are distinct per hour and sorted; the list is padded
@@ -382,6 +418,13 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 		}
 		lo = hi
 	}
+	return nil
+}
+
+// writeChunk writes w.sums to cells' rows: on SQLite replacing what they
+// hold (the sums include it), on MySQL adding to it.
+func (t *UsageObjectTx) writeChunk(ctx context.Context, cells []UsageCell, w *chunkWork) error {
+	d := t.s.dialect
 	w.args = w.args[:0]
 	for i, c := range cells {
 		s := w.sums[i]
@@ -396,6 +439,10 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 		}
 	} else {
 		_, err = t.tx.ExecContext(ctx, d.upsertLedger(len(cells)), w.args...)
+	}
+	var myErr *mysql.MySQLError
+	if errors.As(err, &myErr) && myErr.Number == erDataOutOfRange {
+		return err // addChunkMySQL names it
 	}
 	if err != nil {
 		return dbError("write the usage ledger", err)
@@ -537,11 +584,15 @@ func (d *dialect) upsertLedger(rows int) string {
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
-	if d.name == driverMySQL {
-		b.WriteString(` ON DUPLICATE KEY UPDATE ops_put = VALUES(ops_put), ops_get = VALUES(ops_get),
-			ops_list = VALUES(ops_list), ops_other = VALUES(ops_other),
-			bytes_uploaded = VALUES(bytes_uploaded), bytes_downloaded = VALUES(bytes_downloaded)`)
-	} else {
+	// MySQL adds to what a row holds (addChunkMySQL); SQLite's rows get
+	// the sums Go computed, as SQLite's signed integers cannot add two
+	// unsigned counters and tell an overflow.
+	switch {
+	case d.name == driverMySQL:
+		b.WriteString(` ON DUPLICATE KEY UPDATE ops_put = ops_put + VALUES(ops_put), ops_get = ops_get + VALUES(ops_get),
+			ops_list = ops_list + VALUES(ops_list), ops_other = ops_other + VALUES(ops_other),
+			bytes_uploaded = bytes_uploaded + VALUES(bytes_uploaded), bytes_downloaded = bytes_downloaded + VALUES(bytes_downloaded)`)
+	default:
 		b.WriteString(` ON CONFLICT (cluster, hour_ts, user_id, bucket) DO UPDATE SET ops_put = excluded.ops_put,
 			ops_get = excluded.ops_get, ops_list = excluded.ops_list, ops_other = excluded.ops_other,
 			bytes_uploaded = excluded.bytes_uploaded, bytes_downloaded = excluded.bytes_downloaded`)
