@@ -305,8 +305,9 @@ func launch(dir, mariadbd string) (*server, error) {
 		// Fast: the data is thrown away. The buffer pool and redo log
 		// hold a benchmark's ledger (500,000 rows): at 16 MB each the
 		// sparse ingest benchmark spent its time evicting pages and
-		// checkpointing (27,500 items/s against 75,000). Both are
-		// reserved lazily, so a test that writes little costs no more.
+		// checkpointing (27,500 items/s against 75,000). The pool's
+		// memory is touched only as pages are used; the redo log is a
+		// 256 MB file in the server's temporary directory.
 		"--innodb-buffer-pool-size=256M",
 		"--innodb-log-file-size=256M",
 		"--innodb-flush-log-at-trx-commit=0",
