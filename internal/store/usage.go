@@ -685,3 +685,50 @@ func (s *Store) UnmappedUsageUsers(ctx context.Context, cluster string, from, to
 	}
 	return out, nil
 }
+
+// batchReadIDs is how many ids one batched read names in its IN list.
+const batchReadIDs = 500
+
+// UsageRowsOfUsers returns what UsageRows returns for each of userIDs
+// (a user without rows is absent), in one query per 500 users: the usage
+// update reads a whole server's services.
+func (s *Store) UsageRowsOfUsers(ctx context.Context, cluster string, userIDs []string, from, to int64) (map[string][]UsageRow, error) {
+	const op = "read usage"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]UsageRow, len(userIDs))
+	for start := 0; start < len(userIDs); start += batchReadIDs {
+		chunk := userIDs[start:min(start+batchReadIDs, len(userIDs))]
+		args := make([]any, 0, len(chunk)+3)
+		args = append(args, cluster)
+		for _, id := range chunk {
+			if err := checkKey(op, "user id", id, maxUserIDLen); err != nil {
+				return nil, err
+			}
+			args = append(args, id)
+		}
+		args = append(args, from, to)
+		err := func() error {
+			rows, err := s.db.QueryContext(ctx, `SELECT user_id, hour_ts, bucket, `+ledgerColumns+` FROM staas_usage_ledger
+				WHERE cluster = ? AND user_id IN (`+placeholders(len(chunk))+`) AND hour_ts >= ? AND hour_ts < ?
+				ORDER BY user_id, hour_ts, bucket`, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r UsageRow
+				if err := rows.Scan(append([]any{&r.UserID, &r.Hour, &r.Bucket}, r.scanDest()...)...); err != nil {
+					return err
+				}
+				out[r.UserID] = append(out[r.UserID], r)
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, dbError("read the usage ledger", err)
+		}
+	}
+	return out, nil
+}

@@ -81,6 +81,16 @@ func (r *Reader) CurrentStorage(ctx context.Context, userID string) (uint64, tim
 	if err != nil {
 		return 0, time.Time{}, err
 	}
+	sum, err := currentOf(userID, samples)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	return sum, last, nil
+}
+
+// currentOf sums each bucket's latest sample of samples (the user's
+// samples at the latest sampling run, ordered by bucket then time).
+func currentOf(userID string, samples []store.StorageSample) (uint64, error) {
 	var sum uint64
 	for i, s := range samples { // ordered by bucket, then time
 		if i+1 < len(samples) && samples[i+1].Bucket == s.Bucket {
@@ -88,8 +98,8 @@ func (r *Reader) CurrentStorage(ctx context.Context, userID string) (uint64, tim
 		}
 		var carry uint64
 		if sum, carry = bits.Add64(sum, s.Current, 0); carry != 0 {
-			return 0, time.Time{}, overflow("storage of user "+userID, errors.New("sum of bucket sizes"))
+			return 0, overflow("storage of user "+userID, errors.New("sum of bucket sizes"))
 		}
 	}
-	return sum, last, nil
+	return sum, nil
 }
