@@ -710,8 +710,11 @@ func (s *Store) UsageRowsOfUsers(ctx context.Context, cluster string, userIDs []
 		}
 		args = append(args, from, to)
 		err := func() error {
+			// +hour_ts: the hours are no index key here. Offered the
+			// primary key (cluster, hour_ts, …) for a month, SQLite chose
+			// it and read every user's rows of the month for each batch.
 			rows, err := s.db.QueryContext(ctx, `SELECT user_id, hour_ts, bucket, `+ledgerColumns+` FROM staas_usage_ledger
-				WHERE cluster = ? AND user_id IN (`+placeholders(len(chunk))+`) AND hour_ts >= ? AND hour_ts < ?
+				WHERE cluster = ? AND user_id IN (`+placeholders(len(chunk))+`) AND +hour_ts >= ? AND +hour_ts < ?
 				ORDER BY user_id, hour_ts, bucket`, args...)
 			if err != nil {
 				return err

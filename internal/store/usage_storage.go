@@ -203,12 +203,16 @@ func (s *Store) StorageSamplesOfUsers(ctx context.Context, cluster string, userI
 			ids[i] = id
 		}
 		in := placeholders(len(chunk))
-		args := make([]any, 0, 2*len(chunk)+5)
+		// The outer query names the users too: without them SQLite
+		// joined every sample of the cluster against the batch's latest
+		// ones, a scan of the whole table per batch.
+		args := make([]any, 0, 3*len(chunk)+5)
 		args = append(args, cluster)
 		args = append(args, ids...)
 		args = append(args, f, t, cluster)
 		args = append(args, ids...)
 		args = append(args, f, cluster)
+		args = append(args, ids...)
 		err := func() error {
 			rows, err := s.db.QueryContext(ctx, `SELECT user_id, bucket, at, epoch, current, hmax, h_integral, last_ts FROM staas_storage_samples
 				WHERE cluster = ? AND user_id IN (`+in+`) AND at >= ? AND at <= ?
@@ -217,7 +221,7 @@ func (s *Store) StorageSamplesOfUsers(ctx context.Context, cluster string, userI
 				JOIN (SELECT user_id, bucket, MAX(at) AS at FROM staas_storage_samples WHERE cluster = ? AND user_id IN (`+in+`) AND at < ?
 					GROUP BY user_id, bucket) p
 				ON s.user_id = p.user_id AND s.bucket = p.bucket AND s.at = p.at
-				WHERE s.cluster = ?
+				WHERE s.cluster = ? AND s.user_id IN (`+in+`)
 				ORDER BY 1, 2, 3`, args...)
 			if err != nil {
 				return err
