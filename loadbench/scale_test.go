@@ -135,20 +135,17 @@ func BenchmarkScale(b *testing.B) {
 		}
 		for b.Loop() {
 			w.meter.take()
-			t0 := time.Now()
-			html, err := w.panels()
-			cold := time.Since(t0)
+			html, cold, err := w.timedPanels()
 			coldGW := w.meter.take()
 			if err != nil || !strings.Contains(html, email(0)) {
 				b.Fatalf("the users panel: %v\n%.2000s", err, html)
 			}
 			var total, own []time.Duration
 			for range 50 {
-				t0 := time.Now()
-				if _, err := w.panels(); err != nil {
+				_, d, err := w.timedPanels()
+				if err != nil {
 					b.Fatal(err)
 				}
-				d := time.Since(t0)
 				total = append(total, d)
 				own = append(own, d-w.meter.take())
 			}
