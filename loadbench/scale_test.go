@@ -24,13 +24,15 @@ const scaleServices = 100_000
 //   - usage-update: WHMCS's daily UsageUpdate for all 100,000 services in
 //     one signed call (ledger and samples from the store, each quota from
 //     the gateway);
+//
 //   - metrics: WHMCS's usage billing (MetricProvider) for all of them;
+//
 //   - panel-users: the admin's "List Users" panel over the 100,000 users
 //     (p50 of 50 renders after the first; cold-ms the first, which reads
 //     the whole list from the gateway), staas's own time apart from the
 //     gateway's.
 //
-//	go test -run '^$' -bench Scale -benchtime 1x -timeout 30m ./loadbench/
+//     go test -run '^$' -bench Scale -benchtime 1x -timeout 30m ./loadbench/
 func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	w := newWorld(b, "sqlite")
