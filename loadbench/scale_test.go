@@ -185,6 +185,7 @@ func seedMappings(b *testing.B, w *world, users []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer ins.Close()
 	now := time.Now().UTC().Truncate(time.Microsecond).UnixNano()
 	for i, id := range users[1:] {
 		i++
