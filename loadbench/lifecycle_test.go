@@ -15,14 +15,15 @@ import (
 )
 
 // lifecycleClients is how many WHMCS crons call at once.
-const lifecycleClients = 64
+const lifecycleClients = 32
 
-var lifecycleLatency = 5 * time.Millisecond
+// lifecycleLatency is how late the simulated gateway answers.
+const lifecycleLatency = 5 * time.Millisecond
 
 // BenchmarkLifecycle: WHMCS's module calls through the signed protocol,
 // with every gateway answer 5 ms late (the simulator's latency fault).
 // One iteration is a service's whole life, five calls: create, suspend,
-// unsuspend, change-package, terminate, each service its own; 64 clients
+// unsuspend, change-package, terminate, each service its own; 32 clients
 // at once. It reports the sustained calls/s and the p50/p99 of one call.
 //
 //	go test -run '^$' -bench Lifecycle -benchtime 400x ./loadbench/
