@@ -95,13 +95,43 @@ func TestBatchedFiguresEqualOneByOne(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		period := BillingPeriod{From: month, To: month.Add(50 * time.Hour), CollectedAt: month.Add(50 * time.Hour)}
-		billings, err := f.ServiceBillings(ctx, ids, period)
-		if err != nil {
-			t.Fatal(err)
+		// Two periods: one past the last sampling run, one ending before
+		// it (the current size is still the last run's).
+		for _, period := range []BillingPeriod{
+			{From: month, To: month.Add(50 * time.Hour), CollectedAt: month.Add(50 * time.Hour)},
+			{From: month.Add(-72 * time.Hour), To: month.Add(20 * time.Hour), CollectedAt: month.Add(20 * time.Hour), Final: true},
+		} {
+			billings, err := f.ServiceBillings(ctx, ids, period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wantB []*ServiceBilling
+			seen := map[int64]bool{}
+			for _, id := range ids {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				bl, err := f.ServiceBilling(ctx, id, period)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if bl != nil {
+					wantB = append(wantB, bl)
+				}
+			}
+			if len(wantB) != 11 || wantB[0].StorageBytes == 0 || wantB[0].StorageGBMonths == 0 {
+				t.Fatalf("the one-by-one billing is not the case meant: %d services, first %+v", len(wantB), wantB[0])
+			}
+			if !reflect.DeepEqual(billings, wantB) {
+				for i := range max(len(billings), len(wantB)) {
+					if i >= len(billings) || i >= len(wantB) || !reflect.DeepEqual(billings[i], wantB[i]) {
+						t.Errorf("usage billing %d of %s: batched %+v, one by one %+v", i, period.To, at(billings, i), at(wantB, i))
+					}
+				}
+			}
 		}
 		var wantU []*ServiceUpdate
-		var wantB []*ServiceBilling
 		seen := map[int64]bool{}
 		for _, id := range ids {
 			if seen[id] {
@@ -115,13 +145,6 @@ func TestBatchedFiguresEqualOneByOne(t *testing.T) {
 			if u != nil {
 				wantU = append(wantU, u)
 			}
-			bl, err := f.ServiceBilling(ctx, id, period)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bl != nil {
-				wantB = append(wantB, bl)
-			}
 		}
 		if len(wantU) != 11 || wantU[0].DownloadedBytes == 0 || wantU[0].StoredBytes == 0 || wantU[0].QuotaGB == 0 || wantU[0].Buckets != 2 {
 			t.Fatalf("the one-by-one figures are not the case meant: %d services, first %+v", len(wantU), wantU[0])
@@ -130,13 +153,6 @@ func TestBatchedFiguresEqualOneByOne(t *testing.T) {
 			for i := range max(len(updates), len(wantU)) {
 				if i >= len(updates) || i >= len(wantU) || !reflect.DeepEqual(updates[i], wantU[i]) {
 					t.Errorf("usage update %d: batched %+v, one by one %+v", i, at(updates, i), at(wantU, i))
-				}
-			}
-		}
-		if !reflect.DeepEqual(billings, wantB) {
-			for i := range max(len(billings), len(wantB)) {
-				if i >= len(billings) || i >= len(wantB) || !reflect.DeepEqual(billings[i], wantB[i]) {
-					t.Errorf("usage billing %d: batched %+v, one by one %+v", i, at(billings, i), at(wantB, i))
 				}
 			}
 		}
