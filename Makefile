@@ -1,5 +1,5 @@
 # Developer shortcuts. `make test` is the same command CI runs.
-.PHONY: help run demo sim test lint bench build shim
+.PHONY: help run demo sim test lint bench loadbench build shim
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -34,3 +34,9 @@ lint: ## go vet, staticcheck and golangci-lint (.golangci.yml)
 bench: ## the benchmarks whose figures the README quotes (README "Performance")
 	go test -run='^$$' -bench=. -benchmem ./internal/ostor/
 	go test -run='^$$' -bench=Ingest -benchtime=1x ./internal/usage/
+
+loadbench: ## the load and scale benchmarks (README "Load and scale"; several minutes)
+	go test -run='^$$' -bench=Lifecycle -benchtime=400x ./loadbench/
+	go test -run='^$$' -bench=AdminPanel -benchtime=200x ./loadbench/
+	go test -run='^$$' -bench=Overhead -benchtime=1000x ./loadbench/
+	go test -run='^$$' -bench=Scale -benchtime=1x -timeout=30m ./loadbench/

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -20,9 +19,7 @@ func (m *moduleAPI) metrics(c echo.Context) error {
 		return err
 	}
 	period := usage.PeriodAt(m.now())
-	results, err := perService(c.Request().Context(), req.ServiceIDs, func(ctx context.Context, id int64) (*usage.ServiceBilling, error) {
-		return m.usage.ServiceBilling(ctx, id, period)
-	})
+	results, err := m.usage.ServiceBillings(c.Request().Context(), req.ServiceIDs, period)
 	if err != nil {
 		return err
 	}

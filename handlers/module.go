@@ -5,14 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"staas"
 	"staas/internal/provision"
-	"staas/internal/usage"
 	"staas/views"
 	"staas/whmcsbridge"
 )
@@ -304,59 +302,6 @@ func (m *moduleAPI) clientAction(fn clientAction) echo.HandlerFunc {
 	}
 }
 
-// usageWorkers bounds the concurrent reads of one usage-update or
-// metrics call: a server may have 100,000 services, each a few store
-// reads (and for usage-update one gateway call).
-const usageWorkers = 8
-
-// perService runs fn for each distinct id, usageWorkers at a time, and
-// returns the non-nil results in the order asked (nil means "not a
-// service staas knows"). The first error wins.
-func perService[T any](ctx context.Context, ids []int64, fn func(context.Context, int64) (*T, error)) ([]*T, error) {
-	var distinct []int64
-	seen := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			distinct = append(distinct, id)
-		}
-	}
-	results := make([]*T, len(distinct))
-	errs := make([]error, len(distinct))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(usageWorkers, len(distinct)) {
-		wg.Go(func() {
-			for i := range next {
-				results[i], errs[i] = fn(ctx, distinct[i])
-			}
-		})
-	}
-feed:
-	for i := range distinct {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*T, 0, len(distinct))
-	for i, r := range results {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		if r != nil {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
 // usageUpdate answers the daily UsageUpdate: per service with an S3
 // user, figures from staas's ledger and samples (no gateway traffic but
 // the quota read; usage.Figures). Unknown services are left out.
@@ -369,9 +314,7 @@ func (m *moduleAPI) usageUpdate(c echo.Context) error {
 	now := m.now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 
-	results, err := perService(ctx, req.ServiceIDs, func(ctx context.Context, id int64) (*usage.ServiceUpdate, error) {
-		return m.usage.ServiceUpdate(ctx, id, month)
-	})
+	results, err := m.usage.ServiceUpdates(ctx, req.ServiceIDs, month)
 	if err != nil {
 		return err
 	}

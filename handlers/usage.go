@@ -19,8 +19,11 @@ type UsageFigures interface {
 	// UserDaily and UserTotals read an S3 user's figures on its cluster.
 	UserDaily(ctx context.Context, cluster, userID string, from, to time.Time) ([]usage.Day, error)
 	UserTotals(ctx context.Context, cluster, userID string, from, to time.Time) (*usage.Totals, error)
-	ServiceUpdate(ctx context.Context, serviceID int64, month time.Time) (*usage.ServiceUpdate, error)
-	ServiceBilling(ctx context.Context, serviceID int64, p usage.BillingPeriod) (*usage.ServiceBilling, error)
+	// ServiceUpdates and ServiceBillings answer for all of a server's
+	// services at once (batched store reads), in the order asked,
+	// leaving out the services without an S3 user.
+	ServiceUpdates(ctx context.Context, serviceIDs []int64, month time.Time) ([]*usage.ServiceUpdate, error)
+	ServiceBillings(ctx context.Context, serviceIDs []int64, p usage.BillingPeriod) ([]*usage.ServiceBilling, error)
 }
 
 // UsageSchedule says, for the usage history panel, how often usage is

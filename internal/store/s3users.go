@@ -288,3 +288,43 @@ func (s *Store) S3UsersOfCluster(ctx context.Context, cluster string, isDefault 
 	}
 	return users, nil
 }
+
+// S3UsersByServices returns, for each of serviceIDs that has an S3 user,
+// what S3UserByService returns, in one query per 500 ids: WHMCS's usage
+// update asks for all of a server's services at once.
+func (s *Store) S3UsersByServices(ctx context.Context, serviceIDs []int64) (map[int64]*staas.S3User, error) {
+	const op = "read S3 user"
+	out := make(map[int64]*staas.S3User, len(serviceIDs))
+	for start := 0; start < len(serviceIDs); start += batchReadIDs {
+		chunk := serviceIDs[start:min(start+batchReadIDs, len(serviceIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			if id <= 0 {
+				return nil, invalid(op, "service id must be positive (got %d)", id)
+			}
+			args[i] = id
+		}
+		err := func() error {
+			rows, err := s.db.QueryContext(ctx, `SELECT `+s3UserColumns+` FROM staas_s3_users WHERE service_id IN (`+
+				placeholders(len(chunk))+`) ORDER BY service_id, client_id`, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				u, err := scanS3User(rows)
+				if err != nil {
+					return err
+				}
+				if out[u.ServiceID] == nil { // the lowest client id's, as S3UserByService
+					out[u.ServiceID] = u
+				}
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, dbError("read the S3 users", err)
+		}
+	}
+	return out, nil
+}

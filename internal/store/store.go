@@ -178,6 +178,11 @@ func mysqlDSN(dsn string) (string, error) {
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	// Arguments are escaped into the statement by the driver (utf8mb4,
+	// which it escapes safely), so a query is one round trip; unprepared,
+	// the driver prepares, executes and closes a statement for every
+	// query: three. Statements staas prepares itself stay prepared.
+	cfg.InterpolateParams = true
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
@@ -267,7 +272,7 @@ var mysqlDialect = &dialect{
 		// max_connections, and drop connections before a server's or a
 		// proxy's idle timeout does.
 		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(5)
+		db.SetMaxIdleConns(20)
 		db.SetConnMaxLifetime(5 * time.Minute)
 		db.SetConnMaxIdleTime(time.Minute)
 	},
@@ -308,6 +313,7 @@ func dbError(what string, err error) error {
 // MySQL server error numbers the store tells apart.
 const (
 	erDupEntry         = 1062
+	erDataOutOfRange   = 1690 // BIGINT UNSIGNED value is out of range
 	erConCount         = 1040 // too many connections
 	erServerShutdown   = 1053
 	erLockWaitTimeout  = 1205

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"staas"
 )
 
@@ -343,6 +345,40 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 		w.sums = append(w.sums, add[c])
 		w.index[c] = i
 	}
+	if d.name == driverMySQL {
+		return t.addChunkMySQL(ctx, cells, w)
+	}
+	if err := t.readChunk(ctx, cells, w); err != nil {
+		return err
+	}
+	return t.writeChunk(ctx, cells, w)
+}
+
+// addChunkMySQL adds in the database: one multi-row upsert whose update
+// adds to the stored counters, without reading them first. The read
+// (SELECT … FOR UPDATE, then the upsert) was half the round trips and
+// most of InnoDB's work on the sparse shape, where every cell is its own
+// row. A sum past 2^64−1 fails the statement as a whole (MariaDB refuses
+// BIGINT UNSIGNED overflow, error 1690, whatever the sql_mode) and
+// changes nothing; the chunk is then read as the other dialect reads it
+// to name the cell, and the caller rolls the transaction back.
+func (t *UsageObjectTx) addChunkMySQL(ctx context.Context, cells []UsageCell, w *chunkWork) error {
+	err := t.writeChunk(ctx, cells, w)
+	var myErr *mysql.MySQLError
+	if err == nil || !errors.As(err, &myErr) || myErr.Number != erDataOutOfRange {
+		return err
+	}
+	if rerr := t.readChunk(ctx, cells, w); rerr != nil {
+		return rerr
+	}
+	return &staas.Error{Code: staas.EINVALID, Err: errors.Join(ErrOverflow, err),
+		Message: "store: a usage ledger counter would exceed 2^64-1: refused"}
+}
+
+// readChunk adds what the ledger holds for cells to w.sums, refusing an
+// overflow.
+func (t *UsageObjectTx) readChunk(ctx context.Context, cells []UsageCell, w *chunkWork) error {
+	d := t.s.dialect
 	// Read what the ledger holds for these cells, one query per hour
 	// (cells are sorted by hour, so a chunk has one or two hours). A
 	// chunk's users are distinct per hour and sorted; the list is padded
@@ -382,6 +418,13 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 		}
 		lo = hi
 	}
+	return nil
+}
+
+// writeChunk writes w.sums to cells' rows: on SQLite replacing what they
+// hold (the sums include it), on MySQL adding to it.
+func (t *UsageObjectTx) writeChunk(ctx context.Context, cells []UsageCell, w *chunkWork) error {
+	d := t.s.dialect
 	w.args = w.args[:0]
 	for i, c := range cells {
 		s := w.sums[i]
@@ -396,6 +439,10 @@ func (t *UsageObjectTx) addChunk(ctx context.Context, cells []UsageCell, add map
 		}
 	} else {
 		_, err = t.tx.ExecContext(ctx, d.upsertLedger(len(cells)), w.args...)
+	}
+	var myErr *mysql.MySQLError
+	if errors.As(err, &myErr) && myErr.Number == erDataOutOfRange {
+		return err // addChunkMySQL names it
 	}
 	if err != nil {
 		return dbError("write the usage ledger", err)
@@ -537,11 +584,15 @@ func (d *dialect) upsertLedger(rows int) string {
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
-	if d.name == driverMySQL {
-		b.WriteString(` ON DUPLICATE KEY UPDATE ops_put = VALUES(ops_put), ops_get = VALUES(ops_get),
-			ops_list = VALUES(ops_list), ops_other = VALUES(ops_other),
-			bytes_uploaded = VALUES(bytes_uploaded), bytes_downloaded = VALUES(bytes_downloaded)`)
-	} else {
+	// MySQL adds to what a row holds (addChunkMySQL); SQLite's rows get
+	// the sums Go computed, as SQLite's signed integers cannot add two
+	// unsigned counters and tell an overflow.
+	switch {
+	case d.name == driverMySQL:
+		b.WriteString(` ON DUPLICATE KEY UPDATE ops_put = ops_put + VALUES(ops_put), ops_get = ops_get + VALUES(ops_get),
+			ops_list = ops_list + VALUES(ops_list), ops_other = ops_other + VALUES(ops_other),
+			bytes_uploaded = bytes_uploaded + VALUES(bytes_uploaded), bytes_downloaded = bytes_downloaded + VALUES(bytes_downloaded)`)
+	default:
 		b.WriteString(` ON CONFLICT (cluster, hour_ts, user_id, bucket) DO UPDATE SET ops_put = excluded.ops_put,
 			ops_get = excluded.ops_get, ops_list = excluded.ops_list, ops_other = excluded.ops_other,
 			bytes_uploaded = excluded.bytes_uploaded, bytes_downloaded = excluded.bytes_downloaded`)
@@ -631,6 +682,56 @@ func (s *Store) UnmappedUsageUsers(ctx context.Context, cluster string, from, to
 	}
 	if err := rows.Err(); err != nil {
 		return nil, dbError("list the unmapped usage users", err)
+	}
+	return out, nil
+}
+
+// batchReadIDs is how many ids one batched read names in its IN list.
+const batchReadIDs = 500
+
+// UsageRowsOfUsers returns what UsageRows returns for each of userIDs
+// (a user without rows is absent), in one query per 500 users: the usage
+// update reads a whole server's services.
+func (s *Store) UsageRowsOfUsers(ctx context.Context, cluster string, userIDs []string, from, to int64) (map[string][]UsageRow, error) {
+	const op = "read usage"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]UsageRow, len(userIDs))
+	for start := 0; start < len(userIDs); start += batchReadIDs {
+		chunk := userIDs[start:min(start+batchReadIDs, len(userIDs))]
+		args := make([]any, 0, len(chunk)+3)
+		args = append(args, cluster)
+		for _, id := range chunk {
+			if err := checkKey(op, "user id", id, maxUserIDLen); err != nil {
+				return nil, err
+			}
+			args = append(args, id)
+		}
+		args = append(args, from, to)
+		err := func() error {
+			// +hour_ts: the hours are no index key here. Offered the
+			// primary key (cluster, hour_ts, …) for a month, SQLite chose
+			// it and read every user's rows of the month for each batch.
+			rows, err := s.db.QueryContext(ctx, `SELECT user_id, hour_ts, bucket, `+ledgerColumns+` FROM staas_usage_ledger
+				WHERE cluster = ? AND user_id IN (`+placeholders(len(chunk))+`) AND +hour_ts >= ? AND +hour_ts < ?
+				ORDER BY user_id, hour_ts, bucket`, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r UsageRow
+				if err := rows.Scan(append([]any{&r.UserID, &r.Hour, &r.Bucket}, r.scanDest()...)...); err != nil {
+					return err
+				}
+				out[r.UserID] = append(out[r.UserID], r)
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, dbError("read the usage ledger", err)
+		}
 	}
 	return out, nil
 }

@@ -182,3 +182,65 @@ func goneBuckets(ctx context.Context, tx *sql.Tx, query, cluster string, ts int6
 	}
 	return zeros, rows.Err()
 }
+
+// StorageSamplesOfUsers returns what StorageSamples returns for each of
+// userIDs (a user without samples is absent), in one query per 500
+// users.
+func (s *Store) StorageSamplesOfUsers(ctx context.Context, cluster string, userIDs []string, from, to time.Time) (map[string][]StorageSample, error) {
+	const op = "read storage samples"
+	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+		return nil, err
+	}
+	f, t := from.Unix(), to.Unix()
+	out := make(map[string][]StorageSample, len(userIDs))
+	for start := 0; start < len(userIDs); start += batchReadIDs {
+		chunk := userIDs[start:min(start+batchReadIDs, len(userIDs))]
+		ids := make([]any, len(chunk))
+		for i, id := range chunk {
+			if err := checkKey(op, "user id", id, maxUserIDLen); err != nil {
+				return nil, err
+			}
+			ids[i] = id
+		}
+		in := placeholders(len(chunk))
+		// The outer query names the users too: without them SQLite
+		// joined every sample of the cluster against the batch's latest
+		// ones, a scan of the whole table per batch.
+		args := make([]any, 0, 3*len(chunk)+5)
+		args = append(args, cluster)
+		args = append(args, ids...)
+		args = append(args, f, t, cluster)
+		args = append(args, ids...)
+		args = append(args, f, cluster)
+		args = append(args, ids...)
+		err := func() error {
+			rows, err := s.db.QueryContext(ctx, `SELECT user_id, bucket, at, epoch, current, hmax, h_integral, last_ts FROM staas_storage_samples
+				WHERE cluster = ? AND user_id IN (`+in+`) AND at >= ? AND at <= ?
+				UNION ALL
+				SELECT s.user_id, s.bucket, s.at, s.epoch, s.current, s.hmax, s.h_integral, s.last_ts FROM staas_storage_samples s
+				JOIN (SELECT user_id, bucket, MAX(at) AS at FROM staas_storage_samples WHERE cluster = ? AND user_id IN (`+in+`) AND at < ?
+					GROUP BY user_id, bucket) p
+				ON s.user_id = p.user_id AND s.bucket = p.bucket AND s.at = p.at
+				WHERE s.cluster = ? AND s.user_id IN (`+in+`)
+				ORDER BY 1, 2, 3`, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var sm StorageSample
+				var at int64
+				if err := rows.Scan(&sm.UserID, &sm.Bucket, &at, dbU64{&sm.Epoch}, dbU64{&sm.Current}, dbU64{&sm.HMax}, dbU64{&sm.HIntegral}, dbU64{&sm.LastTS}); err != nil {
+					return err
+				}
+				sm.At = time.Unix(at, 0).UTC()
+				out[sm.UserID] = append(out[sm.UserID], sm)
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, dbError("read the storage samples", err)
+		}
+	}
+	return out, nil
+}

@@ -115,12 +115,18 @@ func (r *Reader) CurrentBuckets(ctx context.Context, userID string) ([]BucketNow
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	return latestBuckets(samples), last, nil
+}
+
+// latestBuckets keeps each bucket's latest sample of samples (ordered by
+// bucket, then time).
+func latestBuckets(samples []store.StorageSample) []BucketNow {
 	var out []BucketNow
-	for i, s := range samples { // ordered by bucket, then time
+	for i, s := range samples {
 		if i+1 < len(samples) && samples[i+1].Bucket == s.Bucket {
 			continue
 		}
 		out = append(out, BucketNow{Bucket: s.Bucket, Bytes: s.Current})
 	}
-	return out, last, nil
+	return out
 }

@@ -12,6 +12,9 @@ import (
 // WHMCS asks for a server's services without their clients (*store.Store).
 type ServiceUsers interface {
 	S3UserByService(ctx context.Context, serviceID int64) (*staas.S3User, error)
+	// S3UsersByServices is S3UserByService for many services at once;
+	// those without an S3 user are absent.
+	S3UsersByServices(ctx context.Context, serviceIDs []int64) (map[int64]*staas.S3User, error)
 }
 
 // QuotaReader reads a quota from a cluster (*cluster.Registry).

@@ -122,6 +122,12 @@ func (r *Reader) Totals(ctx context.Context, userID string, from, to time.Time) 
 	if err != nil {
 		return nil, err
 	}
+	return totalsOf(userID, from, to, data)
+}
+
+// totalsOf computes Totals from a user's rows and samples of [from, to).
+func totalsOf(userID string, from, to time.Time, data *userData) (*Totals, error) {
+	var err error
 	t := &Totals{UserID: userID, From: from.UTC(), To: to.UTC()}
 	per := map[string]*BucketTotals{}
 	bucket := func(name string) *BucketTotals {
