@@ -711,7 +711,7 @@ func (c *APIClient) products(ctx context.Context, filter url.Values) ([]Product,
 // ClientRow is one client as GetClients lists it: with its client group
 // (groupid) and status, without custom fields.
 type ClientRow struct {
-	ID, GroupID                               int64
+	ID, GroupID                              int64
 	FirstName, LastName, CompanyName, Status string
 }
 
