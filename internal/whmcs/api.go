@@ -825,17 +825,29 @@ const (
 	portalConcurrency = 4
 	portalScanTimeout = 2 * time.Minute
 	planLookups       = 10
+	// namesRetry is how long names wait after a failed client scan
+	// before they try another.
+	namesRetry = 10 * time.Second
 	// maxFieldScan bounds a field source's GetClientsDetails calls.
 	maxFieldScan = 20000
 )
 
+// clock is the portal reads' clock: b.now in tests, else time.Now.
+func (b *APIBridge) clock() time.Time {
+	if b.now != nil {
+		return b.now()
+	}
+	return time.Now()
+}
+
 // clientScan is the last GetClients scan and the one under way, shared
 // by every caller that arrives while it runs.
 type clientScan struct {
-	mu     sync.Mutex
-	byID   map[int64]ClientRow
-	at     time.Time
-	flight *scanFlight
+	mu       sync.Mutex
+	byID     map[int64]ClientRow
+	at       time.Time
+	failedAt time.Time // the last scan that failed
+	flight   *scanFlight
 }
 
 type scanFlight struct {
@@ -871,7 +883,9 @@ func (b *APIBridge) scan(ctx context.Context) ([]ClientRow, error) {
 		for _, r := range f.rows {
 			s.byID[r.ID] = r
 		}
-		s.at = time.Now()
+		s.at = b.clock()
+	} else {
+		s.failedAt = b.clock()
 	}
 	s.mu.Unlock()
 	close(f.done)
@@ -972,19 +986,29 @@ func (b *APIBridge) PortalNames() *APINames { return &APINames{b: b} }
 type APINames struct{ b *APIBridge }
 
 // Client returns the client's names and status as the last client scan
-// listed them; ENOTFOUND for a client it did not list.
+// listed them; ENOTFOUND for a client it did not list. While WHMCS
+// fails, the names of the last scan serve (they label rows, they decide
+// nothing), and a failed scan is not tried again for namesRetry: a page
+// of 2,000 rows makes at most one attempt, not one per row.
 func (n *APINames) Client(ctx context.Context, id int64) (*staas.Client, error) {
-	s := &n.b.clients
+	b := n.b
+	s := &b.clients
 	s.mu.Lock()
-	byID, at := s.byID, s.at
+	byID, at, failedAt := s.byID, s.at, s.failedAt
 	s.mu.Unlock()
-	if byID == nil || time.Since(at) >= portalTTL {
-		if _, err := n.b.scan(ctx); err != nil {
-			return nil, err
+	if byID == nil || b.clock().Sub(at) >= portalTTL {
+		if b.clock().Sub(failedAt) >= namesRetry {
+			_, err := b.scan(ctx)
+			s.mu.Lock()
+			byID = s.byID
+			s.mu.Unlock()
+			if err != nil && byID == nil {
+				return nil, err
+			}
 		}
-		s.mu.Lock()
-		byID = s.byID
-		s.mu.Unlock()
+		if byID == nil {
+			return nil, staas.Errorf(staas.EUNAVAILABLE, "WHMCS could not list its clients just now")
+		}
 	}
 	r, ok := byID[id]
 	if !ok {
@@ -1011,7 +1035,7 @@ type planEntry struct {
 // services not cached, else one scan of every service. A service WHMCS
 // does not list is absent from the map.
 func (b *APIBridge) ServicePlans(ctx context.Context, ids []int64) (map[int64]string, error) {
-	now := time.Now()
+	now := b.clock()
 	out := map[int64]string{}
 	var missing []int64
 	b.plans.mu.Lock()

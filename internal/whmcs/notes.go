@@ -258,6 +258,7 @@ type APIBridge struct {
 	// the services' plan names.
 	clients clientScan
 	plans   planCache
+	now     func() time.Time // nil: time.Now; tests move it
 }
 
 // NewAPIBridge returns a Bridge over c.

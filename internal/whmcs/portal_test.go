@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"staas"
 	"staas/standin/whmcssim"
@@ -169,4 +170,19 @@ func TestAPIBridge_PortalReads(t *testing.T) {
 	wantCode(t, err, staas.EUNAVAILABLE)
 	_, err = b.ServicePlans(ctx, []int64{1})
 	wantCode(t, err, staas.EUNAVAILABLE)
+
+	// Names a minute after the last scan, WHMCS down: a page of 600
+	// rows makes one scan attempt (its retries), not one per row, and
+	// the last scan's names still label the rows.
+	later := time.Now().Add(2 * portalTTL)
+	b.now = func() time.Time { return later }
+	env.sim.ResetRequests()
+	for id := int64(100); id < 700; id++ {
+		if c, err := b.PortalNames().Client(ctx, id); err != nil || c.LastName != strconv.FormatInt(id, 10) {
+			t.Fatalf("name of client %d with WHMCS down: %+v %v", id, c, err)
+		}
+	}
+	if n := len(env.sim.Requests()); n > readAttempts {
+		t.Fatalf("600 names with WHMCS down made %d calls, want at most %d", n, readAttempts)
+	}
 }
