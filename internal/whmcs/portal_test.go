@@ -2,7 +2,9 @@ package whmcs
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -25,16 +27,20 @@ var (
 )
 
 // portalModes are the two ways staas reaches WHMCS, over one stand-in
-// database: its tables (mysql mode) and its External API (api mode).
-func portalModes(t *testing.T) map[string]func(*testing.T) (portalReads, *simEnv) {
-	return map[string]func(*testing.T) (portalReads, *simEnv){
-		ModeMySQL: func(t *testing.T) (portalReads, *simEnv) {
-			env := newSimEnv(t, nil)
-			return NewDBBridge(NewDB(env.db)), env
+// database opened by open: its tables (mysql mode) and its External API
+// (api mode), the stand-in's API served on 127.0.0.1 over the same
+// tables.
+func portalModes(open func(*testing.T) *sql.DB) map[string]func(*testing.T) (portalReads, *sql.DB) {
+	return map[string]func(*testing.T) (portalReads, *sql.DB){
+		ModeMySQL: func(t *testing.T) (portalReads, *sql.DB) {
+			db := open(t)
+			return NewDBBridge(NewDB(db)), db
 		},
-		ModeAPI: func(t *testing.T) (portalReads, *simEnv) {
-			env := newSimEnv(t, nil)
-			return NewAPIBridge(env.client), env
+		ModeAPI: func(t *testing.T) (portalReads, *sql.DB) {
+			db := open(t)
+			srv := httptest.NewServer(whmcssim.NewAPI(db, whmcssim.Credentials{Identifier: testIdentifier, Secret: testAPISecret, AccessKey: testAccessKey}))
+			t.Cleanup(srv.Close)
+			return NewAPIBridge(testAPIClient(t, srv.URL+whmcssim.APIPath, nil)), db
 		},
 	}
 }
@@ -47,12 +53,20 @@ func must(t *testing.T, err error) {
 }
 
 // The reseller portal's sources read the same clients and plans in both
-// modes, and a client moved out of a group is gone at the next read.
-func TestPortalReads_BothModes(t *testing.T) {
+// modes, and a client moved out of a group is gone at the next read; on
+// SQLite (the demo's WHMCS) and on MariaDB (a real WHMCS's).
+func TestPortalReads_BothModes(t *testing.T) { testPortalReads(t, whmcsDB) }
+
+func TestPortalReads_BothModesMariaDB(t *testing.T) {
+	testPortalReads(t, func(t *testing.T) *sql.DB { return openMariaDB(t).db })
+}
+
+func testPortalReads(t *testing.T, openDB func(*testing.T) *sql.DB) {
 	ctx := context.Background()
-	for mode, open := range portalModes(t) {
+	for mode, open := range portalModes(openDB) {
 		t.Run(mode, func(t *testing.T) {
-			b, env := open(t)
+			b, db := open(t)
+			env := struct{ db *sql.DB }{db}
 			must(t, whmcssim.SetClientGroup(ctx, env.db, 7, 3))
 			must(t, whmcssim.SetClientGroup(ctx, env.db, 1, 3))
 			must(t, whmcssim.SetClientGroup(ctx, env.db, 2, 4))
