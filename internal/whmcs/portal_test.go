@@ -66,14 +66,13 @@ func testPortalReads(t *testing.T, openDB func(*testing.T) *sql.DB) {
 	for mode, open := range portalModes(openDB) {
 		t.Run(mode, func(t *testing.T) {
 			b, db := open(t)
-			env := struct{ db *sql.DB }{db}
-			must(t, whmcssim.SetClientGroup(ctx, env.db, 7, 3))
-			must(t, whmcssim.SetClientGroup(ctx, env.db, 1, 3))
-			must(t, whmcssim.SetClientGroup(ctx, env.db, 2, 4))
-			must(t, whmcssim.SetClientField(ctx, env.db, 2, "Reseller|Reseller name", "acme"))
-			must(t, whmcssim.SetClientField(ctx, env.db, 7, "Reseller|Reseller name", "beta"))
+			must(t, whmcssim.SetClientGroup(ctx, db, 7, 3))
+			must(t, whmcssim.SetClientGroup(ctx, db, 1, 3))
+			must(t, whmcssim.SetClientGroup(ctx, db, 2, 4))
+			must(t, whmcssim.SetClientField(ctx, db, 2, "Reseller|Reseller name", "acme"))
+			must(t, whmcssim.SetClientField(ctx, db, 7, "Reseller|Reseller name", "beta"))
 			var fieldID int64
-			must(t, env.db.QueryRowContext(ctx, `SELECT id FROM tblcustomfields WHERE fieldname = 'Reseller|Reseller name'`).Scan(&fieldID))
+			must(t, db.QueryRowContext(ctx, `SELECT id FROM tblcustomfields WHERE fieldname = 'Reseller|Reseller name'`).Scan(&fieldID))
 			field := strconv.FormatInt(fieldID, 10)
 
 			if ids, err := b.ClientsInGroup(ctx, 3); err != nil || fmt.Sprint(ids) != "[1 7]" {
@@ -82,7 +81,7 @@ func testPortalReads(t *testing.T, openDB func(*testing.T) *sql.DB) {
 			if ids, err := b.ClientsInGroup(ctx, 9); err != nil || len(ids) != 0 {
 				t.Fatalf("group 9: %v %v", ids, err)
 			}
-			must(t, whmcssim.SetClientGroup(ctx, env.db, 7, 0))
+			must(t, whmcssim.SetClientGroup(ctx, db, 7, 0))
 			if ids, err := b.ClientsInGroup(ctx, 3); err != nil || fmt.Sprint(ids) != "[1]" {
 				t.Fatalf("group 3 after client 7 left it: %v %v", ids, err)
 			}
@@ -99,7 +98,7 @@ func testPortalReads(t *testing.T, openDB func(*testing.T) *sql.DB) {
 				`INSERT INTO tblhosting (id, userid, packageid, server, domain, username, domainstatus) VALUES (10, 1, 5, 0, '', '', 'Active'), (12, 2, 6, 0, '', '', 'Suspended')`,
 				`INSERT INTO tblproducts (id, name, configoption1, configoption2, configoption3, configoption4, configoption5, configoption6, configoption7, configoption8, configoption9) VALUES (5, 'S3 Basic', '', '', '', '', '', '', '', '', ''), (6, 'S3 Pro', '', '', '', '', '', '', '', '', '')`,
 			} {
-				_, err := env.db.ExecContext(ctx, q)
+				_, err := db.ExecContext(ctx, q)
 				must(t, err)
 			}
 			// A few services are read one by one, many in one scan: the
