@@ -729,9 +729,10 @@ const (
 func (c *APIClient) AllClients(ctx context.Context) ([]ClientRow, error) {
 	seen := map[int64]bool{}
 	var out []ClientRow
+	offset := 0
 	for page := 0; page < clientsMaxPages; page++ {
 		fields := url.Values{
-			"limitstart": {strconv.Itoa(page * clientsPage)},
+			"limitstart": {strconv.Itoa(offset)},
 			"limitnum":   {strconv.Itoa(clientsPage)},
 			"orderby":    {"id"},
 			"sorting":    {"ASC"},
@@ -756,7 +757,11 @@ func (c *APIClient) AllClients(ctx context.Context) ([]ClientRow, error) {
 			out = append(out, ClientRow{ID: id, GroupID: int64(w.GroupID), FirstName: string(w.FirstName),
 				LastName: string(w.LastName), CompanyName: string(w.CompanyName), Status: string(w.Status)})
 		}
-		if len(list) < clientsPage || (page+1)*clientsPage >= int(resp.TotalResults) {
+		// The next page starts after what came, so a WHMCS that
+		// answers fewer than asked (a cap of its own) is still read
+		// to the end.
+		offset += len(list)
+		if len(list) == 0 || offset >= int(resp.TotalResults) {
 			return out, nil
 		}
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,5 +200,40 @@ func TestAPIBridge_PortalReads(t *testing.T) {
 	}
 	if n := len(env.sim.Requests()); n > readAttempts {
 		t.Fatalf("600 names with WHMCS down made %d calls, want at most %d", n, readAttempts)
+	}
+}
+
+// A WHMCS that answers GetClients with fewer clients than limitnum asks
+// (a cap of its own, 100 here) is still read to the end: the next page
+// starts after what came.
+func TestAPIBridge_ClientScanUnderACap(t *testing.T) {
+	ctx := context.Background()
+	capped := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			must(t, r.ParseForm())
+			if n, _ := strconv.Atoi(r.PostForm.Get("limitnum")); n > 100 {
+				r.PostForm.Set("limitnum", "100")
+			}
+			body := r.PostForm.Encode()
+			r.Body = io.NopCloser(strings.NewReader(body))
+			r.ContentLength = int64(len(body))
+			r.PostForm, r.Form = nil, nil
+			next.ServeHTTP(w, r)
+		})
+	}
+	env := newSimEnv(t, capped)
+	var more []staas.Client
+	for i := int64(100); i < 450; i++ {
+		more = append(more, staas.Client{ID: i, Email: fmt.Sprintf("c%d@example.com", i)})
+	}
+	must(t, whmcssim.SeedClients(ctx, env.db, more))
+	must(t, whmcssim.SetClientGroup(ctx, env.db, 449, 5))
+	must(t, whmcssim.SetClientGroup(ctx, env.db, 1, 5))
+	ids, err := NewAPIBridge(env.client).ClientsInGroup(ctx, 5)
+	if err != nil || fmt.Sprint(ids) != "[1 449]" {
+		t.Fatalf("group 5 under a cap of 100: %v %v", ids, err)
+	}
+	if n := env.sim.CountRequests("GetClients"); n != 4 {
+		t.Fatalf("%d GetClients calls for 353 clients 100 at a time, want 4", n)
 	}
 }
