@@ -21,6 +21,7 @@ import (
 	"staas/internal/reseller"
 	"staas/internal/store"
 	usagecol "staas/internal/usage"
+	"staas/internal/whmcs"
 	"staas/whmcsbridge"
 )
 
@@ -50,8 +51,8 @@ type wiring struct {
 	ClientDelete      provision.DeletePolicy
 	// Daily wires WHMCS's daily cron to staas's daily work.
 	Daily bool
-	// ResellerKey (64 bytes) serves the reseller portal when WHMCS reads
-	// clients from its database (reseller.Clients); ResellerTTL is how
+	// ResellerKey (64 bytes) serves the reseller portal, whose clients
+	// WHMCS lists (reseller.Clients); ResellerTTL is how
 	// long a reseller's client list is reused (0: the default).
 	ResellerKey []byte
 	ResellerTTL time.Duration
@@ -148,9 +149,11 @@ func buildProduct(w wiring) (*product, error) {
 	// or not this staas serves their portal.
 	d.ResellerAdmin = &reseller.Manager{Store: w.Store}
 	if len(w.ResellerKey) > 0 {
+		// Both WHMCS bridges read a reseller's clients: from WHMCS's
+		// database (mysql mode) or its External API (api mode).
 		clients, ok := w.WHMCS.(reseller.Clients)
 		if !ok {
-			return nil, errors.New("the reseller portal (STAAS_RESELLER_SESSION_KEY) needs STAAS_WHMCS_MODE=mysql: it reads client groups and custom fields from WHMCS's database")
+			return nil, errors.New("the reseller portal (STAAS_RESELLER_SESSION_KEY): this WHMCS cannot list a reseller's clients")
 		}
 		portal := &reseller.Portal{Accounts: w.Store, Members: reseller.NewMembers(clients, w.ResellerTTL), Mappings: w.Store, Figures: p.Usage,
 			// Requests by class come from statistics objects; a cluster
@@ -161,6 +164,11 @@ func buildProduct(w wiring) (*product, error) {
 			}}
 		if names, ok := w.WHMCS.(reseller.Names); ok {
 			portal.Names = names
+		}
+		// Over the API, names come from the client list the sources
+		// already read, not from a GetClientsDetails call per row.
+		if api, ok := w.WHMCS.(*whmcs.APIBridge); ok {
+			portal.Names = api.PortalNames()
 		}
 		if plans, ok := w.WHMCS.(reseller.Plans); ok {
 			portal.Plans = plans

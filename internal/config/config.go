@@ -207,7 +207,7 @@ var Vars = []Var{
 			c.HTTP.MonitorToken = Secret(v)
 			return nil
 		}},
-	{Name: "STAAS_RESELLER_SESSION_KEY", Secret: true, Doc: "Optional key of the reseller portal's session cookies, 128 hex digits (`openssl rand -hex 64`); set, and with `STAAS_WHMCS_MODE=mysql`, staas serves the portal at `/reseller/`.",
+	{Name: "STAAS_RESELLER_SESSION_KEY", Secret: true, Doc: "Optional key of the reseller portal's session cookies, 128 hex digits (`openssl rand -hex 64`); when it is set, staas serves the portal at `/reseller/`, with WHMCS reached in either `STAAS_WHMCS_MODE`.",
 		set: func(c *Config, v string) error {
 			if v != "" {
 				if b, err := hex.DecodeString(v); err != nil || len(b) != 64 {

@@ -19,13 +19,15 @@ import (
 )
 
 // Clients is what the portal needs of WHMCS to find a reseller's
-// clients. internal/whmcs's DB implements it.
+// clients. internal/whmcs implements it in both modes: DB and DBBridge
+// over WHMCS's database, APIBridge over its External API.
 type Clients interface {
 	// ClientsInGroup returns the ids of the clients in client group
 	// groupID (tblclients.groupid).
 	ClientsInGroup(ctx context.Context, groupID int64) ([]int64, error)
 	// ClientsWithField returns the ids of the clients whose client
-	// custom field named field holds value.
+	// custom field named field (or numbered: over the API, only its id
+	// names a field) holds value.
 	ClientsWithField(ctx context.Context, field, value string) ([]int64, error)
 }
 

@@ -32,13 +32,14 @@ type ServiceFigures interface {
 }
 
 // Plans reads the WHMCS product name of each service, in one batch
-// (internal/whmcs's DBBridge); a service WHMCS has no product for is
+// (internal/whmcs's DBBridge or APIBridge); a service WHMCS has no product for is
 // absent from the map.
 type Plans interface {
 	ServicePlans(ctx context.Context, serviceIDs []int64) (map[int64]string, error)
 }
 
-// Names reads a client's name in WHMCS (internal/whmcs's DBBridge).
+// Names reads a client's name in WHMCS (internal/whmcs's DBBridge, or
+// APIBridge.PortalNames over the API).
 type Names interface {
 	Client(ctx context.Context, id int64) (*staas.Client, error)
 }

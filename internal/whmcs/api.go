@@ -2,6 +2,7 @@ package whmcs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -454,6 +456,10 @@ type wireClient struct {
 	CompanyName whmcsbridge.FlexString `json:"companyname"`
 	Email       whmcsbridge.FlexString `json:"email"`
 	Status      whmcsbridge.FlexString `json:"status"`
+	GroupID     flexInt                `json:"groupid"`
+	// CustomFields is GetClientsDetails's [{id, value}] of the client's
+	// custom fields (GetClients's list has none).
+	CustomFields json.RawMessage `json:"customfields"`
 }
 
 func (w wireClient) id() int64 {
@@ -487,8 +493,18 @@ func checkID(what string, id int64) error {
 // "client" object, or from the deprecated top-level copy of its fields
 // when an older WHMCS sends only that.
 func (c *APIClient) Client(ctx context.Context, id int64) (*staas.Client, error) {
-	if err := checkID("client", id); err != nil {
+	w, err := c.details(ctx, id)
+	if err != nil {
 		return nil, err
+	}
+	cl := w.client()
+	return &cl, nil
+}
+
+// details is GetClientsDetails's client, its id checked.
+func (c *APIClient) details(ctx context.Context, id int64) (wireClient, error) {
+	if err := checkID("client", id); err != nil {
+		return wireClient{}, err
 	}
 	var resp struct {
 		wireClient
@@ -496,23 +512,58 @@ func (c *APIClient) Client(ctx context.Context, id int64) (*staas.Client, error)
 	}
 	fields := url.Values{"clientid": {strconv.FormatInt(id, 10)}, "stats": {"false"}}
 	if err := c.call(ctx, "GetClientsDetails", fields, true, &resp); err != nil {
-		return nil, err
+		return wireClient{}, err
 	}
 	w := resp.wireClient
 	if t := bytes.TrimSpace(resp.Client); len(t) > 0 && t[0] == '{' {
 		if err := json.Unmarshal(t, &w); err != nil {
-			return nil, c.unexpectedAnswer("GetClientsDetails", "unexpected client object", err)
+			return wireClient{}, c.unexpectedAnswer("GetClientsDetails", "unexpected client object", err)
 		}
 	}
-	cl := w.client()
-	switch cl.ID {
+	switch w.id() {
 	case 0:
-		cl.ID = id
+		w.ID = flexInt(id)
 	case id:
 	default:
-		return nil, c.unexpectedAnswer("GetClientsDetails", fmt.Sprintf("asked for client %d, got client %d", id, cl.ID), nil)
+		return wireClient{}, c.unexpectedAnswer("GetClientsDetails", fmt.Sprintf("asked for client %d, got client %d", id, w.id()), nil)
 	}
-	return &cl, nil
+	return w, nil
+}
+
+// ClientCustomFields reads a client's custom field values by field id
+// with GetClientsDetails (its client.customfields, a list of {id, value}:
+// WHMCS's API names a custom field by id only). A field without a value
+// is absent.
+func (c *APIClient) ClientCustomFields(ctx context.Context, id int64) (map[int64]string, error) {
+	w, err := c.details(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	raw := bytes.TrimSpace(w.CustomFields)
+	if len(raw) == 0 || whmcsbridge.IsEmptyPHPArray(raw) {
+		return out, nil
+	}
+	type field struct {
+		ID    flexInt                `json:"id"`
+		Value whmcsbridge.FlexString `json:"value"`
+	}
+	var list []field
+	if raw[0] == '{' {
+		// {"customfield": [...]}, the shape of WHMCS's other lists.
+		list, err = decodeList[field](raw, "customfield")
+	} else {
+		err = json.Unmarshal(raw, &list)
+	}
+	if err != nil {
+		return nil, c.unexpectedAnswer("GetClientsDetails", "unexpected custom fields", err)
+	}
+	for _, f := range list {
+		if f.ID > 0 {
+			out[int64(f.ID)] = string(f.Value)
+		}
+	}
+	return out, nil
 }
 
 // AddClientNote adds a note to the client with AddClientNote and returns
@@ -553,6 +604,7 @@ type Product struct {
 	ID       int64  // service id (tblhosting.id)
 	PID      int64  // product id (tblproducts.id)
 	Name     string // product name
+	Group    string // product group name
 	Status   string // Pending, Active, Suspended, Terminated, Cancelled, Fraud, Completed
 	ServerID int64
 	Domain   string
@@ -563,6 +615,7 @@ type wireProduct struct {
 	ID       flexInt                `json:"id"`
 	PID      flexInt                `json:"pid"`
 	Name     whmcsbridge.FlexString `json:"name"`
+	Group    whmcsbridge.FlexString `json:"groupname"`
 	Status   whmcsbridge.FlexString `json:"status"`
 	ServerID flexInt                `json:"serverid"`
 	Domain   whmcsbridge.FlexString `json:"domain"`
@@ -602,6 +655,26 @@ func (c *APIClient) ClientsProducts(ctx context.Context, clientID int64) ([]Prod
 	if err := checkID("client", clientID); err != nil {
 		return nil, err
 	}
+	return c.products(ctx, url.Values{"clientid": {strconv.FormatInt(clientID, 10)}})
+}
+
+// ServiceProducts reads one service with GetClientsProducts's serviceid
+// filter: none when WHMCS has no such service.
+func (c *APIClient) ServiceProducts(ctx context.Context, serviceID int64) ([]Product, error) {
+	if err := checkID("service", serviceID); err != nil {
+		return nil, err
+	}
+	return c.products(ctx, url.Values{"serviceid": {strconv.FormatInt(serviceID, 10)}})
+}
+
+// AllProducts lists every service of every client with
+// GetClientsProducts unfiltered, productsPage a page.
+func (c *APIClient) AllProducts(ctx context.Context) ([]Product, error) {
+	return c.products(ctx, url.Values{})
+}
+
+// products pages through GetClientsProducts with filter.
+func (c *APIClient) products(ctx context.Context, filter url.Values) ([]Product, error) {
 	var out []Product
 	for page := 0; page < productsMaxPages; page++ {
 		var resp struct {
@@ -609,9 +682,11 @@ func (c *APIClient) ClientsProducts(ctx context.Context, clientID int64) ([]Prod
 			Products     json.RawMessage `json:"products"`
 		}
 		fields := url.Values{
-			"clientid":   {strconv.FormatInt(clientID, 10)},
 			"limitstart": {strconv.Itoa(len(out))},
 			"limitnum":   {strconv.Itoa(productsPage)},
+		}
+		for k, v := range filter {
+			fields[k] = v
 		}
 		if err := c.call(ctx, "GetClientsProducts", fields, true, &resp); err != nil {
 			return nil, err
@@ -622,7 +697,7 @@ func (c *APIClient) ClientsProducts(ctx context.Context, clientID int64) ([]Prod
 		}
 		for _, p := range batch {
 			out = append(out, Product{
-				ID: int64(p.ID), PID: int64(p.PID), Name: string(p.Name), Status: string(p.Status),
+				ID: int64(p.ID), PID: int64(p.PID), Name: string(p.Name), Group: string(p.Group), Status: string(p.Status),
 				ServerID: int64(p.ServerID), Domain: string(p.Domain), Username: string(p.Username),
 			})
 		}
@@ -631,6 +706,66 @@ func (c *APIClient) ClientsProducts(ctx context.Context, clientID int64) ([]Prod
 		}
 	}
 	return out, nil
+}
+
+// ClientRow is one client as GetClients lists it: with its client group
+// (groupid) and status, without custom fields.
+type ClientRow struct {
+	ID, GroupID                              int64
+	FirstName, LastName, CompanyName, Status string
+}
+
+// clientsPage and clientsMaxPages bound AllClients: 250 clients a
+// GetClients call, at most 400 calls (100,000 clients).
+const (
+	clientsPage     = 250
+	clientsMaxPages = 400
+)
+
+// AllClients lists every client with GetClients, clientsPage a call,
+// ordered by id (orderby, WHMCS 8.2+; an older WHMCS orders by last
+// name, and a client a shifted page repeats is kept once). More than
+// clientsMaxPages pages is refused rather than read in part.
+func (c *APIClient) AllClients(ctx context.Context) ([]ClientRow, error) {
+	seen := map[int64]bool{}
+	var out []ClientRow
+	offset := 0
+	for page := 0; page < clientsMaxPages; page++ {
+		fields := url.Values{
+			"limitstart": {strconv.Itoa(offset)},
+			"limitnum":   {strconv.Itoa(clientsPage)},
+			"orderby":    {"id"},
+			"sorting":    {"ASC"},
+		}
+		var resp struct {
+			TotalResults flexInt         `json:"totalresults"`
+			Clients      json.RawMessage `json:"clients"`
+		}
+		if err := c.call(ctx, "GetClients", fields, true, &resp); err != nil {
+			return nil, err
+		}
+		list, err := decodeList[wireClient](resp.Clients, "client")
+		if err != nil {
+			return nil, c.unexpectedAnswer("GetClients", "unexpected client list", err)
+		}
+		for _, w := range list {
+			id := w.id()
+			if id <= 0 || seen[id] {
+				continue
+			}
+			seen[id] = true
+			out = append(out, ClientRow{ID: id, GroupID: int64(w.GroupID), FirstName: string(w.FirstName),
+				LastName: string(w.LastName), CompanyName: string(w.CompanyName), Status: string(w.Status)})
+		}
+		// The next page starts after what came, so a WHMCS that
+		// answers fewer than asked (a cap of its own) is still read
+		// to the end.
+		offset += len(list)
+		if len(list) == 0 || offset >= int(resp.TotalResults) {
+			return out, nil
+		}
+	}
+	return nil, staas.Errorf(staas.EINVALID, "WHMCS has more than %d clients: staas does not list them all over the API; reach WHMCS in mysql mode", clientsPage*clientsMaxPages)
 }
 
 // Clients lists clients with GetClients: those whose email, first, last,
@@ -666,4 +801,313 @@ func (c *APIClient) Clients(ctx context.Context, search string, offset, limit in
 		out = append(out, w.client())
 	}
 	return out, int(resp.TotalResults), nil
+}
+
+// The reseller portal over the API (issue 12). WHMCS's API has no call
+// for "the clients of group N" or "the clients whose custom field holds
+// V", so the APIBridge reads them as follows; N is WHMCS's number of
+// clients, S its number of services:
+//   - a group source: one scan of every client with GetClients, whose
+//     list carries each client's groupid: ceil(N/250) calls. 2,000
+//     clients = 8 calls a refresh.
+//   - a field source: that scan, then GetClientsDetails of every client
+//     (only it has the custom fields), portalConcurrency at a time:
+//     2,000 clients = 8 + 2,000 calls a refresh, some 25 s at 50 ms a
+//     call. A group is the better source in api mode.
+//   - client names: from the last scan, reused for portalTTL, so however
+//     many pages resellers open, names cost at most one scan a minute.
+//   - plans: GetClientsProducts with serviceid for up to planLookups
+//     services, else one unfiltered GetClientsProducts scan of every
+//     service (ceil(S/250) calls); each answer is reused for portalTTL.
+//
+// internal/reseller's Members asks for a reseller's clients only when its
+// own 60-second set has expired, so the scans above run at most once a
+// minute per reseller, and resellers refreshing at the same moment share
+// one client scan. Each call has the APIClient's timeout and retries, and
+// a whole refresh portalScanTimeout.
+const (
+	portalTTL         = 60 * time.Second // reseller.DefaultTTL
+	portalConcurrency = 4
+	portalScanTimeout = 2 * time.Minute
+	planLookups       = 10
+	// namesRetry is how long names wait after a failed client scan
+	// before they try another.
+	namesRetry = 10 * time.Second
+	// maxFieldScan bounds a field source's GetClientsDetails calls.
+	maxFieldScan = 20000
+)
+
+// clock is the portal reads' clock: b.now in tests, else time.Now.
+func (b *APIBridge) clock() time.Time {
+	if b.now != nil {
+		return b.now()
+	}
+	return time.Now()
+}
+
+// clientScan is the last GetClients scan and the one under way, shared
+// by every caller that arrives while it runs.
+type clientScan struct {
+	mu       sync.Mutex
+	byID     map[int64]ClientRow
+	at       time.Time
+	failedAt time.Time // the last scan that failed
+	flight   *scanFlight
+}
+
+type scanFlight struct {
+	done chan struct{}
+	rows []ClientRow
+	err  error
+}
+
+// scan lists every client afresh; callers arriving while a scan runs
+// wait for it and share its answer rather than start another.
+func (b *APIBridge) scan(ctx context.Context) ([]ClientRow, error) {
+	s := &b.clients
+	s.mu.Lock()
+	if f := s.flight; f != nil {
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.rows, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := &scanFlight{done: make(chan struct{})}
+	s.flight = f
+	s.mu.Unlock()
+	sctx, cancel := context.WithTimeout(ctx, portalScanTimeout)
+	f.rows, f.err = b.api.AllClients(sctx)
+	cancel()
+	s.mu.Lock()
+	s.flight = nil
+	if f.err == nil {
+		s.byID = make(map[int64]ClientRow, len(f.rows))
+		for _, r := range f.rows {
+			s.byID[r.ID] = r
+		}
+		s.at = b.clock()
+	} else {
+		s.failedAt = b.clock()
+	}
+	s.mu.Unlock()
+	close(f.done)
+	return f.rows, f.err
+}
+
+// ClientsInGroup returns the ids of the clients in client group groupID,
+// in order, from a fresh GetClients scan (their groupid).
+func (b *APIBridge) ClientsInGroup(ctx context.Context, groupID int64) ([]int64, error) {
+	if groupID <= 0 {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS: client group id must be positive (got %d)", groupID)
+	}
+	rows, err := b.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, r := range rows {
+		if r.GroupID == groupID {
+			ids = append(ids, r.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ClientsWithField returns the ids of the clients whose client custom
+// field holds value (ignoring case, as WHMCS's database collation
+// does), in order. WHMCS's API names custom fields by id only, so field
+// must be the field's id (Setup > Custom Client Fields): field:7=acme.
+// It reads every client's details (see the cost above).
+func (b *APIBridge) ClientsWithField(ctx context.Context, field, value string) ([]int64, error) {
+	fieldID, perr := strconv.ParseInt(field, 10, 64)
+	if perr != nil || fieldID <= 0 {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS's API names client custom fields by id only: give the reseller the source field:ID=%s, with the id of the field %q (Setup > Custom Client Fields), or reach WHMCS in mysql mode", value, field)
+	}
+	if value == "" {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS: a custom field source needs a value")
+	}
+	rows, err := b.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) > maxFieldScan {
+		return nil, staas.Errorf(staas.EINVALID, "WHMCS has %d clients: too many to read one by one over the API for a custom field source (at most %d); use a client group source, or reach WHMCS in mysql mode", len(rows), maxFieldScan)
+	}
+	sctx, cancel := context.WithTimeout(ctx, portalScanTimeout)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		ids      []int64
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, portalConcurrency)
+	for _, r := range rows {
+		select {
+		case sem <- struct{}{}:
+		case <-sctx.Done():
+		}
+		if sctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			vals, err := b.api.ClientCustomFields(sctx, r.ID)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case staas.ErrorCode(err) == staas.ENOTFOUND: // deleted since the scan
+			case err != nil:
+				if firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+			case strings.EqualFold(vals[fieldID], value):
+				ids = append(ids, r.ID)
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr == nil && sctx.Err() != nil {
+		firstErr = staas.Errorf(staas.EUNAVAILABLE, "WHMCS did not list the clients of a custom field in time; try again in a moment")
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// PortalNames answers the reseller portal's client names from the last
+// client scan (at most portalTTL old, else scanned again), not with a
+// GetClientsDetails call per client and page.
+func (b *APIBridge) PortalNames() *APINames { return &APINames{b: b} }
+
+// APINames is the reseller portal's client names over the API.
+type APINames struct{ b *APIBridge }
+
+// Client returns the client's names and status as the last client scan
+// listed them; ENOTFOUND for a client it did not list. While WHMCS
+// fails, the names of the last scan serve (they label rows, they decide
+// nothing), and a failed scan is not tried again for namesRetry: a page
+// of 2,000 rows makes at most one attempt, not one per row.
+func (n *APINames) Client(ctx context.Context, id int64) (*staas.Client, error) {
+	b := n.b
+	s := &b.clients
+	s.mu.Lock()
+	byID, at, failedAt := s.byID, s.at, s.failedAt
+	s.mu.Unlock()
+	if byID == nil || b.clock().Sub(at) >= portalTTL {
+		if b.clock().Sub(failedAt) >= namesRetry {
+			_, err := b.scan(ctx)
+			s.mu.Lock()
+			byID = s.byID
+			s.mu.Unlock()
+			if err != nil && byID == nil {
+				return nil, err
+			}
+		}
+		if byID == nil {
+			return nil, staas.Errorf(staas.EUNAVAILABLE, "WHMCS could not list its clients just now")
+		}
+	}
+	r, ok := byID[id]
+	if !ok {
+		return nil, staas.Errorf(staas.ENOTFOUND, "WHMCS: no client %d", id)
+	}
+	return &staas.Client{ID: r.ID, FirstName: r.FirstName, LastName: r.LastName, CompanyName: r.CompanyName, Status: r.Status}, nil
+}
+
+// planCache keeps each service's product name, as GetClientsProducts
+// said it, for portalTTL.
+type planCache struct {
+	mu    sync.Mutex
+	names map[int64]planEntry
+}
+
+type planEntry struct {
+	name  string
+	found bool // false: WHMCS has no such service
+	at    time.Time
+}
+
+// ServicePlans reads each service's WHMCS product name with
+// GetClientsProducts: one call per service for up to planLookups
+// services not cached, else one scan of every service. A service WHMCS
+// does not list is absent from the map.
+func (b *APIBridge) ServicePlans(ctx context.Context, ids []int64) (map[int64]string, error) {
+	now := b.clock()
+	out := map[int64]string{}
+	var missing []int64
+	b.plans.mu.Lock()
+	for _, id := range ids {
+		e, ok := b.plans.names[id]
+		switch {
+		case ok && now.Sub(e.at) < portalTTL:
+			if e.found {
+				out[id] = e.name
+			}
+		case id > 0:
+			missing = append(missing, id)
+		}
+	}
+	b.plans.mu.Unlock()
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var products []Product
+	if len(missing) <= planLookups {
+		var mu sync.Mutex
+		var firstErr error
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, portalConcurrency)
+		for _, id := range missing {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				ps, err := b.api.ServiceProducts(ctx, id)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					firstErr = cmp.Or(firstErr, err)
+					return
+				}
+				products = append(products, ps...)
+			})
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return nil, firstErr
+		}
+	} else {
+		sctx, cancel := context.WithTimeout(ctx, portalScanTimeout)
+		defer cancel()
+		var err error
+		if products, err = b.api.AllProducts(sctx); err != nil {
+			return nil, err
+		}
+	}
+	b.plans.mu.Lock()
+	defer b.plans.mu.Unlock()
+	if b.plans.names == nil || len(missing) > planLookups {
+		b.plans.names = map[int64]planEntry{} // a full scan replaces every entry
+	}
+	for _, id := range missing {
+		b.plans.names[id] = planEntry{at: now}
+	}
+	for _, p := range products {
+		b.plans.names[p.ID] = planEntry{name: p.Name, found: true, at: now}
+	}
+	for _, id := range missing {
+		if e := b.plans.names[id]; e.found {
+			out[id] = e.name
+		}
+	}
+	return out, nil
 }

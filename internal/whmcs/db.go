@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -371,18 +372,25 @@ func (d *DB) ClientsInGroup(ctx context.Context, groupID int64) ([]int64, error)
 // ClientsWithField returns the ids of the clients whose client custom
 // field named field holds exactly value, in order: the reseller portal's
 // field source. A field WHMCS names "name|Friendly name" is matched by
-// name. Comparisons follow the database's collation: on WHMCS's MySQL
-// (utf8_unicode_ci) they ignore case.
+// name. A field given as a number is also matched by its id, as the
+// api mode's APIBridge matches it (WHMCS's API knows fields by id only),
+// so one source reads the same clients in both modes. Comparisons follow
+// the database's collation: on WHMCS's MySQL (utf8_unicode_ci) they
+// ignore case.
 func (d *DB) ClientsWithField(ctx context.Context, field, value string) ([]int64, error) {
 	if field == "" || value == "" || strings.Contains(field, "|") {
 		return nil, staas.Errorf(staas.EINVALID, "WHMCS: a custom field source needs a field name (without '|') and a value")
+	}
+	fieldID, err := strconv.ParseInt(field, 10, 64)
+	if err != nil || fieldID <= 0 {
+		fieldID = 0 // no field has id 0
 	}
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	return d.ids(ctx, "clients with field", `SELECT DISTINCT v.relid FROM tblcustomfieldsvalues v
 		JOIN tblcustomfields f ON f.id = v.fieldid
-		WHERE f.type = 'client' AND (f.fieldname = ? OR f.fieldname LIKE ? ESCAPE '!') AND v.value = ?
-		ORDER BY v.relid`, field, likeEscape(field)+"|%", value)
+		WHERE f.type = 'client' AND (f.fieldname = ? OR f.fieldname LIKE ? ESCAPE '!' OR f.id = ?) AND v.value = ?
+		ORDER BY v.relid`, field, likeEscape(field)+"|%", fieldID, value)
 }
 
 // likeEscape makes s match itself in a LIKE pattern with ESCAPE '!'

@@ -252,7 +252,14 @@ func (b *DBBridge) Close() error { return b.db.Close() }
 
 // APIBridge keeps the notes through WHMCS's API ("api" mode). The API can
 // add notes but not delete them (see the package documentation).
-type APIBridge struct{ api *APIClient }
+type APIBridge struct {
+	api *APIClient
+	// The reseller portal's reads (api.go): the last client scan and
+	// the services' plan names.
+	clients clientScan
+	plans   planCache
+	now     func() time.Time // nil: time.Now; tests move it
+}
 
 // NewAPIBridge returns a Bridge over c.
 func NewAPIBridge(c *APIClient) *APIBridge { return &APIBridge{api: c} }

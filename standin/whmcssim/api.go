@@ -2,11 +2,13 @@ package whmcssim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -234,11 +236,12 @@ func (a *API) handle(ctx context.Context, r *http.Request, action string) result
 	case "getclientsdetails":
 		return a.getClientsDetails(ctx, form.Get("clientid"), form.Get("email"))
 	case "getclients":
-		return a.getClients(ctx, form.Get("search"), form.Get("status"), phpInt(form.Get("limitstart")), phpInt(form.Get("limitnum")))
+		return a.getClients(ctx, clientQuery{search: form.Get("search"), status: form.Get("status"), orderBy: form.Get("orderby"),
+			sorting: form.Get("sorting"), start: phpInt(form.Get("limitstart")), num: phpInt(form.Get("limitnum"))})
 	case "addclientnote":
 		return a.addClientNote(ctx, phpInt(form.Get("userid")), form.Get("notes"), phpBool(form.Get("sticky")))
 	case "getclientsproducts":
-		return a.getClientsProducts(form.Get("clientid"), form.Get("serviceid"), form.Get("pid"), form.Get("domain"), form.Get("username2"),
+		return a.getClientsProducts(ctx, form.Get("clientid"), form.Get("serviceid"), form.Get("pid"), form.Get("domain"), form.Get("username2"),
 			phpInt(form.Get("limitstart")), phpInt(form.Get("limitnum")))
 	case "getmodulequeue":
 		return a.getModuleQueue(ctx, form.Get("relatedId"), form.Get("serviceType"), form.Get("moduleName"), form.Get("moduleAction"), form.Get("since"))
@@ -353,6 +356,10 @@ func (a *API) getClientsDetails(ctx context.Context, clientID, email string) res
 	if err != nil {
 		return apiError(http.StatusInternalServerError, "Database error")
 	}
+	custom, err := a.clientCustomFields(ctx, c.ID)
+	if err != nil {
+		return apiError(http.StatusInternalServerError, "Database error")
+	}
 	id := strconv.FormatInt(c.ID, 10)
 	details := map[string]any{
 		"userid": id, "client_id": id, "id": id, "uuid": c.UUID, "owner_user_id": id,
@@ -361,7 +368,7 @@ func (a *API) getClientsDetails(ctx context.Context, clientID, email string) res
 		"city": c.City, "state": c.State, "postcode": c.Postcode, "country": c.Country, "countrycode": c.Country,
 		"phonenumber": c.Phone, "currency": strconv.FormatInt(c.Currency, 10), "credit": c.Credit,
 		"groupid": strconv.FormatInt(c.GroupID, 10), "notes": c.Notes, "status": c.Status, "language": c.Language,
-		"email_verified": false, "customfields": []any{}, "users": map[string]any{"user": []any{}},
+		"email_verified": false, "customfields": custom, "users": map[string]any{"user": []any{}},
 		"currency_code": "USD",
 	}
 	fields := map[string]any{}
@@ -372,10 +379,20 @@ func (a *API) getClientsDetails(ctx context.Context, clientID, email string) res
 	return success(fields)
 }
 
+// clientQuery is GetClients's documented input.
+type clientQuery struct {
+	search, status   string
+	orderBy, sorting string // orderby (WHMCS 8.2+) and sorting, ASC or DESC
+	start, num       int64
+}
+
 // getClients lists clients as WHMCS does: filtered by status and by a
 // prefix of email, first, last, full or company name (case-insensitive,
-// like MySQL's collation), sorted by last name.
-func (a *API) getClients(ctx context.Context, search, status string, start, num int64) result {
+// like MySQL's collation), sorted by last name unless orderby names one
+// of the documented columns (id, firstname, lastname, companyname,
+// email, groupid, datecreated, status), ascending unless sorting is DESC.
+func (a *API) getClients(ctx context.Context, q clientQuery) result {
+	search, status, start, num := q.search, q.status, q.start, q.num
 	if status != "" {
 		status = strings.ToUpper(status[:1]) + strings.ToLower(status[1:])
 		if status != "Active" && status != "Inactive" && status != "Closed" {
@@ -417,7 +434,35 @@ func (a *API) getClients(ctx context.Context, search, status string, start, num 
 		}
 		match = append(match, c)
 	}
-	slices.SortStableFunc(match, func(x, y client) int { return strings.Compare(strings.ToLower(x.Last), strings.ToLower(y.Last)) })
+	key := func(c client) string { return strings.ToLower(c.Last) }
+	byID := false
+	switch strings.ToLower(q.orderBy) {
+	case "id":
+		byID = true
+	case "firstname":
+		key = func(c client) string { return strings.ToLower(c.First) }
+	case "companyname":
+		key = func(c client) string { return strings.ToLower(c.Company) }
+	case "email":
+		key = func(c client) string { return strings.ToLower(c.Email) }
+	case "groupid":
+		key = func(c client) string { return fmt.Sprintf("%020d", c.GroupID) }
+	case "datecreated":
+		key = func(c client) string { return c.DateCreated }
+	case "status":
+		key = func(c client) string { return c.Status }
+	}
+	desc := strings.EqualFold(q.sorting, "DESC")
+	slices.SortStableFunc(match, func(x, y client) int {
+		c := strings.Compare(key(x), key(y))
+		if byID {
+			c = cmp.Compare(x.ID, y.ID)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
 	fields := map[string]any{
 		"totalresults": strconv.Itoa(len(match)),
 		"startnumber":  strconv.FormatInt(start, 10),
@@ -476,10 +521,19 @@ func (a *API) addClientNote(ctx context.Context, userID int64, notes string, sti
 // getClientsProducts lists services as WHMCS does: filtered by the given
 // fields, all of them unless limitnum is set, "products": "" when none
 // match, mixing numbers and strings like the documentation's example.
-func (a *API) getClientsProducts(clientID, serviceID, pid, domain, username string, start, num int64) result {
+func (a *API) getClientsProducts(ctx context.Context, clientID, serviceID, pid, domain, username string, start, num int64) result {
 	a.mu.Lock()
 	all := slices.Clone(a.products)
 	a.mu.Unlock()
+	stored, err := a.storedProducts(ctx)
+	if err != nil {
+		return apiError(http.StatusInternalServerError, "Database error")
+	}
+	for _, p := range stored {
+		if !slices.ContainsFunc(all, func(q Product) bool { return q.ID == p.ID }) {
+			all = append(all, p)
+		}
+	}
 	var match []Product
 	for _, p := range all {
 		switch {
@@ -582,4 +636,48 @@ func (a *API) getModuleQueue(ctx context.Context, relatedID, serviceType, module
 		return apiError(http.StatusInternalServerError, "database error")
 	}
 	return success(map[string]any{"count": len(queue), "queue": queue})
+}
+
+// clientCustomFields is GetClientsDetails's customfields: the client's
+// custom field values as [{id, value}], ids as strings, in field order.
+func (a *API) clientCustomFields(ctx context.Context, clientID int64) ([]any, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT f.id, v.value FROM tblcustomfieldsvalues v
+		JOIN tblcustomfields f ON f.id = v.fieldid WHERE f.type = 'client' AND v.relid = ? ORDER BY f.id`, clientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []any{}
+	for rows.Next() {
+		var id int64
+		var value string
+		if err := rows.Scan(&id, &value); err != nil {
+			return nil, err
+		}
+		out = append(out, map[string]any{"id": strconv.FormatInt(id, 10), "value": value})
+	}
+	return out, rows.Err()
+}
+
+// storedProducts are the services in tblhosting (SetService,
+// SetProductQuota, SetProductName), each named by its product, so the
+// API lists what the database mode reads; a service AddProduct added
+// with the same id wins.
+func (a *API) storedProducts(ctx context.Context) ([]Product, error) {
+	rows, err := a.db.QueryContext(ctx, `SELECT h.id, h.userid, h.packageid, h.domain, h.username, h.domainstatus, COALESCE(p.name, '')
+		FROM tblhosting h LEFT JOIN tblproducts p ON p.id = h.packageid ORDER BY h.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Product
+	for rows.Next() {
+		var p Product
+		if err := rows.Scan(&p.ID, &p.ClientID, &p.PID, &p.Domain, &p.Username, &p.Status, &p.Name); err != nil {
+			return nil, err
+		}
+		p.RegDate = "0000-00-00"
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

@@ -326,3 +326,42 @@ func TestPHPCasts(t *testing.T) {
 		t.Error(normalizeAction("Get-Clients_Details "))
 	}
 }
+
+// What the reseller portal reads over the API, with WHMCS's documented
+// field names: GetClientsDetails's client.customfields [{id, value}],
+// GetClients's groupid and status in id order (orderby, sorting), and
+// GetClientsProducts listing the services in tblhosting named by their
+// product (name, pid, status).
+func TestPortalActions(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	api := NewAPI(db, creds)
+	for _, err := range []error{
+		SetClientGroup(ctx, db, 7, 3),
+		SetClientField(ctx, db, 7, "Reseller|Reseller name", "acme"),
+		SetService(ctx, db, 40, 7, "Suspended"),
+		SetProductQuota(ctx, db, 5, 40, "100"),
+		SetProductName(ctx, db, 5, "S3 Gold"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := post(t, api, authed("GetClientsDetails", "clientid", "7"))
+	cf := a.fields["client"].(map[string]any)["customfields"].([]any)
+	if len(cf) != 1 || cf[0].(map[string]any)["value"] != "acme" || cf[0].(map[string]any)["id"] != "1" {
+		t.Fatalf("customfields: %s", a.raw)
+	}
+	a = post(t, api, authed("GetClients", "orderby", "id", "sorting", "DESC", "limitnum", "2"))
+	list := a.fields["clients"].(map[string]any)["client"].([]any)
+	if a.fields["totalresults"] != "3" || len(list) != 2 || list[0].(map[string]any)["id"] != "7" || list[0].(map[string]any)["groupid"] != "3" ||
+		list[0].(map[string]any)["status"] != "Active" || list[1].(map[string]any)["id"] != "2" {
+		t.Fatalf("GetClients by id, descending: %s", a.raw)
+	}
+	a = post(t, api, authed("GetClientsProducts", "serviceid", "40"))
+	prods := a.fields["products"].(map[string]any)["product"].([]any)
+	p := prods[0].(map[string]any)
+	if len(prods) != 1 || p["name"] != "S3 Gold" || p["pid"] != "5" || p["status"] != "Suspended" || p["clientid"] != "7" {
+		t.Fatalf("GetClientsProducts of a tblhosting service: %s", a.raw)
+	}
+}
