@@ -155,7 +155,14 @@ func TestResellerPortalFiguresMatchAdminAndBilling(t *testing.T) {
 	}
 	// Two sampling runs, 40 minutes apart, the last 20 minutes ago.
 	first, last := now.Add(-time.Hour).Truncate(time.Second), now.Add(-20*time.Minute).Truncate(time.Second)
-	for at, sizes := range map[time.Time][2]uint64{first: {2_000_000_000, 5_000_000_000}, last: {3_000_000_123, 6_500_000_000}} {
+	// In time order, as the sampler records them: the store's latest run
+	// is the last one recorded (a map here ran them in random order, and
+	// the test failed whenever the later run came first).
+	for _, run := range []struct {
+		at    time.Time
+		sizes [2]uint64
+	}{{first, [2]uint64{2_000_000_000, 5_000_000_000}}, {last, [2]uint64{3_000_000_123, 6_500_000_000}}} {
+		at, sizes := run.at, run.sizes
 		if _, err := a.Store.RecordStorageSamples(ctx, "default", at, []store.StorageSample{
 			{UserID: panel.ID, Bucket: "alice-photos", Current: sizes[0]}, {UserID: svc.ID, Bucket: "svc-data", Current: sizes[1]},
 		}); err != nil {
