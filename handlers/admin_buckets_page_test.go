@@ -65,8 +65,13 @@ func TestBucketsPanel_Paged(t *testing.T) {
 
 	// Next page, as the button posts it.
 	action, params := pressParams(t, doc, `#staas-panel-buckets .staas-pager button[value="buckets-page"]`)
-	if status, body := a.act(fullAdmin, action, params); status != 200 {
+	status, body := a.act(fullAdmin, action, params)
+	if status != 200 {
 		t.Fatalf("%s %v: %d %v", action, params, status, body)
+	}
+	// The shim takes the admin back to the panel, not the page's top.
+	if body["anchor"] != "staas-panel-buckets" {
+		t.Errorf("the next page's anchor is %v, want staas-panel-buckets", body["anchor"])
 	}
 	doc = a.panels(fullAdmin)
 	rows = bucketRows(doc)
