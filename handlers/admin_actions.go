@@ -60,7 +60,7 @@ var adminActions = map[string]adminAction{
 			err := h.svc.CheckDeleteUser(ctx, a)
 			if staas.ErrorCode(err) == staas.ECONFLICT {
 				// The way forward is in the buckets panel: show it.
-				h.show(ctx, a, views.PanelBuckets, panelState{})
+				h.showBuckets(ctx, a)
 			}
 			return err
 		},
@@ -134,12 +134,9 @@ var adminActions = map[string]adminAction{
 		return "", h.toggle(ctx, a, views.PanelUsers, panelState{Page: 1})
 	}},
 	views.ActUsersPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
-		page, err := strconv.Atoi(p["page"])
-		if p["page"] == "" {
-			page, err = 1, nil
-		}
-		if err != nil || page < 1 {
-			return "", staas.Errorf(staas.EINVALID, "The page must be a whole number from 1.")
+		page, err := pageParam(p["page"])
+		if err != nil {
+			return "", err
 		}
 		list, err := h.svc.ListUsersOn(ctx, a, p["cluster"], p["q"], page, usersPageSize)
 		if err != nil {
@@ -149,7 +146,17 @@ var adminActions = map[string]adminAction{
 		return "", nil
 	}},
 	views.ActToggleBuckets: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
-		return "", h.toggle(ctx, a, views.PanelBuckets, panelState{})
+		return "", h.toggle(ctx, a, views.PanelBuckets, panelState{Page: 1})
+	}},
+	views.ActBucketsPage: {run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
+		page, err := pageParam(p["page"])
+		if err != nil {
+			return "", err
+		}
+		// A page past the last is shown as the last (bucketsVM): the
+		// list is not read here only to clamp it, the render reads it.
+		h.show(ctx, a, views.PanelBuckets, panelState{Page: page})
+		return "", nil
 	}},
 	views.ActToggleStats: {run: func(h *adminUI, ctx context.Context, a provision.Actor, _ map[string]string) (string, error) {
 		return "", h.toggle(ctx, a, views.PanelStats, panelState{})
@@ -329,7 +336,7 @@ var adminActions = map[string]adminAction{
 		typed: func(p map[string]string) string { return p["bucket"] },
 		run: func(h *adminUI, ctx context.Context, a provision.Actor, p map[string]string) (string, error) {
 			objects, err := h.svc.PurgeBucket(ctx, a, p["bucket"])
-			h.show(ctx, a, views.PanelBuckets, panelState{})
+			h.showBuckets(ctx, a)
 			if err != nil {
 				return "", err
 			}
@@ -536,6 +543,30 @@ func (h *adminUI) keepForm(ctx context.Context, a provision.Actor, form string, 
 // admin clicks again.
 func (h *adminUI) show(ctx context.Context, a provision.Actor, panel string, s panelState) {
 	_ = h.panels.Set(context.WithoutCancel(ctx), a.Admin.ID, a.ClientID, panel, s)
+}
+
+// showBuckets turns the buckets panel on, on the page it shows if it is
+// on already: the admin stays where they were.
+func (h *adminUI) showBuckets(ctx context.Context, a provision.Actor) {
+	state, err := h.panels.Panels(ctx, a.Admin.ID, a.ClientID)
+	s, on := state[views.PanelBuckets]
+	if err != nil || !on {
+		s = panelState{Page: 1}
+	}
+	h.show(ctx, a, views.PanelBuckets, panelState{Page: s.Page})
+}
+
+// pageParam is a pager's page parameter: a whole number from 1, none
+// being the first page.
+func pageParam(v string) (int, error) {
+	if v == "" {
+		return 1, nil
+	}
+	page, err := strconv.Atoi(v)
+	if err != nil || page < 1 {
+		return 0, staas.Errorf(staas.EINVALID, "The page must be a whole number from 1.")
+	}
+	return page, nil
 }
 
 func (h *adminUI) hide(ctx context.Context, a provision.Actor, panel string) {

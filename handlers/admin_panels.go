@@ -214,11 +214,11 @@ func (h *adminUI) panelsHTML(c echo.Context) error {
 			vm.User = userVM(u, h.mappedCluster(ctx, a), reveal)
 		}
 	}
-	if _, on := state[views.PanelBuckets]; on {
+	if s, on := state[views.PanelBuckets]; on {
 		if b, err := h.svc.Buckets(ctx, a); err != nil {
 			failed(views.PanelBuckets, "S3 Buckets", err)
 		} else {
-			vm.Buckets = bucketsVM(b)
+			vm.Buckets = bucketsVM(b, bucketsPageOf(b, s.Page, vm.Confirm))
 		}
 	}
 	if s, on := state[views.PanelStats]; on {
@@ -306,6 +306,23 @@ func (h *adminUI) mappedCluster(ctx context.Context, a provision.Actor) string {
 }
 
 const usersPageSize = 25
+
+// bucketsPageSize is how many buckets the buckets panel shows a page: a
+// client may have 1,000, and each row is a form (issue 14).
+const bucketsPageSize = 50
+
+// bucketsPageOf is the page of the buckets panel to show: the one kept,
+// unless the pending confirmation is about a bucket of the panel, whose
+// page is shown so the confirmation renders under its row, where the
+// admin clicked, even when the list moved since.
+func bucketsPageOf(buckets []staas.Bucket, page int, c *views.ConfirmVM) int {
+	if c != nil && c.At == views.PanelAnchor(views.PanelBuckets) {
+		if i := slices.IndexFunc(buckets, func(b staas.Bucket) bool { return b.Name == c.Params["bucket"] }); i >= 0 {
+			return i/bucketsPageSize + 1
+		}
+	}
+	return page
+}
 
 // maxObjectRows is how many items of a statistics object the panel shows;
 // an object can hold hundreds of thousands.

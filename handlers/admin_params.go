@@ -27,6 +27,7 @@ var actionParams = map[string][]string{
 	views.ActToggleUsers:   nil,
 	views.ActUsersPage:     {"q", "page", "cluster"},
 	views.ActToggleBuckets: nil,
+	views.ActBucketsPage:   {"page"},
 	views.ActToggleStats:   nil,
 	views.ActStatsPage:     {"after"},
 	views.ActHidePanel:     {"panel"},

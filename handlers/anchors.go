@@ -19,6 +19,7 @@ var actionPanels = map[string]string{
 	views.ActToggleUsers:     views.PanelUsers,
 	views.ActUsersPage:       views.PanelUsers,
 	views.ActToggleBuckets:   views.PanelBuckets,
+	views.ActBucketsPage:     views.PanelBuckets,
 	views.ActToggleStats:     views.PanelStats,
 	views.ActStatsPage:       views.PanelStats,
 	views.ActToggleUsage:     views.PanelUsage,

@@ -163,8 +163,7 @@ func (m *moduleAPI) servicesTab(ctx context.Context, r whmcsbridge.ModuleRequest
 	default:
 		vm = views.ServiceTabVM{HasUser: true, UserID: info.User.UserID, Email: info.User.Email, Enabled: info.Enabled,
 			Keys: keyRows(info.Keys, "")}
-		b := bucketsVM(info.Buckets)
-		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
+		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
 	}
 	res := &whmcsbridge.ModuleResponse{Result: success()}
 	for _, f := range views.ServiceTabFields(vm) {
@@ -208,8 +207,7 @@ func (m *moduleAPI) clientArea(ctx context.Context, r whmcsbridge.ModuleRequest)
 		st, revealing := state[name]
 		vm.HasUser, vm.Email, vm.Enabled = true, info.User.Email, info.Enabled
 		vm.Keys = keyRows(info.Keys, st.Reveal)
-		b := bucketsVM(info.Buckets)
-		vm.Buckets, vm.TotalBytes = b.Rows, b.TotalBytes
+		vm.Buckets, vm.TotalBytes = bucketRows(info.Buckets)
 		if vm.Usage, err = m.usageHistory(ctx, info.User.Cluster, info.User.UserID); err != nil {
 			return nil, err
 		}

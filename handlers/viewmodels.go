@@ -83,13 +83,29 @@ func maskSecret(s string) string {
 	return s[:maskedSecretShown] + "••••••••••••"
 }
 
-func bucketsVM(buckets []staas.Bucket) *views.BucketsVM {
-	vm := &views.BucketsVM{}
+// bucketsVM is page (from 1, clamped to the pages there are) of the
+// buckets in the gateway's order, with the totals of them all.
+func bucketsVM(buckets []staas.Bucket, page int) *views.BucketsVM {
+	last := max(1, (len(buckets)+bucketsPageSize-1)/bucketsPageSize)
+	page = min(max(page, 1), last)
+	from := (page - 1) * bucketsPageSize
+	rows, _ := bucketRows(buckets[from:min(from+bucketsPageSize, len(buckets))])
+	vm := &views.BucketsVM{Page: page, PageSize: bucketsPageSize, Total: len(buckets), Rows: rows}
 	for _, b := range buckets {
-		vm.Rows = append(vm.Rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
 		vm.TotalBytes += b.Size.Current
 	}
 	return vm
+}
+
+// bucketRows are the rows of buckets, and their sizes together.
+func bucketRows(buckets []staas.Bucket) ([]views.BucketRow, uint64) {
+	var rows []views.BucketRow
+	var total uint64
+	for _, b := range buckets {
+		rows = append(rows, views.BucketRow{Name: b.Name, Bytes: b.Size.Current, CreatedAt: b.CreationDate})
+		total += b.Size.Current
+	}
+	return rows, total
 }
 
 func statsVM(l *staas.UsageList, after string) *views.StatsVM {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,6 +203,22 @@ func (w *world) timedPanels() (string, time.Duration, error) {
 		return "", d, err
 	}
 	return res.HTML, d, nil
+}
+
+// timedLinks is timedPanels of the "Other Actions" links hook: the
+// links' HTML joined.
+func (w *world) timedLinks() (string, time.Duration, error) {
+	t0 := time.Now()
+	raw, err := w.post(whmcsbridge.PathLinks, whmcsbridge.AdminRequest{Admin: admin, ClientID: 1, ActionURL: "staas-action.php", Token: "tok"})
+	d := time.Since(t0)
+	if err != nil {
+		return "", d, err
+	}
+	var res whmcsbridge.LinksResponse
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return "", d, err
+	}
+	return strings.Join(res.Links, ""), d, nil
 }
 
 // seedUsers creates n S3 users on the gateway, workers at a time, and

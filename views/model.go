@@ -32,6 +32,7 @@ const (
 	ActToggleUsers   = "toggle-users"   // the guide's "List Users (on/off)"
 	ActUsersPage     = "users-page"     // params: q, page
 	ActToggleBuckets = "toggle-buckets" // the client's buckets with sizes
+	ActBucketsPage   = "buckets-page"   // params: page
 	ActToggleStats   = "toggle-stats"   // the guide's "List Statistics Objects (on/off)"
 	ActStatsPage     = "stats-page"     // params: after
 	ActHidePanel     = "hide-panel"     // params: panel
@@ -296,10 +297,14 @@ func (k KeyRow) FormRef() string {
 	return k.AccessKeyID
 }
 
-// BucketsVM lists the client's buckets with their sizes.
+// BucketsVM lists a page of the client's buckets with their sizes; the
+// totals are over every bucket, not only the page's.
 type BucketsVM struct {
 	Rows       []BucketRow
-	TotalBytes uint64
+	Page       int // 1-based
+	PageSize   int
+	Total      int    // every bucket of the client
+	TotalBytes uint64 // their sizes together
 }
 
 // BucketRow is one bucket.

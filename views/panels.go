@@ -178,7 +178,7 @@ func hideButton(panel, title string) button {
 	}
 }
 
-// pageRange is the 1-based range of users a page shows, its page number
+// pageRange is the 1-based range of users or buckets a page shows, its page number
 // (at least 1) and whether there are pages before and after it.
 type pageRange struct {
 	First, Last, Total int
@@ -187,19 +187,43 @@ type pageRange struct {
 }
 
 func usersRange(u UsersVM) pageRange {
-	page := max(u.Page, 1)
-	size := u.PageSize
+	return newPageRange(u.Page, u.PageSize, len(u.Rows), u.Total)
+}
+
+func bucketsRange(b BucketsVM) pageRange {
+	return newPageRange(b.Page, b.PageSize, len(b.Rows), b.count())
+}
+
+// count is how many buckets the client has: Total, or the rows when the
+// list is not paged (no Total).
+func (b BucketsVM) count() int {
+	return max(b.Total, len(b.Rows))
+}
+
+// newPageRange is the range of page (1-based) of size rows holding rows
+// of total.
+func newPageRange(page, size, rows, total int) pageRange {
+	page = max(page, 1)
 	if size <= 0 {
-		size = max(len(u.Rows), 1)
+		size = max(rows, 1)
 	}
-	r := pageRange{Total: u.Total, Page: page}
-	if len(u.Rows) > 0 {
+	r := pageRange{Total: total, Page: page}
+	if rows > 0 {
 		r.First = (page-1)*size + 1
-		r.Last = r.First + len(u.Rows) - 1
+		r.Last = r.First + rows - 1
 	}
 	r.Prev = page > 1
-	r.Next = page*size < u.Total
+	r.Next = page*size < total
 	return r
+}
+
+// pages is the pager's "page N of M"; M is at least 1, an empty list
+// being one empty page.
+func (r pageRange) pages(size int) string {
+	if size <= 0 {
+		size = max(r.Last-r.First+1, 1)
+	}
+	return "page " + formatInt(r.Page) + " of " + formatInt(max(1, (r.Total+size-1)/size))
 }
 
 // showing is the pager's "showing X–Y of Total".
@@ -221,6 +245,15 @@ func usersPage(u UsersVM, page int, label string) button {
 		b.Params = append(b.Params, param{"cluster", u.Cluster})
 	}
 	return b
+}
+
+func bucketsPage(page int, label string) button {
+	return button{
+		Action: ActBucketsPage,
+		Label:  label,
+		Class:  "btn btn-default btn-xs",
+		Params: []param{{"page", strconv.Itoa(page)}},
+	}
 }
 
 // flags is how a user's flags read.

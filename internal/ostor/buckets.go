@@ -1,6 +1,7 @@
 package ostor
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 )
@@ -20,5 +21,17 @@ func (c *Client) BucketsOf(ctx context.Context, ref UserRef) ([]Bucket, error) {
 }
 
 func (c *Client) buckets(ctx context.Context, op string, q *query) ([]Bucket, error) {
-	return getJSON(ctx, c, request{op: op, method: http.MethodGet, query: q.String(), idempotent: true}, DecodeBuckets)
+	r := request{op: op, method: http.MethodGet, query: q.String(), idempotent: true}
+	body, err := c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := decodeBucketsFast(body); ok {
+		return b, nil
+	}
+	b, err := DecodeBuckets(bytes.NewReader(body))
+	if err != nil {
+		return nil, malformed(r.op, err)
+	}
+	return b, nil
 }

@@ -32,6 +32,7 @@ final class AdminEndpoint
         'bucket-limits-delete' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'confirm', 'ops-name', 'ops-value'],
         'bucket-limits-get' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
         'bucket-limits-set' => ['bandwidth-name', 'bandwidth-value', 'bucket', 'ops-name', 'ops-value'],
+        'buckets-page' => ['page'],
         'cancel' => [],
         'create-user' => ['cluster'],
         'delete-user' => ['confirm'],
