@@ -42,6 +42,9 @@ const (
 	intentLeaseTTL = 5 * time.Minute
 	intentBatch    = 100
 	intentBudget   = 2 * time.Minute // stop picking intents after this long, well within the lease
+	// intentKeepDone is how long a done intent stays: long past any retry
+	// of its hook by WHMCS; the audit log keeps the record.
+	intentKeepDone = 90 * 24 * time.Hour
 )
 
 // IntentStore is the part of staas's store the intents use
@@ -53,6 +56,7 @@ type IntentStore interface {
 	DueIntents(ctx context.Context, now time.Time, limit int) ([]staas.Intent, error)
 	ClientIntents(ctx context.Context, clientID int64, states ...string) ([]staas.Intent, error)
 	RequeueIntent(ctx context.Context, id, clientID int64, now time.Time) error
+	PruneDoneIntents(ctx context.Context, cutoff time.Time) (int64, error)
 	IntentBacklog(ctx context.Context) (queued int, oldest time.Time, failed int, err error)
 }
 
@@ -229,6 +233,11 @@ func (s *ClientEvents) RetryIntents(ctx context.Context) (IntentRun, error) {
 	}
 	defer release()
 	start := time.Now()
+	if n, err := s.store.PruneDoneIntents(ctx, s.now().UTC().Add(-intentKeepDone)); err != nil {
+		s.log.Warn("done client events not pruned; they are kept until the next run", "err", err)
+	} else if n > 0 {
+		s.log.Info("done client events pruned", "count", n, "older_than", intentKeepDone.String())
+	}
 	due, err := s.store.DueIntents(ctx, s.now().UTC(), intentBatch)
 	if err != nil {
 		return run, err

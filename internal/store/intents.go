@@ -136,6 +136,26 @@ func (s *Store) updateIntent(ctx context.Context, query string, id int64, args .
 	return nil
 }
 
+// PruneDoneIntents deletes intents done before cutoff and says how many
+// went: a done intent is needed only while its event might come again
+// (the audit log keeps what was done), so the table does not grow for
+// ever.
+func (s *Store) PruneDoneIntents(ctx context.Context, cutoff time.Time) (int64, error) {
+	const op = "prune done intents"
+	if err := checkTime(op, "cutoff", cutoff); err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM staas_intents WHERE state = 'done' AND updated_at < ?`, s.dialect.timeArg(storedTime(cutoff)))
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	return n, nil
+}
+
 const intentColumns = `id, client_id, admin_id, event, params, state, attempts, last_error, created_at, updated_at, next_attempt_at`
 
 // DueIntents returns, oldest first, up to limit (1..500) queued intents

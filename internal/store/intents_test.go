@@ -85,3 +85,33 @@ func testMigration0009Rerun(t *testing.T, b backend) {
 		}
 	}
 }
+
+// Pruning takes only done intents finished before the cutoff: queued and
+// failed ones stay whatever their age, as the pending work shows them.
+func testPruneDoneIntents(t *testing.T, b backend) {
+	s := newStore(t, b)
+	ctx := ctxFor(t)
+	t0 := time.Now().UTC().Add(-time.Hour)
+	var ids []int64
+	for i := range 4 {
+		id, err := s.AddIntent(ctx, Intent{ClientID: int64(i + 1), Event: "client-close", CreatedAt: t0, NextAttemptAt: t0})
+		mustNil(t, err)
+		ids = append(ids, id)
+	}
+	mustNil(t, s.FinishIntent(ctx, ids[0], IntentDone, ""))
+	mustNil(t, s.FinishIntent(ctx, ids[1], IntentDone, ""))
+	mustNil(t, s.FinishIntent(ctx, ids[2], IntentFailed, "refused"))
+	if n, err := s.PruneDoneIntents(ctx, time.Now().UTC().Add(-time.Hour)); err != nil || n != 0 {
+		t.Fatalf("pruning before they were done: %d, %v", n, err)
+	}
+	if n, err := s.PruneDoneIntents(ctx, time.Now().UTC().Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("pruned %d, %v; want the two done", n, err)
+	}
+	for i, id := range ids {
+		left, err := s.ClientIntents(ctx, int64(i+1), IntentQueued, IntentFailed, IntentDone)
+		mustNil(t, err)
+		if gone := len(left) == 0; gone != (i < 2) {
+			t.Errorf("intent %d (client %d): gone %v after pruning", id, i+1, gone)
+		}
+	}
+}

@@ -69,6 +69,7 @@ var suite = []suiteCase{
 	{"NoteOutboxColumns", testNoteOutboxColumns},
 	{"NoteOutboxInvalid", testNoteOutboxInvalid},
 	{"Intents", testIntents},
+	{"PruneDoneIntents", testPruneDoneIntents},
 	{"Migration0009Rerun", testMigration0009Rerun},
 	{"HostileText", testHostileText},
 	{"TimesUTC", testTimesUTC},
