@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"staas/standin/demo"
 )
@@ -82,6 +83,18 @@ func buildDemo(_ context.Context, w demo.Wiring) (http.Handler, error) {
 		ResellerKey: demoResellerKey()})
 	if err != nil {
 		return nil, err
+	}
+	// As serve does every minute: deliver queued notes and retry queued
+	// client events, so the demo's Pending work moves on by itself.
+	if w.Every != nil {
+		w.Every(time.Minute, func(ctx context.Context) {
+			if _, _, err := p.Provision.Notes.Deliver(ctx); err != nil && ctx.Err() == nil {
+				w.Logger.Warn("demo: delivering queued notes", "err", err)
+			}
+			if _, err := p.Provision.Events.RetryIntents(ctx); err != nil && ctx.Err() == nil {
+				w.Logger.Warn("demo: retrying queued client events", "err", err)
+			}
+		})
 	}
 	return p.Handler, nil
 }

@@ -53,6 +53,10 @@ type Wiring struct {
 	Clusters      *cluster.Registry
 	ShimSecret    []byte
 	UsageSchedule string
+	// Every runs fn now and then every interval until the demo closes
+	// (which waits for a run in progress): the background work serve
+	// would run, such as retrying queued client events.
+	Every func(interval time.Duration, fn func(context.Context))
 }
 
 // Clusters are the demo's simulated clusters: "default", with the seeded
@@ -80,6 +84,7 @@ type Demo struct {
 
 	servers      []*http.Server
 	stopSampling func()
+	stopWork     []func() // the build's background work (Wiring.Every)
 }
 
 // every runs fn now and then every interval until the returned stop is
@@ -289,7 +294,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		return nil, err
 	}
 	shimSecret := []byte(hex.EncodeToString(secret))
-	h, err := o.Build(ctx, Wiring{Logger: log, Store: d.Store, WHMCS: bridge, Clusters: reg, ShimSecret: shimSecret,
+	every := func(interval time.Duration, fn func(context.Context)) {
+		d.stopWork = append(d.stopWork, d.every(interval, fn))
+	}
+	h, err := o.Build(ctx, Wiring{Logger: log, Store: d.Store, WHMCS: bridge, Clusters: reg, ShimSecret: shimSecret, Every: every,
 		UsageSchedule: "The demo collected usage once, when it started, and samples bucket sizes every minute: storage figures appear after two samples."})
 	if err != nil {
 		return nil, err
@@ -415,6 +423,9 @@ func (d *Demo) serve(ln net.Listener, h http.Handler) string {
 
 // Close stops the servers and closes the databases.
 func (d *Demo) Close() {
+	for _, stop := range d.stopWork {
+		stop()
+	}
 	if d.stopSampling != nil {
 		d.stopSampling()
 	}
