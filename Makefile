@@ -37,6 +37,6 @@ bench: ## the benchmarks whose figures the README quotes (README "Performance")
 
 loadbench: ## the load and scale benchmarks (README "Load and scale"; several minutes)
 	go test -run='^$$' -bench=Lifecycle -benchtime=400x ./loadbench/
-	go test -run='^$$' -bench=AdminPanel -benchtime=200x ./loadbench/
+	go test -run='^$$' -bench='AdminPanel|AdminLinks' -benchtime=200x ./loadbench/
 	go test -run='^$$' -bench=Overhead -benchtime=1000x ./loadbench/
 	go test -run='^$$' -bench=Scale -benchtime=1x -timeout=30m ./loadbench/
