@@ -368,7 +368,7 @@ func (s *core) ownKeyUser(ctx context.Context, a Actor, ref string) (*staas.S3Us
 		return nil, nil, err
 	}
 	if keyIndex(u.Keys, ref) < 0 {
-		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, ref)
+		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, cut(ref))
 	}
 	return m, u, nil
 }
