@@ -153,6 +153,30 @@ type bulkBucketBilling struct {
 	Many []bucketBillingWire `json:"bucket_billing_infos" xml:"bucket_billing_infos"`
 }
 
+func (w *bulkNamespaceBilling) infos() []NamespaceBillingInfo {
+	return joinInfos((*namespaceBillingWire).info, w.One, w.Many)
+}
+
+func (w *bulkBucketBilling) infos() []BucketBillingInfo {
+	return joinInfos((*bucketBillingWire).info, w.One, w.Many)
+}
+
+// joinInfos converts the entries under either root key, in order; the
+// bulk answers differ only in their element types.
+func joinInfos[W, T any](info func(*W) T, lists ...[]W) []T {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	out := make([]T, 0, n)
+	for _, l := range lists {
+		for i := range l {
+			out = append(out, info(&l[i]))
+		}
+	}
+	return out
+}
+
 // parseTime reads ECS's yyyy-MM-dd'T'HH:mm:ss'Z' (or RFC 3339); anything
 // else is the zero time.
 func parseTime(s string) time.Time {
@@ -196,13 +220,7 @@ func (c *Client) BucketsBillingInfo(ctx context.Context, namespace string, bucke
 	if err := c.do(ctx, "POST", "/object/billing/buckets/"+esc(namespace)+"/info", url.Values{"sizeunit": {u}}, map[string]any{"id": buckets}, &w); err != nil {
 		return nil, err
 	}
-	out := make([]BucketBillingInfo, 0, len(w.One)+len(w.Many))
-	for _, l := range [][]bucketBillingWire{w.One, w.Many} {
-		for i := range l {
-			out = append(out, l[i].info())
-		}
-	}
-	return out, nil
+	return w.infos(), nil
 }
 
 // UserBucketBilling is the billing info of every bucket the user owns.
@@ -285,17 +303,7 @@ func (c *Client) NamespacesBillingInfo(ctx context.Context, namespaces []string,
 	if err := c.do(ctx, "POST", "/object/billing/namespace/info", q, map[string]any{"id": namespaces}, &w); err != nil {
 		return nil, err
 	}
-	return decodeBulk(&w), nil
-}
-
-func decodeBulk(w *bulkNamespaceBilling) []NamespaceBillingInfo {
-	out := make([]NamespaceBillingInfo, 0, len(w.One)+len(w.Many))
-	for _, l := range [][]namespaceBillingWire{w.One, w.Many} {
-		for i := range l {
-			out = append(out, l[i].info())
-		}
-	}
-	return out
+	return w.infos(), nil
 }
 
 // BucketSample is the traffic of one bucket in a sample window. Ingress

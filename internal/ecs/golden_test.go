@@ -93,7 +93,7 @@ func TestGoldenBucketQuota(t *testing.T) {
 func TestGoldenBulkBilling(t *testing.T) {
 	var w bulkNamespaceBilling
 	decodeFile(t, "billing_bulk.json", &w)
-	got := decodeBulk(&w)
+	got := w.infos()
 	if len(got) != 1 {
 		t.Fatalf("%d", len(got))
 	}
@@ -173,7 +173,7 @@ func TestBothBulkRootKeys(t *testing.T) {
 		if err := decodeBytes("application/json", []byte(body), &w, key); err != nil {
 			t.Fatal(err)
 		}
-		got := decodeBulk(&w)
+		got := w.infos()
 		if len(got) != 2 || got[1].Namespace != "b" || got[1].Bytes() != 2<<30 {
 			t.Fatalf("%s: %+v", key, got)
 		}
@@ -183,8 +183,8 @@ func TestBothBulkRootKeys(t *testing.T) {
 		if err := decodeBytes("application/json", []byte(`{"`+key+`":[{"name":"x","total_size":"3","total_size_unit":"MB"}]}`), &w, key); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(w.One) + len(w.Many); n != 1 {
-			t.Fatalf("%s: %d", key, n)
+		if got := w.infos(); len(got) != 1 || got[0].Name != "x" || got[0].Bytes() != 3<<20 {
+			t.Fatalf("%s: %+v", key, got)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ostor
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -64,4 +65,38 @@ func FuzzDecodeBucketsFast(f *testing.F) {
 	seedGuide(f, "user-buckets.json", "all-buckets.json")
 	f.Add([]byte(`{"Buckets":[{"name":"a","epoch":3,"creation_date":"2026-12-06T04:13:31.000Z","owner_id":"u1","size":{"current":1,"hmax":0,"h_integral":5,"last_ts":493000}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) { fastAgrees(t, data) })
+}
+
+// BenchmarkDecodeBuckets1000 decodes a user's 1,000 buckets both ways, to
+// keep decodeBucketsFast honest: it stays only while it is clearly quicker.
+func BenchmarkDecodeBuckets1000(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"Buckets":[`)
+	for i := range 1000 {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"name":"bucket-%04d","epoch":%d,"creation_date":"2026-12-06T04:13:31.000Z","owner_id":"a1b2c3d4e5f60718","size":{"current":%d,"hmax":%d,"h_integral":%d,"last_ts":493000}}`,
+			i, i+1, i*4096, i*8192, i*1000003)
+	}
+	buf.WriteString(`]}`)
+	data := buf.Bytes()
+	b.Run("fast", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, ok := decodeBucketsFast(data); !ok || len(got) != 1000 {
+				b.Fatal("quick path refused")
+			}
+		}
+	})
+	b.Run("general", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, err := DecodeBuckets(bytes.NewReader(data)); err != nil || len(got) != 1000 {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -243,10 +243,13 @@ func (s *AdminPanel) CheckPurgeBucket(ctx context.Context, a Actor, bucket strin
 	if s.purger != nil || s.purgers != nil {
 		return nil
 	}
-	if m, err := s.mapping(ctx, a.ClientID); err == nil {
-		if _, itself := s.purgesItself(m.Cluster); itself {
-			return nil
-		}
+	m, err := s.mapping(ctx, a.ClientID)
+	if err != nil {
+		// Not "not configured": the admin is told what really failed.
+		return err
+	}
+	if _, itself := s.purgesItself(m.Cluster); itself {
+		return nil
 	}
 	return staas.Errorf(staas.EINVALID, "Emptying buckets is not configured on this staas: it needs the S3 endpoint (STAAS_OSTOR_S3_ENDPOINT).")
 }
@@ -365,7 +368,7 @@ func (s *core) ownKeyUser(ctx context.Context, a Actor, ref string) (*staas.S3Us
 		return nil, nil, err
 	}
 	if keyIndex(u.Keys, ref) < 0 {
-		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, ref)
+		return nil, nil, staas.Errorf(staas.ENOTFOUND, "The S3 user %s has no access key %s.", m.UserID, cut(ref))
 	}
 	return m, u, nil
 }

@@ -230,12 +230,6 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	nsOf := func(name string) error {
-		if s.ns[name] == nil {
-			return notFound("namespace " + name)
-		}
-		return nil
-	}
 	switch {
 	case len(seg) == 4 && seg[0] == "buckets" && (seg[3] == "info" || seg[3] == "sample") && m == "GET":
 		b, err := s.findBucket(seg[1], seg[2])
@@ -251,7 +245,7 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 		}
 		return okDoc("bucket_billing_sample", s.bucketSampleDoc(b, w, unit, div)), nil
 	case len(seg) == 3 && seg[0] == "buckets" && seg[2] == "info" && m == "POST":
-		if err := nsOf(seg[1]); err != nil {
+		if err := s.needNamespace(seg[1]); err != nil {
 			return nil, err
 		}
 		ids, err := idList(r)
@@ -268,7 +262,7 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 		}
 		return okDoc("bucket_billing_infos", obj{{"bucket_billing_info", l}}), nil
 	case len(seg) == 3 && seg[0] == "namespace" && seg[2] == "info" && m == "GET":
-		if err := nsOf(seg[1]); err != nil {
+		if err := s.needNamespace(seg[1]); err != nil {
 			return nil, err
 		}
 		return okDoc("namespace_billing_info", s.nsInfoDoc(seg[1], q, unit, div)), nil
@@ -279,7 +273,7 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 		}
 		l := list{}
 		for _, id := range ids {
-			if err := nsOf(id); err != nil {
+			if err := s.needNamespace(id); err != nil {
 				return nil, err
 			}
 			l = append(l, s.nsInfoDoc(id, url.Values{}, unit, div))
@@ -290,7 +284,7 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 		}
 		return okDoc(root, obj{{"namespace_billing_info", l}}), nil
 	case len(seg) == 3 && seg[0] == "buckets" && seg[2] == "sample" && m == "POST":
-		if err := nsOf(seg[1]); err != nil {
+		if err := s.needNamespace(seg[1]); err != nil {
 			return nil, err
 		}
 		w, err := sampleWindow(q)
@@ -321,14 +315,14 @@ func (s *Server) routeBilling(r *http.Request, seg []string) (*result, error) {
 		}
 		l := list{}
 		for _, id := range ids {
-			if err := nsOf(id); err != nil {
+			if err := s.needNamespace(id); err != nil {
 				return nil, err
 			}
 			l = append(l, s.nsSampleDoc(id, w, url.Values{}, unit, div))
 		}
 		return okDoc("namespace_billing_samples", obj{{"namespace_billing_sample_info", l}}), nil
 	case len(seg) == 3 && seg[0] == "namespace" && seg[2] == "sample" && m == "GET":
-		if err := nsOf(seg[1]); err != nil {
+		if err := s.needNamespace(seg[1]); err != nil {
 			return nil, err
 		}
 		w, err := sampleWindow(q)

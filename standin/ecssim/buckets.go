@@ -22,12 +22,27 @@ type Traffic struct {
 
 func bucketKey(ns, name string) string { return ns + "/" + name }
 
+// newBucket is a bucket created now, without a quota (-1 is ECS's
+// "undefined"), for the API and the helpers alike.
+func (s *Server) newBucket(ns, name, owner string) *bucket {
+	return &bucket{name: name, ns: ns, owner: owner, created: s.clock(), blockSize: -1, notifySize: -1}
+}
+
+// needNamespace is the API's answer when a namespace named in a request
+// does not exist. Caller holds s.mu.
+func (s *Server) needNamespace(name string) error {
+	if s.ns[name] == nil {
+		return notFound("namespace " + name)
+	}
+	return nil
+}
+
 // findBucket finds a bucket by name, in ns if given, else the only bucket of
 // that name. Caller holds s.mu.
 func (s *Server) findBucket(ns, name string) (*bucket, error) {
 	if ns != "" {
-		if s.ns[ns] == nil {
-			return nil, notFound("namespace " + ns)
+		if err := s.needNamespace(ns); err != nil {
+			return nil, err
 		}
 		b := s.buckets[bucketKey(ns, name)]
 		if b == nil {
@@ -101,8 +116,8 @@ func (s *Server) routeBuckets(r *http.Request, seg []string) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.ns[nsName] == nil {
-			return nil, notFound("namespace " + nsName)
+		if err := s.needNamespace(nsName); err != nil {
+			return nil, err
 		}
 		if s.buckets[bucketKey(nsName, name)] != nil {
 			return nil, exists("bucket " + name)
@@ -116,16 +131,15 @@ func (s *Server) routeBuckets(r *http.Request, seg []string) (*result, error) {
 		if v, ok := b.str("vpool"); ok && v != "" && v != VpoolID {
 			return nil, notFound("replication group " + v)
 		}
-		bk := &bucket{name: name, ns: nsName, owner: owner, created: s.clock(), blockSize: -1, notifySize: -1}
-		s.buckets[bucketKey(nsName, name)] = bk
+		s.buckets[bucketKey(nsName, name)] = s.newBucket(nsName, name, owner)
 		return okDoc("bucket", obj{{"id", bucketKey(nsName, name)}, {"name", name}}), nil
 	case len(seg) == 0 && m == "GET":
 		nsName := q.Get("namespace")
 		if nsName == "" {
 			return nil, missingParam("namespace")
 		}
-		if s.ns[nsName] == nil {
-			return nil, notFound("namespace " + nsName)
+		if err := s.needNamespace(nsName); err != nil {
+			return nil, err
 		}
 		limit, err := intParam(q.Get("limit"), 1000)
 		if err != nil {
@@ -281,14 +295,23 @@ func (j *emptyJob) doc() obj {
 
 // ---- helpers for tests and the demo
 
+// seededBucket is the bucket a helper works on, by exact namespace and
+// name. Caller holds s.mu.
+func (s *Server) seededBucket(ns, name string) (*bucket, error) {
+	if b := s.buckets[bucketKey(ns, name)]; b != nil {
+		return b, nil
+	}
+	return nil, fmt.Errorf("ecssim: no bucket %s in %s", name, ns)
+}
+
 // RetainObjects puts n of a bucket's objects under retention, so emptying
 // it fails with them left.
 func (s *Server) RetainObjects(ns, bucketName string, n int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buckets[bucketKey(ns, bucketName)]
-	if b == nil {
-		return fmt.Errorf("ecssim: no bucket %s in %s", bucketName, ns)
+	b, err := s.seededBucket(ns, bucketName)
+	if err != nil {
+		return err
 	}
 	b.retained = n
 	return nil
@@ -312,7 +335,7 @@ func (s *Server) CreateNamespace(name string) error {
 	if s.ns[name] != nil {
 		return fmt.Errorf("ecssim: namespace %s exists", name)
 	}
-	s.ns[name] = &namespace{name: name, created: s.clock(), blockSize: -1, notifySize: -1}
+	s.ns[name] = s.newNamespace(name)
 	return nil
 }
 
@@ -340,7 +363,7 @@ func (s *Server) CreateBucket(ns, name, owner string) error {
 	if s.buckets[bucketKey(ns, name)] != nil {
 		return fmt.Errorf("ecssim: bucket %s exists", name)
 	}
-	s.buckets[bucketKey(ns, name)] = &bucket{name: name, ns: ns, owner: owner, created: s.clock(), blockSize: -1, notifySize: -1}
+	s.buckets[bucketKey(ns, name)] = s.newBucket(ns, name, owner)
 	return nil
 }
 
@@ -348,9 +371,9 @@ func (s *Server) CreateBucket(ns, name, owner string) error {
 func (s *Server) RecordTraffic(ns, bucketName string, t Traffic) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buckets[bucketKey(ns, bucketName)]
-	if b == nil {
-		return fmt.Errorf("ecssim: no bucket %s in %s", bucketName, ns)
+	b, err := s.seededBucket(ns, bucketName)
+	if err != nil {
+		return err
 	}
 	if t.At.IsZero() {
 		t.At = s.clock()
@@ -379,9 +402,9 @@ func (s *Server) GetObject(ns, bucketName string, size int64) error {
 func (s *Server) SetMPU(ns, bucketName string, size, parts int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buckets[bucketKey(ns, bucketName)]
-	if b == nil {
-		return fmt.Errorf("ecssim: no bucket %s in %s", bucketName, ns)
+	b, err := s.seededBucket(ns, bucketName)
+	if err != nil {
+		return err
 	}
 	b.mpuSize, b.mpuParts = size, parts
 	return nil
@@ -391,9 +414,9 @@ func (s *Server) SetMPU(ns, bucketName string, size, parts int64) error {
 func (s *Server) SetBucketTags(ns, bucketName string, kv map[string]string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buckets[bucketKey(ns, bucketName)]
-	if b == nil {
-		return fmt.Errorf("ecssim: no bucket %s in %s", bucketName, ns)
+	b, err := s.seededBucket(ns, bucketName)
+	if err != nil {
+		return err
 	}
 	b.tags = nil
 	keys := make([]string, 0, len(kv))

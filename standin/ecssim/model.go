@@ -102,6 +102,12 @@ func (s *Server) nsDoc(n *namespace) obj {
 	}
 }
 
+// newNamespace is a namespace created now, without a quota, for the API
+// and the helpers alike.
+func (s *Server) newNamespace(name string) *namespace {
+	return &namespace{name: name, created: s.clock(), blockSize: -1, notifySize: -1}
+}
+
 func (s *Server) routeNamespaces(r *http.Request, seg []string) (*result, error) {
 	m := r.Method
 	switch {
@@ -128,8 +134,7 @@ func (s *Server) routeNamespaces(r *http.Request, seg []string) (*result, error)
 		if s.ns[name] != nil {
 			return nil, exists("namespace " + name)
 		}
-		n := &namespace{name: name, created: s.clock(), blockSize: -1, notifySize: -1}
-		s.ns[name] = n
+		s.ns[name] = s.newNamespace(name)
 		return okDoc("namespace", obj{{"id", name}, {"name", name}}), nil
 	case len(seg) >= 2 && seg[0] == "namespace":
 		n := s.ns[seg[1]]
@@ -236,8 +241,8 @@ func (s *Server) routeUsers(r *http.Request, seg []string) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.ns[nsName] == nil {
-			return nil, notFound("namespace " + nsName)
+		if err := s.needNamespace(nsName); err != nil {
+			return nil, err
 		}
 		if s.users[uid] != nil {
 			return nil, exists("user " + uid)
