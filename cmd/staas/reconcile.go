@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"staas"
 	"staas/internal/cluster"
@@ -38,15 +37,11 @@ func reconcileCmd(ctx context.Context, args []string, lookup func(string) (strin
 		return err
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	st, err := openStore(ctx, cfg.Store)
+	st, reg, names, err := openClusters(ctx, "reconcile", cfg, lookup, *only)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	reg, err := loadClusters(ctx, st, cfg, lookup, nil)
-	if err != nil {
-		return err
-	}
 	bridge, err := whmcs.Open(whmcsConfig(cfg.WHMCS))
 	if err != nil {
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
@@ -55,13 +50,6 @@ func reconcileCmd(ctx context.Context, args []string, lookup func(string) (strin
 	statuses, ok := bridge.(reconcile.WHMCS)
 	if !ok {
 		return fmt.Errorf("reconcile reads WHMCS's database: set STAAS_WHMCS_MODE=mysql (it is %q)", cfg.WHMCS.Mode)
-	}
-	names := reg.Names()
-	if *only != "" {
-		if _, ok := reg.Cluster(*only); !ok {
-			return fmt.Errorf("reconcile: no cluster named %q (registered: %s)", *only, strings.Join(names, ", "))
-		}
-		names = []string{*only}
 	}
 	var failed []error
 	for _, name := range names {
