@@ -147,7 +147,7 @@ func temporary(err error) bool {
 // queued says the intent waits for another attempt.
 func (s *ClientEvents) settle(ctx context.Context, in staas.Intent, lines []string, err error) (_ []string, queued bool, _ error) {
 	ctx = context.WithoutCancel(ctx)
-	what := intentWhat(in)
+	what := IntentWhat(in)
 	switch {
 	case err == nil:
 		if ferr := s.store.FinishIntent(ctx, in.ID, staas.IntentDone, ""); ferr != nil {
@@ -190,8 +190,9 @@ func (s *ClientEvents) intentAudit(ctx context.Context, in staas.Intent, action,
 	}
 }
 
-// intentWhat says what an intent does, for an admin.
-func intentWhat(in staas.Intent) string {
+// IntentWhat says what an intent does, in an admin's words (the audit
+// rows, the pending work on the client's page).
+func IntentWhat(in staas.Intent) string {
 	switch in.Event {
 	case EventClientClose:
 		return fmt.Sprintf("disabling the S3 users of closed client %d", in.ClientID)
@@ -202,10 +203,6 @@ func intentWhat(in staas.Intent) string {
 	}
 	return fmt.Sprintf("the event %q of client %d", cut(in.Event), in.ClientID)
 }
-
-// IntentWhat says what an intent does, in an admin's words (the pending
-// work on the client's page).
-func IntentWhat(in staas.Intent) string { return intentWhat(in) }
 
 // intentBackoff is the delay after attempts failed attempts: one minute,
 // doubling, at most one hour.
