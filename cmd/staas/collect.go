@@ -42,24 +42,13 @@ func collect(ctx context.Context, args []string, lookup func(string) (string, bo
 		return err
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	st, err := openStore(ctx, cfg.Store)
+	// The registry as serve loads it: seeded from STAAS_OSTOR_* when
+	// empty, so an install with one cluster collects as it always did.
+	st, reg, names, err := openClusters(ctx, "collect", cfg, lookup, *only)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// The registry as serve loads it: seeded from STAAS_OSTOR_* when
-	// empty, so an install with one cluster collects as it always did.
-	reg, err := loadClusters(ctx, st, cfg, lookup, nil)
-	if err != nil {
-		return err
-	}
-	names := reg.Names()
-	if *only != "" {
-		if _, ok := reg.Cluster(*only); !ok {
-			return fmt.Errorf("collect: no cluster named %q (registered: %s)", *only, strings.Join(names, ", "))
-		}
-		names = []string{*only}
-	}
 	several := len(reg.Names()) > 1
 
 	outs := make([]bytes.Buffer, len(names))

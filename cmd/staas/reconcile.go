@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"staas"
 	"staas/internal/cluster"
@@ -21,7 +20,8 @@ import (
 // -cluster names) and prints each drift item as a line an admin reads.
 // It needs WHMCS's database (STAAS_WHMCS_MODE=mysql): WHMCS's API has no
 // bulk read of service statuses. Something that could not be checked
-// makes the exit status 1.
+// or an action that failed (a disable the gateway refused) makes the exit
+// status 1.
 func reconcileCmd(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -38,15 +38,11 @@ func reconcileCmd(ctx context.Context, args []string, lookup func(string) (strin
 		return err
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
-	st, err := openStore(ctx, cfg.Store)
+	st, reg, names, err := openClusters(ctx, "reconcile", cfg, lookup, *only)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	reg, err := loadClusters(ctx, st, cfg, lookup, nil)
-	if err != nil {
-		return err
-	}
 	bridge, err := whmcs.Open(whmcsConfig(cfg.WHMCS))
 	if err != nil {
 		return fmt.Errorf("WHMCS (STAAS_WHMCS_MODE=%s): %w", cfg.WHMCS.Mode, err)
@@ -55,13 +51,6 @@ func reconcileCmd(ctx context.Context, args []string, lookup func(string) (strin
 	statuses, ok := bridge.(reconcile.WHMCS)
 	if !ok {
 		return fmt.Errorf("reconcile reads WHMCS's database: set STAAS_WHMCS_MODE=mysql (it is %q)", cfg.WHMCS.Mode)
-	}
-	names := reg.Names()
-	if *only != "" {
-		if _, ok := reg.Cluster(*only); !ok {
-			return fmt.Errorf("reconcile: no cluster named %q (registered: %s)", *only, strings.Join(names, ", "))
-		}
-		names = []string{*only}
 	}
 	var failed []error
 	for _, name := range names {
@@ -74,6 +63,9 @@ func reconcileCmd(ctx context.Context, args []string, lookup func(string) (strin
 			failed = append(failed, fmt.Errorf("cluster %s: %w", name, err))
 		} else if len(rep.Unchecked) > 0 {
 			failed = append(failed, fmt.Errorf("cluster %s: %d thing(s) could not be checked", name, len(rep.Unchecked)))
+		}
+		if n := rep.Failed(); n > 0 {
+			failed = append(failed, fmt.Errorf("cluster %s: %d action(s) failed", name, n))
 		}
 	}
 	return errors.Join(failed...)
@@ -177,5 +169,5 @@ func reconcileLines(rep reconcile.Report) []string {
 
 // reconcileSummary is what the hourly loop logs of a run.
 func reconcileSummary(rep reconcile.Report) map[string]any {
-	return map[string]any{"checked": rep.Checked, "drift": len(rep.Items), "disabled": rep.Converged(), "unchecked": len(rep.Unchecked), "held_by": rep.Held}
+	return map[string]any{"checked": rep.Checked, "drift": len(rep.Items), "disabled": rep.Converged(), "failed": rep.Failed(), "unchecked": len(rep.Unchecked), "held_by": rep.Held}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"staas"
@@ -296,6 +297,31 @@ func loadClusters(ctx context.Context, st *store.Store, cfg config.Config, looku
 		return nil, errors.New("cluster registry: no cluster is the default: add one with staas cluster add -default")
 	}
 	return reg, nil
+}
+
+// openClusters is the setup the one-shot cluster commands (collect,
+// reconcile) share: the store, the registry as serve loads it, and the
+// clusters to run on, every one or the one -cluster names (only). The
+// caller closes the store.
+func openClusters(ctx context.Context, cmd string, cfg config.Config, lookup func(string) (string, bool), only string) (*store.Store, *cluster.Registry, []string, error) {
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reg, err := loadClusters(ctx, st, cfg, lookup, nil)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	names := reg.Names()
+	if only != "" {
+		if _, ok := reg.Cluster(only); !ok {
+			st.Close()
+			return nil, nil, nil, fmt.Errorf("%s: no cluster named %q (registered: %s)", cmd, only, strings.Join(names, ", "))
+		}
+		names = []string{only}
+	}
+	return st, reg, names, nil
 }
 
 // clusterLookup answers env: credentials references: STAAS_OSTOR_* as

@@ -107,6 +107,9 @@ func DriftLine(rep reconcile.Report, on string) string {
 		detail = " (" + strings.Join(kinds, ", ") + ")"
 	}
 	line := fmt.Sprintf("staas: reconcile%s checked %d S3 user(s): %d drift item(s)%s, %d converged; staas reconcile -dry-run lists them.", on, rep.Checked, len(rep.Items), detail, rep.Converged())
+	if n := rep.Failed(); n > 0 {
+		line += fmt.Sprintf(" %d action(s) failed.", n)
+	}
 	if len(rep.Unchecked) > 0 {
 		line += fmt.Sprintf(" %d thing(s) could not be checked.", len(rep.Unchecked))
 	}

@@ -185,6 +185,11 @@ func TestDriftLine(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
+	// A disable the gateway refused is said, not counted as converged.
+	rep.Items[0].Action = "failed: gateway down"
+	if got := DriftLine(rep, ""); !strings.Contains(got, "0 converged") || !strings.Contains(got, " 1 action(s) failed.") {
+		t.Fatal(got)
+	}
 	if got := DriftLine(reconcile.Report{Held: "other"}, ""); !strings.Contains(got, "running elsewhere (other)") {
 		t.Fatal(got)
 	}

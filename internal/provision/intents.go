@@ -144,10 +144,11 @@ func temporary(err error) bool {
 // settle records an attempt's outcome: done, queued for later, or failed.
 // A queued intent answers WHMCS with success and a line saying so: the
 // work is not lost.
-// queued says the intent waits for another attempt.
+// queued says the intent waits for another attempt (err is then the
+// attempt's when the store could not record it).
 func (s *ClientEvents) settle(ctx context.Context, in staas.Intent, lines []string, err error) (_ []string, queued bool, _ error) {
 	ctx = context.WithoutCancel(ctx)
-	what := intentWhat(in)
+	what := IntentWhat(in)
 	switch {
 	case err == nil:
 		if ferr := s.store.FinishIntent(ctx, in.ID, staas.IntentDone, ""); ferr != nil {
@@ -160,8 +161,9 @@ func (s *ClientEvents) settle(ctx context.Context, in staas.Intent, lines []stri
 		next := s.now().UTC().Add(intentBackoff(attempts))
 		msg := staas.ErrorMessage(err)
 		if rerr := s.store.RetryIntent(ctx, in.ID, msg, next); rerr != nil {
-			s.log.Error("a client event could not be queued for a retry", "intent", in.ID, "err", rerr)
-			return lines, false, err
+			// Still queued and due: the next run tries it again.
+			s.log.Error("a client event could not be queued for a retry; it stays due", "intent", in.ID, "err", rerr)
+			return lines, true, err
 		}
 		s.log.Warn("client event queued; staas will try again", "intent", in.ID, "event", in.Event, "client", in.ClientID,
 			"attempts", attempts, "next_attempt", next.Format(time.RFC3339), "err", err)
@@ -190,8 +192,9 @@ func (s *ClientEvents) intentAudit(ctx context.Context, in staas.Intent, action,
 	}
 }
 
-// intentWhat says what an intent does, for an admin.
-func intentWhat(in staas.Intent) string {
+// IntentWhat says what an intent does, in an admin's words (the audit
+// rows, the pending work on the client's page).
+func IntentWhat(in staas.Intent) string {
 	switch in.Event {
 	case EventClientClose:
 		return fmt.Sprintf("disabling the S3 users of closed client %d", in.ClientID)
@@ -202,10 +205,6 @@ func intentWhat(in staas.Intent) string {
 	}
 	return fmt.Sprintf("the event %q of client %d", cut(in.Event), in.ClientID)
 }
-
-// IntentWhat says what an intent does, in an admin's words (the pending
-// work on the client's page).
-func IntentWhat(in staas.Intent) string { return intentWhat(in) }
 
 // intentBackoff is the delay after attempts failed attempts: one minute,
 // doubling, at most one hour.
@@ -249,10 +248,10 @@ func (s *ClientEvents) RetryIntents(ctx context.Context) (IntentRun, error) {
 		lines, err := s.apply(ctx, in)
 		_, queued, err := s.settle(ctx, in, lines, err)
 		switch {
+		case queued: // with an error too when the retry was not recorded: still queued
+			run.Queued++
 		case err != nil:
 			run.Failed++
-		case queued:
-			run.Queued++
 		default:
 			run.Done++
 		}

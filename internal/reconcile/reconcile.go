@@ -143,6 +143,18 @@ func (r Report) Converged() int {
 	return n
 }
 
+// Failed counts the items whose disable, enable or quota the gateway (or
+// the audit log) refused: left as they were, for an admin to see.
+func (r Report) Failed() int {
+	n := 0
+	for _, i := range r.Items {
+		if strings.HasPrefix(i.Action, defaultActionFailedAs) {
+			n++
+		}
+	}
+	return n
+}
+
 // Reconciler reconciles one cluster.
 type Reconciler struct {
 	Cluster   string

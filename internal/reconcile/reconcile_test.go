@@ -461,6 +461,11 @@ func TestReconcile_RefusedDisableIsAuditedAsRefused(t *testing.T) {
 	if len(rep.Items) != 1 || !strings.HasPrefix(rep.Items[0].Action, "failed: ") || !f.enabled(t, "s10@example.com") {
 		t.Fatalf("items: %+v", rep.Items)
 	}
+	// The report counts it, so the daily line and the command's exit
+	// status tell the admin.
+	if rep.Failed() != 1 || rep.Converged() != 0 {
+		t.Fatalf("failed %d, converged %d", rep.Failed(), rep.Converged())
+	}
 	audit, _ := f.w.Store.Audit(context.Background(), store.AuditFilter{})
 	if len(audit) == 0 || audit[0].Result != string(staas.EUNAVAILABLE) || !strings.Contains(audit[0].Message, "could not disable") {
 		t.Fatalf("audit: %+v", audit)

@@ -123,15 +123,24 @@ func (s *Store) RequeueIntent(ctx context.Context, id, clientID int64, now time.
 		WHERE id = ? AND client_id = ? AND state IN ('queued', 'failed')`, id, t, t, id, clientID)
 }
 
+// updateIntent runs an UPDATE of intent id: ENOTFOUND when it changed no
+// row (each of its callers changes a row it matches).
 func (s *Store) updateIntent(ctx context.Context, query string, id int64, args ...any) error {
+	return s.execOne(ctx, "update the queued event", staas.Errorf(staas.ENOTFOUND, "store: no queued event %d", id), query, args...)
+}
+
+// execOne runs a statement that must change a row: notFound when it
+// changed none. MySQL counts the rows changed, not matched: a statement
+// that may match a row without changing it needs foundRows instead.
+func (s *Store) execOne(ctx context.Context, what string, notFound error, query string, args ...any) error {
 	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
-		return dbError("update the queued event", err)
+		return dbError(what, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return dbError("update the queued event", err)
+		return dbError(what, err)
 	} else if n == 0 {
-		return staas.Errorf(staas.ENOTFOUND, "store: no queued event %d", id)
+		return notFound
 	}
 	return nil
 }

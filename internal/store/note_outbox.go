@@ -171,18 +171,9 @@ func (s *Store) NoteFailed(ctx context.Context, id int64, lastError string, next
 	if err := checkTime(op, "next attempt", next); err != nil {
 		return err
 	}
-	lastError = cutText(lastError, maxNoteError)
-	res, err := s.db.ExecContext(ctx, `UPDATE staas_note_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-		lastError, s.dialect.timeArg(storedTime(next)), id)
-	if err != nil {
-		return dbError("record the failed note change", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return dbError("record the failed note change", err)
-	} else if n == 0 {
-		return staas.Errorf(staas.ENOTFOUND, "store: no queued note change %d", id)
-	}
-	return nil
+	return s.execOne(ctx, "record the failed note change", staas.Errorf(staas.ENOTFOUND, "store: no queued note change %d", id),
+		`UPDATE staas_note_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+		cutText(lastError, maxNoteError), s.dialect.timeArg(storedTime(next)), id)
 }
 
 // DeleteNote removes row id once it is delivered or dropped. Deleting a

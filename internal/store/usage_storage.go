@@ -108,40 +108,19 @@ func (d *dialect) upsertLast(n int) string {
 // when the period began. They are ordered by
 // bucket, then time.
 func (s *Store) StorageSamples(ctx context.Context, cluster, userID string, from, to time.Time) ([]StorageSample, error) {
-	const op = "read storage samples"
-	if err := checkKey(op, "cluster", cluster, maxClusterLen); err != nil {
+	if err := checkKey("read storage samples", "user id", userID, maxUserIDLen); err != nil {
 		return nil, err
 	}
-	if err := checkKey(op, "user id", userID, maxUserIDLen); err != nil {
-		return nil, err
-	}
-	f, t := from.Unix(), to.Unix()
-	rows, err := s.db.QueryContext(ctx, `SELECT bucket, at, epoch, current, hmax, h_integral, last_ts FROM staas_storage_samples
-		WHERE cluster = ? AND user_id = ? AND at >= ? AND at <= ?
-		UNION ALL
-		SELECT s.bucket, s.at, s.epoch, s.current, s.hmax, s.h_integral, s.last_ts FROM staas_storage_samples s
-		JOIN (SELECT bucket, MAX(at) AS at FROM staas_storage_samples WHERE cluster = ? AND user_id = ? AND at < ? GROUP BY bucket) p
-		ON s.bucket = p.bucket AND s.at = p.at
-		WHERE s.cluster = ? AND s.user_id = ?
-		ORDER BY 1, 2`, cluster, userID, f, t, cluster, userID, f, cluster, userID)
+	// One query, the batched one's (StorageSamplesOfUsers), so the two
+	// cannot come to disagree.
+	byUser, err := s.StorageSamplesOfUsers(ctx, cluster, []string{userID}, from, to)
 	if err != nil {
-		return nil, dbError("read the storage samples", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []StorageSample{}
-	for rows.Next() {
-		sm := StorageSample{UserID: userID}
-		var at int64
-		if err := rows.Scan(&sm.Bucket, &at, dbU64{&sm.Epoch}, dbU64{&sm.Current}, dbU64{&sm.HMax}, dbU64{&sm.HIntegral}, dbU64{&sm.LastTS}); err != nil {
-			return nil, dbError("read the storage samples", err)
-		}
-		sm.At = time.Unix(at, 0).UTC()
-		out = append(out, sm)
+	if out := byUser[userID]; out != nil {
+		return out, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, dbError("read the storage samples", err)
-	}
-	return out, nil
+	return []StorageSample{}, nil
 }
 
 // LastStorageSampleTime returns when the cluster was last sampled; the

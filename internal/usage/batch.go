@@ -176,8 +176,12 @@ func (r *Reader) batch(ctx context.Context, ids []string, from, to, last time.Ti
 	if err != nil {
 		return err
 	}
-	var current map[string][]store.StorageSample
-	if !last.IsZero() {
+	// Each bucket's size at the latest run. A run within the period (or
+	// before it) is already in samples, which hold every sample up to to
+	// (the period's and each bucket's last before from): read again only
+	// for a period that ended before the latest run.
+	current := samples
+	if last.After(to) {
 		if current, err = r.Store.StorageSamplesOfUsers(ctx, r.cluster(), ids, last, last); err != nil {
 			return err
 		}
@@ -189,7 +193,7 @@ func (r *Reader) batch(ctx context.Context, ids []string, from, to, last time.Ti
 		}
 		fg := userFigures{totals: tot}
 		if !last.IsZero() {
-			fg.now = latestBuckets(current[id])
+			fg.now = latestBuckets(upTo(current[id], last))
 			if fg.current, err = sumBuckets(id, fg.now); err != nil {
 				return err
 			}
@@ -198,4 +202,21 @@ func (r *Reader) batch(ctx context.Context, ids []string, from, to, last time.Ti
 		put(id, fg)
 	}
 	return nil
+}
+
+// upTo is samples (ordered by bucket, then time) without those taken after
+// at; samples itself when none is.
+func upTo(samples []store.StorageSample, at time.Time) []store.StorageSample {
+	for i, s := range samples {
+		if s.At.After(at) {
+			out := append([]store.StorageSample(nil), samples[:i]...)
+			for _, s := range samples[i+1:] {
+				if !s.At.After(at) {
+					out = append(out, s)
+				}
+			}
+			return out
+		}
+	}
+	return samples
 }
