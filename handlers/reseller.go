@@ -479,10 +479,7 @@ func (u *resellerUI) topCSV(c echo.Context) error {
 	if id == 0 {
 		return c.Redirect(http.StatusSeeOther, "/reseller/login")
 	}
-	sum, err := u.portal.SummaryOf(c.Request().Context(), id, u.portal.Month(0))
-	if err == nil && sum.Stale {
-		err = sum.Err
-	}
+	sum, err := u.fileSummary(c, id, u.portal.Month(0))
 	if err != nil {
 		return portalError(c, err)
 	}
@@ -496,6 +493,17 @@ func (u *resellerUI) topCSV(c echo.Context) error {
 	return w.Error()
 }
 
+// fileSummary is the reseller's summary for a CSV: while WHMCS cannot say
+// who the reseller's clients are it is the error, as a file has no place
+// to say its list is stale.
+func (u *resellerUI) fileSummary(c echo.Context, id int64, month time.Time) (reseller.Summary, error) {
+	sum, err := u.portal.SummaryOf(c.Request().Context(), id, month)
+	if err == nil && sum.Stale {
+		err = sum.Err
+	}
+	return sum, err
+}
+
 // exportCSV is the summary table, every page of it, as CSV: the same
 // rows as /reseller/ (the reseller's own clients only), figures in bytes.
 func (u *resellerUI) exportCSV(c echo.Context) error {
@@ -505,10 +513,7 @@ func (u *resellerUI) exportCSV(c echo.Context) error {
 	}
 	_, back := period(c)
 	month := u.portal.Month(back)
-	sum, err := u.portal.SummaryOf(c.Request().Context(), id, month)
-	if err == nil && sum.Stale {
-		err = sum.Err // a file has no place to say its list is stale
-	}
+	sum, err := u.fileSummary(c, id, month)
 	if err != nil {
 		return portalError(c, err)
 	}
