@@ -193,6 +193,15 @@ func barStyle(stored, quotaGB uint64) templ.SafeCSS {
 	return templ.SafeCSS("width:" + strconv.Itoa(p) + "%")
 }
 
+// serviceRows are the services' rows of a client's page.
+func serviceRows(services []ResellerServiceVM) []ResellerRowVM {
+	rows := make([]ResellerRowVM, len(services))
+	for i, s := range services {
+		rows[i] = s.Row
+	}
+	return rows
+}
+
 func pageURL(period string, n int) templ.SafeURL {
 	return templ.SafeURL("/reseller/?period=" + period + "&page=" + strconv.Itoa(n))
 }
