@@ -324,7 +324,7 @@ func (u *resellerUI) summary(c echo.Context) error {
 	n = min(max(n, 1), pages)
 	rows := sum.Rows[min((n-1)*resellerPageSize, len(sum.Rows)):min(n*resellerPageSize, len(sum.Rows))]
 	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(rows),
-		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages, Top: topVM(sum.Top)}
+		Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages, Top: topVM(sum.Top)}
 	if sum.Stale {
 		vm.Warning = whmcsUnreachable + "your client list could not be read just now (" + staas.ErrorMessage(sum.Err) + ")."
 		vm.Since = sum.Since
