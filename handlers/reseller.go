@@ -78,11 +78,11 @@ func (u *resellerUI) register(e *echo.Echo) {
 	e.GET("/reseller/login", u.loginPage)
 	e.POST("/reseller/login", u.login)
 	e.POST("/reseller/logout", u.logout)
-	e.GET("/reseller/", u.summary)
-	e.GET("/reseller/clients/:id", u.client)
-	e.GET("/reseller/clients/:id/buckets.csv", u.bucketsCSV)
-	e.GET("/reseller/export.csv", u.exportCSV)
-	e.GET("/reseller/top-buckets.csv", u.topCSV)
+	e.GET("/reseller/", u.signedIn(u.summary))
+	e.GET("/reseller/clients/:id", u.signedIn(u.client))
+	e.GET("/reseller/clients/:id/buckets.csv", u.signedIn(u.bucketsCSV))
+	e.GET("/reseller/export.csv", u.signedIn(u.exportCSV))
+	e.GET("/reseller/top-buckets.csv", u.signedIn(u.topCSV))
 }
 
 func newToken() string {
@@ -181,6 +181,18 @@ func (u *resellerUI) logout(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/reseller/login")
+}
+
+// signedIn serves h to a logged-in reseller, with its id and session,
+// and sends anyone else to the login page.
+func (u *resellerUI) signedIn(h func(c echo.Context, id int64, s *sessions.Session) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, s := u.current(c)
+		if id == 0 {
+			return c.Redirect(http.StatusSeeOther, "/reseller/login")
+		}
+		return h(c, id, s)
+	}
 }
 
 // current is the logged-in reseller, or 0 after the idle or absolute
@@ -309,11 +321,7 @@ func totals(rows []reseller.Row) views.ResellerRowVM {
 	return t
 }
 
-func (u *resellerUI) summary(c echo.Context) error {
-	id, s := u.current(c)
-	if id == 0 {
-		return c.Redirect(http.StatusSeeOther, "/reseller/login")
-	}
+func (u *resellerUI) summary(c echo.Context, id int64, s *sessions.Session) error {
 	per, back := period(c)
 	sum, err := u.portal.SummaryOf(c.Request().Context(), id, u.portal.Month(back))
 	if err != nil {
@@ -324,7 +332,7 @@ func (u *resellerUI) summary(c echo.Context) error {
 	n = min(max(n, 1), pages)
 	rows := sum.Rows[min((n-1)*resellerPageSize, len(sum.Rows)):min(n*resellerPageSize, len(sum.Rows))]
 	vm := views.ResellerPageVM{Title: "Your clients' storage", Name: sum.Name, CSRF: csrfOf(s), Rows: rowsVM(rows),
-		Summary: true, Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages, Top: topVM(sum.Top)}
+		Period: per, Periods: resellerPeriods, Total: totals(sum.Rows), Alerts: alerts(sum.Rows, u.now()), Page: n, Pages: pages, Top: topVM(sum.Top)}
 	if sum.Stale {
 		vm.Warning = whmcsUnreachable + "your client list could not be read just now (" + staas.ErrorMessage(sum.Err) + ")."
 		vm.Since = sum.Since
@@ -369,11 +377,7 @@ func (u *resellerUI) clientDetail(c echo.Context, resellerID int64) (reseller.Cl
 	return d, days, err
 }
 
-func (u *resellerUI) client(c echo.Context) error {
-	id, s := u.current(c)
-	if id == 0 {
-		return c.Redirect(http.StatusSeeOther, "/reseller/login")
-	}
+func (u *resellerUI) client(c echo.Context, id int64, s *sessions.Session) error {
 	d, days, err := u.clientDetail(c, id)
 	if err != nil {
 		return portalError(c, err)
@@ -439,11 +443,7 @@ func requestCells(reported bool, t views.Traffic) []string {
 
 // bucketsCSV is a client page's buckets table as CSV: each service's
 // buckets over the page's days, with their size now.
-func (u *resellerUI) bucketsCSV(c echo.Context) error {
-	id, _ := u.current(c)
-	if id == 0 {
-		return c.Redirect(http.StatusSeeOther, "/reseller/login")
-	}
+func (u *resellerUI) bucketsCSV(c echo.Context, id int64, _ *sessions.Session) error {
 	d, days, err := u.clientDetail(c, id)
 	if err != nil {
 		return portalError(c, err)
@@ -474,15 +474,8 @@ func (u *resellerUI) bucketsCSV(c echo.Context) error {
 // topCSV is the summary's top buckets as CSV. While WHMCS cannot say who
 // the reseller's clients are it answers 503: a file has no place to say
 // its list is stale.
-func (u *resellerUI) topCSV(c echo.Context) error {
-	id, _ := u.current(c)
-	if id == 0 {
-		return c.Redirect(http.StatusSeeOther, "/reseller/login")
-	}
-	sum, err := u.portal.SummaryOf(c.Request().Context(), id, u.portal.Month(0))
-	if err == nil && sum.Stale {
-		err = sum.Err
-	}
+func (u *resellerUI) topCSV(c echo.Context, id int64, _ *sessions.Session) error {
+	sum, err := u.fileSummary(c, id, u.portal.Month(0))
 	if err != nil {
 		return portalError(c, err)
 	}
@@ -496,19 +489,23 @@ func (u *resellerUI) topCSV(c echo.Context) error {
 	return w.Error()
 }
 
-// exportCSV is the summary table, every page of it, as CSV: the same
-// rows as /reseller/ (the reseller's own clients only), figures in bytes.
-func (u *resellerUI) exportCSV(c echo.Context) error {
-	id, _ := u.current(c)
-	if id == 0 {
-		return c.Redirect(http.StatusSeeOther, "/reseller/login")
-	}
-	_, back := period(c)
-	month := u.portal.Month(back)
+// fileSummary is the reseller's summary for a CSV: while WHMCS cannot say
+// who the reseller's clients are it is the error, as a file has no place
+// to say its list is stale.
+func (u *resellerUI) fileSummary(c echo.Context, id int64, month time.Time) (reseller.Summary, error) {
 	sum, err := u.portal.SummaryOf(c.Request().Context(), id, month)
 	if err == nil && sum.Stale {
-		err = sum.Err // a file has no place to say its list is stale
+		err = sum.Err
 	}
+	return sum, err
+}
+
+// exportCSV is the summary table, every page of it, as CSV: the same
+// rows as /reseller/ (the reseller's own clients only), figures in bytes.
+func (u *resellerUI) exportCSV(c echo.Context, id int64, _ *sessions.Session) error {
+	_, back := period(c)
+	month := u.portal.Month(back)
+	sum, err := u.fileSummary(c, id, month)
 	if err != nil {
 		return portalError(c, err)
 	}

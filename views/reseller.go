@@ -130,8 +130,8 @@ func bucketsCSVURL(clientID int64, days int) templ.SafeURL {
 	return templ.SafeURL("/reseller/clients/" + idText(clientID) + "/buckets.csv?days=" + strconv.Itoa(days))
 }
 
-// ResellerPageVM is the portal's summary, or one client's page (Title
-// says which).
+// ResellerPageVM is the portal's summary: its rows, period picker,
+// totals, alerts, paging and top buckets.
 type ResellerPageVM struct {
 	Title string
 	Name  string
@@ -141,9 +141,6 @@ type ResellerPageVM struct {
 	// WHMCS; the rows are then from Since.
 	Warning string
 	Since   time.Time
-	// The summary's period picker, totals, alerts and paging; a client's
-	// page leaves them zero.
-	Summary bool
 	Period  string   // "this" or "last"
 	Periods []Option // the picker's choices
 	Total   ResellerRowVM
@@ -191,6 +188,15 @@ func barClass(stored, quotaGB uint64) string {
 func barStyle(stored, quotaGB uint64) templ.SafeCSS {
 	p, _ := QuotaPercent(stored, quotaGB)
 	return templ.SafeCSS("width:" + strconv.Itoa(p) + "%")
+}
+
+// serviceRows are the services' rows of a client's page.
+func serviceRows(services []ResellerServiceVM) []ResellerRowVM {
+	rows := make([]ResellerRowVM, len(services))
+	for i, s := range services {
+		rows[i] = s.Row
+	}
+	return rows
 }
 
 func pageURL(period string, n int) templ.SafeURL {

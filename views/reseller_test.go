@@ -35,7 +35,7 @@ func TestResellerPage(t *testing.T) {
 
 func TestResellerSummaryPanel(t *testing.T) {
 	html, err := RenderString(context.Background(), ResellerPage(ResellerPageVM{
-		Title: "Your clients' storage", CSRF: "tok", Summary: true, Period: "last",
+		Title: "Your clients' storage", CSRF: "tok", Period: "last",
 		Periods: []Option{{"this", "This month"}, {"last", "Last month"}},
 		Rows:    []ResellerRowVM{{ClientID: 1, ServiceID: 11, Status: "active", StoredBytes: 3 << 29, QuotaGB: 2, EgressBytes: 5 << 20}},
 		Total:   ResellerRowVM{StoredBytes: 3 << 29, QuotaGB: 2, EgressBytes: 5 << 20},

@@ -105,13 +105,9 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 	if err := decodeStrict(b, &w); err != nil {
 		return err
 	}
-	params := map[string]string(w.Params)
-	if params == nil {
-		params = map[string]string{}
-	}
 	*r = ModuleRequest{ServiceID: int64(w.ServiceID), ClientID: int64(w.ClientID), ClientEmail: string(w.ClientEmail),
 		ProductID: int64(w.ProductID), ServerID: int64(w.ServerID), Status: string(w.Status), AdminID: int64(w.AdminID),
-		Config: w.Config, Params: params, Cluster: w.Cluster}
+		Config: w.Config, Params: emptyIfNil(w.Params), Cluster: w.Cluster}
 	return nil
 }
 
@@ -119,9 +115,7 @@ func (r *ModuleRequest) UnmarshalJSON(b []byte) error {
 func (r ModuleRequest) MarshalJSON() ([]byte, error) {
 	type plain ModuleRequest
 	p := plain(r)
-	if p.Params == nil {
-		p.Params = map[string]string{}
-	}
+	p.Params = emptyIfNil(p.Params)
 	return json.Marshal(p)
 }
 

@@ -66,9 +66,7 @@ type ResellerResponse struct {
 func (r ResellerResponse) MarshalJSON() ([]byte, error) {
 	type plain ResellerResponse
 	p := plain(r)
-	if p.Secrets == nil {
-		p.Secrets = []string{}
-	}
+	p.Secrets = noneIfNil(p.Secrets)
 	return json.Marshal(p)
 }
 
@@ -86,11 +84,7 @@ func (r *ResellerRequest) UnmarshalJSON(b []byte) error {
 	if err := decodeStrict(b, &w); err != nil {
 		return err
 	}
-	params := map[string]string(w.Params)
-	if params == nil {
-		params = map[string]string{}
-	}
-	*r = ResellerRequest{Admin: w.Admin.admin(), ActionURL: w.ActionURL, Token: w.Token, FormToken: w.FormToken, Action: w.Action, Params: params}
+	*r = ResellerRequest{Admin: w.Admin.admin(), ActionURL: w.ActionURL, Token: w.Token, FormToken: w.FormToken, Action: w.Action, Params: emptyIfNil(w.Params)}
 	return nil
 }
 
@@ -98,12 +92,8 @@ func (r *ResellerRequest) UnmarshalJSON(b []byte) error {
 func (r ResellerRequest) MarshalJSON() ([]byte, error) {
 	type plain ResellerRequest
 	p := plain(r)
-	if p.Admin.Permissions == nil {
-		p.Admin.Permissions = []string{}
-	}
-	if p.Params == nil {
-		p.Params = map[string]string{}
-	}
+	p.Admin.Permissions = noneIfNil(p.Admin.Permissions)
+	p.Params = emptyIfNil(p.Params)
 	return json.Marshal(p)
 }
 

@@ -402,6 +402,23 @@ func (p *phpStrings) UnmarshalJSON(b []byte) error {
 // phpParams is a string map that PHP encodes as [] when empty.
 type phpParams map[string]string
 
+// emptyIfNil is m, or an empty map when nil: staas reads a request's
+// absent params as none, and PHP reads JSON null where it expects an array.
+func emptyIfNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// noneIfNil is s, or an empty list when nil, for the same reason.
+func noneIfNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 func (p *phpParams) UnmarshalJSON(b []byte) error {
 	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
 		if !IsEmptyPHPArray(t) {
@@ -464,9 +481,7 @@ func (r *AdminRequest) UnmarshalJSON(b []byte) error {
 func (r AdminRequest) MarshalJSON() ([]byte, error) {
 	type plain AdminRequest
 	p := plain(r)
-	if p.Admin.Permissions == nil {
-		p.Admin.Permissions = []string{}
-	}
+	p.Admin.Permissions = noneIfNil(p.Admin.Permissions)
 	return json.Marshal(p)
 }
 
@@ -481,11 +496,7 @@ func (r *ActionRequest) UnmarshalJSON(b []byte) error {
 	if err := decodeStrict(b, &w); err != nil {
 		return err
 	}
-	params := map[string]string(w.Params)
-	if params == nil {
-		params = map[string]string{}
-	}
-	*r = ActionRequest{Admin: w.Admin.admin(), ClientID: int64(w.ClientID), Params: params}
+	*r = ActionRequest{Admin: w.Admin.admin(), ClientID: int64(w.ClientID), Params: emptyIfNil(w.Params)}
 	return nil
 }
 
@@ -493,12 +504,8 @@ func (r *ActionRequest) UnmarshalJSON(b []byte) error {
 func (r ActionRequest) MarshalJSON() ([]byte, error) {
 	type plain ActionRequest
 	p := plain(r)
-	if p.Admin.Permissions == nil {
-		p.Admin.Permissions = []string{}
-	}
-	if p.Params == nil {
-		p.Params = map[string]string{}
-	}
+	p.Admin.Permissions = noneIfNil(p.Admin.Permissions)
+	p.Params = emptyIfNil(p.Params)
 	return json.Marshal(p)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -15,9 +16,14 @@ import (
 // login has.
 const maxLockKey = 330
 
+// lockKey is k as the column holds it: valid UTF-8 (a login form can send
+// any bytes, and MySQL refuses invalid ones, which would turn a wrong
+// login into a database error) cut to maxLockKey bytes at a character's
+// end.
 func lockKey(k string) string {
+	k = strings.ToValidUTF8(k, "\uFFFD")
 	if len(k) > maxLockKey {
-		return k[:maxLockKey]
+		return strings.ToValidUTF8(k[:maxLockKey], "")
 	}
 	return k
 }

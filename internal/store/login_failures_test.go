@@ -78,4 +78,16 @@ func testLoginFailures(t *testing.T, b backend) {
 	// A key longer than the column is cut, not refused.
 	long := []string{"email:" + strings.Repeat("x", 400) + "@example.com"}
 	mustNil(t, s.RecordLoginFailure(ctx, long, now, maxFailures, lockFor))
+	// A long key of multibyte characters, and bytes that are not UTF-8 (a
+	// login form can send any), are counted too, and lock.
+	for _, k := range []string{"email:" + strings.Repeat("é", 200) + "@example.com", "email:\xff\xfe@example.com"} {
+		for i := 0; i < maxFailures; i++ {
+			mustNil(t, s.RecordLoginFailure(ctx, []string{k}, now, maxFailures, lockFor))
+		}
+		l, err := s.LoginLocked(ctx, []string{k}, now.Add(time.Minute))
+		mustNil(t, err)
+		if !l {
+			t.Errorf("%d failures of %.20q did not lock", maxFailures, k)
+		}
+	}
 }

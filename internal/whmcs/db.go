@@ -144,6 +144,10 @@ var dbDoing = map[string]string{
 	"remove S3 notes":    "remove the client's S3 notes",
 	"clients in group":   "read a client group's clients",
 	"clients with field": "read the clients of a custom field's value",
+	"service statuses":   "read the services' statuses",
+	"client statuses":    "read the clients' statuses",
+	"service quotas":     "read the services' quotas",
+	"service plans":      "read the services' products",
 }
 
 // Client reads one client from tblclients; ENOTFOUND when there is none.

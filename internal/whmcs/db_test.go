@@ -290,6 +290,17 @@ func TestOpenMySQL(t *testing.T) {
 	if strings.Contains(err.Error(), password) || strings.Contains(fmt.Sprintf("%+v", err), password) {
 		t.Errorf("password in %v", err)
 	}
+	// The portal's reads say what they could not read, as the others do.
+	for want, read := range map[string]func(context.Context, []int64) (map[int64]string, error){
+		"read the services' statuses": d.ServiceStatuses, "read the clients' statuses": d.ClientStatuses,
+		"read the services' quotas": d.ServiceQuotas, "read the services' products": d.ServicePlans,
+	} {
+		_, err := read(context.Background(), []int64{1})
+		wantCode(t, err, staas.EUNAVAILABLE)
+		if msg := staas.ErrorMessage(err); !strings.Contains(msg, want) {
+			t.Errorf("the admin reads %q, not that staas could not %s", msg, want)
+		}
+	}
 	for _, bad := range []string{"whmcs:" + password + "@tcp(127.0.0.1:3306/whmcs", "whmcs:" + password + "@tcp(x)/whmcs?parseTime=maybe"} {
 		_, err := OpenMySQL(bad, time.Second)
 		wantCode(t, err, staas.EINVALID)
