@@ -21,7 +21,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // the gateway (or WHMCS) refused our credentials
 	EFORBIDDEN    = "forbidden"    // the caller lacks a permission
 	EUNAVAILABLE  = "unavailable"  // the gateway or WHMCS could not be reached or answered 5xx
-	EKEYLIMIT     = "key_limit"    // the user already has the two key pairs ostor and ECS allow
+	EKEYLIMIT     = "key_limit"    // the user already has the two key pairs ostor allows
 	ELIMITSOFF    = "limits_off"   // limits are not enabled for this user or bucket
 )
 

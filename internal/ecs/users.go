@@ -286,8 +286,7 @@ func (c *Client) GenerateKey(ctx context.Context, email string) (*staas.KeyPair,
 	in := map[string]any{"namespace": c.namespaceOf(email)}
 	switch n := len(keys.existing()); {
 	case n >= 2:
-		// EKEYLIMIT, as on ostor: provisioning answers it in one place.
-		return nil, staas.Errorf(staas.EKEYLIMIT, "Both of ECS's two secret key slots of %s are used: revoke one first.", uid)
+		return nil, staas.Errorf(staas.EINVALID, "Both of ECS's two secret key slots of %s are used: revoke one first.", uid)
 	case n == 1:
 		in["existing_key_expiry_time_mins"] = strconv.FormatInt(int64(c.cfg.KeyGrace.Minutes()), 10)
 	}

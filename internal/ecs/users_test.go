@@ -158,7 +158,7 @@ func TestKeySlots(t *testing.T) {
 	// Both slots used: refused, nothing posted.
 	before := len(f.calls())
 	_, err = c.GenerateKey(ctx, email)
-	if staas.ErrorCode(err) != staas.EKEYLIMIT || !strings.Contains(err.Error(), "two secret key slots") {
+	if staas.ErrorCode(err) != staas.EINVALID || !strings.Contains(err.Error(), "two secret key slots") {
 		t.Fatal(err)
 	}
 	for _, call := range f.calls()[before:] {
